@@ -1,0 +1,1 @@
+//! `cstr` (being written).

@@ -1,0 +1,1 @@
+//! `owned` (being written).

@@ -1,0 +1,1 @@
+//! `ptr` (being written).

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs, idempotently, everything the test suite needs on a fresh Debian machine.
+# Safe to run again: each step checks before it installs.
+set -euo pipefail
+
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+# Debian packages: clang-22 matches rustc's LLVM 22 (sanitizers, libFuzzer, bindgen's libclang).
+apt_packages=(clang-22 libclang-22-dev llvm-22 pkg-config make)
+missing=()
+for p in "${apt_packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "install-deps: installing ${missing[*]}"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# rustup components.
+for c in rustfmt clippy; do
+    rustup component list --installed 2>/dev/null | grep -q "^$c" || rustup component add "$c"
+done
