@@ -13,9 +13,12 @@
 //! | [`layout`] | `#[repr(C)]` types | size, alignment and offsets at compile time, per target |
 //! | [`version`] | the loaded library | version and feature requirements at run time |
 //! | [`trace`] | every crossing | one span per call (feature `tracing`) |
+//! | [`callback`] | closures C calls back | panics, reentrancy, foreign threads, lifetime |
+//! | [`sync`] | libraries that are not thread-safe | one caller at a time, thread binding |
 //! | [`export`] | Rust functions called by C | panics caught into codes, null arguments, a last-error message |
 #![deny(missing_docs)]
 
+pub mod callback;
 pub mod conv;
 pub mod cstr;
 pub mod error;
@@ -23,5 +26,6 @@ pub mod export;
 pub mod layout;
 pub mod owned;
 pub mod ptr;
+pub mod sync;
 pub mod trace;
 pub mod version;
