@@ -20,6 +20,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # rustup components.
-for c in rustfmt clippy; do
+# rust-src: ThreadSanitizer and MemorySanitizer rebuild std with -Zbuild-std.
+for c in rustfmt clippy rust-src; do
     rustup component list --installed 2>/dev/null | grep -q "^$c" || rustup component add "$c"
 done
