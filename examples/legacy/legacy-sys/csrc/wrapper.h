@@ -1,0 +1,2 @@
+/* Every public header of liblegacy, for binding generators. Add new headers here. */
+#include "legacy.h"
