@@ -1,1 +1,39 @@
-//! `ptr` (being written).
+//! Validation of pointers C returns, beyond null.
+//!
+//! A pointer from C can be null, a small integer, a pointer into freed or never-mapped
+//! memory, a kernel address, or misaligned for the type it is read as (`0xdeadbeef` is all of
+//! the last three). Dereferencing any of them is undefined behaviour and usually `SIGSEGV`.
+//! This module checks in increasing cost, and every check returns a [`PtrError`]:
+//!
+//! | check | function | cost |
+//! | --- | --- | --- |
+//! | null, low range, user space, alignment | [`check`], [`AddrRules::check_range`] | a few comparisons |
+//! | length overflow, `isize::MAX` | [`slice_from_c`] | one multiply |
+//! | mapped and readable | [`probe_readable`], [`Probe::Readable`] | one system call per 64 pages |
+//!
+//! Measured figures are in `BENCHMARKS.md` under "Pointer validation".
+//!
+//! ```
+//! use ffiguard::ptr::{self, Probe};
+//!
+//! // What a wrapper does with a (pointer, length) pair C returned:
+//! # let owned = vec![1_i32, 2, 3];
+//! # let (c_ptr, c_len) = (owned.as_ptr(), owned.len());
+//! // SAFETY: the library documents the buffer as valid and unchanging until it is freed.
+//! let items: &[i32] = unsafe { ptr::slice_from_c(c_ptr, c_len, Probe::Readable) }?;
+//! assert_eq!(items, &[1, 2, 3]);
+//! # Ok::<(), ffiguard::ptr::PtrError>(())
+//! ```
+//!
+//! What no check here can tell: whether readable memory holds what C promised, or whether C
+//! frees it while Rust reads it. Those stay the `unsafe` contract of the caller.
+
+mod addr;
+mod error;
+mod probe;
+mod slice;
+
+pub use addr::{AddrRules, check, check_mut};
+pub use error::PtrError;
+pub use probe::{PAGES_PER_CALL, Probe, probe_available, probe_readable};
+pub use slice::{ref_from_c, slice_from_c, slice_from_c_mut};
