@@ -1,0 +1,116 @@
+//! What a rule sees of one file: its syntax, its text, and the crate-wide model.
+
+use crate::model::{FfiModel, ForeignFn};
+use crate::span::location;
+use crate::{Finding, Location, RuleMeta, SourceText};
+use proc_macro2::Span;
+use syn::spanned::Spanned;
+
+/// One file under audit, handed to [`Rule::check`](crate::Rule::check).
+#[derive(Clone, Copy)]
+pub struct FileContext<'a> {
+    /// Path relative to the audited root, with `/` separators (as in [`Location::file`]).
+    pub path: &'a str,
+    /// The file's text and comments.
+    pub source: &'a SourceText,
+    /// The parsed file. Macros are not expanded.
+    pub syntax: &'a syn::File,
+    /// The crate-wide model, built from every file before rules run.
+    pub model: &'a FfiModel,
+}
+
+/// What a call expression's callee is, as far as syntax tells.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Callee<'m> {
+    /// A function declared in an `extern` block of this crate, matched by its last path segment.
+    Declared(&'m ForeignFn),
+    /// A path through a module that conventionally holds bindings: `libc::`, `ffi::`, `sys::`,
+    /// `bindings::` or a crate whose name ends in `_sys` (`libz_sys::deflate`).
+    BindingModule,
+}
+
+impl<'a> FileContext<'a> {
+    /// Location of a span in this file.
+    pub fn location(&self, span: Span) -> Location {
+        location(self.path, span)
+    }
+
+    /// Location of a whole syntax node (first to last token).
+    pub fn location_of<T: Spanned + ?Sized>(&self, node: &T) -> Location {
+        location(self.path, node.span())
+    }
+
+    /// The source text a span covers ("" for a synthetic span).
+    pub fn snippet(&self, span: Span) -> &'a str {
+        let loc = self.location(span);
+        let start = self.source.offset(loc.line, loc.column);
+        let end = self.source.offset(loc.end_line, loc.end_column);
+        self.source.text().get(start..end.max(start)).unwrap_or("")
+    }
+
+    /// A finding for `meta`'s rule at `span`, at the rule's default level.
+    pub fn finding(
+        &self,
+        meta: &'static RuleMeta,
+        span: Span,
+        message: impl Into<String>,
+    ) -> Finding {
+        Finding::new(meta.id, meta.default_level, message, self.location(span))
+    }
+
+    /// If `expr` is a call `path(args)` to a foreign function, which one.
+    ///
+    /// Method calls and calls through variables are not recognised (no type information).
+    pub fn foreign_callee(&self, expr: &syn::Expr) -> Option<Callee<'a>> {
+        let syn::Expr::Call(call) = expr else {
+            return None;
+        };
+        let syn::Expr::Path(path) = &*call.func else {
+            return None;
+        };
+        self.foreign_path(&path.path)
+    }
+
+    /// If `path` names a foreign function (see [`foreign_callee`](Self::foreign_callee)).
+    pub fn foreign_path(&self, path: &syn::Path) -> Option<Callee<'a>> {
+        let last = path.segments.last()?;
+        if let Some(f) = self.model.foreign_fn(&last.ident.to_string()) {
+            return Some(Callee::Declared(f));
+        }
+        let through_bindings = path.segments.iter().rev().skip(1).any(|s| {
+            let name = s.ident.to_string();
+            matches!(name.as_str(), "libc" | "ffi" | "sys" | "bindings" | "raw")
+                || name.ends_with("_sys")
+        });
+        through_bindings.then_some(Callee::BindingModule)
+    }
+
+    /// The comment block directly above `line` (see [`SourceText::comment_above`]).
+    pub fn comment_above(&self, line: usize) -> Option<String> {
+        self.source.comment_above(line)
+    }
+
+    /// Whether the node starting at `span` is justified by a `SAFETY:` comment: in the comment
+    /// block above its first line, at the end of its first line, or (for an `unsafe` block
+    /// nested in a statement) above the statement's line up to three lines higher within the
+    /// same comment run. The check is case-insensitive on `safety:`.
+    pub fn has_safety_comment(&self, span: Span) -> bool {
+        let line = self.location(span).line;
+        let says_safety = |t: &str| t.to_ascii_lowercase().contains("safety:");
+        if self.comment_above(line).as_deref().is_some_and(says_safety) {
+            return true;
+        }
+        if self.source.trailing_comment(line).is_some_and(says_safety) {
+            return true;
+        }
+        // `let x =\n    unsafe { .. }`: the comment sits above the statement's first line.
+        (1..=3).any(|up| {
+            line.checked_sub(up).is_some_and(|l| {
+                l >= 1
+                    && !self.source.is_comment_only_line(l)
+                    && self.comment_above(l).as_deref().is_some_and(says_safety)
+                    && !self.source.line(l).unwrap_or("").trim_end().ends_with(';')
+            })
+        })
+    }
+}

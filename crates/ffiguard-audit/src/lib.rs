@@ -1,0 +1,32 @@
+//! Static audit of Rust FFI code: finds FFI pitfalls in any crate without compiling it.
+//!
+//! The pipeline: source files → [`parse`] (guarded `syn`) → crate-wide [`FfiModel`] → every
+//! [`Rule`] on every file with a [`FileContext`] → [`Finding`]s → suppressions, configuration
+//! and baseline → a reporter (human, JSON, SARIF).
+//!
+//! Rules live in [`rules`], one file each; their contract is [`Rule`].
+//!
+//! ```
+//! use ffiguard_audit::{check_source, Rule};
+//! let rules: Vec<&dyn Rule> = Vec::new();
+//! assert!(check_source("src/lib.rs", "fn main() {}", &rules).is_empty());
+//! ```
+
+mod context;
+pub mod diagnostics;
+mod engine;
+mod finding;
+mod level;
+pub mod model;
+pub mod parse;
+mod rule;
+mod source;
+mod span;
+
+pub use context::{Callee, FileContext};
+pub use engine::{check_source, check_sources};
+pub use finding::{Finding, Label, Location};
+pub use level::{Confidence, Level, UnknownLevel};
+pub use model::{FfiModel, type_text};
+pub use rule::{Rule, RuleDocs, RuleMeta};
+pub use source::{Comment, SourceText};

@@ -1,0 +1,236 @@
+//! The crate-wide FFI model: what a crate declares across the FFI boundary.
+//!
+//! Built from every file before any rule runs, so a rule looking at one file can see
+//! declarations made in another (an `extern` block in `ffi.rs`, a call in `lib.rs`). The model
+//! holds plain data (names, types as normalized text, [`Location`]s) rather than `syn` nodes,
+//! because `syn` trees cannot cross threads and the files are parsed in parallel.
+
+mod extract;
+
+use crate::Location;
+use serde::Serialize;
+use std::collections::HashMap;
+
+pub(crate) use extract::extract;
+pub use extract::type_text;
+
+/// A function declared in an `extern "ABI" { ... }` block.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ForeignFn {
+    /// The Rust name.
+    pub name: String,
+    /// `#[link_name = ".."]`, when the symbol differs from the Rust name.
+    pub link_name: Option<String>,
+    /// The block's ABI string (`"C"` when written `extern {}` or `extern "C" {}`).
+    pub abi: String,
+    /// Parameters in order.
+    pub params: Vec<Param>,
+    /// Return type as text, `None` for `()`.
+    pub ret: Option<String>,
+    /// Declared with a trailing `...`.
+    pub variadic: bool,
+    /// Declared `safe fn` inside an `unsafe extern` block (Rust 2024): callable without `unsafe`.
+    pub declared_safe: bool,
+    /// The block is written `unsafe extern` (required in edition 2024).
+    pub block_unsafe: bool,
+    /// Module path of the block inside its file (`["ffi"]` for `mod ffi { extern "C" {..} }`).
+    pub module: Vec<String>,
+    /// Where the declaration is (the whole item).
+    pub location: Location,
+}
+
+/// A parameter of a foreign or exported function.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Param {
+    /// The pattern's name, when it is a plain identifier.
+    pub name: Option<String>,
+    /// The type as normalized text (see [`type_text`]).
+    pub ty: String,
+}
+
+/// A `static` declared in an `extern` block.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ForeignStatic {
+    /// The Rust name.
+    pub name: String,
+    /// The type as text.
+    pub ty: String,
+    /// Declared `static mut`.
+    pub mutable: bool,
+    /// Where.
+    pub location: Location,
+}
+
+/// A function with a non-Rust ABI defined in Rust (`extern "C" fn`, a callback or an export).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ExportedFn {
+    /// The Rust name.
+    pub name: String,
+    /// The ABI string.
+    pub abi: String,
+    /// Carries `#[no_mangle]`, `#[unsafe(no_mangle)]` or `#[export_name]`.
+    pub exported_symbol: bool,
+    /// Declared `unsafe extern "C" fn`.
+    pub is_unsafe: bool,
+    /// A method in an `impl` block rather than a free function.
+    pub is_method: bool,
+    /// Parameters in order.
+    pub params: Vec<Param>,
+    /// Return type as text, `None` for `()`.
+    pub ret: Option<String>,
+    /// Where (the whole item).
+    pub location: Location,
+}
+
+/// The kind of a type definition.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TypeKind {
+    /// `struct`
+    Struct,
+    /// `enum`
+    Enum,
+    /// `union`
+    Union,
+}
+
+/// A struct, enum or union defined in the crate.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct TypeDef {
+    /// The type's name.
+    pub name: String,
+    /// struct, enum or union.
+    pub kind: TypeKind,
+    /// Arguments of every `#[repr(..)]`, as text: `["C"]`, `["u8"]`, `["C", "packed"]`,
+    /// `["align(8)"]`. Empty when there is no `repr`, i.e. Rust's unspecified layout.
+    pub repr: Vec<String>,
+    /// Fields in order (for enums: empty; see `variants`).
+    pub fields: Vec<Field>,
+    /// Enum variant names with their explicit discriminant as text, if any.
+    pub variants: Vec<(String, Option<String>)>,
+    /// Has generic parameters.
+    pub generic: bool,
+    /// An `impl Drop for Name` exists somewhere in the crate.
+    pub has_drop: bool,
+    /// Where (the whole item).
+    pub location: Location,
+}
+
+impl TypeDef {
+    /// Whether a `repr` fixes the layout for C: `C`, `transparent` or a primitive (enums).
+    pub fn has_c_layout(&self) -> bool {
+        self.repr.iter().any(|r| {
+            matches!(
+                r.as_str(),
+                "C" | "transparent"
+                    | "u8"
+                    | "u16"
+                    | "u32"
+                    | "u64"
+                    | "usize"
+                    | "i8"
+                    | "i16"
+                    | "i32"
+                    | "i64"
+                    | "isize"
+            )
+        })
+    }
+}
+
+/// A struct field.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Field {
+    /// Name; `None` for tuple fields.
+    pub name: Option<String>,
+    /// Type as text.
+    pub ty: String,
+}
+
+/// An `impl Drop for T`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct DropImpl {
+    /// The last path segment of the implementing type (`Handle` for `impl Drop for ffi::Handle`).
+    pub type_name: String,
+    /// Where (the whole impl).
+    pub location: Location,
+}
+
+/// Everything the crate declares across the FFI boundary. See the [module docs](self).
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct FfiModel {
+    /// Functions declared in `extern` blocks.
+    pub foreign_fns: Vec<ForeignFn>,
+    /// Statics declared in `extern` blocks.
+    pub foreign_statics: Vec<ForeignStatic>,
+    /// Rust functions with a non-Rust ABI.
+    pub exported_fns: Vec<ExportedFn>,
+    /// Structs, enums and unions.
+    pub types: Vec<TypeDef>,
+    /// `Drop` implementations.
+    pub drop_impls: Vec<DropImpl>,
+    #[serde(skip)]
+    foreign_fn_index: HashMap<String, Vec<usize>>,
+    #[serde(skip)]
+    type_index: HashMap<String, Vec<usize>>,
+}
+
+impl FfiModel {
+    /// Merges per-file parts into one model and builds the lookup indexes.
+    pub(crate) fn merge(parts: impl IntoIterator<Item = FfiModel>) -> FfiModel {
+        let mut model = FfiModel::default();
+        for part in parts {
+            model.foreign_fns.extend(part.foreign_fns);
+            model.foreign_statics.extend(part.foreign_statics);
+            model.exported_fns.extend(part.exported_fns);
+            model.types.extend(part.types);
+            model.drop_impls.extend(part.drop_impls);
+        }
+        for (i, f) in model.foreign_fns.iter().enumerate() {
+            model
+                .foreign_fn_index
+                .entry(f.name.clone())
+                .or_default()
+                .push(i);
+        }
+        let dropped: std::collections::HashSet<&str> = model
+            .drop_impls
+            .iter()
+            .map(|d| d.type_name.as_str())
+            .collect();
+        for (i, t) in model.types.iter_mut().enumerate() {
+            t.has_drop = dropped.contains(t.name.as_str());
+            model.type_index.entry(t.name.clone()).or_default().push(i);
+        }
+        model
+    }
+
+    /// The first foreign function declared with this Rust name (crates sometimes declare the
+    /// same function in several modules; see [`foreign_fns_named`](Self::foreign_fns_named)).
+    pub fn foreign_fn(&self, name: &str) -> Option<&ForeignFn> {
+        self.foreign_fns_named(name).next()
+    }
+
+    /// Every foreign function declared with this Rust name.
+    pub fn foreign_fns_named(&self, name: &str) -> impl Iterator<Item = &ForeignFn> {
+        self.foreign_fn_index
+            .get(name)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.foreign_fns[i])
+    }
+
+    /// Every type defined with this name (the model does not resolve paths).
+    pub fn types_named(&self, name: &str) -> impl Iterator<Item = &TypeDef> {
+        self.type_index
+            .get(name)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.types[i])
+    }
+
+    /// Whether some type with this name implements `Drop`.
+    pub fn has_drop(&self, type_name: &str) -> bool {
+        self.drop_impls.iter().any(|d| d.type_name == type_name)
+    }
+}

@@ -1,0 +1,227 @@
+//! Parsing one file with guards, so no input can crash or exhaust the process.
+//!
+//! `syn` parses recursively: a file of 100,000 nested parentheses or a chain of 100,000 unary
+//! minus signs overflows the stack, and a stack overflow aborts the process — no `catch_unwind`
+//! helps. So the text is first tokenized (proc-macro2's lexer is iterative) and the token tree
+//! is measured: a conservative estimate of how deep the parser will recurse must stay under
+//! [`MAX_NESTING`] before the tokens reach `syn`.
+
+use proc_macro2::{TokenStream, TokenTree};
+use std::str::FromStr;
+
+/// Largest file parsed (bytes). Generated bindings reach a few MB; beyond this a file is reported.
+pub const MAX_FILE_BYTES: usize = 16 * 1024 * 1024;
+
+/// Largest estimated parser recursion depth accepted.
+pub const MAX_NESTING: usize = 1_000;
+
+/// Why a file could not be parsed.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ParseProblem {
+    /// The file is larger than [`MAX_FILE_BYTES`].
+    #[error("file is {0} bytes, over the {MAX_FILE_BYTES}-byte limit")]
+    TooLarge(usize),
+    /// Nesting would make the parser recurse too deeply; `line` is where the limit was crossed.
+    #[error("nesting deeper than {MAX_NESTING} levels (at line {line}); not parsed")]
+    TooDeep {
+        /// Line (1-based) where the estimate crossed the limit.
+        line: usize,
+    },
+    /// Not valid Rust syntax.
+    #[error("{message}")]
+    Syntax {
+        /// The parser's message.
+        message: String,
+        /// Line (1-based).
+        line: usize,
+        /// Column (1-based).
+        column: usize,
+    },
+}
+
+/// Parses a file's text into a `syn::File`, refusing input that could crash the parser.
+///
+/// ```
+/// use ffiguard_audit::parse::{parse_file, ParseProblem};
+/// assert!(parse_file("fn main() {}").is_ok());
+/// let deep = format!("fn f() {{ {}1{} }}", "(".repeat(5000), ")".repeat(5000));
+/// assert!(matches!(parse_file(&deep), Err(ParseProblem::TooDeep { .. })));
+/// ```
+pub fn parse_file(text: &str) -> Result<syn::File, ParseProblem> {
+    if text.len() > MAX_FILE_BYTES {
+        return Err(ParseProblem::TooLarge(text.len()));
+    }
+    let text = blank_out_shebang(text);
+    let tokens = TokenStream::from_str(&text).map_err(|e| {
+        let start = e.span().start();
+        ParseProblem::Syntax {
+            message: e.to_string(),
+            line: start.line.max(1),
+            column: start.column + 1,
+        }
+    })?;
+    check_nesting(&tokens)?;
+    syn::parse2::<syn::File>(tokens).map_err(|e| {
+        let start = e.span().start();
+        ParseProblem::Syntax {
+            message: e.to_string(),
+            line: start.line.max(1),
+            column: start.column + 1,
+        }
+    })
+}
+
+/// Replaces a byte-order mark and a `#!...` first line (not `#![attr]`) with spaces, keeping
+/// every line and column intact.
+fn blank_out_shebang(text: &str) -> std::borrow::Cow<'_, str> {
+    if let Some(rest) = text.strip_prefix('\u{feff}') {
+        let mut owned = String::from(" ");
+        owned.push_str(&blank_out_shebang(rest));
+        return std::borrow::Cow::Owned(owned);
+    }
+    if text.starts_with("#!") && !text[2..].trim_start().starts_with('[') {
+        let end = text.find('\n').unwrap_or(text.len());
+        let mut owned = " ".repeat(end);
+        owned.push_str(&text[end..]);
+        std::borrow::Cow::Owned(owned)
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
+
+/// Tokens after which the parser may recurse into a sub-expression or sub-type without a group:
+/// prefix operators, `<` of generics, `=` of right-associative assignment, closure bars, `if`
+/// of `else if` chains, `return`/`break` with a value.
+fn deepens(tt: &TokenTree) -> bool {
+    match tt {
+        TokenTree::Punct(p) => matches!(p.as_char(), '-' | '!' | '*' | '&' | '<' | '=' | '|'),
+        TokenTree::Ident(i) => {
+            i == "if" || i == "return" || i == "break" || i == "dyn" || i == "impl" || i == "mut"
+        }
+        _ => false,
+    }
+}
+
+/// Estimates parser recursion: group depth plus, at each enclosing level, the tokens that may
+/// deepen recursion since the segment began. A segment ends at `;`, `,`, `=>` and after a `{}`
+/// group (the ends of statements, items, list elements and match arms). Walks iteratively, so
+/// the measurement itself cannot overflow.
+fn check_nesting(tokens: &TokenStream) -> Result<(), ParseProblem> {
+    struct Frame {
+        tokens: proc_macro2::token_stream::IntoIter,
+        count: usize,
+        brace: bool,
+        last_was_eq: bool,
+    }
+    let frame = |stream: TokenStream, brace: bool| Frame {
+        tokens: stream.into_iter(),
+        count: 0,
+        brace,
+        last_was_eq: false,
+    };
+    let mut stack = vec![frame(tokens.clone(), false)];
+    let mut total = 0usize;
+    while let Some(top) = stack.last_mut() {
+        let Some(tt) = top.tokens.next() else {
+            total -= top.count;
+            let closed_brace = top.brace;
+            stack.pop();
+            if let (true, Some(parent)) = (closed_brace, stack.last_mut()) {
+                total -= parent.count;
+                parent.count = 0;
+            }
+            continue;
+        };
+        let is_eq = matches!(&tt, TokenTree::Punct(p) if p.as_char() == '=');
+        let ends_segment = match &tt {
+            TokenTree::Punct(p) => {
+                matches!(p.as_char(), ';' | ',') || (p.as_char() == '>' && top.last_was_eq)
+            }
+            _ => false,
+        };
+        top.last_was_eq = is_eq;
+        if ends_segment {
+            total -= top.count;
+            top.count = 0;
+        } else if let TokenTree::Group(g) = &tt {
+            let brace = g.delimiter() == proc_macro2::Delimiter::Brace;
+            stack.push(frame(g.stream(), brace));
+        } else if deepens(&tt) {
+            top.count += 1;
+            total += 1;
+        }
+        if total + stack.len() > MAX_NESTING {
+            return Err(ParseProblem::TooDeep {
+                line: tt.span().start().line.max(1),
+            });
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deep_inputs_are_refused_not_crashed() {
+        for (open, close) in [("(", ")"), ("[", "]"), ("{", "}")] {
+            let src = format!(
+                "fn f() {{ {}{} }}",
+                open.repeat(100_000),
+                close.repeat(100_000)
+            );
+            assert!(matches!(
+                parse_file(&src),
+                Err(ParseProblem::TooDeep { .. })
+            ));
+        }
+        let unary = format!("fn f() {{ let x = {}1; }}", "-".repeat(100_000));
+        assert!(matches!(
+            parse_file(&unary),
+            Err(ParseProblem::TooDeep { .. })
+        ));
+        let generics = format!(
+            "type T = {}u8{};",
+            "Vec<".repeat(50_000),
+            ">".repeat(50_000)
+        );
+        assert!(matches!(
+            parse_file(&generics),
+            Err(ParseProblem::TooDeep { .. })
+        ));
+    }
+
+    #[test]
+    fn long_flat_input_is_fine() {
+        let table = format!("static T: [u8; 100000] = [{}];", "1, ".repeat(100_000));
+        assert!(parse_file(&table).is_ok());
+        let stmts = "let x = -1;\n".repeat(20_000);
+        let methods = "fn m(&self) -> &u8 { &self.0 }\n".repeat(2_000);
+        assert!(parse_file(&format!("struct S(u8); impl S {{ {methods} }}")).is_ok());
+        let arms = "1 => { f(&x) }\n".repeat(2_000);
+        assert!(parse_file(&format!("fn f() {{ match 1 {{ {arms} _ => {{}} }} }}")).is_ok());
+        assert!(parse_file(&format!("fn f() {{ {stmts} }}")).is_ok());
+    }
+
+    #[test]
+    fn syntax_errors_carry_a_position() {
+        let err = parse_file("fn f() {\n  let x = ;\n}").unwrap_err();
+        assert!(
+            matches!(err, ParseProblem::Syntax { line: 2, .. }),
+            "{err:?}"
+        );
+        assert!(matches!(
+            parse_file("fn f() {"),
+            Err(ParseProblem::Syntax { .. })
+        ));
+    }
+
+    #[test]
+    fn shebang_and_bom_keep_positions() {
+        let file = parse_file("\u{feff}#!/usr/bin/env run\nfn main() {}").unwrap();
+        assert_eq!(file.items.len(), 1);
+        assert!(parse_file("#![allow(dead_code)]\nfn main() {}").is_ok());
+    }
+}
