@@ -29,3 +29,5 @@ pub mod ptr;
 pub mod sync;
 pub mod trace;
 pub mod version;
+
+pub use error::Error;
