@@ -38,7 +38,7 @@ pub const INLINE_CAPACITY: usize = 63;
 ///
 /// The string borrows the argument, so it cannot outlive it:
 ///
-/// ```compile_fail
+/// ```compile_fail,E0597
 /// use ffiguard::cstr::CStrArg;
 ///
 /// let dangling = {
