@@ -1,0 +1,134 @@
+//! Everything that can go wrong with a sandboxed call, as values.
+
+use std::time::Duration;
+
+use crate::limits::Limit;
+use crate::wire::ReplyError;
+
+/// A sandboxed call that did not produce a value.
+///
+/// Text fields that came from the worker (`stderr_tail`, panic messages) are untrusted:
+/// bounded, lossily decoded and with control characters escaped.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SandboxError {
+    /// The worker died from a signal while running `function`.
+    #[error("`{function}`: worker {pid} killed by {signal_name}{}", describe(.detail))]
+    Crashed {
+        /// The isolated function that was running.
+        function: &'static str,
+        /// The worker's process id.
+        pid: u32,
+        /// The signal number.
+        signal: i32,
+        /// Its name (`SIGSEGV`, …).
+        signal_name: String,
+        /// What the worker's last words suggest (e.g. "stack overflow"), if anything.
+        detail: Option<String>,
+        /// The end of the worker's standard error.
+        stderr_tail: String,
+    },
+    /// The worker ran into a resource limit while running `function`.
+    #[error("`{function}`: worker {pid} exceeded its {limit} limit")]
+    ResourceLimit {
+        /// The isolated function that was running.
+        function: &'static str,
+        /// The worker's process id.
+        pid: u32,
+        /// Which limit.
+        limit: Limit,
+        /// The end of the worker's standard error.
+        stderr_tail: String,
+    },
+    /// The worker exited on its own (the C library called `exit`).
+    #[error("`{function}`: worker {pid} exited with status {code}")]
+    Exited {
+        /// The isolated function that was running.
+        function: &'static str,
+        /// The worker's process id.
+        pid: u32,
+        /// The exit status.
+        code: i32,
+        /// The end of the worker's standard error.
+        stderr_tail: String,
+    },
+    /// The call did not finish within its deadline; the worker was killed.
+    #[error("`{function}`: no reply within {deadline:?}; worker {pid} killed")]
+    Timeout {
+        /// The isolated function that was running.
+        function: &'static str,
+        /// The worker's process id.
+        pid: u32,
+        /// The deadline that passed.
+        deadline: Duration,
+    },
+    /// The worker answered, but not with a valid reply; it was killed and will be replaced.
+    #[error("`{function}`: {source}")]
+    Reply {
+        /// The isolated function that was called.
+        function: &'static str,
+        /// What was wrong.
+        #[source]
+        source: ReplyError,
+    },
+    /// The arguments do not fit in the request arena.
+    #[error("`{function}`: arguments need {needed} bytes; the request arena holds {capacity}")]
+    ArgumentsTooLarge {
+        /// The isolated function being called.
+        function: &'static str,
+        /// Bytes the encoded arguments need.
+        needed: usize,
+        /// The request arena's size.
+        capacity: usize,
+    },
+    /// The arguments' `Serialize` implementation failed.
+    #[error("`{function}`: cannot encode the arguments: {message}")]
+    Encode {
+        /// The isolated function being called.
+        function: &'static str,
+        /// The serializer's message.
+        message: String,
+    },
+    /// A worker could not be started.
+    #[error("cannot start a worker: {reason}")]
+    Spawn {
+        /// What failed.
+        reason: String,
+        /// The underlying OS error, if any.
+        #[source]
+        source: Option<std::io::Error>,
+    },
+    /// No worker became free within the call's deadline.
+    #[error("`{function}`: no worker free within {deadline:?}")]
+    Busy {
+        /// The isolated function being called.
+        function: &'static str,
+        /// The deadline that passed.
+        deadline: Duration,
+    },
+    /// This process was started as a sandbox worker but `ffiguard_sandbox::init()` did not run
+    /// first; it refuses to start workers of its own (that would recurse).
+    #[error("this process is a sandbox worker: call ffiguard_sandbox::init() at the top of main")]
+    NotInitialized,
+}
+
+fn describe(detail: &Option<String>) -> String {
+    detail
+        .as_ref()
+        .map(|d| format!(" ({d})"))
+        .unwrap_or_default()
+}
+
+impl SandboxError {
+    /// Whether the worker that served the call is gone (and a fresh one will serve the next).
+    pub fn worker_replaced(&self) -> bool {
+        matches!(
+            self,
+            SandboxError::Crashed { .. }
+                | SandboxError::ResourceLimit { .. }
+                | SandboxError::Exited { .. }
+                | SandboxError::Timeout { .. }
+                | SandboxError::Reply { .. }
+        )
+    }
+}

@@ -1,0 +1,406 @@
+//! The host's handle on one worker process: start it, make calls over the shared region, and
+//! turn its death into a value.
+
+use std::os::fd::OwnedFd;
+use std::os::unix::process::ExitStatusExt;
+use std::process::{Child, ExitStatus};
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use rustix::process::{Pid, Signal, WaitIdOptions};
+
+use crate::error::SandboxError;
+use crate::futex::{self, OWNER_DIED, Spin, WAITERS};
+use crate::limits::{Limit, Limits, signal_name};
+use crate::shm::{
+    ArenaWriter, Region, SETUP_BAD_CONTROL, SETUP_CONFINE_FAILED, SETUP_DUPLICATE_ID,
+    SETUP_LEAKED_FD, SETUP_READY,
+};
+use crate::spawn::{self, WorkerBinary};
+use crate::wire::{self, EncodeError, ReplyError};
+
+/// Longest stretch the host sleeps without checking whether the worker still exists (the robust
+/// futex normally wakes it at once; this covers a worker that unregistered it).
+const LIVENESS_SLICE: Duration = Duration::from_millis(100);
+/// Bytes of the worker's standard error kept with a crash report.
+const STDERR_TAIL: u64 = 2048;
+
+/// A started worker.
+#[derive(Debug)]
+pub(crate) struct WorkerProcess {
+    child: Option<Child>,
+    pid: u32,
+    region: Region,
+    log: OwnedFd,
+    seq: u32,
+    spin: Spin,
+    pub(crate) calls: u64,
+}
+
+/// A finished call: the raw reply (copied out of shared memory) or why there is none.
+pub(crate) enum CallFailure {
+    /// The worker is fine; the call failed before it reached the worker.
+    Rejected(SandboxError),
+    /// The worker must be discarded; the error says why.
+    Fatal(SandboxError),
+}
+
+impl WorkerProcess {
+    /// Starts a worker and waits until it serves calls.
+    pub(crate) fn start(
+        binary: &WorkerBinary,
+        limits: Limits,
+        request_capacity: usize,
+        reply_capacity: usize,
+        spin: Duration,
+        startup_deadline: Duration,
+    ) -> Result<Self, SandboxError> {
+        let region = Region::create(request_capacity, reply_capacity).map_err(|error| {
+            SandboxError::Spawn {
+                reason: "cannot create the shared region".into(),
+                source: Some(error),
+            }
+        })?;
+        let owned_fd = region
+            .fd()
+            .try_clone_to_owned()
+            .map_err(|error| SandboxError::Spawn {
+                reason: "cannot duplicate the shared region descriptor".into(),
+                source: Some(error),
+            })?;
+        let spawned =
+            spawn::spawn(binary, &owned_fd, limits).map_err(|error| SandboxError::Spawn {
+                reason: "cannot execute the worker binary".into(),
+                source: Some(error),
+            })?;
+        let pid = spawned.child.id();
+        let mut worker = Self {
+            child: Some(spawned.child),
+            pid,
+            region,
+            log: spawned.log,
+            seq: 0,
+            spin: Spin { budget: spin },
+            calls: 0,
+        };
+        worker.await_ready(startup_deadline)?;
+        Ok(worker)
+    }
+
+    pub(crate) fn pid(&self) -> u32 {
+        self.pid
+    }
+
+    fn await_ready(&mut self, deadline: Duration) -> Result<(), SandboxError> {
+        let started = Instant::now();
+        let state = &self.region.control().worker.setup_state;
+        let spawn_error = |reason: String| SandboxError::Spawn {
+            reason,
+            source: None,
+        };
+        loop {
+            let current = state.load(Ordering::Acquire);
+            match current {
+                0 => {}
+                SETUP_READY => return Ok(()),
+                failure => {
+                    let detail = self
+                        .region
+                        .control()
+                        .worker
+                        .setup_detail
+                        .load(Ordering::Relaxed);
+                    self.kill_and_reap();
+                    return Err(spawn_error(match failure {
+                        SETUP_LEAKED_FD => format!("the worker inherited descriptor {detail}"),
+                        SETUP_BAD_CONTROL => {
+                            "the worker does not speak this protocol version".into()
+                        }
+                        SETUP_DUPLICATE_ID => {
+                            format!("two isolated functions share identifier {detail:#x}")
+                        }
+                        SETUP_CONFINE_FAILED => format!("confinement failed (errno {detail})"),
+                        other => format!("the worker reported setup state {other}"),
+                    }));
+                }
+            }
+            if self.has_exited() {
+                let status = self.kill_and_reap();
+                let tail = self.stderr_tail();
+                return Err(spawn_error(format!(
+                    "the worker exited during setup ({}); does its main call ffiguard_sandbox::init() first? {tail}",
+                    describe_status(status)
+                )));
+            }
+            let elapsed = started.elapsed();
+            if elapsed >= deadline {
+                self.kill_and_reap();
+                return Err(spawn_error(format!(
+                    "the worker was not ready within {deadline:?}"
+                )));
+            }
+            futex::wait(
+                state,
+                0,
+                Some((deadline - elapsed).min(Duration::from_millis(1))),
+            );
+        }
+    }
+
+    /// Encodes `args`, rings the worker and waits for its reply, at most `deadline`.
+    pub(crate) fn call<A: serde::Serialize + ?Sized>(
+        &mut self,
+        function: &'static str,
+        id: u64,
+        args: &A,
+        deadline: Duration,
+    ) -> Result<(u32, Vec<u8>, usize), CallFailure> {
+        let capacity = self.region.request_capacity();
+        // SAFETY: the request arena is written only by the host, and only here, while the
+        // worker is idle (it has published the previous reply); no reference into it exists.
+        let writer = unsafe { ArenaWriter::new(self.region.request_ptr(), capacity) };
+        let request_len = match wire::encode_into(args, writer) {
+            Ok(len) => len,
+            Err(EncodeError::TooLarge(needed)) => {
+                return Err(CallFailure::Rejected(SandboxError::ArgumentsTooLarge {
+                    function,
+                    needed,
+                    capacity,
+                }));
+            }
+            Err(EncodeError::Serde(message)) => {
+                return Err(CallFailure::Rejected(SandboxError::Encode {
+                    function,
+                    message,
+                }));
+            }
+        };
+        let control = self.region.control();
+        control.host.call_id.store(id, Ordering::Relaxed);
+        control.host.request_len.store(
+            u64::try_from(request_len).unwrap_or(u64::MAX),
+            Ordering::Relaxed,
+        );
+        self.seq = self.seq.wrapping_add(1);
+        let seq = self.seq;
+        self.calls += 1;
+        control.host.call_seq.store(seq, Ordering::SeqCst);
+        if control.worker.worker_sleeping.load(Ordering::SeqCst) != 0 {
+            futex::wake_one(&control.host.call_seq);
+        }
+        self.await_reply(function, seq, deadline)?;
+        let control = self.region.control();
+        // Read each worker-written field once, then bound it by what the host itself knows.
+        let status = control.worker.reply_status.load(Ordering::Acquire);
+        let claimed = control.worker.reply_len.load(Ordering::Acquire);
+        let capacity = self.region.reply_capacity();
+        let len = usize::try_from(claimed)
+            .ok()
+            .filter(|len| *len <= capacity)
+            .ok_or_else(|| {
+                CallFailure::Fatal(SandboxError::Reply {
+                    function,
+                    source: ReplyError::LengthOutOfBounds {
+                        claimed,
+                        capacity: u64::try_from(capacity).unwrap_or(u64::MAX),
+                    },
+                })
+            })?;
+        Ok((status, self.region.copy_reply_out(len), request_len))
+    }
+
+    fn await_reply(
+        &mut self,
+        function: &'static str,
+        seq: u32,
+        deadline: Duration,
+    ) -> Result<(), CallFailure> {
+        let control = self.region.control();
+        let reply_seq = &control.worker.reply_seq;
+        if self.spin.run(|| reply_seq.load(Ordering::Acquire) == seq) {
+            return Ok(());
+        }
+        let started = Instant::now();
+        let robust = &control.worker.robust_word;
+        // Bounded by the deadline: every iteration either returns or sleeps at most until it.
+        loop {
+            let word = robust.fetch_or(WAITERS, Ordering::SeqCst);
+            if reply_seq.load(Ordering::SeqCst) == seq {
+                return Ok(());
+            }
+            if word & OWNER_DIED != 0 {
+                return Err(CallFailure::Fatal(self.died(function)));
+            }
+            let elapsed = started.elapsed();
+            if elapsed >= deadline {
+                let pid = self.pid;
+                self.kill_and_reap();
+                return Err(CallFailure::Fatal(SandboxError::Timeout {
+                    function,
+                    pid,
+                    deadline,
+                }));
+            }
+            futex::wait(
+                robust,
+                word | WAITERS,
+                Some((deadline - elapsed).min(LIVENESS_SLICE)),
+            );
+            if robust.load(Ordering::SeqCst) & OWNER_DIED == 0 && self.has_exited() {
+                return Err(CallFailure::Fatal(self.died(function)));
+            }
+        }
+    }
+
+    /// Whether the worker has terminated, without reaping it (so its process group id cannot
+    /// be reused before the group is killed).
+    fn has_exited(&self) -> bool {
+        let Some(pid) = Pid::from_raw(i32::try_from(self.pid).unwrap_or(0)) else {
+            return true;
+        };
+        matches!(
+            rustix::process::waitid(
+                rustix::process::WaitId::Pid(pid),
+                WaitIdOptions::EXITED | WaitIdOptions::NOHANG | WaitIdOptions::NOWAIT,
+            ),
+            Ok(Some(_))
+        )
+    }
+
+    /// The worker is gone (or claims to be): kill its group, reap it, and say why it died.
+    fn died(&mut self, function: &'static str) -> SandboxError {
+        let pid = self.pid;
+        let was_alive = !self.has_exited();
+        let status = self.kill_and_reap();
+        let stderr_tail = self.stderr_tail();
+        if was_alive {
+            return SandboxError::Reply {
+                function,
+                source: ReplyError::Malformed(
+                    "the worker signalled its death but was alive".into(),
+                ),
+            };
+        }
+        classify(function, pid, status, stderr_tail)
+    }
+
+    /// Kills the worker's whole process group (grandchildren included) and reaps the worker.
+    /// Bounded: if the worker is not reaped within two seconds it is left to the kernel's
+    /// orphan handling when the host exits.
+    pub(crate) fn kill_and_reap(&mut self) -> Option<ExitStatus> {
+        if let Some(pid) = Pid::from_raw(i32::try_from(self.pid).unwrap_or(0)) {
+            let _ = rustix::process::kill_process_group(pid, Signal::KILL);
+        }
+        let mut child = self.child.take()?;
+        let started = Instant::now();
+        let mut pause = Duration::from_micros(20);
+        while started.elapsed() < Duration::from_secs(2) {
+            match child.try_wait() {
+                Ok(Some(status)) => return Some(status),
+                Ok(None) => {}
+                Err(_) => return None,
+            }
+            std::thread::sleep(pause);
+            pause = (pause * 2).min(Duration::from_millis(10));
+        }
+        tracing::warn!(pid = self.pid, "worker not reaped within 2 s after SIGKILL");
+        None
+    }
+
+    /// The end of the worker's standard error, sanitized; truncates the log when it grew large.
+    fn stderr_tail(&self) -> String {
+        let Ok(stat) = rustix::fs::fstat(&self.log) else {
+            return String::new();
+        };
+        let size = u64::try_from(stat.st_size).unwrap_or(0);
+        let start = size.saturating_sub(STDERR_TAIL);
+        let mut buffer = vec![0u8; usize::try_from(size - start).unwrap_or(0)];
+        let read = rustix::io::pread(&self.log, &mut buffer, start).unwrap_or(0);
+        buffer.truncate(read);
+        wire::sanitize_text(&buffer)
+    }
+
+    /// Keeps a long-lived worker's standard-error log from growing without bound.
+    pub(crate) fn trim_log(&self) {
+        if let Ok(stat) = rustix::fs::fstat(&self.log)
+            && stat.st_size > 1 << 20
+        {
+            let _ = rustix::fs::ftruncate(&self.log, 0);
+        }
+    }
+}
+
+impl Drop for WorkerProcess {
+    fn drop(&mut self) {
+        if self.child.is_some() {
+            self.kill_and_reap();
+        }
+    }
+}
+
+fn describe_status(status: Option<ExitStatus>) -> String {
+    match status {
+        Some(status) => match (status.signal(), status.code()) {
+            (Some(signal), _) => format!("killed by {}", signal_name(signal)),
+            (None, Some(code)) => format!("exit status {code}"),
+            _ => "unknown status".into(),
+        },
+        None => "not reaped".into(),
+    }
+}
+
+/// Names the cause of a worker's death from its wait status and its last words.
+fn classify(
+    function: &'static str,
+    pid: u32,
+    status: Option<ExitStatus>,
+    stderr_tail: String,
+) -> SandboxError {
+    let signal = status.and_then(|s| s.signal());
+    let code = status.and_then(|s| s.code());
+    let limit = match signal {
+        Some(libc::SIGXCPU) => Some(Limit::CpuTime),
+        Some(libc::SIGXFSZ) => Some(Limit::FileSize),
+        Some(libc::SIGABRT) if stderr_tail.contains("memory allocation of") => Some(Limit::Memory),
+        _ => None,
+    };
+    if let Some(limit) = limit {
+        return SandboxError::ResourceLimit {
+            function,
+            pid,
+            limit,
+            stderr_tail,
+        };
+    }
+    match (signal, code) {
+        (Some(signal), _) => {
+            let detail = if stderr_tail.contains("has overflowed its stack") {
+                Some("stack overflow".to_owned())
+            } else if signal == libc::SIGABRT {
+                Some("abort".to_owned())
+            } else {
+                None
+            };
+            SandboxError::Crashed {
+                function,
+                pid,
+                signal,
+                signal_name: signal_name(signal),
+                detail,
+                stderr_tail,
+            }
+        }
+        (None, Some(code)) => SandboxError::Exited {
+            function,
+            pid,
+            code,
+            stderr_tail,
+        },
+        (None, None) => SandboxError::Exited {
+            function,
+            pid,
+            code: -1,
+            stderr_tail,
+        },
+    }
+}

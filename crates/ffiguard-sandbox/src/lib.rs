@@ -1,0 +1,93 @@
+//! Run C library code in a worker process with fast typed calls, surviving crashes and hangs.
+//!
+//! Rust cannot defend a program against a malicious or compromised C library that runs in its
+//! address space. A separate process can. `ffiguard-sandbox` runs functions that call the C
+//! library in worker processes and gives the host typed calls to them:
+//!
+//! - **Declaring isolated code**: [`#[isolated]`](isolated) on an ordinary function generates a
+//!   host-side shim (`function::call(&sandbox, args…)`) and a worker-side dispatch entry,
+//!   registered at link time.
+//! - **Workers** re-execute a binary (this one, or a dedicated one), never `fork` the live host
+//!   and keep running its code. They start with an empty environment, only their IPC
+//!   descriptors open, their own process group, rlimits and a parent-death signal, and pass a
+//!   single confinement step before serving calls.
+//! - **Transport**: a memfd shared by host and worker with futex doorbells; no syscall per call
+//!   beyond the wake-ups, and none when the other side is spinning. The host copies every reply
+//!   into private memory, bounds every length and never follows a worker's pointer or offset.
+//! - **Results are [`Tainted`]** until the caller verifies them.
+//! - **Failures are values**: a crash, a resource limit, a missed deadline or a garbled reply
+//!   becomes a [`SandboxError`] naming the function and the cause, and a fresh worker serves
+//!   the next call.
+//! - **Audit**: every call emits a `tracing` event and lands in a bounded ring
+//!   ([`Sandbox::recent_calls`]).
+//!
+//! ```no_run
+//! use ffiguard_sandbox::{ByteBuf, Sandbox, isolated};
+//!
+//! #[isolated]
+//! fn checksum(data: ByteBuf) -> u32 {
+//!     data.iter().fold(0u32, |sum, byte| sum.wrapping_mul(31).wrapping_add(u32::from(*byte)))
+//! }
+//!
+//! fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     ffiguard_sandbox::init(); // first thing: in a worker this never returns
+//!     let sandbox = Sandbox::new()?;
+//!     let sum = checksum::call(&sandbox, ByteBuf::from(b"hello".to_vec()))?
+//!         .trust_unverified("any u32 is a valid checksum to print");
+//!     println!("{sum}");
+//!     Ok(())
+//! }
+//! ```
+//!
+//! # Tests
+//!
+//! A worker re-executes the test binary, so the binary must call [`init`] before the test
+//! harness runs: give integration tests that use a sandbox `harness = false` and a `main` that
+//! calls `init()` and then the tests, or use a dedicated worker binary.
+
+mod audit;
+mod error;
+mod futex;
+mod host;
+mod limits;
+mod registry;
+mod sandbox;
+mod shm;
+mod spawn;
+mod tainted;
+#[cfg(feature = "test-hooks")]
+pub mod test_hooks;
+mod wire;
+mod worker;
+
+pub use audit::{CallRecord, Outcome};
+pub use error::SandboxError;
+pub use ffiguard_macros::isolated;
+pub use limits::{Limit, Limits};
+pub use sandbox::{Sandbox, SandboxBuilder};
+pub use tainted::Tainted;
+pub use wire::{ByteBuf, ReplyError, decode_reply};
+
+/// Turns this process into a worker if it was started as one; otherwise returns at once.
+///
+/// Call it first thing in `main` of every binary that creates a [`Sandbox`] with the default
+/// same-binary workers, and of dedicated worker binaries. In a worker it never returns: it
+/// sets up, confines, serves calls and exits when the host goes away.
+pub fn init() {
+    if worker::is_worker_process() {
+        worker::run();
+    }
+}
+
+/// Whether this process was started as a sandbox worker.
+pub fn is_worker() -> bool {
+    worker::is_worker_process()
+}
+
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::registry::{Descriptor, Entry, REGISTRY, ReplyWriter, dispatch, function_id};
+    pub use crate::sandbox::call;
+    pub use crate::wire::Status;
+    pub use linkme;
+}

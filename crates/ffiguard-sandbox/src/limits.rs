@@ -1,0 +1,131 @@
+//! Resource limits applied to every worker, and how a death maps back to the limit that
+//! caused it.
+
+use std::time::Duration;
+
+/// Resource limits (rlimits) set on a worker before it executes any of its own code. Hard and
+/// soft limits are both lowered, so the worker cannot raise them again.
+///
+/// "No new processes" (`max_processes: Some(0)`) is enforced with `RLIMIT_NPROC`, which the
+/// kernel counts per *user* and does not apply to root (`INIT_USER` is exempt): for an
+/// unprivileged host user, `fork` and `clone` fail in the worker; for a root host, only the
+/// process-group kill contains children (they die with the worker unless they leave its
+/// group). The seccomp policy of the confinement layer makes it absolute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Limits {
+    /// `RLIMIT_AS`: address space, in bytes. The shared arenas count toward it.
+    pub address_space: Option<u64>,
+    /// `RLIMIT_CPU`: CPU time over the worker's whole life (SIGXCPU when exceeded). A pool
+    /// replaces a worker that dies of it; per-call wall time is bounded by the deadline.
+    pub cpu_time: Option<Duration>,
+    /// `RLIMIT_FSIZE`: largest file the worker may write, in bytes (SIGXFSZ beyond).
+    pub file_size: Option<u64>,
+    /// `RLIMIT_NOFILE`: open descriptors.
+    pub open_files: Option<u64>,
+    /// `RLIMIT_NPROC`: see the type's documentation.
+    pub max_processes: Option<u64>,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            address_space: Some(1 << 30),
+            cpu_time: Some(Duration::from_secs(600)),
+            file_size: Some(64 << 20),
+            open_files: Some(64),
+            max_processes: Some(0),
+        }
+    }
+}
+
+impl Limits {
+    /// No limits at all (descriptors are still closed and the environment still emptied).
+    pub fn none() -> Self {
+        Self {
+            address_space: None,
+            cpu_time: None,
+            file_size: None,
+            open_files: None,
+            max_processes: None,
+        }
+    }
+
+    /// Sets `RLIMIT_AS`.
+    pub fn with_address_space(mut self, bytes: Option<u64>) -> Self {
+        self.address_space = bytes;
+        self
+    }
+
+    /// Sets `RLIMIT_CPU`.
+    pub fn with_cpu_time(mut self, time: Option<Duration>) -> Self {
+        self.cpu_time = time;
+        self
+    }
+
+    /// Sets `RLIMIT_FSIZE`.
+    pub fn with_file_size(mut self, bytes: Option<u64>) -> Self {
+        self.file_size = bytes;
+        self
+    }
+
+    /// Sets `RLIMIT_NOFILE`.
+    pub fn with_open_files(mut self, count: Option<u64>) -> Self {
+        self.open_files = count;
+        self
+    }
+
+    /// Sets `RLIMIT_NPROC`.
+    pub fn with_max_processes(mut self, count: Option<u64>) -> Self {
+        self.max_processes = count;
+        self
+    }
+}
+
+/// Which limit a worker ran into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Limit {
+    /// `RLIMIT_AS` (an allocation failed).
+    Memory,
+    /// `RLIMIT_CPU` (SIGXCPU).
+    CpuTime,
+    /// `RLIMIT_FSIZE` (SIGXFSZ).
+    FileSize,
+}
+
+impl std::fmt::Display for Limit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Limit::Memory => "memory (RLIMIT_AS)",
+            Limit::CpuTime => "CPU time (RLIMIT_CPU)",
+            Limit::FileSize => "file size (RLIMIT_FSIZE)",
+        })
+    }
+}
+
+/// The conventional name of a signal number.
+pub(crate) fn signal_name(signal: i32) -> String {
+    let name = match signal {
+        libc::SIGHUP => "SIGHUP",
+        libc::SIGINT => "SIGINT",
+        libc::SIGQUIT => "SIGQUIT",
+        libc::SIGILL => "SIGILL",
+        libc::SIGTRAP => "SIGTRAP",
+        libc::SIGABRT => "SIGABRT",
+        libc::SIGBUS => "SIGBUS",
+        libc::SIGFPE => "SIGFPE",
+        libc::SIGKILL => "SIGKILL",
+        libc::SIGUSR1 => "SIGUSR1",
+        libc::SIGSEGV => "SIGSEGV",
+        libc::SIGUSR2 => "SIGUSR2",
+        libc::SIGPIPE => "SIGPIPE",
+        libc::SIGALRM => "SIGALRM",
+        libc::SIGTERM => "SIGTERM",
+        libc::SIGXCPU => "SIGXCPU",
+        libc::SIGXFSZ => "SIGXFSZ",
+        libc::SIGSYS => "SIGSYS",
+        other => return format!("signal {other}"),
+    };
+    name.to_owned()
+}

@@ -1,0 +1,351 @@
+//! `Sandbox`: a pool of workers serving calls from any number of host threads.
+
+use std::path::PathBuf;
+use std::sync::{Condvar, Mutex, MutexGuard};
+use std::time::{Duration, Instant, SystemTime};
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::audit::{AuditRing, CallRecord, Outcome};
+use crate::error::SandboxError;
+use crate::host::{CallFailure, WorkerProcess};
+use crate::limits::Limits;
+use crate::registry::Descriptor;
+use crate::spawn::WorkerBinary;
+use crate::tainted::Tainted;
+use crate::wire::{self, ReplyError};
+
+/// How a [`Sandbox`] starts and runs its workers.
+#[derive(Debug, Clone)]
+pub struct SandboxBuilder {
+    binary: WorkerBinary,
+    workers: usize,
+    limits: Limits,
+    deadline: Duration,
+    startup_deadline: Duration,
+    request_capacity: usize,
+    reply_capacity: usize,
+    spin: Duration,
+    audit_capacity: usize,
+}
+
+impl Default for SandboxBuilder {
+    fn default() -> Self {
+        Self {
+            binary: WorkerBinary::SameBinary,
+            workers: 1,
+            limits: Limits::default(),
+            deadline: Duration::from_secs(30),
+            startup_deadline: Duration::from_secs(10),
+            request_capacity: 32 << 20,
+            reply_capacity: 32 << 20,
+            spin: Duration::from_micros(50),
+            audit_capacity: 256,
+        }
+    }
+}
+
+impl SandboxBuilder {
+    /// Runs workers from a dedicated binary instead of re-executing this one. The binary's
+    /// `main` calls [`crate::init`] first and links the isolated functions (typically from a
+    /// library crate shared with the host).
+    pub fn worker_binary(mut self, path: impl Into<PathBuf>) -> Self {
+        self.binary = WorkerBinary::Dedicated(path.into());
+        self
+    }
+
+    /// The most workers alive at once (at least 1). Calls beyond that wait for a free worker.
+    pub fn workers(mut self, count: usize) -> Self {
+        self.workers = count.max(1);
+        self
+    }
+
+    /// Resource limits for every worker.
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Default per-call deadline (waiting for a free worker included).
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = deadline;
+        self
+    }
+
+    /// How long a new worker may take to become ready.
+    pub fn startup_deadline(mut self, deadline: Duration) -> Self {
+        self.startup_deadline = deadline;
+        self
+    }
+
+    /// Sizes of the request and reply arenas (rounded up to pages). Arguments or results
+    /// larger than these are refused with an error. Untouched pages cost nothing.
+    pub fn arena_sizes(mut self, request: usize, reply: usize) -> Self {
+        self.request_capacity = request;
+        self.reply_capacity = reply;
+        self
+    }
+
+    /// How long each side spins before sleeping on the futex.
+    pub fn spin(mut self, spin: Duration) -> Self {
+        self.spin = spin;
+        self
+    }
+
+    /// How many recent calls [`Sandbox::recent_calls`] keeps.
+    pub fn audit_capacity(mut self, capacity: usize) -> Self {
+        self.audit_capacity = capacity;
+        self
+    }
+
+    /// Creates the sandbox. Workers start lazily, on the first calls (see [`Sandbox::warm_up`]).
+    ///
+    /// # Errors
+    /// [`SandboxError::NotInitialized`] if this process is itself a worker that skipped
+    /// [`crate::init`].
+    pub fn build(self) -> Result<Sandbox, SandboxError> {
+        if crate::worker::is_worker_process() {
+            return Err(SandboxError::NotInitialized);
+        }
+        Ok(Sandbox {
+            audit: AuditRing::new(self.audit_capacity),
+            pool: Mutex::new(Pool {
+                idle: Vec::new(),
+                live: 0,
+            }),
+            freed: Condvar::new(),
+            config: self,
+        })
+    }
+}
+
+#[derive(Debug)]
+struct Pool {
+    idle: Vec<WorkerProcess>,
+    /// Workers alive: idle plus serving plus starting.
+    live: usize,
+}
+
+/// A pool of sandbox workers.
+///
+/// Calls go through the shims `#[isolated]` generates (`function::call(&sandbox, …)`).
+/// `Sandbox` is `Sync`: share it by reference or in an `Arc` across threads; each call takes a
+/// free worker, starting one if fewer than [`SandboxBuilder::workers`] are alive. Dropping the
+/// sandbox kills its workers.
+#[derive(Debug)]
+pub struct Sandbox {
+    config: SandboxBuilder,
+    pool: Mutex<Pool>,
+    freed: Condvar,
+    audit: AuditRing,
+}
+
+impl Sandbox {
+    /// A sandbox with the defaults: one worker re-executing this binary, [`Limits::default`],
+    /// a 30 s deadline, 32 MiB arenas.
+    ///
+    /// # Errors
+    /// As [`SandboxBuilder::build`].
+    pub fn new() -> Result<Self, SandboxError> {
+        SandboxBuilder::default().build()
+    }
+
+    /// Starts configuring a sandbox.
+    pub fn builder() -> SandboxBuilder {
+        SandboxBuilder::default()
+    }
+
+    /// Starts workers until the pool is full, so the first calls do not pay the cold start.
+    ///
+    /// # Errors
+    /// The first worker that fails to start.
+    pub fn warm_up(&self) -> Result<(), SandboxError> {
+        let mut started = Vec::new();
+        loop {
+            {
+                let mut pool = self.lock();
+                if pool.live >= self.config.workers {
+                    break;
+                }
+                pool.live += 1;
+            }
+            match self.start_worker() {
+                Ok(worker) => started.push(worker),
+                Err(error) => {
+                    self.lock().live -= 1;
+                    self.release_all(started);
+                    return Err(error);
+                }
+            }
+        }
+        self.release_all(started);
+        Ok(())
+    }
+
+    /// The most recent calls, oldest first (at most [`SandboxBuilder::audit_capacity`]).
+    pub fn recent_calls(&self) -> Vec<CallRecord> {
+        self.audit.recent()
+    }
+
+    /// Workers currently alive.
+    pub fn live_workers(&self) -> usize {
+        self.lock().live
+    }
+
+    /// Process ids of the idle workers (for diagnostics and tests).
+    pub fn idle_worker_pids(&self) -> Vec<u32> {
+        self.lock().idle.iter().map(WorkerProcess::pid).collect()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Pool> {
+        // Pool state stays consistent across a panic (counters change under the lock only).
+        self.pool
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner())
+    }
+
+    fn start_worker(&self) -> Result<WorkerProcess, SandboxError> {
+        let config = &self.config;
+        WorkerProcess::start(
+            &config.binary,
+            config.limits,
+            config.request_capacity,
+            config.reply_capacity,
+            config.spin,
+            config.startup_deadline,
+        )
+    }
+
+    fn release_all(&self, workers: Vec<WorkerProcess>) {
+        for worker in workers {
+            self.release(worker);
+        }
+    }
+
+    fn release(&self, worker: WorkerProcess) {
+        if worker.calls % 1024 == 0 {
+            worker.trim_log();
+        }
+        self.lock().idle.push(worker);
+        self.freed.notify_one();
+    }
+
+    fn discard(&self, worker: WorkerProcess) {
+        drop(worker);
+        self.lock().live -= 1;
+        self.freed.notify_one();
+    }
+
+    /// Takes an idle worker, starts one if the pool has room, or waits until `until`.
+    fn acquire(
+        &self,
+        function: &'static str,
+        deadline: Duration,
+        until: Instant,
+    ) -> Result<WorkerProcess, SandboxError> {
+        let mut pool = self.lock();
+        loop {
+            if let Some(worker) = pool.idle.pop() {
+                return Ok(worker);
+            }
+            if pool.live < self.config.workers {
+                pool.live += 1;
+                drop(pool);
+                return self.start_worker().inspect_err(|_| {
+                    self.lock().live -= 1;
+                    self.freed.notify_one();
+                });
+            }
+            let now = Instant::now();
+            if now >= until {
+                return Err(SandboxError::Busy { function, deadline });
+            }
+            pool = self
+                .freed
+                .wait_timeout(pool, until - now)
+                .map(|(guard, _)| guard)
+                .unwrap_or_else(|poison| poison.into_inner().0);
+        }
+    }
+
+    fn call_decoded<A: Serialize + ?Sized, R: DeserializeOwned>(
+        &self,
+        descriptor: &'static Descriptor,
+        args: &A,
+        deadline: Duration,
+        record: &mut CallRecord,
+    ) -> Result<R, SandboxError> {
+        let until = Instant::now() + deadline;
+        let mut worker = self.acquire(descriptor.name, deadline, until)?;
+        record.worker_pid = worker.pid();
+        let remaining = until.saturating_duration_since(Instant::now());
+        match worker.call(descriptor.name, descriptor.id, args, remaining) {
+            Ok((status, reply, input_bytes)) => {
+                record.input_bytes = input_bytes;
+                record.output_bytes = reply.len();
+                match wire::decode_reply::<R>(status, &reply) {
+                    Ok(value) => {
+                        self.release(worker);
+                        Ok(value)
+                    }
+                    Err(source) => {
+                        // A worker that panicked, or answered with anything but a valid value,
+                        // may be in any state: it is replaced.
+                        self.discard(worker);
+                        let source = match source {
+                            ReplyError::ReplyTooLarge { needed, .. } => ReplyError::ReplyTooLarge {
+                                needed,
+                                capacity: u64::try_from(self.config.reply_capacity)
+                                    .unwrap_or(u64::MAX),
+                            },
+                            other => other,
+                        };
+                        Err(SandboxError::Reply {
+                            function: descriptor.name,
+                            source,
+                        })
+                    }
+                }
+            }
+            Err(CallFailure::Rejected(error)) => {
+                self.release(worker);
+                Err(error)
+            }
+            Err(CallFailure::Fatal(error)) => {
+                self.discard(worker);
+                Err(error)
+            }
+        }
+    }
+}
+
+/// The host side of an `#[isolated]` call. Called by the generated shims.
+///
+/// # Errors
+/// See [`SandboxError`].
+pub fn call<A: Serialize, R: DeserializeOwned>(
+    sandbox: &Sandbox,
+    descriptor: &'static Descriptor,
+    args: &A,
+    deadline: Option<Duration>,
+) -> Result<Tainted<R>, SandboxError> {
+    let started = Instant::now();
+    let mut record = CallRecord {
+        function: descriptor.name,
+        worker_pid: 0,
+        input_bytes: 0,
+        output_bytes: 0,
+        duration: Duration::ZERO,
+        started: SystemTime::now(),
+        outcome: Outcome::Ok,
+    };
+    let deadline = deadline.unwrap_or(sandbox.config.deadline);
+    let result = sandbox.call_decoded::<A, R>(descriptor, args, deadline, &mut record);
+    record.duration = started.elapsed();
+    if let Err(error) = &result {
+        record.outcome = Outcome::Failed(error.to_string());
+    }
+    sandbox.audit.record(record);
+    result.map(Tainted::__new)
+}

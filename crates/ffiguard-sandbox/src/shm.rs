@@ -1,0 +1,345 @@
+//! The shared region between host and worker: one memfd mapped by both, holding a control
+//! block and two arenas (request, reply).
+//!
+//! The host never forms a Rust reference to bytes the worker can write, except the atomics of
+//! the control block: arena bytes are written and read through raw pointers only, and a reply
+//! is copied out with volatile loads before anything looks at it.
+
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::ptr::NonNull;
+use std::sync::atomic::{AtomicU32, AtomicU64};
+
+use rustix::fs::{MemfdFlags, SealFlags};
+use rustix::mm::{MapFlags, ProtFlags};
+
+/// `b"FFGS"`: identifies a control block written by this crate.
+pub(crate) const MAGIC: u32 = 0x4646_4753;
+/// Bumped whenever the control block or the wire format changes.
+pub(crate) const PROTOCOL_VERSION: u32 = 1;
+/// The control block occupies the first page; the arenas start page-aligned after it.
+pub(crate) const CONTROL_SIZE: usize = 4096;
+
+/// Fields the host writes and the worker reads.
+#[repr(C, align(64))]
+#[derive(Debug, Default)]
+pub(crate) struct HostSide {
+    pub(crate) magic: AtomicU32,
+    pub(crate) version: AtomicU32,
+    /// Incremented by the host to ring the worker's doorbell; the worker futex-waits on it.
+    pub(crate) call_seq: AtomicU32,
+    pub(crate) _pad: AtomicU32,
+    pub(crate) call_id: AtomicU64,
+    pub(crate) request_len: AtomicU64,
+    pub(crate) request_capacity: AtomicU64,
+    pub(crate) reply_capacity: AtomicU64,
+}
+
+/// Fields the worker writes and the host reads (and must distrust).
+#[repr(C, align(64))]
+#[derive(Debug, Default)]
+pub(crate) struct WorkerSide {
+    /// Set to 1 by the worker just before it sleeps on `call_seq`, so the host only makes the
+    /// wake-up syscall when someone is asleep.
+    pub(crate) worker_sleeping: AtomicU32,
+    /// Equal to `call_seq` once the reply for that call is complete.
+    pub(crate) reply_seq: AtomicU32,
+    /// The worker's thread id, registered in its robust futex list: when the worker dies the
+    /// kernel sets `OWNER_DIED` here and wakes the host. The host sleeps on this word.
+    pub(crate) robust_word: AtomicU32,
+    pub(crate) reply_status: AtomicU32,
+    pub(crate) reply_len: AtomicU64,
+    /// 0 while starting, [`SETUP_READY`] once serving, another value names a setup failure.
+    pub(crate) setup_state: AtomicU32,
+    pub(crate) _pad: AtomicU32,
+    pub(crate) setup_detail: AtomicU64,
+}
+
+/// The worker finished its setup and serves calls.
+pub(crate) const SETUP_READY: u32 = 1;
+/// The worker found a descriptor it should not have; `setup_detail` holds its number.
+pub(crate) const SETUP_LEAKED_FD: u32 = 2;
+/// The worker did not recognize the control block (magic or version).
+pub(crate) const SETUP_BAD_CONTROL: u32 = 3;
+/// The worker's registry holds two functions with the same identifier.
+pub(crate) const SETUP_DUPLICATE_ID: u32 = 4;
+/// Confinement failed; `setup_detail` holds the errno.
+pub(crate) const SETUP_CONFINE_FAILED: u32 = 5;
+
+/// The control block at the start of the region.
+#[repr(C)]
+#[derive(Debug, Default)]
+pub(crate) struct Control {
+    pub(crate) host: HostSide,
+    pub(crate) worker: WorkerSide,
+}
+
+const _: () = assert!(size_of::<Control>() <= CONTROL_SIZE);
+
+/// One mapping of the shared region.
+#[derive(Debug)]
+pub(crate) struct Region {
+    base: NonNull<u8>,
+    len: usize,
+    request_capacity: usize,
+    reply_capacity: usize,
+    fd: OwnedFd,
+}
+
+// SAFETY: the mapping is process-wide memory; all cross-thread access to the control block goes
+// through atomics, and arena access is serialized by the owning worker handle (`&mut self`).
+unsafe impl Send for Region {}
+// SAFETY: shared references only reach the control block's atomics.
+unsafe impl Sync for Region {}
+
+impl Region {
+    /// Creates the memfd and maps it (host side).
+    pub(crate) fn create(request_capacity: usize, reply_capacity: usize) -> std::io::Result<Self> {
+        let request_capacity = round_up_to_page(request_capacity);
+        let reply_capacity = round_up_to_page(reply_capacity);
+        let len = CONTROL_SIZE
+            .checked_add(request_capacity)
+            .and_then(|len| len.checked_add(reply_capacity))
+            .ok_or_else(|| std::io::Error::other("arena sizes overflow"))?;
+        let fd = rustix::fs::memfd_create(
+            "ffiguard-sandbox",
+            MemfdFlags::CLOEXEC | MemfdFlags::ALLOW_SEALING,
+        )?;
+        rustix::fs::ftruncate(&fd, u64::try_from(len).map_err(std::io::Error::other)?)?;
+        // The size is fixed from now on: a worker cannot shrink the file under the host's
+        // mapping (which would turn host reads into SIGBUS).
+        rustix::fs::fcntl_add_seals(&fd, SealFlags::SHRINK | SealFlags::GROW | SealFlags::SEAL)?;
+        let region = Self::map(fd, len, request_capacity, reply_capacity)?;
+        let control = region.control();
+        control.host.request_capacity.store(
+            u64::try_from(request_capacity).unwrap_or(u64::MAX),
+            std::sync::atomic::Ordering::Relaxed,
+        );
+        control.host.reply_capacity.store(
+            u64::try_from(reply_capacity).unwrap_or(u64::MAX),
+            std::sync::atomic::Ordering::Relaxed,
+        );
+        control
+            .host
+            .version
+            .store(PROTOCOL_VERSION, std::sync::atomic::Ordering::Relaxed);
+        control
+            .host
+            .magic
+            .store(MAGIC, std::sync::atomic::Ordering::Release);
+        Ok(region)
+    }
+
+    /// Maps an inherited memfd (worker side), trusting the host's layout.
+    pub(crate) fn open_inherited(fd: OwnedFd) -> std::io::Result<Self> {
+        let size = rustix::fs::fstat(&fd)?.st_size;
+        let len = usize::try_from(size).map_err(std::io::Error::other)?;
+        if len < CONTROL_SIZE {
+            return Err(std::io::Error::other(
+                "shared region smaller than its control block",
+            ));
+        }
+        let mut region = Self::map(fd, len, 0, 0)?;
+        let control = region.control();
+        let request = control
+            .host
+            .request_capacity
+            .load(std::sync::atomic::Ordering::Relaxed);
+        let reply = control
+            .host
+            .reply_capacity
+            .load(std::sync::atomic::Ordering::Relaxed);
+        let request = usize::try_from(request).map_err(std::io::Error::other)?;
+        let reply = usize::try_from(reply).map_err(std::io::Error::other)?;
+        if CONTROL_SIZE
+            .checked_add(request)
+            .and_then(|n| n.checked_add(reply))
+            != Some(len)
+        {
+            return Err(std::io::Error::other(
+                "shared region layout does not match its size",
+            ));
+        }
+        region.request_capacity = request;
+        region.reply_capacity = reply;
+        Ok(region)
+    }
+
+    fn map(
+        fd: OwnedFd,
+        len: usize,
+        request_capacity: usize,
+        reply_capacity: usize,
+    ) -> std::io::Result<Self> {
+        // SAFETY: a fresh shared mapping chosen by the kernel (null hint) cannot alias any Rust
+        // object; `fd` is a memfd at least `len` bytes long (set by ftruncate or checked by
+        // fstat), so every mapped page is backed.
+        let base = unsafe {
+            rustix::mm::mmap(
+                std::ptr::null_mut(),
+                len,
+                ProtFlags::READ | ProtFlags::WRITE,
+                MapFlags::SHARED,
+                &fd,
+                0,
+            )?
+        };
+        let base = NonNull::new(base.cast::<u8>())
+            .ok_or_else(|| std::io::Error::other("mmap returned null"))?;
+        Ok(Self {
+            base,
+            len,
+            request_capacity,
+            reply_capacity,
+            fd,
+        })
+    }
+
+    /// The control block.
+    pub(crate) fn control(&self) -> &Control {
+        // SAFETY: the mapping is at least CONTROL_SIZE bytes, page-aligned (so aligned for
+        // Control), zero-initialised by the kernel, and all-zero bytes are a valid `Control`
+        // (atomics only). Both processes touch it only through atomics.
+        unsafe { self.base.cast::<Control>().as_ref() }
+    }
+
+    pub(crate) fn fd(&self) -> BorrowedFd<'_> {
+        self.fd.as_fd()
+    }
+
+    pub(crate) fn request_capacity(&self) -> usize {
+        self.request_capacity
+    }
+
+    pub(crate) fn reply_capacity(&self) -> usize {
+        self.reply_capacity
+    }
+
+    /// Start of the request arena.
+    pub(crate) fn request_ptr(&self) -> *mut u8 {
+        // SAFETY: CONTROL_SIZE < len, so the offset stays inside the mapping.
+        unsafe { self.base.as_ptr().add(CONTROL_SIZE) }
+    }
+
+    /// Start of the reply arena.
+    pub(crate) fn reply_ptr(&self) -> *mut u8 {
+        // SAFETY: CONTROL_SIZE + request_capacity <= len, inside the mapping.
+        unsafe { self.base.as_ptr().add(CONTROL_SIZE + self.request_capacity) }
+    }
+
+    /// Copies `len` bytes of the reply arena into private memory with volatile loads, so the
+    /// copy is well-defined even if the worker rewrites the arena meanwhile. The caller has
+    /// bounded `len` by [`Self::reply_capacity`]; larger values are clamped.
+    pub(crate) fn copy_reply_out(&self, len: usize) -> Vec<u8> {
+        let len = len.min(self.reply_capacity);
+        let mut out = vec![0u8; len];
+        let source = self.reply_ptr();
+        let words = len / 8;
+        let word_source = source.cast::<u64>();
+        for (index, chunk) in out.chunks_exact_mut(8).enumerate().take(words) {
+            // SAFETY: the reply arena starts page-aligned, so `word_source` is 8-aligned;
+            // index < len / 8 keeps the 8-byte read inside the arena, which is mapped for the
+            // region's lifetime (`&self`).
+            let word = unsafe { word_source.wrapping_add(index).read_volatile() };
+            chunk.copy_from_slice(&word.to_ne_bytes());
+        }
+        for (offset, byte) in out.iter_mut().enumerate().skip(words * 8) {
+            // SAFETY: offset < len <= reply_capacity, inside the mapped reply arena.
+            *byte = unsafe { source.wrapping_add(offset).read_volatile() };
+        }
+        out
+    }
+
+    /// A mutable view of the request arena (worker side: only the host writes it, and only
+    /// between calls, so the worker has it to itself while it serves one).
+    ///
+    /// # Safety
+    /// No other reference to the request arena may be live, and the peer must not write it for
+    /// the lifetime of the returned slice.
+    pub(crate) unsafe fn request_slice(&self, len: usize) -> &[u8] {
+        let len = len.min(self.request_capacity);
+        // SAFETY: in bounds of the mapped request arena; exclusivity is the caller's promise.
+        unsafe { std::slice::from_raw_parts(self.request_ptr(), len) }
+    }
+}
+
+impl Drop for Region {
+    fn drop(&mut self) {
+        // SAFETY: `base`/`len` describe the mapping created in `map`; no reference into it
+        // outlives `self` (all accessors borrow `self`).
+        let _ = unsafe { rustix::mm::munmap(self.base.as_ptr().cast(), self.len) };
+    }
+}
+
+fn round_up_to_page(len: usize) -> usize {
+    len.max(1).div_ceil(4096).saturating_mul(4096)
+}
+
+/// A postcard output that writes straight into an arena through a raw pointer: large byte
+/// buffers are copied once, from the caller's memory into the shared region.
+pub(crate) struct ArenaWriter {
+    start: *mut u8,
+    capacity: usize,
+    written: usize,
+    /// Bytes the value would have needed past the capacity (so the error can say how many).
+    overflow: usize,
+}
+
+impl ArenaWriter {
+    /// # Safety
+    /// `start..start + capacity` must be writable memory that outlives the writer and that no
+    /// Rust reference points into.
+    pub(crate) unsafe fn new(start: *mut u8, capacity: usize) -> Self {
+        Self {
+            start,
+            capacity,
+            written: 0,
+            overflow: 0,
+        }
+    }
+
+    /// How many bytes the full encoding needs (valid after an overflow too).
+    pub(crate) fn needed(&self) -> usize {
+        self.written.saturating_add(self.overflow)
+    }
+}
+
+impl postcard::ser_flavors::Flavor for ArenaWriter {
+    type Output = usize;
+
+    fn try_extend(&mut self, data: &[u8]) -> postcard::Result<()> {
+        let end = self.written.checked_add(data.len());
+        match end {
+            Some(end) if end <= self.capacity && self.overflow == 0 => {
+                // SAFETY: written + data.len() <= capacity keeps the copy inside the arena the
+                // constructor's caller vouched for; `data` is private memory, so the ranges
+                // cannot overlap.
+                unsafe {
+                    std::ptr::copy_nonoverlapping(
+                        data.as_ptr(),
+                        self.start.wrapping_add(self.written),
+                        data.len(),
+                    );
+                }
+                self.written = end;
+                Ok(())
+            }
+            _ => {
+                // Keep counting so the caller learns the size the value needs.
+                self.overflow = self.overflow.saturating_add(data.len());
+                Ok(())
+            }
+        }
+    }
+
+    fn try_push(&mut self, data: u8) -> postcard::Result<()> {
+        self.try_extend(&[data])
+    }
+
+    fn finalize(self) -> postcard::Result<usize> {
+        if self.overflow == 0 {
+            Ok(self.written)
+        } else {
+            Err(postcard::Error::SerializeBufferFull)
+        }
+    }
+}

@@ -1,0 +1,82 @@
+//! Hostile-worker behaviour for the crate's own tests (feature `test-hooks`): an isolated
+//! function running in a worker asks the serve loop to corrupt the reply it is about to publish,
+//! the way a compromised library could.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use crate::shm::Region;
+
+/// How the worker misbehaves after the current call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u32)]
+#[non_exhaustive]
+pub enum Hostility {
+    /// Behave.
+    None = 0,
+    /// Claim a reply length of `u64::MAX`.
+    HugeLength = 1,
+    /// Claim one byte more than the reply arena holds.
+    LengthPastArena = 2,
+    /// Keep the OK status, replace the payload with garbage bytes.
+    Garbage = 3,
+    /// Write a status word no version knows.
+    UnknownStatus = 4,
+    /// Publish the reply, and keep rewriting it from another thread while the host reads it.
+    RewriteWhileRead = 5,
+    /// Claim to have died (set `OWNER_DIED` in the robust word) while staying alive.
+    FakeDeath = 6,
+}
+
+static MODE: AtomicU32 = AtomicU32::new(0);
+
+/// Called from inside an isolated function: misbehave once, after this call's reply is written.
+pub fn after_this_call(mode: Hostility) {
+    MODE.store(mode as u32, Ordering::SeqCst);
+}
+
+pub(crate) fn apply(region: &'static Region) {
+    let mode = MODE.swap(0, Ordering::SeqCst);
+    let control = region.control();
+    let reply_capacity = u64::try_from(region.reply_capacity()).unwrap_or(u64::MAX);
+    match mode {
+        1 => control.worker.reply_len.store(u64::MAX, Ordering::Relaxed),
+        2 => control
+            .worker
+            .reply_len
+            .store(reply_capacity + 1, Ordering::Relaxed),
+        3 => scribble(region, 0x5a, 4096),
+        4 => control.worker.reply_status.store(0xdead, Ordering::Relaxed),
+        5 => {
+            control
+                .worker
+                .reply_len
+                .store(reply_capacity, Ordering::Relaxed);
+            let _ = std::thread::Builder::new().spawn(move || {
+                for round in 0u64.. {
+                    scribble(region, round.to_le_bytes()[0], region.reply_capacity());
+                }
+            });
+        }
+        6 => {
+            control
+                .worker
+                .robust_word
+                .fetch_or(crate::futex::OWNER_DIED, Ordering::SeqCst);
+        }
+        _ => {}
+    }
+}
+
+fn scribble(region: &Region, byte: u8, len: usize) {
+    let len = len.min(region.reply_capacity());
+    let start = region.reply_ptr();
+    for offset in 0..len {
+        // SAFETY: offset < reply_capacity keeps the write inside the mapped reply arena; it is
+        // a volatile raw write, no reference into the arena exists in this process meanwhile.
+        unsafe {
+            start
+                .wrapping_add(offset)
+                .write_volatile(byte ^ (offset.to_le_bytes()[0]))
+        };
+    }
+}

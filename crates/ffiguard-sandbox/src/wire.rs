@@ -1,0 +1,341 @@
+//! The wire format: `postcard` for values, a status word for the outcome, and the host-side
+//! decoder that treats every reply byte as hostile.
+//!
+//! `postcard` (1.x) is compact (varints, no field names), has a stable documented format, is
+//! maintained, and never allocates ahead of the input: a length prefix is checked against the
+//! bytes actually present before anything is borrowed, and sequence pre-allocation goes
+//! through serde's cautious size hint. `bincode` 3 is unmaintained.
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::shm::ArenaWriter;
+
+/// The outcome word a worker writes next to its reply.
+pub(crate) mod status {
+    /// The payload is the function's postcard-encoded return value.
+    pub(crate) const OK: u32 = 0;
+    /// The function panicked; the payload is the postcard-encoded panic message.
+    pub(crate) const PANICKED: u32 = 1;
+    /// The worker has no function with the requested identifier.
+    pub(crate) const UNKNOWN_FUNCTION: u32 = 2;
+    /// The worker could not decode the arguments.
+    pub(crate) const BAD_REQUEST: u32 = 3;
+    /// The return value did not fit; the payload is the postcard-encoded size it needed.
+    pub(crate) const REPLY_TOO_LARGE: u32 = 4;
+}
+
+/// Longest panic message the worker sends and the host accepts.
+pub(crate) const MAX_MESSAGE_BYTES: usize = 4096;
+
+/// What a worker-side dispatch reports; the raw status word plus payload length.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Status {
+    pub(crate) code: u32,
+    pub(crate) len: usize,
+}
+
+/// Why a reply could not be turned into a value. Everything here is the worker's claim or the
+/// decoder's finding; nothing in it came from following worker-provided pointers.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReplyError {
+    /// The isolated function panicked in the worker (message from the worker: untrusted text,
+    /// bounded and with control characters escaped).
+    #[error("panicked in the worker: {0}")]
+    Panicked(String),
+    /// The worker does not know the function (a dedicated worker binary built from other
+    /// sources, or the function is not linked into it).
+    #[error("the worker has no such function")]
+    UnknownFunction,
+    /// The worker could not decode the arguments the host sent.
+    #[error("the worker could not decode the arguments")]
+    BadRequest,
+    /// The return value needs more room than the reply arena has.
+    #[error("the reply needs {needed} bytes but the reply arena holds {capacity}")]
+    ReplyTooLarge {
+        /// Bytes the worker says it needed (a claim, not a fact).
+        needed: u64,
+        /// The reply arena's size.
+        capacity: u64,
+    },
+    /// The reply claims to be longer than the reply arena.
+    #[error("the worker claims a {claimed}-byte reply; the reply arena holds {capacity}")]
+    LengthOutOfBounds {
+        /// The length the worker wrote.
+        claimed: u64,
+        /// The reply arena's size.
+        capacity: u64,
+    },
+    /// The payload is not a valid encoding of the expected type.
+    #[error("malformed reply: {0}")]
+    Malformed(String),
+    /// The payload decoded but bytes were left over.
+    #[error("malformed reply: {0} trailing bytes")]
+    TrailingBytes(usize),
+    /// The status word is not one this version knows.
+    #[error("unknown reply status {0}")]
+    UnknownStatus(u32),
+}
+
+/// Decodes a reply that has already been copied into private memory.
+///
+/// This is the host's only way into worker output and the target of the `sandbox_reply` fuzz
+/// target: for any `status` and `payload` it returns a value or an error, never panics, and
+/// allocates at most in proportion to `payload.len()`.
+///
+/// Known limit: `postcard` has no recursion or element-count limit, so a *recursive* result
+/// type, or a sequence of zero-sized elements (`Vec<()>`), lets a hostile worker make decoding
+/// deep or long. Result types of isolated functions should avoid both.
+///
+/// # Errors
+/// [`ReplyError`] naming what was wrong with the reply.
+pub fn decode_reply<R: DeserializeOwned>(status: u32, payload: &[u8]) -> Result<R, ReplyError> {
+    match status {
+        status::OK => decode_exact(payload),
+        status::PANICKED => {
+            let message: String = decode_exact(payload)?;
+            Err(ReplyError::Panicked(sanitize_text(message.as_bytes())))
+        }
+        status::UNKNOWN_FUNCTION => Err(ReplyError::UnknownFunction),
+        status::BAD_REQUEST => Err(ReplyError::BadRequest),
+        status::REPLY_TOO_LARGE => {
+            let needed: u64 = decode_exact(payload)?;
+            Err(ReplyError::ReplyTooLarge {
+                needed,
+                capacity: 0,
+            })
+        }
+        other => Err(ReplyError::UnknownStatus(other)),
+    }
+}
+
+fn decode_exact<R: DeserializeOwned>(payload: &[u8]) -> Result<R, ReplyError> {
+    let (value, rest) = postcard::take_from_bytes::<R>(payload)
+        .map_err(|error| ReplyError::Malformed(error.to_string()))?;
+    if rest.is_empty() {
+        Ok(value)
+    } else {
+        Err(ReplyError::TrailingBytes(rest.len()))
+    }
+}
+
+/// Turns untrusted bytes into a bounded, printable string: invalid UTF-8 replaced, control
+/// characters escaped, at most [`MAX_MESSAGE_BYTES`] input bytes.
+pub(crate) fn sanitize_text(bytes: &[u8]) -> String {
+    let bytes = &bytes[..bytes.len().min(MAX_MESSAGE_BYTES)];
+    String::from_utf8_lossy(bytes)
+        .chars()
+        .flat_map(|c| {
+            let keep = !c.is_control() || c == '\n';
+            let escaped: Vec<char> = if keep {
+                vec![c]
+            } else {
+                c.escape_default().collect()
+            };
+            escaped
+        })
+        .collect()
+}
+
+/// Encodes `value` straight into an arena. Returns the encoded length, or the length the value
+/// needs when it does not fit.
+pub(crate) fn encode_into<T: Serialize + ?Sized>(
+    value: &T,
+    writer: ArenaWriter,
+) -> Result<usize, EncodeError> {
+    let mut serializer = postcard::Serializer { output: writer };
+    match value.serialize(&mut serializer) {
+        Ok(()) => {
+            let needed = serializer.output.needed();
+            postcard::ser_flavors::Flavor::finalize(serializer.output)
+                .map_err(|_| EncodeError::TooLarge(needed))
+        }
+        Err(error) => Err(EncodeError::Serde(error.to_string())),
+    }
+}
+
+/// Encoding into an arena failed.
+#[derive(Debug)]
+pub(crate) enum EncodeError {
+    /// The value needs this many bytes.
+    TooLarge(usize),
+    /// The value's `Serialize` impl failed.
+    Serde(String),
+}
+
+/// A byte buffer that crosses the sandbox boundary as one block.
+///
+/// A plain `Vec<u8>` goes through serde one element at a time; `ByteBuf` is encoded as a
+/// length and a single copy, straight into the shared arena on the way in and out of private
+/// memory on the way back. Use it for every large byte argument or result.
+///
+/// ```
+/// use ffiguard_sandbox::ByteBuf;
+/// let buf = ByteBuf::from(vec![1, 2, 3]);
+/// assert_eq!(&buf[..], &[1, 2, 3]);
+/// let back: Vec<u8> = buf.into_vec();
+/// assert_eq!(back.len(), 3);
+/// ```
+#[derive(Clone, Default, PartialEq, Eq, Hash)]
+pub struct ByteBuf(Vec<u8>);
+
+impl ByteBuf {
+    /// An empty buffer.
+    pub fn new() -> Self {
+        Self(Vec::new())
+    }
+
+    /// The bytes, without copying.
+    pub fn into_vec(self) -> Vec<u8> {
+        self.0
+    }
+}
+
+impl std::fmt::Debug for ByteBuf {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ByteBuf({} bytes)", self.0.len())
+    }
+}
+
+impl From<Vec<u8>> for ByteBuf {
+    fn from(bytes: Vec<u8>) -> Self {
+        Self(bytes)
+    }
+}
+
+impl From<&[u8]> for ByteBuf {
+    fn from(bytes: &[u8]) -> Self {
+        Self(bytes.to_vec())
+    }
+}
+
+impl From<ByteBuf> for Vec<u8> {
+    fn from(buf: ByteBuf) -> Self {
+        buf.0
+    }
+}
+
+impl std::ops::Deref for ByteBuf {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for ByteBuf {
+    fn deref_mut(&mut self) -> &mut [u8] {
+        &mut self.0
+    }
+}
+
+impl AsRef<[u8]> for ByteBuf {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl Serialize for ByteBuf {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_bytes(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for ByteBuf {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = ByteBuf;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a byte buffer")
+            }
+            fn visit_bytes<E: serde::de::Error>(self, bytes: &[u8]) -> Result<ByteBuf, E> {
+                Ok(ByteBuf(bytes.to_vec()))
+            }
+            fn visit_byte_buf<E: serde::de::Error>(self, bytes: Vec<u8>) -> Result<ByteBuf, E> {
+                Ok(ByteBuf(bytes))
+            }
+        }
+        deserializer.deserialize_byte_buf(Visit)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Covers the hostile-reply decoder: arbitrary status words and payloads, including
+    /// length prefixes far beyond the payload, must produce errors, not panics or huge
+    /// allocations.
+    #[test]
+    fn hostile_payloads_become_errors() {
+        // A deterministic generator keeps the test reproducible without a dev-dependency.
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for round in 0..20_000 {
+            let len = usize::try_from(next() % 64).unwrap_or(0);
+            let payload: Vec<u8> = (0..len).map(|_| next().to_le_bytes()[0]).collect();
+            let status = u32::try_from(next() % 7).unwrap_or(0);
+            let _ = decode_reply::<Result<ByteBuf, String>>(status, &payload);
+            let _ = decode_reply::<Vec<String>>(status, &payload);
+            let _ = decode_reply::<(u64, Option<Vec<u32>>)>(status, &payload);
+            assert!(round < 20_000);
+        }
+    }
+
+    #[test]
+    fn lying_length_prefix_is_rejected_without_allocating_it() {
+        // Varint for u64::MAX-ish length followed by three bytes.
+        let mut payload = vec![0xff; 9];
+        payload.push(0x01);
+        payload.extend_from_slice(b"abc");
+        let result = decode_reply::<ByteBuf>(status::OK, &payload);
+        assert!(
+            matches!(result, Err(ReplyError::Malformed(_))),
+            "{result:?}"
+        );
+        let result = decode_reply::<Vec<u64>>(status::OK, &payload);
+        assert!(
+            matches!(result, Err(ReplyError::Malformed(_))),
+            "{result:?}"
+        );
+    }
+
+    #[test]
+    fn trailing_bytes_and_unknown_status_are_errors() {
+        let mut payload = postcard::to_allocvec(&7u32).unwrap_or_default();
+        payload.push(0);
+        assert_eq!(
+            decode_reply::<u32>(status::OK, &payload),
+            Err(ReplyError::TrailingBytes(1))
+        );
+        assert_eq!(
+            decode_reply::<u32>(99, &[]),
+            Err(ReplyError::UnknownStatus(99))
+        );
+    }
+
+    #[test]
+    fn panic_messages_are_sanitized() {
+        let payload = postcard::to_allocvec("boom\u{1b}[31m").unwrap_or_default();
+        let result = decode_reply::<u32>(status::PANICKED, &payload);
+        assert_eq!(
+            result,
+            Err(ReplyError::Panicked("boom\\u{1b}[31m".to_owned()))
+        );
+    }
+
+    #[test]
+    fn bytebuf_round_trips_as_one_block() {
+        let encoded = postcard::to_allocvec(&ByteBuf::from(vec![7u8; 300])).unwrap_or_default();
+        // Two varint length bytes plus the bytes themselves.
+        assert_eq!(encoded.len(), 302);
+        let decoded: ByteBuf = decode_reply(status::OK, &encoded).unwrap_or_default();
+        assert_eq!(decoded.len(), 300);
+    }
+}

@@ -1,0 +1,155 @@
+//! The worker side: check the inherited state, confine, then serve calls until killed.
+
+use std::os::fd::{FromRawFd, OwnedFd};
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use crate::futex::{self, Spin, WAITERS};
+use crate::registry::{ReplyWriter, Table};
+use crate::shm::{
+    MAGIC, PROTOCOL_VERSION, Region, SETUP_BAD_CONTROL, SETUP_CONFINE_FAILED, SETUP_DUPLICATE_ID,
+    SETUP_LEAKED_FD, SETUP_READY,
+};
+use crate::spawn::{REGION_FD, WORKER_ARG};
+use crate::wire::status;
+
+/// Whether this process was started as a worker.
+pub(crate) fn is_worker_process() -> bool {
+    std::env::args_os()
+        .nth(1)
+        .is_some_and(|arg| arg == WORKER_ARG)
+}
+
+/// Runs the worker; never returns. Exit codes name the setup step that failed when there is no
+/// control block to report through.
+pub(crate) fn run() -> ! {
+    // SAFETY: REGION_FD was dup2()ed into place by the host's pre-exec setup and nothing in
+    // this process has taken ownership of it (the worker runs before any program code).
+    let fd = unsafe { OwnedFd::from_raw_fd(REGION_FD) };
+    let region = match Region::open_inherited(fd) {
+        Ok(region) => &*Box::leak(Box::new(region)),
+        Err(_) => std::process::exit(101),
+    };
+    let control = region.control();
+    let fail = |code: u32, detail: u64| -> ! {
+        control.worker.setup_detail.store(detail, Ordering::Relaxed);
+        control.worker.setup_state.store(code, Ordering::Release);
+        futex::wake_one(&control.worker.setup_state);
+        std::process::exit(102)
+    };
+    if control.host.magic.load(Ordering::Acquire) != MAGIC
+        || control.host.version.load(Ordering::Relaxed) != PROTOCOL_VERSION
+    {
+        fail(SETUP_BAD_CONTROL, 0);
+    }
+    if let Some(leaked) = unexpected_descriptor() {
+        fail(SETUP_LEAKED_FD, leaked);
+    }
+    let table = match Table::build() {
+        Ok(table) => table,
+        Err(duplicate) => fail(SETUP_DUPLICATE_ID, duplicate),
+    };
+    if let Err(error) = confine() {
+        fail(
+            SETUP_CONFINE_FAILED,
+            error
+                .raw_os_error()
+                .map_or(0, |e| u64::try_from(e).unwrap_or(0)),
+        );
+    }
+    if futex::register_robust(&control.worker.robust_word).is_err() {
+        fail(SETUP_CONFINE_FAILED, 0);
+    }
+    control
+        .worker
+        .setup_state
+        .store(SETUP_READY, Ordering::Release);
+    futex::wake_one(&control.worker.setup_state);
+    serve(region, &table)
+}
+
+/// The single point where the worker gives up its rights, after setup and before it runs any
+/// isolated function. Today: not dumpable (no core files, no ptrace by same-user processes).
+/// The confinement layer (seccomp, Landlock, namespaces) slots in here, with its policy carried
+/// by the control block.
+fn confine() -> std::io::Result<()> {
+    rustix::process::set_dumpable_behavior(rustix::process::DumpableBehavior::NotDumpable)?;
+    Ok(())
+}
+
+/// Returns the first open descriptor other than stdio and the region (the host closes the rest
+/// with `close_range` before exec; this checks that it did).
+fn unexpected_descriptor() -> Option<u64> {
+    let numbers: Vec<u64> = std::fs::read_dir("/proc/self/fd")
+        .ok()?
+        .flatten()
+        .take(65_536)
+        .filter_map(|entry| {
+            entry
+                .file_name()
+                .to_str()
+                .and_then(|name| name.parse().ok())
+        })
+        .collect();
+    // The listing's own descriptor is among the numbers; it is closed once the iterator is
+    // gone, so only descriptors that still resolve count.
+    numbers
+        .into_iter()
+        .filter(|fd| *fd > 3)
+        .find(|fd| std::fs::read_link(format!("/proc/self/fd/{fd}")).is_ok())
+}
+
+fn serve(region: &'static Region, table: &Table) -> ! {
+    let control = region.control();
+    let spin = Spin {
+        budget: Duration::from_micros(50),
+    };
+    // The host numbers calls from 1; reading `call_seq` here instead could miss a call rung
+    // between our "ready" and this line.
+    let mut last = 0;
+    loop {
+        let call_seq = &control.host.call_seq;
+        if !spin.run(|| call_seq.load(Ordering::Acquire) != last) {
+            // Announce the sleep, then re-check: the host rings only when it sees the flag.
+            control.worker.worker_sleeping.store(1, Ordering::SeqCst);
+            while call_seq.load(Ordering::SeqCst) == last {
+                futex::wait(call_seq, last, None);
+            }
+            control.worker.worker_sleeping.store(0, Ordering::Relaxed);
+        }
+        let seq = call_seq.load(Ordering::Acquire);
+        let id = control.host.call_id.load(Ordering::Relaxed);
+        let len = control.host.request_len.load(Ordering::Relaxed);
+        let len = usize::try_from(len).unwrap_or(usize::MAX);
+        // SAFETY: the host writes the request arena only before ringing for a call and waits
+        // for our reply before writing it again, so nothing writes it while we read.
+        let request = unsafe { region.request_slice(len) };
+        // SAFETY: the reply arena belongs to the worker until it publishes `reply_seq`; the
+        // host reads it only afterwards, and no other reference into it exists here.
+        let mut writer = unsafe { ReplyWriter::new(region.reply_ptr(), region.reply_capacity()) };
+        let outcome = match table.find(id) {
+            Some(entry) => (entry.dispatch)(request, &mut writer),
+            None => crate::wire::Status {
+                code: status::UNKNOWN_FUNCTION,
+                len: 0,
+            },
+        };
+        control
+            .worker
+            .reply_status
+            .store(outcome.code, Ordering::Relaxed);
+        control.worker.reply_len.store(
+            u64::try_from(outcome.len).unwrap_or(u64::MAX),
+            Ordering::Relaxed,
+        );
+        #[cfg(feature = "test-hooks")]
+        crate::test_hooks::apply(region);
+        control.worker.reply_seq.store(seq, Ordering::SeqCst);
+        let robust = &control.worker.robust_word;
+        if robust.load(Ordering::SeqCst) & WAITERS != 0 {
+            robust.fetch_and(!WAITERS, Ordering::SeqCst);
+            futex::wake_one(robust);
+        }
+        last = seq;
+    }
+}

@@ -1,0 +1,203 @@
+//! End-to-end calls through real worker processes: macro → worker → shared memory → `Tainted`,
+//! and the state a worker starts in (environment, descriptors, process group, rlimits).
+
+mod support;
+
+use std::os::fd::AsRawFd;
+
+use ffiguard_sandbox::{ByteBuf, Limits, Sandbox, isolated};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Serialize, Deserialize, PartialEq)]
+struct Summary {
+    len: usize,
+    first: Option<u8>,
+    text: String,
+}
+
+#[isolated]
+fn summarize(data: ByteBuf, label: String) -> Summary {
+    Summary {
+        len: data.len(),
+        first: data.first().copied(),
+        text: format!("{label}:{}", data.len()),
+    }
+}
+
+#[isolated]
+fn empty() {}
+
+#[isolated]
+fn reverse(data: ByteBuf) -> ByteBuf {
+    let mut bytes = data.into_vec();
+    bytes.reverse();
+    ByteBuf::from(bytes)
+}
+
+/// What the worker sees of its own process.
+#[derive(Debug, Serialize, Deserialize)]
+struct WorkerState {
+    env_vars: usize,
+    open_fds: Vec<u64>,
+    pid: u32,
+    pgid: u32,
+    address_space: Option<u64>,
+    open_files: Option<u64>,
+    cores: Option<u64>,
+    dumpable: bool,
+}
+
+#[isolated]
+fn worker_state() -> WorkerState {
+    let open_fds = std::fs::read_dir("/proc/self/fd")
+        .map(|entries| {
+            entries
+                .flatten()
+                .filter_map(|entry| entry.file_name().to_str().and_then(|n| n.parse().ok()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let limit = |resource| rustix::process::getrlimit(resource).maximum;
+    WorkerState {
+        env_vars: std::env::vars_os().count(),
+        open_fds,
+        pid: std::process::id(),
+        pgid: rustix::process::getpgrp()
+            .as_raw_nonzero()
+            .get()
+            .unsigned_abs(),
+        address_space: limit(rustix::process::Resource::As),
+        open_files: limit(rustix::process::Resource::Nofile),
+        cores: limit(rustix::process::Resource::Core),
+        dumpable: rustix::process::dumpable_behavior()
+            .is_ok_and(|d| d != rustix::process::DumpableBehavior::NotDumpable),
+    }
+}
+
+fn round_trip_with_tainted_result() {
+    let sandbox = Sandbox::new().expect("sandbox");
+    let summary = summarize::call(&sandbox, ByteBuf::from(vec![9u8; 1000]), "label".to_owned())
+        .expect("call")
+        .verify(|s| {
+            if s.len <= 1000 {
+                Ok(s)
+            } else {
+                Err("too long")
+            }
+        })
+        .expect("verified");
+    assert_eq!(
+        summary,
+        Summary {
+            len: 1000,
+            first: Some(9),
+            text: "label:1000".to_owned()
+        }
+    );
+    empty::call(&sandbox)
+        .expect("empty call")
+        .trust_unverified("unit carries no data");
+    // The function is still an ordinary function in-process.
+    assert_eq!(summarize(ByteBuf::new(), "x".into()).len, 0);
+}
+
+fn large_buffers_cross_both_ways() {
+    let sandbox = Sandbox::new().expect("sandbox");
+    let data: Vec<u8> = (0..8u32 << 20).map(|i| i.to_le_bytes()[0] ^ 0x5a).collect();
+    let reversed = reverse::call(&sandbox, ByteBuf::from(data.clone()))
+        .expect("call")
+        .trust_unverified("compared byte for byte below");
+    let mut expected = data;
+    expected.reverse();
+    assert!(reversed[..] == expected[..]);
+}
+
+/// Covers descriptor hygiene (close_range before exec plus the worker's own check): a
+/// descriptor the host leaks without CLOEXEC must not reach the worker.
+fn leaked_host_descriptor_does_not_reach_worker() {
+    let file = std::fs::File::open("/dev/null").expect("open");
+    let leaked = rustix::io::fcntl_dupfd_cloexec(&file, 40).expect("dup");
+    rustix::io::fcntl_setfd(&leaked, rustix::io::FdFlags::empty()).expect("clear CLOEXEC");
+    assert!(
+        !rustix::io::fcntl_getfd(&leaked)
+            .expect("getfd")
+            .contains(rustix::io::FdFlags::CLOEXEC)
+    );
+    let sandbox = Sandbox::new().expect("sandbox");
+    let state = worker_state::call(&sandbox)
+        .expect("call")
+        .trust_unverified("test inspection");
+    assert!(
+        !state
+            .open_fds
+            .contains(&u64::try_from(leaked.as_raw_fd()).unwrap_or(0))
+    );
+    // stdio, the region; the listing's own descriptor is the only other entry.
+    assert!(
+        state.open_fds.iter().filter(|fd| **fd > 3).count() <= 1,
+        "{:?}",
+        state.open_fds
+    );
+}
+
+fn worker_starts_isolated_and_limited() {
+    let limits = Limits::default()
+        .with_address_space(Some(768 << 20))
+        .with_open_files(Some(32));
+    let sandbox = Sandbox::builder().limits(limits).build().expect("sandbox");
+    let state = worker_state::call(&sandbox)
+        .expect("call")
+        .trust_unverified("test inspection");
+    assert_eq!(state.env_vars, 0, "environment must be empty");
+    assert_eq!(state.pid, state.pgid, "worker leads its own process group");
+    assert_ne!(state.pid, std::process::id());
+    assert_eq!(state.address_space, Some(768 << 20));
+    assert_eq!(state.open_files, Some(32));
+    assert_eq!(state.cores, Some(0));
+    assert!(!state.dumpable);
+}
+
+fn audit_ring_records_calls() {
+    let sandbox = Sandbox::builder()
+        .audit_capacity(3)
+        .build()
+        .expect("sandbox");
+    for _ in 0..5 {
+        empty::call(&sandbox)
+            .expect("call")
+            .trust_unverified("unit");
+    }
+    summarize::call(&sandbox, ByteBuf::from(vec![1u8; 10]), "a".into())
+        .expect("call")
+        .trust_unverified("only the audit is checked");
+    let recent = sandbox.recent_calls();
+    assert_eq!(recent.len(), 3);
+    let last = recent.last().expect("a record");
+    assert!(last.function.ends_with("summarize"), "{}", last.function);
+    assert!(last.input_bytes >= 12);
+    assert!(last.output_bytes > 0);
+    assert_eq!(last.outcome, ffiguard_sandbox::Outcome::Ok);
+    assert!(recent[0].function.ends_with("empty"));
+}
+
+fn main() {
+    support::run(&[
+        (
+            "round_trip_with_tainted_result",
+            round_trip_with_tainted_result,
+        ),
+        (
+            "large_buffers_cross_both_ways",
+            large_buffers_cross_both_ways,
+        ),
+        (
+            "leaked_host_descriptor_does_not_reach_worker",
+            leaked_host_descriptor_does_not_reach_worker,
+        ),
+        (
+            "worker_starts_isolated_and_limited",
+            worker_starts_isolated_and_limited,
+        ),
+        ("audit_ring_records_calls", audit_ring_records_calls),
+    ]);
+}
