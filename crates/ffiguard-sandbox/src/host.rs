@@ -22,6 +22,9 @@ use crate::wire::{self, EncodeError, ReplyError};
 /// Longest stretch the host sleeps without checking whether the worker still exists (the robust
 /// futex normally wakes it at once; this covers a worker that unregistered it).
 const LIVENESS_SLICE: Duration = Duration::from_millis(100);
+/// How long a worker that announced its death may take to become waitable before the
+/// announcement is treated as a lie.
+const DEATH_GRACE: Duration = Duration::from_millis(500);
 /// Bytes of the worker's standard error kept with a crash report.
 const STDERR_TAIL: u64 = 2048;
 
@@ -85,6 +88,18 @@ impl WorkerProcess {
         };
         worker.await_ready(startup_deadline)?;
         Ok(worker)
+    }
+
+    /// Whether the worker's robust word says it died (true, or a lie; either way it is
+    /// not to be used).
+    pub(crate) fn announced_death(&self) -> bool {
+        self.region
+            .control()
+            .worker
+            .robust_word
+            .load(Ordering::Relaxed)
+            & OWNER_DIED
+            != 0
     }
 
     pub(crate) fn pid(&self) -> u32 {
@@ -270,6 +285,14 @@ impl WorkerProcess {
     /// The worker is gone (or claims to be): kill its group, reap it, and say why it died.
     fn died(&mut self, function: &'static str) -> SandboxError {
         let pid = self.pid;
+        // The kernel processes the robust list while the worker is exiting, a moment before
+        // the process becomes waitable: give it a bounded moment.
+        let started = Instant::now();
+        let mut pause = Duration::from_micros(5);
+        while !self.has_exited() && started.elapsed() < DEATH_GRACE {
+            std::thread::sleep(pause);
+            pause = (pause * 2).min(Duration::from_millis(5));
+        }
         let was_alive = !self.has_exited();
         let status = self.kill_and_reap();
         let stderr_tail = self.stderr_tail();

@@ -247,7 +247,14 @@ impl Sandbox {
         let mut pool = self.lock();
         loop {
             if let Some(worker) = pool.idle.pop() {
-                return Ok(worker);
+                if !worker.announced_death() {
+                    return Ok(worker);
+                }
+                pool.live -= 1;
+                drop(pool);
+                drop(worker);
+                pool = self.lock();
+                continue;
             }
             if pool.live < self.config.workers {
                 pool.live += 1;
