@@ -45,6 +45,10 @@
 //! harness runs: give integration tests that use a sandbox `harness = false` and a `main` that
 //! calls `init()` and then the tests, or use a dedicated worker binary.
 
+// Lets `#[isolated]` expansions inside this crate (the test hooks) name it as users do.
+#[cfg(feature = "test-hooks")]
+extern crate self as ffiguard_sandbox;
+
 mod audit;
 mod error;
 mod futex;

@@ -80,3 +80,13 @@ fn scribble(region: &Region, byte: u8, len: usize) {
         };
     }
 }
+
+/// Reports the worker's own program name and pid; linked into both the crate's tests and its
+/// dedicated test worker binary, to show which binary served a call.
+#[crate::isolated]
+pub fn worker_identity() -> (String, u32) {
+    let program = std::env::current_exe()
+        .map(|path| path.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    (program, std::process::id())
+}

@@ -1,0 +1,130 @@
+//! A pool of workers serving several host threads, crash recovery under concurrency, and the
+//! dedicated worker binary mode.
+
+mod support;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use ffiguard_sandbox::test_hooks::worker_identity;
+use ffiguard_sandbox::{Sandbox, SandboxError, isolated};
+
+#[isolated]
+fn square(value: u64) -> u64 {
+    value.wrapping_mul(value)
+}
+
+#[isolated]
+fn crash_if(crash: bool) -> bool {
+    if crash {
+        std::process::abort();
+    }
+    crash
+}
+
+fn threads_share_a_pool() {
+    let sandbox = Sandbox::builder().workers(2).build().expect("sandbox");
+    sandbox.warm_up().expect("warm up");
+    assert_eq!(sandbox.live_workers(), 2);
+    std::thread::scope(|scope| {
+        for thread in 0..4u64 {
+            let sandbox = &sandbox;
+            scope.spawn(move || {
+                for i in 0..2_000u64 {
+                    let value = thread * 1_000_000 + i;
+                    let squared = square::call(sandbox, value)
+                        .expect("call")
+                        .trust_unverified("checked");
+                    assert_eq!(squared, value.wrapping_mul(value));
+                }
+            });
+        }
+    });
+    assert_eq!(sandbox.live_workers(), 2);
+    assert!(sandbox.recent_calls().len() <= 256);
+}
+
+fn crashes_under_concurrency_are_contained() {
+    let sandbox = Sandbox::builder()
+        .workers(2)
+        .deadline(Duration::from_secs(20))
+        .build()
+        .expect("sandbox");
+    let crashes = AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        for thread in 0..3u64 {
+            let (sandbox, crashes) = (&sandbox, &crashes);
+            scope.spawn(move || {
+                for i in 0..60u64 {
+                    let crash = thread == 0 && i % 10 == 0;
+                    match crash_if::call(sandbox, crash) {
+                        Ok(value) => assert!(!value.trust_unverified("checked")),
+                        Err(SandboxError::Crashed { signal, .. }) => {
+                            assert!(crash);
+                            assert_eq!(signal, libc::SIGABRT);
+                            crashes.fetch_add(1, Ordering::Relaxed);
+                        }
+                        Err(other) => panic!("unexpected {other}"),
+                    }
+                }
+            });
+        }
+    });
+    assert_eq!(crashes.load(Ordering::Relaxed), 6);
+    assert!(sandbox.live_workers() <= 2);
+}
+
+fn dedicated_worker_binary_serves_its_functions() {
+    let binary = env!("CARGO_BIN_EXE_ffiguard-sandbox-test-worker");
+    let sandbox = Sandbox::builder()
+        .worker_binary(binary)
+        .build()
+        .expect("sandbox");
+    let (program, pid) = worker_identity::call(&sandbox)
+        .expect("call")
+        .trust_unverified("compared");
+    assert!(
+        program.ends_with("ffiguard-sandbox-test-worker"),
+        "{program}"
+    );
+    assert_ne!(pid, std::process::id());
+    // `square` lives in this test binary only: the dedicated worker does not know it.
+    let error = square::call(&sandbox, 3).expect_err("unknown in that binary");
+    assert!(
+        matches!(
+            error,
+            SandboxError::Reply {
+                source: ffiguard_sandbox::ReplyError::UnknownFunction,
+                ..
+            }
+        ),
+        "{error}"
+    );
+}
+
+fn same_binary_worker_is_this_binary() {
+    let sandbox = Sandbox::new().expect("sandbox");
+    let (program, _) = worker_identity::call(&sandbox)
+        .expect("call")
+        .trust_unverified("compared");
+    let me = std::env::current_exe().expect("current exe");
+    assert_eq!(program, me.to_string_lossy());
+}
+
+fn main() {
+    support::run(&[
+        ("threads_share_a_pool", threads_share_a_pool),
+        (
+            "crashes_under_concurrency_are_contained",
+            crashes_under_concurrency_are_contained,
+        ),
+        (
+            "dedicated_worker_binary_serves_its_functions",
+            dedicated_worker_binary_serves_its_functions,
+        ),
+        (
+            "same_binary_worker_is_this_binary",
+            same_binary_worker_is_this_binary,
+        ),
+    ]);
+}
