@@ -50,13 +50,13 @@ fn erase<F>(free: unsafe extern "C" fn(*mut F)) -> FreeFn {
 /// ```
 /// use ffiguard::owned::CBuffer;
 ///
-/// // SAFETY: malloc'd memory of 3 bytes, initialised below, freed with free.
-/// let buf = unsafe {
-///     let p = libc::malloc(3).cast::<u8>();
-///     assert!(!p.is_null());
-///     p.copy_from_nonoverlapping(b"abc".as_ptr(), 3);
-///     CBuffer::from_raw_parts(p, 3, libc::free)
-/// }?;
+/// // SAFETY: malloc has no preconditions.
+/// let p = unsafe { libc::malloc(3) }.cast::<u8>();
+/// assert!(!p.is_null());
+/// // SAFETY: `p` is a fresh block of 3 bytes.
+/// unsafe { p.copy_from_nonoverlapping(b"abc".as_ptr(), 3) };
+/// // SAFETY: a malloc'd, initialised block of 3 bytes, owned by nobody else; `free` frees it.
+/// let buf = unsafe { CBuffer::from_raw_parts(p, 3, libc::free) }?;
 /// assert_eq!(buf.as_bytes(), b"abc");
 /// # Ok::<(), ffiguard::owned::BufferError>(())
 /// ```
