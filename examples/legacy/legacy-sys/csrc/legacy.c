@@ -48,6 +48,7 @@ static lg_store *g_registry[LG_MAX_STORES];
 static int g_open;
 static unsigned int g_next_id;
 static char g_errmsg[256] = "no error";
+static int g_errcode = LG_OK;
 
 static int set_error(int code, int err, const char *fmt, ...)
 {
@@ -55,6 +56,7 @@ static int set_error(int code, int err, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(g_errmsg, sizeof g_errmsg, fmt, ap);
     va_end(ap);
+    g_errcode = code;
     errno = err;
     return code;
 }
@@ -107,6 +109,11 @@ unsigned int lg_features(void)
 const char *lg_last_error(void)
 {
     return g_errmsg;
+}
+
+int lg_last_error_code(void)
+{
+    return g_errcode;
 }
 
 int lg_add(int a, int b)

@@ -81,8 +81,10 @@ unsigned long lg_version_number(void);
 /** Bit set of LG_FEATURE_* flags compiled into this build. */
 unsigned int lg_features(void);
 
-/** Message describing the last error (static buffer, overwritten by the next call). */
+/** Message describing the last error (static buffer, overwritten by the next error). */
 const char *lg_last_error(void);
+/** The LG_ERR_* code the message of lg_last_error() is about; LG_OK before any error. */
+int lg_last_error_code(void);
 /** Releases memory returned by this library as `char *`. NULL is allowed. */
 void lg_free(void *ptr);
 

@@ -43,8 +43,10 @@ unsafe extern "C" {
     pub fn lg_version_number() -> ::std::os::raw::c_ulong;
     /// Bit set of LG_FEATURE_* flags compiled into this build.
     pub fn lg_features() -> ::std::os::raw::c_uint;
-    /// Message describing the last error (static buffer, overwritten by the next call).
+    /// Message describing the last error (static buffer, overwritten by the next error).
     pub fn lg_last_error() -> *const ::std::os::raw::c_char;
+    /// The LG_ERR_* code the message of lg_last_error() is about; LG_OK before any error.
+    pub fn lg_last_error_code() -> ::std::os::raw::c_int;
     /// Releases memory returned by this library as `char *`. NULL is allowed.
     pub fn lg_free(ptr: *mut ::std::os::raw::c_void);
     /// Creates an empty store called name. Returns NULL and sets errno on error.

@@ -1,0 +1,198 @@
+/*
+ * liblegacy - callbacks (since 2.2).  See legacy_callbacks.h.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include "legacy_callbacks.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <string.h>
+
+/* ---- walk ---------------------------------------------------------------- */
+
+int lg_store_walk(const lg_store *store, lg_walk_fn visit, void *user_data)
+{
+    char *dump, *line, *next;
+    int rc = LG_OK;
+
+    if (store == NULL || visit == NULL) {
+        errno = EINVAL;
+        return LG_ERR_INVAL;
+    }
+    /* The dump is a private copy: visit may change the store or walk again. */
+    dump = lg_store_dump(store);
+    if (dump == NULL)
+        return lg_last_error_code() != LG_OK ? lg_last_error_code() : LG_ERR_NOMEM;
+
+    for (line = dump; rc == LG_OK && *line != '\0'; line = next) {
+        char *eq, *key;
+        int depth = 0;
+
+        next = strchr(line, '\n');
+        if (next != NULL)
+            *next++ = '\0';
+        else
+            next = line + strlen(line);
+        eq = strchr(line, '=');
+        if (eq == NULL)
+            continue;
+        *eq = '\0';
+        for (key = line; *key != '\0'; key++)
+            if (*key == '.')
+                depth++;
+        rc = visit(user_data, line, eq + 1, depth);
+    }
+    lg_free(dump);
+    return rc;
+}
+
+/* ---- listeners (global state) ------------------------------------------- */
+
+struct listener {
+    int id;
+    lg_change_fn on_change;
+    void *user_data;
+    lg_destroy_fn destroy;
+};
+
+static struct listener g_listeners[LG_MAX_LISTENERS];
+static int g_next_listener = 1;
+
+int lg_listener_add(lg_change_fn on_change, void *user_data, lg_destroy_fn destroy)
+{
+    int i;
+
+    if (on_change == NULL) {
+        errno = EINVAL;
+        return LG_ERR_INVAL;
+    }
+    for (i = 0; i < LG_MAX_LISTENERS; i++) {
+        if (g_listeners[i].id == 0) {
+            g_listeners[i].id = g_next_listener++;
+            g_listeners[i].on_change = on_change;
+            g_listeners[i].user_data = user_data;
+            g_listeners[i].destroy = destroy;
+            return g_listeners[i].id;
+        }
+    }
+    errno = ENOSPC;
+    return LG_ERR_FULL;
+}
+
+int lg_listener_remove(int id)
+{
+    int i;
+
+    for (i = 0; id > 0 && i < LG_MAX_LISTENERS; i++) {
+        if (g_listeners[i].id == id) {
+            struct listener gone = g_listeners[i];
+            memset(&g_listeners[i], 0, sizeof g_listeners[i]);
+            /* Unregistered first: the hook may free what the listener used. */
+            if (gone.destroy != NULL)
+                gone.destroy(gone.user_data);
+            return LG_OK;
+        }
+    }
+    errno = ENOENT;
+    return LG_ERR_NOTFOUND;
+}
+
+int lg_listener_count(void)
+{
+    int i, n = 0;
+
+    for (i = 0; i < LG_MAX_LISTENERS; i++)
+        if (g_listeners[i].id != 0)
+            n++;
+    return n;
+}
+
+int lg_store_set_notify(lg_store *store, const char *key, const char *value)
+{
+    int i, rc = lg_store_set(store, key, value);
+
+    if (rc != LG_OK)
+        return rc;
+    /* Re-read each slot: a listener may add or remove listeners. */
+    for (i = 0; i < LG_MAX_LISTENERS; i++) {
+        struct listener l = g_listeners[i];
+        if (l.id != 0)
+            l.on_change(l.user_data, lg_store_id(store), key, value);
+    }
+    return LG_OK;
+}
+
+/* ---- workers -------------------------------------------------------------- */
+
+struct worker {
+    pthread_t thread;
+    int index;
+    int iterations;
+    lg_task_fn task;
+    void *user_data;
+    int result;
+};
+
+static void *worker_main(void *arg)
+{
+    struct worker *w = arg;
+    int i;
+
+    for (i = 0; i < w->iterations; i++) {
+        w->result = w->task(w->user_data, w->index, i);
+        if (w->result != 0)
+            break;
+    }
+    return NULL;
+}
+
+int lg_run_workers(int workers, int iterations, lg_task_fn task, void *user_data)
+{
+    struct worker pool[LG_MAX_WORKERS];
+    int i, started, rc = LG_OK;
+
+    if (task == NULL || workers < 1 || workers > LG_MAX_WORKERS || iterations < 0) {
+        errno = EINVAL;
+        return LG_ERR_INVAL;
+    }
+    for (started = 0; started < workers; started++) {
+        struct worker *w = &pool[started];
+        w->index = started;
+        w->iterations = iterations;
+        w->task = task;
+        w->user_data = user_data;
+        w->result = 0;
+        if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
+            rc = LG_ERR_NOMEM;
+            break;
+        }
+    }
+    for (i = 0; i < started; i++) {
+        pthread_join(pool[i].thread, NULL);
+        if (rc == LG_OK && pool[i].result != 0)
+            rc = pool[i].result;
+    }
+    return rc;
+}
+
+/* ---- events (global state) ----------------------------------------------- */
+
+/* volatile keeps the load and the store apart, as in the original 2003 code. */
+static volatile long g_events;
+
+void lg_events_bump(void)
+{
+    long seen = g_events;
+    g_events = seen + 1;
+}
+
+long lg_events_count(void)
+{
+    return g_events;
+}
+
+void lg_events_reset(void)
+{
+    g_events = 0;
+}

@@ -1,0 +1,2 @@
+//! Boundary overhead: the guarded wrapper call next to the raw `unsafe` call.
+fn main() {}
