@@ -80,6 +80,9 @@ pub enum Error {
     /// A pointer C returned failed a check.
     #[error(transparent)]
     Ptr(#[from] crate::ptr::PtrError),
+    /// The loaded library's version or features do not meet a requirement.
+    #[error(transparent)]
+    Version(#[from] crate::version::VersionError),
     /// A null handle where an owner was to be made.
     #[error(transparent)]
     NullHandle(#[from] crate::owned::NullHandle),
@@ -92,4 +95,31 @@ pub enum Error {
     /// Rust code called from C panicked; the panic was stopped at the boundary.
     #[error(transparent)]
     Panic(#[from] crate::export::PanicError),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::error::Error as _;
+
+    #[test]
+    fn module_errors_convert_unchanged() {
+        let conv = crate::conv::c_int(u64::MAX).unwrap_err();
+        let text = conv.to_string();
+        let top = Error::from(conv);
+        assert!(matches!(top, Error::Conv(_)));
+        assert_eq!(top.to_string(), text);
+
+        let ptr = crate::ptr::PtrError::Null;
+        assert!(matches!(Error::from(ptr), Error::Ptr(_)));
+    }
+
+    #[test]
+    fn source_chain_is_the_inner_errors_chain() {
+        let bytes = vec![0xff_u8];
+        let utf8 = core::str::from_utf8(&bytes).unwrap_err();
+        let top = Error::from(crate::owned::BufferError::NotUtf8(utf8));
+        let source = top.source().expect("the Utf8Error is kept");
+        assert_eq!(source.to_string(), utf8.to_string());
+    }
 }
