@@ -1,0 +1,160 @@
+//! FFI006 — memory freed by an allocator other than the one that allocated it.
+
+use syn::spanned::Spanned;
+
+use super::util::{
+    Locals, assoc_call, call_path, functions, ident_name, method_receiver, peel_casts, walk_exprs,
+};
+use crate::{Callee, Confidence, FileContext, Finding, Level, Rule, RuleDocs, RuleMeta};
+
+/// FFI006: see [`META`].
+pub(crate) struct AllocatorMismatch;
+
+static META: RuleMeta = RuleMeta {
+    id: "FFI006",
+    name: "allocator-mismatch",
+    summary: "Rust takes ownership of C-allocated memory, or C's `free` releases Rust memory",
+    default_level: Level::Error,
+    confidence: Confidence::Medium,
+    docs: RuleDocs {
+        what_it_does: "Flags `Vec::from_raw_parts`, `String::from_raw_parts`, `Box::from_raw` \
+and `CString::from_raw` applied to the result of a foreign call (directly or through a `let`); \
+and a call to `free` whose argument comes from `into_raw` (`Box`, `CString`), or from \
+`as_mut_ptr`/`as_ptr` of a local `Vec`, `String` or `Box`.",
+        why_is_this_bad: "Rust's global allocator and C's `malloc` are different heaps (or may \
+be: jemalloc, mimalloc, a debug allocator, Windows' per-CRT heaps). Freeing a block with the \
+other allocator corrupts the heap; `Vec::from_raw_parts` additionally requires the exact \
+capacity and alignment Rust used.",
+        known_problems: "A foreign function that returns a pointer Rust stored earlier (user \
+data, payloads, contexts) is a legitimate round trip; calls whose name mentions `user`, `data`, \
+`payload`, `opaque`, `ctx`/`context` or `arg`, and casts to a non-C type of the crate, are \
+exempt. Memory from a C library built to use Rust's allocator is still reported.",
+        example_bad: "let p = unsafe { make_buffer(len) };\nlet v = unsafe { Vec::from_raw_parts(p, len, len) };",
+        example_good: "let p = unsafe { make_buffer(len) };\n\
+let v = unsafe { std::slice::from_raw_parts(p, len) }.to_vec();\nunsafe { free_buffer(p) };",
+        fix: "Copy C memory into Rust values and release it with the library's own free \
+function (or wrap it in an owner whose `Drop` does, like `ffiguard`'s owned types). Hand Rust \
+memory to C with `into_raw` and take it back with `from_raw` in a destroy callback.",
+    },
+};
+
+const TAKES_OWNERSHIP: &[(&[&str], &str)] = &[
+    (&["Vec", "String"], "from_raw_parts"),
+    (&["Box", "CString"], "from_raw"),
+];
+
+const ROUND_TRIP_WORDS: &[&str] = &[
+    "user", "data", "payload", "opaque", "ctx", "context", "arg", "cookie", "param",
+];
+
+impl Rule for AllocatorMismatch {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &FileContext<'_>, out: &mut Vec<Finding>) {
+        for f in functions(cx.syntax) {
+            let locals = Locals::of(&f);
+            walk_exprs(f.block, &mut |e| {
+                for (types, func) in TAKES_OWNERSHIP {
+                    if let Some(arg) = assoc_call(e, types, func).and_then(|a| a.first())
+                        && let Some(name) = c_allocated(cx, arg, &locals)
+                    {
+                        out.push(
+                            cx.finding(
+                                &META,
+                                e.span(),
+                                format!(
+                                    "`{func}` takes ownership of memory `{name}` allocated by C"
+                                ),
+                            )
+                            .help(
+                                "copy the data out and release it with the library's free function",
+                            ),
+                        );
+                    }
+                }
+                if is_free(cx, e)
+                    && let syn::Expr::Call(call) = e
+                    && let Some(arg) = call.args.first()
+                    && let Some(how) = rust_allocated(arg, &locals, 0)
+                {
+                    out.push(
+                        cx.finding(
+                            &META,
+                            e.span(),
+                            format!("C's `free` releases Rust memory from `{how}`"),
+                        )
+                        .help("give the pointer back to Rust (`from_raw`) and drop it there"),
+                    );
+                }
+            });
+        }
+    }
+}
+
+fn is_free(cx: &FileContext<'_>, e: &syn::Expr) -> bool {
+    call_path(e).is_some_and(|(segs, _)| segs.last().is_some_and(|l| l == "free"))
+        && cx.foreign_callee(e).is_some()
+}
+
+/// The foreign function whose result `arg` is, when it is not a user-data round trip.
+fn c_allocated(cx: &FileContext<'_>, arg: &syn::Expr, locals: &Locals<'_>) -> Option<String> {
+    if let syn::Expr::Cast(c) = super::util::peel(arg)
+        && let syn::Type::Ptr(p) = &*c.ty
+        && let Some(n) = super::util::type_last(&p.elem)
+        && cx.model.types_named(&n).any(|t| !t.has_c_layout())
+    {
+        return None;
+    }
+    let mut e = peel_casts(arg);
+    if let Some(name) = ident_name(e) {
+        e = locals.init_of(&name)?;
+    }
+    let (segs, _) = call_path(e)?;
+    let callee = cx.foreign_callee(e)?;
+    let name = segs.last()?.clone();
+    let lower = name.to_ascii_lowercase();
+    if ROUND_TRIP_WORDS.iter().any(|w| lower.contains(w)) {
+        return None;
+    }
+    match callee {
+        Callee::Declared(f) if f.ret.as_deref().is_some_and(super::util::text_is_ptr) => Some(name),
+        Callee::BindingModule => Some(name),
+        Callee::Declared(_) => None,
+    }
+}
+
+/// How `arg` was allocated by Rust, if syntax shows it.
+fn rust_allocated(arg: &syn::Expr, locals: &Locals<'_>, depth: u32) -> Option<String> {
+    if depth > 3 {
+        return None;
+    }
+    let e = peel_casts(arg);
+    if let Some(name) = ident_name(e) {
+        return rust_allocated(locals.inits.get(&name)?, locals, depth + 1);
+    }
+    if let syn::Expr::MethodCall(m) = e
+        && m.method == "into_raw"
+    {
+        return Some("into_raw".to_owned());
+    }
+    if assoc_call(e, &["Box", "CString", "Rc", "Arc"], "into_raw").is_some() {
+        return Some("into_raw".to_owned());
+    }
+    let owner = method_receiver(e, "as_mut_ptr").or_else(|| method_receiver(e, "as_ptr"))?;
+    let owner = ident_name(owner)?;
+    let owned = locals.types.get(&owner).is_some_and(|t| {
+        matches!(
+            super::util::type_last(t).as_deref(),
+            Some("Vec" | "String" | "Box" | "CString")
+        )
+    }) || locals.inits.get(&owner).is_some_and(|i| {
+        let t = super::util::text(*i);
+        t.starts_with("vec!")
+            || t.starts_with("Vec::")
+            || t.starts_with("String::")
+            || t.starts_with("Box::new")
+    });
+    owned.then(|| format!("{owner}.as_mut_ptr()"))
+}

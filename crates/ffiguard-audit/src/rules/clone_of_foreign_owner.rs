@@ -1,0 +1,146 @@
+//! FFI016 — `Clone` on a type whose `Drop` releases a C resource.
+
+use std::collections::HashMap;
+
+use syn::spanned::Spanned;
+use syn::visit::Visit;
+
+use super::util::{mentions, walk_exprs};
+use crate::{Confidence, FileContext, Finding, Level, Rule, RuleDocs, RuleMeta};
+
+/// FFI016: see [`META`].
+pub(crate) struct CloneOfForeignOwner;
+
+static META: RuleMeta = RuleMeta {
+    id: "FFI016",
+    name: "clone-of-foreign-owner",
+    summary: "`Clone` copies a handle whose `Drop` frees a C resource (double free)",
+    default_level: Level::Error,
+    confidence: Confidence::High,
+    docs: RuleDocs {
+        what_it_does: "Flags `#[derive(Clone)]` on a type, and a hand-written `impl Clone` that \
+calls no foreign function, when the same file has an `impl Drop` for that type whose `drop` \
+calls a foreign function (declared in the crate, or through `libc::`/`ffi::`/`*_sys::`).",
+        why_is_this_bad: "A derived or field-copying clone duplicates the raw handle, not the C \
+object. Both copies' `Drop` release the same object: a double free or double close, and a \
+use-after-free for whichever copy is used after the first drop.",
+        known_problems: "`Drop` impls in another file are not seen yet. A hand-written `Clone` \
+that increments a C reference count through a Rust helper (not a direct foreign call) is \
+reported; suppress with that reason.",
+        example_bad: "#[derive(Clone)]\npub struct Handle { raw: *mut c_void }\n\n\
+impl Drop for Handle {\n    fn drop(&mut self) {\n        unsafe { handle_free(self.raw) }\n    }\n}",
+        example_good: "pub struct Handle { raw: *mut c_void }\n\nimpl Clone for Handle {\n    \
+fn clone(&self) -> Self {\n        Handle { raw: unsafe { handle_dup(self.raw) } }\n    }\n}",
+        fix: "Remove `Clone`, or implement it with the library's duplicate/reference function \
+(`X509_dup`, `*_up_ref`, `g_object_ref`), or share one owner through `Rc`/`Arc`.",
+    },
+};
+
+impl Rule for CloneOfForeignOwner {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &FileContext<'_>, out: &mut Vec<Finding>) {
+        let mut v = Impls {
+            cx,
+            drops: HashMap::new(),
+            manual_clones: Vec::new(),
+            derived: Vec::new(),
+        };
+        v.visit_file(cx.syntax);
+        for (name, span) in v.derived.iter().chain(v.manual_clones.iter()) {
+            if let Some(free) = v.drops.get(name) {
+                out.push(
+                    cx.finding(&META, *span, format!("`{name}` is `Clone` but its `Drop` calls `{free}`: clones free the same C object"))
+                        .help("remove `Clone`, or clone through the library's dup/ref function"),
+                );
+            }
+        }
+    }
+}
+
+struct Impls<'c, 'a> {
+    cx: &'c FileContext<'a>,
+    /// Type name → the foreign function its `drop` calls.
+    drops: HashMap<String, String>,
+    manual_clones: Vec<(String, proc_macro2::Span)>,
+    derived: Vec<(String, proc_macro2::Span)>,
+}
+
+impl Impls<'_, '_> {
+    fn foreign_call_in(&self, block: &syn::Block) -> Option<String> {
+        let mut found = None;
+        walk_exprs(block, &mut |e| {
+            if found.is_none()
+                && self.cx.foreign_callee(e).is_some()
+                && let Some((segs, _)) = super::util::call_path(e)
+            {
+                found = segs.last().cloned();
+            }
+        });
+        found
+    }
+
+    fn derives_clone(&mut self, attrs: &[syn::Attribute], ident: &syn::Ident) {
+        for a in attrs.iter().filter(|a| a.path().is_ident("derive")) {
+            if mentions(&a.meta, "Clone") {
+                self.derived.push((ident.to_string(), a.span()));
+            }
+        }
+    }
+}
+
+impl<'ast> Visit<'ast> for Impls<'_, '_> {
+    fn visit_item_struct(&mut self, i: &'ast syn::ItemStruct) {
+        self.derives_clone(&i.attrs, &i.ident);
+    }
+    fn visit_item_enum(&mut self, i: &'ast syn::ItemEnum) {
+        self.derives_clone(&i.attrs, &i.ident);
+    }
+    fn visit_item_impl(&mut self, i: &'ast syn::ItemImpl) {
+        syn::visit::visit_item_impl(self, i);
+        let Some((None, path, _)) = &i.trait_ else {
+            return;
+        };
+        let Some(tr) = path.segments.last().map(|s| s.ident.to_string()) else {
+            return;
+        };
+        let Some(ty) = super::util::type_last(&i.self_ty) else {
+            return;
+        };
+        let body = i.items.iter().find_map(|it| match it {
+            syn::ImplItem::Fn(f) => Some(&f.block),
+            _ => None,
+        });
+        match (tr.as_str(), body) {
+            ("Drop", Some(b)) => {
+                if let Some(free) = self.foreign_call_in(b) {
+                    self.drops.insert(ty, free);
+                }
+            }
+            ("Clone", Some(b)) if self.foreign_call_in(b).is_none() && !calls_dup(b) => {
+                self.manual_clones.push((ty, i.impl_token.span));
+            }
+            _ => {}
+        }
+    }
+}
+
+/// A clone body that calls something named like a duplicate or reference function.
+fn calls_dup(b: &syn::Block) -> bool {
+    let mut found = false;
+    walk_exprs(b, &mut |e| {
+        let name = match e {
+            syn::Expr::Call(_) => super::util::call_path(e).and_then(|(s, _)| s.last().cloned()),
+            syn::Expr::MethodCall(m) => Some(m.method.to_string()),
+            _ => None,
+        };
+        if let Some(n) = name.map(|n| n.to_ascii_lowercase()) {
+            found |= ["dup", "ref", "retain", "copy", "new", "open", "create"]
+                .iter()
+                .any(|w| n.contains(w));
+        }
+    });
+    found
+}

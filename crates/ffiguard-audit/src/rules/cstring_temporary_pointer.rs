@@ -1,0 +1,206 @@
+//! FFI011 — a pointer into a `CString` that is dropped at the end of the statement.
+
+use syn::spanned::Spanned;
+use syn::visit::{self, Visit};
+
+use super::util::{assoc_call, functions, peel};
+use crate::{Confidence, FileContext, Finding, Level, Rule, RuleDocs, RuleMeta};
+
+/// FFI011: see [`META`].
+pub(crate) struct CStringTemporaryPointer;
+
+static META: RuleMeta = RuleMeta {
+    id: "FFI011",
+    name: "cstring-temporary-pointer",
+    summary: "`.as_ptr()` of a temporary `CString` outlives the statement",
+    default_level: Level::Error,
+    confidence: Confidence::High,
+    docs: RuleDocs {
+        what_it_does: "Flags `.as_ptr()` on a `CString` that is never bound to a name — \
+`CString::new(..)` followed by `unwrap`, `expect`, `?`, `unwrap_or*` — when the pointer is \
+stored (`let`, assignment, `push`/`insert`, struct or array literal) or returned from a \
+closure (`map`, `map_or`, `and_then`). Also flags `CString::new(..).map(|c| c.as_ptr())`, where \
+the closure owns and drops the `CString`. A temporary passed directly as a call argument is \
+fine (it lives until the end of the statement) and is not flagged.",
+        why_is_this_bad: "The `CString` is freed at the end of the statement that created it; \
+the pointer dangles from the next line on. C then reads freed memory — often the right bytes \
+in tests, garbage or a crash in production.",
+        known_problems: "Only `CString::new` / `CString::from` / `from_vec_unchecked` chains are \
+recognised as temporaries; a helper function returning a `CString` is not followed.",
+        example_bad: "let p = CString::new(path).unwrap().as_ptr();\nunsafe { open_file(p) };",
+        example_good: "let c = CString::new(path)?;\nunsafe { open_file(c.as_ptr()) };",
+        fix: "Bind the `CString` to a variable that lives as long as C uses the pointer, and \
+take `.as_ptr()` from it. For optional strings keep the `Option<CString>` and use \
+`c.as_ref().map_or(ptr::null(), |c| c.as_ptr())`.",
+    },
+};
+
+impl Rule for CStringTemporaryPointer {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &FileContext<'_>, out: &mut Vec<Finding>) {
+        for f in functions(cx.syntax) {
+            let mut v = Finder { cx, out: &mut *out };
+            v.escaping_block(f.block);
+            v.visit_block(f.block);
+        }
+    }
+}
+
+struct Finder<'c, 'a> {
+    cx: &'c FileContext<'a>,
+    out: &'c mut Vec<Finding>,
+}
+
+/// A `CString` value that has no owner: `CString::new(..)` and the `Result` adapters after it.
+fn temporary_cstring(e: &syn::Expr) -> bool {
+    match peel(e) {
+        syn::Expr::MethodCall(m) => {
+            matches!(
+                m.method.to_string().as_str(),
+                "unwrap"
+                    | "expect"
+                    | "unwrap_or_default"
+                    | "unwrap_or"
+                    | "unwrap_or_else"
+                    | "unwrap_unchecked"
+            ) && temporary_cstring(&m.receiver)
+        }
+        syn::Expr::Try(t) => temporary_cstring(&t.expr),
+        e => [
+            "new",
+            "from",
+            "from_vec_unchecked",
+            "from_vec_with_nul_unchecked",
+        ]
+        .iter()
+        .any(|f| assoc_call(e, &["CString"], f).is_some()),
+    }
+}
+
+/// A `Result<CString, _>` or `Option<CString>` built in place.
+fn cstring_container(e: &syn::Expr) -> bool {
+    match peel(e) {
+        syn::Expr::MethodCall(m) if m.method == "ok" => cstring_container(&m.receiver),
+        e => assoc_call(e, &["CString"], "new").is_some(),
+    }
+}
+
+fn is_temp_ptr(e: &syn::Expr) -> Option<&syn::ExprMethodCall> {
+    match peel(e) {
+        syn::Expr::MethodCall(m) if m.method == "as_ptr" && temporary_cstring(&m.receiver) => {
+            Some(m)
+        }
+        _ => None,
+    }
+}
+
+impl Finder<'_, '_> {
+    fn report(&mut self, m: &syn::ExprMethodCall) {
+        let f = self
+            .cx
+            .finding(
+                &META,
+                m.span(),
+                "pointer into a temporary `CString` dangles after this statement",
+            )
+            .help("bind the `CString` to a variable that outlives every use of the pointer");
+        if !self.out.iter().any(|o| o.location == f.location) {
+            self.out.push(f);
+        }
+    }
+
+    /// Looks for dangling temporaries in a value that escapes the statement.
+    fn escaping(&mut self, e: &syn::Expr) {
+        if let Some(m) = is_temp_ptr(e) {
+            self.report(m);
+            return;
+        }
+        match peel(e) {
+            syn::Expr::Cast(c) => self.escaping(&c.expr),
+            syn::Expr::MethodCall(m)
+                if matches!(
+                    m.method.to_string().as_str(),
+                    "cast" | "cast_mut" | "cast_const"
+                ) =>
+            {
+                self.escaping(&m.receiver);
+            }
+            syn::Expr::Array(a) => a.elems.iter().for_each(|x| self.escaping(x)),
+            syn::Expr::Tuple(t) => t.elems.iter().for_each(|x| self.escaping(x)),
+            syn::Expr::Struct(s) => s.fields.iter().for_each(|x| self.escaping(&x.expr)),
+            syn::Expr::Call(c) if matches!(&*c.func, syn::Expr::Path(p) if p.path.segments.last().is_some_and(|s| s.ident.to_string().starts_with(char::is_uppercase))) =>
+            {
+                c.args.iter().for_each(|x| self.escaping(x));
+            }
+            syn::Expr::If(i) => {
+                self.escaping_block(&i.then_branch);
+                if let Some((_, els)) = &i.else_branch {
+                    self.escaping(els);
+                }
+            }
+            syn::Expr::Block(b) => self.escaping_block(&b.block),
+            syn::Expr::Match(m) => m.arms.iter().for_each(|a| self.escaping(&a.body)),
+            syn::Expr::Closure(c) => self.escaping(&c.body),
+            syn::Expr::MethodCall(m) => m.args.iter().for_each(|a| {
+                if let syn::Expr::Closure(c) = a {
+                    self.escaping(&c.body);
+                }
+            }),
+            _ => {}
+        }
+    }
+
+    fn escaping_block(&mut self, b: &syn::Block) {
+        if let Some(syn::Stmt::Expr(e, None)) = b.stmts.last() {
+            self.escaping(e);
+        }
+    }
+}
+
+impl<'ast> Visit<'ast> for Finder<'_, '_> {
+    fn visit_local(&mut self, l: &'ast syn::Local) {
+        if let Some(init) = &l.init {
+            self.escaping(&init.expr);
+        }
+        visit::visit_local(self, l);
+    }
+    fn visit_expr(&mut self, e: &'ast syn::Expr) {
+        match e {
+            syn::Expr::Assign(a) => self.escaping(&a.right),
+            syn::Expr::Return(r) => {
+                if let Some(v) = &r.expr {
+                    self.escaping(v);
+                }
+            }
+            syn::Expr::Closure(c) => self.escaping(&c.body),
+            syn::Expr::MethodCall(m) => {
+                let name = m.method.to_string();
+                if matches!(
+                    name.as_str(),
+                    "push" | "insert" | "push_back" | "push_front" | "extend" | "set"
+                ) {
+                    m.args.iter().for_each(|a| self.escaping(a));
+                }
+                // `CString::new(s).map(|c| c.as_ptr())`: the closure owns `c` and drops it.
+                if matches!(name.as_str(), "map" | "map_or" | "map_or_else" | "and_then")
+                    && cstring_container(&m.receiver)
+                {
+                    for a in &m.args {
+                        if let syn::Expr::Closure(c) = a
+                            && let syn::Expr::MethodCall(inner) = peel(&c.body)
+                            && inner.method == "as_ptr"
+                        {
+                            self.report(inner);
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+        visit::visit_expr(self, e);
+    }
+    fn visit_item(&mut self, _: &'ast syn::Item) {}
+}

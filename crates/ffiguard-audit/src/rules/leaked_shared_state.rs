@@ -1,0 +1,81 @@
+//! FFI008 — state whose pointer C holds is leaked instead of handed over.
+
+use syn::spanned::Spanned;
+
+use super::util::{assoc_call, call_path, ends_with, functions, ident_name, mentions, walk_exprs};
+use crate::{Confidence, FileContext, Finding, Level, Rule, RuleDocs, RuleMeta};
+
+/// FFI008: see [`META`].
+pub(crate) struct LeakedSharedState;
+
+static META: RuleMeta = RuleMeta {
+    id: "FFI008",
+    name: "leaked-shared-state",
+    summary: "`mem::forget`/`Box::leak`/`ManuallyDrop::new` on a value whose pointer was given to C",
+    default_level: Level::Warning,
+    confidence: Confidence::Medium,
+    docs: RuleDocs {
+        what_it_does: "Flags `mem::forget(x)`, `Box::leak(x)` and `ManuallyDrop::new(x)` when \
+the same function passed `x` (or a pointer or reference made from it) to a foreign call.",
+        why_is_this_bad: "Leaking keeps the pointer valid, but nobody ever frees the value: a \
+leak per registration, and the value's `Drop` (closing files, releasing other C objects) never \
+runs. It usually hides a missing ownership protocol: C should get the value through `into_raw` \
+and give it back through a destroy callback, or the Rust owner should outlive C's use and \
+unregister before dropping.",
+        known_problems: "Values that really live for the whole process (a global logger \
+registered once) are reported; suppress with that reason. Uses are matched by name within the \
+function; a pointer stored in a struct first and passed later is not seen.",
+        example_bad: "let state = Box::new(state);\n\
+unsafe { register_state(&*state as *const State as *mut c_void) };\nstd::mem::forget(state);",
+        example_good: "let raw = Box::into_raw(Box::new(state));\n\
+unsafe { register_state(raw.cast(), destroy_state) }; // destroy_state calls Box::from_raw",
+        fix: "Transfer ownership explicitly: `Box::into_raw` when registering, `Box::from_raw` \
+in the library's destroy/free callback (or when unregistering). `ffiguard`'s callback module \
+does this for you.",
+    },
+};
+
+impl Rule for LeakedSharedState {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &FileContext<'_>, out: &mut Vec<Finding>) {
+        for f in functions(cx.syntax) {
+            let mut given_to_c: Vec<&syn::ExprCall> = Vec::new();
+            walk_exprs(f.block, &mut |e| {
+                if cx.foreign_callee(e).is_some()
+                    && let syn::Expr::Call(c) = e
+                {
+                    given_to_c.push(c);
+                }
+            });
+            if given_to_c.is_empty() {
+                continue;
+            }
+            walk_exprs(f.block, &mut |e| {
+                let leaked = assoc_call(e, &["Box"], "leak")
+                    .or_else(|| assoc_call(e, &["ManuallyDrop"], "new"))
+                    .or_else(|| {
+                        call_path(e)
+                            .filter(|(segs, _)| {
+                                ends_with(segs, &["mem", "forget"]) || segs == &["forget"]
+                            })
+                            .map(|(_, c)| &c.args)
+                    });
+                let Some(name) = leaked.and_then(|a| a.first()).and_then(ident_name) else {
+                    return;
+                };
+                if given_to_c
+                    .iter()
+                    .any(|c| c.args.iter().any(|a| mentions(a, &name)))
+                {
+                    out.push(
+                        cx.finding(&META, e.span(), format!("`{name}` is leaked to keep a pointer C holds alive"))
+                            .help("hand ownership over with `Box::into_raw` and take it back in a destroy callback"),
+                    );
+                }
+            });
+        }
+    }
+}

@@ -1,0 +1,141 @@
+//! FFI002 — a narrowing or sign-changing `as` cast feeds a foreign call.
+
+use super::util::{
+    IntWidth, Locals, functions, ident_name, int_width, lossy, peel, type_last, walk_exprs,
+};
+use crate::{Confidence, FileContext, Finding, Level, Rule, RuleDocs, RuleMeta};
+
+/// FFI002: see [`META`].
+pub(crate) struct LossyCastIntoForeignCall;
+
+static META: RuleMeta = RuleMeta {
+    id: "FFI002",
+    name: "lossy-cast-into-foreign-call",
+    summary: "an `as` cast that can truncate or flip the sign of a value passed to C",
+    default_level: Level::Warning,
+    confidence: Confidence::Medium,
+    docs: RuleDocs {
+        what_it_does: "Flags `value as T` where `T` is an integer type and the cast is an \
+argument of a foreign call, or initializes a `let` binding that is then passed to one, when the \
+source type is known to be wider than `T` on some target or of the other signedness. The source \
+type is known only from syntax: `.len()`, `.capacity()` and `size_of` (`usize`), a parameter or \
+`let` annotated with its type, a suffixed literal, or an inner `as` cast. Widths follow the C \
+data models of Linux, macOS and Windows (`c_long` is 32-bit on Windows, `usize` is 32-bit on \
+32-bit targets).",
+        why_is_this_bad: "`as` silently truncates and reinterprets: a 5 GiB buffer passed as \
+`len as c_int` becomes a small or negative length, a negative offset becomes a huge unsigned \
+one. C then reads or writes a different number of bytes than Rust allocated.",
+        known_problems: "Without type inference, casts of fields, method results other than \
+`len`/`capacity`, and unannotated bindings are not checked (false negatives). A cast whose \
+value is bounded by an earlier check (`if len > i32::MAX as usize { return }`) is still \
+reported; suppress it with the reason.",
+        example_bad: "unsafe { write_buf(data.as_ptr(), data.len() as c_int) }",
+        example_good: "let len = c_int::try_from(data.len()).map_err(|_| Error::TooLong)?;\n\
+unsafe { write_buf(data.as_ptr(), len) }",
+        fix: "Convert with `T::try_from(value)` and turn the error into the API's own \"too \
+large\" error (as rusqlite does), or loop in chunks that fit. Use `ffiguard::conv` helpers \
+where they exist.",
+    },
+};
+
+impl Rule for LossyCastIntoForeignCall {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &FileContext<'_>, out: &mut Vec<Finding>) {
+        for f in functions(cx.syntax) {
+            let locals = Locals::of(&f);
+            walk_exprs(f.block, &mut |e| {
+                if cx.foreign_callee(e).is_none() {
+                    return;
+                }
+                let syn::Expr::Call(call) = e else { return };
+                for arg in &call.args {
+                    let mut arg = peel(arg);
+                    if let Some(name) = ident_name(arg)
+                        && let Some(init) = locals.inits.get(&name)
+                    {
+                        arg = peel(init);
+                    }
+                    if let syn::Expr::Cast(cast) = arg
+                        && let Some(finding) = lossy_cast(cx, cast, &locals)
+                        && !out.iter().any(|o| o.location == finding.location)
+                    {
+                        out.push(finding);
+                    }
+                }
+            });
+        }
+    }
+}
+
+fn lossy_cast(cx: &FileContext<'_>, cast: &syn::ExprCast, locals: &Locals<'_>) -> Option<Finding> {
+    let to_name = type_last(&cast.ty)?;
+    let to = int_width(&to_name)?;
+    let (from_name, from) = source_width(&cast.expr, locals, 0)?;
+    if !lossy(from, to) {
+        return None;
+    }
+    let what = if from.max_bits > to.min_bits {
+        "can truncate"
+    } else {
+        "can change the sign of"
+    };
+    Some(
+        cx.finding(
+            &META,
+            syn::spanned::Spanned::span(cast),
+            format!("`as {to_name}` {what} a `{from_name}` passed to C"),
+        )
+        .help(format!(
+            "use `{to_name}::try_from(..)` and handle the error"
+        )),
+    )
+}
+
+/// The integer type of `e` when syntax shows it.
+fn source_width(e: &syn::Expr, locals: &Locals<'_>, depth: u32) -> Option<(String, IntWidth)> {
+    if depth > 4 {
+        return None;
+    }
+    let named = |n: String| int_width(&n).map(|w| (n, w));
+    match peel(e) {
+        syn::Expr::MethodCall(m)
+            if m.args.is_empty() && (m.method == "len" || m.method == "capacity") =>
+        {
+            named("usize".to_owned())
+        }
+        syn::Expr::Call(_) => {
+            let (segs, _) = super::util::call_path(peel(e))?;
+            matches!(
+                segs.last()?.as_str(),
+                "size_of" | "size_of_val" | "align_of"
+            )
+            .then(|| named("usize".to_owned()))?
+        }
+        syn::Expr::Cast(c) => named(type_last(&c.ty)?),
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Int(i),
+            ..
+        }) if !i.suffix().is_empty() => named(i.suffix().to_owned()),
+        syn::Expr::Path(_) => {
+            let name = ident_name(e)?;
+            if let Some(ty) = locals.types.get(&name) {
+                return named(type_last(ty)?);
+            }
+            let init = locals.inits.get(&name)?;
+            source_width(init, locals, depth + 1)
+        }
+        syn::Expr::Binary(b)
+            if matches!(
+                b.op,
+                syn::BinOp::Add(_) | syn::BinOp::Sub(_) | syn::BinOp::Mul(_)
+            ) =>
+        {
+            source_width(&b.left, locals, depth + 1)
+                .or_else(|| source_width(&b.right, locals, depth + 1))
+        }
+        _ => None,
+    }
+}

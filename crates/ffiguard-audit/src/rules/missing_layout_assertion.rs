@@ -1,0 +1,121 @@
+//! FFI020 — a `repr(C)` type crosses the boundary with no layout assertion.
+
+use syn::visit::Visit;
+
+use crate::{Confidence, FileContext, Finding, Level, Rule, RuleDocs, RuleMeta};
+
+/// FFI020: see [`META`].
+pub(crate) struct MissingLayoutAssertion;
+
+static META: RuleMeta = RuleMeta {
+    id: "FFI020",
+    name: "missing-layout-assertion",
+    summary: "a `#[repr(C)]` type used in an `extern` signature has no size/alignment assertion",
+    default_level: Level::Info,
+    confidence: Confidence::Medium,
+    docs: RuleDocs {
+        what_it_does: "Flags a struct or union with `repr(C)` that appears (by value or behind a \
+pointer) in a signature of a function declared in an `extern` block or of a Rust `extern fn`, \
+when the file has no layout assertion for it: `ffiguard::assert_layout!(T, ..)`, a `const` \
+or test using `size_of::<T>()`/`align_of::<T>()`/`offset_of!(T, ..)`, or bindgen's \
+`bindgen_test_layout_T`.",
+        why_is_this_bad: "`repr(C)` makes Rust lay the struct out like C would — for the fields \
+as written in Rust. If a field's type or order differs from the header (a `long` spelled \
+`i64`, a field added in a new library version), nothing fails at compile time and C reads the \
+wrong bytes. A size and alignment assertion turns that into a build error.",
+        known_problems: "Assertions in another file of the crate are not seen yet, so crates \
+that keep layout tests in `tests/` are over-reported. Opaque zero-field types are exempt.",
+        example_bad: "#[repr(C)]\npub struct Config { pub level: c_int, pub flags: u64 }\n\
+unsafe extern \"C\" { fn apply(cfg: *const Config) -> c_int; }",
+        example_good: "#[repr(C)]\npub struct Config { pub level: c_int, pub flags: u64 }\n\
+ffiguard::assert_layout!(Config, size = 16, align = 8);",
+        fix: "Add `ffiguard::assert_layout!` with the sizes from the C header (or \
+`cargo ffiguard layout-tests`, which generates them from the headers for each target), or \
+generate the type with bindgen, which emits layout tests.",
+    },
+};
+
+impl Rule for MissingLayoutAssertion {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &FileContext<'_>, out: &mut Vec<Finding>) {
+        struct V<'c, 'a> {
+            cx: &'c FileContext<'a>,
+            out: &'c mut Vec<Finding>,
+            compact: Option<String>,
+        }
+        impl<'ast> Visit<'ast> for V<'_, '_> {
+            fn visit_item_struct(&mut self, s: &'ast syn::ItemStruct) {
+                self.item(&s.attrs, &s.ident, s.fields.is_empty());
+            }
+            fn visit_item_union(&mut self, u: &'ast syn::ItemUnion) {
+                self.item(&u.attrs, &u.ident, false);
+            }
+        }
+        impl V<'_, '_> {
+            fn item(&mut self, attrs: &[syn::Attribute], ident: &syn::Ident, empty: bool) {
+                let repr_c = attrs
+                    .iter()
+                    .any(|a| a.path().is_ident("repr") && super::util::mentions(&a.meta, "C"));
+                let name = ident.to_string();
+                if !repr_c || empty || !crosses(self.cx, &name) {
+                    return;
+                }
+                let text = self.cx.source.text();
+                let compact = self
+                    .compact
+                    .get_or_insert_with(|| text.chars().filter(|c| !c.is_whitespace()).collect());
+                if asserted(compact, &name) {
+                    return;
+                }
+                let f = self
+                    .cx
+                    .finding(
+                        &META,
+                        ident.span(),
+                        format!("`{name}` crosses the FFI boundary without a layout assertion"),
+                    )
+                    .help("add `ffiguard::assert_layout!` with the C header's size and alignment");
+                self.out.push(f);
+            }
+        }
+        V {
+            cx,
+            out,
+            compact: None,
+        }
+        .visit_file(cx.syntax);
+    }
+}
+
+/// Whether `name` appears as a whole word in a foreign or exported signature.
+fn crosses(cx: &FileContext<'_>, name: &str) -> bool {
+    let word = |ty: &str| {
+        ty.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .any(|w| w == name)
+    };
+    let model = cx.model;
+    model
+        .foreign_fns
+        .iter()
+        .any(|f| f.params.iter().any(|p| word(&p.ty)) || f.ret.as_deref().is_some_and(word))
+        || model
+            .exported_fns
+            .iter()
+            .any(|f| f.params.iter().any(|p| word(&p.ty)) || f.ret.as_deref().is_some_and(word))
+}
+
+/// Whether the whitespace-free source mentions a layout check of `name`.
+fn asserted(compact: &str, name: &str) -> bool {
+    [
+        format!("size_of::<{name}>"),
+        format!("align_of::<{name}>"),
+        format!("offset_of!({name},"),
+        format!("assert_layout!({name}"),
+        format!("bindgen_test_layout_{name}"),
+    ]
+    .iter()
+    .any(|needle| compact.contains(needle.as_str()))
+}

@@ -1,0 +1,376 @@
+//! FFI001 — a type without a C layout crosses the boundary.
+
+use std::collections::HashSet;
+
+use syn::spanned::Spanned;
+use syn::visit::{self, Visit};
+
+use super::util::{Locals, functions, peel, type_last, walk_exprs};
+use crate::{Confidence, FileContext, Finding, Level, Rule, RuleDocs, RuleMeta};
+
+/// FFI001: see [`META`].
+pub(crate) struct NonFfiSafeType;
+
+static META: RuleMeta = RuleMeta {
+    id: "FFI001",
+    name: "non-ffi-safe-type",
+    summary: "a type with no C layout in an extern signature, callback type or pointer cast",
+    default_level: Level::Error,
+    confidence: Confidence::Medium,
+    docs: RuleDocs {
+        what_it_does: "Flags types that have no defined C layout where C sees them: parameters \
+and return types of functions in `extern` blocks, of Rust `extern \"C\" fn`s and of \
+`extern \"C\" fn(..)` pointer types; and pointer casts that reinterpret a Rust value as a C \
+struct (`&addr as *const SocketAddr as *const sockaddr`). Matched types: structs and enums \
+defined in the crate without `repr(C)`, `repr(transparent)` or a primitive `repr`; `String`, \
+`Vec`, `CString`, `PathBuf`, maps, `Rc`/`Arc`, `SocketAddr*` and other std types; `&str`, \
+slices, trait objects, `char`, tuples, arrays by value, and `Option<T>` unless `T` is a \
+reference, `Box`, `NonNull`, a function pointer or a `NonZero` integer.",
+        why_is_this_bad: "Rust may reorder, pad or niche-pack such types as it likes and changes \
+that between compiler versions; fat pointers (`&str`, slices, `dyn`) are two words where C \
+expects one. C then reads fields at the wrong offsets or misses half of a pointer: wrong values \
+at best, memory corruption at worst. `SocketAddr` in particular is not a `sockaddr`.",
+        known_problems: "Types are matched by name without resolving paths: a crate type that \
+shares its name with a `repr(C)` type elsewhere in the crate is not flagged, and a type imported \
+from another crate is only judged if it is a known std type. Raw pointers to crate types are \
+flagged only in `extern` block declarations (C dereferences them); in Rust callbacks they are \
+usually user-data round trips. Empty enums, unit structs and structs of zero-sized fields are \
+treated as opaque handles. `bool` is left to FFI018.",
+        example_bad: "pub struct Config { level: i32 }\n\
+unsafe extern \"C\" {\n    fn set_config(cfg: *const Config) -> c_int;\n    fn set_name(name: &str);\n}",
+        example_good: "#[repr(C)]\npub struct Config { level: c_int }\n\
+unsafe extern \"C\" {\n    fn set_config(cfg: *const Config) -> c_int;\n    fn set_name(name: *const c_char);\n}",
+        fix: "Give the type `#[repr(C)]` (and C-compatible fields), or pass an opaque pointer \
+(`*mut c_void`, or an empty `#[repr(C)]` struct) and keep the Rust type on the Rust side. Pass \
+strings as `*const c_char` from a `CString`, slices as pointer and length. Build C socket \
+addresses field by field (`sockaddr_in`), or with `socket2::SockAddr`.",
+    },
+};
+
+impl Rule for NonFfiSafeType {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &FileContext<'_>, out: &mut Vec<Finding>) {
+        let mut checker = Checker {
+            cx,
+            cfg_attr_repr: cfg_attr_repr_types(cx.syntax),
+            generics: HashSet::new(),
+            seen: HashSet::new(),
+            out,
+        };
+        checker.visit_file(cx.syntax);
+        for f in functions(cx.syntax) {
+            let locals = Locals::of(&f);
+            walk_exprs(f.block, &mut |e| checker.cast(e, &locals));
+        }
+    }
+}
+
+/// Where a type appears; decides whether pointers to crate types count.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Place {
+    /// In an `extern` block declaration: C reads through pointers.
+    Foreign,
+    /// In a Rust `extern fn` or a function pointer type.
+    Callback,
+}
+
+struct Checker<'c, 'a> {
+    cx: &'c FileContext<'a>,
+    cfg_attr_repr: HashSet<String>,
+    generics: HashSet<String>,
+    seen: HashSet<(usize, usize)>,
+    out: &'c mut Vec<Finding>,
+}
+
+fn cfg_attr_repr_types(file: &syn::File) -> HashSet<String> {
+    struct V(HashSet<String>);
+    impl Visit<'_> for V {
+        fn visit_item_struct(&mut self, i: &syn::ItemStruct) {
+            self.note(&i.attrs, &i.ident);
+        }
+        fn visit_item_enum(&mut self, i: &syn::ItemEnum) {
+            self.note(&i.attrs, &i.ident);
+        }
+        fn visit_item_union(&mut self, i: &syn::ItemUnion) {
+            self.note(&i.attrs, &i.ident);
+        }
+    }
+    impl V {
+        fn note(&mut self, attrs: &[syn::Attribute], ident: &syn::Ident) {
+            let repr_inside = attrs.iter().any(|a| {
+                a.path().is_ident("cfg_attr")
+                    && super::util::mentions(&a.meta, "repr")
+                    && ["C", "transparent"]
+                        .iter()
+                        .any(|r| super::util::mentions(&a.meta, r))
+            });
+            if repr_inside {
+                self.0.insert(ident.to_string());
+            }
+        }
+    }
+    let mut v = V(HashSet::new());
+    v.visit_file(file);
+    v.0
+}
+
+const STD_NO_LAYOUT: &[&str] = &[
+    "String",
+    "Vec",
+    "VecDeque",
+    "HashMap",
+    "HashSet",
+    "BTreeMap",
+    "BTreeSet",
+    "CString",
+    "CStr",
+    "OsString",
+    "OsStr",
+    "PathBuf",
+    "Path",
+    "Rc",
+    "Arc",
+    "RefCell",
+    "Mutex",
+    "RwLock",
+    "SocketAddr",
+    "SocketAddrV4",
+    "SocketAddrV6",
+    "IpAddr",
+    "Duration",
+    "Instant",
+    "SystemTime",
+    "Result",
+];
+
+impl Checker<'_, '_> {
+    fn report(&mut self, ty: &syn::Type, why: String) {
+        let loc = self.cx.location_of(ty);
+        if self.seen.insert((loc.line, loc.column)) {
+            let f = self
+                .cx
+                .finding(&META, ty.span(), format!("{why} crosses the FFI boundary"))
+                .help("use a `#[repr(C)]` type, a C type (`*const c_char`, pointer and length), or an opaque pointer");
+            self.out.push(f);
+        }
+    }
+
+    fn sig(&mut self, sig: &syn::Signature, place: Place) {
+        let saved = self.generics.clone();
+        self.generics
+            .extend(sig.generics.type_params().map(|p| p.ident.to_string()));
+        for arg in &sig.inputs {
+            if let syn::FnArg::Typed(t) = arg {
+                self.check(&t.ty, place, false);
+            }
+        }
+        if let syn::ReturnType::Type(_, ty) = &sig.output {
+            self.check(ty, place, false);
+        }
+        self.generics = saved;
+    }
+
+    fn bare_fn(&mut self, f: &syn::TypeBareFn) {
+        if f.abi.as_ref().is_none_or(is_rust_abi) {
+            return;
+        }
+        for arg in &f.inputs {
+            self.check(&arg.ty, Place::Callback, false);
+        }
+        if let syn::ReturnType::Type(_, ty) = &f.output {
+            self.check(ty, Place::Callback, false);
+        }
+    }
+
+    /// Checks one type at `place`; `behind_ptr` is true for the pointee of a raw pointer.
+    fn check(&mut self, ty: &syn::Type, place: Place, behind_ptr: bool) {
+        if let Some(why) = self.problem(ty, place, behind_ptr) {
+            self.report(ty, why);
+        }
+    }
+
+    fn problem(&mut self, ty: &syn::Type, place: Place, behind_ptr: bool) -> Option<String> {
+        match ty {
+            syn::Type::Paren(p) => self.problem(&p.elem, place, behind_ptr),
+            syn::Type::Group(g) => self.problem(&g.elem, place, behind_ptr),
+            syn::Type::Reference(r) => fat(&r.elem).or_else(|| self.problem(&r.elem, place, false)),
+            syn::Type::Ptr(p) => fat(&p.elem).or_else(|| self.problem(&p.elem, place, true)),
+            syn::Type::Tuple(t) if !t.elems.is_empty() => Some("a tuple".to_owned()),
+            syn::Type::Array(_) if !behind_ptr => Some("an array passed by value".to_owned()),
+            syn::Type::Slice(_) | syn::Type::TraitObject(_) | syn::Type::ImplTrait(_) => {
+                Some("a type with no C layout".to_owned())
+            }
+            syn::Type::BareFn(f) => {
+                self.bare_fn(f);
+                None
+            }
+            syn::Type::Path(p) => self.path_problem(p, place, behind_ptr),
+            _ => None,
+        }
+    }
+
+    fn path_problem(
+        &mut self,
+        p: &syn::TypePath,
+        place: Place,
+        behind_ptr: bool,
+    ) -> Option<String> {
+        let last = p.path.segments.last()?;
+        let name = last.ident.to_string();
+        let args: Vec<&syn::Type> = match &last.arguments {
+            syn::PathArguments::AngleBracketed(a) => a
+                .args
+                .iter()
+                .filter_map(|g| match g {
+                    syn::GenericArgument::Type(t) => Some(t),
+                    _ => None,
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        match name.as_str() {
+            "char" if p.path.segments.len() == 1 => {
+                Some("`char` (a Rust char is not a C char)".to_owned())
+            }
+            "Box" => args.first().and_then(|t| fat(t)),
+            "Option" => {
+                let inner = args.first()?;
+                (!nullable_pointer(inner))
+                    .then(|| format!("`Option<{}>` (no C layout)", super::util::text(*inner)))
+            }
+            _ if behind_ptr => (place == Place::Foreign
+                && self.crate_type_without_layout(&name, true))
+            .then(|| format!("a pointer to `{name}`, which has no `repr(C)`,")),
+            _ if STD_NO_LAYOUT.contains(&name.as_str()) => {
+                Some(format!("`{name}` (a Rust type with no C layout)"))
+            }
+            _ => self
+                .crate_type_without_layout(&name, false)
+                .then(|| format!("`{name}`, which has no `repr(C)`,")),
+        }
+    }
+
+    fn crate_type_without_layout(&self, name: &str, behind_ptr: bool) -> bool {
+        if self.generics.contains(name) || self.cfg_attr_repr.contains(name) {
+            return false;
+        }
+        let mut defs = self.cx.model.types_named(name).peekable();
+        defs.peek().is_some()
+            && defs.all(|t| {
+                let opaque_handle = behind_ptr && opaque(t);
+                let empty_enum = t.kind == crate::model::TypeKind::Enum && t.variants.is_empty();
+                !(t.has_c_layout() || opaque_handle || empty_enum)
+            })
+    }
+
+    /// `&value as *const RustType as *const sockaddr`, or `&rust_value as *const _ as *const CType`.
+    fn cast(&mut self, e: &syn::Expr, locals: &Locals<'_>) {
+        let syn::Expr::Cast(outer) = e else { return };
+        let syn::Type::Ptr(target) = &*outer.ty else {
+            return;
+        };
+        let Some(target_name) = type_last(&target.elem) else {
+            return;
+        };
+        let c_target = target_name.starts_with("sockaddr")
+            || self
+                .cx
+                .model
+                .types_named(&target_name)
+                .any(|t| t.has_c_layout());
+        if !c_target {
+            return;
+        }
+        let mut src = peel(&outer.expr);
+        if let syn::Expr::Cast(inner) = src {
+            if let syn::Type::Ptr(p) = &*inner.ty
+                && let Some(n) = type_last(&p.elem)
+                && self.rust_only(&n)
+            {
+                self.report(&inner.ty, format!("`{n}` reinterpreted as `{target_name}`"));
+                return;
+            }
+            src = peel(&inner.expr);
+        }
+        let syn::Expr::Reference(r) = src else { return };
+        let Some(var) = super::util::ident_name(&r.expr) else {
+            return;
+        };
+        let Some(ty) = locals.types.get(&var) else {
+            return;
+        };
+        let pointee = match ty {
+            syn::Type::Reference(r) => &*r.elem,
+            t => t,
+        };
+        if let Some(n) = type_last(pointee)
+            && self.rust_only(&n)
+        {
+            self.report(&outer.ty, format!("`{n}` reinterpreted as `{target_name}`"));
+        }
+    }
+
+    fn rust_only(&self, name: &str) -> bool {
+        STD_NO_LAYOUT.contains(&name) || self.crate_type_without_layout(name, false)
+    }
+}
+
+impl<'ast> Visit<'ast> for Checker<'_, '_> {
+    fn visit_foreign_item_fn(&mut self, f: &'ast syn::ForeignItemFn) {
+        self.sig(&f.sig, Place::Foreign);
+    }
+    fn visit_signature(&mut self, sig: &'ast syn::Signature) {
+        if sig.abi.as_ref().is_some_and(|a| !is_rust_abi(a)) {
+            self.sig(sig, Place::Callback);
+        } else {
+            visit::visit_signature(self, sig);
+        }
+    }
+    fn visit_type_bare_fn(&mut self, f: &'ast syn::TypeBareFn) {
+        self.bare_fn(f);
+    }
+}
+
+fn is_rust_abi(abi: &syn::Abi) -> bool {
+    abi.name.as_ref().is_some_and(|n| n.value() == "Rust")
+}
+
+/// `&str`, slices and trait objects are two words wide.
+fn fat(ty: &syn::Type) -> Option<String> {
+    match ty {
+        syn::Type::Slice(_) => Some("a slice (pointer and length, two words)".to_owned()),
+        syn::Type::TraitObject(_) => Some("a trait object (two words)".to_owned()),
+        syn::Type::Path(p) if p.path.is_ident("str") => {
+            Some("`str` (pointer and length, not NUL-terminated)".to_owned())
+        }
+        _ => None,
+    }
+}
+
+/// `Option<T>` is FFI-safe exactly when `T` has a null niche the compiler guarantees.
+fn nullable_pointer(ty: &syn::Type) -> bool {
+    match ty {
+        syn::Type::Reference(_) | syn::Type::BareFn(_) => true,
+        syn::Type::Path(p) => p.path.segments.last().is_some_and(|s| {
+            let n = s.ident.to_string();
+            matches!(n.as_str(), "Box" | "NonNull") || n.starts_with("NonZero")
+        }),
+        _ => false,
+    }
+}
+
+/// An opaque handle: no fields, or only zero-sized ones.
+fn opaque(t: &crate::model::TypeDef) -> bool {
+    t.fields.iter().all(|f| {
+        let ty = f.ty.as_str();
+        ty.contains("; 0]")
+            || ty.starts_with("PhantomData")
+            || ty.contains("::PhantomData")
+            || ty.ends_with("c_void")
+            || ty == "()"
+            || ty.ends_with("PhantomPinned")
+    })
+}

@@ -1,0 +1,132 @@
+//! FFI013 — a format string that is not a literal reaches a variadic C function.
+
+use syn::spanned::Spanned;
+
+use super::util::{
+    call_path, functions, ident_name, method_receiver, peel, peel_casts, walk_exprs,
+};
+use crate::{Callee, Confidence, FileContext, Finding, Level, Rule, RuleDocs, RuleMeta};
+
+/// FFI013: see [`META`].
+pub(crate) struct NonLiteralFormatString;
+
+static META: RuleMeta = RuleMeta {
+    id: "FFI013",
+    name: "non-literal-format-string",
+    summary: "a non-literal format string passed to a printf-like variadic C function",
+    default_level: Level::Error,
+    confidence: Confidence::High,
+    docs: RuleDocs {
+        what_it_does: "Finds calls to printf-family functions (`printf`, `fprintf`, `dprintf`, \
+`sprintf`, `snprintf`, `syslog`, `asprintf`, `err`, `warn`, and their `v` forms when declared \
+variadic) through `libc::` or a declaration of the crate, and to any variadic function declared \
+in the crate whose parameter is named `fmt`, `format` or `*_fmt`; flags the call when the \
+format argument is not a literal: `c\"..\"`, `b\"..\\0\".as_ptr()`, `\"..\\0\".as_ptr()`, or \
+an upper-case constant.",
+        why_is_this_bad: "If any part of the format string comes from outside, `%s` and `%x` \
+read arguments that were never passed (leaking stack and heap contents) and `%n` writes to \
+memory: a classic format-string vulnerability, and C cannot check the argument count.",
+        known_problems: "A format string computed from constants only (chosen by a `match`) is \
+reported; suppress with that reason. Variadic functions that are not printf-like but name a \
+parameter `fmt` are matched.",
+        example_bad: "let c = CString::new(user_text)?;\nunsafe { printf(c.as_ptr()) };",
+        example_good: "let c = CString::new(user_text)?;\nunsafe { printf(c\"%s\\n\".as_ptr(), c.as_ptr()) };",
+        fix: "Use a literal format and pass the text as an argument (`\"%s\"`), or call a \
+non-formatting function (`fputs`, `write`). Better, format in Rust and pass the result.",
+    },
+};
+
+/// Known printf-like functions and the index of their format parameter.
+const KNOWN: &[(&str, usize)] = &[
+    ("printf", 0),
+    ("fprintf", 1),
+    ("dprintf", 1),
+    ("sprintf", 1),
+    ("snprintf", 2),
+    ("asprintf", 1),
+    ("syslog", 1),
+    ("err", 1),
+    ("errx", 1),
+    ("warn", 0),
+    ("warnx", 0),
+    ("wprintf", 0),
+    ("fwprintf", 1),
+    ("swprintf", 2),
+];
+
+fn is_format_name(n: &str) -> bool {
+    let n = n.to_ascii_lowercase();
+    n == "fmt" || n == "format" || n.ends_with("_fmt") || n.ends_with("_format") || n == "formatstr"
+}
+
+impl Rule for NonLiteralFormatString {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &FileContext<'_>, out: &mut Vec<Finding>) {
+        for f in functions(cx.syntax) {
+            walk_exprs(f.block, &mut |e| {
+                let Some(callee) = cx.foreign_callee(e) else {
+                    return;
+                };
+                let Some((segs, call)) = call_path(e) else {
+                    return;
+                };
+                let name = segs.last().cloned().unwrap_or_default();
+                let known = KNOWN.iter().find(|(n, _)| *n == name).map(|(_, i)| *i);
+                let index = match callee {
+                    Callee::Declared(decl) if decl.variadic => known.or_else(|| {
+                        decl.params
+                            .iter()
+                            .position(|p| p.name.as_deref().is_some_and(is_format_name))
+                    }),
+                    Callee::Declared(_) => None,
+                    Callee::BindingModule => known,
+                };
+                let Some(arg) = index.and_then(|i| call.args.iter().nth(i)) else {
+                    return;
+                };
+                if !literal_format(arg) {
+                    out.push(
+                        cx.finding(
+                            &META,
+                            arg.span(),
+                            format!("format string of `{name}` is not a literal"),
+                        )
+                        .help(
+                            "use a literal format such as c\"%s\" and pass the text as an argument",
+                        ),
+                    );
+                }
+            });
+        }
+    }
+}
+
+fn literal_format(arg: &syn::Expr) -> bool {
+    let e = peel_casts(arg);
+    let base = method_receiver(e, "as_ptr").unwrap_or(e);
+    let base = peel(base);
+    match base {
+        syn::Expr::Lit(l) => match &l.lit {
+            syn::Lit::CStr(_) => true,
+            syn::Lit::ByteStr(b) => b.value().ends_with(&[0]),
+            syn::Lit::Str(s) => s.value().ends_with('\0'),
+            _ => false,
+        },
+        syn::Expr::Macro(m) => m.mac.path.segments.last().is_some_and(|s| {
+            let n = s.ident.to_string();
+            n.contains("cstr") || n == "concat"
+        }),
+        _ => ident_name(base)
+            .or_else(|| match base {
+                syn::Expr::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+                _ => None,
+            })
+            .is_some_and(|n| {
+                n.chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+            }),
+    }
+}

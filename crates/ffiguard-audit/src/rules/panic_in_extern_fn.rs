@@ -1,0 +1,145 @@
+//! FFI003 — an `extern "C"` function can panic and has no `catch_unwind`.
+
+use syn::spanned::Spanned;
+use syn::visit::{self, Visit};
+
+use super::util::{functions, macro_exprs, segments};
+use crate::{Confidence, FileContext, Finding, Level, Rule, RuleDocs, RuleMeta};
+
+/// FFI003: see [`META`].
+pub(crate) struct PanicInExternFn;
+
+static META: RuleMeta = RuleMeta {
+    id: "FFI003",
+    name: "panic-in-extern-fn",
+    summary: "a Rust `extern \"C\"` function can panic outside `catch_unwind`",
+    default_level: Level::Warning,
+    confidence: Confidence::Medium,
+    docs: RuleDocs {
+        what_it_does: "In functions defined in Rust with a non-Rust ABI (`extern \"C\" fn`, \
+exports and callbacks), flags explicit panic sources that are not inside a closure passed to \
+`catch_unwind` (or a crate's own `panic::wrap`/`catch` helper): `.unwrap()`, `.expect(..)`, \
+`panic!`, `unreachable!`, `todo!`, `unimplemented!`, `assert!`-family macros, and indexing \
+(`a[i]`, `&s[1..]`).",
+        why_is_this_bad: "Since Rust 1.81 a panic that reaches an `extern \"C\"` boundary aborts \
+the whole process (before that it was undefined behaviour). Whoever can make the panic happen \
+— bad input from C, a malformed file — can kill the host program.",
+        known_problems: "Calls to other functions that may panic, arithmetic overflow in debug \
+builds and `RefCell` borrow failures are not followed (false negatives). Indexing that is proven \
+in bounds by an earlier check is still reported. Functions declared `extern \"C-unwind\"` are \
+exempt because unwinding through them is defined.",
+        example_bad: "#[unsafe(no_mangle)]\npub extern \"C\" fn parse_port(s: *const c_char) -> c_int {\n    \
+let text = unsafe { CStr::from_ptr(s) };\n    text.to_str().unwrap().parse().unwrap()\n}",
+        example_good: "#[unsafe(no_mangle)]\npub extern \"C\" fn parse_port(s: *const c_char) -> c_int {\n    \
+std::panic::catch_unwind(|| parse(s)).unwrap_or(-1)\n}",
+        fix: "Run the body under `std::panic::catch_unwind` (or `ffiguard`'s callback wrapper) and \
+map a panic to the C API's error value; better, make the body not panic at all (`get`, `?`, \
+explicit error codes).",
+    },
+};
+
+impl Rule for PanicInExternFn {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &FileContext<'_>, out: &mut Vec<Finding>) {
+        for f in functions(cx.syntax) {
+            let unwinds = f
+                .sig
+                .abi
+                .as_ref()
+                .and_then(|a| a.name.as_ref())
+                .is_some_and(|n| n.value().ends_with("-unwind"));
+            if !f.is_extern() || unwinds {
+                continue;
+            }
+            let mut v = PanicFinder { cx, out };
+            v.visit_block(f.block);
+        }
+    }
+}
+
+struct PanicFinder<'c, 'a> {
+    cx: &'c FileContext<'a>,
+    out: &'c mut Vec<Finding>,
+}
+
+const PANIC_MACROS: &[&str] = &[
+    "panic",
+    "unreachable",
+    "todo",
+    "unimplemented",
+    "assert",
+    "assert_eq",
+    "assert_ne",
+];
+
+/// Calls whose closure arguments run under a panic catcher.
+fn is_catcher(segs: &[String]) -> bool {
+    let Some(last) = segs.last() else {
+        return false;
+    };
+    last.contains("catch_unwind")
+        || last.contains("catch_panic")
+        || last == "abort_on_panic"
+        || (segs.len() >= 2 && segs[segs.len() - 2] == "panic")
+}
+
+impl PanicFinder<'_, '_> {
+    fn report(&mut self, span: proc_macro2::Span, what: &str) {
+        let f = self
+            .cx
+            .finding(
+                &META,
+                span,
+                format!("{what} in an `extern \"C\"` function: a panic here aborts the process"),
+            )
+            .help("catch panics with `std::panic::catch_unwind` and return an error code");
+        self.out.push(f);
+    }
+
+    fn mac(&mut self, m: &syn::Macro) {
+        let name = m
+            .path
+            .segments
+            .last()
+            .map(|s| s.ident.to_string())
+            .unwrap_or_default();
+        if PANIC_MACROS.contains(&name.as_str()) {
+            self.report(m.path.span(), &format!("`{name}!`"));
+            return;
+        }
+        for e in macro_exprs(m) {
+            self.visit_expr(&e);
+        }
+    }
+}
+
+impl<'ast> Visit<'ast> for PanicFinder<'_, '_> {
+    fn visit_expr(&mut self, e: &'ast syn::Expr) {
+        match e {
+            syn::Expr::Call(c) => {
+                if let syn::Expr::Path(p) = &*c.func
+                    && is_catcher(&segments(&p.path))
+                {
+                    return;
+                }
+            }
+            syn::Expr::MethodCall(m) if m.method == "unwrap" || m.method == "expect" => {
+                self.report(m.method.span(), &format!("`.{}()`", m.method));
+            }
+            syn::Expr::Index(i) => self.report(i.bracket_token.span.join(), "indexing"),
+            syn::Expr::Macro(m) => {
+                self.mac(&m.mac);
+                return;
+            }
+            _ => {}
+        }
+        visit::visit_expr(self, e);
+    }
+    fn visit_stmt_macro(&mut self, m: &'ast syn::StmtMacro) {
+        self.mac(&m.mac);
+    }
+    fn visit_item(&mut self, _: &'ast syn::Item) {}
+}

@@ -1,0 +1,131 @@
+//! FFI009 — a safe public function reads through, or hands C, a raw pointer it was given.
+
+use super::util::{call_path, functions, ident_name, is_raw_ptr, peel_casts, walk_exprs};
+use crate::{Confidence, FileContext, Finding, Level, Rule, RuleDocs, RuleMeta};
+
+/// FFI009: see [`META`].
+pub(crate) struct SafeFnRawPointer;
+
+static META: RuleMeta = RuleMeta {
+    id: "FFI009",
+    name: "safe-fn-raw-pointer",
+    summary: "a safe `pub fn` dereferences a raw-pointer parameter or passes it to C",
+    default_level: Level::Error,
+    confidence: Confidence::High,
+    docs: RuleDocs {
+        what_it_does: "Flags a `pub fn` that is not `unsafe` and not `extern` whose raw-pointer \
+parameter is dereferenced (`*p`, `(*p).field`), passed to a foreign call, to `CStr::from_ptr`, \
+`slice::from_raw_parts`, `ptr::read`/`write`/`copy`, or used as the receiver of an unsafe \
+pointer method (`read`, `write`, `as_ref`, `as_mut`, `add`, `offset`, ...).",
+        why_is_this_bad: "Safe code can call the function with any pointer — null, dangling, \
+misaligned — and the function then reads or writes through it, or lets C do so: undefined \
+behaviour reachable without writing `unsafe`. This makes the whole API unsound.",
+        known_problems: "Functions that only compare or print the address are not flagged. \
+`pub` methods of a private type are reported even though they are not reachable from outside \
+the crate. Trait impl methods are exempt (the trait fixes the signature).",
+        example_bad: "pub fn refs(db: *const Db) -> c_int {\n    unsafe { (*db).refs }\n}",
+        example_good: "/// # Safety\n/// `db` must point to a live `Db`.\n\
+pub unsafe fn refs(db: *const Db) -> c_int {\n    // SAFETY: guaranteed by the caller.\n    unsafe { (*db).refs }\n}",
+        fix: "Make the function `unsafe fn` with a `# Safety` section, or take a safe type \
+instead (`&Db`, a wrapper that owns the handle, `&CStr`, `&[u8]`).",
+    },
+};
+
+const UNSAFE_PTR_METHODS: &[&str] = &[
+    "read",
+    "write",
+    "read_unaligned",
+    "write_unaligned",
+    "read_volatile",
+    "write_volatile",
+    "as_ref",
+    "as_mut",
+    "add",
+    "sub",
+    "offset",
+    "copy_to",
+    "copy_from",
+    "copy_to_nonoverlapping",
+    "copy_from_nonoverlapping",
+    "replace",
+    "swap",
+    "drop_in_place",
+    "write_bytes",
+];
+
+const READERS: &[&str] = &[
+    "from_ptr",
+    "from_raw_parts",
+    "from_raw_parts_mut",
+    "read",
+    "write",
+    "read_unaligned",
+    "write_unaligned",
+    "copy",
+    "copy_nonoverlapping",
+    "write_bytes",
+    "drop_in_place",
+    "from_raw",
+];
+
+impl Rule for SafeFnRawPointer {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &FileContext<'_>, out: &mut Vec<Finding>) {
+        for f in functions(cx.syntax) {
+            if !f.is_pub() || f.is_unsafe() || f.is_extern() || f.in_trait_impl {
+                continue;
+            }
+            let ptrs: Vec<String> = f
+                .params()
+                .into_iter()
+                .filter(|(_, ty)| is_raw_ptr(ty))
+                .map(|(n, _)| n)
+                .collect();
+            if ptrs.is_empty() {
+                continue;
+            }
+            let is_ptr = |e: &syn::Expr| ident_name(peel_casts(e)).filter(|n| ptrs.contains(n));
+            let mut used: Option<String> = None;
+            walk_exprs(f.block, &mut |e| {
+                if used.is_some() {
+                    return;
+                }
+                used = match e {
+                    syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => is_ptr(&u.expr),
+                    syn::Expr::MethodCall(m)
+                        if UNSAFE_PTR_METHODS.contains(&m.method.to_string().as_str()) =>
+                    {
+                        is_ptr(&m.receiver)
+                    }
+                    syn::Expr::Call(c) => {
+                        let reads = call_path(e).is_some_and(|(segs, _)| {
+                            segs.last().is_some_and(|l| READERS.contains(&l.as_str()))
+                        });
+                        if reads || cx.foreign_callee(e).is_some() {
+                            c.args.iter().find_map(&is_ptr)
+                        } else {
+                            None
+                        }
+                    }
+                    _ => None,
+                };
+            });
+            if let Some(p) = used {
+                out.push(
+                    cx.finding(
+                        &META,
+                        f.sig.ident.span(),
+                        format!(
+                            "safe `pub fn {}` uses raw pointer `{p}` it was given",
+                            f.sig.ident
+                        ),
+                    )
+                    .help("make it `unsafe fn` with a `# Safety` section, or take a safe type"),
+                );
+            }
+        }
+    }
+}

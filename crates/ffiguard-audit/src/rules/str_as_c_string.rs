@@ -1,0 +1,129 @@
+//! FFI012 — a Rust string's pointer passed where C expects a NUL-terminated string.
+
+use syn::spanned::Spanned;
+
+use super::util::{
+    Locals, functions, ident_name, method_receiver, peel, peel_casts, text_last, type_last,
+    walk_exprs,
+};
+use crate::{Callee, Confidence, FileContext, Finding, Level, Rule, RuleDocs, RuleMeta};
+
+/// FFI012: see [`META`].
+pub(crate) struct StrAsCString;
+
+static META: RuleMeta = RuleMeta {
+    id: "FFI012",
+    name: "str-as-c-string",
+    summary: "`s.as_ptr()` of a `&str`/`String` passed as a C string (`*const c_char`)",
+    default_level: Level::Error,
+    confidence: Confidence::High,
+    docs: RuleDocs {
+        what_it_does: "Flags `s.as_ptr()` (through any pointer cast) passed to a foreign \
+function declared in the crate, at a parameter whose type is `*const c_char`/`*mut c_char`, \
+when `s` is known to be a Rust string: a string literal without a trailing `\\0`, a parameter \
+or `let` typed `&str`/`String`, or a binding initialized by `format!`, `String::from`, \
+`.to_string()`, `.to_owned()` or `String::new()`. Not flagged when the next parameter is a \
+length (its name mentions `len`/`size`/`n`, or the next argument is `s.len()`).",
+        why_is_this_bad: "Rust strings are not NUL-terminated. C reads past the end until it \
+happens to meet a zero byte: an out-of-bounds read, garbage in the result, or a crash. An \
+interior NUL silently truncates.",
+        known_problems: "Strings whose type syntax does not show (fields, method results) are \
+not checked. A `String` that the code explicitly terminated with `push('\\0')` is still \
+reported; use `CString` instead and the finding goes away.",
+        example_bad: "unsafe { open_file(path.as_ptr() as *const c_char) }",
+        example_good: "let c = CString::new(path)?;\nunsafe { open_file(c.as_ptr()) }",
+        fix: "Convert with `CString::new(s)` (it rejects interior NULs), keep it alive across the \
+call, and pass `c.as_ptr()`; for literals use `c\"...\"`.",
+    },
+};
+
+impl Rule for StrAsCString {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &FileContext<'_>, out: &mut Vec<Finding>) {
+        for f in functions(cx.syntax) {
+            let locals = Locals::of(&f);
+            walk_exprs(f.block, &mut |e| {
+                let Some(Callee::Declared(decl)) = cx.foreign_callee(e) else {
+                    return;
+                };
+                let syn::Expr::Call(call) = e else { return };
+                let args: Vec<&syn::Expr> = call.args.iter().collect();
+                for (i, arg) in args.iter().enumerate() {
+                    let Some(param) = decl.params.get(i) else {
+                        break;
+                    };
+                    let pointee = param
+                        .ty
+                        .trim_start_matches("*const")
+                        .trim_start_matches("*mut")
+                        .trim();
+                    let c_string =
+                        super::util::text_is_ptr(&param.ty) && text_last(pointee) == "c_char";
+                    if !c_string {
+                        continue;
+                    }
+                    let Some(recv) = method_receiver(peel_casts(arg), "as_ptr") else {
+                        continue;
+                    };
+                    let length_follows = decl.params.get(i + 1).is_some_and(|p| {
+                        p.name.as_deref().is_some_and(|n| {
+                            let n = n.to_ascii_lowercase();
+                            n.contains("len")
+                                || n.contains("size")
+                                || n == "n"
+                                || n.starts_with("n_")
+                                || n.starts_with("num")
+                        })
+                    }) || args
+                        .get(i + 1)
+                        .is_some_and(|a| method_receiver(peel_casts(a), "len").is_some());
+                    if length_follows {
+                        continue;
+                    }
+                    if let Some(what) = rust_string(recv, &locals) {
+                        out.push(
+                            cx.finding(&META, arg.span(), format!("{what} is not NUL-terminated but `{}` expects a C string", decl.name))
+                                .help("pass `CString::new(..)?.as_ptr()` kept alive across the call, or a `c\"..\"` literal"),
+                        );
+                    }
+                }
+            });
+        }
+    }
+}
+
+fn rust_string(e: &syn::Expr, locals: &Locals<'_>) -> Option<String> {
+    if let syn::Expr::Lit(syn::ExprLit {
+        lit: syn::Lit::Str(s),
+        ..
+    }) = peel(e)
+    {
+        return (!s.value().ends_with('\0')).then(|| "a string literal".to_owned());
+    }
+    let name = ident_name(e)?;
+    if let Some(ty) = locals.types.get(&name) {
+        let inner = match ty {
+            syn::Type::Reference(r) => &*r.elem,
+            t => t,
+        };
+        return matches!(type_last(inner).as_deref(), Some("str" | "String"))
+            .then(|| format!("`{name}` (a Rust string)"));
+    }
+    let init = peel(locals.inits.get(&name)?);
+    let built = match init {
+        syn::Expr::Macro(m) => m.mac.path.is_ident("format"),
+        syn::Expr::MethodCall(m) => {
+            matches!(m.method.to_string().as_str(), "to_string" | "to_owned")
+                && matches!(peel(&m.receiver), syn::Expr::Lit(_))
+        }
+        syn::Expr::Call(_) => super::util::call_path(init).is_some_and(|(segs, _)| {
+            super::util::ends_with(&segs, &["String", "from"])
+                || super::util::ends_with(&segs, &["String", "new"])
+        }),
+        _ => false,
+    };
+    built.then(|| format!("`{name}` (a Rust string)"))
+}

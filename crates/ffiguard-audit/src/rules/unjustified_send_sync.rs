@@ -1,0 +1,119 @@
+//! FFI007 — `unsafe impl Send/Sync` without a justification or without the bounds it needs.
+
+use syn::spanned::Spanned;
+use syn::visit::Visit;
+
+use crate::{Confidence, FileContext, Finding, Level, Rule, RuleDocs, RuleMeta};
+
+/// FFI007: see [`META`].
+pub(crate) struct UnjustifiedSendSync;
+
+static META: RuleMeta = RuleMeta {
+    id: "FFI007",
+    name: "unjustified-send-sync",
+    summary: "`unsafe impl Send`/`Sync` with no `SAFETY:` comment, or a generic one missing `T: Send`/`T: Sync`",
+    default_level: Level::Warning,
+    confidence: Confidence::High,
+    docs: RuleDocs {
+        what_it_does: "Flags `unsafe impl Send for T` and `unsafe impl Sync for T` that have no \
+`// SAFETY:` comment directly above, and generic ones (`unsafe impl<T> Send for Wrapper<T>`) \
+where a type parameter lacks the matching bound (`T: Send` for `Send`, `T: Sync` for `Sync`) \
+in the impl's generics or `where` clause.",
+        why_is_this_bad: "These impls are promises the compiler cannot check. For a C handle \
+they claim the library tolerates use from another thread (`Send`) or concurrent use (`Sync`) — \
+many C libraries do not. A generic impl without bounds lets `Wrapper<Rc<_>>` or \
+`Wrapper<Cell<_>>` cross threads: a data race in safe code (the most common soundness bug \
+Rudra found in published crates).",
+        known_problems: "Whether the justification is true is for a reviewer. A type parameter \
+that is only phantom (never owned or shared) may legitimately need no bound; suppress with that \
+reason.",
+        example_bad: "unsafe impl Send for Handle {}\nunsafe impl<T> Send for Wrapper<T> {}",
+        example_good: "// SAFETY: the library documents handles as movable between threads;\n\
+// Handle is not Clone, so one thread owns it at a time.\nunsafe impl Send for Handle {}\n\n\
+// SAFETY: Wrapper owns its T; sending it sends the T.\nunsafe impl<T: Send> Send for Wrapper<T> {}",
+        fix: "Write down, above the impl, which guarantee of the C library makes it true (quote \
+its thread-safety documentation). Add `T: Send` / `T: Sync` bounds. If the library is not \
+thread-safe, do not implement the trait; serialize access (`ffiguard`'s lock-per-library).",
+    },
+};
+
+impl Rule for UnjustifiedSendSync {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &FileContext<'_>, out: &mut Vec<Finding>) {
+        struct V<'c, 'a> {
+            cx: &'c FileContext<'a>,
+            out: &'c mut Vec<Finding>,
+        }
+        impl<'ast> Visit<'ast> for V<'_, '_> {
+            fn visit_item_impl(&mut self, i: &'ast syn::ItemImpl) {
+                syn::visit::visit_item_impl(self, i);
+                let (Some(unsafety), Some((None, path, _))) = (&i.unsafety, &i.trait_) else {
+                    return;
+                };
+                let Some(tr) = path.segments.last().map(|s| s.ident.to_string()) else {
+                    return;
+                };
+                if tr != "Send" && tr != "Sync" {
+                    return;
+                }
+                if !self.cx.has_safety_comment(unsafety.span())
+                    && !self.cx.has_safety_comment(i.span())
+                {
+                    self.out.push(
+                        self.cx
+                            .finding(
+                                &META,
+                                unsafety.span(),
+                                format!("`unsafe impl {tr}` without a `// SAFETY:` comment"),
+                            )
+                            .help(
+                                "say above the impl which guarantee of the C library makes it true",
+                            ),
+                    );
+                    return;
+                }
+                for p in i.generics.type_params() {
+                    if !bounded(&i.generics, &p.ident, &tr) {
+                        self.out.push(
+                            self.cx
+                                .finding(
+                                    &META,
+                                    unsafety.span(),
+                                    format!(
+                                        "`unsafe impl {tr}` for any `{}`, without `{}: {tr}`",
+                                        p.ident, p.ident
+                                    ),
+                                )
+                                .help(format!("add the bound `{}: {tr}`", p.ident)),
+                        );
+                    }
+                }
+            }
+        }
+        V { cx, out }.visit_file(cx.syntax);
+    }
+}
+
+/// Whether type parameter `ident` has a bound naming `tr` in the generics or `where` clause.
+fn bounded(g: &syn::Generics, ident: &syn::Ident, tr: &str) -> bool {
+    let names_trait = |b: &syn::TypeParamBound| match b {
+        syn::TypeParamBound::Trait(t) => t.path.segments.last().is_some_and(|s| s.ident == tr),
+        _ => false,
+    };
+    let inline = g
+        .type_params()
+        .any(|p| p.ident == *ident && p.bounds.iter().any(names_trait));
+    let in_where = g.where_clause.as_ref().is_some_and(|w| {
+        w.predicates.iter().any(|pred| match pred {
+            syn::WherePredicate::Type(t) => {
+                matches!(&t.bounded_ty, syn::Type::Path(p) if p.path.is_ident(ident))
+                    && t.bounds.iter().any(names_trait)
+            }
+            _ => false,
+        })
+    });
+    inline || in_where
+}
