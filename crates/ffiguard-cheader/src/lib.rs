@@ -1,0 +1,161 @@
+//! A model of C headers — functions, structs and unions (with field offsets, bitfields and
+//! `packed`), enums, typedefs and integer constant macros — computed by libclang for one
+//! target at a time.
+//!
+//! libclang is loaded at run time (as bindgen does, through `clang-sys`'s `runtime` feature),
+//! so building this crate needs no LLVM; reading headers needs `libclang.so` (Debian:
+//! `libclang-22-dev`; point `LIBCLANG_PATH` at its directory when it is not found).
+//!
+//! Sizes, alignments and offsets come from clang's own record layout for the target triple,
+//! so `long` is 4 bytes on [`X86_64_WINDOWS`] and 8 on [`X86_64_LINUX`] without any table of
+//! ours. A target's C library headers come from its Debian cross package when installed
+//! (see [`Target::clang_args`]).
+//!
+//! ```no_run
+//! use ffiguard_cheader::{HeaderSet, X86_64_WINDOWS, parse_headers};
+//!
+//! let set = HeaderSet::new(["/usr/include/zlib.h"]);
+//! let model = parse_headers(&set, &X86_64_WINDOWS)?;
+//! let z_stream = model.record("z_stream").unwrap();
+//! assert_eq!(z_stream.size, Some(88)); // `uLong` is 4 bytes on Windows
+//! # Ok::<(), ffiguard_cheader::HeaderError>(())
+//! ```
+
+mod clang;
+mod error;
+mod model;
+mod target;
+mod translate;
+mod value;
+
+pub use error::HeaderError;
+pub use model::{
+    CModel, CType, CTypeKind, Enum, Field, Function, IntRank, Macro, Origin, Record, Signature,
+};
+pub use target::{AARCH64_LINUX, ALL_TARGETS, I686_LINUX, Target, X86_64_LINUX, X86_64_WINDOWS};
+pub use value::parse_macro_value;
+
+use std::ffi::CString;
+use std::path::PathBuf;
+
+/// Errors of the headers beyond which reporting more adds nothing.
+const MAX_REPORTED_ERRORS: usize = 8;
+
+/// Headers to read together, with the include paths and defines the build uses.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct HeaderSet {
+    /// The headers, included in this order.
+    pub headers: Vec<PathBuf>,
+    /// `-I` directories.
+    pub include_dirs: Vec<PathBuf>,
+    /// `-D` definitions (`NAME` or `NAME=VALUE`).
+    pub defines: Vec<String>,
+    /// Any other clang arguments (`-std=c99`, ...).
+    pub extra_args: Vec<String>,
+}
+
+impl HeaderSet {
+    /// A set of headers with no extra include paths or defines.
+    pub fn new<P: Into<PathBuf>>(headers: impl IntoIterator<Item = P>) -> HeaderSet {
+        HeaderSet {
+            headers: headers.into_iter().map(Into::into).collect(),
+            ..HeaderSet::default()
+        }
+    }
+
+    /// The clang command line for `target` (without the input file).
+    pub fn clang_args(&self, target: &Target) -> Vec<String> {
+        let mut args = vec!["-x".to_owned(), "c".to_owned()];
+        args.extend(target.clang_args());
+        for dir in &self.include_dirs {
+            args.push(format!("-I{}", dir.display()));
+        }
+        for define in &self.defines {
+            args.push(format!("-D{define}"));
+        }
+        args.extend(self.extra_args.iter().cloned());
+        args
+    }
+
+    /// The in-memory file that includes every header.
+    fn umbrella(&self) -> Result<String, HeaderError> {
+        let mut text = String::new();
+        for header in &self.headers {
+            if !header.is_file() {
+                return Err(HeaderError::MissingHeader(header.clone()));
+            }
+            let path = std::path::absolute(header).unwrap_or_else(|_| header.clone());
+            let path = path
+                .to_str()
+                .ok_or_else(|| HeaderError::BadArgument(path.display().to_string()))?;
+            text.push_str(&format!("#include \"{}\"\n", path.replace('"', "\\\"")));
+        }
+        Ok(text)
+    }
+}
+
+fn cstring(s: &str) -> Result<CString, HeaderError> {
+    CString::new(s).map_err(|_| HeaderError::BadArgument(s.to_owned()))
+}
+
+/// Reads a header set for one target.
+///
+/// Fails when libclang cannot be loaded, a header is missing, or the headers have errors for
+/// this target (a missing include names the Debian package that provides it).
+pub fn parse_headers(set: &HeaderSet, target: &Target) -> Result<CModel, HeaderError> {
+    clang::ensure_loaded()?;
+    let umbrella_name = cstring("ffiguard-umbrella.h")?;
+    let umbrella = cstring(&set.umbrella()?)?;
+    let args = set
+        .clang_args(target)
+        .iter()
+        .map(|a| cstring(a))
+        .collect::<Result<Vec<_>, _>>()?;
+    let index = clang::Index::new();
+    let tu = clang::Tu::parse(
+        &index,
+        &umbrella_name,
+        &args,
+        &[(umbrella_name.clone(), umbrella)],
+    )
+    .map_err(|code| HeaderError::Parse {
+        target: target.name.to_owned(),
+        code,
+    })?;
+    let errors = tu.errors();
+    if !errors.is_empty() {
+        return Err(HeaderError::Diagnostics {
+            target: target.name.to_owned(),
+            diagnostics: errors.into_iter().take(MAX_REPORTED_ERRORS).collect(),
+        });
+    }
+    Ok(translate::translate(&tu.cursor(), target.name))
+}
+
+/// Reads a header set for several targets, one thread per target (libclang units are
+/// independent), results in the order of `targets`.
+pub fn parse_for_targets(
+    set: &HeaderSet,
+    targets: &[Target],
+) -> Vec<(Target, Result<CModel, HeaderError>)> {
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = targets
+            .iter()
+            .map(|t| scope.spawn(move || parse_headers(set, t)))
+            .collect();
+        targets
+            .iter()
+            .cloned()
+            .zip(handles)
+            .map(|(t, h)| {
+                let result = h.join().unwrap_or_else(|_| {
+                    Err(HeaderError::Parse {
+                        target: t.name.to_owned(),
+                        code: -1,
+                    })
+                });
+                (t, result)
+            })
+            .collect()
+    })
+}
