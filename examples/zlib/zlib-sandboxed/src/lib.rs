@@ -1,0 +1,76 @@
+//! Real zlib, run isolated: `inflate` and `deflate` execute in `ffiguard-sandbox` workers, so a
+//! memory-safety bug in zlib (or a hostile build of it) corrupts a worker, not the host.
+//!
+//! The functions are ordinary functions too: call them directly to run zlib in-process (the
+//! benchmarks compare both).
+//!
+//! ```no_run
+//! use ffiguard_sandbox::{ByteBuf, Sandbox};
+//! use zlib_sandboxed::{deflate, inflate};
+//!
+//! ffiguard_sandbox::init();
+//! let sandbox = Sandbox::new()?;
+//! let original = b"hello hello hello hello".to_vec();
+//! let compressed = deflate::call(&sandbox, ByteBuf::from(original.clone()), 6)?
+//!     .trust_unverified("inflated and compared below")?;
+//! let expected_len = original.len() as u64;
+//! let restored = inflate::call(&sandbox, compressed, expected_len)?
+//!     .verify(|result| match result {
+//!         Ok(bytes) if bytes.len() as u64 == expected_len => Ok(bytes),
+//!         Ok(_) => Err("wrong length".into()),
+//!         Err(error) => Err(error.to_string()),
+//!     })?;
+//! assert_eq!(&restored[..], &original[..]);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod stream;
+
+use ffiguard_sandbox::{ByteBuf, isolated};
+use serde::{Deserialize, Serialize};
+
+/// A zlib failure, with zlib's code and message kept.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[non_exhaustive]
+pub enum ZError {
+    /// zlib returned an error code.
+    #[error("zlib {function} returned {code}: {message}")]
+    Zlib {
+        /// The zlib function.
+        function: String,
+        /// Its return code (`Z_DATA_ERROR`, …).
+        code: i32,
+        /// zlib's `msg`, if it set one.
+        message: String,
+    },
+    /// The output would exceed the limit the caller set.
+    #[error("output exceeds the {limit}-byte limit")]
+    OutputLimit {
+        /// The limit.
+        limit: u64,
+    },
+    /// The input ended before the compressed stream did.
+    #[error("the compressed stream is truncated")]
+    Truncated,
+    /// The compression level is not 0–9 (or -1 for the default).
+    #[error("compression level {0} is not in -1..=9")]
+    BadLevel(i32),
+}
+
+/// Inflates a zlib stream, refusing to produce more than `max_output` bytes.
+///
+/// # Errors
+/// [`ZError`] for corrupt or truncated input, or output past the limit.
+#[isolated]
+pub fn inflate(data: ByteBuf, max_output: u64) -> Result<ByteBuf, ZError> {
+    stream::inflate(&data, max_output).map(ByteBuf::from)
+}
+
+/// Deflates `data` at `level` (0–9, or -1 for zlib's default).
+///
+/// # Errors
+/// [`ZError`] for a bad level or a zlib failure.
+#[isolated]
+pub fn deflate(data: ByteBuf, level: i32) -> Result<ByteBuf, ZError> {
+    stream::deflate(&data, level).map(ByteBuf::from)
+}
