@@ -1,0 +1,19 @@
+//! Fuzzes the host's decoder of worker replies: any status word and payload must yield a value
+//! or an error, never a panic, a hang or an allocation out of proportion to the payload.
+
+#![no_main]
+
+use ffiguard_sandbox::{ByteBuf, decode_reply};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|input: &[u8]| {
+    let Some((status, payload)) = input.split_first_chunk::<4>() else {
+        return;
+    };
+    // Small status values hit the known outcomes; the rest are unknown statuses.
+    let status = u32::from_le_bytes(*status) % 8;
+    let _ = decode_reply::<Result<ByteBuf, String>>(status, payload);
+    let _ = decode_reply::<Vec<String>>(status, payload);
+    let _ = decode_reply::<(u64, Option<Vec<u32>>, bool)>(status, payload);
+    let _ = decode_reply::<std::collections::BTreeMap<String, ByteBuf>>(status, payload);
+});
