@@ -201,8 +201,9 @@ unsafe fn found<'a>(ptr: *const c_char, len: usize, bound: usize) -> Result<&'a 
     // readable, initialized (C wrote them; u8 has no invalid values) and unchanged for 'a;
     // len + 1 <= bound <= isize::MAX (checked_bound) and u8 needs no alignment.
     let with_nul = unsafe { core::slice::from_raw_parts(ptr.cast::<u8>(), len + 1) };
-    // The last byte is the NUL and no byte before it is; this cannot fail, but stays total.
-    CStr::from_bytes_with_nul(with_nul).map_err(|_| CStrError::NotTerminated { bound })
+    // SAFETY: the last byte is the NUL the search stopped at, and the search passed every
+    // byte before it, so none of them is NUL (this skips a second scan).
+    Ok(unsafe { CStr::from_bytes_with_nul_unchecked(with_nul) })
 }
 
 /// The index of the first NUL in `[ptr, ptr + bound)`, or `bound` if there is none.
