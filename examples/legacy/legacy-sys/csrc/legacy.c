@@ -10,6 +10,9 @@
  *   - "$history" grows every time it is read, "$blob" reports LONG_MAX bytes;
  *   - changing a sealed store fails with LG_ERR_SEALED (-9), which 2.3 added
  *     to this file but never to legacy.h.
+ *
+ * Since 2.2 the entry points that touch global state count overlapping calls
+ * (lg_misuse_count) to help callers find their threading bugs.
  */
 #include "legacy.h"
 
@@ -49,6 +52,25 @@ static int g_open;
 static unsigned int g_next_id;
 static char g_errmsg[256] = "no error";
 static int g_errcode = LG_OK;
+/* Calls currently inside the library, and how often one found another there. */
+static volatile int g_inside;
+static volatile unsigned long g_misuse;
+
+static void enter(void)
+{
+    if (g_inside++ != 0)
+        g_misuse++;
+}
+
+static void leave(void)
+{
+    g_inside--;
+}
+
+unsigned long lg_misuse_count(void)
+{
+    return g_misuse;
+}
 
 static int set_error(int code, int err, const char *fmt, ...)
 {
@@ -158,7 +180,7 @@ static char *dup_string(const char *s)
     return copy;
 }
 
-lg_store *lg_store_new(const char *name)
+static lg_store *store_new(const char *name)
 {
     lg_store *store;
     unsigned int id;
@@ -192,7 +214,7 @@ lg_store *lg_store_new(const char *name)
     return store;
 }
 
-void lg_store_free(lg_store *store)
+static void store_free(lg_store *store)
 {
     size_t i;
     int slot;
@@ -247,7 +269,7 @@ static int grow(lg_store *store, size_t wanted)
     return LG_OK;
 }
 
-int lg_store_set(lg_store *store, const char *key, const char *value)
+static int store_set(lg_store *store, const char *key, const char *value)
 {
     struct lg_entry *entry;
     char *copy;
@@ -336,7 +358,7 @@ static const char *virtual_value(lg_store *store, const char *key, char *scratch
     return NULL;
 }
 
-long lg_store_get(const lg_store *store, const char *key, char *buf, size_t cap)
+static long store_get(const lg_store *store, const char *key, char *buf, size_t cap)
 {
     char scratch[32];
     const char *value;
@@ -463,7 +485,7 @@ static char *trim(char *s)
     return s;
 }
 
-int lg_store_load(lg_store *store, const char *path)
+static int store_load(lg_store *store, const char *path)
 {
     char line[1024];
     FILE *f;
@@ -489,7 +511,7 @@ int lg_store_load(lg_store *store, const char *path)
         }
         *eq = '\0';
         key = trim(text);
-        rc = lg_store_set(store, key, trim(eq + 1));
+        rc = store_set(store, key, trim(eq + 1));
     }
     fclose(f);
     if (rc == LG_OK) {
@@ -527,4 +549,49 @@ int lg_store_seal(lg_store *store)
         return set_error(LG_ERR_INVAL, EINVAL, "lg_store_seal: NULL store");
     store->sealed = 1;
     return LG_OK;
+}
+
+/* Entry points that touch global state, counted by enter()/leave(). */
+
+lg_store *lg_store_new(const char *name)
+{
+    lg_store *result;
+    enter();
+    result = store_new(name);
+    leave();
+    return result;
+}
+
+void lg_store_free(lg_store *store)
+{
+    enter();
+    store_free(store);
+    leave();
+}
+
+int lg_store_set(lg_store *store, const char *key, const char *value)
+{
+    int result;
+    enter();
+    result = store_set(store, key, value);
+    leave();
+    return result;
+}
+
+long lg_store_get(const lg_store *store, const char *key, char *buf, size_t cap)
+{
+    long result;
+    enter();
+    result = store_get(store, key, buf, cap);
+    leave();
+    return result;
+}
+
+int lg_store_load(lg_store *store, const char *path)
+{
+    int result;
+    enter();
+    result = store_load(store, path);
+    leave();
+    return result;
 }

@@ -94,6 +94,12 @@ lg_store *lg_store_new(const char *name);
 void lg_store_free(lg_store *store);
 /** Number of stores currently open in the process. */
 int lg_open_stores(void);
+/**
+ * Number of times a call entered the library while another call was still inside it (from
+ * another thread): each one is a misuse of this non-thread-safe library.  A debugging aid
+ * added in 2.2; it can undercount, never overcount.
+ */
+unsigned long lg_misuse_count(void);
 /** Identifier of a store, unique in the process; 0 for NULL. */
 unsigned int lg_store_id(const lg_store *store);
 

@@ -7,26 +7,42 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
-/* ---- walk ---------------------------------------------------------------- */
+/* ---- parse ---------------------------------------------------------------- */
 
-int lg_store_walk(const lg_store *store, lg_walk_fn visit, void *user_data)
+static char *trim_spaces(char *s)
 {
-    char *dump, *line, *next;
+    char *end;
+
+    while (*s == ' ' || *s == '\t' || *s == '\r')
+        s++;
+    end = s + strlen(s);
+    while (end > s && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
+        *--end = '\0';
+    return s;
+}
+
+int lg_parse(const char *text, lg_entry_fn visit, void *user_data)
+{
+    char *copy, *line, *next;
+    size_t len;
     int rc = LG_OK;
 
-    if (store == NULL || visit == NULL) {
+    if (text == NULL || visit == NULL) {
         errno = EINVAL;
         return LG_ERR_INVAL;
     }
-    /* The dump is a private copy: visit may change the store or walk again. */
-    dump = lg_store_dump(store);
-    if (dump == NULL)
-        return lg_last_error_code() != LG_OK ? lg_last_error_code() : LG_ERR_NOMEM;
+    /* A private copy: visit may do anything, including parsing again. */
+    len = strlen(text);
+    copy = malloc(len + 1);
+    if (copy == NULL)
+        return LG_ERR_NOMEM;
+    memcpy(copy, text, len + 1);
 
-    for (line = dump; rc == LG_OK && *line != '\0'; line = next) {
-        char *eq, *key;
+    for (line = copy; rc == LG_OK && *line != '\0'; line = next) {
+        char *eq, *key, *value, *p;
         int depth = 0;
 
         next = strchr(line, '\n');
@@ -34,16 +50,24 @@ int lg_store_walk(const lg_store *store, lg_walk_fn visit, void *user_data)
             *next++ = '\0';
         else
             next = line + strlen(line);
-        eq = strchr(line, '=');
-        if (eq == NULL)
+        line = trim_spaces(line);
+        if (*line == '\0' || *line == '#')
             continue;
+        eq = strchr(line, '=');
+        if (eq == NULL) {
+            errno = EINVAL;
+            rc = LG_ERR_SYNTAX;
+            break;
+        }
         *eq = '\0';
-        for (key = line; *key != '\0'; key++)
-            if (*key == '.')
+        key = trim_spaces(line);
+        value = trim_spaces(eq + 1);
+        for (p = key; *p != '\0'; p++)
+            if (*p == '.')
                 depth++;
-        rc = visit(user_data, line, eq + 1, depth);
+        rc = visit(user_data, key, value, depth);
     }
-    lg_free(dump);
+    free(copy);
     return rc;
 }
 
@@ -108,19 +132,19 @@ int lg_listener_count(void)
     return n;
 }
 
-int lg_store_set_notify(lg_store *store, const char *key, const char *value)
+int lg_emit(const char *key, const char *value)
 {
-    int i, rc = lg_store_set(store, key, value);
+    int i, called = 0;
 
-    if (rc != LG_OK)
-        return rc;
     /* Re-read each slot: a listener may add or remove listeners. */
     for (i = 0; i < LG_MAX_LISTENERS; i++) {
         struct listener l = g_listeners[i];
-        if (l.id != 0)
-            l.on_change(l.user_data, lg_store_id(store), key, value);
+        if (l.id != 0) {
+            l.on_change(l.user_data, key, value);
+            called++;
+        }
     }
-    return LG_OK;
+    return called;
 }
 
 /* ---- workers -------------------------------------------------------------- */

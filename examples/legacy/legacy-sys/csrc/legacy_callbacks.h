@@ -20,23 +20,24 @@ extern "C" {
 #define LG_MAX_WORKERS 64
 
 /**
- * Visitor of lg_store_walk(): called with each key, its value and the key's
- * depth in the dotted hierarchy ("a" is 0, "a.b" is 1).  Return 0 to go on;
- * any other value stops the walk and is returned by lg_store_walk().
+ * Visitor of lg_parse(): called with each key, its value and the key's depth
+ * in the dotted hierarchy ("a" is 0, "a.b" is 1).  Return 0 to go on; any
+ * other value stops the parse and is returned by lg_parse().
  */
-typedef int (*lg_walk_fn)(void *user_data, const char *key, const char *value, int depth);
+typedef int (*lg_entry_fn)(void *user_data, const char *key, const char *value, int depth);
 
 /**
- * Calls visit for every entry of store in key order.  The walk works on a
- * snapshot, so visit may call any function of the library, including
- * lg_store_walk() and functions that change the store.
- * Returns LG_OK, the first nonzero value of visit, or a negative LG_ERR_*.
+ * Parses "key = value" lines (the format of lg_store_load(); blank lines and
+ * lines starting with '#' are skipped) and calls visit for each entry, in
+ * order.  The parse works on a private copy of text, so visit may call any
+ * function of the library, lg_parse() included.
+ * Returns LG_OK, the first nonzero value of visit, LG_ERR_SYNTAX for a line
+ * without '=', LG_ERR_INVAL or LG_ERR_NOMEM.
  */
-int lg_store_walk(const lg_store *store, lg_walk_fn visit, void *user_data);
+int lg_parse(const char *text, lg_entry_fn visit, void *user_data);
 
-/** Called after a change made through lg_store_set_notify(). */
-typedef void (*lg_change_fn)(void *user_data, unsigned int store_id, const char *key,
-                             const char *value);
+/** Called by lg_emit() with the announced change. */
+typedef void (*lg_change_fn)(void *user_data, const char *key, const char *value);
 /** Releases the user_data of a listener. */
 typedef void (*lg_destroy_fn)(void *user_data);
 
@@ -54,11 +55,12 @@ int lg_listener_remove(int id);
 int lg_listener_count(void);
 
 /**
- * lg_store_set(), then calls every listener on the calling thread.  A
- * listener that changes a store through this function is called again,
- * recursively, before the outer call returns.
+ * Announces a change of key to every listener, on the calling thread, in
+ * registration order.  A listener that calls lg_emit() is called again,
+ * recursively, before the outer call returns.  Returns the number of
+ * listeners called.
  */
-int lg_store_set_notify(lg_store *store, const char *key, const char *value);
+int lg_emit(const char *key, const char *value);
 
 /** Work item of lg_run_workers(): return 0 to go on, nonzero to stop this worker. */
 typedef int (*lg_task_fn)(void *user_data, int worker, int iteration);

@@ -1,2 +1,3 @@
 /* Every public header of liblegacy, for binding generators. Add new headers here. */
 #include "legacy.h"
+#include "legacy_callbacks.h"

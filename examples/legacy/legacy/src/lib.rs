@@ -41,7 +41,7 @@ mod stats;
 mod store;
 
 pub use error::{Error, LgCode};
-pub use library::{Features, Version, check_version, features, open_stores, version};
+pub use library::{Features, Version, check_version, features, misuse_count, open_stores, version};
 pub use math::{add, checksum};
 pub use stats::{Stats, StoreKind};
 pub use store::{MAX_KEY_LEN, MAX_VALUE_LEN, Store};

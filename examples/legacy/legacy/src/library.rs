@@ -2,7 +2,7 @@
 
 use std::ffi::c_uint;
 
-use ffiguard::conv::{self, Int};
+use ffiguard::conv::{self, Int, ULong};
 use ffiguard::cstr;
 use ffiguard::version::{self, BitField, FlagRequirement, Packing, Requirement};
 use legacy_sys as sys;
@@ -140,4 +140,21 @@ pub fn open_stores() -> Result<usize> {
     // no other call writes it concurrently.
     let count = unsafe { sys::lg_open_stores() };
     Ok(conv::from_c::<Int, usize>(count)?)
+}
+
+/// How many times liblegacy saw a call enter while another was still inside it
+/// (`lg_misuse_count`): calls from two threads at once. Through this crate it stays 0, because
+/// every call that touches liblegacy's globals holds the library lock.
+///
+/// ```
+/// let store = legacy::Store::new("quiet")?;
+/// drop(store);
+/// assert_eq!(legacy::misuse_count()?, 0);
+/// # Ok::<(), legacy::Error>(())
+/// ```
+pub fn misuse_count() -> Result<u64> {
+    let _lock = LIBRARY.lock();
+    // SAFETY: lg_misuse_count reads a global counter; the library lock is held.
+    let count = unsafe { sys::lg_misuse_count() };
+    Ok(conv::from_c::<ULong, u64>(count)?)
 }

@@ -33,6 +33,19 @@ pub enum StoreKind {
 }
 
 /// Statistics about a store, from `lg_store_stats`.
+///
+/// The C struct behind it is checked against the header's layout at compile time, for LP64
+/// and for ILP32/LLP64 targets. A binding written by hand on the assumption that `long` is
+/// 32 bits does not build on 64-bit Linux:
+///
+/// ```compile_fail,E0080
+/// #[repr(C)]
+/// struct HandWritten { kind: i8, entries: i32, dirty: bool, bytes: i32 }
+///
+/// ffiguard::assert_layout!(
+///     HandWritten { size: 32, align: 8, fields: { kind: 0, entries: 8, dirty: 16, bytes: 24 } }
+/// );
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub struct Stats {

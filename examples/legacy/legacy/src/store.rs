@@ -1,13 +1,13 @@
 //! `Store`, the owner of one `lg_store`, and every call made on it.
 
-use std::ffi::{c_int, c_long};
+use std::ffi::{CStr, c_int, c_long};
 use std::mem::MaybeUninit;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 use std::sync::OnceLock;
 
 use ffiguard::conv::{self, EmptySlice, Long, SizeT};
-use ffiguard::cstr::{self, CStrArg, CStrError, Utf8};
+use ffiguard::cstr::{self, CStrArg, Utf8};
 use ffiguard::error::{self, ErrorCode, WithLibraryMessage};
 use ffiguard::owned::CText;
 use legacy_sys as sys;
@@ -212,7 +212,7 @@ impl Store {
         for _ in 0..MAX_GET_ATTEMPTS {
             let len = self.get_raw(&key_c, &mut buf)?;
             if len < buf.len() {
-                return Ok(value_in(&buf, len)?.to_owned());
+                return Ok(text_in(&buf, len)?.to_owned());
             }
             // `len <= MAX_VALUE_LEN` (checked in get_raw), so this cannot overflow.
             buf = vec![0_u8; len + 1];
@@ -224,7 +224,8 @@ impl Store {
     }
 
     /// Copies the value of `key` into the caller's `buf`, NUL-terminated, and returns its
-    /// length (terminator excluded).
+    /// length (terminator excluded). The bytes are returned as liblegacy stores them, UTF-8
+    /// or not.
     ///
     /// A value that does not fit with its terminator is [`Error::BufferTooSmall`], which says
     /// how many bytes are needed; an empty `buf` asks only for the size. liblegacy leaves a
@@ -450,7 +451,7 @@ fn io_status(function: &'static str, rc: c_int, errno: error::Errno) -> Result<(
 
 /// The value C wrote into `buf`: `len` bytes then a NUL, as liblegacy promises when
 /// `len < buf.len()`. Anything else (an earlier NUL, no NUL) is a contract violation.
-fn value_in(buf: &[u8], len: usize) -> Result<&str> {
+fn value_in(buf: &[u8], len: usize) -> Result<&CStr> {
     let text = cstr::read_buf(&buf[..=len]).map_err(|source| Error::BadString {
         function: "lg_store_get",
         source,
@@ -464,7 +465,12 @@ fn value_in(buf: &[u8], len: usize) -> Result<&str> {
             ),
         ));
     }
-    cstr::utf8(text).map_err(|source: CStrError| Error::BadString {
+    Ok(text)
+}
+
+/// [`value_in`] as UTF-8 text.
+fn text_in(buf: &[u8], len: usize) -> Result<&str> {
+    cstr::utf8(value_in(buf, len)?).map_err(|source| Error::BadString {
         function: "lg_store_get",
         source,
     })
