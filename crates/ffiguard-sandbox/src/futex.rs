@@ -29,9 +29,9 @@ pub(crate) fn wake_one(word: &AtomicU32) {
     let _ = futex::wake(word, futex::Flags::empty(), 1);
 }
 
-/// How long a waiter spins before it sleeps. On this kind of machine a futex round trip costs
-/// ~0.7 µs while spinning costs ~0.1–0.5 µs, so a short spin catches quick replies without
-/// burning a core for long calls (BENCHMARKS.md, `## Sandbox`).
+/// How long a waiter spins before it sleeps. A futex round trip costs ~0.7 µs and spinning
+/// ~0.1–0.5 µs, so a short spin catches quick replies without burning a core for long calls
+/// (BENCHMARKS.md, `## Sandbox`).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Spin {
     pub(crate) budget: Duration,

@@ -101,8 +101,9 @@ fn unexpected_descriptor() -> Option<u64> {
 
 fn serve(region: &'static Region, table: &Table) -> ! {
     let control = region.control();
+    let spin_ns = control.host.worker_spin_ns.load(Ordering::Relaxed);
     let spin = Spin {
-        budget: Duration::from_micros(50),
+        budget: Duration::from_nanos(u64::from(spin_ns)),
     };
     // The host numbers calls from 1; reading `call_seq` here instead could miss a call rung
     // between our "ready" and this line.

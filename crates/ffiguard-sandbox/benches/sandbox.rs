@@ -1,0 +1,299 @@
+//! Side-by-side benchmarks of sandboxed calls (a harness of our own: the binary re-executes
+//! itself as a worker, so `init()` must run before anything else).
+//!
+//! `cargo bench -p ffiguard-sandbox --bench sandbox` prints medians and ratios; BENCHMARKS.md
+//! (`## Sandbox`) records them. `-- quick` runs fewer rounds.
+
+use std::hint::black_box;
+use std::io::{Read, Write};
+use std::os::unix::net::UnixStream;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use ffiguard_sandbox::{ByteBuf, Sandbox, isolated};
+
+const SOCKET_WORKER_ARG: &str = "--bench-socket-worker";
+
+#[isolated]
+fn empty() {}
+
+#[isolated]
+fn crash() {
+    std::process::abort();
+}
+
+fn median(samples: &mut [Duration]) -> Duration {
+    samples.sort_unstable();
+    samples.get(samples.len() / 2).copied().unwrap_or_default()
+}
+
+fn per_call(total: Duration, calls: u32) -> Duration {
+    total / calls.max(1)
+}
+
+/// Times `rounds` batches of `batch` calls; returns the median per-call time.
+fn measure(rounds: u32, batch: u32, mut call: impl FnMut()) -> Duration {
+    let mut samples = Vec::new();
+    for _ in 0..rounds {
+        let start = Instant::now();
+        for _ in 0..batch {
+            call();
+        }
+        samples.push(per_call(start.elapsed(), batch));
+    }
+    median(&mut samples)
+}
+
+/// The socket peer: the same empty call, framed over a Unix stream (id, length, postcard
+/// payload each way), in a re-executed worker process.
+fn socket_worker() -> ! {
+    // SAFETY: fd 0 is the socket the host passed as stdin, owned by nothing else here.
+    let mut stream = unsafe { <UnixStream as std::os::fd::FromRawFd>::from_raw_fd(0) };
+    let mut header = [0u8; 12];
+    let mut payload = Vec::new();
+    loop {
+        if stream.read_exact(&mut header).is_err() {
+            std::process::exit(0);
+        }
+        let len = u32::from_le_bytes([header[8], header[9], header[10], header[11]]);
+        payload.resize(usize::try_from(len).unwrap_or(0), 0);
+        if stream.read_exact(&mut payload).is_err() {
+            std::process::exit(0);
+        }
+        let args: () = postcard::from_bytes(&payload).unwrap_or(());
+        black_box(args);
+        empty();
+        let reply = postcard::to_allocvec(&()).unwrap_or_default();
+        let mut frame = Vec::with_capacity(8 + reply.len());
+        frame.extend_from_slice(&0u32.to_le_bytes());
+        frame.extend_from_slice(&u32::try_from(reply.len()).unwrap_or(0).to_le_bytes());
+        frame.extend_from_slice(&reply);
+        if stream.write_all(&frame).is_err() {
+            std::process::exit(0);
+        }
+    }
+}
+
+fn socket_call(stream: &mut UnixStream) {
+    let payload = postcard::to_allocvec(&()).unwrap_or_default();
+    let mut frame = Vec::with_capacity(12 + payload.len());
+    frame.extend_from_slice(&empty::SIGNATURE.len().to_le_bytes());
+    frame.extend_from_slice(&u32::try_from(payload.len()).unwrap_or(0).to_le_bytes());
+    frame.extend_from_slice(&payload);
+    stream.write_all(&frame).expect("socket write");
+    let mut header = [0u8; 8];
+    stream.read_exact(&mut header).expect("socket read");
+    let len = u32::from_le_bytes([header[4], header[5], header[6], header[7]]);
+    let mut reply = vec![0u8; usize::try_from(len).unwrap_or(0)];
+    stream.read_exact(&mut reply).expect("socket read");
+    let () = postcard::from_bytes(&reply).expect("decode");
+}
+
+fn rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
+        })
+        .unwrap_or(0)
+}
+
+fn open_fds() -> usize {
+    std::fs::read_dir("/proc/self/fd")
+        .map(|d| d.count())
+        .unwrap_or(0)
+}
+
+fn sample(len: usize) -> Vec<u8> {
+    let mut state = 0x2545_f491_4f6c_dd1d_u64;
+    (0..len)
+        .map(|i| {
+            if i % 64 == 0 {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+            }
+            b"abcdefghij klmnop\n"[usize::try_from(state >> 59).unwrap_or(0) % 18]
+        })
+        .collect()
+}
+
+fn ratio(a: Duration, b: Duration) -> f64 {
+    a.as_secs_f64() / b.as_secs_f64().max(f64::MIN_POSITIVE)
+}
+
+fn main() {
+    ffiguard_sandbox::init();
+    if std::env::args().nth(1).as_deref() == Some(SOCKET_WORKER_ARG) {
+        socket_worker();
+    }
+    let quick = std::env::args().any(|a| a == "quick");
+    let rounds = if quick { 21 } else { 101 };
+
+    // --- empty call: in-process, shared memory + futex, Unix socket -------------------------
+    let sandbox = Sandbox::new().expect("sandbox");
+    sandbox.warm_up().expect("warm up");
+    let (host, client) = UnixStream::pair().expect("socketpair");
+    let mut socket_child = Command::new("/proc/self/exe")
+        .arg(SOCKET_WORKER_ARG)
+        .env_clear()
+        .stdin(Stdio::from(std::os::fd::OwnedFd::from(client)))
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("socket worker");
+    let mut socket = host;
+    for _ in 0..10_000 {
+        empty::call(&sandbox)
+            .expect("call")
+            .trust_unverified("unit");
+        socket_call(&mut socket);
+    }
+    // Through an opaque function pointer, so the call is not optimised away.
+    let in_process = measure(rounds, 10_000, || (black_box(empty as fn()))());
+    let shm = measure(rounds, 2_000, || {
+        empty::call(&sandbox)
+            .expect("call")
+            .trust_unverified("unit");
+    });
+    let sock = measure(rounds, 2_000, || socket_call(&mut socket));
+    drop(socket);
+    let _ = socket_child.wait();
+    println!("empty call round trip (median per call, {rounds} rounds):");
+    println!("  in-process            {in_process:>10.2?}");
+    println!("  sandbox (shm+futex)   {shm:>10.2?}");
+    println!(
+        "  Unix socket worker    {sock:>10.2?}   socket/sandbox = {:.1}x",
+        ratio(sock, shm)
+    );
+
+    // Without spinning: every call pays both futex wake-ups.
+    let no_spin = Sandbox::builder()
+        .spin(Duration::ZERO)
+        .build()
+        .expect("sandbox");
+    no_spin.warm_up().expect("warm up");
+    let futex_only = measure(rounds, 2_000, || {
+        empty::call(&no_spin)
+            .expect("call")
+            .trust_unverified("unit");
+    });
+    drop(no_spin);
+    println!("  sandbox, no spinning  {futex_only:>10.2?}");
+
+    // --- zlib inflate of 16 MiB ---------------------------------------------------------------
+    let original = sample(16 << 20);
+    let compressed = zlib_sandboxed::deflate(ByteBuf::from(original.clone()), 6).expect("deflate");
+    let zlib_rounds = if quick { 5 } else { 21 };
+    let mut sandboxed_samples = Vec::new();
+    let mut local_samples = Vec::new();
+    let expected = u64::try_from(original.len()).unwrap_or(0);
+    for _ in 0..zlib_rounds {
+        let input = compressed.clone();
+        let start = Instant::now();
+        let out = zlib_sandboxed::inflate(input, expected).expect("inflate");
+        local_samples.push(start.elapsed());
+        assert_eq!(out.len(), original.len());
+        let input = compressed.clone();
+        let start = Instant::now();
+        let out = zlib_sandboxed::inflate::call(&sandbox, input, expected)
+            .expect("call")
+            .trust_unverified("length checked below")
+            .expect("inflate");
+        sandboxed_samples.push(start.elapsed());
+        assert_eq!(out.len(), original.len());
+    }
+    let local = median(&mut local_samples);
+    let sandboxed = median(&mut sandboxed_samples);
+    println!(
+        "zlib inflate of 16 MiB ({} KiB compressed, {zlib_rounds} rounds):",
+        compressed.len() / 1024
+    );
+    println!("  in-process            {local:>10.2?}");
+    println!(
+        "  sandbox               {sandboxed:>10.2?}   throughput ratio sandbox/in-process = {:.2}",
+        ratio(local, sandboxed)
+    );
+
+    // --- cold start and crash recovery ------------------------------------------------------
+    let start_rounds = if quick { 11 } else { 41 };
+    let mut cold = Vec::new();
+    for _ in 0..start_rounds {
+        let fresh = Sandbox::new().expect("sandbox");
+        let start = Instant::now();
+        empty::call(&fresh).expect("call").trust_unverified("unit");
+        cold.push(start.elapsed());
+    }
+    let mut crash_detect = Vec::new();
+    let mut recover = Vec::new();
+    let mut crash_to_next = Vec::new();
+    for _ in 0..start_rounds {
+        let start = Instant::now();
+        let _ = crash::call(&sandbox).expect_err("crash");
+        let crashed = Instant::now();
+        empty::call(&sandbox)
+            .expect("call")
+            .trust_unverified("unit");
+        crash_detect.push(crashed - start);
+        recover.push(crashed.elapsed());
+        crash_to_next.push(start.elapsed());
+    }
+    println!("worker lifecycle (median of {start_rounds}):");
+    println!(
+        "  cold start + first empty call      {:>10.2?}",
+        median(&mut cold)
+    );
+    println!(
+        "  crash call (abort → error)         {:>10.2?}",
+        median(&mut crash_detect)
+    );
+    println!(
+        "  next call after a crash (respawn)  {:>10.2?}",
+        median(&mut recover)
+    );
+    println!(
+        "  crash call + next call             {:>10.2?}",
+        median(&mut crash_to_next)
+    );
+    drop(sandbox);
+
+    // --- one million calls from 4 threads -----------------------------------------------------
+    let pool = Sandbox::builder().workers(2).build().expect("sandbox");
+    pool.warm_up().expect("warm up");
+    for _ in 0..1000 {
+        empty::call(&pool).expect("call").trust_unverified("unit");
+    }
+    let (rss_before, fds_before) = (rss_kib(), open_fds());
+    let total: u64 = if quick { 100_000 } else { 1_000_000 };
+    let time_bound = Duration::from_secs(if quick { 30 } else { 120 });
+    let start = Instant::now();
+    let done = std::sync::atomic::AtomicU64::new(0);
+    std::thread::scope(|scope| {
+        for _ in 0..4 {
+            let (pool, done) = (&pool, &done);
+            scope.spawn(move || {
+                for i in 0..total / 4 {
+                    empty::call(pool).expect("call").trust_unverified("unit");
+                    if i % 1024 == 0 && start.elapsed() > time_bound {
+                        break;
+                    }
+                    done.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
+            });
+        }
+    });
+    let elapsed = start.elapsed();
+    let done = done.load(std::sync::atomic::Ordering::Relaxed);
+    println!(
+        "{done} calls from 4 threads over 2 workers in {elapsed:.2?} ({:.2?}/call):",
+        elapsed / u32::try_from(done.max(1)).unwrap_or(1)
+    );
+    println!(
+        "  host RSS {rss_before} KiB → {} KiB, descriptors {fds_before} → {}, live workers {}",
+        rss_kib(),
+        open_fds(),
+        pool.live_workers()
+    );
+}
