@@ -3,7 +3,7 @@
 
 #![no_main]
 
-use ffiguard_sandbox::{ByteBuf, decode_reply};
+use ffiguard_sandbox::{ByteBuf, decode_reply, decode_reply_in_arena};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|input: &[u8]| {
@@ -16,4 +16,11 @@ fuzz_target!(|input: &[u8]| {
     let _ = decode_reply::<Vec<String>>(status, payload);
     let _ = decode_reply::<(u64, Option<Vec<u32>>, bool)>(status, payload);
     let _ = decode_reply::<std::collections::BTreeMap<String, ByteBuf>>(status, payload);
+    // The same bytes as a whole reply arena: a frame length, then the arena whose end holds
+    // the byte buffers the frame only gives lengths for.
+    if let Some((frame_len, arena)) = payload.split_first_chunk::<2>() {
+        let frame_len = usize::from(u16::from_le_bytes(*frame_len));
+        let _ = decode_reply_in_arena::<Result<ByteBuf, String>>(status, arena, frame_len);
+        let _ = decode_reply_in_arena::<(ByteBuf, Vec<ByteBuf>, u8)>(status, arena, frame_len);
+    }
 });

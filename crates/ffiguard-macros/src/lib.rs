@@ -196,7 +196,7 @@ fn expand(attr: TokenStream2, function: &ItemFn) -> syn::Result<TokenStream2> {
                 )
             }
 
-            fn dispatch(request: &[u8], reply: &mut #private::ReplyWriter<'_>) -> #private::Status {
+            fn dispatch(request: &#private::Request<'_>, reply: &mut #private::ReplyWriter<'_>) -> #private::Status {
                 #private::dispatch::<(#(#arg_types,)*), #return_type, _>(
                     request,
                     reply,

@@ -9,15 +9,16 @@ use std::time::{Duration, Instant};
 
 use rustix::process::{Pid, Signal, WaitIdOptions};
 
+use crate::bulk::{self, BulkSource, EncodeError};
 use crate::error::SandboxError;
 use crate::futex::{self, OWNER_DIED, Spin, WAITERS};
 use crate::limits::{Limit, Limits, signal_name};
 use crate::shm::{
-    ArenaWriter, Region, SETUP_BAD_CONTROL, SETUP_CONFINE_FAILED, SETUP_DUPLICATE_ID,
-    SETUP_LEAKED_FD, SETUP_READY,
+    Region, SETUP_BAD_CONTROL, SETUP_CONFINE_FAILED, SETUP_DUPLICATE_ID, SETUP_LEAKED_FD,
+    SETUP_READY,
 };
 use crate::spawn::{self, WorkerBinary};
-use crate::wire::{self, EncodeError, ReplyError};
+use crate::wire::{self, ReplyError};
 
 /// Longest stretch the host sleeps without checking whether the worker still exists (the robust
 /// futex normally wakes it at once; this covers a worker that unregistered it).
@@ -88,6 +89,25 @@ impl WorkerProcess {
         };
         worker.await_ready(startup_deadline)?;
         Ok(worker)
+    }
+
+    /// Decodes a reply frame (already copied out) whose byte buffers are still in the reply
+    /// arena; each is copied once, straight into the value.
+    pub(crate) fn decode<R: serde::de::DeserializeOwned>(
+        &self,
+        status: u32,
+        frame: &[u8],
+    ) -> (Result<R, ReplyError>, usize) {
+        // SAFETY: the reply arena is mapped for `self`'s lifetime, which spans the decode, and
+        // is page-aligned.
+        let source = unsafe {
+            BulkSource::shared(
+                self.region.reply_ptr(),
+                self.region.reply_capacity(),
+                frame.len(),
+            )
+        };
+        wire::decode_shared(status, frame, source)
     }
 
     /// Whether the worker's robust word says it died (true, or a lie; either way it is
@@ -171,11 +191,12 @@ impl WorkerProcess {
         deadline: Duration,
     ) -> Result<(u32, Vec<u8>, usize), CallFailure> {
         let capacity = self.region.request_capacity();
-        // SAFETY: the request arena is written only by the host, and only here, while the
-        // worker is idle (it has published the previous reply); no reference into it exists.
-        let writer = unsafe { ArenaWriter::new(self.region.request_ptr(), capacity) };
-        let request_len = match wire::encode_into(args, writer) {
-            Ok(len) => len,
+        // SAFETY: the request arena (page-aligned) is written only by the host, and only here,
+        // while the worker is idle (it has published the previous reply); no reference into it
+        // exists.
+        let encoded = unsafe { bulk::encode_into(args, self.region.request_ptr(), capacity) };
+        let (request_len, request_bulk) = match encoded {
+            Ok(lengths) => lengths,
             Err(EncodeError::TooLarge(needed)) => {
                 return Err(CallFailure::Rejected(SandboxError::ArgumentsTooLarge {
                     function,
@@ -221,7 +242,11 @@ impl WorkerProcess {
                     },
                 })
             })?;
-        Ok((status, self.region.copy_reply_out(len), request_len))
+        Ok((
+            status,
+            bulk::copy_volatile(self.region.reply_ptr(), len),
+            request_len + request_bulk,
+        ))
     }
 
     fn await_reply(

@@ -50,6 +50,7 @@
 extern crate self as ffiguard_sandbox;
 
 mod audit;
+mod bulk;
 mod error;
 mod futex;
 mod host;
@@ -70,7 +71,7 @@ pub use ffiguard_macros::isolated;
 pub use limits::{Limit, Limits};
 pub use sandbox::{Sandbox, SandboxBuilder};
 pub use tainted::Tainted;
-pub use wire::{ByteBuf, ReplyError, decode_reply};
+pub use wire::{ByteBuf, ReplyError, decode_reply, decode_reply_in_arena};
 
 /// Turns this process into a worker if it was started as one; otherwise returns at once.
 ///
@@ -90,7 +91,9 @@ pub fn is_worker() -> bool {
 
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::registry::{Descriptor, Entry, REGISTRY, ReplyWriter, dispatch, function_id};
+    pub use crate::registry::{
+        Descriptor, Entry, REGISTRY, ReplyWriter, Request, dispatch, function_id,
+    };
     pub use crate::sandbox::call;
     pub use crate::wire::Status;
     pub use linkme;

@@ -15,8 +15,8 @@ use std::panic::AssertUnwindSafe;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::shm::ArenaWriter;
-use crate::wire::{self, EncodeError, MAX_MESSAGE_BYTES, Status, status};
+use crate::bulk::{self, BulkSource, EncodeError};
+use crate::wire::{MAX_MESSAGE_BYTES, Status, status};
 
 /// Name and identifier of one isolated function.
 #[derive(Debug)]
@@ -33,7 +33,7 @@ pub struct Entry {
     /// Name and identifier.
     pub descriptor: &'static Descriptor,
     /// Decodes the arguments, runs the function, encodes the result into the reply arena.
-    pub dispatch: fn(&[u8], &mut ReplyWriter<'_>) -> Status,
+    pub dispatch: fn(&Request<'_>, &mut ReplyWriter<'_>) -> Status,
 }
 
 /// Every `#[isolated]` function linked into this binary.
@@ -110,18 +110,17 @@ impl ReplyWriter<'_> {
 
     /// Encodes `value` under `code`; a value too large becomes a `REPLY_TOO_LARGE` reply.
     pub(crate) fn write<T: Serialize + ?Sized>(&mut self, code: u32, value: &T) -> Status {
-        // SAFETY: the constructor's caller vouched for the arena range and its exclusivity.
-        let writer = unsafe { ArenaWriter::new(self.start, self.capacity) };
-        match wire::encode_into(value, writer) {
-            Ok(len) => Status { code, len },
+        // SAFETY: the constructor's caller vouched for the arena range (page-aligned) and its
+        // exclusivity.
+        match unsafe { bulk::encode_into(value, self.start, self.capacity) } {
+            Ok((len, _)) => Status { code, len },
             Err(EncodeError::TooLarge(needed)) => {
                 let needed = u64::try_from(needed).unwrap_or(u64::MAX);
                 // SAFETY: as above.
-                let writer = unsafe { ArenaWriter::new(self.start, self.capacity) };
-                let len = wire::encode_into(&needed, writer).unwrap_or(0);
+                let len = unsafe { bulk::encode_into(&needed, self.start, self.capacity) };
                 Status {
                     code: status::REPLY_TOO_LARGE,
-                    len,
+                    len: len.map_or(0, |(frame, _)| frame),
                 }
             }
             Err(EncodeError::Serde(message)) => self.write_panic(&message),
@@ -135,24 +134,48 @@ impl ReplyWriter<'_> {
         }
         let message = &message[..end];
         // SAFETY: the constructor's caller vouched for the arena range and its exclusivity.
-        let writer = unsafe { ArenaWriter::new(self.start, self.capacity) };
-        let len = wire::encode_into(message, writer).unwrap_or(0);
+        let len = unsafe { bulk::encode_into(message, self.start, self.capacity) };
         Status {
             code: status::PANICKED,
-            len,
+            len: len.map_or(0, |(frame, _)| frame),
+        }
+    }
+}
+
+/// The request a worker serves: the encoded frame and the arena its byte buffers sit in.
+#[derive(Debug)]
+pub struct Request<'a> {
+    frame: &'a [u8],
+    arena: *const u8,
+    capacity: usize,
+}
+
+impl<'a> Request<'a> {
+    /// # Safety
+    /// `arena..arena + capacity` must stay mapped and unwritten for `'a`, be 8-aligned, and
+    /// `frame` must be its first bytes.
+    pub(crate) unsafe fn new(frame: &'a [u8], arena: *const u8, capacity: usize) -> Self {
+        Self {
+            frame,
+            arena,
+            capacity,
         }
     }
 }
 
 /// Worker side of one call: decode the arguments, run `function` (catching panics), encode the
 /// result. Called by the code `#[isolated]` generates.
-pub fn dispatch<A, R, F>(request: &[u8], reply: &mut ReplyWriter<'_>, function: F) -> Status
+pub fn dispatch<A, R, F>(request: &Request<'_>, reply: &mut ReplyWriter<'_>, function: F) -> Status
 where
     A: DeserializeOwned,
     R: Serialize,
     F: FnOnce(A) -> R,
 {
-    let Ok(args) = postcard::from_bytes::<A>(request) else {
+    // SAFETY: `Request::new`'s caller vouched for the arena.
+    let source =
+        unsafe { BulkSource::shared(request.arena, request.capacity, request.frame.len()) };
+    let (decoded, _) = bulk::with_source(source, || postcard::from_bytes::<A>(request.frame));
+    let Ok(args) = decoded else {
         return Status {
             code: status::BAD_REQUEST,
             len: 0,

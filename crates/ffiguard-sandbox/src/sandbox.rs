@@ -14,7 +14,7 @@ use crate::limits::Limits;
 use crate::registry::Descriptor;
 use crate::spawn::WorkerBinary;
 use crate::tainted::Tainted;
-use crate::wire::{self, ReplyError};
+use crate::wire::ReplyError;
 
 /// How a [`Sandbox`] starts and runs its workers.
 #[derive(Debug, Clone)]
@@ -293,7 +293,9 @@ impl Sandbox {
             Ok((status, reply, input_bytes)) => {
                 record.input_bytes = input_bytes;
                 record.output_bytes = reply.len();
-                match wire::decode_reply::<R>(status, &reply) {
+                let (decoded, bulk_bytes) = worker.decode::<R>(status, &reply);
+                record.output_bytes += bulk_bytes;
+                match decoded {
                     Ok(value) => {
                         self.release(worker);
                         Ok(value)

@@ -227,31 +227,8 @@ impl Region {
         unsafe { self.base.as_ptr().add(CONTROL_SIZE + self.request_capacity) }
     }
 
-    /// Copies `len` bytes of the reply arena into private memory with volatile loads, so the
-    /// copy is well-defined even if the worker rewrites the arena meanwhile. The caller has
-    /// bounded `len` by [`Self::reply_capacity`]; larger values are clamped.
-    pub(crate) fn copy_reply_out(&self, len: usize) -> Vec<u8> {
-        let len = len.min(self.reply_capacity);
-        let mut out = vec![0u8; len];
-        let source = self.reply_ptr();
-        let words = len / 8;
-        let word_source = source.cast::<u64>();
-        for (index, chunk) in out.chunks_exact_mut(8).enumerate().take(words) {
-            // SAFETY: the reply arena starts page-aligned, so `word_source` is 8-aligned;
-            // index < len / 8 keeps the 8-byte read inside the arena, which is mapped for the
-            // region's lifetime (`&self`).
-            let word = unsafe { word_source.wrapping_add(index).read_volatile() };
-            chunk.copy_from_slice(&word.to_ne_bytes());
-        }
-        for (offset, byte) in out.iter_mut().enumerate().skip(words * 8) {
-            // SAFETY: offset < len <= reply_capacity, inside the mapped reply arena.
-            *byte = unsafe { source.wrapping_add(offset).read_volatile() };
-        }
-        out
-    }
-
-    /// A mutable view of the request arena (worker side: only the host writes it, and only
-    /// between calls, so the worker has it to itself while it serves one).
+    /// A view of the start of the request arena (worker side: only the host writes it, and
+    /// only between calls, so the worker has it to itself while it serves one).
     ///
     /// # Safety
     /// No other reference to the request arena may be live, and the peer must not write it for
@@ -273,74 +250,4 @@ impl Drop for Region {
 
 fn round_up_to_page(len: usize) -> usize {
     len.max(1).div_ceil(4096).saturating_mul(4096)
-}
-
-/// A postcard output that writes straight into an arena through a raw pointer: large byte
-/// buffers are copied once, from the caller's memory into the shared region.
-pub(crate) struct ArenaWriter {
-    start: *mut u8,
-    capacity: usize,
-    written: usize,
-    /// Bytes the value would have needed past the capacity (so the error can say how many).
-    overflow: usize,
-}
-
-impl ArenaWriter {
-    /// # Safety
-    /// `start..start + capacity` must be writable memory that outlives the writer and that no
-    /// Rust reference points into.
-    pub(crate) unsafe fn new(start: *mut u8, capacity: usize) -> Self {
-        Self {
-            start,
-            capacity,
-            written: 0,
-            overflow: 0,
-        }
-    }
-
-    /// How many bytes the full encoding needs (valid after an overflow too).
-    pub(crate) fn needed(&self) -> usize {
-        self.written.saturating_add(self.overflow)
-    }
-}
-
-impl postcard::ser_flavors::Flavor for ArenaWriter {
-    type Output = usize;
-
-    fn try_extend(&mut self, data: &[u8]) -> postcard::Result<()> {
-        let end = self.written.checked_add(data.len());
-        match end {
-            Some(end) if end <= self.capacity && self.overflow == 0 => {
-                // SAFETY: written + data.len() <= capacity keeps the copy inside the arena the
-                // constructor's caller vouched for; `data` is private memory, so the ranges
-                // cannot overlap.
-                unsafe {
-                    std::ptr::copy_nonoverlapping(
-                        data.as_ptr(),
-                        self.start.wrapping_add(self.written),
-                        data.len(),
-                    );
-                }
-                self.written = end;
-                Ok(())
-            }
-            _ => {
-                // Keep counting so the caller learns the size the value needs.
-                self.overflow = self.overflow.saturating_add(data.len());
-                Ok(())
-            }
-        }
-    }
-
-    fn try_push(&mut self, data: u8) -> postcard::Result<()> {
-        self.try_extend(&[data])
-    }
-
-    fn finalize(self) -> postcard::Result<usize> {
-        if self.overflow == 0 {
-            Ok(self.written)
-        } else {
-            Err(postcard::Error::SerializeBufferFull)
-        }
-    }
 }

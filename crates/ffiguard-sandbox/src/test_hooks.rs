@@ -17,7 +17,8 @@ pub enum Hostility {
     HugeLength = 1,
     /// Claim one byte more than the reply arena holds.
     LengthPastArena = 2,
-    /// Keep the OK status, replace the payload with garbage bytes.
+    /// Keep the OK status, replace the first 4 KiB of the arena with garbage and claim it all
+    /// as the frame.
     Garbage = 3,
     /// Write a status word no version knows.
     UnknownStatus = 4,
@@ -44,7 +45,10 @@ pub(crate) fn apply(region: &'static Region) {
             .worker
             .reply_len
             .store(reply_capacity + 1, Ordering::Relaxed),
-        3 => scribble(region, 0x5a, 4096),
+        3 => {
+            scribble(region, 0x5a, 4096);
+            control.worker.reply_len.store(4096, Ordering::Relaxed);
+        }
         4 => control.worker.reply_status.store(0xdead, Ordering::Relaxed),
         5 => {
             control

@@ -9,7 +9,7 @@
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::shm::ArenaWriter;
+use crate::bulk::{self, BulkSource};
 
 /// The outcome word a worker writes next to its reply.
 pub(crate) mod status {
@@ -110,6 +110,38 @@ pub fn decode_reply<R: DeserializeOwned>(status: u32, payload: &[u8]) -> Result<
     }
 }
 
+/// Decodes a reply whose arena (frame at the start, [`ByteBuf`] contents at the end, as the
+/// worker lays it out) has been copied into private memory: the form the fuzz target drives.
+///
+/// # Errors
+/// As [`decode_reply`]; a `frame_len` past the arena is [`ReplyError::LengthOutOfBounds`].
+pub fn decode_reply_in_arena<R: DeserializeOwned>(
+    status: u32,
+    arena: &[u8],
+    frame_len: usize,
+) -> Result<R, ReplyError> {
+    let Some(frame) = arena.get(..frame_len) else {
+        return Err(ReplyError::LengthOutOfBounds {
+            claimed: u64::try_from(frame_len).unwrap_or(u64::MAX),
+            capacity: u64::try_from(arena.len()).unwrap_or(u64::MAX),
+        });
+    };
+    bulk::with_source(BulkSource::private(arena, frame_len), || {
+        decode_reply(status, frame)
+    })
+    .0
+}
+
+/// Decodes a reply frame (already private) whose bulk bytes are still in shared memory; also
+/// returns the bulk bytes copied.
+pub(crate) fn decode_shared<R: DeserializeOwned>(
+    status: u32,
+    frame: &[u8],
+    source: BulkSource,
+) -> (Result<R, ReplyError>, usize) {
+    bulk::with_source(source, || decode_reply(status, frame))
+}
+
 fn decode_exact<R: DeserializeOwned>(payload: &[u8]) -> Result<R, ReplyError> {
     let (value, rest) = postcard::take_from_bytes::<R>(payload)
         .map_err(|error| ReplyError::Malformed(error.to_string()))?;
@@ -138,37 +170,12 @@ pub(crate) fn sanitize_text(bytes: &[u8]) -> String {
         .collect()
 }
 
-/// Encodes `value` straight into an arena. Returns the encoded length, or the length the value
-/// needs when it does not fit.
-pub(crate) fn encode_into<T: Serialize + ?Sized>(
-    value: &T,
-    writer: ArenaWriter,
-) -> Result<usize, EncodeError> {
-    let mut serializer = postcard::Serializer { output: writer };
-    match value.serialize(&mut serializer) {
-        Ok(()) => {
-            let needed = serializer.output.needed();
-            postcard::ser_flavors::Flavor::finalize(serializer.output)
-                .map_err(|_| EncodeError::TooLarge(needed))
-        }
-        Err(error) => Err(EncodeError::Serde(error.to_string())),
-    }
-}
-
-/// Encoding into an arena failed.
-#[derive(Debug)]
-pub(crate) enum EncodeError {
-    /// The value needs this many bytes.
-    TooLarge(usize),
-    /// The value's `Serialize` impl failed.
-    Serde(String),
-}
-
 /// A byte buffer that crosses the sandbox boundary as one block.
 ///
-/// A plain `Vec<u8>` goes through serde one element at a time; `ByteBuf` is encoded as a
-/// length and a single copy, straight into the shared arena on the way in and out of private
-/// memory on the way back. Use it for every large byte argument or result.
+/// A plain `Vec<u8>` goes through serde one element at a time. A `ByteBuf` in a sandboxed call
+/// is placed beside the encoded frame in the shared arena (one copy, from the sender's memory)
+/// and read back with one copy into the receiver's `Vec`; in any other serializer it is plain
+/// serde bytes. Use it for every large byte argument or result.
 ///
 /// ```
 /// use ffiguard_sandbox::ByteBuf;
@@ -237,7 +244,11 @@ impl AsRef<[u8]> for ByteBuf {
 
 impl Serialize for ByteBuf {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_bytes(&self.0)
+        if bulk::place_bulk(&self.0) {
+            serializer.serialize_u64(u64::try_from(self.0.len()).unwrap_or(u64::MAX))
+        } else {
+            serializer.serialize_bytes(&self.0)
+        }
     }
 }
 
@@ -255,6 +266,14 @@ impl<'de> Deserialize<'de> for ByteBuf {
             fn visit_byte_buf<E: serde::de::Error>(self, bytes: Vec<u8>) -> Result<ByteBuf, E> {
                 Ok(ByteBuf(bytes))
             }
+        }
+        if bulk::decoding_bulk() {
+            let len = u64::deserialize(deserializer)?;
+            return match bulk::take_bulk(len) {
+                Some(Ok(bytes)) => Ok(ByteBuf(bytes)),
+                Some(Err(message)) => Err(serde::de::Error::custom(message)),
+                None => Err(serde::de::Error::custom("bulk source vanished")),
+            };
         }
         deserializer.deserialize_byte_buf(Visit)
     }
@@ -327,6 +346,34 @@ mod tests {
         assert_eq!(
             result,
             Err(ReplyError::Panicked("boom\\u{1b}[31m".to_owned()))
+        );
+    }
+
+    #[test]
+    fn bytebuf_travels_beside_the_frame() {
+        let mut arena = vec![0u8; 4096];
+        let value: (ByteBuf, u32, ByteBuf) = (
+            ByteBuf::from(vec![1u8; 100]),
+            7,
+            ByteBuf::from(vec![2u8; 9]),
+        );
+        // SAFETY: `arena` is private, writable, 8-aligned (a u8 Vec of 4096 from the global
+        // allocator is at least 8-aligned here) and not otherwise referenced during the call.
+        let encoded = unsafe { bulk::encode_into(&value, arena.as_mut_ptr(), arena.len()) };
+        let frame_len = encoded.map_or(usize::MAX, |(frame, _)| frame);
+        assert!(frame_len < 8, "the frame holds lengths only: {frame_len}");
+        let decoded: (ByteBuf, u32, ByteBuf) =
+            decode_reply_in_arena(status::OK, &arena, frame_len).unwrap_or_default();
+        assert_eq!(decoded, value);
+        // A length the arena cannot hold is an error, not a read out of bounds.
+        let mut lying = arena.clone();
+        lying[0] = 0xff;
+        lying[1] = 0x7f;
+        let result =
+            decode_reply_in_arena::<(ByteBuf, u32, ByteBuf)>(status::OK, &lying, frame_len);
+        assert!(
+            matches!(result, Err(ReplyError::Malformed(_))),
+            "{result:?}"
         );
     }
 

@@ -129,7 +129,17 @@ fn serve(region: &'static Region, table: &Table) -> ! {
         // host reads it only afterwards, and no other reference into it exists here.
         let mut writer = unsafe { ReplyWriter::new(region.reply_ptr(), region.reply_capacity()) };
         let outcome = match table.find(id) {
-            Some(entry) => (entry.dispatch)(request, &mut writer),
+            Some(entry) => {
+                // SAFETY: as for `request` above; the arena is page-aligned.
+                let request = unsafe {
+                    crate::registry::Request::new(
+                        request,
+                        region.request_ptr(),
+                        region.request_capacity(),
+                    )
+                };
+                (entry.dispatch)(&request, &mut writer)
+            }
             None => crate::wire::Status {
                 code: status::UNKNOWN_FUNCTION,
                 len: 0,
