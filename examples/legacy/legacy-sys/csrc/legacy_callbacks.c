@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -204,10 +205,13 @@ int lg_run_workers(int workers, int iterations, lg_task_fn task, void *user_data
 
 /* volatile keeps the load and the store apart, as in the original 2003 code. */
 static volatile long g_events;
+/* Text of the last event, kept for debuggers. */
+static char g_last_event[32];
 
 void lg_events_bump(void)
 {
     long seen = g_events;
+    snprintf(g_last_event, sizeof g_last_event, "event #%ld", seen + 1);
     g_events = seen + 1;
 }
 

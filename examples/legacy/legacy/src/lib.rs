@@ -34,6 +34,7 @@
 //! std::thread::spawn(move || drop(store));
 //! ```
 
+pub mod callbacks;
 mod error;
 mod library;
 mod math;
