@@ -195,20 +195,28 @@ pub enum CallbackError {
 }
 
 mod sealed {
-    pub trait Kind {
-        const ANY_THREAD: bool;
-    }
-    impl Kind for super::Exclusive {
-        const ANY_THREAD: bool = false;
-    }
-    impl Kind for super::Reentrant {
-        const ANY_THREAD: bool = false;
-    }
-    impl Kind for super::AnyThread {
-        const ANY_THREAD: bool = true;
-    }
+    pub trait Sealed {}
+    impl Sealed for super::Exclusive {}
+    impl Sealed for super::Reentrant {}
+    impl Sealed for super::AnyThread {}
 }
-use sealed::Kind;
+
+/// One of [`Exclusive`], [`Reentrant`], [`AnyThread`] (sealed): lets wrapper code be generic
+/// over the kind of callback it registers.
+pub trait Kind: sealed::Sealed {
+    /// Whether calls from any thread are admitted.
+    #[doc(hidden)]
+    const ANY_THREAD: bool;
+}
+impl Kind for Exclusive {
+    const ANY_THREAD: bool = false;
+}
+impl Kind for Reentrant {
+    const ANY_THREAD: bool = false;
+}
+impl Kind for AnyThread {
+    const ANY_THREAD: bool = true;
+}
 
 /// A closure, the value C gets when a call is refused, and the policies; not yet given to C.
 ///

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::outcome::Outcome;
 use super::signature::{CallMut, CallRef};
-use super::{AnyThread, Exclusive, Reentrant, Reentry, Refusal};
+use super::{AnyThread, Exclusive, Kind, Reentrant, Reentry, Refusal};
 use crate::sync::thread_id::ThreadToken;
 
 /// What `user_data` points at.
@@ -85,22 +85,15 @@ fn run<R: Copy>(state_refusal: R, outcome: &Outcome, call: impl FnOnce() -> R) -
     }
 }
 
-mod sealed {
-    pub trait Sealed {}
-    impl Sealed for super::Exclusive {}
-    impl Sealed for super::Reentrant {}
-    impl Sealed for super::AnyThread {}
-}
-
 /// How a kind of callback ([`Exclusive`], [`Reentrant`], [`AnyThread`]) enters its closure.
 ///
-/// Sealed: the three kinds are the only ones, and each implementation is the whole set of
+/// Sealed (through [`Kind`]): the three kinds are the only ones, and each implementation is the whole set of
 /// checks that makes calling the closure sound. Use it through [`invoke`](super::invoke).
 ///
 /// # Safety
 /// Implementations must call the closure only when that cannot create aliasing `&mut`, cannot
 /// touch a non-`Send` closure off its thread, and must never let a panic escape.
-pub unsafe trait Dispatch<F, Args, R>: sealed::Sealed {
+pub unsafe trait Dispatch<F, Args, R>: Kind {
     /// Enters the closure behind `user_data` with `args`, or returns the refusal value.
     ///
     /// # Safety
