@@ -118,8 +118,9 @@ pub unsafe fn read_ptr<'a>(ptr: *const c_char, max_len: usize) -> Result<&'a CSt
 /// [`read_ptr`] that probes every page with [`ptr::probe_readable`] before searching it, so a
 /// bogus or unterminated pointer is an error instead of `SIGSEGV`.
 ///
-/// Costs one `process_vm_readv` per page searched (a short string: one); if the probe is
-/// unavailable (seccomp, non-Linux) the result is [`CStrError::Pointer`] with
+/// Costs one `process_vm_readv` per page searched (a short string: one, ~3 µs against ~9 ns
+/// for [`read_ptr`]; see `BENCHMARKS.md`). If the probe is unavailable (seccomp, non-Linux)
+/// the result is [`CStrError::Pointer`] with
 /// [`PtrError::ProbeUnavailable`](crate::ptr::PtrError::ProbeUnavailable) and nothing is read.
 ///
 /// ```
