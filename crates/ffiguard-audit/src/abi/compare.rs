@@ -1,0 +1,368 @@
+//! Comparing one C type with one resolved Rust type, for one target.
+
+use super::Cx;
+use super::layout;
+use super::rtype::RType;
+use ffiguard_cheader::{CType, CTypeKind, Signature};
+
+/// Deepest nesting of function-pointer signatures compared.
+const MAX_DEPTH: u32 = 8;
+
+/// How a Rust type disagrees with C.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) enum MismatchKind {
+    /// Size, kind, pointer depth, pointee record or function-pointer signature.
+    Type,
+    /// Same size, other signedness.
+    Signedness,
+    /// `*const` where C writes.
+    Constness,
+}
+
+/// One disagreement, with the sentence that explains it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Mismatch {
+    /// Which kind.
+    pub(crate) kind: MismatchKind,
+    /// What differs, e.g. "C `size_t` is 8 bytes, Rust `c_uint` is 4".
+    pub(crate) detail: String,
+}
+
+fn mismatch(kind: MismatchKind, detail: String) -> Option<Mismatch> {
+    Some(Mismatch { kind, detail })
+}
+
+fn c_name(c: &CType) -> String {
+    format!("`{}`", c.spelling)
+}
+
+/// Whether a C record name (tag or typedef) denotes the Rust type `rust`.
+fn same_record(cx: &Cx<'_>, c_name: &str, rust: &str) -> bool {
+    c_name == rust
+        || cx
+            .c
+            .record(c_name)
+            .is_some_and(|r| r.name == rust || r.aliases.iter().any(|a| a == rust))
+        || cx
+            .c
+            .enumeration(c_name)
+            .is_some_and(|e| e.name == rust || e.aliases.iter().any(|a| a == rust))
+}
+
+/// Compares a value type (parameter, return, field).
+pub(crate) fn value(c: &CType, r: &RType, cx: &Cx<'_>) -> Option<Mismatch> {
+    compare(c, r, cx, 0, false)
+}
+
+fn compare(c: &CType, r: &RType, cx: &Cx<'_>, depth: u32, pointee: bool) -> Option<Mismatch> {
+    use MismatchKind::{Signedness, Type};
+    if depth > MAX_DEPTH || matches!(r, RType::Unknown(_)) {
+        return None;
+    }
+    match (&c.kind, r) {
+        (CTypeKind::Void, RType::Unit | RType::Void) => None,
+        (CTypeKind::Void, _) if pointee => None,
+        (_, RType::Void) if pointee => None,
+        (CTypeKind::Void, other) => mismatch(
+            Type,
+            format!("C returns nothing, Rust reads {}", other.describe()),
+        ),
+        (CTypeKind::Record { union: false, .. }, RType::Unit) if !pointee => mismatch(
+            Type,
+            format!(
+                "C returns the struct {} (often through a hidden pointer argument), Rust declares no result",
+                c_name(c)
+            ),
+        ),
+        (_, RType::Unit) if !pointee => None,
+        (CTypeKind::Bool, RType::Bool) => None,
+        (CTypeKind::Bool, RType::Int { spelled, .. }) if !pointee => mismatch(
+            Type,
+            format!(
+                "C `_Bool` is 1 byte, Rust `{spelled}` is an integer of another meaning and width"
+            ),
+        )
+        .filter(|_| layout::of(r, cx, 0).is_none_or(|l| l.size != 1)),
+        (
+            CTypeKind::Int { .. } | CTypeKind::PlainChar { .. } | CTypeKind::Enum { .. },
+            RType::Bool,
+        ) => mismatch(
+            Type,
+            format!(
+                "C {} is {} bytes and may hold any value, Rust `bool` is 1 byte that must be 0 or 1",
+                c_name(c),
+                c.size.unwrap_or(0)
+            ),
+        ),
+        (
+            CTypeKind::Int { signed, .. } | CTypeKind::PlainChar { signed },
+            RType::Int {
+                bytes,
+                signed: rs,
+                spelled,
+                ..
+            },
+        ) => {
+            let size = c.size?;
+            if size != *bytes {
+                mismatch(
+                    Type,
+                    format!(
+                        "C {} is {size} bytes, Rust `{spelled}` is {bytes}",
+                        c_name(c)
+                    ),
+                )
+            } else if signed != rs && !pointee {
+                let s = |b: bool| if b { "signed" } else { "unsigned" };
+                mismatch(
+                    Signedness,
+                    format!(
+                        "C {} is {}, Rust `{spelled}` is {}",
+                        c_name(c),
+                        s(*signed),
+                        s(*rs)
+                    ),
+                )
+            } else {
+                None
+            }
+        }
+        (CTypeKind::Enum { .. }, RType::Int { bytes, spelled, .. }) => {
+            let size = c.size?;
+            (size != *bytes).then(|| Mismatch {
+                kind: Type,
+                detail: format!(
+                    "C enum {} is {size} bytes, Rust `{spelled}` is {bytes}",
+                    c_name(c)
+                ),
+            })
+        }
+        (CTypeKind::Float, RType::Float { bytes }) => {
+            let size = c.size?;
+            (size != *bytes).then(|| Mismatch {
+                kind: Type,
+                detail: format!("C {} is {size} bytes, Rust float is {bytes}", c_name(c)),
+            })
+        }
+        (CTypeKind::Float, other @ RType::Int { .. })
+        | (CTypeKind::Int { .. }, other @ RType::Float { .. }) => mismatch(
+            Type,
+            format!(
+                "C {} and Rust {} are one an integer and the other a float, passed in different registers",
+                c_name(c),
+                other.describe()
+            ),
+        ),
+        (
+            CTypeKind::Pointer { pointee: cp },
+            RType::Ptr {
+                mutable,
+                pointee: rp,
+            },
+        ) => pointer(c, cp, *mutable, rp, cx, depth),
+        (
+            CTypeKind::Pointer { pointee: cp },
+            RType::FnPtr {
+                params,
+                ret,
+                variadic,
+            },
+        ) => match &cp.kind {
+            CTypeKind::Function(sig) => function_pointer(sig, params, ret, *variadic, cx, depth),
+            _ => mismatch(
+                Type,
+                format!(
+                    "C {} is a data pointer, Rust has a function pointer",
+                    c_name(c)
+                ),
+            ),
+        },
+        (CTypeKind::Pointer { .. }, other) => mismatch(
+            Type,
+            format!(
+                "C {} is a pointer, Rust has {}",
+                c_name(c),
+                other.describe()
+            ),
+        ),
+        (_, RType::Ptr { .. } | RType::FnPtr { .. }) => mismatch(
+            Type,
+            format!(
+                "C {} is not a pointer, Rust has {}",
+                c_name(c),
+                r.describe()
+            ),
+        ),
+        (CTypeKind::Record { name, .. } | CTypeKind::Enum { name }, RType::Named(rust)) => {
+            if !same_record(cx, name, rust) {
+                return mismatch(Type, format!("C {} is not Rust `{rust}`", c_name(c)));
+            }
+            if pointee {
+                // The record itself is compared field by field where it is defined.
+                return None;
+            }
+            let rl = layout::of(r, cx, 0)?;
+            let size = c.size?;
+            (size != rl.size).then(|| Mismatch {
+                kind: Type,
+                detail: format!(
+                    "C {} is {size} bytes, Rust `{rust}` is {}",
+                    c_name(c),
+                    rl.size
+                ),
+            })
+        }
+        (
+            CTypeKind::Array { element, len },
+            RType::Array {
+                element: re,
+                len: rl,
+            },
+        ) => {
+            if let (Some(a), Some(b)) = (len, rl) {
+                if a != b {
+                    return mismatch(
+                        Type,
+                        format!("C {} has {a} elements, Rust has {b}", c_name(c)),
+                    );
+                }
+            }
+            compare(element, re, cx, depth + 1, false)
+        }
+        (_, RType::Named(_) | RType::Array { .. }) if !pointee => {
+            let (Some(size), Some(rl)) = (c.size, layout::of(r, cx, 0)) else {
+                return None;
+            };
+            (size != rl.size).then(|| Mismatch {
+                kind: Type,
+                detail: format!(
+                    "C {} is {size} bytes, Rust {} is {}",
+                    c_name(c),
+                    r.describe(),
+                    rl.size
+                ),
+            })
+        }
+        _ => None,
+    }
+}
+
+fn pointer(
+    c: &CType,
+    cp: &CType,
+    mutable: bool,
+    rp: &RType,
+    cx: &Cx<'_>,
+    depth: u32,
+) -> Option<Mismatch> {
+    use MismatchKind::{Constness, Type};
+    let c_depth = pointer_depth_c(c);
+    let r_depth = pointer_depth_r(rp) + 1;
+    let opaque =
+        matches!(innermost_c(c).kind, CTypeKind::Void) || matches!(innermost_r(rp), RType::Void);
+    if c_depth != r_depth && !opaque {
+        return mismatch(
+            Type,
+            format!(
+                "C {} has {c_depth} level(s) of pointer, Rust has {r_depth}",
+                c_name(c)
+            ),
+        );
+    }
+    if let CTypeKind::Function(sig) = &cp.kind {
+        return match rp {
+            RType::FnPtr {
+                params,
+                ret,
+                variadic,
+            } => function_pointer(sig, params, ret, *variadic, cx, depth),
+            _ => None,
+        };
+    }
+    if let Some(m) = compare(cp, rp, cx, depth + 1, true) {
+        return Some(m);
+    }
+    if !mutable && !cp.is_const {
+        return mismatch(
+            Constness,
+            format!(
+                "C {} lets C write through it, Rust declares `*const`",
+                c_name(c)
+            ),
+        );
+    }
+    None
+}
+
+fn pointer_depth_c(c: &CType) -> usize {
+    let mut n = 0;
+    let mut cur = c;
+    while let CTypeKind::Pointer { pointee } = &cur.kind {
+        n += 1;
+        cur = pointee;
+    }
+    n
+}
+
+fn innermost_c(c: &CType) -> &CType {
+    let mut cur = c;
+    while let CTypeKind::Pointer { pointee } = &cur.kind {
+        cur = pointee;
+    }
+    cur
+}
+
+fn pointer_depth_r(r: &RType) -> usize {
+    let mut n = 0;
+    let mut cur = r;
+    while let RType::Ptr { pointee, .. } = cur {
+        n += 1;
+        cur = pointee;
+    }
+    n
+}
+
+fn innermost_r(r: &RType) -> &RType {
+    let mut cur = r;
+    while let RType::Ptr { pointee, .. } = cur {
+        cur = pointee;
+    }
+    cur
+}
+
+fn function_pointer(
+    sig: &Signature,
+    params: &[RType],
+    ret: &RType,
+    variadic: bool,
+    cx: &Cx<'_>,
+    depth: u32,
+) -> Option<Mismatch> {
+    if sig.unprototyped {
+        return None;
+    }
+    if sig.params.len() != params.len() || sig.variadic != variadic {
+        return mismatch(
+            MismatchKind::Type,
+            format!(
+                "the callback takes {}{} parameter(s) in C, {}{} in Rust",
+                sig.params.len(),
+                if sig.variadic { " + ..." } else { "" },
+                params.len(),
+                if variadic { " + ..." } else { "" }
+            ),
+        );
+    }
+    for (i, (c, r)) in sig.params.iter().zip(params).enumerate() {
+        if let Some(m) = compare(c, r, cx, depth + 1, false) {
+            return Some(Mismatch {
+                kind: m.kind,
+                detail: format!("callback parameter {}: {}", i + 1, m.detail),
+            });
+        }
+    }
+    compare(&sig.ret, ret, cx, depth + 1, false).map(|m| Mismatch {
+        kind: m.kind,
+        detail: format!("callback result: {}", m.detail),
+    })
+}

@@ -1,0 +1,228 @@
+//! Cross-checking `extern` functions with the C prototypes: existence, arity, variadics,
+//! and every parameter and result type.
+
+use super::compare::{self, MismatchKind};
+use super::group::{Observation, rule_for};
+use super::rtype::resolve_text;
+use super::{Cx, rules};
+use crate::model::ForeignFn;
+use crate::{Finding, Location};
+use ffiguard_cheader::{CModel, CType, Target};
+use std::collections::HashSet;
+
+/// ABIs whose functions are C functions of the headers.
+fn is_c_abi(abi: &str) -> bool {
+    matches!(abi, "C" | "C-unwind" | "system" | "system-unwind" | "cdecl")
+}
+
+fn symbol(f: &ForeignFn) -> &str {
+    f.link_name.as_deref().unwrap_or(&f.name)
+}
+
+/// Checks every foreign function against every target's model.
+pub(crate) fn check(
+    cxs: &[Cx<'_>],
+    observations: &mut Vec<Observation>,
+    findings: &mut Vec<Finding>,
+) {
+    let Some(first) = cxs.first() else {
+        return;
+    };
+    for f in first
+        .rust
+        .model
+        .foreign_fns
+        .iter()
+        .filter(|f| is_c_abi(&f.abi))
+    {
+        let sym = symbol(f);
+        if cxs.iter().all(|cx| !cx.c.functions.contains_key(sym)) {
+            let meta = &rules::UNDECLARED_FUNCTION;
+            findings.push(
+                Finding::new(
+                    meta.id,
+                    meta.default_level,
+                    format!("`{sym}` is declared in Rust but in none of the configured headers"),
+                    f.location.clone(),
+                )
+                .help("check the name, or add the header that declares it to the configuration"),
+            );
+            continue;
+        }
+        for cx in cxs {
+            if let Some(c) = cx.c.functions.get(sym) {
+                function(f, &c.signature, cx, observations);
+            }
+        }
+    }
+}
+
+fn function(
+    f: &ForeignFn,
+    sig: &ffiguard_cheader::Signature,
+    cx: &Cx<'_>,
+    out: &mut Vec<Observation>,
+) {
+    let sym = symbol(f);
+    let observe =
+        |rule, width_sensitive, subject: String, detail: String, help: &str| Observation {
+            rule,
+            width_sensitive,
+            subject,
+            location: f.location.clone(),
+            target: cx.target.name,
+            detail,
+            help: help.to_owned(),
+        };
+    if sig.unprototyped {
+        return;
+    }
+    if sig.params.len() != f.params.len() || sig.variadic != f.variadic {
+        let dots = |v: bool| if v { ", ..." } else { "" };
+        out.push(observe(
+            &rules::ARITY_MISMATCH,
+            false,
+            format!("`{sym}`"),
+            format!(
+                "C takes {} parameter(s){}, Rust declares {}{}",
+                sig.params.len(),
+                dots(sig.variadic),
+                f.params.len(),
+                dots(f.variadic)
+            ),
+            "copy the parameter list from the header",
+        ));
+        return;
+    }
+    for (i, (c, p)) in sig.params.iter().zip(&f.params).enumerate() {
+        let name = p
+            .name
+            .as_deref()
+            .or(sig.param_names.get(i).map(String::as_str))
+            .filter(|n| !n.is_empty())
+            .map_or_else(String::new, |n| format!(" `{n}`"));
+        let subject = format!("parameter {}{name} of `{sym}`", i + 1);
+        compare_one(c, &p.ty, cx, subject, &observe, out);
+    }
+    let ret = f.ret.as_deref().unwrap_or("()");
+    compare_one(
+        &sig.ret,
+        ret,
+        cx,
+        format!("result of `{sym}`"),
+        &observe,
+        out,
+    );
+}
+
+fn compare_one(
+    c: &CType,
+    rust_ty: &str,
+    cx: &Cx<'_>,
+    subject: String,
+    observe: &dyn Fn(&'static crate::RuleMeta, bool, String, String, &str) -> Observation,
+    out: &mut Vec<Observation>,
+) {
+    let r = resolve_text(rust_ty, &cx.rust.env, cx.target);
+    let Some(m) = compare::value(c, &r, cx) else {
+        return;
+    };
+    let help = help_for(c, m.kind);
+    out.push(observe(
+        rule_for(m.kind),
+        m.kind != MismatchKind::Constness,
+        subject,
+        m.detail,
+        &help,
+    ));
+}
+
+/// The fix to suggest for a C type: its portable Rust spelling where one exists.
+pub(crate) fn help_for(c: &CType, kind: MismatchKind) -> String {
+    if kind == MismatchKind::Constness {
+        return "declare the pointer `*mut`".to_owned();
+    }
+    match suggested(c) {
+        Some(t) => format!("C declares `{}`: use `{t}`", c.spelling),
+        None => format!(
+            "use the Rust type matching C `{}` on every target",
+            c.spelling
+        ),
+    }
+}
+
+fn suggested(c: &CType) -> Option<&'static str> {
+    use ffiguard_cheader::{CTypeKind, IntRank};
+    if c.typedefs.iter().any(|t| t == "size_t") {
+        return Some("usize");
+    }
+    if c.typedefs
+        .iter()
+        .any(|t| t == "ssize_t" || t == "ptrdiff_t")
+    {
+        return Some("isize");
+    }
+    Some(match &c.kind {
+        CTypeKind::Bool => "bool",
+        CTypeKind::PlainChar { .. } => "c_char",
+        CTypeKind::Int { signed, rank } => match (rank, signed) {
+            (IntRank::Char, true) => "c_schar",
+            (IntRank::Char, false) => "c_uchar",
+            (IntRank::Short, true) => "c_short",
+            (IntRank::Short, false) => "c_ushort",
+            (IntRank::Int, true) => "c_int",
+            (IntRank::Int, false) => "c_uint",
+            (IntRank::Long, true) => "c_long",
+            (IntRank::Long, false) => "c_ulong",
+            (IntRank::LongLong, true) => "c_longlong",
+            (IntRank::LongLong, false) => "c_ulonglong",
+            _ => return None,
+        },
+        CTypeKind::Float => match c.size {
+            Some(4) => "c_float",
+            Some(8) => "c_double",
+            _ => return None,
+        },
+        _ => return None,
+    })
+}
+
+/// Functions of the library's own headers (non-system, under `library_dirs`) that nothing
+/// binds.
+pub(crate) fn unbound(
+    model: &CModel,
+    target: &Target,
+    library_dirs: &[String],
+    bound: &HashSet<String>,
+) -> Vec<Finding> {
+    let meta = &rules::UNBOUND_FUNCTION;
+    model
+        .functions
+        .values()
+        .filter(|f| {
+            !f.origin.system
+                && library_dirs
+                    .iter()
+                    .any(|d| std::path::Path::new(&f.origin.file).starts_with(d))
+                && !bound.contains(&f.name)
+        })
+        .map(|f| {
+            let line = usize::try_from(f.origin.line).unwrap_or(1).max(1);
+            Finding::new(
+                meta.id,
+                meta.default_level,
+                format!(
+                    "`{}` has no `extern` declaration (read for {})",
+                    f.name, target.name
+                ),
+                Location {
+                    file: f.origin.file.clone(),
+                    line,
+                    column: 1,
+                    end_line: line,
+                    end_column: 1,
+                },
+            )
+        })
+        .collect()
+}

@@ -1,0 +1,87 @@
+//! Turning per-target observations into findings: one finding per binding position and
+//! problem, listing the targets where it is wrong (and, when some are right, saying so).
+
+use super::compare::MismatchKind;
+use super::rules;
+use crate::{Finding, Location, RuleMeta};
+use std::collections::BTreeMap;
+
+/// A problem seen at one position of the binding on one target.
+#[derive(Clone, Debug)]
+pub(crate) struct Observation {
+    /// The rule it belongs to when it holds on every checked target.
+    pub(crate) rule: &'static RuleMeta,
+    /// Whether being wrong on only some targets makes it [`rules::TARGET_DEPENDENT_WIDTH`].
+    pub(crate) width_sensitive: bool,
+    /// What is wrong, without the target (`parameter 3 (len) of compress`).
+    pub(crate) subject: String,
+    /// Where.
+    pub(crate) location: Location,
+    /// The target.
+    pub(crate) target: &'static str,
+    /// The per-target detail.
+    pub(crate) detail: String,
+    /// What to do.
+    pub(crate) help: String,
+}
+
+/// The rule for a comparison result.
+pub(crate) fn rule_for(kind: MismatchKind) -> &'static RuleMeta {
+    match kind {
+        MismatchKind::Type => &rules::TYPE_MISMATCH,
+        MismatchKind::Signedness => &rules::SIGNEDNESS_MISMATCH,
+        MismatchKind::Constness => &rules::CONSTNESS_MISMATCH,
+    }
+}
+
+/// Groups observations by (rule, position) into findings. `checked` lists the targets whose
+/// headers were read, in report order.
+pub(crate) fn findings(observations: Vec<Observation>, checked: &[&'static str]) -> Vec<Finding> {
+    let mut groups: BTreeMap<(Location, String, &'static str), Vec<Observation>> = BTreeMap::new();
+    for o in observations {
+        groups
+            .entry((o.location.clone(), o.subject.clone(), o.rule.id))
+            .or_default()
+            .push(o);
+    }
+    groups
+        .into_values()
+        .filter_map(|group| {
+            let first = group.first()?.clone();
+            let wrong: Vec<&str> = checked
+                .iter()
+                .copied()
+                .filter(|t| group.iter().any(|o| o.target == *t))
+                .collect();
+            let right: Vec<&str> = checked
+                .iter()
+                .copied()
+                .filter(|t| !wrong.contains(t))
+                .collect();
+            let partial = !right.is_empty();
+            let rule = if partial && first.width_sensitive {
+                &rules::TARGET_DEPENDENT_WIDTH
+            } else {
+                first.rule
+            };
+            let same_detail = group.iter().all(|o| o.detail == first.detail);
+            let mut message = if same_detail {
+                format!("{}: {}", first.subject, first.detail)
+            } else {
+                format!("{} does not match C", first.subject)
+            };
+            message.push_str(&format!(" (on {}", wrong.join(", ")));
+            if partial {
+                message.push_str(&format!("; right on {}", right.join(", ")));
+            }
+            message.push(')');
+            let mut finding = Finding::new(rule.id, rule.default_level, message, first.location);
+            if !same_detail {
+                for o in &group {
+                    finding = finding.note(format!("on {}: {}", o.target, o.detail));
+                }
+            }
+            Some(finding.help(first.help))
+        })
+        .collect()
+}

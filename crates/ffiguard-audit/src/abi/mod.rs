@@ -1,0 +1,145 @@
+//! ABI cross-check: `extern` declarations and `repr(C)` types of a binding against the C
+//! headers, on several targets in one run.
+//!
+//! The headers are read by libclang once per target ([`ffiguard_cheader`]), so sizes and
+//! offsets are the compiler's own for `x86_64-linux`, `i686-linux`, `aarch64-linux` and
+//! `x86_64-windows` (LLP64). The Rust side is read from source, without compiling: type
+//! aliases (`c_ulong`, `libc::size_t`, crate-local `type uLong = c_ulong;`) are resolved per
+//! target, and `repr(C)` layouts computed. A binding right on one target and wrong on another
+//! becomes one [`TARGET_DEPENDENT_WIDTH`](rules::TARGET_DEPENDENT_WIDTH) finding listing
+//! where it is wrong.
+//!
+//! Findings are ordinary [`Finding`]s with `ABI…` rule ids ([`rules::ALL`]), so every
+//! reporter (human, JSON, SARIF) prints them.
+//!
+//! ```no_run
+//! use ffiguard_audit::abi::{self, HeaderSet};
+//!
+//! let bindings = std::fs::read_to_string("src/bindings.rs")?;
+//! let headers = HeaderSet::new(["csrc/legacy.h"]);
+//! let report = abi::check_bindings(&[("src/bindings.rs".into(), bindings)], &headers, &abi::ALL_TARGETS);
+//! for finding in &report.findings {
+//!     println!("{}: {}", finding.rule, finding.message);
+//! }
+//! # Ok::<(), std::io::Error>(())
+//! ```
+
+pub mod cli;
+mod compare;
+pub mod config;
+mod functions;
+mod group;
+mod items;
+mod layout;
+pub mod layout_tests;
+mod records;
+mod rtype;
+pub mod rules;
+
+pub use ffiguard_cheader::{ALL_TARGETS, CModel, HeaderError, HeaderSet, Target};
+
+use crate::Finding;
+use items::RustSide;
+use std::collections::HashSet;
+
+/// What one target's check sees: its C model, the Rust side, and the target.
+pub(crate) struct Cx<'a> {
+    pub(crate) c: &'a CModel,
+    pub(crate) rust: &'a RustSide,
+    pub(crate) target: &'a Target,
+}
+
+/// The result of a cross-check.
+#[derive(Debug, Default)]
+pub struct AbiReport {
+    /// Findings, sorted by place.
+    pub findings: Vec<Finding>,
+    /// Targets whose headers were read and compared.
+    pub checked_targets: Vec<&'static str>,
+}
+
+/// Reads `headers` for each target and cross-checks the binding sources (`(display path,
+/// text)` pairs) against them.
+///
+/// A target whose headers cannot be read yields one [`rules::HEADER_UNREADABLE`] finding
+/// (with libclang's message) and is left out; the others are still compared.
+pub fn check_bindings(
+    files: &[(String, String)],
+    headers: &HeaderSet,
+    targets: &[Target],
+) -> AbiReport {
+    let parsed = ffiguard_cheader::parse_for_targets(headers, targets);
+    let mut models = Vec::new();
+    let mut unreadable = Vec::new();
+    for (target, result) in parsed {
+        match result {
+            Ok(model) => models.push((target, model)),
+            Err(e) => {
+                let meta = &rules::HEADER_UNREADABLE;
+                let file = headers
+                    .headers
+                    .first()
+                    .map_or_else(String::new, |h| h.display().to_string());
+                unreadable.push(Finding::new(
+                    meta.id,
+                    meta.default_level,
+                    format!("headers not cross-checked for {}: {e}", target.name),
+                    crate::engine::file_start(&file),
+                ));
+            }
+        }
+    }
+    // The library's own headers: the configured ones and their neighbours in the same
+    // directories and the include directories (not the C library's).
+    let library_dirs: Vec<String> = headers
+        .headers
+        .iter()
+        .filter_map(|h| h.parent().map(std::path::Path::to_path_buf))
+        .chain(headers.include_dirs.iter().cloned())
+        .map(|d| std::path::absolute(&d).unwrap_or(d).display().to_string())
+        .collect();
+    let mut report = check_against_models(files, &models, &library_dirs);
+    report.findings.extend(unreadable);
+    report
+        .findings
+        .sort_by(|a, b| a.location.cmp(&b.location).then(a.rule.cmp(b.rule)));
+    report
+}
+
+/// Cross-checks binding sources against C models already read (one per target).
+/// Functions declared in non-system headers under `library_dirs` (absolute paths) should
+/// all be bound ([`rules::UNBOUND_FUNCTION`]); pass none to skip that check.
+pub fn check_against_models(
+    files: &[(String, String)],
+    models: &[(Target, CModel)],
+    library_dirs: &[String],
+) -> AbiReport {
+    let (rust, mut findings) = items::load(files);
+    let cxs: Vec<Cx<'_>> = models
+        .iter()
+        .map(|(target, c)| Cx {
+            c,
+            rust: &rust,
+            target,
+        })
+        .collect();
+    let mut observations = Vec::new();
+    functions::check(&cxs, &mut observations, &mut findings);
+    records::check(&cxs, &mut observations, &mut findings);
+    let checked: Vec<&'static str> = models.iter().map(|(t, _)| t.name).collect();
+    findings.extend(group::findings(observations, &checked));
+    if let Some((target, model)) = models.first() {
+        let bound: HashSet<String> = rust
+            .model
+            .foreign_fns
+            .iter()
+            .map(|f| f.link_name.clone().unwrap_or_else(|| f.name.clone()))
+            .collect();
+        findings.extend(functions::unbound(model, target, library_dirs, &bound));
+    }
+    findings.sort_by(|a, b| a.location.cmp(&b.location).then(a.rule.cmp(b.rule)));
+    AbiReport {
+        findings,
+        checked_targets: checked,
+    }
+}

@@ -1,0 +1,297 @@
+//! Cross-checking structs, unions, enums and constants with the header's records,
+//! enumerations and macros.
+
+use super::compare::{self, MismatchKind};
+use super::functions::help_for;
+use super::group::{Observation, rule_for};
+use super::items::int_value;
+use super::layout;
+use super::rtype::resolve_text;
+use super::{Cx, rules};
+use crate::Finding;
+use crate::model::{TypeDef, TypeKind};
+use ffiguard_cheader::Record;
+
+/// Rust field names bindgen adds that have no C counterpart.
+pub(crate) fn is_bindgen_padding(name: &str) -> bool {
+    name.starts_with("__bindgen_padding") || name.starts_with("_bitfield_align")
+}
+
+/// A Rust field name as C spells it (`r#type` and bindgen's `type_` are C's `type`).
+pub(crate) fn c_spelling(name: &str) -> String {
+    let name = name.strip_prefix("r#").unwrap_or(name);
+    if name.starts_with("__bindgen_anon_") {
+        return String::new();
+    }
+    match name.strip_suffix('_') {
+        Some(base) if syn::parse_str::<syn::Ident>(base).is_err() => base.to_owned(),
+        _ => name.to_owned(),
+    }
+}
+
+/// Records and enums: the missing-repr findings (target-independent) and per-target
+/// observations.
+pub(crate) fn check(
+    cxs: &[Cx<'_>],
+    observations: &mut Vec<Observation>,
+    findings: &mut Vec<Finding>,
+) {
+    let Some(first) = cxs.first() else {
+        return;
+    };
+    for def in &first.rust.model.types {
+        let is_record = matches!(def.kind, TypeKind::Struct | TypeKind::Union);
+        let in_c = cxs.iter().any(|cx| {
+            if is_record {
+                cx.c.record(&def.name).is_some_and(|r| r.complete)
+            } else {
+                cx.c.enumeration(&def.name).is_some()
+            }
+        });
+        if !in_c || def.generic {
+            continue;
+        }
+        if !def.has_c_layout() && !def.repr.iter().any(|r| r.starts_with("packed")) {
+            let meta = &rules::MISSING_REPR_C;
+            findings.push(
+                Finding::new(
+                    meta.id,
+                    meta.default_level,
+                    format!(
+                        "`{}` mirrors a C type but has Rust's unspecified layout",
+                        def.name
+                    ),
+                    def.location.clone(),
+                )
+                .help(if is_record {
+                    "add `#[repr(C)]`".to_owned()
+                } else {
+                    "add the `repr` of the C enum's underlying type (e.g. `#[repr(u32)]`)"
+                        .to_owned()
+                }),
+            );
+            continue;
+        }
+        for cx in cxs {
+            if is_record {
+                if let Some(c) = cx.c.record(&def.name).filter(|r| r.complete) {
+                    record(def, c, cx, observations);
+                }
+            } else {
+                enumeration(def, cx, observations);
+            }
+        }
+    }
+    constants(cxs, observations);
+}
+
+fn observe(
+    def: &TypeDef,
+    cx: &Cx<'_>,
+    rule: &'static crate::RuleMeta,
+    subject: String,
+    detail: String,
+    help: &str,
+) -> Observation {
+    Observation {
+        rule,
+        width_sensitive: true,
+        subject,
+        location: def.location.clone(),
+        target: cx.target.name,
+        detail,
+        help: help.to_owned(),
+    }
+}
+
+fn record(def: &TypeDef, c: &Record, cx: &Cx<'_>, out: &mut Vec<Observation>) {
+    let layout_rule = &rules::RECORD_LAYOUT_MISMATCH;
+    let name = &def.name;
+    let rust_fields: Vec<(usize, String)> = def
+        .fields
+        .iter()
+        .enumerate()
+        .filter_map(|(i, f)| f.name.as_deref().map(|n| (i, n)))
+        .filter(|(_, n)| !is_bindgen_padding(n))
+        .map(|(i, n)| (i, n.to_owned()))
+        .collect();
+    let opaque = rust_fields
+        .iter()
+        .all(|(_, n)| matches!(n.as_str(), "_unused" | "_private" | "_opaque" | "_data"));
+    if def.fields.is_empty() || opaque {
+        // An opaque Rust stand-in (`_unused: [u8; 0]`) for a complete C type: nothing to compare.
+        return;
+    }
+    let rust_layout = layout::record(def, cx, 0);
+    let size_check = |out: &mut Vec<Observation>| {
+        if let (Some(rl), Some(size), Some(align)) = (&rust_layout, c.size, c.align) {
+            if rl.layout.size != size || rl.layout.align != align {
+                out.push(observe(def, cx, layout_rule, format!("layout of `{name}`"),
+                    format!("C has size {size} and alignment {align}, Rust has size {} and alignment {}", rl.layout.size, rl.layout.align),
+                    "match the header's fields and attributes (`packed`, `aligned`) exactly"));
+            }
+        }
+    };
+    if c.has_bitfields() {
+        size_check(out);
+        return;
+    }
+    let c_names: Vec<&str> = c.fields.iter().map(|f| f.name.as_str()).collect();
+    let r_names: Vec<String> = rust_fields.iter().map(|(_, n)| c_spelling(n)).collect();
+    if c_names != r_names {
+        let missing: Vec<&str> = c_names
+            .iter()
+            .copied()
+            .filter(|n| !r_names.iter().any(|r| r == n))
+            .collect();
+        let extra: Vec<&str> = r_names
+            .iter()
+            .map(String::as_str)
+            .filter(|r| !c_names.contains(r))
+            .collect();
+        let detail = if missing.is_empty() && extra.is_empty() {
+            format!(
+                "the fields are in another order than C's ({})",
+                c_names.join(", ")
+            )
+        } else {
+            let list = |v: &[&str]| {
+                v.iter()
+                    .map(|n| {
+                        if n.is_empty() {
+                            "(anonymous)".to_owned()
+                        } else {
+                            format!("`{n}`")
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            let mut parts = Vec::new();
+            if !missing.is_empty() {
+                parts.push(format!("missing C field(s) {}", list(&missing)));
+            }
+            if !extra.is_empty() {
+                parts.push(format!("field(s) {} not in C", list(&extra)));
+            }
+            parts.join("; ")
+        };
+        out.push(observe(def, cx, layout_rule, format!("fields of `{name}`"), detail,
+            "copy the fields from the header in order, then generate layout assertions with `cargo ffiguard layout-tests`"));
+        size_check(out);
+        return;
+    }
+    let mut offsets_ok = true;
+    for (k, ((i, rname), cf)) in rust_fields.iter().zip(&c.fields).enumerate() {
+        let rf = &def.fields[*i];
+        let r = resolve_text(&rf.ty, &cx.rust.env, cx.target);
+        let subject = format!("field `{rname}` of `{name}`");
+        if let Some(m) = compare::value(&cf.ty, &r, cx) {
+            if m.kind != MismatchKind::Constness {
+                let help = help_for(&cf.ty, m.kind);
+                out.push(observe(
+                    def,
+                    cx,
+                    rule_for(m.kind),
+                    subject.clone(),
+                    m.detail,
+                    &help,
+                ));
+            }
+        }
+        if offsets_ok {
+            if let Some(rl) = &rust_layout {
+                let c_off = cf.offset_bits / 8;
+                if let Some(&r_off) = rl.offsets.get(*i).filter(|&&o| o != c_off) {
+                    offsets_ok = false;
+                    out.push(observe(
+                        def,
+                        cx,
+                        layout_rule,
+                        format!("offset of field `{rname}` of `{name}`"),
+                        format!(
+                            "C puts it at byte {c_off}, Rust at byte {r_off} (field {} of {})",
+                            k + 1,
+                            c.fields.len()
+                        ),
+                        "fix the types of the fields before it, or the `packed`/`align` attributes",
+                    ));
+                }
+            }
+        }
+    }
+    size_check(out);
+}
+
+fn enumeration(def: &TypeDef, cx: &Cx<'_>, out: &mut Vec<Observation>) {
+    let Some(c) = cx.c.enumeration(&def.name) else {
+        return;
+    };
+    let rule = &rules::ENUM_MISMATCH;
+    let name = &def.name;
+    if let (Some(rl), Some(size)) = (layout::record(def, cx, 0), c.underlying.size) {
+        if rl.layout.size != size {
+            out.push(observe(
+                def,
+                cx,
+                rule,
+                format!("representation of `{name}`"),
+                format!(
+                    "C's underlying type `{}` is {size} bytes, the Rust `repr` is {}",
+                    c.underlying.spelling, rl.layout.size
+                ),
+                "use the `repr` of the C enum's underlying type",
+            ));
+        }
+    }
+    let mut next = 0i128;
+    for (variant, expr) in &def.variants {
+        let value = match expr.as_deref().map(syn::parse_str::<syn::Expr>) {
+            Some(Ok(e)) => match int_value(&e) {
+                Some(v) => v,
+                None => return, // a discriminant we cannot evaluate: stop comparing values
+            },
+            Some(Err(_)) => return,
+            None => next,
+        };
+        next = value + 1;
+        let c_value = c
+            .constants
+            .iter()
+            .find(|(k, _)| k == variant || k.ends_with(&format!("_{variant}")));
+        let detail = match c_value {
+            Some((_, v)) if *v == value => continue,
+            Some((k, v)) => format!("`{variant}` is {value} in Rust, C's `{k}` is {v}"),
+            None => format!("`{variant}` has no C enumerator"),
+        };
+        out.push(observe(
+            def,
+            cx,
+            rule,
+            format!("variant `{variant}` of `{name}`"),
+            detail,
+            "copy the values from the header",
+        ));
+    }
+}
+
+fn constants(cxs: &[Cx<'_>], out: &mut Vec<Observation>) {
+    for cx in cxs {
+        for k in &cx.rust.consts {
+            let Some(c) = cx.c.constant(&k.name) else {
+                continue;
+            };
+            if c != k.value {
+                out.push(Observation {
+                    rule: &rules::CONSTANT_MISMATCH,
+                    width_sensitive: false,
+                    subject: format!("constant `{}`", k.name),
+                    location: k.location.clone(),
+                    target: cx.target.name,
+                    detail: format!("Rust says {}, the header says {c}", k.value),
+                    help: "take the value from the header".to_owned(),
+                });
+            }
+        }
+    }
+}
