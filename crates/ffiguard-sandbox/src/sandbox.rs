@@ -115,6 +115,7 @@ impl SandboxBuilder {
             pool: Mutex::new(Pool {
                 idle: Vec::new(),
                 live: 0,
+                waiting: 0,
             }),
             freed: Condvar::new(),
             config: self,
@@ -127,6 +128,8 @@ struct Pool {
     idle: Vec<WorkerProcess>,
     /// Workers alive: idle plus serving plus starting.
     live: usize,
+    /// Callers waiting for a worker; `notify_one` (a syscall) is skipped when there are none.
+    waiting: usize,
 }
 
 /// A pool of sandbox workers.
@@ -229,14 +232,24 @@ impl Sandbox {
         if worker.calls % 1024 == 0 {
             worker.trim_log();
         }
-        self.lock().idle.push(worker);
-        self.freed.notify_one();
+        let mut pool = self.lock();
+        pool.idle.push(worker);
+        let wake = pool.waiting > 0;
+        drop(pool);
+        if wake {
+            self.freed.notify_one();
+        }
     }
 
     fn discard(&self, worker: WorkerProcess) {
         drop(worker);
-        self.lock().live -= 1;
-        self.freed.notify_one();
+        let mut pool = self.lock();
+        pool.live -= 1;
+        let wake = pool.waiting > 0;
+        drop(pool);
+        if wake {
+            self.freed.notify_one();
+        }
     }
 
     /// Takes an idle worker, starts one if the pool has room, or waits until `until`.
@@ -270,11 +283,13 @@ impl Sandbox {
             if now >= until {
                 return Err(SandboxError::Busy { function, deadline });
             }
+            pool.waiting += 1;
             pool = self
                 .freed
                 .wait_timeout(pool, until - now)
                 .map(|(guard, _)| guard)
                 .unwrap_or_else(|poison| poison.into_inner().0);
+            pool.waiting -= 1;
         }
     }
 

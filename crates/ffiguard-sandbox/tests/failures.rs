@@ -296,8 +296,47 @@ fn no_new_processes_by_default() {
     }
 }
 
+const SHORT_LIVED_HOST: &str = "--short-lived-host";
+
+/// The host role of `worker_dies_with_its_host`: start a worker, print its pid, exit abruptly
+/// (no destructors, so nothing kills the worker but the parent-death signal).
+fn short_lived_host() -> ! {
+    let sandbox = Sandbox::new().expect("sandbox");
+    let pid = add::call(&sandbox, 1, 1)
+        .map(|_| sandbox.idle_worker_pids()[0])
+        .expect("call");
+    println!("{pid}");
+    std::process::exit(0);
+}
+
+/// Covers PR_SET_PDEATHSIG: a worker whose host dies without cleaning up dies too.
+fn worker_dies_with_its_host() {
+    let output = std::process::Command::new(std::env::current_exe().expect("exe"))
+        .arg(SHORT_LIVED_HOST)
+        .output()
+        .expect("host process");
+    assert!(output.status.success(), "{output:?}");
+    let pid: u32 = String::from_utf8_lossy(&output.stdout)
+        .trim()
+        .parse()
+        .expect("a pid");
+    let mut gone = false;
+    for _ in 0..200 {
+        if process_gone(pid) {
+            gone = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert!(gone, "worker {pid} outlived its host");
+}
+
 fn main() {
+    if std::env::args().nth(1).as_deref() == Some(SHORT_LIVED_HOST) {
+        short_lived_host();
+    }
     support::run(&[
+        ("worker_dies_with_its_host", worker_dies_with_its_host),
         (
             "segfault_becomes_error_naming_signal_and_function",
             segfault_becomes_error_naming_signal_and_function,
