@@ -33,6 +33,6 @@ mod arg;
 mod error;
 mod read;
 
-pub use arg::{CStrArg, INLINE_CAPACITY, Utf8};
+pub use arg::{CStrArg, INLINE_CAPACITY, Utf8, ptr_or_null};
 pub use error::CStrError;
 pub use read::{read_buf, read_buf_str, read_c_char_buf, read_ptr, read_ptr_probed, utf8};

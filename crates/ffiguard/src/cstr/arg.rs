@@ -47,8 +47,10 @@ pub const INLINE_CAPACITY: usize = 63;
 /// };
 /// # let _ = dangling;
 /// ```
+#[derive(Clone)]
 pub struct CStrArg<'a>(Repr<'a>);
 
+#[derive(Clone)]
 enum Repr<'a> {
     Borrowed(&'a CStr),
     // bytes[..=len] is the string and its NUL; the rest is zero.
@@ -102,9 +104,9 @@ impl<'a> CStrArg<'a> {
             inline[..bytes.len()].copy_from_slice(bytes);
             return Ok(CStrArg(Repr::Inline { bytes: inline, len }));
         }
-        let owned = CString::new(bytes).map_err(|e| CStrError::InteriorNul {
-            position: e.nul_position(),
-        })?;
+        // SAFETY: memchr_nul found no NUL in `bytes` above; from_vec_unchecked appends the
+        // terminator (this avoids CString::new scanning the bytes a second time).
+        let owned = unsafe { CString::from_vec_unchecked(bytes.to_vec()) };
         Ok(CStrArg(Repr::Owned(owned)))
     }
 
@@ -195,6 +197,21 @@ impl<'a> CStrArg<'a> {
     pub fn is_inline(&self) -> bool {
         matches!(self.0, Repr::Inline { .. })
     }
+}
+
+/// The pointer to pass for an optional string argument: the string's pointer, or null for
+/// `None` (for C parameters documented as "may be NULL": a default, "no filter", …).
+///
+/// ```
+/// use ffiguard::cstr::{self, CStrArg};
+///
+/// let name = CStrArg::new("x", 8)?;
+/// assert_eq!(cstr::ptr_or_null(Some(&name)), name.as_ptr());
+/// assert!(cstr::ptr_or_null(None).is_null());
+/// # Ok::<(), ffiguard::cstr::CStrError>(())
+/// ```
+pub fn ptr_or_null(arg: Option<&CStrArg<'_>>) -> *const c_char {
+    arg.map_or(core::ptr::null(), CStrArg::as_ptr)
 }
 
 impl core::ops::Deref for CStrArg<'_> {

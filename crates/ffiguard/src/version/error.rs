@@ -33,6 +33,14 @@ pub enum VersionError {
         /// What is wrong with it.
         reason: &'static str,
     },
+    /// A version part a library reported separately is negative or wider than 32 bits.
+    #[error("version part {part} = {value} is not in 0..=4294967295")]
+    PartOutOfRange {
+        /// Which part: `"major"`, `"minor"` or `"patch"`.
+        part: &'static str,
+        /// The value as reported.
+        value: i128,
+    },
     /// The version found does not meet the requirement.
     #[error("{library} {found} found, {required} required")]
     Unsatisfied {

@@ -47,6 +47,33 @@ impl Version {
         }
     }
 
+    /// A version from parts a library reports as separate C integers (e.g. through
+    /// `int *major, int *minor, int *patch` out-parameters); a negative or too-wide part is an
+    /// error.
+    ///
+    /// ```
+    /// use core::ffi::c_int;
+    /// use ffiguard::version::{Version, VersionError};
+    ///
+    /// let (major, minor, patch): (c_int, c_int, c_int) = (2, 5, -1);
+    /// assert_eq!(
+    ///     Version::from_parts(major, minor, patch),
+    ///     Err(VersionError::PartOutOfRange { part: "patch", value: -1 }),
+    /// );
+    /// assert_eq!(Version::from_parts(2_i32, 5_i32, 0_i32), Ok(Version::new(2, 5, 0)));
+    /// ```
+    pub fn from_parts(
+        major: impl RustInt,
+        minor: impl RustInt,
+        patch: impl RustInt,
+    ) -> Result<Self, VersionError> {
+        Ok(Version::new(
+            part("major", major.int_value())?,
+            part("minor", minor.int_value())?,
+            part("patch", patch.int_value())?,
+        ))
+    }
+
     /// Parses exactly `MAJOR[.MINOR[.PATCH]]` (ASCII digits, each part fitting `u32`); missing
     /// parts are zero. Anything else is an error: use [`Version::parse_prefix`] for strings
     /// with a suffix.
@@ -256,6 +283,16 @@ impl BitField {
         let mask = (1_u64 << self.width) - 1;
         u32::try_from((raw >> self.shift) & mask).map_err(|_| "a part does not fit in 32 bits")
     }
+}
+
+fn part(name: &'static str, value: IntValue) -> Result<u32, VersionError> {
+    u32::from_int_value(value).ok_or(VersionError::PartOutOfRange {
+        part: name,
+        value: match value {
+            IntValue::Signed(v) => v,
+            IntValue::Unsigned(v) => i128::try_from(v).unwrap_or(i128::MAX),
+        },
+    })
 }
 
 fn parse_error(input: &str, reason: &'static str) -> VersionError {

@@ -159,3 +159,25 @@ fn features_report_everything_missing() {
     // Substrings do not count as a match.
     assert!(require_features("lib", ["THREADSAFE=10"], &["THREADSAFE=1"]).is_err());
 }
+
+#[test]
+fn separately_reported_parts_are_range_checked() {
+    assert_eq!(
+        Version::from_parts(u64::from(u32::MAX), 0_u8, 0_i8),
+        Ok(Version::new(u32::MAX, 0, 0))
+    );
+    assert_eq!(
+        Version::from_parts(u64::from(u32::MAX) + 1, 0_u8, 0_u8),
+        Err(VersionError::PartOutOfRange {
+            part: "major",
+            value: 4_294_967_296
+        })
+    );
+    assert_eq!(
+        Version::from_parts(1_i32, i32::MIN, 0_i32),
+        Err(VersionError::PartOutOfRange {
+            part: "minor",
+            value: i128::from(i32::MIN)
+        })
+    );
+}
