@@ -6,6 +6,13 @@ use core::fmt;
 ///
 /// Every Rust and C integer fits in one of the two variants, so the error can name the value
 /// that did not fit without rounding it or printing its wrapped form.
+///
+/// ```
+/// use ffiguard::conv::IntValue;
+///
+/// assert_eq!(IntValue::Unsigned(u64::MAX.into()).to_string(), "18446744073709551615");
+/// assert_eq!(IntValue::Signed(-1).to_string(), "-1");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum IntValue {
     /// A value of a signed type.

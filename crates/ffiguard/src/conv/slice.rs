@@ -12,6 +12,16 @@ use super::{CType, ConvError, to_c};
 ///   zero: null faults loudly, a dangling address might not).
 /// - [`EmptySlice::Dangling`] for APIs that reject null even with a zero length (e.g. ones
 ///   that `assert(buf != NULL)`); the address is aligned and non-null but must not be read.
+///
+/// ```
+/// use ffiguard::conv::{self, EmptySlice, SizeT};
+///
+/// let (null, _) = conv::slice_arg::<SizeT, u32>(&[], EmptySlice::Null)?;
+/// let (dangling, _) = conv::slice_arg::<SizeT, u32>(&[], EmptySlice::Dangling)?;
+/// assert!(null.is_null());
+/// assert!(!dangling.is_null() && dangling.is_aligned());
+/// # Ok::<(), ffiguard::conv::ConvError>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum EmptySlice {
     /// An empty slice is passed as a null pointer.

@@ -111,7 +111,14 @@ pub trait CType: sealed::Sealed + 'static {
 macro_rules! c_types {
     ($($(#[$doc:meta])* $marker:ident = $repr:ty, $c_name:literal;)*) => {$(
         $(#[$doc])*
-        #[doc = concat!("\n\nMarker for C `", $c_name, "`.")]
+        #[doc = concat!(
+            "\n\nMarker for C `", $c_name, "`.\n\n",
+            "```\n",
+            "use ffiguard::conv::{self, CType, ", stringify!($marker), "};\n\n",
+            "assert_eq!(", stringify!($marker), "::NAME, \"", $c_name, "\");\n",
+            "assert_eq!(conv::to_c::<", stringify!($marker), ">(0_u8), Ok(0));\n",
+            "```"
+        )]
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
         pub struct $marker;
         impl sealed::Sealed for $marker {}

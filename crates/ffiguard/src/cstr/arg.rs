@@ -7,6 +7,14 @@ use std::ffi::CString;
 use super::CStrError;
 
 /// Whether bytes must be UTF-8 to be accepted.
+///
+/// ```
+/// use ffiguard::cstr::{CStrArg, Utf8};
+///
+/// let latin1 = b"na\xefve";
+/// assert!(CStrArg::from_bytes(latin1, 16, Utf8::Any).is_ok());
+/// assert!(CStrArg::from_bytes(latin1, 16, Utf8::Require).is_err());
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Utf8 {
     /// Refuse bytes that are not UTF-8 ([`CStrError::InvalidUtf8`]).
@@ -16,6 +24,14 @@ pub enum Utf8 {
 }
 
 /// Strings up to this many bytes (without the NUL) are stored inline: no heap allocation.
+///
+/// ```
+/// use ffiguard::cstr::{CStrArg, INLINE_CAPACITY};
+///
+/// let fits = "a".repeat(INLINE_CAPACITY);
+/// assert!(CStrArg::new(&fits, 1024)?.is_inline());
+/// # Ok::<(), ffiguard::cstr::CStrError>(())
+/// ```
 pub const INLINE_CAPACITY: usize = 63;
 
 /// A string validated for passing to C as `const char *`: no interior NUL, at most a

@@ -23,6 +23,10 @@
 //! profile does, without `CAP_SYS_PTRACE`). That case is [`PtrError::ProbeUnavailable`],
 //! never a false "readable".
 //!
+//! Memory the kernel will not pin for a copy (device mappings marked `VM_IO`/`VM_PFNMAP`)
+//! reads as unreadable even if the CPU could load from it: the probe errs on the side of
+//! refusing.
+//!
 //! The answer is a snapshot: another thread, or the library itself, can unmap the range right
 //! after the probe. The probe turns a corrupted pointer into an error; it does not make a
 //! pointer to memory that is being freed safe to use.
@@ -31,9 +35,24 @@ use super::PtrError;
 
 /// How many pages one `process_vm_readv` call probes (the kernel accepts up to `IOV_MAX`,
 /// 1024; 64 keeps the stack buffers small).
+///
+/// ```
+/// // A 1 MiB buffer of 4 KiB pages takes ceil(256 / 64) = 4 system calls (5 if unaligned).
+/// assert_eq!((1 << 20) / 4096 / ffiguard::ptr::PAGES_PER_CALL, 4);
+/// ```
 pub const PAGES_PER_CALL: usize = 64;
 
 /// Whether a checked pointer is also probed for readability before it is read.
+///
+/// ```
+/// use ffiguard::ptr::{self, Probe};
+///
+/// let data = [1_u16, 2];
+/// for probe in [Probe::Skip, Probe::Readable] {
+///     // SAFETY: `data` is live, initialized and unchanged for the borrow.
+///     assert_eq!(unsafe { ptr::slice_from_c(data.as_ptr(), 2, probe) }, Ok(&data[..]));
+/// }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Probe {
     /// Address checks only (null, low range, user space, alignment): no system call.

@@ -174,6 +174,19 @@ impl Version {
 }
 
 /// Where each part sits in a packed version integer.
+///
+/// ```
+/// use ffiguard::version::{BitField, Packing, Version};
+///
+/// // A library that packs 0xMMmmpp (8 bits each):
+/// let packing = Packing::Bits {
+///     major: BitField { shift: 16, width: 8 },
+///     minor: BitField { shift: 8, width: 8 },
+///     patch: BitField { shift: 0, width: 8 },
+/// };
+/// assert_eq!(Version::from_packed(0x02_0a_03, packing)?, Version::new(2, 10, 3));
+/// # Ok::<(), ffiguard::version::VersionError>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Packing {
     /// Each part in its own bit field. Bits below the lowest field (zlib's sub-revision
@@ -197,6 +210,15 @@ pub enum Packing {
 }
 
 /// A bit field in a packed integer: `width` bits starting at bit `shift`.
+///
+/// ```
+/// use ffiguard::version::{BitField, Packing, Version};
+///
+/// // A field wider than 32 bits cannot hold a version part: an error, not a truncation.
+/// let wide = BitField { shift: 0, width: 40 };
+/// let packing = Packing::Bits { major: wide, minor: wide, patch: wide };
+/// assert!(Version::from_packed(1_u64, packing).is_err());
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct BitField {
     /// The index of the field's lowest bit.
