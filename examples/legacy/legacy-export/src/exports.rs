@@ -1,11 +1,14 @@
 //! The `extern "C"` surface. Each function checks its pointers, converts, calls the safe Rust
-//! function and translates the outcome into an `LGX_*` code; nothing here unwinds into C.
+//! function and translates the outcome into an `LGX_*` code, all through
+//! [`ffiguard::export`]: nothing here unwinds into C.
 
-use std::ffi::{CStr, CString, c_char, c_int};
-use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::ffi::{CString, c_char, c_int};
+use std::mem::MaybeUninit;
 use std::ptr;
+use std::str::Utf8Error;
 
-use crate::last_error;
+use ffiguard::export::{self, ArgError, ExportError};
+
 use crate::text::{self, TextError};
 
 /// Success.
@@ -23,90 +26,79 @@ pub const LGX_ERR_BUFFER: c_int = -5;
 /// The Rust implementation panicked; the panic was caught at the boundary.
 pub const LGX_ERR_PANIC: c_int = -6;
 
-/// An error on its way to C: the code returned and the message kept for the caller.
-struct Failure {
-    code: c_int,
-    message: String,
+/// Why an export failed; each becomes one `LGX_ERR_*` code and the thread's last error.
+#[derive(Debug, thiserror::Error)]
+enum Failure {
+    #[error(transparent)]
+    Arg(#[from] ArgError),
+    #[error("argument `{name}` is not UTF-8")]
+    Utf8 {
+        name: &'static str,
+        #[source]
+        source: Utf8Error,
+    },
+    #[error(transparent)]
+    Text(#[from] TextError),
+    #[error("buffer of {capacity} bytes is too small, {needed} needed")]
+    Buffer { capacity: usize, needed: usize },
+    #[error("{part} * 100 overflows 64 bits")]
+    PercentOverflow { part: i64 },
 }
 
-impl Failure {
-    fn new(code: c_int, message: impl Into<String>) -> Self {
-        Self {
-            code,
-            message: message.into(),
+impl ExportError for Failure {
+    const OK: c_int = LGX_OK;
+    const PANIC: c_int = LGX_ERR_PANIC;
+
+    fn status(&self) -> c_int {
+        match self {
+            // Every ArgError is about a pointer C passed; the header documents them as NULL.
+            Failure::Arg(_) => LGX_ERR_NULL,
+            Failure::Utf8 { .. } => LGX_ERR_UTF8,
+            Failure::Text(TextError::Parse(_)) => LGX_ERR_PARSE,
+            Failure::Text(TextError::Overflow(_)) | Failure::PercentOverflow { .. } => {
+                LGX_ERR_OVERFLOW
+            }
+            Failure::Buffer { .. } => LGX_ERR_BUFFER,
         }
     }
 }
 
-impl From<TextError> for Failure {
-    fn from(err: TextError) -> Self {
-        let code = match err {
-            TextError::Parse(_) => LGX_ERR_PARSE,
-            TextError::Overflow(_) => LGX_ERR_OVERFLOW,
-        };
-        Self::new(code, err.to_string())
+/// An output buffer C passed, possibly uninitialised (C callers rarely clear a buffer they
+/// want filled), so it is viewed as `MaybeUninit` bytes and only ever written.
+fn out_buffer<'a>(
+    buf: *mut c_char,
+    cap: usize,
+    name: &'static str,
+) -> Result<&'a mut [MaybeUninit<u8>], Failure> {
+    if cap == 0 {
+        return Ok(&mut []);
     }
+    if buf.is_null() {
+        return Err(ArgError::NullWithLength { name, len: cap }.into());
+    }
+    // SAFETY: non-null; the exported function's contract makes `buf` valid for writes of
+    // `cap` bytes that nothing else accesses during the call; MaybeUninit<u8> has no validity
+    // requirement, so uninitialised bytes are fine; a C object never exceeds isize::MAX bytes.
+    Ok(unsafe { std::slice::from_raw_parts_mut(buf.cast::<MaybeUninit<u8>>(), cap) })
 }
 
-/// Runs `body`, catching a panic, and turns the outcome into a status code and last error.
-fn guard(function: &str, body: impl FnOnce() -> Result<(), Failure>) -> c_int {
-    match catch_unwind(AssertUnwindSafe(body)) {
-        Ok(Ok(())) => {
-            last_error::clear();
-            LGX_OK
-        }
-        Ok(Err(failure)) => {
-            last_error::set(&format!("{function}: {}", failure.message));
-            failure.code
-        }
-        Err(payload) => {
-            let reason = payload
-                .downcast_ref::<&str>()
-                .map(|s| (*s).to_owned())
-                .or_else(|| payload.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "unknown panic payload".to_owned());
-            last_error::set(&format!("{function}: internal error (panic: {reason})"));
-            LGX_ERR_PANIC
-        }
-    }
-}
-
-fn non_null<T>(name: &str, pointer: *const T) -> Result<(), Failure> {
-    if pointer.is_null() {
-        Err(Failure::new(
-            LGX_ERR_NULL,
-            format!("argument `{name}` is NULL"),
-        ))
-    } else {
-        Ok(())
-    }
-}
-
-/// Reads a C string argument as UTF-8.
+/// A C string argument as UTF-8.
 ///
 /// # Safety
 ///
-/// `pointer` is NULL or points to a NUL-terminated string that stays valid and unchanged for
-/// `'a`.
-unsafe fn str_arg<'a>(name: &str, pointer: *const c_char) -> Result<&'a str, Failure> {
-    non_null(name, pointer)?;
-    // SAFETY: `pointer` is non-null (checked above) and, by this function's contract, points
-    // to a NUL-terminated string valid for 'a.
-    let bytes = unsafe { CStr::from_ptr(pointer) };
-    bytes
-        .to_str()
-        .map_err(|err| Failure::new(LGX_ERR_UTF8, format!("argument `{name}`: {err}")))
+/// `pointer` is NULL or a NUL-terminated string that nothing changes during `'a`.
+unsafe fn str_arg<'a>(pointer: *const c_char, name: &'static str) -> Result<&'a str, Failure> {
+    // SAFETY: forwarded from this function's contract.
+    let text = unsafe { export::arg_c_str(pointer, name) }?;
+    text.to_str()
+        .map_err(|source| Failure::Utf8 { name, source })
 }
 
 /// Version of this library, e.g. `"0.1.0"` (a static string; do not free).
 #[unsafe(no_mangle)]
 pub extern "C" fn lgx_version() -> *const c_char {
-    static VERSION: &CStr =
-        match CStr::from_bytes_with_nul(concat!(env!("CARGO_PKG_VERSION"), "\0").as_bytes()) {
-            Ok(version) => version,
-            Err(_) => c"unknown",
-        };
-    VERSION.as_ptr()
+    const VERSION: &[u8] = concat!(env!("CARGO_PKG_VERSION"), "\0").as_bytes();
+    VERSION.as_ptr().cast()
 }
 
 /// Parses a size such as `"512"`, `"4k"`, `"16M"`, `"2G"` into `*out` (bytes).
@@ -119,15 +111,13 @@ pub extern "C" fn lgx_version() -> *const c_char {
 /// `text` is NULL or a NUL-terminated string; `out` is NULL or valid for writing a `u64`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn lgx_parse_size(text: *const c_char, out: *mut u64) -> c_int {
-    guard("lgx_parse_size", || {
-        non_null("out", out)?;
-        // SAFETY: the caller guarantees `text` is NULL (rejected inside) or NUL-terminated.
-        let text = unsafe { str_arg("text", text) }?;
-        let bytes = text::parse_size(text)?;
-        // SAFETY: `out` is non-null (checked above) and the caller guarantees it is valid for
-        // writing a u64.
-        unsafe { out.write(bytes) };
-        Ok(())
+    export::status(|| {
+        // SAFETY: `out` is NULL (refused) or valid for writes, per this function's contract.
+        let out = unsafe { export::arg_mut(out, "out") }?;
+        // SAFETY: `text` is NULL (refused) or NUL-terminated, per this function's contract.
+        let text = unsafe { str_arg(text, "text") }?;
+        *out = text::parse_size(text)?;
+        Ok::<(), Failure>(())
     })
 }
 
@@ -148,28 +138,23 @@ pub unsafe extern "C" fn lgx_normalize_key(
     cap: usize,
     needed: *mut usize,
 ) -> c_int {
-    guard("lgx_normalize_key", || {
-        non_null("needed", needed)?;
-        if cap > 0 {
-            non_null("buf", buf)?;
-        }
-        // SAFETY: the caller guarantees `label` is NULL (rejected inside) or NUL-terminated.
-        let label = unsafe { str_arg("label", label) }?;
+    export::status(|| {
+        // SAFETY: `needed` is NULL (refused) or valid for writes, per the contract.
+        let needed = unsafe { export::arg_mut(needed, "needed") }?;
+        let buf = out_buffer(buf, cap, "buf")?;
+        // SAFETY: `label` is NULL (refused) or NUL-terminated, per the contract.
+        let label = unsafe { str_arg(label, "label") }?;
         let key = text::normalize_key(label);
-        let size = key.len() + 1;
-        // SAFETY: `needed` is non-null (checked above) and valid for writing per the contract.
-        unsafe { needed.write(size) };
-        if cap < size {
-            return Err(Failure::new(
-                LGX_ERR_BUFFER,
-                format!("buffer of {cap} bytes is too small, {size} needed"),
-            ));
+        *needed = key.len() + 1;
+        if buf.len() < key.len() + 1 {
+            return Err(Failure::Buffer {
+                capacity: buf.len(),
+                needed: key.len() + 1,
+            });
         }
-        // SAFETY: `buf` is non-null (cap >= size > 0 here) and, per the contract, valid for
-        // writing `cap` bytes that nothing else accesses during this call.
-        let out = unsafe { std::slice::from_raw_parts_mut(buf.cast::<u8>(), cap) };
-        out[..key.len()].copy_from_slice(key.as_bytes());
-        out[key.len()] = 0;
+        for (slot, byte) in buf.iter_mut().zip(key.bytes().chain([0])) {
+            slot.write(byte);
+        }
         Ok(())
     })
 }
@@ -180,14 +165,10 @@ pub unsafe extern "C" fn lgx_normalize_key(
 /// described by `lgx_last_error_message`.
 #[unsafe(no_mangle)]
 pub extern "C" fn lgx_describe_size(bytes: u64) -> *mut c_char {
-    let mut description = ptr::null_mut();
-    guard("lgx_describe_size", || {
-        let text = CString::new(text::describe_size(bytes))
-            .map_err(|err| Failure::new(LGX_ERR_PARSE, err.to_string()))?;
-        description = text.into_raw();
-        Ok(())
-    });
-    description
+    export::guard(ptr::null_mut(), || {
+        // describe_size writes digits, dots, spaces and unit letters: never a NUL.
+        CString::new(text::describe_size(bytes)).map_or(ptr::null_mut(), CString::into_raw)
+    })
 }
 
 /// Releases a string returned by `lgx_describe_size`. NULL is allowed.
@@ -216,14 +197,11 @@ pub unsafe extern "C" fn lgx_string_free(text: *mut c_char) {
 /// `out` is NULL or valid for writing an `int64_t`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn lgx_percent(part: i64, whole: i64, out: *mut i64) -> c_int {
-    guard("lgx_percent", || {
-        non_null("out", out)?;
-        let value = text::percent(part, whole).ok_or_else(|| {
-            Failure::new(LGX_ERR_OVERFLOW, format!("{part} * 100 overflows 64 bits"))
-        })?;
-        // SAFETY: `out` is non-null (checked above) and valid for writing per the contract.
-        unsafe { out.write(value) };
-        Ok(())
+    export::status(|| {
+        // SAFETY: `out` is NULL (refused) or valid for writes, per the contract.
+        let out = unsafe { export::arg_mut(out, "out") }?;
+        *out = text::percent(part, whole).ok_or(Failure::PercentOverflow { part })?;
+        Ok::<(), Failure>(())
     })
 }
 
@@ -236,15 +214,6 @@ pub unsafe extern "C" fn lgx_percent(part: i64, whole: i64, out: *mut i64) -> c_
 /// `buf` is NULL or valid for writing `cap` bytes.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn lgx_last_error_message(buf: *mut c_char, cap: usize) -> usize {
-    last_error::with(|message| {
-        if !buf.is_null() && cap > 0 {
-            let copied = message.len().min(cap - 1);
-            // SAFETY: `buf` is non-null and, per the contract, valid for writing `cap > 0`
-            // bytes that nothing else accesses during this call.
-            let out = unsafe { std::slice::from_raw_parts_mut(buf.cast::<u8>(), cap) };
-            out[..copied].copy_from_slice(&message[..copied]);
-            out[copied] = 0;
-        }
-        message.len()
-    })
+    // SAFETY: forwarded from this function's contract.
+    unsafe { export::write_last_error(buf, cap) }
 }

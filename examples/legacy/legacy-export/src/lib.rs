@@ -13,7 +13,6 @@
 //! [`normalize_key`], [`percent`]) tested from Rust; the exports only translate.
 
 mod exports;
-mod last_error;
 mod text;
 
 pub use exports::*;
