@@ -1,38 +1,88 @@
-//! Running rules over parsed files.
+//! Running rules over parsed files: the per-file pipeline shared by every entry point.
 
 use crate::model::{FfiModel, extract};
 use crate::parse::{ParseProblem, parse_file};
-use crate::{FileContext, Finding, Location, Rule, SourceText, diagnostics};
+use crate::{FileContext, Finding, Location, Rule, RuleMeta, SourceText, diagnostics, suppress};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 /// A parsed file, or the finding that says why it could not be parsed.
 pub(crate) type Parsed = Result<syn::File, Box<Finding>>;
 
+/// One file after the first phase: text, syntax and its part of the model.
+pub(crate) struct LoadedFile {
+    pub(crate) path: String,
+    pub(crate) source: SourceText,
+    pub(crate) syntax: Parsed,
+    /// Findings about this file produced while loading it (missing modules, unreadable).
+    pub(crate) extra: Vec<Finding>,
+}
+
+impl LoadedFile {
+    /// Indexes and parses a file's text (never panics: a parser panic becomes a finding).
+    pub(crate) fn new(path: String, text: String) -> Self {
+        let syntax = parse_guarded(&path, &text);
+        LoadedFile {
+            source: SourceText::new(text),
+            syntax,
+            path,
+            extra: Vec::new(),
+        }
+    }
+
+    /// This file's part of the crate model (empty when it did not parse).
+    pub(crate) fn model_part(&self) -> FfiModel {
+        match &self.syntax {
+            Ok(syntax) => {
+                catch_unwind(AssertUnwindSafe(|| extract(&self.path, syntax))).unwrap_or_default()
+            }
+            Err(_) => FfiModel::default(),
+        }
+    }
+
+    /// Second phase: every rule, then the file's suppressions.
+    pub(crate) fn check(
+        &self,
+        model: &FfiModel,
+        rules: &[&dyn Rule],
+        known: &[&'static RuleMeta],
+    ) -> Vec<Finding> {
+        let mut findings = match &self.syntax {
+            Ok(syntax) => {
+                let raw = run_rules(&self.path, &self.source, syntax, model, rules);
+                suppress::apply(&self.path, &self.source, Some(syntax), known, raw)
+            }
+            Err(problem) => vec![(**problem).clone()],
+        };
+        findings.extend(self.extra.iter().cloned());
+        findings
+    }
+}
+
+/// Every rule id a suppression may name: the rules plus the engine diagnostics.
+pub(crate) fn known_metas(rules: &[&dyn Rule]) -> Vec<&'static RuleMeta> {
+    rules
+        .iter()
+        .map(|r| r.meta())
+        .chain(diagnostics::ALL.iter().copied())
+        .collect()
+}
+
 /// Audits in-memory sources as one crate: every file feeds the model, then every rule runs on
-/// every file and suppression comments are applied. Findings come sorted by file and position.
+/// every file and suppression comments are applied. Levels are the rules' defaults (no
+/// configuration). Findings come sorted by file and position.
 ///
 /// This is the entry point for rule tests and fuzzing; [`check_source`] is the one-file form.
 pub fn check_sources(files: &[(&str, &str)], rules: &[&dyn Rule]) -> Vec<Finding> {
-    let parsed: Vec<(&str, SourceText, Parsed)> = files
+    let loaded: Vec<LoadedFile> = files
         .iter()
-        .map(|&(path, text)| {
-            let source = SourceText::new(text.to_owned());
-            let syntax = parse_guarded(path, text);
-            (path, source, syntax)
-        })
+        .map(|&(path, text)| LoadedFile::new(path.to_owned(), text.to_owned()))
         .collect();
-    let model = FfiModel::merge(
-        parsed
-            .iter()
-            .filter_map(|(path, _, syntax)| syntax.as_ref().ok().map(|s| extract(path, s))),
-    );
-    let mut findings = Vec::new();
-    for (path, source, syntax) in &parsed {
-        match syntax {
-            Ok(syntax) => findings.extend(run_rules(path, source, syntax, &model, rules)),
-            Err(problem) => findings.push((**problem).clone()),
-        }
-    }
+    let model = FfiModel::merge(loaded.iter().map(LoadedFile::model_part));
+    let known = known_metas(rules);
+    let mut findings: Vec<Finding> = loaded
+        .iter()
+        .flat_map(|file| file.check(&model, rules, &known))
+        .collect();
     findings.sort_by(|a, b| a.location.cmp(&b.location));
     findings
 }
@@ -43,7 +93,7 @@ pub fn check_source(path: &str, text: &str, rules: &[&dyn Rule]) -> Vec<Finding>
 }
 
 /// Parses with the [`parse`](crate::parse) guards; a refusal or panic becomes a finding.
-pub(crate) fn parse_guarded(path: &str, text: &str) -> Parsed {
+fn parse_guarded(path: &str, text: &str) -> Parsed {
     match catch_unwind(|| parse_file(text)) {
         Ok(Ok(file)) => Ok(file),
         Ok(Err(problem)) => Err(Box::new(unparsed(path, &problem))),
@@ -88,7 +138,7 @@ pub(crate) fn file_start(path: &str) -> Location {
 }
 
 /// Runs every rule on one file; a panicking rule becomes an internal-error finding.
-pub(crate) fn run_rules(
+fn run_rules(
     path: &str,
     source: &SourceText,
     syntax: &syn::File,

@@ -12,21 +12,34 @@
 //! assert!(check_source("src/lib.rs", "fn main() {}", &rules).is_empty());
 //! ```
 
+pub mod baseline;
+mod config;
 mod context;
 pub mod diagnostics;
+mod discover;
+pub mod docs;
 mod engine;
 mod finding;
 mod level;
 pub mod model;
+mod modules;
 pub mod parse;
+pub mod registry;
+mod report;
 mod rule;
+pub mod rules;
+mod run;
 mod source;
 mod span;
+mod suppress;
 
+pub use config::{Config, ConfigError};
 pub use context::{Callee, FileContext};
 pub use engine::{check_source, check_sources};
 pub use finding::{Finding, Label, Location};
 pub use level::{Confidence, Level, UnknownLevel};
 pub use model::{FfiModel, type_text};
+pub use report::{render_human, render_json, render_sarif};
 pub use rule::{Rule, RuleDocs, RuleMeta};
+pub use run::{AuditError, AuditOutcome, audit_path};
 pub use source::{Comment, SourceText};

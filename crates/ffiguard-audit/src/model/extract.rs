@@ -1,7 +1,8 @@
 //! Reads one parsed file into a part of the [`FfiModel`].
 
 use super::{
-    DropImpl, ExportedFn, FfiModel, Field, ForeignFn, ForeignStatic, Param, TypeDef, TypeKind,
+    DropImpl, ExportedFn, FfiModel, Field, ForeignFn, ForeignStatic, Param, RustStatic, TypeDef,
+    TypeKind,
 };
 use crate::span::location;
 use proc_macro2::{TokenStream, TokenTree};
@@ -153,47 +154,164 @@ fn link_name(attrs: &[syn::Attribute]) -> Option<String> {
     })
 }
 
-/// Arguments of all `#[repr(..)]` attributes.
+type MetaList = syn::punctuated::Punctuated<syn::Meta, syn::Token![,]>;
+
+/// Arguments of all `#[repr(..)]` attributes, including those inside `#[cfg_attr(pred, ..)]`
+/// whatever the predicate (the audit covers every configuration).
 fn reprs(attrs: &[syn::Attribute]) -> Vec<String> {
     let mut out = Vec::new();
-    for attr in attrs.iter().filter(|a| a.path().is_ident("repr")) {
-        if let Ok(list) = attr.meta.require_list() {
-            let parsed = list.parse_args_with(
-                syn::punctuated::Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated,
-            );
-            if let Ok(metas) = parsed {
-                out.extend(metas.iter().map(type_text));
+    for attr in attrs {
+        collect_repr(&attr.meta, &mut out);
+    }
+    out
+}
+
+fn collect_repr(meta: &syn::Meta, out: &mut Vec<String>) {
+    let Ok(list) = meta.require_list() else {
+        return;
+    };
+    if list.path.is_ident("repr") {
+        if let Ok(metas) = list.parse_args_with(MetaList::parse_terminated) {
+            out.extend(metas.iter().map(type_text));
+        }
+    } else if list.path.is_ident("cfg_attr") {
+        if let Ok(metas) = list.parse_args_with(MetaList::parse_terminated) {
+            // The first element is the predicate; the rest are attributes.
+            for inner in metas.iter().skip(1) {
+                collect_repr(inner, out);
             }
         }
     }
-    out
+}
+
+/// Type names whose layout a token stream asserts: `size_of::<T>` / `align_of::<T>` and
+/// `offset_of!(T, ..)` / `assert_layout!(T ..)` anywhere inside it (walked iteratively).
+fn layout_mentions(tokens: TokenStream, out: &mut std::collections::BTreeSet<String>) {
+    let mut stack = vec![tokens];
+    while let Some(stream) = stack.pop() {
+        let tts: Vec<TokenTree> = stream.into_iter().collect();
+        for (i, tt) in tts.iter().enumerate() {
+            match tt {
+                TokenTree::Group(g) => stack.push(g.stream()),
+                TokenTree::Ident(id) if id == "size_of" || id == "align_of" => {
+                    // `size_of :: < path :: T >`
+                    let rest = &tts[i + 1..];
+                    let opens = rest.len() > 2
+                        && rest[..3]
+                            .iter()
+                            .zip([':', ':', '<'])
+                            .all(|(t, c)| matches!(t, TokenTree::Punct(p) if p.as_char() == c));
+                    if opens {
+                        if let Some(name) = last_ident_before(&rest[3..], '>') {
+                            out.insert(name);
+                        }
+                    }
+                }
+                TokenTree::Ident(id) if id == "offset_of" || id == "assert_layout" => {
+                    let bang =
+                        matches!(tts.get(i + 1), Some(TokenTree::Punct(p)) if p.as_char() == '!');
+                    if let (true, Some(TokenTree::Group(g))) = (bang, tts.get(i + 2)) {
+                        let inner: Vec<TokenTree> = g.stream().into_iter().collect();
+                        if let Some(name) = last_ident_before(&inner, ',') {
+                            out.insert(name);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+/// The last identifier before the first `stop` punctuation (or the end), skipping generics.
+fn last_ident_before(tokens: &[TokenTree], stop: char) -> Option<String> {
+    let mut last = None;
+    for tt in tokens {
+        match tt {
+            TokenTree::Punct(p) if p.as_char() == stop || p.as_char() == '<' => break,
+            TokenTree::Ident(id) => last = Some(id.to_string()),
+            _ => {}
+        }
+    }
+    last
+}
+
+/// Last segments of the paths called in a block, for resolving foreign calls after merging,
+/// and whether any call goes through a bindings module.
+struct Callees {
+    names: Vec<String>,
+    through_bindings: bool,
+}
+
+impl<'ast> Visit<'ast> for Callees {
+    fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
+        if let syn::Expr::Path(p) = &*call.func {
+            if let Some(last) = p.path.segments.last() {
+                self.names.push(last.ident.to_string());
+            }
+            self.through_bindings |= p.path.segments.iter().rev().skip(1).any(|s| {
+                let name = s.ident.to_string();
+                matches!(name.as_str(), "libc" | "ffi" | "sys" | "bindings" | "raw")
+                    || name.ends_with("_sys")
+            });
+        }
+        visit::visit_expr_call(self, call);
+    }
 }
 
 impl Extractor<'_> {
     fn foreign_block(&mut self, block: &syn::ItemForeignMod) {
         let abi = abi_text(&block.abi);
         for item in &block.items {
-            match item {
-                syn::ForeignItem::Fn(f) => self.part.foreign_fns.push(ForeignFn {
-                    name: f.sig.ident.to_string(),
-                    link_name: link_name(&f.attrs),
-                    abi: abi.clone(),
-                    params: params(f.sig.inputs.iter()),
-                    ret: ret(&f.sig.output),
-                    variadic: f.sig.variadic.is_some(),
-                    declared_safe: declared_safe(&f.to_token_stream()),
-                    block_unsafe: block.unsafety.is_some(),
-                    module: self.module.clone(),
-                    location: location(self.file, f.span()),
-                }),
-                syn::ForeignItem::Static(s) => self.part.foreign_statics.push(ForeignStatic {
-                    name: s.ident.to_string(),
-                    ty: type_text(&s.ty),
-                    mutable: matches!(s.mutability, syn::StaticMutability::Mut(_)),
-                    location: location(self.file, s.span()),
-                }),
-                _ => {}
+            self.foreign_item(block, &abi, item, false);
+        }
+    }
+
+    fn foreign_item(
+        &mut self,
+        block: &syn::ItemForeignMod,
+        abi: &str,
+        item: &syn::ForeignItem,
+        safe: bool,
+    ) {
+        match item {
+            syn::ForeignItem::Fn(f) => self.part.foreign_fns.push(ForeignFn {
+                name: f.sig.ident.to_string(),
+                link_name: link_name(&f.attrs),
+                abi: abi.to_owned(),
+                params: params(f.sig.inputs.iter()),
+                ret: ret(&f.sig.output),
+                variadic: f.sig.variadic.is_some(),
+                declared_safe: safe,
+                block_unsafe: block.unsafety.is_some(),
+                module: self.module.clone(),
+                location: location(self.file, f.span()),
+            }),
+            syn::ForeignItem::Static(s) => self.part.foreign_statics.push(ForeignStatic {
+                name: s.ident.to_string(),
+                ty: type_text(&s.ty),
+                mutable: matches!(s.mutability, syn::StaticMutability::Mut(_)),
+                location: location(self.file, s.span()),
+            }),
+            // syn 2 keeps Rust 2024 `safe fn` / `safe static` as verbatim tokens: drop the
+            // `safe` qualifier, parse the rest, and remember it.
+            syn::ForeignItem::Verbatim(tokens) if !safe && declared_safe(tokens) => {
+                let mut seen_safe = false;
+                let without: TokenStream = tokens
+                    .clone()
+                    .into_iter()
+                    .filter(|tt| {
+                        let is_safe =
+                            !seen_safe && matches!(tt, TokenTree::Ident(i) if i == "safe");
+                        seen_safe |= is_safe;
+                        !is_safe
+                    })
+                    .collect();
+                if let Ok(inner) = syn::parse2::<syn::ForeignItem>(without) {
+                    self.foreign_item(block, abi, &inner, true);
+                }
             }
+            _ => {}
         }
     }
 
@@ -249,13 +367,12 @@ struct TypeHead<'a> {
     whole: proc_macro2::Span,
 }
 
-/// syn 2 parses `safe fn` in foreign blocks as verbatim tokens only in some versions; looking at
-/// the tokens is version-proof.
+/// Whether the tokens of a foreign item carry the `safe` qualifier before `fn`/`static`.
 fn declared_safe(tokens: &TokenStream) -> bool {
     tokens
         .clone()
         .into_iter()
-        .take_while(|tt| !matches!(tt, TokenTree::Ident(i) if i == "fn"))
+        .take_while(|tt| !matches!(tt, TokenTree::Ident(i) if i == "fn" || i == "static"))
         .any(|tt| matches!(tt, TokenTree::Ident(i) if i == "safe"))
 }
 
@@ -281,7 +398,48 @@ impl<'ast> Visit<'ast> for Extractor<'_> {
         visit::visit_item_foreign_mod(self, block);
     }
 
+    fn visit_item_static(&mut self, s: &'ast syn::ItemStatic) {
+        self.part.statics.push(RustStatic {
+            name: s.ident.to_string(),
+            ty: type_text(&s.ty),
+            mutable: matches!(s.mutability, syn::StaticMutability::Mut(_)),
+            location: location(self.file, s.span()),
+        });
+        visit::visit_item_static(self, s);
+    }
+
+    fn visit_macro(&mut self, m: &'ast syn::Macro) {
+        let name = m.path.segments.last().map(|s| s.ident.to_string());
+        if let Some("offset_of" | "assert_layout") = name.as_deref() {
+            let inner: Vec<TokenTree> = m.tokens.clone().into_iter().collect();
+            if let Some(name) = last_ident_before(&inner, ',') {
+                self.part.layout_asserted.insert(name);
+            }
+        }
+        layout_mentions(m.tokens.clone(), &mut self.part.layout_asserted);
+        visit::visit_macro(self, m);
+    }
+
+    fn visit_path(&mut self, p: &'ast syn::Path) {
+        if let Some(last) = p.segments.last() {
+            if last.ident == "size_of" || last.ident == "align_of" {
+                if let syn::PathArguments::AngleBracketed(args) = &last.arguments {
+                    if let Some(syn::GenericArgument::Type(syn::Type::Path(t))) = args.args.first()
+                    {
+                        if let Some(seg) = t.path.segments.last() {
+                            self.part.layout_asserted.insert(seg.ident.to_string());
+                        }
+                    }
+                }
+            }
+        }
+        visit::visit_path(self, p);
+    }
+
     fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
+        if let Some(name) = f.sig.ident.to_string().strip_prefix("bindgen_test_layout_") {
+            self.part.layout_asserted.insert(name.to_owned());
+        }
         self.exported(&f.sig, &f.attrs, f.span(), false);
         visit::visit_item_fn(self, f);
     }
@@ -356,13 +514,97 @@ impl<'ast> Visit<'ast> for Extractor<'_> {
         if is_drop {
             if let syn::Type::Path(p) = &*i.self_ty {
                 if let Some(last) = p.path.segments.last() {
+                    let mut callees = Callees {
+                        names: Vec::new(),
+                        through_bindings: false,
+                    };
+                    callees.visit_item_impl(i);
                     self.part.drop_impls.push(DropImpl {
                         type_name: last.ident.to_string(),
+                        releases_foreign: callees.through_bindings,
+                        callees: callees.names,
                         location: location(self.file, i.span()),
                     });
                 }
             }
         }
         visit::visit_item_impl(self, i);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn model(src: &str) -> FfiModel {
+        FfiModel::merge([extract("a.rs", &syn::parse_file(src).unwrap())])
+    }
+
+    #[test]
+    fn foreign_items_and_exports() {
+        let m = model(
+            r#"
+            mod ffi {
+                unsafe extern "C" {
+                    #[link_name = "real_open"]
+                    pub fn open(path: *const c_char, flags: c_int, ...) -> c_int;
+                    pub safe fn abs(x: i32) -> i32;
+                    static mut errno_: c_int;
+                }
+            }
+            #[unsafe(no_mangle)]
+            pub extern "C" fn cb(data: *mut c_void) {}
+            "#,
+        );
+        let open = m.foreign_fn("open").unwrap();
+        assert_eq!(open.link_name.as_deref(), Some("real_open"));
+        assert!(open.variadic && open.block_unsafe && !open.declared_safe);
+        assert_eq!(open.params[0].ty, "*const c_char");
+        assert_eq!(open.ret.as_deref(), Some("c_int"));
+        assert_eq!(open.module, ["ffi"]);
+        assert!(m.foreign_fn("abs").unwrap().declared_safe);
+        assert!(m.foreign_statics[0].mutable);
+        assert!(m.exported_fns[0].exported_symbol);
+        assert_eq!(m.exported_fns[0].params[0].ty, "*mut c_void");
+    }
+
+    #[test]
+    fn types_reprs_drops_and_layout_assertions() {
+        let m = model(
+            r#"
+            extern "C" { fn h_free(h: *mut H); }
+            #[cfg_attr(feature = "x", repr(C))] struct A { x: u8 }
+            #[repr(C, packed)] struct B(u8);
+            #[repr(u8)] enum E { X = 1, Y }
+            struct H;
+            impl Drop for H { fn drop(&mut self) { unsafe { h_free(self) } } }
+            struct K;
+            impl Drop for K { fn drop(&mut self) { unsafe { libc::free(self.0) } } }
+            struct P;
+            impl Drop for P { fn drop(&mut self) { println!("x") } }
+            static mut COUNT: u32 = 0;
+            const _: () = assert!(core::mem::size_of::<ffi::A>() == 1);
+            fn bindgen_test_layout_B() {}
+            fn t() { let _ = offset_of!(E, x); }
+            "#,
+        );
+        let a = m.types_named("A").next().unwrap();
+        assert_eq!(a.repr, ["C"]);
+        assert_eq!(m.types_named("B").next().unwrap().repr, ["C", "packed"]);
+        let e = m.types_named("E").next().unwrap();
+        assert!(e.has_c_layout());
+        assert_eq!(e.variants[0], ("X".to_owned(), Some("1".to_owned())));
+        assert!(m.types_named("H").next().unwrap().has_drop);
+        let releases: Vec<(&str, bool)> = m
+            .drop_impls
+            .iter()
+            .map(|d| (d.type_name.as_str(), d.releases_foreign))
+            .collect();
+        assert_eq!(releases, [("H", true), ("K", true), ("P", false)]);
+        assert!(m.static_mut("COUNT").is_some());
+        for t in ["A", "B", "E"] {
+            assert!(m.is_layout_asserted(t), "{t}");
+        }
+        assert!(!m.is_layout_asserted("H"));
     }
 }

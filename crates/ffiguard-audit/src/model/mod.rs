@@ -152,7 +152,26 @@ pub struct Field {
 pub struct DropImpl {
     /// The last path segment of the implementing type (`Handle` for `impl Drop for ffi::Handle`).
     pub type_name: String,
+    /// The `drop` body calls a foreign function: one declared in this crate, or a path through
+    /// a bindings module (`libc::`, `ffi::`, `sys::`, `bindings::`, `*_sys::`).
+    pub releases_foreign: bool,
+    /// Last segments of the paths the `drop` body calls (resolved into `releases_foreign`).
+    #[serde(skip)]
+    pub(crate) callees: Vec<String>,
     /// Where (the whole impl).
+    pub location: Location,
+}
+
+/// A `static` or `static mut` item defined in Rust (not in an `extern` block).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RustStatic {
+    /// The name.
+    pub name: String,
+    /// The type as text.
+    pub ty: String,
+    /// Declared `static mut`.
+    pub mutable: bool,
+    /// Where (the whole item).
     pub location: Location,
 }
 
@@ -169,6 +188,12 @@ pub struct FfiModel {
     pub types: Vec<TypeDef>,
     /// `Drop` implementations.
     pub drop_impls: Vec<DropImpl>,
+    /// Rust `static` and `static mut` items.
+    pub statics: Vec<RustStatic>,
+    /// Names (last path segment) of types whose layout is asserted somewhere in the crate:
+    /// `size_of::<T>()`, `align_of::<T>()` (also inside macros such as `assert!`),
+    /// `offset_of!(T, ..)`, `assert_layout!(T ..)`, or a `bindgen_test_layout_T` function.
+    pub layout_asserted: std::collections::BTreeSet<String>,
     #[serde(skip)]
     foreign_fn_index: HashMap<String, Vec<usize>>,
     #[serde(skip)]
@@ -185,6 +210,8 @@ impl FfiModel {
             model.exported_fns.extend(part.exported_fns);
             model.types.extend(part.types);
             model.drop_impls.extend(part.drop_impls);
+            model.statics.extend(part.statics);
+            model.layout_asserted.extend(part.layout_asserted);
         }
         for (i, f) in model.foreign_fns.iter().enumerate() {
             model
@@ -192,6 +219,10 @@ impl FfiModel {
                 .entry(f.name.clone())
                 .or_default()
                 .push(i);
+        }
+        for d in &mut model.drop_impls {
+            let index = &model.foreign_fn_index;
+            d.releases_foreign |= d.callees.iter().any(|c| index.contains_key(c));
         }
         let dropped: std::collections::HashSet<&str> = model
             .drop_impls
@@ -227,6 +258,16 @@ impl FfiModel {
             .into_iter()
             .flatten()
             .map(|&i| &self.types[i])
+    }
+
+    /// The Rust `static mut` item with this name, if any.
+    pub fn static_mut(&self, name: &str) -> Option<&RustStatic> {
+        self.statics.iter().find(|s| s.mutable && s.name == name)
+    }
+
+    /// Whether the layout of a type with this name is asserted somewhere in the crate.
+    pub fn is_layout_asserted(&self, type_name: &str) -> bool {
+        self.layout_asserted.contains(type_name)
     }
 
     /// Whether some type with this name implements `Drop`.

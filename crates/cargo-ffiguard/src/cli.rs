@@ -1,0 +1,96 @@
+//! Command-line syntax.
+
+use clap::{Parser, Subcommand, ValueEnum};
+use ffiguard_audit::Level;
+use std::path::PathBuf;
+
+/// Find FFI pitfalls in Rust crates without compiling them.
+#[derive(Debug, Parser)]
+#[command(name = "cargo ffiguard", version, about, bin_name = "cargo ffiguard")]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Audit a crate, a workspace, a directory or a file.
+    Check(CheckArgs),
+    /// Print the documentation of a rule.
+    Explain {
+        /// Rule id (`FFI001`) or name.
+        rule: String,
+    },
+    /// List every rule.
+    Rules {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+        format: ListFormat,
+    },
+    /// Write the rule documentation pages (`ID.md` and `README.md`).
+    Docs {
+        /// Directory to write into.
+        #[arg(long, default_value = "docs/rules")]
+        out: PathBuf,
+        /// Do not write; exit 1 if the pages in `--out` differ from the generated ones.
+        #[arg(long)]
+        check: bool,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct CheckArgs {
+    /// Crate or workspace directory, directory of sources, or a `.rs` file.
+    #[arg(default_value = ".")]
+    pub(crate) path: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub(crate) format: Format,
+    /// Report only findings that are not in this baseline file.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) baseline: Option<PathBuf>,
+    /// Write every current finding into this baseline file (accepting them).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) write_baseline: Option<PathBuf>,
+    /// Lowest level that fails the run (exit 1): info, warning or error.
+    #[arg(long, value_name = "LEVEL", value_parser = parse_level)]
+    pub(crate) deny: Option<Level>,
+    /// Color in human output.
+    #[arg(long, value_enum, default_value_t = Color::Auto)]
+    pub(crate) color: Color,
+    /// Worker threads (default: one per core).
+    #[arg(long, default_value_t = 0)]
+    pub(crate) threads: usize,
+}
+
+fn parse_level(text: &str) -> Result<Level, String> {
+    text.parse::<Level>().map_err(|e| e.to_string())
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Format {
+    /// rustc-style text with code snippets.
+    Human,
+    /// One JSON document.
+    Json,
+    /// SARIF 2.1.0 for code-scanning services.
+    Sarif,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ListFormat {
+    /// A table.
+    Human,
+    /// JSON array.
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Color {
+    /// When stdout is a terminal.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}

@@ -1,0 +1,33 @@
+//! `cargo ffiguard`: audit FFI code without compiling it.
+//!
+//! Exit codes: 0 when clean, 1 when findings reach the deny level (or `docs --check` finds
+//! drift), 2 on usage or internal errors.
+
+mod check;
+mod cli;
+mod info;
+
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    // `cargo ffiguard ...` runs `cargo-ffiguard ffiguard ...`.
+    let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if args.get(1).is_some_and(|a| a == "ffiguard") {
+        args.remove(1);
+    }
+    let cli = cli::Cli::parse_from(args);
+    let result = match cli.command {
+        cli::Command::Check(args) => check::run(&args),
+        cli::Command::Explain { rule } => info::explain(&rule),
+        cli::Command::Rules { format } => info::list(format),
+        cli::Command::Docs { out, check } => info::docs(&out, check),
+    };
+    match result {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::from(2)
+        }
+    }
+}

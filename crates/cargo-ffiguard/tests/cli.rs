@@ -1,0 +1,405 @@
+//! The `cargo-ffiguard` binary end to end: exit codes, formats, suppression, baselines,
+//! configuration, and inputs built to break a parser.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_cargo-ffiguard");
+
+/// A finding of FFI011 (error level): a pointer into a temporary `CString`.
+const DANGLING: &str = "    let p = CString::new(name).unwrap().as_ptr();\n";
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn run(args: &[&str]) -> Run {
+    let start = Instant::now();
+    let out: Output = Command::new(BIN)
+        .args(args)
+        .output()
+        .expect("spawn cargo-ffiguard");
+    assert!(
+        start.elapsed() < Duration::from_secs(120),
+        "run took too long"
+    );
+    Run {
+        code: out.status.code().expect("exited, not killed by a signal"),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn check(dir: &Path, extra: &[&str]) -> Run {
+    let mut args = vec!["check", dir.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    run(&args)
+}
+
+/// A crate with `src/lib.rs` = `body` (plus a manifest).
+fn krate(body: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "Cargo.toml",
+        "[package]\nname = \"t\"\nversion = \"0.1.0\"\n",
+    );
+    write(dir.path(), "src/lib.rs", body);
+    dir
+}
+
+fn write(root: &Path, rel: &str, text: &str) -> PathBuf {
+    let path = root.join(rel);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn dangling_fn(before: &str) -> String {
+    format!(
+        "use std::ffi::CString;\n{before}pub fn f(name: &str) {{\n{DANGLING}    unsafe {{ use_it(p) }};\n}}\n"
+    )
+}
+
+fn json_findings(r: &Run) -> Vec<Value> {
+    let doc: Value =
+        serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{e}: {}", r.stdout));
+    doc["findings"].as_array().unwrap().clone()
+}
+
+fn rules_of(r: &Run) -> Vec<String> {
+    json_findings(r)
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn clean_crate_exits_zero_and_cargo_style_invocation_works() {
+    let dir = krate("pub fn add(a: i32, b: i32) -> i32 { a + b }\n");
+    let direct = check(dir.path(), &[]);
+    assert_eq!(direct.code, 0, "{}{}", direct.stdout, direct.stderr);
+    assert!(direct.stdout.contains("0 error(s)"), "{}", direct.stdout);
+    let via_cargo = run(&["ffiguard", "check", dir.path().to_str().unwrap()]);
+    assert_eq!(via_cargo.code, 0, "{}", via_cargo.stderr);
+}
+
+#[test]
+fn error_finding_exits_one_with_a_precise_location() {
+    let dir = krate(&dangling_fn(""));
+    let r = check(dir.path(), &["--color", "never"]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("FFI011"), "{}", r.stdout);
+    assert!(r.stdout.contains("src/lib.rs:3:"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("CString::new(name)"),
+        "snippet shown: {}",
+        r.stdout
+    );
+}
+
+#[test]
+fn deny_level_decides_the_exit_code() {
+    // A syntax error is a warning-level finding (FG0001): fine by default, fatal at --deny warning.
+    let dir = krate("pub fn broken( {\n");
+    assert_eq!(check(dir.path(), &[]).code, 0);
+    assert_eq!(check(dir.path(), &["--deny", "warning"]).code, 1);
+    assert_eq!(check(dir.path(), &["--deny", "loud"]).code, 2);
+}
+
+#[test]
+fn json_output_carries_rule_level_location_and_fingerprint() {
+    let dir = krate(&dangling_fn(""));
+    let r = check(dir.path(), &["--format", "json"]);
+    assert_eq!(r.code, 1);
+    let findings = json_findings(&r);
+    let f = findings
+        .iter()
+        .find(|f| f["rule"] == "FFI011")
+        .expect("FFI011 reported");
+    assert_eq!(f["level"], "error");
+    assert_eq!(f["name"], "cstring-temporary-pointer");
+    assert_eq!(f["location"]["file"], "src/lib.rs");
+    assert_eq!(f["location"]["line"], 3);
+    assert!(f["location"]["column"].as_u64().unwrap() >= 1);
+    assert_eq!(f["fingerprint"].as_str().unwrap().len(), 16);
+}
+
+#[test]
+fn sarif_output_has_the_required_structure() {
+    let dir = krate(&dangling_fn(""));
+    let r = check(dir.path(), &["--format", "sarif"]);
+    assert_eq!(r.code, 1);
+    let doc: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(doc["version"], "2.1.0");
+    assert!(doc["$schema"].as_str().unwrap().contains("sarif-2.1.0"));
+    let run0 = &doc["runs"][0];
+    let driver = &run0["tool"]["driver"];
+    assert_eq!(driver["name"], "ffiguard");
+    let rules = driver["rules"].as_array().unwrap();
+    let listed: Value = serde_json::from_str(&run(&["rules", "--format", "json"]).stdout).unwrap();
+    assert_eq!(
+        rules.len(),
+        listed.as_array().unwrap().len(),
+        "every rule described"
+    );
+    for rule in rules {
+        assert!(rule["id"].is_string() && rule["name"].is_string());
+        assert!(rule["shortDescription"]["text"].is_string());
+        assert!(rule["help"]["text"].is_string() && rule["help"]["markdown"].is_string());
+        let level = rule["defaultConfiguration"]["level"].as_str().unwrap();
+        assert!(["none", "note", "warning", "error"].contains(&level));
+    }
+    let results = run0["results"].as_array().unwrap();
+    assert!(!results.is_empty());
+    for result in results {
+        let index = usize::try_from(result["ruleIndex"].as_u64().unwrap()).unwrap();
+        assert_eq!(rules[index]["id"], result["ruleId"]);
+        assert!(["none", "note", "warning", "error"].contains(&result["level"].as_str().unwrap()));
+        assert!(result["message"]["text"].is_string());
+        let physical = &result["locations"][0]["physicalLocation"];
+        assert_eq!(physical["artifactLocation"]["uri"], "src/lib.rs");
+        assert_eq!(physical["artifactLocation"]["uriBaseId"], "SRCROOT");
+        assert!(physical["region"]["startLine"].as_u64().unwrap() >= 1);
+        assert!(physical["region"]["startColumn"].as_u64().unwrap() >= 1);
+    }
+    let base = run0["originalUriBaseIds"]["SRCROOT"]["uri"]
+        .as_str()
+        .unwrap();
+    assert!(base.starts_with("file:///") && base.ends_with('/'));
+}
+
+#[test]
+fn suppression_needs_a_reason() {
+    let with_reason = krate(&dangling_fn("").replace(
+        DANGLING,
+        &format!("    // ffiguard: allow(FFI011) -- test of suppression\n{DANGLING}"),
+    ));
+    let r = check(with_reason.path(), &["--format", "json"]);
+    assert!(!rules_of(&r).contains(&"FFI011".to_owned()), "{}", r.stdout);
+    let without = krate(&dangling_fn("").replace(
+        DANGLING,
+        &format!("    // ffiguard: allow(FFI011)\n{DANGLING}"),
+    ));
+    let r = check(without.path(), &["--format", "json"]);
+    let rules = rules_of(&r);
+    assert!(
+        rules.contains(&"FFI011".to_owned()) && rules.contains(&"FG0002".to_owned()),
+        "{rules:?}"
+    );
+    assert_eq!(r.code, 1);
+}
+
+#[test]
+fn config_sets_levels_and_ignores_paths() {
+    let dir = krate(&dangling_fn(""));
+    write(
+        dir.path(),
+        "ffiguard.toml",
+        "[levels]\ncstring-temporary-pointer = \"info\"\n",
+    );
+    let r = check(dir.path(), &["--format", "json"]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    assert_eq!(json_findings(&r)[0]["level"], "info");
+    write(dir.path(), "ffiguard.toml", "ignore = [\"src\"]\n");
+    assert!(rules_of(&check(dir.path(), &["--format", "json"])).is_empty());
+    write(
+        dir.path(),
+        "ffiguard.toml",
+        "[levels]\nno-such-rule = \"info\"\n",
+    );
+    let r = check(dir.path(), &[]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("no-such-rule"), "{}", r.stderr);
+}
+
+#[test]
+fn baseline_survives_line_shifts_and_reports_only_new_findings() {
+    let dir = krate(&dangling_fn(""));
+    let baseline = dir.path().join("baseline.json");
+    let b = baseline.to_str().unwrap();
+    assert_eq!(check(dir.path(), &["--write-baseline", b]).code, 0);
+    assert_eq!(check(dir.path(), &["--baseline", b]).code, 0);
+    // Shift everything down: the accepted finding keeps its fingerprint.
+    write(
+        dir.path(),
+        "src/lib.rs",
+        &dangling_fn("// a new comment\n\n\n"),
+    );
+    assert_eq!(check(dir.path(), &["--baseline", b]).code, 0);
+    // A second, new occurrence is reported, and only it.
+    let two = dangling_fn("").replace(
+        DANGLING,
+        &format!("{DANGLING}{}", DANGLING.replace("p =", "q =")),
+    );
+    write(dir.path(), "src/lib.rs", &two);
+    let r = check(dir.path(), &["--baseline", b, "--format", "json"]);
+    assert_eq!(r.code, 1);
+    let findings = json_findings(&r);
+    let lines: Vec<u64> = findings
+        .iter()
+        .filter(|f| f["rule"] == "FFI011")
+        .map(|f| f["location"]["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(lines, [4]);
+    write(
+        dir.path(),
+        "bad.json",
+        "{\"version\": 9, \"fingerprints\": []}",
+    );
+    assert_eq!(
+        check(
+            dir.path(),
+            &["--baseline", dir.path().join("bad.json").to_str().unwrap()]
+        )
+        .code,
+        2
+    );
+}
+
+#[test]
+fn hostile_inputs_are_reported_per_file_and_the_run_goes_on() {
+    let dir = krate(&format!(
+        "mod invalid_utf8;\nmod unbalanced;\nmod deep;\nmod missing;\nmod looped;\n{}",
+        dangling_fn("")
+    ));
+    let root = dir.path();
+    std::fs::write(
+        root.join("src/invalid_utf8.rs"),
+        b"fn f() {}\n// \xff\xfe broken\n",
+    )
+    .unwrap();
+    write(root, "src/unbalanced.rs", "fn f() { if x { }\n");
+    write(
+        root,
+        "src/deep.rs",
+        &format!(
+            "fn f() {{ let x = {}1{}; }}",
+            "(".repeat(100_000),
+            ")".repeat(100_000)
+        ),
+    );
+    #[cfg(unix)]
+    std::os::unix::fs::symlink("looped.rs", root.join("src/looped.rs")).unwrap();
+    let r = check(root, &["--format", "json"]);
+    assert_eq!(
+        r.code, 1,
+        "the good file's error finding still counts: {}",
+        r.stderr
+    );
+    let findings = json_findings(&r);
+    let unparsed: Vec<(&str, &str)> = findings
+        .iter()
+        .filter(|f| f["rule"] == "FG0001")
+        .map(|f| {
+            (
+                f["location"]["file"].as_str().unwrap(),
+                f["message"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    let about = |file: &str, words: &str| {
+        unparsed
+            .iter()
+            .any(|(f, m)| *f == file && m.contains(words))
+    };
+    assert!(
+        about("src/invalid_utf8.rs", "UTF-8 at line 2"),
+        "{unparsed:?}"
+    );
+    assert!(about("src/unbalanced.rs", "not audited"), "{unparsed:?}");
+    assert!(about("src/deep.rs", "nesting"), "{unparsed:?}");
+    assert!(about("src/lib.rs", "module `missing`"), "{unparsed:?}");
+    #[cfg(unix)]
+    assert!(about("src/looped.rs", "cannot read"), "{unparsed:?}");
+    assert!(
+        rules_of(&r).contains(&"FFI011".to_owned()),
+        "other files still audited"
+    );
+}
+
+#[test]
+fn directory_symlink_loop_without_manifest_terminates() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "a/x.rs", &dangling_fn(""));
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(dir.path(), dir.path().join("a/up")).unwrap();
+    let r = check(dir.path(), &["--format", "json"]);
+    assert_eq!(rules_of(&r), ["FFI011"], "{}", r.stdout);
+}
+
+#[test]
+fn usage_errors_exit_two() {
+    assert_eq!(run(&["check", "/definitely/not/here"]).code, 2);
+    assert_eq!(run(&["frobnicate"]).code, 2);
+    assert_eq!(run(&["explain", "FFI999"]).code, 2);
+}
+
+#[test]
+fn explain_and_rules_print_the_docs() {
+    let r = run(&["explain", "FFI011"]);
+    assert_eq!(r.code, 0);
+    assert!(
+        r.stdout.starts_with("# FFI011: cstring-temporary-pointer"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("## Why is this bad"));
+    let by_name = run(&["explain", "cstring-temporary-pointer"]);
+    assert_eq!(by_name.stdout, r.stdout);
+    let list = run(&["rules"]);
+    assert!(list.stdout.lines().any(|l| l.starts_with("FFI001")));
+    assert!(list.stdout.lines().any(|l| l.starts_with("FG0002")));
+}
+
+#[test]
+fn docs_check_detects_drift() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("rules");
+    let out_s = out.to_str().unwrap();
+    assert_eq!(run(&["docs", "--out", out_s]).code, 0);
+    assert_eq!(run(&["docs", "--out", out_s, "--check"]).code, 0);
+    std::fs::write(out.join("FFI001.md"), "stale").unwrap();
+    let r = run(&["docs", "--out", out_s, "--check"]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("FFI001.md"), "{}", r.stderr);
+}
+
+/// The committed `docs/rules/` pages match the rules' documentation.
+#[test]
+fn committed_rule_pages_are_up_to_date() {
+    let pages = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/rules");
+    let r = run(&["docs", "--out", pages.to_str().unwrap(), "--check"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+}
+
+/// The bundled naive binding trips most rules (it is the README's demonstration).
+#[test]
+fn naive_example_exercises_most_rules() {
+    let naive = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/naive");
+    let r = check(&naive, &["--format", "json"]);
+    assert_eq!(r.code, 1);
+    let mut rules = rules_of(&r);
+    rules.sort();
+    rules.dedup();
+    assert!(
+        !rules.iter().any(|r| r.starts_with("FG")),
+        "naive example parses cleanly: {rules:?}"
+    );
+    let total = run(&["rules", "--format", "json"]);
+    let listed = serde_json::from_str::<Value>(&total.stdout).unwrap();
+    let rule_count = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["id"].as_str().unwrap().starts_with("FFI"))
+        .count();
+    assert!(
+        rules.len() * 3 >= rule_count * 2,
+        "only {rules:?} of {rule_count} rules fire"
+    );
+}

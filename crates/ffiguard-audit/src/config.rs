@@ -1,0 +1,234 @@
+//! Configuration: rule levels, ignored paths and the deny threshold.
+//!
+//! Read from `[workspace.metadata.ffiguard]`, then `[package.metadata.ffiguard]` of the audited
+//! root's `Cargo.toml`, then `ffiguard.toml` next to it; later sources override earlier ones
+//! key by key.
+//!
+//! ```toml
+//! [package.metadata.ffiguard]
+//! ignore = ["src/generated/**", "tests/fixtures"]
+//! deny = "warning"
+//!
+//! [package.metadata.ffiguard.levels]
+//! FFI003 = "allow"
+//! cstring-temporary-pointer = "error"
+//! ```
+
+use crate::{Level, RuleMeta};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// The effective configuration.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Level per rule, keyed by id or name.
+    #[serde(default)]
+    pub levels: BTreeMap<String, Level>,
+    /// Glob patterns (`*`, `**`) of paths relative to the root that are not audited; a pattern
+    /// naming a directory covers everything below it.
+    #[serde(default)]
+    pub ignore: Vec<String>,
+    /// Lowest level that makes `check` fail (exit code 1). Default: `error`.
+    pub deny: Option<Level>,
+}
+
+/// Why the configuration could not be used.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// A config file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file.
+        path: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// A config file is not valid TOML or has unknown keys.
+    #[error("invalid configuration in {path}: {message}")]
+    Invalid {
+        /// The file.
+        path: String,
+        /// The parser's message.
+        message: String,
+    },
+    /// `levels` names a rule that does not exist.
+    #[error("configuration names unknown rule `{0}`")]
+    UnknownRule(String),
+}
+
+impl Config {
+    /// Loads the configuration for the crate or workspace rooted at `root` (a directory).
+    /// Missing files are fine; malformed ones are errors.
+    pub fn load(root: &Path) -> Result<Config, ConfigError> {
+        let mut config = Config::default();
+        let manifest = root.join("Cargo.toml");
+        if manifest.is_file() {
+            let text = read(&manifest)?;
+            let value: toml::Table = toml::from_str(&text).map_err(|e| invalid(&manifest, &e))?;
+            for section in ["workspace", "package"] {
+                let table = value
+                    .get(section)
+                    .and_then(|s| s.get("metadata"))
+                    .and_then(|m| m.get("ffiguard"));
+                if let Some(table) = table {
+                    let part =
+                        Config::deserialize(table.clone()).map_err(|e| invalid(&manifest, &e))?;
+                    config.merge(part);
+                }
+            }
+        }
+        let own = root.join("ffiguard.toml");
+        if own.is_file() {
+            let text = read(&own)?;
+            config.merge(toml::from_str(&text).map_err(|e| invalid(&own, &e))?);
+        }
+        Ok(config)
+    }
+
+    fn merge(&mut self, other: Config) {
+        self.levels.extend(other.levels);
+        self.ignore.extend(other.ignore);
+        if other.deny.is_some() {
+            self.deny = other.deny;
+        }
+    }
+
+    /// Checks that every rule named in `levels` exists.
+    pub fn validate(&self, known: &[&'static RuleMeta]) -> Result<(), ConfigError> {
+        for key in self.levels.keys() {
+            if !known
+                .iter()
+                .any(|m| m.id.eq_ignore_ascii_case(key) || m.name == key)
+            {
+                return Err(ConfigError::UnknownRule(key.clone()));
+            }
+        }
+        Ok(())
+    }
+
+    /// The level of `meta`'s findings: configured, else the rule's default.
+    pub fn level_of(&self, meta: &RuleMeta) -> Level {
+        self.levels
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(meta.id) || *k == meta.name)
+            .map_or(meta.default_level, |(_, &level)| level)
+    }
+
+    /// Whether `path` (relative, `/`-separated) is ignored.
+    ///
+    /// ```
+    /// let config = ffiguard_audit::Config {
+    ///     ignore: vec!["src/gen/**".into(), "tests".into(), "*.inc.rs".into()],
+    ///     ..Default::default()
+    /// };
+    /// assert!(config.is_ignored("src/gen/a/b.rs"));
+    /// assert!(config.is_ignored("tests/it.rs"));
+    /// assert!(config.is_ignored("x.inc.rs"));
+    /// assert!(!config.is_ignored("src/lib.rs"));
+    /// ```
+    pub fn is_ignored(&self, path: &str) -> bool {
+        let parts: Vec<&str> = path.split('/').filter(|p| !p.is_empty()).collect();
+        self.ignore.iter().any(|pattern| {
+            let pattern: Vec<&str> = pattern.split('/').filter(|p| !p.is_empty()).collect();
+            (1..=parts.len()).any(|n| glob_segments(&pattern, &parts[..n]))
+        })
+    }
+}
+
+fn read(path: &Path) -> Result<String, ConfigError> {
+    std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.display().to_string(),
+        source,
+    })
+}
+
+fn invalid(path: &Path, e: &impl std::fmt::Display) -> ConfigError {
+    ConfigError::Invalid {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    }
+}
+
+/// Matches path segments against pattern segments, `**` standing for any number of segments.
+fn glob_segments(pattern: &[&str], path: &[&str]) -> bool {
+    match pattern.split_first() {
+        None => path.is_empty(),
+        Some((&"**", rest)) => (0..=path.len()).any(|skip| glob_segments(rest, &path[skip..])),
+        Some((first, rest)) => path.split_first().is_some_and(|(p, path_rest)| {
+            glob_one(first.as_bytes(), p.as_bytes()) && glob_segments(rest, path_rest)
+        }),
+    }
+}
+
+/// Matches one segment, `*` standing for any run of characters and `?` for one byte.
+fn glob_one(pattern: &[u8], text: &[u8]) -> bool {
+    // Iterative wildcard matching with backtracking to the last `*`: linear in practice.
+    let (mut p, mut t) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while t < text.len() {
+        if p < pattern.len() && (pattern[p] == b'?' || pattern[p] == text[t]) {
+            p += 1;
+            t += 1;
+        } else if p < pattern.len() && pattern[p] == b'*' {
+            star = Some((p, t));
+            p += 1;
+        } else if let Some((sp, st)) = star {
+            p = sp + 1;
+            t = st + 1;
+            star = Some((sp, st + 1));
+        } else {
+            return false;
+        }
+    }
+    pattern[p..].iter().all(|&c| c == b'*')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loads_and_overrides_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("Cargo.toml"),
+            "[package]\nname = \"x\"\n[package.metadata.ffiguard]\ndeny = \"warning\"\nignore = [\"gen\"]\n[package.metadata.ffiguard.levels]\nFFI001 = \"allow\"\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("ffiguard.toml"),
+            "deny = \"info\"\n[levels]\nFFI002 = \"error\"\n",
+        )
+        .unwrap();
+        let config = Config::load(dir.path()).unwrap();
+        assert_eq!(config.deny, Some(Level::Info));
+        assert_eq!(config.levels.len(), 2);
+        assert!(config.is_ignored("gen/a.rs"));
+    }
+
+    #[test]
+    fn malformed_config_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("ffiguard.toml"), "levels = 3\n").unwrap();
+        assert!(matches!(
+            Config::load(dir.path()),
+            Err(ConfigError::Invalid { .. })
+        ));
+        std::fs::write(dir.path().join("ffiguard.toml"), "typo = 1\n").unwrap();
+        assert!(matches!(
+            Config::load(dir.path()),
+            Err(ConfigError::Invalid { .. })
+        ));
+    }
+
+    #[test]
+    fn glob_star_is_linear_enough() {
+        let text = "a".repeat(5000);
+        assert!(!glob_one("*a*a*a*a*a*b".as_bytes(), text.as_bytes()));
+        assert!(glob_one(b"*.rs", b"lib.rs"));
+        assert!(!glob_one(b"*.rs", b"lib.rc"));
+    }
+}

@@ -1,0 +1,188 @@
+//! Following `mod x;` declarations to files, as rustc does (without expanding macros).
+//!
+//! `mod x;` in a "mod-rs" file (a crate root, `mod.rs`, or a file loaded through `#[path]`)
+//! looks for `x.rs` or `x/mod.rs` next to it; in `a.rs` it looks in `a/`. Inline modules add a
+//! directory level; `#[path = ".."]` overrides the lookup. Modules behind `#[cfg]` are followed
+//! too (the audit covers every configuration). Inside item macros such as `cfg_if!` the tokens
+//! `mod NAME;` are followed as well, since that is how many `-sys` crates pick platform modules.
+
+use crate::Location;
+use crate::span::location;
+use proc_macro2::{TokenStream, TokenTree};
+use std::path::{Path, PathBuf};
+use syn::spanned::Spanned;
+
+/// A `mod x;` to load.
+#[derive(Debug)]
+pub(crate) struct ChildModule {
+    /// The module's name.
+    pub(crate) name: String,
+    /// Files to try in order, each with whether it is a mod-rs file.
+    pub(crate) candidates: Vec<(PathBuf, bool)>,
+    /// Where it is declared, for the "not found" diagnostic.
+    pub(crate) declared_at: Location,
+    /// Declared under `#[cfg(..)]` (a missing file is then less surprising).
+    pub(crate) cfg_gated: bool,
+}
+
+/// The out-of-line modules a file declares.
+pub(crate) fn child_modules(
+    display: &str,
+    file: &Path,
+    mod_rs: bool,
+    syntax: &syn::File,
+) -> Vec<ChildModule> {
+    let file_dir = file.parent().unwrap_or(Path::new("")).to_path_buf();
+    let own_dir = if mod_rs {
+        file_dir.clone()
+    } else {
+        file_dir.join(file.file_stem().unwrap_or_default())
+    };
+    let mut out = Vec::new();
+    let walker = Walker {
+        display,
+        file_dir: &file_dir,
+    };
+    walker.items(&syntax.items, &own_dir, true, &mut out);
+    out
+}
+
+struct Walker<'a> {
+    display: &'a str,
+    file_dir: &'a Path,
+}
+
+fn path_attr(attrs: &[syn::Attribute]) -> Option<String> {
+    attrs.iter().find_map(|a| match &a.meta {
+        syn::Meta::NameValue(nv) if nv.path.is_ident("path") => match &nv.value {
+            syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(s),
+                ..
+            }) => Some(s.value()),
+            _ => None,
+        },
+        _ => None,
+    })
+}
+
+fn cfg_gated(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().any(|a| a.path().is_ident("cfg"))
+}
+
+impl Walker<'_> {
+    fn items(&self, items: &[syn::Item], dir: &Path, top: bool, out: &mut Vec<ChildModule>) {
+        for item in items {
+            match item {
+                syn::Item::Mod(m) => {
+                    let name = m.ident.to_string();
+                    let explicit = path_attr(&m.attrs);
+                    match &m.content {
+                        Some((_, inner)) => {
+                            let inner_dir = dir.join(explicit.as_deref().unwrap_or(&name));
+                            self.items(inner, &inner_dir, false, out);
+                        }
+                        None => {
+                            let candidates = match explicit {
+                                // Top-level `#[path]` is relative to the file's directory.
+                                Some(p) if top => vec![(self.file_dir.join(p), true)],
+                                Some(p) => vec![(dir.join(p), true)],
+                                None => vec![
+                                    (dir.join(format!("{name}.rs")), false),
+                                    (dir.join(&name).join("mod.rs"), true),
+                                ],
+                            };
+                            out.push(ChildModule {
+                                name,
+                                candidates,
+                                declared_at: location(self.display, m.span()),
+                                cfg_gated: cfg_gated(&m.attrs),
+                            });
+                        }
+                    }
+                }
+                syn::Item::Macro(mac) => self.macro_mods(&mac.mac.tokens, dir, out),
+                _ => {}
+            }
+        }
+    }
+
+    /// `mod NAME;` token sequences anywhere inside a macro invocation (iterative walk).
+    fn macro_mods(&self, tokens: &TokenStream, dir: &Path, out: &mut Vec<ChildModule>) {
+        let mut stack = vec![tokens.clone()];
+        while let Some(stream) = stack.pop() {
+            let tokens: Vec<TokenTree> = stream.into_iter().collect();
+            for (i, tt) in tokens.iter().enumerate() {
+                if let TokenTree::Group(g) = tt {
+                    stack.push(g.stream());
+                    continue;
+                }
+                let (
+                    TokenTree::Ident(kw),
+                    Some(TokenTree::Ident(name)),
+                    Some(TokenTree::Punct(semi)),
+                ) = (tt, tokens.get(i + 1), tokens.get(i + 2))
+                else {
+                    continue;
+                };
+                if kw == "mod" && semi.as_char() == ';' {
+                    let name = name.to_string();
+                    out.push(ChildModule {
+                        candidates: vec![
+                            (dir.join(format!("{name}.rs")), false),
+                            (dir.join(&name).join("mod.rs"), true),
+                        ],
+                        name,
+                        declared_at: location(self.display, kw.span()),
+                        cfg_gated: true,
+                    });
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn children(path: &str, mod_rs: bool, src: &str) -> Vec<(String, Vec<String>)> {
+        let file = syn::parse_file(src).unwrap();
+        child_modules(path, Path::new(path), mod_rs, &file)
+            .into_iter()
+            .map(|c| {
+                let paths = c
+                    .candidates
+                    .iter()
+                    .map(|(p, _)| p.display().to_string())
+                    .collect();
+                (c.name, paths)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn resolution_follows_rustc() {
+        assert_eq!(
+            children("src/lib.rs", true, "mod a;"),
+            [("a".into(), vec!["src/a.rs".into(), "src/a/mod.rs".into()])]
+        );
+        assert_eq!(children("src/a.rs", false, "mod b;")[0].1[0], "src/a/b.rs");
+        assert_eq!(
+            children("src/lib.rs", true, "mod m { mod c; }")[0].1[0],
+            "src/m/c.rs"
+        );
+        assert_eq!(
+            children("src/a.rs", false, "#[path = \"x/y.rs\"] mod b;")[0].1,
+            ["src/x/y.rs"]
+        );
+        assert_eq!(
+            children(
+                "src/lib.rs",
+                true,
+                "cfg_if::cfg_if! { if #[cfg(unix)] { mod unix; } else { mod windows; } }"
+            )
+            .len(),
+            2
+        );
+    }
+}

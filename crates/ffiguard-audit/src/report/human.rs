@@ -1,0 +1,177 @@
+//! rustc-style text output with source snippets, rendered by `annotate-snippets`.
+
+use crate::{AuditOutcome, Finding, Level, Location, RuleMeta};
+use annotate_snippets::{AnnotationKind, Group, Renderer, Snippet};
+use std::fmt::Write as _;
+use std::ops::Range;
+
+/// Renders every finding like rustc does, then a summary line. `color` adds ANSI styles.
+pub fn render_human(outcome: &AuditOutcome, known: &[&RuleMeta], color: bool) -> String {
+    let renderer = if color {
+        Renderer::styled()
+    } else {
+        Renderer::plain()
+    };
+    let mut out = String::new();
+    for finding in &outcome.findings {
+        let text = outcome
+            .sources
+            .get(&finding.location.file)
+            .map(|s| &**s)
+            .unwrap_or("");
+        let name = super::meta_of(known, finding).map_or("", |m| m.name);
+        let _ = writeln!(out, "{}", renderer.render(&report(finding, text, name)));
+        out.push('\n');
+    }
+    let count = |level: Level| outcome.findings.iter().filter(|f| f.level == level).count();
+    let _ = writeln!(
+        out,
+        "ffiguard: {} error(s), {} warning(s), {} info in {} file(s), {} line(s)",
+        count(Level::Error),
+        count(Level::Warning),
+        count(Level::Info),
+        outcome.files,
+        outcome.lines
+    );
+    out
+}
+
+fn level(level: Level) -> annotate_snippets::Level<'static> {
+    match level {
+        Level::Error => annotate_snippets::Level::ERROR,
+        Level::Warning => annotate_snippets::Level::WARNING,
+        Level::Info | Level::Allow => annotate_snippets::Level::INFO,
+    }
+}
+
+/// One finding as an annotate-snippets report: the lines it covers (plus same-file labels),
+/// notes and help.
+fn report<'a>(finding: &'a Finding, text: &'a str, name: &str) -> Vec<Group<'a>> {
+    let loc = &finding.location;
+    let same_file: Vec<_> = finding
+        .labels
+        .iter()
+        .filter(|l| l.location.file == loc.file)
+        .collect();
+    let first = same_file
+        .iter()
+        .map(|l| l.location.line)
+        .fold(loc.line, usize::min);
+    let last = same_file
+        .iter()
+        .map(|l| l.location.end_line)
+        .fold(loc.end_line, usize::max);
+    let lines = LineSlice::new(text, first, last);
+    let id = if name.is_empty() {
+        finding.rule.to_owned()
+    } else {
+        format!("{}: {name}", finding.rule)
+    };
+    let mut snippet = Snippet::source(lines.text)
+        .line_start(first)
+        .path(loc.file.as_str())
+        .annotation(AnnotationKind::Primary.span(lines.range(loc)));
+    for label in same_file {
+        snippet = snippet.annotation(
+            AnnotationKind::Context
+                .span(lines.range(&label.location))
+                .label(label.message.as_str()),
+        );
+    }
+    let mut group = level(finding.level)
+        .primary_title(finding.message.as_str())
+        .id(id)
+        .element(snippet);
+    for label in finding
+        .labels
+        .iter()
+        .filter(|l| l.location.file != loc.file)
+    {
+        group = group.element(annotate_snippets::Level::NOTE.message(format!(
+            "{}:{}:{}: {}",
+            label.location.file, label.location.line, label.location.column, label.message
+        )));
+    }
+    for note in &finding.notes {
+        group = group.element(annotate_snippets::Level::NOTE.message(note.as_str()));
+    }
+    if let Some(help) = &finding.help {
+        group = group.element(annotate_snippets::Level::HELP.message(help.as_str()));
+    }
+    vec![group]
+}
+
+/// Lines `first..=last` of a text, and conversion of locations into byte ranges within them.
+struct LineSlice<'a> {
+    text: &'a str,
+    first: usize,
+}
+
+impl<'a> LineSlice<'a> {
+    fn new(text: &'a str, first: usize, last: usize) -> Self {
+        let mut start = text.len();
+        let mut end = text.len();
+        let mut line = 1;
+        if first <= 1 {
+            start = 0;
+        }
+        for (i, b) in text.bytes().enumerate() {
+            if b == b'\n' {
+                line += 1;
+                if line == first {
+                    start = i + 1;
+                }
+                if line == last + 1 {
+                    end = i;
+                    break;
+                }
+            }
+        }
+        LineSlice {
+            text: text.get(start..end.max(start)).unwrap_or(""),
+            first,
+        }
+    }
+
+    /// Byte offset of (line, column) in the slice, clamped to it.
+    fn offset(&self, line: usize, column: usize) -> usize {
+        let mut offset = 0;
+        for (n, text) in self.text.split_inclusive('\n').enumerate() {
+            if self.first + n == line {
+                let within = text
+                    .char_indices()
+                    .nth(column.saturating_sub(1))
+                    .map_or(text.trim_end_matches('\n').len(), |(i, _)| i);
+                return offset + within;
+            }
+            offset += text.len();
+        }
+        self.text.len()
+    }
+
+    fn range(&self, loc: &Location) -> Range<usize> {
+        let start = self.offset(loc.line, loc.column);
+        let end = self.offset(loc.end_line, loc.end_column).max(start);
+        start..end
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slices_and_ranges_point_at_the_span() {
+        let text = "a\nlet x = f(p);\nb\n";
+        let slice = LineSlice::new(text, 2, 2);
+        assert_eq!(slice.text, "let x = f(p);");
+        let loc = Location {
+            file: "f.rs".into(),
+            line: 2,
+            column: 9,
+            end_line: 2,
+            end_column: 13,
+        };
+        assert_eq!(&slice.text[slice.range(&loc)], "f(p)");
+    }
+}

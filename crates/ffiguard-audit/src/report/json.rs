@@ -1,0 +1,49 @@
+//! Machine-readable JSON: every finding with its rule name and fingerprint, plus a summary.
+
+use crate::baseline::fingerprints;
+use crate::{AuditOutcome, Level, RuleMeta};
+use serde_json::{Value, json};
+
+/// Renders the outcome as one JSON document (format version 1).
+///
+/// Shape: `{"version": 1, "summary": {..}, "findings": [{"rule", "name", "level",
+/// "confidence", "message", "location", "labels", "notes", "help", "fingerprint"}]}`.
+pub fn render_json(outcome: &AuditOutcome, known: &[&RuleMeta]) -> String {
+    let prints = fingerprints(outcome);
+    let findings: Vec<Value> = outcome
+        .findings
+        .iter()
+        .zip(&prints)
+        .map(|(f, print)| {
+            let meta = super::meta_of(known, f);
+            json!({
+                "rule": f.rule,
+                "name": meta.map(|m| m.name),
+                "level": f.level,
+                "confidence": meta.map(|m| m.confidence),
+                "message": f.message,
+                "location": f.location,
+                "labels": f.labels,
+                "notes": f.notes,
+                "help": f.help,
+                "fingerprint": print,
+            })
+        })
+        .collect();
+    let count = |level: Level| outcome.findings.iter().filter(|f| f.level == level).count();
+    let doc = json!({
+        "version": 1,
+        "summary": {
+            "files": outcome.files,
+            "lines": outcome.lines,
+            "findings": outcome.findings.len(),
+            "errors": count(Level::Error),
+            "warnings": count(Level::Warning),
+            "infos": count(Level::Info),
+        },
+        "findings": findings,
+    });
+    let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    text.push('\n');
+    text
+}

@@ -1,0 +1,378 @@
+//! Auditing a crate, a workspace or a directory from disk, in parallel.
+//!
+//! Two phases on a fixed set of worker threads. Phase one pulls files from a shared queue:
+//! read (with guards), parse, queue the modules the file declares, extract its part of the
+//! model. Phase two starts when the queue is drained and the model is merged: each worker runs
+//! the rules on the files *it* parsed. `syn` trees are not `Send`, so they never leave the
+//! thread that built them; only plain data (model parts, findings) crosses threads.
+
+use crate::discover::discover;
+use crate::engine::{LoadedFile, file_start, known_metas};
+use crate::model::FfiModel;
+use crate::modules::child_modules;
+use crate::{Config, Finding, Level, Rule, diagnostics, parse};
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
+
+/// Stack for worker threads: parsing stays well inside it given the nesting guard.
+const WORKER_STACK_BYTES: usize = 64 * 1024 * 1024;
+
+/// The result of auditing a path.
+#[derive(Debug, Default)]
+pub struct AuditOutcome {
+    /// Findings after suppressions and configured levels (`allow` removed), sorted.
+    pub findings: Vec<Finding>,
+    /// Source files audited (read and parsed or reported).
+    pub files: usize,
+    /// Lines in those files.
+    pub lines: usize,
+    /// Bytes in those files.
+    pub bytes: usize,
+    /// Text of every file that has a finding, for snippets and baselines.
+    pub sources: HashMap<String, Arc<str>>,
+}
+
+/// Why an audit could not run at all (per-file problems are findings, not errors).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AuditError {
+    /// The path does not exist or cannot be inspected.
+    #[error("cannot audit {path}: {source}")]
+    Path {
+        /// The path given.
+        path: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// A worker thread could not be started.
+    #[error("cannot start a worker thread: {0}")]
+    Thread(std::io::Error),
+}
+
+/// Audits a crate directory, a workspace, a directory of sources or one `.rs` file.
+///
+/// `threads` of 0 means one per available core.
+pub fn audit_path(
+    path: &Path,
+    rules: &[&dyn Rule],
+    config: &Config,
+    threads: usize,
+) -> Result<AuditOutcome, AuditError> {
+    let meta = std::fs::metadata(path).map_err(|source| AuditError::Path {
+        path: path.display().to_string(),
+        source,
+    })?;
+    let (root, roots, problems) = if meta.is_dir() {
+        let display = |p: &Path| display_path(path, p);
+        let found = discover(path, &display);
+        (path.to_path_buf(), found.roots, found.problems)
+    } else {
+        let parent = path.parent().unwrap_or(Path::new("")).to_path_buf();
+        (parent, vec![path.to_path_buf()], Vec::new())
+    };
+    let threads = if threads == 0 {
+        std::thread::available_parallelism().map_or(1, usize::from)
+    } else {
+        threads
+    };
+    let mut outcome = crawl_and_check(&root, roots, rules, config, threads)?;
+    outcome.findings.extend(problems);
+    finish(&mut outcome, rules, config);
+    Ok(outcome)
+}
+
+/// `p` relative to `root` with `/` separators (or as given when outside `root`).
+fn display_path(root: &Path, p: &Path) -> String {
+    let rel = p.strip_prefix(root).unwrap_or(p);
+    let text = rel.to_string_lossy().replace('\\', "/");
+    if text.is_empty() {
+        p.file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
+    } else {
+        text
+    }
+}
+
+/// Applies configured levels, drops `allow`, sorts.
+fn finish(outcome: &mut AuditOutcome, rules: &[&dyn Rule], config: &Config) {
+    let known = known_metas(rules);
+    for finding in &mut outcome.findings {
+        if let Some(meta) = known.iter().find(|m| m.id == finding.rule) {
+            finding.level = config.level_of(meta);
+        }
+    }
+    outcome.findings.retain(|f| f.level > Level::Allow);
+    outcome
+        .findings
+        .sort_by(|a, b| a.location.cmp(&b.location).then(a.rule.cmp(b.rule)));
+    let used: HashSet<&str> = outcome
+        .findings
+        .iter()
+        .map(|f| f.location.file.as_str())
+        .collect();
+    outcome.sources.retain(|k, _| used.contains(k.as_str()));
+}
+
+struct Job {
+    path: PathBuf,
+    mod_rs: bool,
+}
+
+struct Queue {
+    jobs: VecDeque<Job>,
+    in_flight: usize,
+    seen: HashSet<PathBuf>,
+}
+
+struct Shared<'a> {
+    queue: Mutex<Queue>,
+    wake: Condvar,
+    root: &'a Path,
+    config: &'a Config,
+}
+
+/// What one worker returns.
+#[derive(Default)]
+struct WorkerResult {
+    findings: Vec<Finding>,
+    files: usize,
+    lines: usize,
+    bytes: usize,
+    sources: Vec<(String, Arc<str>)>,
+}
+
+fn crawl_and_check(
+    root: &Path,
+    roots: Vec<PathBuf>,
+    rules: &[&dyn Rule],
+    config: &Config,
+    threads: usize,
+) -> Result<AuditOutcome, AuditError> {
+    let mut seen = HashSet::new();
+    let jobs = roots
+        .into_iter()
+        .filter(|p| seen.insert(p.canonicalize().unwrap_or_else(|_| p.clone())))
+        .map(|path| Job { path, mod_rs: true })
+        .collect();
+    let shared = Shared {
+        queue: Mutex::new(Queue {
+            jobs,
+            in_flight: 0,
+            seen,
+        }),
+        wake: Condvar::new(),
+        root,
+        config,
+    };
+    let known = known_metas(rules);
+    let (parts_tx, parts_rx) = mpsc::channel::<Vec<FfiModel>>();
+    let mut model_txs = Vec::new();
+    let mut outcome = AuditOutcome::default();
+    std::thread::scope(|scope| -> Result<(), AuditError> {
+        let mut handles = Vec::new();
+        for _ in 0..threads {
+            let (model_tx, model_rx) = mpsc::channel::<Arc<FfiModel>>();
+            model_txs.push(model_tx);
+            let parts_tx = parts_tx.clone();
+            let (shared, known) = (&shared, &known);
+            let handle = std::thread::Builder::new()
+                .stack_size(WORKER_STACK_BYTES)
+                .spawn_scoped(scope, move || {
+                    let files = crawl(shared);
+                    let parts = files.iter().map(LoadedFile::model_part).collect();
+                    // The receiver lives until every worker has reported.
+                    let _ = parts_tx.send(parts);
+                    drop(parts_tx);
+                    let Ok(model) = model_rx.recv() else {
+                        return WorkerResult::default();
+                    };
+                    let result = check_files(&files, &model, rules, known);
+                    drop(files);
+                    proc_macro2::extra::invalidate_current_thread_spans();
+                    result
+                })
+                .map_err(AuditError::Thread)?;
+            handles.push(handle);
+        }
+        drop(parts_tx);
+        let model = Arc::new(FfiModel::merge(parts_rx.iter().flatten()));
+        for tx in &model_txs {
+            let _ = tx.send(Arc::clone(&model));
+        }
+        for handle in handles {
+            let result = handle.join().unwrap_or_else(|_| WorkerResult {
+                findings: vec![Finding::new(
+                    diagnostics::INTERNAL_ERROR.id,
+                    diagnostics::INTERNAL_ERROR.default_level,
+                    "a worker thread failed; some files may be missing from this report",
+                    file_start("."),
+                )],
+                ..WorkerResult::default()
+            });
+            outcome.findings.extend(result.findings);
+            outcome.files += result.files;
+            outcome.lines += result.lines;
+            outcome.bytes += result.bytes;
+            outcome.sources.extend(result.sources);
+        }
+        Ok(())
+    })?;
+    Ok(outcome)
+}
+
+fn check_files(
+    files: &[LoadedFile],
+    model: &FfiModel,
+    rules: &[&dyn Rule],
+    known: &[&'static crate::RuleMeta],
+) -> WorkerResult {
+    let mut result = WorkerResult::default();
+    for file in files {
+        let findings = file.check(model, rules, known);
+        result.files += 1;
+        result.lines += file.source.line_count();
+        result.bytes += file.source.text().len();
+        if !findings.is_empty() {
+            result
+                .sources
+                .push((file.path.clone(), Arc::from(file.source.text())));
+        }
+        result.findings.extend(findings);
+    }
+    result
+}
+
+/// Phase one for one worker: take jobs until the queue is empty and no one is producing more.
+fn crawl(shared: &Shared<'_>) -> Vec<LoadedFile> {
+    let mut mine = Vec::new();
+    loop {
+        let job = {
+            let mut q = shared.queue.lock().unwrap_or_else(PoisonError::into_inner);
+            loop {
+                if let Some(job) = q.jobs.pop_front() {
+                    q.in_flight += 1;
+                    break Some(job);
+                }
+                if q.in_flight == 0 {
+                    break None;
+                }
+                q = shared.wake.wait(q).unwrap_or_else(PoisonError::into_inner);
+            }
+        };
+        let Some(job) = job else {
+            shared.wake.notify_all();
+            return mine;
+        };
+        let (file, children) = load(shared, &job);
+        let mut q = shared.queue.lock().unwrap_or_else(PoisonError::into_inner);
+        for child in children {
+            let key = child
+                .path
+                .canonicalize()
+                .unwrap_or_else(|_| child.path.clone());
+            if q.seen.insert(key) {
+                q.jobs.push_back(child);
+            }
+        }
+        q.in_flight -= 1;
+        drop(q);
+        shared.wake.notify_all();
+        mine.extend(file);
+    }
+}
+
+/// Reads and parses one file; returns it (unless ignored) and the module files it declares.
+/// Problems with declared-but-missing modules are attached to the declaring file.
+fn load(shared: &Shared<'_>, job: &Job) -> (Option<LoadedFile>, Vec<Job>) {
+    let display = display_path(shared.root, &job.path);
+    if shared.config.is_ignored(&display) {
+        return (None, Vec::new());
+    }
+    let text = match read_source(&job.path) {
+        Ok(text) => text,
+        Err(message) => return (Some(unreadable(display, message)), Vec::new()),
+    };
+    let mut file = LoadedFile::new(display, text);
+    let mut jobs = Vec::new();
+    if let Ok(syntax) = &file.syntax {
+        let children = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            child_modules(&file.path, &job.path, job.mod_rs, syntax)
+        }))
+        .unwrap_or_default();
+        for child in children {
+            match child
+                .candidates
+                .iter()
+                .find(|(p, _)| p.exists() || p.is_symlink())
+            {
+                Some((path, mod_rs)) => jobs.push(Job {
+                    path: path.clone(),
+                    mod_rs: *mod_rs,
+                }),
+                None => {
+                    let tried: Vec<String> = child
+                        .candidates
+                        .iter()
+                        .map(|(p, _)| display_path(shared.root, p))
+                        .collect();
+                    let gated = if child.cfg_gated {
+                        " (declared under a cfg)"
+                    } else {
+                        ""
+                    };
+                    file.extra.push(Finding::new(
+                        diagnostics::UNPARSED_FILE.id,
+                        diagnostics::UNPARSED_FILE.default_level,
+                        format!(
+                            "module `{}` not audited: file not found{gated}; looked for {}",
+                            child.name,
+                            tried.join(" and ")
+                        ),
+                        child.declared_at,
+                    ));
+                }
+            }
+        }
+    }
+    (Some(file), jobs)
+}
+
+/// A file that could not be read: audited as empty, with a finding that says why.
+fn unreadable(display: String, message: String) -> LoadedFile {
+    let mut file = LoadedFile::new(display, String::new());
+    let finding = Finding::new(
+        diagnostics::UNPARSED_FILE.id,
+        diagnostics::UNPARSED_FILE.default_level,
+        format!("file not audited: {message}"),
+        file_start(&file.path),
+    );
+    file.extra.push(finding);
+    file
+}
+
+/// Reads a source file with the size guard; invalid UTF-8 is reported with its line.
+fn read_source(path: &Path) -> Result<String, String> {
+    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read: {e}"))?;
+    if !meta.is_file() {
+        return Err("not a regular file".to_owned());
+    }
+    if meta.len() > parse::MAX_FILE_BYTES as u64 {
+        return Err(format!(
+            "file is {} bytes, over the {}-byte limit",
+            meta.len(),
+            parse::MAX_FILE_BYTES
+        ));
+    }
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read: {e}"))?;
+    String::from_utf8(bytes).map_err(|e| {
+        let valid = e.utf8_error().valid_up_to();
+        let line = e.as_bytes()[..valid]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count()
+            + 1;
+        format!("invalid UTF-8 at line {line} (byte {valid})")
+    })
+}
