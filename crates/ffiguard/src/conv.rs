@@ -75,6 +75,33 @@ fn into_c<C: CType, V: RustInt>(value: V) -> Result<C::Repr, ConvError> {
     })
 }
 
+/// Converts a Rust integer into the C type `C` when the conversion is lossless on the target
+/// being compiled, proven by the type checker: no `Result`, no run-time check.
+///
+/// Where the conversion is lossless on some targets only, this is a compile error on the
+/// others, which is the point: `widen::<Long>(x_i64)` builds on 64-bit Linux and fails to
+/// build on Windows and 32-bit targets, where `long` is 32 bits. Use [`to_c`] there.
+///
+/// ```
+/// use ffiguard::conv::{self, Int, LongLong, SizeT};
+///
+/// let n: core::ffi::c_longlong = conv::widen::<LongLong>(7_i32);
+/// let len: usize = conv::widen::<SizeT>(255_u8);
+/// assert_eq!((n, len, conv::widen::<Int>(-3_i16)), (7, 255, -3));
+/// ```
+///
+/// `unsigned int` does not fit in `int` on any target:
+///
+/// ```compile_fail,E0277
+/// use ffiguard::conv::{self, Int};
+///
+/// let _ = conv::widen::<Int>(1_u32);
+/// ```
+#[inline(always)]
+pub fn widen<C: CType>(value: impl Into<C::Repr>) -> C::Repr {
+    value.into()
+}
+
 /// Converts a value of the C type `C` into the Rust integer type `R`, or says why it does not
 /// fit.
 ///

@@ -184,6 +184,7 @@ mod tests {
     );
     crate::assert_layout!(Header { size: 8, align: 4, fields: { kind: 0, len: 4 } });
     crate::assert_layout!(Empty { size: 0, align: 1 });
+    crate::assert_layout!(core::mem::MaybeUninit<[u16; 3]> { size: 6, align: 2 });
     crate::assert_layout!(u64 {
         size: 8,
         align: core::mem::align_of::<u64>(),
