@@ -19,6 +19,9 @@
 //! # Ok(()) }
 //! ```
 //!
+//! Where a conversion is lossless by type on this target, [`widen`] returns the value with no
+//! `Result` at all, and fails to *build* on a target where it would truncate.
+//!
 //! The generic forms take a marker type from [`CType`]: [`to_c`], [`from_c`], and the method
 //! traits [`ToC`] and [`FromC`]:
 //!
