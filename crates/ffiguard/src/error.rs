@@ -47,7 +47,7 @@ mod convention;
 pub use call::{
     CallError, Code, LibraryMessage, MAX_LIBRARY_MESSAGE, Returned, WithLibraryMessage,
 };
-pub use code::{Errno, ErrorCode};
+pub use code::{Errno, ErrorCode, NegatedErrno};
 pub use convention::{
     capture_errno, errno_null, errno_sentinel, negative_is_error, nonzero_is_error, null_is_error,
     sentinel_is_error, zero_is_error,

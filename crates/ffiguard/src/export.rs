@@ -99,7 +99,9 @@ pub trait ExportError: std::error::Error {
 /// Runs the body of an exported function that returns a status code. Never unwinds.
 ///
 /// - `Ok(())` → [`E::OK`](ExportError::OK), and the last error is cleared;
-/// - `Err(e)` → `e.status()`, and the last error is set to `e` with its `source()` chain;
+/// - `Err(e)` → `e.status()`, and the last error is set to `e` with its `source()` chain; an
+///   error whose status is the success code (a mapping mistake) is returned as
+///   [`E::PANIC`](ExportError::PANIC) instead, so C never reads a failure as success;
 /// - a panic → [`E::PANIC`](ExportError::PANIC), and the last error is set to the panic
 ///   message. A payload whose own `Drop` panics is leaked instead of dropped.
 ///
@@ -112,7 +114,8 @@ pub fn status<E: ExportError>(body: impl FnOnce() -> Result<(), E>) -> c_int {
         }
         Ok(Err(e)) => {
             set_last_error(&error_chain(&e));
-            e.status()
+            let status = e.status();
+            if status == E::OK { E::PANIC } else { status }
         }
         Err(panic) => {
             set_last_error(&panic);

@@ -195,3 +195,24 @@ fn the_crate_error_wraps_export_errors() {
         ffiguard::Error::Arg(_)
     ));
 }
+
+#[derive(Debug, thiserror::Error)]
+#[error("mapped to success by mistake")]
+struct MapsToOk;
+
+impl ExportError for MapsToOk {
+    const PANIC: c_int = -99;
+
+    fn status(&self) -> c_int {
+        0
+    }
+}
+
+/// Covers the success-code guard: an error mapped to the OK status must not reach C as
+/// success.
+#[test]
+fn an_error_mapped_to_the_success_code_is_not_reported_as_success() {
+    let rc = export::status::<MapsToOk>(|| Err(MapsToOk));
+    assert_eq!(rc, MapsToOk::PANIC);
+    assert_eq!(last_error(), "mapped to success by mistake");
+}

@@ -242,6 +242,52 @@ impl From<Errno> for std::io::Error {
     }
 }
 
+/// An `errno` value returned negated, as Linux-style libraries do (`-EINVAL`; liburing,
+/// libbpf, systemd). Use with [`negative_is_error`](super::negative_is_error).
+///
+/// ```
+/// use ffiguard::error::{self, Errno, ErrorCode, NegatedErrno};
+///
+/// let err = error::negative_is_error::<NegatedErrno>("io_uring_submit", -libc::EAGAIN).unwrap_err();
+/// assert_eq!(err.code_as::<NegatedErrno>().unwrap().errno(), Errno(libc::EAGAIN));
+/// assert_eq!(NegatedErrno::from_raw(-libc::EAGAIN).to_raw(), -libc::EAGAIN);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct NegatedErrno(c_int);
+
+impl NegatedErrno {
+    /// The positive `errno` value; a raw value with no positive counterpart
+    /// (`c_int::MIN`) is kept as it is.
+    pub fn errno(self) -> Errno {
+        Errno(self.0.checked_neg().unwrap_or(self.0))
+    }
+}
+
+impl ErrorCode for NegatedErrno {
+    const OK: c_int = 0;
+    const LIBRARY: &'static str = "the C library (negated errno)";
+
+    fn from_raw(raw: c_int) -> Self {
+        NegatedErrno(raw)
+    }
+
+    fn to_raw(self) -> c_int {
+        self.0
+    }
+
+    fn name(self) -> Option<&'static str> {
+        self.errno().name()
+    }
+}
+
+impl fmt::Display for NegatedErrno {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.errno(), f)
+    }
+}
+
+impl std::error::Error for NegatedErrno {}
+
 /// Names for the `errno` values a wrapper meets most; others print by number.
 fn errno_name(raw: c_int) -> Option<&'static str> {
     const NAMES: &[(c_int, &str)] = &[
@@ -309,6 +355,8 @@ mod tests {
     fn errno_display_never_panics_on_any_value() {
         for raw in [c_int::MIN, -1, 0, 4095, c_int::MAX] {
             assert!(!Errno(raw).to_string().is_empty());
+            assert!(!NegatedErrno::from_raw(raw).to_string().is_empty());
+            assert_eq!(NegatedErrno::from_raw(raw).to_raw(), raw);
         }
     }
 }

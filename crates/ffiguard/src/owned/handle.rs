@@ -118,6 +118,12 @@ impl<'a, H: Handle> HandleRef<'a, H> {
     }
 }
 
+impl<'a, H: Handle> From<&'a H> for HandleRef<'a, H> {
+    fn from(owner: &'a H) -> Self {
+        HandleRef::new(owner)
+    }
+}
+
 impl<H: Handle> Clone for HandleRef<'_, H> {
     fn clone(&self) -> Self {
         *self
@@ -197,6 +203,16 @@ fn short_type_name<T>() -> &'static str {
 /// // SAFETY: non-null; t_free ignores it.
 /// let t = unsafe { T::from_raw((&raw mut x).cast()) }.unwrap();
 /// std::thread::spawn(move || drop(t));
+/// ```
+///
+/// A reason is required, and it cannot be empty:
+///
+/// ```compile_fail
+/// # mod sys { pub enum t {} pub unsafe extern "C" fn t_free(_: *mut t) {} }
+/// ffiguard::handle! {
+///     /// Demo.
+///     pub struct T(sys::t) release = sys::t_free, unsafe impl Send = "";
+/// }
 /// ```
 ///
 /// and without `unsafe impl Sync` it cannot be shared:
@@ -305,11 +321,19 @@ macro_rules! handle {
         }
 
         $(
+            const _: () = ::core::assert!(
+                !::core::primitive::str::is_empty($send_reason),
+                "`unsafe impl Send` needs a reason",
+            );
             #[doc = ::core::concat!("Send: ", $send_reason)]
             // SAFETY: justified by the declaration's stated reason.
             unsafe impl ::core::marker::Send for $name {}
         )?
         $(
+            const _: () = ::core::assert!(
+                !::core::primitive::str::is_empty($sync_reason),
+                "`unsafe impl Sync` needs a reason",
+            );
             #[doc = ::core::concat!("Sync: ", $sync_reason)]
             // SAFETY: justified by the declaration's stated reason.
             unsafe impl ::core::marker::Sync for $name {}
