@@ -86,6 +86,27 @@ use core::ffi::c_int;
 
 /// An exporting crate's error type: which status code each error becomes, and which code a
 /// panic becomes.
+///
+/// ```
+/// use core::ffi::c_int;
+/// use ffiguard::export::{ArgError, ExportError};
+///
+/// #[derive(Debug, thiserror::Error)]
+/// enum ApiError {
+///     #[error(transparent)]
+///     Arg(#[from] ArgError),
+/// }
+///
+/// impl ExportError for ApiError {
+///     const PANIC: c_int = -128;
+///     fn status(&self) -> c_int {
+///         match self {
+///             ApiError::Arg(_) => -22,
+///         }
+///     }
+/// }
+/// # assert_eq!(ApiError::from(ArgError::Null { name: "p" }).status(), -22);
+/// ```
 pub trait ExportError: std::error::Error {
     /// The status returned for success.
     const OK: c_int = 0;
@@ -106,6 +127,25 @@ pub trait ExportError: std::error::Error {
 ///   message. A payload whose own `Drop` panics is leaked instead of dropped.
 ///
 /// See the [module docs](self) for a complete exported function.
+///
+/// ```
+/// use core::ffi::c_int;
+/// use ffiguard::export::{self, ExportError};
+///
+/// #[derive(Debug, thiserror::Error)]
+/// #[error("too big")]
+/// struct TooBig;
+///
+/// impl ExportError for TooBig {
+///     const PANIC: c_int = -99;
+///     fn status(&self) -> c_int { -1 }
+/// }
+///
+/// assert_eq!(export::status::<TooBig>(|| Ok(())), 0);
+/// assert_eq!(export::status(|| Err(TooBig)), -1);
+/// assert_eq!(export::last_error_message().as_deref(), Some("too big"));
+/// assert_eq!(export::status::<TooBig>(|| panic!("bug")), -99);
+/// ```
 pub fn status<E: ExportError>(body: impl FnOnce() -> Result<(), E>) -> c_int {
     match catch_panic(body) {
         Ok(Ok(())) => {

@@ -52,6 +52,13 @@ use core::ffi::c_int;
 use core::fmt;
 
 /// How a crossing ended, as recorded in the span.
+///
+/// ```
+/// use ffiguard::trace::Outcome;
+///
+/// assert_eq!(Outcome::Code(-2).to_string(), "code=-2");
+/// assert_eq!(Outcome::Returned(7).to_string(), "returned=7");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Outcome {
@@ -86,6 +93,15 @@ impl fmt::Display for Outcome {
 /// recorded as [`Outcome::Returned`], not judged (whether `-1` or `0` is failure depends on
 /// the function): pass an [`outcome`] classifier to [`crossing_with`], or put the
 /// [`error`](crate::error) convention inside the crossing so it returns a `Result`.
+///
+/// ```
+/// use ffiguard::trace::{Classify, Outcome};
+///
+/// assert_eq!(std::ptr::null_mut::<u8>().outcome(), Outcome::Null);
+/// assert_eq!((-1_i32).outcome(), Outcome::Returned(-1));
+/// let failed = ffiguard::error::nonzero_is_error::<ffiguard::error::Errno>("f", 5);
+/// assert_eq!(failed.outcome(), Outcome::Code(5));
+/// ```
 pub trait Classify {
     /// The outcome this value represents.
     fn outcome(&self) -> Outcome;
@@ -143,6 +159,14 @@ impl<T> Classify for Result<T, crate::error::CallError> {
 }
 
 /// Outcome classifiers for integer returns, one per convention of [`error`](crate::error).
+///
+/// ```
+/// use ffiguard::trace::{Outcome, outcome};
+///
+/// assert_eq!(outcome::nonzero_is_error(&0), Outcome::Ok);
+/// assert_eq!(outcome::negative_is_error(&-3), Outcome::Code(-3));
+/// assert_eq!(outcome::zero_is_error(&0), Outcome::Error);
+/// ```
 pub mod outcome {
     use super::{Outcome, c_int};
 
@@ -175,6 +199,17 @@ pub mod outcome {
 }
 
 /// Runs one C call inside a span; the return value's [`Classify`] gives the outcome.
+///
+/// ```
+/// use ffiguard::trace;
+///
+/// let name = c"HOME";
+/// // SAFETY: `name` is a valid C string; getenv's result is only compared with null.
+/// let value = trace::crossing("getenv", &[("name", name.count_bytes())], || unsafe {
+///     libc::getenv(name.as_ptr())
+/// });
+/// # let _ = value;
+/// ```
 #[inline(always)]
 pub fn crossing<R: Classify>(
     function: &'static str,

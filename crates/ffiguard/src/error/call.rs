@@ -8,6 +8,13 @@ use core::fmt;
 use super::code::ErrorCode;
 
 /// How a call's return value said it failed.
+///
+/// ```
+/// use ffiguard::error::{self, Returned};
+///
+/// let err = error::null_is_error("lg_open", std::ptr::null_mut::<u8>()).unwrap_err();
+/// assert_eq!(err.returned(), Returned::Null);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Returned {

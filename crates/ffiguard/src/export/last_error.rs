@@ -10,6 +10,11 @@ thread_local! {
 
 /// Records `message` (with interior NUL bytes replaced, so C sees all of it) as this thread's
 /// last error. Never panics, even during thread teardown.
+///
+/// ```
+/// ffiguard::export::set_last_error(&format_args!("bad key {:?}", "a\0b"));
+/// assert_eq!(ffiguard::export::last_error_message().unwrap(), "bad key \"a\\0b\"");
+/// ```
 pub fn set_last_error(message: &dyn Display) {
     let mut text = message.to_string();
     if text.contains('\0') {
@@ -23,6 +28,12 @@ pub fn set_last_error(message: &dyn Display) {
 }
 
 /// Clears this thread's last error.
+///
+/// ```
+/// ffiguard::export::set_last_error(&"x");
+/// ffiguard::export::clear_last_error();
+/// assert!(ffiguard::export::last_error_message().is_none());
+/// ```
 pub fn clear_last_error() {
     let _ = LAST_ERROR.try_with(|slot| {
         if let Ok(mut slot) = slot.try_borrow_mut() {

@@ -37,6 +37,23 @@ impl NullHandle {
 /// An owner of one C handle. Implemented by [`handle!`](crate::handle); the trait lets generic
 /// code ([`HandleRef`]) work with any declared handle.
 ///
+/// ```
+/// use ffiguard::owned::Handle;
+///
+/// fn address<H: Handle>(handle: &H) -> usize {
+///     handle.as_non_null().addr().get()
+/// }
+/// # mod sys { pub enum t {} pub unsafe extern "C" fn t_free(_: *mut t) {} }
+/// # ffiguard::handle! {
+/// #     /// Demo.
+/// #     pub struct T(sys::t) release = sys::t_free;
+/// # }
+/// # let mut x = 0_u8;
+/// # // SAFETY: non-null; t_free ignores it.
+/// # let t = unsafe { T::from_raw((&raw mut x).cast()) }.unwrap();
+/// # assert_eq!(address(&t), t.as_ptr().addr());
+/// ```
+///
 /// # Safety
 ///
 /// An implementor owns the handle returned by [`as_non_null`](Handle::as_non_null) for as long
@@ -78,7 +95,21 @@ pub struct HandleRef<'a, H: Handle> {
 }
 
 impl<'a, H: Handle> HandleRef<'a, H> {
-    /// Borrows the handle an owner holds.
+    /// Borrows the handle an owner holds (the same as the owner's `as_handle_ref()`).
+    ///
+    /// ```
+    /// # mod sys { pub enum t {} pub unsafe extern "C" fn t_free(_: *mut t) {} }
+    /// # ffiguard::handle! {
+    /// #     /// Demo.
+    /// #     pub struct T(sys::t) release = sys::t_free;
+    /// # }
+    /// use ffiguard::owned::HandleRef;
+    /// # let mut x = 0_u8;
+    /// # // SAFETY: non-null; t_free ignores it.
+    /// # let owner = unsafe { T::from_raw((&raw mut x).cast()) }.unwrap();
+    /// let lent = HandleRef::new(&owner);
+    /// assert_eq!(lent.as_ptr(), owner.as_ptr());
+    /// ```
     pub fn new(owner: &'a H) -> Self {
         HandleRef {
             ptr: owner.as_non_null(),
