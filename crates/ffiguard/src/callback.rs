@@ -9,9 +9,13 @@
 //! | the closure panics | the panic is caught and stored *in the registration* (not a thread-local, so it survives C's own threads); C gets the refusal value; the registration is poisoned and refuses later calls; the Rust side resumes the panic or gets [`CallbackError::Panicked`] ([`OnPanic`]) |
 //! | calls again while the closure runs (reentry) | [`Exclusive`] (`FnMut`): refused with the refusal value, or abort ([`Reentry`]) — never two `&mut`; [`Reentrant`] and [`AnyThread`] (`Fn`): allowed, only `&` is ever formed |
 //! | calls from a thread other than the registering one | [`AnyThread`] (`Fn + Send + Sync`): allowed, also concurrently; the other kinds: refused without touching the closure ([`Refusal::ForeignThread`]) |
-//! | calls after the state is gone | prevented by construction: [`Callback::scope`] frees after C's call returns; a [`Registration`] runs the library's unregister *before* freeing; [`Callback::hand_over`] lets the library's destroy hook free it |
+//! | calls after the state is gone | prevented by construction: [`Callback::scope`] frees after C's call returns; a [`Registration`] runs the library's unregister *before* freeing; [`Callback::hand_over`] lets the library's destroy hook free it. A closure released from inside its own call (a one-shot handler that unregisters itself) is freed when that call returns, not under its feet |
 //!
 //! Refused calls are counted and reported by the next `check` as [`CallbackError::Refused`].
+//!
+//! What stays the C library's promise: not to call after unregistering or destroying, and
+//! for [`AnyThread`] callbacks, that unregister/destroy waits for calls running on *other*
+//! threads (ffiguard defers a free only for calls on the releasing thread).
 //!
 //! # Forms
 //!
@@ -99,6 +103,7 @@
 //! assert_eq!(rc, Ok(2));
 //! ```
 
+mod active;
 mod outcome;
 mod registered;
 mod signature;
@@ -106,6 +111,7 @@ mod state;
 
 use std::ffi::c_void;
 use std::marker::PhantomData;
+use std::ptr::NonNull;
 use std::sync::Arc;
 
 pub use registered::{Handover, Monitor, Registration};
@@ -296,8 +302,10 @@ impl<F, R: Copy, K: Kind> Callback<F, R, K> {
         body: impl for<'s> FnOnce(&'s Handle<'s, F, R, K>) -> T,
     ) -> Result<T, CallbackError> {
         let state = self.into_state();
+        // Mutation through this pointer only happens inside `UnsafeCell`s and atomics.
         let handle = Handle {
-            state: &state,
+            state: NonNull::from(&state),
+            lifetime: PhantomData,
             kind: PhantomData,
         };
         let value = body(&handle);
@@ -307,7 +315,10 @@ impl<F, R: Copy, K: Kind> Callback<F, R, K> {
 
 /// The pair C needs: a trampoline for the closure's type and the `user_data` pointer.
 pub struct Handle<'s, F, R, K> {
-    state: &'s State<F, R>,
+    // A pointer with the provenance of the allocation (a `Box` for registered forms), so that
+    // the destroy hook may free through the `user_data` derived from it.
+    state: NonNull<State<F, R>>,
+    lifetime: PhantomData<&'s State<F, R>>,
     kind: PhantomData<fn() -> K>,
 }
 
@@ -326,8 +337,7 @@ impl<F, R, K> Handle<'_, F, R, K> {
     /// The pointer C passes back to the trampoline. Valid as long as the handle's form says:
     /// the scope, the [`Registration`], or until the destroy hook runs.
     pub fn user_data(&self) -> *mut c_void {
-        // Mutation through this pointer only happens inside `UnsafeCell`s and atomics.
-        std::ptr::from_ref(self.state).cast_mut().cast()
+        self.state.as_ptr().cast()
     }
 }
 

@@ -194,3 +194,81 @@ fn abort_policy_aborts_on_reentry() {
     use std::os::unix::process::ExitStatusExt;
     assert_eq!(out.status.signal(), Some(libc::SIGABRT), "{out:?}");
 }
+
+/// A one-shot handler that drops its own registration while running. Covers: the deferred
+/// free. Without it the closure's captures would be freed under its feet (the check inside the
+/// closure sees the drop counter move, and its last statement reads freed memory).
+#[test]
+fn registration_dropped_from_inside_its_own_closure_is_freed_after_return() {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
+    let bus = Arc::new(Mutex::new(Bus::default()));
+    let drops = Arc::new(AtomicUsize::new(0));
+    let counter = DropCounter(Arc::clone(&drops));
+    let own: Rc<RefCell<Option<Box<dyn std::any::Any>>>> = Rc::new(RefCell::new(None));
+    let inner = Rc::clone(&own);
+    let drops_seen_inside = Rc::new(std::cell::Cell::new(usize::MAX));
+    let seen = Rc::clone(&drops_seen_inside);
+    let probe = Arc::clone(&drops);
+    let bus2 = Arc::clone(&bus);
+    let registration = Callback::new(
+        move |x: c_int| {
+            let registration = inner.borrow_mut().take();
+            drop(registration); // unregisters and releases this very closure
+            seen.set(probe.load(Ordering::SeqCst));
+            let _still_alive = &counter;
+            x + 1
+        },
+        -1,
+    )
+    .register(|cb| {
+        let id = bus
+            .lock()
+            .unwrap()
+            .add(cb.trampoline(), cb.user_data(), None);
+        Ok::<_, ()>(move || bus2.lock().unwrap().remove(id))
+    })
+    .unwrap();
+    *own.borrow_mut() = Some(Box::new(registration));
+    // "C" calls the handler without holding its table lock (as liblegacy does).
+    let (h, ud, _) = bus.lock().unwrap().slots[0].unwrap();
+    // SAFETY: the pair is registered; the call is the test.
+    let rc = unsafe { h(ud as *mut c_void, 41) };
+    assert_eq!(rc, 42);
+    assert_eq!(drops_seen_inside.get(), 0, "not freed while running");
+    assert_eq!(drops.load(Ordering::SeqCst), 1, "freed once it returned");
+    assert!(bus.lock().unwrap().emit(1).is_empty());
+}
+
+/// The same through a destroy hook that C runs from inside the callback (a library that
+/// removes a one-shot handler when it fires).
+#[test]
+fn destroy_hook_called_from_inside_the_callback_is_deferred() {
+    let drops = Arc::new(AtomicUsize::new(0));
+    let counter = DropCounter(Arc::clone(&drops));
+    let hook: Arc<Mutex<Option<(Destroy, usize)>>> = Arc::new(Mutex::new(None));
+    let inside = Arc::clone(&hook);
+    let probe = Arc::clone(&drops);
+    let (pair, monitor) = Callback::any_thread(
+        move |x: c_int| {
+            let (destroy, ud) = inside.lock().unwrap().take().unwrap();
+            // SAFETY: the pretend library destroys the handler while it runs, once.
+            unsafe { destroy(ud as *mut c_void) };
+            let alive = probe.load(Ordering::SeqCst) == 0;
+            let _still_alive = &counter;
+            if alive { x * 2 } else { -2 }
+        },
+        -1,
+    )
+    .hand_over(|cb| {
+        *hook.lock().unwrap() = Some((cb.destroy_hook(), cb.user_data() as usize));
+        Ok::<_, ()>((cb.trampoline(), cb.user_data() as usize))
+    })
+    .unwrap();
+    let (h, ud): (Handler, usize) = pair;
+    // SAFETY: registered pair; the hook runs inside the call, and no call follows.
+    assert_eq!(unsafe { h(ud as *mut c_void, 21) }, 42);
+    assert!(monitor.is_destroyed());
+    assert_eq!(drops.load(Ordering::SeqCst), 1);
+}

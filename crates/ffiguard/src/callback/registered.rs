@@ -9,7 +9,7 @@ use std::ptr::NonNull;
 use std::sync::Arc;
 
 use super::outcome::{Outcome, discard};
-use super::state::State;
+use super::state::{State, release_boxed};
 use super::{Callback, CallbackError, Handle, Kind};
 
 /// A callback registered with a C library, unregistered and freed when dropped.
@@ -78,8 +78,8 @@ impl<F: 'static, R: Copy + 'static, K: Kind> Callback<F, R, K> {
         let outcome = Arc::clone(&state.outcome);
         let state = NonNull::from(Box::leak(state));
         let handle = Handle {
-            // SAFETY: just created from a live `Box`, not freed until the guard's drop.
-            state: unsafe { state.as_ref() },
+            state,
+            lifetime: PhantomData,
             kind: PhantomData,
         };
         match register(&handle) {
@@ -101,9 +101,10 @@ impl<F: 'static, R: Copy + 'static, K: Kind> Callback<F, R, K> {
 impl<F, R, K, U: FnOnce()> Registration<F, R, K, U> {
     /// The trampoline and `user_data`, e.g. to register the same closure a second time.
     pub fn handle(&self) -> Handle<'_, F, R, K> {
+        // The state lives until `self` is dropped, which the handle's `'_` cannot outlive.
         Handle {
-            // SAFETY: the state lives until `self` is dropped, which `'_` outlives.
-            state: unsafe { self.state.as_ref() },
+            state: self.state,
+            lifetime: PhantomData,
             kind: PhantomData,
         }
     }
@@ -134,9 +135,10 @@ impl<F, R, K, U: FnOnce()> Registration<F, R, K, U> {
             return;
         };
         match panic::catch_unwind(AssertUnwindSafe(unregister)) {
-            // SAFETY: allocated by `Box` in `register`; C no longer holds it (unregister ran);
-            // `unregister` was `Some`, so this is the only release.
-            Ok(()) => drop(unsafe { Box::from_raw(self.state.as_ptr()) }),
+            // SAFETY: allocated by `Box` in `register`; C no longer calls it (unregister ran);
+            // `unregister` was `Some`, so this is the only release. If the closure is running
+            // on this thread (it dropped its own registration), the free waits for its return.
+            Ok(()) => unsafe { release_boxed(self.state.as_ptr()) },
             // Unregistration did not complete, so C may still call: freeing would turn the
             // next call into a use-after-free. Keeping the state alive is the only sound choice.
             Err(payload) => discard(payload),
@@ -188,14 +190,10 @@ unsafe extern "C" fn destroy<F: Send, R: Send>(user_data: *mut c_void) {
     let Some(state) = NonNull::new(user_data.cast::<State<F, R>>()) else {
         return;
     };
-    // SAFETY: allocated by `Box` in `hand_over`; destroyed once (caller). `F: Send` and
-    // `R: Send`, so freeing on whichever thread C chose is sound.
-    let state = unsafe { Box::from_raw(state.as_ptr()) };
-    let outcome = Arc::clone(&state.outcome);
-    if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(move || drop(state))) {
-        outcome.record_panic(payload);
-    }
-    outcome.mark_destroyed();
+    // SAFETY: allocated by `Box` in `hand_over`; destroyed once and no longer called (caller).
+    // `F: Send` and `R: Send`, so freeing on whichever thread C chose is sound; a destroy from
+    // inside the closure's own call is deferred until that call returns.
+    unsafe { release_boxed(state.as_ptr()) };
 }
 
 impl<F: Send + 'static, R: Copy + Send + 'static, K: Kind> Callback<F, R, K> {
@@ -215,8 +213,8 @@ impl<F: Send + 'static, R: Copy + Send + 'static, K: Kind> Callback<F, R, K> {
         let state = NonNull::from(Box::leak(state));
         let handover = Handover {
             handle: Handle {
-                // SAFETY: just created from a live `Box`; freed only by the hook or below.
-                state: unsafe { state.as_ref() },
+                state,
+                lifetime: PhantomData,
                 kind: PhantomData,
             },
         };

@@ -6,6 +6,7 @@ use std::panic::{self, AssertUnwindSafe};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use super::active;
 use super::outcome::Outcome;
 use super::signature::{CallMut, CallRef};
 use super::{AnyThread, Exclusive, Kind, Reentrant, Reentry, Refusal};
@@ -24,6 +25,9 @@ pub(crate) struct State<F, R> {
     pub(super) outcome: Arc<Outcome>,
     /// Set while an [`Exclusive`] closure runs; read and written only on the owner thread.
     busy: AtomicBool,
+    /// Set when the state was released from inside one of its own calls: the outermost of
+    /// those calls frees it on return. Only ever set on boxed states.
+    free_on_return: AtomicBool,
     closure: UnsafeCell<F>,
 }
 
@@ -41,9 +45,42 @@ impl<F, R> State<F, R> {
             reentry,
             outcome,
             busy: AtomicBool::new(false),
+            free_on_return: AtomicBool::new(false),
             closure: UnsafeCell::new(closure),
         }
     }
+}
+
+/// Frees a boxed state now, or — if one of its calls is running on this thread (the closure
+/// released itself) — marks it to be freed when the outermost such call returns.
+///
+/// # Safety
+/// `state` was allocated by `Box`, is released once, and C will make no further call with it
+/// (it has been unregistered, or C is running its destroy hook).
+pub(super) unsafe fn release_boxed<F, R>(state: *mut State<F, R>) {
+    if active::contains(state.cast_const().cast()) {
+        // SAFETY: alive (caller); an atomic store through a shared place.
+        unsafe { (*state).free_on_return.store(true, Ordering::Release) };
+    } else {
+        // SAFETY: forwarded from the caller; no call of it runs on this thread, and calls on
+        // other threads after release are excluded by the caller's contract.
+        unsafe { free_boxed(state) };
+    }
+}
+
+/// Drops a boxed state, catching a panic in the closure's destructor (this may run inside a
+/// trampoline or a destroy hook, where unwinding would abort), and marks it destroyed.
+///
+/// # Safety
+/// As for [`release_boxed`], and no call of it is running on any thread.
+unsafe fn free_boxed<F, R>(state: *mut State<F, R>) {
+    // SAFETY: allocated by `Box` and freed once (caller).
+    let state = unsafe { Box::from_raw(state) };
+    let outcome = Arc::clone(&state.outcome);
+    if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(move || drop(state))) {
+        outcome.record_panic(payload);
+    }
+    outcome.mark_destroyed();
 }
 
 /// Runs checks common to all kinds on a possibly foreign thread; `Err` is the value for C.
@@ -74,15 +111,46 @@ unsafe fn admit<'a, F, R: Copy>(state: *const State<F, R>) -> Result<&'a State<F
     Ok(state)
 }
 
+/// Runs `call` with the checks common to every kind: the running-frame list, `busy` for
+/// [`Exclusive`], panic capture, and the deferred free of a state released from inside.
+///
+/// # Safety
+/// `state` is alive and admitted for this thread (see `admit`); for `exclusive`, `busy` was clear.
 #[inline(always)]
-fn run<R: Copy>(state_refusal: R, outcome: &Outcome, call: impl FnOnce() -> R) -> R {
-    match panic::catch_unwind(AssertUnwindSafe(call)) {
+unsafe fn run<F, R: Copy>(
+    state: *const State<F, R>,
+    exclusive: bool,
+    call: impl FnOnce(&State<F, R>) -> R,
+) -> R {
+    // SAFETY: alive (caller). A local reference, not an argument: the state may be freed at
+    // the end of this function, after its last use.
+    let shared = unsafe { &*state };
+    let mut frame = active::Frame::new(state.cast());
+    // SAFETY: `frame` stays on this stack until `leave` below, which runs on every path because
+    // nothing in between unwinds (the closure runs inside `catch_unwind`).
+    unsafe { active::enter(&mut frame) };
+    if exclusive {
+        // Relaxed: only the owner thread (this one) ever reads or writes `busy`.
+        shared.busy.store(true, Ordering::Relaxed);
+    }
+    let value = match panic::catch_unwind(AssertUnwindSafe(|| call(shared))) {
         Ok(value) => value,
         Err(payload) => {
-            outcome.record_panic(payload);
-            state_refusal
+            shared.outcome.record_panic(payload);
+            shared.refusal
         }
+    };
+    if exclusive {
+        shared.busy.store(false, Ordering::Relaxed);
     }
+    active::leave(&frame);
+    if shared.free_on_return.load(Ordering::Acquire) && !active::contains(state.cast()) {
+        // SAFETY: the flag is set only by `release_boxed`, on a boxed state that C no longer
+        // calls; this was its outermost running call on this thread, and `shared` is not used
+        // again.
+        unsafe { free_boxed(state.cast_mut()) };
+    }
+    value
 }
 
 /// How a kind of callback ([`Exclusive`], [`Reentrant`], [`AnyThread`]) enters its closure.
@@ -112,8 +180,9 @@ where
 {
     #[inline]
     unsafe fn dispatch(user_data: *mut c_void, args: Args) -> R {
+        let ptr: *const State<F, R> = user_data.cast_const().cast();
         // SAFETY: caller guarantees `user_data` is a live `State<F, R>`.
-        let state = match unsafe { admit::<F, R>(user_data.cast_const().cast()) } {
+        let state = match unsafe { admit(ptr) } {
             Ok(state) => state,
             Err(refusal) => return refusal,
         };
@@ -127,15 +196,14 @@ where
                 Reentry::Abort => std::process::abort(),
             }
         }
-        state.busy.store(true, Ordering::Relaxed);
-        let value = run(state.refusal, &state.outcome, || {
-            // SAFETY: owner thread, `busy` was clear and is now set: no other `&mut` or `&`
-            // to the closure exists until it is cleared below.
+        let call = |state: &State<F, R>| {
+            // SAFETY: owner thread, and `run` sets `busy` for the duration of this call: no
+            // other `&mut` or `&` to the closure exists until it is cleared.
             let closure = unsafe { &mut *state.closure.get() };
             closure.call_mut(args)
-        });
-        state.busy.store(false, Ordering::Relaxed);
-        value
+        };
+        // SAFETY: admitted for this thread, `busy` clear (checked above).
+        unsafe { run(ptr, true, call) }
     }
 }
 
@@ -147,16 +215,18 @@ where
 {
     #[inline]
     unsafe fn dispatch(user_data: *mut c_void, args: Args) -> R {
+        let ptr: *const State<F, R> = user_data.cast_const().cast();
         // SAFETY: caller guarantees `user_data` is a live `State<F, R>`.
-        let state = match unsafe { admit::<F, R>(user_data.cast_const().cast()) } {
-            Ok(state) => state,
-            Err(refusal) => return refusal,
-        };
-        run(state.refusal, &state.outcome, || {
-            // SAFETY: nothing creates `&mut` to the closure while the state is alive.
+        if let Err(refusal) = unsafe { admit(ptr) } {
+            return refusal;
+        }
+        let call = |state: &State<F, R>| {
+            // SAFETY: nothing creates `&mut` to a `Reentrant` closure.
             let closure = unsafe { &*state.closure.get() };
             closure.call_ref(args)
-        })
+        };
+        // SAFETY: admitted for this thread (checked above).
+        unsafe { run(ptr, false, call) }
     }
 }
 
@@ -168,15 +238,17 @@ where
 {
     #[inline]
     unsafe fn dispatch(user_data: *mut c_void, args: Args) -> R {
+        let ptr: *const State<F, R> = user_data.cast_const().cast();
         // SAFETY: caller guarantees `user_data` is a live `State<F, R>`.
-        let state = match unsafe { admit::<F, R>(user_data.cast_const().cast()) } {
-            Ok(state) => state,
-            Err(refusal) => return refusal,
-        };
-        run(state.refusal, &state.outcome, || {
-            // SAFETY: nothing creates `&mut` to the closure while the state is alive; `F: Sync`.
+        if let Err(refusal) = unsafe { admit(ptr) } {
+            return refusal;
+        }
+        let call = |state: &State<F, R>| {
+            // SAFETY: nothing creates `&mut` to an `AnyThread` closure; `F: Sync`.
             let closure = unsafe { &*state.closure.get() };
             closure.call_ref(args)
-        })
+        };
+        // SAFETY: admitted (any thread may call).
+        unsafe { run(ptr, false, call) }
     }
 }
