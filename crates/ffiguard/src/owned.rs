@@ -47,4 +47,4 @@ mod buffer;
 mod handle;
 
 pub use buffer::{BufferError, CBuffer, CText};
-pub use handle::{Handle, HandleRef, NullHandle};
+pub use handle::{Handle, HandleRef, NullHandle, OwnedPtr};

@@ -66,6 +66,31 @@ pub unsafe trait Handle: Sized {
     fn as_non_null(&self) -> NonNull<Self::Raw>;
 }
 
+/// The pointer inside a [`handle!`](crate::handle) owner.
+///
+/// Its constructor is `unsafe`, so even code in the module that declares a handle cannot
+/// build an owner around an arbitrary pointer (which `Drop` would then release) without an
+/// `unsafe` block. Like `NonNull`, it is neither `Send` nor `Sync`.
+#[doc(hidden)]
+pub struct OwnedPtr<T> {
+    ptr: NonNull<T>,
+}
+
+impl<T> OwnedPtr<T> {
+    /// # Safety
+    ///
+    /// `ptr` is a handle the caller owns and hands over.
+    #[doc(hidden)]
+    pub unsafe fn new(ptr: NonNull<T>) -> Self {
+        OwnedPtr { ptr }
+    }
+
+    #[doc(hidden)]
+    pub fn get(&self) -> NonNull<T> {
+        self.ptr
+    }
+}
+
 /// A borrowed handle: either lent by an owner ([`handle!`](crate::handle)'s `as_handle_ref`),
 /// or lent by C (a handle owned by another object), valid for `'a`.
 ///
@@ -272,7 +297,7 @@ macro_rules! handle {
     ) => {
         $(#[$meta])*
         $vis struct $name {
-            ptr: ::core::ptr::NonNull<$raw>,
+            ptr: $crate::owned::OwnedPtr<$raw>,
         }
 
         #[allow(dead_code)]
@@ -287,7 +312,9 @@ macro_rules! handle {
                 ptr: *mut $raw,
             ) -> ::core::result::Result<Self, $crate::owned::NullHandle> {
                 ::core::ptr::NonNull::new(ptr)
-                    .map(|ptr| Self { ptr })
+                    // SAFETY: ownership of the non-null handle is passed on (this function's
+                    // contract).
+                    .map(|ptr| Self { ptr: unsafe { $crate::owned::OwnedPtr::new(ptr) } })
                     .ok_or_else(|| $crate::owned::NullHandle::new(::core::stringify!($name)))
             }
 
@@ -297,17 +324,18 @@ macro_rules! handle {
             ///
             /// As for `from_raw`: a valid handle that nothing else owns or will release.
             $vis unsafe fn from_non_null(ptr: ::core::ptr::NonNull<$raw>) -> Self {
-                Self { ptr }
+                // SAFETY: ownership is passed on (this function's contract).
+                Self { ptr: unsafe { $crate::owned::OwnedPtr::new(ptr) } }
             }
 
             /// The handle, to pass to C. Valid while `self` lives; do not release it.
             $vis fn as_ptr(&self) -> *mut $raw {
-                self.ptr.as_ptr()
+                self.ptr.get().as_ptr()
             }
 
             /// Gives up ownership without releasing; the caller must release the handle.
             $vis fn into_raw(self) -> *mut $raw {
-                ::core::mem::ManuallyDrop::new(self).ptr.as_ptr()
+                ::core::mem::ManuallyDrop::new(self).ptr.get().as_ptr()
             }
 
             /// Lends the handle to code that must not release it.
@@ -333,7 +361,7 @@ macro_rules! handle {
             type Raw = $raw;
 
             fn as_non_null(&self) -> ::core::ptr::NonNull<$raw> {
-                self.ptr
+                self.ptr.get()
             }
         }
 
@@ -341,13 +369,13 @@ macro_rules! handle {
             fn drop(&mut self) {
                 // SAFETY: `self` owns the handle (from_raw's contract) and this is the only
                 // release (`into_raw` and `close` skip Drop).
-                let _ = unsafe { $release(self.ptr.as_ptr()) };
+                let _ = unsafe { $release(self.ptr.get().as_ptr()) };
             }
         }
 
         impl ::core::fmt::Debug for $name {
             fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                ::core::write!(f, "{}({:p})", ::core::stringify!($name), self.ptr)
+                ::core::write!(f, "{}({:p})", ::core::stringify!($name), self.ptr.get())
             }
         }
 
