@@ -59,7 +59,7 @@ int main(void) {
 fn c_layout() -> Vec<usize> {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("ffiguard-layout-fixture");
     std::fs::create_dir_all(&dir).expect("fixture dir");
-    let src = dir.join("record.c");
+    let src = dir.join(format!("record-{}.c", std::process::id()));
     let exe = dir.join(format!("record-{}", std::process::id()));
     std::fs::write(&src, HEADER_AND_PROBE).expect("write fixture");
     let cc = std::env::var("CC").unwrap_or_else(|_| "cc".to_owned());
@@ -71,6 +71,8 @@ fn c_layout() -> Vec<usize> {
         .unwrap_or_else(|e| panic!("running the C compiler `{cc}`: {e}"));
     assert!(status.success(), "compiling the layout probe failed");
     let out = Command::new(&exe).output().expect("run layout probe");
+    let _ = std::fs::remove_file(&exe);
+    let _ = std::fs::remove_file(&src);
     assert!(out.status.success());
     String::from_utf8(out.stdout)
         .expect("ASCII output")
