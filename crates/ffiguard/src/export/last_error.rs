@@ -122,6 +122,40 @@ mod tests {
         assert_eq!(&bytes, &[0xc3, 0xa9, 0xc3, 0xa9, 0]);
     }
 
+    /// Every capacity from 0 to past the end, for messages with 1- to 4-byte characters: the
+    /// return is the full length, nothing is written at or past `capacity`, the copy is
+    /// terminated, and what precedes the terminator is a UTF-8 prefix of the message.
+    #[test]
+    fn every_capacity_keeps_the_contract() {
+        const CANARY: u8 = 0xA5;
+        for message in ["", "a", "hello", "é", "aé€𝄞", "€€€", "𝄞𝄞"] {
+            set_last_error(&message);
+            for capacity in 0..message.len() + 3 {
+                let mut buf = vec![CANARY; capacity + 8];
+                // SAFETY: `buf` has at least `capacity` writable bytes.
+                let needed = unsafe { write_last_error(buf.as_mut_ptr().cast(), capacity) };
+                assert_eq!(needed, message.len());
+                assert!(
+                    buf[capacity..].iter().all(|&b| b == CANARY),
+                    "{message:?} {capacity}"
+                );
+                if capacity == 0 {
+                    continue;
+                }
+                let nul = buf.iter().position(|&b| b == 0).expect("terminated");
+                assert!(nul < capacity);
+                let copied = core::str::from_utf8(&buf[..nul]).expect("valid UTF-8");
+                assert!(message.starts_with(copied));
+                if let Some(next) = message[copied.len()..].chars().next() {
+                    assert!(
+                        copied.len() + next.len_utf8() > capacity - 1,
+                        "cut too early"
+                    );
+                }
+            }
+        }
+    }
+
     #[test]
     fn interior_nul_does_not_hide_the_rest() {
         set_last_error(&"a\0b");
