@@ -151,37 +151,57 @@ fn main() {
             .trust_unverified("unit");
         socket_call(&mut socket);
     }
-    // Through an opaque function pointer, so the call is not optimised away.
-    let in_process = measure(rounds, 10_000, || (black_box(empty as fn()))());
-    let shm = measure(rounds, 2_000, || {
-        empty::call(&sandbox)
-            .expect("call")
-            .trust_unverified("unit");
-    });
-    let sock = measure(rounds, 2_000, || socket_call(&mut socket));
+    // Spinning variants (caller spin, worker spin) beside the default sandbox.
+    let variants: Vec<(u64, u64, Sandbox)> = [(0u64, 0u64), (5, 0), (5, 5), (20, 20)]
+        .into_iter()
+        .map(|(host_spin, worker_spin)| {
+            let variant = Sandbox::builder()
+                .spin(Duration::from_micros(host_spin))
+                .worker_spin(Duration::from_micros(worker_spin))
+                .build()
+                .expect("sandbox");
+            variant.warm_up().expect("warm up");
+            (host_spin, worker_spin, variant)
+        })
+        .collect();
+    // Rounds interleave the contenders, so load changes on a shared machine hit all of them.
+    let batch = 2_000;
+    let mut in_process = Vec::new();
+    let mut shm = Vec::new();
+    let mut sock = Vec::new();
+    let mut spun: Vec<Vec<Duration>> = vec![Vec::new(); variants.len()];
+    for _ in 0..rounds {
+        // Through an opaque function pointer, so the call is not optimised away.
+        in_process.push(measure(1, batch, || (black_box(empty as fn()))()));
+        shm.push(measure(1, batch, || {
+            empty::call(&sandbox)
+                .expect("call")
+                .trust_unverified("unit");
+        }));
+        sock.push(measure(1, batch, || socket_call(&mut socket)));
+        for ((_, _, variant), samples) in variants.iter().zip(spun.iter_mut()) {
+            samples.push(measure(1, batch, || {
+                empty::call(variant).expect("call").trust_unverified("unit");
+            }));
+        }
+    }
     drop(socket);
     let _ = socket_child.wait();
-    println!("empty call round trip (median per call, {rounds} rounds):");
-    println!("  in-process            {in_process:>10.2?}");
-    println!("  sandbox (shm+futex)   {shm:>10.2?}");
+    let (in_process, shm, sock) = (median(&mut in_process), median(&mut shm), median(&mut sock));
+    println!("empty call round trip (median per call, {rounds} interleaved rounds of {batch}):");
+    println!("  in-process                                {in_process:>10.2?}");
+    println!("  sandbox, default (host 5 µs / worker 0)   {shm:>10.2?}");
     println!(
-        "  Unix socket worker    {sock:>10.2?}   socket/sandbox = {:.1}x",
+        "  Unix socket worker                        {sock:>10.2?}   socket/sandbox = {:.1}x",
         ratio(sock, shm)
     );
-
-    // Without spinning: every call pays both futex wake-ups.
-    let no_spin = Sandbox::builder()
-        .spin(Duration::ZERO)
-        .build()
-        .expect("sandbox");
-    no_spin.warm_up().expect("warm up");
-    let futex_only = measure(rounds, 2_000, || {
-        empty::call(&no_spin)
-            .expect("call")
-            .trust_unverified("unit");
-    });
-    drop(no_spin);
-    println!("  sandbox, no spinning  {futex_only:>10.2?}");
+    for ((host_spin, worker_spin, _), samples) in variants.iter().zip(spun.iter_mut()) {
+        let time = median(samples);
+        println!(
+            "  sandbox, spin host {host_spin:>2} µs / worker {worker_spin:>2} µs   {time:>10.2?}"
+        );
+    }
+    drop(variants);
 
     // --- zlib inflate of 16 MiB ---------------------------------------------------------------
     let original = sample(16 << 20);

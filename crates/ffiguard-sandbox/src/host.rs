@@ -57,6 +57,7 @@ impl WorkerProcess {
         request_capacity: usize,
         reply_capacity: usize,
         spin: Duration,
+        worker_spin: Duration,
         startup_deadline: Duration,
     ) -> Result<Self, SandboxError> {
         let region = Region::create(request_capacity, reply_capacity).map_err(|error| {
@@ -65,6 +66,12 @@ impl WorkerProcess {
                 source: Some(error),
             }
         })?;
+        let spin_ns = u32::try_from(worker_spin.as_nanos()).unwrap_or(u32::MAX);
+        region
+            .control()
+            .host
+            .worker_spin_ns
+            .store(spin_ns, Ordering::Relaxed);
         let owned_fd = region
             .fd()
             .try_clone_to_owned()

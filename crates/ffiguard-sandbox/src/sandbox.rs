@@ -27,6 +27,7 @@ pub struct SandboxBuilder {
     request_capacity: usize,
     reply_capacity: usize,
     spin: Duration,
+    worker_spin: Duration,
     audit_capacity: usize,
 }
 
@@ -41,6 +42,7 @@ impl Default for SandboxBuilder {
             request_capacity: 32 << 20,
             reply_capacity: 32 << 20,
             spin: Duration::from_micros(5),
+            worker_spin: Duration::ZERO,
             audit_capacity: 256,
         }
     }
@@ -87,11 +89,19 @@ impl SandboxBuilder {
         self
     }
 
-    /// How long each side spins before sleeping on the futex (default 5 µs: long enough to
-    /// catch the reply of a short call and the next call of a busy caller, short enough not to
-    /// steal a loaded machine's cores; spinning threads lose the scheduler's wake-up boost).
+    /// How long the calling thread spins for a reply before sleeping on the futex (default
+    /// 5 µs: catches the reply of a short call without a wake-up syscall).
     pub fn spin(mut self, spin: Duration) -> Self {
         self.spin = spin;
+        self
+    }
+
+    /// How long an idle worker spins for the next call before sleeping (default 0). Spinning
+    /// saves the host's wake-up syscall for back-to-back calls on an idle machine, but a
+    /// preempted spinner is not woken by the host and loses the scheduler's wake-up boost:
+    /// on a loaded machine it turns microseconds into scheduler ticks (BENCHMARKS.md).
+    pub fn worker_spin(mut self, spin: Duration) -> Self {
+        self.worker_spin = spin;
         self
     }
 
@@ -218,6 +228,7 @@ impl Sandbox {
             config.request_capacity,
             config.reply_capacity,
             config.spin,
+            config.worker_spin,
             config.startup_deadline,
         )
     }
