@@ -13,6 +13,7 @@ use crate::bulk::{self, BulkSource, EncodeError};
 use crate::error::SandboxError;
 use crate::futex::{self, OWNER_DIED, Spin, WAITERS};
 use crate::limits::{Limit, Limits, signal_name};
+use crate::setup::Setup;
 use crate::shm::{
     Region, SETUP_BAD_CONTROL, SETUP_CONFINE_FAILED, SETUP_DUPLICATE_ID, SETUP_LEAKED_FD,
     SETUP_READY,
@@ -66,12 +67,22 @@ impl WorkerProcess {
                 source: Some(error),
             }
         })?;
-        let spin_ns = u32::try_from(worker_spin.as_nanos()).unwrap_or(u32::MAX);
-        region
-            .control()
-            .host
-            .worker_spin_ns
-            .store(spin_ns, Ordering::Relaxed);
+        let setup = Setup {
+            worker_spin_ns: u64::try_from(worker_spin.as_nanos()).unwrap_or(u64::MAX),
+            not_dumpable: true,
+        };
+        // SAFETY: the region is fresh and no worker exists yet: nothing else can touch the
+        // page-aligned request arena.
+        let encoded =
+            unsafe { bulk::encode_into(&setup, region.request_ptr(), region.request_capacity()) };
+        let (setup_len, _) = encoded.map_err(|_| SandboxError::Spawn {
+            reason: "the setup message does not fit the request arena".into(),
+            source: None,
+        })?;
+        region.control().host.request_len.store(
+            u64::try_from(setup_len).unwrap_or(u64::MAX),
+            Ordering::Relaxed,
+        );
         let owned_fd = region
             .fd()
             .try_clone_to_owned()

@@ -57,6 +57,7 @@ mod host;
 mod limits;
 mod registry;
 mod sandbox;
+mod setup;
 mod shm;
 mod spawn;
 mod tainted;

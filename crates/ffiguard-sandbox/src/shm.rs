@@ -27,8 +27,7 @@ pub(crate) struct HostSide {
     pub(crate) version: AtomicU32,
     /// Incremented by the host to ring the worker's doorbell; the worker futex-waits on it.
     pub(crate) call_seq: AtomicU32,
-    /// How long the worker spins waiting for the next call before sleeping, in nanoseconds.
-    pub(crate) worker_spin_ns: AtomicU32,
+    pub(crate) _pad: AtomicU32,
     pub(crate) call_id: AtomicU64,
     pub(crate) request_len: AtomicU64,
     pub(crate) request_capacity: AtomicU64,

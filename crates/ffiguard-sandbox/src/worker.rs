@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use crate::futex::{self, Spin, WAITERS};
 use crate::registry::{ReplyWriter, Table};
+use crate::setup::Setup;
 use crate::shm::{
     MAGIC, PROTOCOL_VERSION, Region, SETUP_BAD_CONTROL, SETUP_CONFINE_FAILED, SETUP_DUPLICATE_ID,
     SETUP_LEAKED_FD, SETUP_READY,
@@ -45,11 +46,19 @@ pub(crate) fn run() -> ! {
     if let Some(leaked) = unexpected_descriptor() {
         fail(SETUP_LEAKED_FD, leaked);
     }
+    let setup_len = control.host.request_len.load(Ordering::Acquire);
+    // SAFETY: the host wrote the setup message before starting us and writes the request
+    // arena again only after we report ready.
+    let setup_bytes = unsafe { region.request_slice(usize::try_from(setup_len).unwrap_or(0)) };
+    let setup = match postcard::take_from_bytes::<Setup>(setup_bytes) {
+        Ok((setup, [])) => setup,
+        _ => fail(SETUP_BAD_CONTROL, setup_len),
+    };
     let table = match Table::build() {
         Ok(table) => table,
         Err(duplicate) => fail(SETUP_DUPLICATE_ID, duplicate),
     };
-    if let Err(error) = confine() {
+    if let Err(error) = confine(&setup) {
         fail(
             SETUP_CONFINE_FAILED,
             error
@@ -65,15 +74,17 @@ pub(crate) fn run() -> ! {
         .setup_state
         .store(SETUP_READY, Ordering::Release);
     futex::wake_one(&control.worker.setup_state);
-    serve(region, &table)
+    serve(region, &table, &setup)
 }
 
 /// The single point where the worker gives up its rights, after setup and before it runs any
 /// isolated function. Today: not dumpable (no core files, no ptrace by same-user processes).
 /// The confinement layer (seccomp, Landlock, namespaces) slots in here, with its policy carried
-/// by the control block.
-fn confine() -> std::io::Result<()> {
-    rustix::process::set_dumpable_behavior(rustix::process::DumpableBehavior::NotDumpable)?;
+/// by the setup message.
+fn confine(setup: &Setup) -> std::io::Result<()> {
+    if setup.not_dumpable {
+        rustix::process::set_dumpable_behavior(rustix::process::DumpableBehavior::NotDumpable)?;
+    }
     Ok(())
 }
 
@@ -99,11 +110,10 @@ fn unexpected_descriptor() -> Option<u64> {
         .find(|fd| std::fs::read_link(format!("/proc/self/fd/{fd}")).is_ok())
 }
 
-fn serve(region: &'static Region, table: &Table) -> ! {
+fn serve(region: &'static Region, table: &Table, setup: &Setup) -> ! {
     let control = region.control();
-    let spin_ns = control.host.worker_spin_ns.load(Ordering::Relaxed);
     let spin = Spin {
-        budget: Duration::from_nanos(u64::from(spin_ns)),
+        budget: Duration::from_nanos(setup.worker_spin_ns),
     };
     // The host numbers calls from 1; reading `call_seq` here instead could miss a call rung
     // between our "ready" and this line.

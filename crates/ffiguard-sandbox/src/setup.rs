@@ -1,0 +1,42 @@
+//! The setup message: what the host tells a worker before its first call, written
+//! postcard-encoded at the start of the request arena before the worker is started.
+//!
+//! The worker reads it once, applies it in its single confinement step, and only then serves
+//! calls. The confinement layer extends this message with its policy (seccomp filter, Landlock
+//! rules, namespaces); an older worker refuses a newer message instead of ignoring a policy.
+
+use serde::{Deserialize, Serialize};
+
+/// Settings a worker applies between its setup and its first call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Setup {
+    /// How long the worker spins for the next call before sleeping, in nanoseconds.
+    pub(crate) worker_spin_ns: u64,
+    /// Whether the worker makes itself non-dumpable (no core file, no ptrace attach by
+    /// same-user processes, `/proc/<pid>` owned by root).
+    pub(crate) not_dumpable: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn setup_round_trips_and_rejects_trailing_bytes() {
+        let setup = Setup {
+            worker_spin_ns: 5_000,
+            not_dumpable: true,
+        };
+        let mut bytes = postcard::to_allocvec(&setup).unwrap_or_default();
+        assert_eq!(postcard::from_bytes::<Setup>(&bytes).ok(), Some(setup));
+        bytes.push(1);
+        let (_, rest) = postcard::take_from_bytes::<Setup>(&bytes).unwrap_or((
+            Setup {
+                worker_spin_ns: 0,
+                not_dumpable: false,
+            },
+            &[],
+        ));
+        assert_eq!(rest, &[1]);
+    }
+}
