@@ -171,3 +171,32 @@ fn full_table_is_an_error_and_frees_the_closure() {
     held.clear();
     assert_eq!(emit("k", "v").unwrap(), 0);
 }
+
+/// A one-shot listener that removes itself while liblegacy is calling it: `lg_listener_remove`
+/// runs the destroy hook from inside the call. Covers: ffiguard's deferred free — the closure's
+/// captures stay alive until it returns, then are freed exactly once.
+#[test]
+fn one_shot_listener_removes_itself_while_running() {
+    let _serial = serial();
+    let drops = Arc::new(AtomicUsize::new(0));
+    let counter = DropCounter(Arc::clone(&drops));
+    let slot: Arc<Mutex<Option<Listener>>> = Arc::new(Mutex::new(None));
+    let own = Arc::clone(&slot);
+    let probe = Arc::clone(&drops);
+    let alive_after_removal = Arc::new(AtomicUsize::new(0));
+    let alive = Arc::clone(&alive_after_removal);
+    let listener = Listener::on_change(move |_, _| {
+        let me = own.lock().unwrap().take();
+        drop(me); // lg_listener_remove → destroy hook, while this call runs
+        if probe.load(Ordering::SeqCst) == 0 {
+            alive.fetch_add(1, Ordering::SeqCst);
+        }
+        let _captured = &counter;
+    })
+    .unwrap();
+    *slot.lock().unwrap() = Some(listener);
+    assert_eq!(emit("fire", "once").unwrap(), 1);
+    assert_eq!(alive_after_removal.load(Ordering::SeqCst), 1);
+    assert_eq!(drops.load(Ordering::SeqCst), 1);
+    assert_eq!(emit("fire", "again").unwrap(), 0);
+}
