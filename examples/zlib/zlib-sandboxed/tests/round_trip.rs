@@ -99,6 +99,24 @@ fn output_larger_than_the_arena_is_an_error_not_a_crash(_: &Sandbox) {
     assert!(matches!(error, SandboxError::Reply { .. }), "{error}");
 }
 
+/// The dedicated `zlib-worker` binary serves the same functions as a re-executed host.
+fn dedicated_worker_binary_round_trip(_: &Sandbox) {
+    let dedicated = Sandbox::builder()
+        .worker_binary(env!("CARGO_BIN_EXE_zlib-worker"))
+        .build()
+        .expect("sandbox");
+    let original = sample(1 << 20);
+    let compressed = deflate::call(&dedicated, ByteBuf::from(original.clone()), 6)
+        .expect("deflate call")
+        .trust_unverified("inflated and compared below")
+        .expect("deflate");
+    let restored = inflate::call(&dedicated, compressed, 1 << 20)
+        .expect("inflate call")
+        .trust_unverified("compared below")
+        .expect("inflate");
+    assert!(restored[..] == original[..]);
+}
+
 fn main() {
     ffiguard_sandbox::init();
     let sandbox = Sandbox::builder()
@@ -133,6 +151,12 @@ fn main() {
     check(
         "output_larger_than_the_arena_is_an_error_not_a_crash",
         output_larger_than_the_arena_is_an_error_not_a_crash,
+        &sandbox,
+        &mut failed,
+    );
+    check(
+        "dedicated_worker_binary_round_trip",
+        dedicated_worker_binary_round_trip,
         &sandbox,
         &mut failed,
     );
