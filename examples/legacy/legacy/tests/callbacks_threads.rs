@@ -5,12 +5,14 @@
 //! be silent, and `tsan_reports_the_race_without_the_lock` proves the same C code is reported
 //! when the lock is left out.
 
+use std::cell::Cell;
 use std::ops::ControlFlow;
 use std::panic;
 use std::process::Command;
 use std::sync::Barrier;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use ffiguard::sync::ThreadBound;
 use legacy::callbacks::{Finished, WorkItem, bump_event, event_count, reset_events, run_workers};
 
 const WORKERS: usize = 8;
@@ -73,6 +75,36 @@ fn break_stops_the_workers() {
     .unwrap();
     assert_eq!(done, Finished::Stopped);
     assert_eq!(calls.load(Ordering::Relaxed), 20);
+}
+
+/// A raw task that treats `user_data` as a `ThreadBound` counter, the way C smuggles a pointer
+/// onto its own threads. Returns 0 when the owner check refused the access.
+unsafe extern "C" fn touch_bound(user_data: *mut std::ffi::c_void, _: i32, _: i32) -> i32 {
+    // SAFETY: the test passes a `ThreadBound<Cell<u32>>` that outlives lg_run_workers.
+    let bound = unsafe { &*user_data.cast::<ThreadBound<Cell<u32>>>() };
+    match bound.get() {
+        Ok(cell) => {
+            cell.set(cell.get() + 1);
+            1
+        }
+        Err(_) => 0,
+    }
+}
+
+/// Covers: `ThreadBound`'s run-time owner check, the case types cannot see — liblegacy calling
+/// with a pointer to a `!Send` value on threads it created. Every access is refused.
+#[test]
+fn thread_bound_value_is_refused_on_library_threads() {
+    let bound = ThreadBound::new(Cell::new(0_u32));
+    let user_data = std::ptr::from_ref(&bound).cast_mut().cast();
+    // SAFETY: `touch_bound` matches lg_task_fn; `bound` outlives the call, which joins its
+    // threads before returning.
+    let rc = unsafe { legacy_sys::lg_run_workers(4, 100, Some(touch_bound), user_data) };
+    assert_eq!(
+        rc, 0,
+        "every worker's access was refused (a nonzero return would stop it)"
+    );
+    assert_eq!(bound.get().unwrap().get(), 0);
 }
 
 /// The wrapper with its lock removed: the raw `lg_events_bump` from liblegacy's threads.
