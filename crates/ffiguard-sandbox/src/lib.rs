@@ -39,6 +39,28 @@
 //! }
 //! ```
 //!
+//! What `#[isolated]` refuses, at compile time — functions whose calls cannot be described by
+//! values alone (generics, `self`, borrowed arguments):
+//!
+//! ```compile_fail
+//! #[ffiguard_sandbox::isolated]
+//! fn generic<T>(value: T) -> u32 { 0 }
+//! ```
+//!
+//! ```compile_fail
+//! #[ffiguard_sandbox::isolated]
+//! fn borrowed(data: &[u8]) -> u32 { 0 } // arguments must be owned, deserializable values
+//! ```
+//!
+//! A result that is dropped unexamined is flagged (`Tainted` is `#[must_use]`):
+//!
+//! ```compile_fail
+//! #![deny(unused_must_use)]
+//! fn discard(result: ffiguard_sandbox::Tainted<u32>) {
+//!     std::convert::identity(result);
+//! }
+//! ```
+//!
 //! # Tests
 //!
 //! A worker re-executes the test binary, so the binary must call [`init`] before the test

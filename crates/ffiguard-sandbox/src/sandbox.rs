@@ -198,6 +198,27 @@ impl Sandbox {
         Ok(())
     }
 
+    /// Kills and reaps every worker, reporting the first that could not be reaped. Dropping
+    /// the sandbox does the same without the report.
+    ///
+    /// # Errors
+    /// [`SandboxError::Spawn`] naming a worker that was still not reaped two seconds after
+    /// `SIGKILL` (left to the kernel when this process exits).
+    pub fn close(self) -> Result<(), SandboxError> {
+        let workers = std::mem::take(&mut self.lock().idle);
+        let mut first_error = None;
+        for mut worker in workers {
+            let pid = worker.pid();
+            if worker.kill_and_reap().is_none() && first_error.is_none() {
+                first_error = Some(SandboxError::Spawn {
+                    reason: format!("worker {pid} was not reaped after SIGKILL"),
+                    source: None,
+                });
+            }
+        }
+        first_error.map_or(Ok(()), Err)
+    }
+
     /// The most recent calls, oldest first (at most [`SandboxBuilder::audit_capacity`]).
     pub fn recent_calls(&self) -> Vec<CallRecord> {
         self.audit.recent()
