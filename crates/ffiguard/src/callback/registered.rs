@@ -204,6 +204,12 @@ impl<F: Send + 'static, R: Copy + Send + 'static, K: Kind> Callback<F, R, K> {
     /// On `Err` the library is assumed to hold nothing and not to have called the hook, so the
     /// closure is freed here. (For a library that calls the hook even on failure, return `Ok`
     /// and carry the failure in `T`.) The closure must be `Send`: C may destroy on any thread.
+    ///
+    /// ```compile_fail
+    /// use ffiguard::callback::Callback;
+    /// let shared = std::rc::Rc::new(0);
+    /// let _ = Callback::new(move |_: i32| *shared, -1).hand_over(|cb| Ok::<_, ()>(cb.user_data()));
+    /// ```
     pub fn hand_over<T, E>(
         self,
         register: impl FnOnce(Handover<'_, F, R, K>) -> Result<T, E>,
