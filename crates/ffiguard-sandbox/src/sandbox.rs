@@ -407,3 +407,22 @@ pub fn call<A: Serialize, R: DeserializeOwned>(
     sandbox.audit.record(record);
     result.map(Tainted::__new)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn sandbox_is_shareable_across_threads() {
+        assert_send_sync::<Sandbox>();
+        assert_send_sync::<SandboxError>();
+    }
+
+    #[test]
+    fn builder_clamps_pool_size() {
+        let builder = SandboxBuilder::default().workers(0);
+        assert_eq!(builder.workers, 1);
+    }
+}
