@@ -12,6 +12,7 @@
 //! assert!(check_source("src/lib.rs", "fn main() {}", &rules).is_empty());
 //! ```
 
+pub mod abi;
 pub mod baseline;
 mod config;
 mod context;

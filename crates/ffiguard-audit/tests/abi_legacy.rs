@@ -110,3 +110,46 @@ fn drifted_copy_is_caught_with_the_targets_where_it_is_wrong() {
             .any(|f| f.rule == "ABI011" && f.message.contains("lg_checksum"))
     );
 }
+
+/// `tests/abi_layout_legacy.rs` is the output of the layout-test generator for legacy-sys;
+/// it compiles (as its own test target) only if every generated assertion holds on the
+/// target being built, and this test fails when it is no longer what the generator writes.
+#[test]
+fn committed_layout_tests_are_what_the_generator_writes() {
+    let bindings = read(legacy().join("src/bindings.rs"));
+    let models: Vec<_> = ffiguard_cheader_models();
+    let generated = abi::layout_tests::generate(
+        &[("src/bindings.rs".into(), bindings)],
+        &models,
+        "legacy_sys::",
+        &["csrc/wrapper.h".to_owned()],
+    );
+    let committed_path =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/abi_layout_legacy.rs");
+    if std::env::var_os("FFIGUARD_BLESS").is_some() {
+        std::fs::write(&committed_path, &generated).expect("write");
+    }
+    assert!(
+        generated.contains("legacy_sys::lg_stats { size: 32, align: 8"),
+        "{generated}"
+    );
+    assert!(
+        generated.contains("legacy_sys::lg_stats { size: 16, align: 4"),
+        "{generated}"
+    );
+    assert_eq!(
+        read(committed_path),
+        generated,
+        "regenerate with FFIGUARD_BLESS=1 cargo test -p ffiguard-audit --test abi_legacy"
+    );
+}
+
+fn ffiguard_cheader_models() -> Vec<(abi::Target, abi::CModel)> {
+    ALL_TARGETS
+        .iter()
+        .map(|t| match ffiguard_cheader::parse_headers(&headers(), t) {
+            Ok(m) => (t.clone(), m),
+            Err(e) => panic!("{e}"),
+        })
+        .collect()
+}

@@ -109,3 +109,28 @@ pub fn layout_tests(args: &LayoutTestsArgs) -> Result<String, AbiCliError> {
         &headers,
     ))
 }
+
+/// Adds the header cross-check of the crate at `root` to an audit outcome (`cargo ffiguard
+/// check`): its findings, and the text of the binding files they point at (for snippets).
+/// Does nothing for a crate without configured headers. Returns the number of findings added.
+pub fn add_to_outcome(
+    root: &Path,
+    outcome: &mut crate::AuditOutcome,
+) -> Result<usize, AbiCliError> {
+    let Some(config) = config::load(root)? else {
+        return Ok(0);
+    };
+    let files = read_bindings(root, &config)?;
+    let report = super::check_bindings(&files, &config.headers, &config.targets);
+    let added = report.findings.len();
+    for (path, text) in files {
+        if report.findings.iter().any(|f| f.location.file == path) {
+            outcome.sources.entry(path).or_insert_with(|| text.into());
+        }
+    }
+    outcome.findings.extend(report.findings);
+    outcome
+        .findings
+        .sort_by(|a, b| a.location.cmp(&b.location).then(a.rule.cmp(b.rule)));
+    Ok(added)
+}

@@ -51,10 +51,19 @@ fn same_record(cx: &Cx<'_>, c_name: &str, rust: &str) -> bool {
 
 /// Compares a value type (parameter, return, field).
 pub(crate) fn value(c: &CType, r: &RType, cx: &Cx<'_>) -> Option<Mismatch> {
-    compare(c, r, cx, 0, false)
+    compare(c, r, cx, 0, false, false)
 }
 
-fn compare(c: &CType, r: &RType, cx: &Cx<'_>, depth: u32, pointee: bool) -> Option<Mismatch> {
+/// `callback`: the type is a parameter of a function pointer, so C passes the value to Rust
+/// and the hazardous constness direction is the other one.
+fn compare(
+    c: &CType,
+    r: &RType,
+    cx: &Cx<'_>,
+    depth: u32,
+    pointee: bool,
+    callback: bool,
+) -> Option<Mismatch> {
     use MismatchKind::{Signedness, Type};
     if depth > MAX_DEPTH || matches!(r, RType::Unknown(_)) {
         return None;
@@ -159,7 +168,7 @@ fn compare(c: &CType, r: &RType, cx: &Cx<'_>, depth: u32, pointee: bool) -> Opti
                 mutable,
                 pointee: rp,
             },
-        ) => pointer(c, cp, *mutable, rp, cx, depth),
+        ) => pointer(c, cp, *mutable, rp, cx, depth, callback),
         (
             CTypeKind::Pointer { pointee: cp },
             RType::FnPtr {
@@ -227,7 +236,7 @@ fn compare(c: &CType, r: &RType, cx: &Cx<'_>, depth: u32, pointee: bool) -> Opti
                     );
                 }
             }
-            compare(element, re, cx, depth + 1, false)
+            compare(element, re, cx, depth + 1, false, callback)
         }
         (_, RType::Named(_) | RType::Array { .. }) if !pointee => {
             let (Some(size), Some(rl)) = (c.size, layout::of(r, cx, 0)) else {
@@ -254,6 +263,7 @@ fn pointer(
     rp: &RType,
     cx: &Cx<'_>,
     depth: u32,
+    callback: bool,
 ) -> Option<Mismatch> {
     use MismatchKind::{Constness, Type};
     let c_depth = pointer_depth_c(c);
@@ -279,14 +289,23 @@ fn pointer(
             _ => None,
         };
     }
-    if let Some(m) = compare(cp, rp, cx, depth + 1, true) {
+    if let Some(m) = compare(cp, rp, cx, depth + 1, true, callback) {
         return Some(m);
     }
-    if !mutable && !cp.is_const {
+    if !callback && !mutable && !cp.is_const {
         return mismatch(
             Constness,
             format!(
                 "C {} lets C write through it, Rust declares `*const`",
+                c_name(c)
+            ),
+        );
+    }
+    if callback && mutable && cp.is_const {
+        return mismatch(
+            Constness,
+            format!(
+                "C passes {} to the callback, which Rust declares `*mut` and may write through",
                 c_name(c)
             ),
         );
@@ -338,7 +357,10 @@ fn function_pointer(
     cx: &Cx<'_>,
     depth: u32,
 ) -> Option<Mismatch> {
-    if sig.unprototyped {
+    // `void (*)(void)` is C's "any function pointer" (`sqlite3_auto_extension`, `dlsym`-like
+    // results): callers cast it to the real type, so any Rust function pointer fits.
+    let generic = sig.params.is_empty() && !sig.variadic && sig.ret.kind == CTypeKind::Void;
+    if sig.unprototyped || generic {
         return None;
     }
     if sig.params.len() != params.len() || sig.variadic != variadic {
@@ -354,14 +376,14 @@ fn function_pointer(
         );
     }
     for (i, (c, r)) in sig.params.iter().zip(params).enumerate() {
-        if let Some(m) = compare(c, r, cx, depth + 1, false) {
+        if let Some(m) = compare(c, r, cx, depth + 1, false, true) {
             return Some(Mismatch {
                 kind: m.kind,
                 detail: format!("callback parameter {}: {}", i + 1, m.detail),
             });
         }
     }
-    compare(&sig.ret, ret, cx, depth + 1, false).map(|m| Mismatch {
+    compare(&sig.ret, ret, cx, depth + 1, false, false).map(|m| Mismatch {
         kind: m.kind,
         detail: format!("callback result: {}", m.detail),
     })

@@ -1,7 +1,7 @@
 //! Which headers a crate's bindings belong to, with the include paths and defines its build
 //! uses: read from `[package.metadata.ffiguard]` and, where it spells them as literals, from
 //! `build.rs` (bindgen's `.header(..)`, `.clang_arg("-I..")`, cc's `.include(..)`,
-//! `.define(..)`).
+//! `.define(..)`, `.flag("-D..")`).
 //!
 //! ```toml
 //! [package.metadata.ffiguard]
@@ -205,7 +205,7 @@ impl<'ast> Visit<'ast> for BuildScript {
         match (call.method.to_string().as_str(), args.as_slice()) {
             ("header", [a]) => self.headers.extend(lit_str(a)),
             ("include", [a]) => self.include.extend(lit_str(a)),
-            ("clang_arg", [a]) => {
+            ("clang_arg" | "flag", [a]) => {
                 if let Some(s) = lit_str(a) {
                     self.clang_arg(&s);
                 }
@@ -246,13 +246,16 @@ mod tests {
                     .header("csrc/zlib.h")
                     .clang_arg("-Icsrc/include")
                     .clang_args(["-DZ_SOLO", "-std=c99"]);
-                cc::Build::new().include("vendor").define("NO_GZIP", None).define("LEVEL", Some("2")).compile("z");
+                cc::Build::new().include("vendor").define("NO_GZIP", None).define("LEVEL", Some("2")).flag("-DSQLITE_CORE").compile("z");
             }
         "#;
         let mut found = BuildScript::default();
         found.visit_file(&syn::parse_file(src).expect("parses"));
         assert_eq!(found.headers, ["csrc/zlib.h"]);
         assert_eq!(found.include, ["csrc/include", "vendor"]);
-        assert_eq!(found.defines, ["Z_SOLO", "NO_GZIP", "LEVEL=2"]);
+        assert_eq!(
+            found.defines,
+            ["Z_SOLO", "NO_GZIP", "LEVEL=2", "SQLITE_CORE"]
+        );
     }
 }
