@@ -16,6 +16,8 @@ fuzz_target!(|input: &[u8]| {
     let _ = decode_reply::<Vec<String>>(status, payload);
     let _ = decode_reply::<(u64, Option<Vec<u32>>, bool)>(status, payload);
     let _ = decode_reply::<std::collections::BTreeMap<String, ByteBuf>>(status, payload);
+    // Zero-sized elements: the element budget, not the payload length, bounds this one.
+    let _ = decode_reply::<Vec<Vec<()>>>(status, payload);
     // The same bytes as a whole reply arena: a frame length, then the arena whose end holds
     // the byte buffers the frame only gives lengths for.
     if let Some((frame_len, arena)) = payload.split_first_chunk::<2>() {

@@ -76,6 +76,7 @@ mod bulk;
 mod error;
 mod futex;
 mod host;
+mod limited;
 mod limits;
 mod registry;
 mod sandbox;

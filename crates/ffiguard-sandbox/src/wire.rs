@@ -10,6 +10,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::bulk::{self, BulkSource};
+use crate::limited::{Budget, Limited};
 
 /// The outcome word a worker writes next to its reply.
 pub(crate) mod status {
@@ -84,9 +85,9 @@ pub enum ReplyError {
 /// target: for any `status` and `payload` it returns a value or an error, never panics, and
 /// allocates at most in proportion to `payload.len()`.
 ///
-/// Known limit: `postcard` has no recursion or element-count limit, so a *recursive* result
-/// type, or a sequence of zero-sized elements (`Vec<()>`), lets a hostile worker make decoding
-/// deep or long. Result types of isolated functions should avoid both.
+/// Decoding is bounded beyond what `postcard` checks: at most 128 levels of nesting (a
+/// recursive result type cannot overflow the host's stack) and a number of sequence and map
+/// elements proportional to the payload (a `Vec<()>` claiming 2^64 elements cannot spin).
 ///
 /// # Errors
 /// [`ReplyError`] naming what was wrong with the reply.
@@ -143,7 +144,21 @@ pub(crate) fn decode_shared<R: DeserializeOwned>(
 }
 
 fn decode_exact<R: DeserializeOwned>(payload: &[u8]) -> Result<R, ReplyError> {
-    let (value, rest) = postcard::take_from_bytes::<R>(payload)
+    let mut deserializer = postcard::Deserializer::from_bytes(payload);
+    let budget = Budget::for_payload(payload.len());
+    let value = R::deserialize(Limited {
+        inner: &mut deserializer,
+        budget: &budget,
+    })
+    .map_err(|error| {
+        ReplyError::Malformed(
+            budget
+                .exceeded()
+                .map_or_else(|| error.to_string(), str::to_owned),
+        )
+    })?;
+    let rest = deserializer
+        .finalize()
         .map_err(|error| ReplyError::Malformed(error.to_string()))?;
     if rest.is_empty() {
         Ok(value)
@@ -322,6 +337,46 @@ mod tests {
         assert!(
             matches!(result, Err(ReplyError::Malformed(_))),
             "{result:?}"
+        );
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)] // only decoded
+    enum Tree {
+        Leaf,
+        Node(Vec<Tree>),
+    }
+
+    /// Covers the depth limit: without it this recursion overflows the test's stack.
+    #[test]
+    fn deep_nesting_is_refused() {
+        // Node([Node([Node([...])])]): variant 1, length 1, repeated.
+        let mut payload = Vec::new();
+        for _ in 0..100_000 {
+            payload.extend_from_slice(&[1, 1]);
+        }
+        payload.push(0);
+        let result = decode_reply::<Tree>(status::OK, &payload);
+        assert!(
+            matches!(&result, Err(ReplyError::Malformed(m)) if m.contains("nesting")),
+            "{result:?}"
+        );
+        // Shallow trees still decode.
+        assert!(decode_reply::<Tree>(status::OK, &[1, 2, 0, 1, 0]).is_ok());
+    }
+
+    /// Covers the element budget: without it this loop runs 2^63 times.
+    #[test]
+    fn zero_sized_elements_cannot_spin() {
+        let payload = [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f];
+        let result = decode_reply::<Vec<()>>(status::OK, &payload);
+        assert!(
+            matches!(&result, Err(ReplyError::Malformed(m)) if m.contains("elements")),
+            "{result:?}"
+        );
+        assert_eq!(
+            decode_reply::<Vec<()>>(status::OK, &[3]).map(|v| v.len()),
+            Ok(3)
         );
     }
 
