@@ -7,6 +7,7 @@
 //! | C does this | what happens |
 //! | --- | --- |
 //! | the closure panics | the panic is caught and stored *in the registration* (not a thread-local, so it survives C's own threads); C gets the refusal value; the registration is poisoned and refuses later calls; the Rust side resumes the panic or gets [`CallbackError::Panicked`] ([`OnPanic`]) |
+//! | calls back while a Rust panic is unwinding (a destructor called into C) | the closure runs; if it panics too, that panic is caught and stored like any other — it never meets the first one, so nothing aborts |
 //! | calls again while the closure runs (reentry) | [`Exclusive`] (`FnMut`): refused with the refusal value, or abort ([`Reentry`]) — never two `&mut`; [`Reentrant`] and [`AnyThread`] (`Fn`): allowed, only `&` is ever formed |
 //! | calls from a thread other than the registering one | [`AnyThread`] (`Fn + Send + Sync`): allowed, also concurrently; the other kinds: refused without touching the closure ([`Refusal::ForeignThread`]) |
 //! | calls after the state is gone | prevented by construction: [`Callback::scope`] frees after C's call returns; a [`Registration`] runs the library's unregister *before* freeing; [`Callback::hand_over`] lets the library's destroy hook free it. A closure released from inside its own call (a one-shot handler that unregisters itself) is freed when that call returns, not under its feet |

@@ -272,3 +272,44 @@ fn destroy_hook_called_from_inside_the_callback_is_deferred() {
     assert!(monitor.is_destroyed());
     assert_eq!(drops.load(Ordering::SeqCst), 1);
 }
+
+/// C calls back while a Rust panic is unwinding (a destructor run by the unwind calls into the
+/// library, which fires the handler), and the handler panics too. The inner panic is caught in
+/// the trampoline and stored; the outer one keeps unwinding; nothing aborts.
+#[test]
+fn callback_panicking_during_an_unwind_is_caught_and_stored() {
+    let bus = Arc::new(Mutex::new(Bus::default()));
+    let bus2 = Arc::clone(&bus);
+    let registration = Callback::new(|_: c_int| -> c_int { panic!("inner") }, -1)
+        .on_panic(OnPanic::Report)
+        .register(|cb| {
+            let id = bus
+                .lock()
+                .unwrap()
+                .add(cb.trampoline(), cb.user_data(), None);
+            Ok::<_, ()>(move || bus2.lock().unwrap().remove(id))
+        })
+        .unwrap();
+
+    struct FiresOnDrop(Arc<Mutex<Bus>>, Arc<Mutex<Vec<c_int>>>);
+    impl Drop for FiresOnDrop {
+        fn drop(&mut self) {
+            let got = self.0.lock().unwrap().emit(7);
+            self.1.lock().unwrap().extend(got);
+        }
+    }
+    let c_saw = Arc::new(Mutex::new(Vec::new()));
+    let outer = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let _fires = FiresOnDrop(Arc::clone(&bus), Arc::clone(&c_saw));
+        panic!("outer");
+    }));
+    let payload = outer.expect_err("the outer panic is the one that propagates");
+    assert_eq!(payload.downcast_ref::<&str>(), Some(&"outer"));
+    assert_eq!(*c_saw.lock().unwrap(), [-1]);
+    assert_eq!(
+        registration.check(),
+        Err(CallbackError::Panicked {
+            message: "inner".into()
+        })
+    );
+}
