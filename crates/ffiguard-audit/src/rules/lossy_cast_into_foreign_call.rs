@@ -33,7 +33,9 @@ reported; suppress it with the reason.",
         example_good: "let len = c_int::try_from(data.len()).map_err(|_| Error::TooLong)?;\n\
 unsafe { write_buf(data.as_ptr(), len) }",
         fix: "Convert with `T::try_from(value)` and turn the error into the API's own \"too \
-large\" error (as rusqlite does), or loop in chunks that fit. Use `ffiguard::conv` helpers \
+large\" error (as rusqlite does), or loop in chunks that fit. Where the value provably fits, \
+say why next to `#[allow(clippy::cast_possible_truncation)]` (clippy's precise lint): the rule \
+then stays quiet. Use `ffiguard::conv` helpers \
 where they exist.",
     },
 };
@@ -74,7 +76,7 @@ fn lossy_cast(cx: &FileContext<'_>, cast: &syn::ExprCast, locals: &Locals<'_>) -
     let to_name = type_last(&cast.ty)?;
     let to = int_width(&to_name)?;
     let (from_name, from) = source_width(&cast.expr, locals, 0)?;
-    if !lossy(from, to) {
+    if !lossy(from, to) || cast_allowed(cx, cast) {
         return None;
     }
     let what = if from.max_bits > to.min_bits {
@@ -92,6 +94,19 @@ fn lossy_cast(cx: &FileContext<'_>, cast: &syn::ExprCast, locals: &Locals<'_>) -
             "use `{to_name}::try_from(..)` and handle the error"
         )),
     )
+}
+
+/// Whether an `#[allow(clippy::cast_*)]` within the few lines above the cast shows the author
+/// already weighed it (clippy's own cast lints are the precise check when they run).
+fn cast_allowed(cx: &FileContext<'_>, cast: &syn::ExprCast) -> bool {
+    let line = cx.location(syn::spanned::Spanned::span(cast)).line;
+    (line.saturating_sub(6)..=line).any(|l| {
+        cx.source.line(l).is_some_and(|t| {
+            t.contains("clippy::cast_possible_truncation")
+                || t.contains("clippy::cast_sign_loss")
+                || t.contains("clippy::cast_possible_wrap")
+        })
+    })
 }
 
 /// The integer type of `e` when syntax shows it.

@@ -48,7 +48,9 @@ impl Rule for MissingLayoutAssertion {
         }
         impl<'ast> Visit<'ast> for V<'_, '_> {
             fn visit_item_struct(&mut self, s: &'ast syn::ItemStruct) {
-                self.item(&s.attrs, &s.ident, s.fields.is_empty());
+                let name = s.ident.to_string();
+                let opaque = self.cx.model.types_named(&name).any(super::util::opaque);
+                self.item(&s.attrs, &s.ident, s.fields.is_empty() || opaque);
             }
             fn visit_item_union(&mut self, u: &'ast syn::ItemUnion) {
                 self.item(&u.attrs, &u.ident, false);
@@ -113,9 +115,19 @@ fn asserted(compact: &str, name: &str) -> bool {
         format!("size_of::<{name}>"),
         format!("align_of::<{name}>"),
         format!("offset_of!({name},"),
-        format!("assert_layout!({name}"),
         format!("bindgen_test_layout_{name}"),
     ]
     .iter()
     .any(|needle| compact.contains(needle.as_str()))
+        || compact.match_indices("assert_layout!").any(|(at, _)| {
+            // The type comes first, maybe after `#[cfg(..)]`: look at the macro's opening.
+            let rest: String = compact
+                .get(at + "assert_layout!".len()..)
+                .unwrap_or("")
+                .chars()
+                .take(200)
+                .collect();
+            rest.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .any(|w| w == name)
+        })
 }

@@ -238,7 +238,7 @@ impl Checker<'_, '_> {
             "Box" => args.first().and_then(|t| fat(t)),
             "Option" => {
                 let inner = args.first()?;
-                (!nullable_pointer(inner))
+                (!nullable_pointer(inner) && self.known_sized_value(inner))
                     .then(|| format!("`Option<{}>` (no C layout)", super::util::text(*inner)))
             }
             _ if behind_ptr => (place == Place::Foreign
@@ -260,7 +260,7 @@ impl Checker<'_, '_> {
         let mut defs = self.cx.model.types_named(name).peekable();
         defs.peek().is_some()
             && defs.all(|t| {
-                let opaque_handle = behind_ptr && opaque(t);
+                let opaque_handle = behind_ptr && super::util::opaque(t);
                 let empty_enum = t.kind == crate::model::TypeKind::Enum && t.variants.is_empty();
                 !(t.has_c_layout() || opaque_handle || empty_enum)
             })
@@ -313,6 +313,18 @@ impl Checker<'_, '_> {
         }
     }
 
+    /// Whether `ty` is known to be a plain value (so `Option<ty>` has no niche C understands):
+    /// a primitive, a std type or a type of this crate. Aliases and imports are unknown.
+    fn known_sized_value(&self, ty: &syn::Type) -> bool {
+        let Some(name) = type_last(ty) else {
+            return matches!(ty, syn::Type::Tuple(_) | syn::Type::Array(_));
+        };
+        super::util::int_width(&name).is_some()
+            || matches!(name.as_str(), "bool" | "char" | "f32" | "f64")
+            || STD_NO_LAYOUT.contains(&name.as_str())
+            || self.cx.model.types_named(&name).next().is_some()
+    }
+
     fn rust_only(&self, name: &str) -> bool {
         STD_NO_LAYOUT.contains(&name) || self.crate_type_without_layout(name, false)
     }
@@ -360,17 +372,4 @@ fn nullable_pointer(ty: &syn::Type) -> bool {
         }),
         _ => false,
     }
-}
-
-/// An opaque handle: no fields, or only zero-sized ones.
-fn opaque(t: &crate::model::TypeDef) -> bool {
-    t.fields.iter().all(|f| {
-        let ty = f.ty.as_str();
-        ty.contains("; 0]")
-            || ty.starts_with("PhantomData")
-            || ty.contains("::PhantomData")
-            || ty.ends_with("c_void")
-            || ty == "()"
-            || ty.ends_with("PhantomPinned")
-    })
 }

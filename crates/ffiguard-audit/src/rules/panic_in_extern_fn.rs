@@ -17,10 +17,12 @@ static META: RuleMeta = RuleMeta {
     confidence: Confidence::Medium,
     docs: RuleDocs {
         what_it_does: "In functions defined in Rust with a non-Rust ABI (`extern \"C\" fn`, \
-exports and callbacks), flags explicit panic sources that are not inside a closure passed to \
-`catch_unwind` (or a crate's own `panic::wrap`/`catch` helper): `.unwrap()`, `.expect(..)`, \
-`panic!`, `unreachable!`, `todo!`, `unimplemented!`, `assert!`-family macros, and indexing \
-(`a[i]`, `&s[1..]`).",
+exports and callbacks), flags explicit panic sources outside a closure that runs under a panic \
+catcher: `.unwrap()`, `.expect(..)`, `panic!`, `unreachable!`, `todo!`, `unimplemented!`, the \
+`assert!` family, and indexing (`a[i]`, `&s[1..]`). A catcher is `catch_unwind`, a function of \
+the same file whose body calls `catch_unwind` (a crate's `fn guard(..)`), a helper named \
+`guard`/`ffi_guard`/`catch`/`abort_on_panic`, or any function under a `panic::` or `export::` \
+module (git2's `panic::wrap`, `ffiguard::export::status`).",
         why_is_this_bad: "Since Rust 1.81 a panic that reaches an `extern \"C\"` boundary aborts \
 the whole process (before that it was undefined behaviour). Whoever can make the panic happen \
 — bad input from C, a malformed file — can kill the host program.",
@@ -44,7 +46,14 @@ impl Rule for PanicInExternFn {
     }
 
     fn check(&self, cx: &FileContext<'_>, out: &mut Vec<Finding>) {
-        for f in functions(cx.syntax) {
+        let all = functions(cx.syntax);
+        // Helpers of this file that run their closure under `catch_unwind` (`fn guard(..)`).
+        let local_catchers: Vec<String> = all
+            .iter()
+            .filter(|f| !f.is_extern() && super::util::mentions(f.block, "catch_unwind"))
+            .map(|f| f.sig.ident.to_string())
+            .collect();
+        for f in all {
             let unwinds = f
                 .sig
                 .abi
@@ -54,7 +63,11 @@ impl Rule for PanicInExternFn {
             if !f.is_extern() || unwinds {
                 continue;
             }
-            let mut v = PanicFinder { cx, out };
+            let mut v = PanicFinder {
+                cx,
+                out: &mut *out,
+                local_catchers: &local_catchers,
+            };
             v.visit_block(f.block);
         }
     }
@@ -63,6 +76,7 @@ impl Rule for PanicInExternFn {
 struct PanicFinder<'c, 'a> {
     cx: &'c FileContext<'a>,
     out: &'c mut Vec<Finding>,
+    local_catchers: &'c [String],
 }
 
 const PANIC_MACROS: &[&str] = &[
@@ -82,8 +96,15 @@ fn is_catcher(segs: &[String]) -> bool {
     };
     last.contains("catch_unwind")
         || last.contains("catch_panic")
-        || last == "abort_on_panic"
-        || (segs.len() >= 2 && segs[segs.len() - 2] == "panic")
+        || matches!(
+            last.as_str(),
+            "abort_on_panic" | "guard" | "ffi_guard" | "catch"
+        )
+        || segs
+            .iter()
+            .rev()
+            .skip(1)
+            .any(|s| s == "panic" || s == "export")
 }
 
 impl PanicFinder<'_, '_> {
@@ -120,10 +141,12 @@ impl<'ast> Visit<'ast> for PanicFinder<'_, '_> {
     fn visit_expr(&mut self, e: &'ast syn::Expr) {
         match e {
             syn::Expr::Call(c) => {
-                if let syn::Expr::Path(p) = &*c.func
-                    && is_catcher(&segments(&p.path))
-                {
-                    return;
+                if let syn::Expr::Path(p) = &*c.func {
+                    let segs = segments(&p.path);
+                    let local = segs.len() == 1 && self.local_catchers.contains(&segs[0]);
+                    if local || is_catcher(&segs) {
+                        return;
+                    }
                 }
             }
             syn::Expr::MethodCall(m) if m.method == "unwrap" || m.method == "expect" => {

@@ -24,9 +24,10 @@ they claim the library tolerates use from another thread (`Send`) or concurrent 
 many C libraries do not. A generic impl without bounds lets `Wrapper<Rc<_>>` or \
 `Wrapper<Cell<_>>` cross threads: a data race in safe code (the most common soundness bug \
 Rudra found in published crates).",
-        known_problems: "Whether the justification is true is for a reviewer. A type parameter \
-that is only phantom (never owned or shared) may legitimately need no bound; suppress with that \
-reason.",
+        known_problems: "Whether the justification is true is for a reviewer. A parameter is \
+taken as deliberately reasoned about, and not reported, when it has any `Send` or `Sync` bound \
+(`unsafe impl<T: Send> Sync` is right for lock-like types), when the `SAFETY:` comment names \
+it, or when the crate's definition holds it only in `PhantomData`.",
         example_bad: "unsafe impl Send for Handle {}\nunsafe impl<T> Send for Wrapper<T> {}",
         example_good: "// SAFETY: the library documents handles as movable between threads;\n\
 // Handle is not Clone, so one thread owns it at a time.\nunsafe impl Send for Handle {}\n\n\
@@ -75,8 +76,18 @@ impl Rule for UnjustifiedSendSync {
                     );
                     return;
                 }
+                let comment = self
+                    .cx
+                    .comment_above(self.cx.location(unsafety.span()).line)
+                    .unwrap_or_default();
+                let self_name = super::util::type_last(&i.self_ty).unwrap_or_default();
                 for p in i.generics.type_params() {
-                    if !bounded(&i.generics, &p.ident, &tr) {
+                    let name = p.ident.to_string();
+                    let reasoned = bounded(&i.generics, &p.ident, "Send")
+                        || bounded(&i.generics, &p.ident, "Sync")
+                        || names_word(&comment, &name)
+                        || only_phantom(self.cx, &self_name, &name);
+                    if !reasoned && !bounded(&i.generics, &p.ident, &tr) {
                         self.out.push(
                             self.cx
                                 .finding(
@@ -95,6 +106,25 @@ impl Rule for UnjustifiedSendSync {
         }
         V { cx, out }.visit_file(cx.syntax);
     }
+}
+
+/// Whether `text` has `word` as a whole word (a comment that reasons about `T`).
+fn names_word(text: &str, word: &str) -> bool {
+    text.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .any(|w| w == word)
+}
+
+/// Whether every field of the crate's type `ty` that mentions `param` is a `PhantomData`
+/// (a marker, which carries no value across threads). Assumes the impl uses the definition's
+/// parameter names, as it nearly always does; `false` when no field mentions it.
+fn only_phantom(cx: &FileContext<'_>, ty: &str, param: &str) -> bool {
+    let mut mentioning = cx
+        .model
+        .types_named(ty)
+        .flat_map(|t| t.fields.iter())
+        .filter(|f| names_word(&f.ty, param))
+        .peekable();
+    mentioning.peek().is_some() && mentioning.all(|f| f.ty.contains("PhantomData"))
 }
 
 /// Whether type parameter `ident` has a bound naming `tr` in the generics or `where` clause.

@@ -388,9 +388,11 @@ impl<'a> Locals<'a> {
                 };
                 if let syn::Pat::Ident(id) = pat {
                     let name = id.ident.to_string();
-                    if let Some(ty) = ty {
-                        self.0.types.insert(name.clone(), ty);
-                    }
+                    // A later `let` without a type shadows what an earlier binding said.
+                    match ty {
+                        Some(ty) => self.0.types.insert(name.clone(), ty),
+                        None => self.0.types.remove(&name),
+                    };
                     if let Some(init) = &local.init {
                         self.0.inits.insert(name, &init.expr);
                     }
@@ -475,6 +477,20 @@ pub(crate) fn null_checked(block: &syn::Block, target: &syn::Expr) -> bool {
             inner
         })
     })
+}
+
+/// An opaque handle type: no fields, or only zero-sized ones (`[u8; 0]`, `PhantomData`).
+pub(crate) fn opaque(t: &crate::model::TypeDef) -> bool {
+    t.kind == crate::model::TypeKind::Struct
+        && t.fields.iter().all(|f| {
+            let ty = f.ty.as_str();
+            ty.contains("; 0]")
+                || ty.starts_with("PhantomData")
+                || ty.contains("::PhantomData")
+                || ty.ends_with("c_void")
+                || ty == "()"
+                || ty.ends_with("PhantomPinned")
+        })
 }
 
 /// Whether `name` occurs as an identifier anywhere in `node`'s tokens.
