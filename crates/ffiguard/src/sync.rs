@@ -15,6 +15,26 @@
 //! | has unknown thread safety | no | no | Assume the previous row until proven otherwise; that also means the library-wide lock, since `!Send` handles alone do not stop calls from several threads. |
 //! | is serialised by a Rust-side [`LibraryLock`] held around every call | yes | yes | No two calls run at once, so any thread may hold or share a handle — unless the library *also* keeps thread-local state (third row), which a lock cannot fix. |
 //!
+//! # Checking it under ThreadSanitizer
+//!
+//! A lock that is missing somewhere is invisible in ordinary tests. Run the tests with both the
+//! Rust and the C side instrumented (nightly features through `RUSTC_BOOTSTRAP`, `rust-src`
+//! for `-Zbuild-std`, clang matching rustc's LLVM):
+//!
+//! ```sh
+//! RUST_BACKTRACE=0 RUSTC_BOOTSTRAP=1 RUSTFLAGS="-Zsanitizer=thread" \
+//! CC=clang-22 CFLAGS="-fsanitize=thread" CARGO_TARGET_DIR=target/tsan \
+//! cargo test -Zbuild-std --target x86_64-unknown-linux-gnu -p ffiguard -p legacy \
+//!   --test callback_scoped --test callback_registered --test sync_confinement \
+//!   --test callbacks_parse --test callbacks_listeners --test callbacks_threads \
+//!   -- --include-ignored
+//! ```
+//!
+//! `--include-ignored` adds `tsan_reports_the_race_without_the_lock` (in
+//! `examples/legacy/legacy/tests/callbacks_threads.rs`), which calls liblegacy's global counter
+//! from its own threads without the lock and passes only if TSan reports that race: proof that
+//! the silence of the other tests means something.
+//!
 //! Callbacks follow the same reasoning for the closure: see [`callback`](crate::callback),
 //! whose kinds make "C calls back from its own thread" a type-level decision.
 

@@ -1,7 +1,7 @@
 //! Callbacks from threads liblegacy creates (`lg_run_workers`), and the global counter that
 //! races without the library lock.
 //!
-//! Under ThreadSanitizer (see `BENCHMARKS.md`/the report for the command) the stress test must
+//! Under ThreadSanitizer (command in the `ffiguard::sync` docs) the stress test must
 //! be silent, and `tsan_reports_the_race_without_the_lock` proves the same C code is reported
 //! when the lock is left out.
 
