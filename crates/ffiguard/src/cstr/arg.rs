@@ -120,9 +120,12 @@ impl<'a> CStrArg<'a> {
             inline[..bytes.len()].copy_from_slice(bytes);
             return Ok(CStrArg(Repr::Inline { bytes: inline, len }));
         }
+        // Room for the terminator up front, so appending it does not reallocate.
+        let mut with_room = Vec::with_capacity(bytes.len() + 1);
+        with_room.extend_from_slice(bytes);
         // SAFETY: memchr_nul found no NUL in `bytes` above; from_vec_unchecked appends the
         // terminator (this avoids CString::new scanning the bytes a second time).
-        let owned = unsafe { CString::from_vec_unchecked(bytes.to_vec()) };
+        let owned = unsafe { CString::from_vec_unchecked(with_room) };
         Ok(CStrArg(Repr::Owned(owned)))
     }
 
@@ -175,10 +178,11 @@ impl<'a> CStrArg<'a> {
             Repr::Borrowed(s) => s,
             Repr::Owned(s) => s,
             Repr::Inline { bytes, len } => {
-                let end = usize::from(*len) + 1;
-                // The constructor wrote exactly one NUL, at `len`, and nothing else is zero
-                // before it, so this cannot fail; the fallback keeps the function total.
-                CStr::from_bytes_with_nul(&bytes[..end]).unwrap_or(c"")
+                let with_nul = bytes.get(..=usize::from(*len)).unwrap_or(&[0]);
+                // SAFETY: from_bytes wrote the string, which has no NUL (checked), followed by
+                // a zero at `len`, and the inline form is never mutated afterwards; so
+                // `with_nul` ends in its only NUL (or is the one-byte fallback, "\0").
+                unsafe { CStr::from_bytes_with_nul_unchecked(with_nul) }
             }
         }
     }
