@@ -124,7 +124,7 @@ pub trait ExportError: std::error::Error {
 ///   error whose status is the success code (a mapping mistake) is returned as
 ///   [`E::PANIC`](ExportError::PANIC) instead, so C never reads a failure as success;
 /// - a panic → [`E::PANIC`](ExportError::PANIC), and the last error is set to the panic
-///   message. A payload whose own `Drop` panics is leaked instead of dropped.
+///   message. A payload whose own `Drop` panics does not unwind either (see [`catch_panic`]).
 ///
 /// See the [module docs](self) for a complete exported function.
 ///

@@ -25,7 +25,8 @@ impl PanicError {
 }
 
 /// Runs `body`, returning its value, or the panic as an error. Never unwinds, even when the
-/// panic payload's own `Drop` panics (that payload is leaked).
+/// panic payload's own `Drop` panics (the payload of that panic is dropped in turn, and only a
+/// payload that keeps panicking on drop is finally leaked).
 ///
 /// The closure is treated as unwind-safe: after a panic its captured state is dropped or
 /// abandoned, never observed again by this function. If you keep shared state that a panic
@@ -86,17 +87,46 @@ fn take_message(payload: Box<dyn Any + Send>) -> String {
     message
 }
 
-/// Drops a panic payload; if its `Drop` panics, that second payload is leaked rather than
-/// dropped (its `Drop` could panic again, without end).
+/// Drops a panic payload without letting its `Drop` unwind. A `Drop` that panics yields a new
+/// payload, which is dropped the same way; after a few rounds (a payload whose every drop
+/// panics again) the last one is leaked rather than looping without end.
 fn drop_without_unwinding(payload: Box<dyn Any + Send>) {
-    if let Err(second) = catch_unwind(AssertUnwindSafe(move || drop(payload))) {
-        core::mem::forget(second);
+    const ROUNDS: usize = 4;
+    let mut payload = payload;
+    for _ in 0..ROUNDS {
+        match catch_unwind(AssertUnwindSafe(move || drop(payload))) {
+            Ok(()) => return,
+            Err(next) => payload = next,
+        }
     }
+    core::mem::forget(payload);
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    static ENDLESS_DROPS: AtomicUsize = AtomicUsize::new(0);
+
+    /// Every drop panics with another value of the same kind.
+    struct PanicsForever;
+
+    impl Drop for PanicsForever {
+        fn drop(&mut self) {
+            ENDLESS_DROPS.fetch_add(1, Ordering::SeqCst);
+            std::panic::panic_any(PanicsForever);
+        }
+    }
+
+    /// Covers the bound on payload drops: a payload whose drop always panics again ends in a
+    /// leak after a few rounds instead of an endless loop or an escaping unwind.
+    #[test]
+    fn a_payload_that_panics_on_every_drop_is_bounded() {
+        let result = catch_panic(|| -> u8 { std::panic::panic_any(PanicsForever) });
+        assert!(result.is_err());
+        assert_eq!(ENDLESS_DROPS.load(Ordering::SeqCst), 4);
+    }
 
     struct PanicsOnDrop;
 
