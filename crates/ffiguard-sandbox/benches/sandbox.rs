@@ -132,10 +132,25 @@ fn main() {
     }
     let quick = std::env::args().any(|a| a == "quick");
     let rounds = if quick { 21 } else { 101 };
+    // `-- zlib` runs only the zlib comparison (for profiling).
+    let only_zlib = std::env::args().any(|a| a == "zlib");
 
-    // --- empty call: in-process, shared memory + futex, Unix socket -------------------------
     let sandbox = Sandbox::new().expect("sandbox");
     sandbox.warm_up().expect("warm up");
+    if !only_zlib {
+        empty_calls(&sandbox, rounds);
+    }
+    zlib_inflate(&sandbox, quick);
+    if only_zlib {
+        return;
+    }
+    lifecycle(&sandbox, quick);
+    drop(sandbox);
+    many_calls(quick);
+}
+
+fn empty_calls(sandbox: &Sandbox, rounds: u32) {
+    // --- empty call: in-process, shared memory + futex, Unix socket -------------------------
     let (host, client) = UnixStream::pair().expect("socketpair");
     let mut socket_child = Command::new("/proc/self/exe")
         .arg(SOCKET_WORKER_ARG)
@@ -146,9 +161,7 @@ fn main() {
         .expect("socket worker");
     let mut socket = host;
     for _ in 0..10_000 {
-        empty::call(&sandbox)
-            .expect("call")
-            .trust_unverified("unit");
+        empty::call(sandbox).expect("call").trust_unverified("unit");
         socket_call(&mut socket);
     }
     // Spinning variants (caller spin, worker spin) beside the default sandbox.
@@ -174,9 +187,7 @@ fn main() {
         // Through an opaque function pointer, so the call is not optimised away.
         in_process.push(measure(1, batch, || (black_box(empty as fn()))()));
         shm.push(measure(1, batch, || {
-            empty::call(&sandbox)
-                .expect("call")
-                .trust_unverified("unit");
+            empty::call(sandbox).expect("call").trust_unverified("unit");
         }));
         sock.push(measure(1, batch, || socket_call(&mut socket)));
         for ((_, _, variant), samples) in variants.iter().zip(spun.iter_mut()) {
@@ -202,7 +213,9 @@ fn main() {
         );
     }
     drop(variants);
+}
 
+fn zlib_inflate(sandbox: &Sandbox, quick: bool) {
     // --- zlib inflate of 16 MiB ---------------------------------------------------------------
     let original = sample(16 << 20);
     let compressed = zlib_sandboxed::deflate(ByteBuf::from(original.clone()), 6).expect("deflate");
@@ -218,7 +231,7 @@ fn main() {
         assert_eq!(out.len(), original.len());
         let input = compressed.clone();
         let start = Instant::now();
-        let out = zlib_sandboxed::inflate::call(&sandbox, input, expected)
+        let out = zlib_sandboxed::inflate::call(sandbox, input, expected)
             .expect("call")
             .trust_unverified("length checked below")
             .expect("inflate");
@@ -236,7 +249,9 @@ fn main() {
         "  sandbox               {sandboxed:>10.2?}   throughput ratio sandbox/in-process = {:.2}",
         ratio(local, sandboxed)
     );
+}
 
+fn lifecycle(sandbox: &Sandbox, quick: bool) {
     // --- cold start and crash recovery ------------------------------------------------------
     let start_rounds = if quick { 11 } else { 41 };
     let mut cold = Vec::new();
@@ -251,11 +266,9 @@ fn main() {
     let mut crash_to_next = Vec::new();
     for _ in 0..start_rounds {
         let start = Instant::now();
-        let _ = crash::call(&sandbox).expect_err("crash");
+        let _ = crash::call(sandbox).expect_err("crash");
         let crashed = Instant::now();
-        empty::call(&sandbox)
-            .expect("call")
-            .trust_unverified("unit");
+        empty::call(sandbox).expect("call").trust_unverified("unit");
         crash_detect.push(crashed - start);
         recover.push(crashed.elapsed());
         crash_to_next.push(start.elapsed());
@@ -277,8 +290,9 @@ fn main() {
         "  crash call + next call             {:>10.2?}",
         median(&mut crash_to_next)
     );
-    drop(sandbox);
+}
 
+fn many_calls(quick: bool) {
     // --- one million calls from 4 threads -----------------------------------------------------
     let pool = Sandbox::builder().workers(2).build().expect("sandbox");
     pool.warm_up().expect("warm up");
