@@ -8,6 +8,10 @@ use libz_sys as z;
 
 use crate::ZError;
 
+/// Rounds without input consumed or output produced before giving up (one is normal: a round
+/// that only discovers the output buffer is full).
+const MAX_STALLED_ROUNDS: u32 = 4;
+
 /// Largest slice handed to zlib at once: `avail_in`/`avail_out` are C `unsigned int`.
 const CHUNK: usize = 1 << 30;
 
@@ -129,7 +133,9 @@ pub(crate) fn inflate(mut input: &[u8], max_output: u64) -> Result<Vec<u8>, ZErr
     let mut stream = Stream::new(Kind::Inflate, 0)?;
     let mut output = Vec::with_capacity(input.len().saturating_mul(4).clamp(4096, limit.max(1)));
     // Each round consumes input or produces output (or returns); the output is bounded by
-    // `limit` and the input by its length, so the loop ends.
+    // `limit` and the input by its length, so the loop ends. A zlib that stops making progress
+    // anyway is cut off after a few rounds.
+    let mut stalled = 0;
     loop {
         if output.len() == output.capacity() {
             if output.len() >= limit {
@@ -138,8 +144,17 @@ pub(crate) fn inflate(mut input: &[u8], max_output: u64) -> Result<Vec<u8>, ZErr
             let grow = output.len().max(4096).min(limit - output.len());
             output.reserve_exact(grow);
         }
+        let before = output.len();
         let (code, consumed) = stream.step(input, &mut output, z::Z_NO_FLUSH);
         input = &input[consumed..];
+        stalled = if consumed == 0 && output.len() == before {
+            stalled + 1
+        } else {
+            0
+        };
+        if stalled > MAX_STALLED_ROUNDS {
+            return Err(zlib_error("inflate", code, Some("no progress".into())));
+        }
         match code {
             z::Z_STREAM_END => return Ok(output),
             z::Z_OK => {}
@@ -159,6 +174,7 @@ pub(crate) fn deflate(mut input: &[u8], level: i32) -> Result<Vec<u8>, ZError> {
     }
     let mut stream = Stream::new(Kind::Deflate, level)?;
     let mut output = Vec::with_capacity(input.len() / 2 + 4096);
+    let mut stalled = 0;
     loop {
         if output.len() == output.capacity() {
             output.reserve(output.len().max(4096));
@@ -168,8 +184,17 @@ pub(crate) fn deflate(mut input: &[u8], level: i32) -> Result<Vec<u8>, ZError> {
         } else {
             z::Z_NO_FLUSH
         };
+        let before = output.len();
         let (code, consumed) = stream.step(input, &mut output, flush);
         input = &input[consumed..];
+        stalled = if consumed == 0 && output.len() == before {
+            stalled + 1
+        } else {
+            0
+        };
+        if stalled > MAX_STALLED_ROUNDS {
+            return Err(zlib_error("deflate", code, Some("no progress".into())));
+        }
         match code {
             z::Z_STREAM_END => return Ok(output),
             z::Z_OK | z::Z_BUF_ERROR => {}
