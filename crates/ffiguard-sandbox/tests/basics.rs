@@ -27,6 +27,12 @@ fn summarize(data: ByteBuf, label: String) -> Summary {
 #[isolated]
 fn empty() {}
 
+/// Registered under an explicit stable name instead of its module path.
+#[isolated(name = "basics.renamed")]
+fn renamed(value: u32) -> u32 {
+    value + 1
+}
+
 #[isolated]
 fn reverse(data: ByteBuf) -> ByteBuf {
     let mut bytes = data.into_vec();
@@ -99,6 +105,17 @@ fn round_trip_with_tainted_result() {
         .trust_unverified("unit carries no data");
     // The function is still an ordinary function in-process.
     assert_eq!(summarize(ByteBuf::new(), "x".into()).len, 0);
+}
+
+fn explicit_names_are_used() {
+    assert_eq!(renamed::NAME, "basics.renamed");
+    assert_eq!(summarize::NAME, "basics::summarize");
+    let sandbox = Sandbox::new().expect("sandbox");
+    let value = renamed::call(&sandbox, 41)
+        .expect("call")
+        .trust_unverified("compared");
+    assert_eq!(value, 42);
+    assert_eq!(sandbox.recent_calls()[0].function, "basics.renamed");
 }
 
 fn large_buffers_cross_both_ways() {
@@ -182,6 +199,7 @@ fn audit_ring_records_calls() {
 
 fn main() {
     support::run(&[
+        ("explicit_names_are_used", explicit_names_are_used),
         (
             "round_trip_with_tainted_result",
             round_trip_with_tainted_result,
