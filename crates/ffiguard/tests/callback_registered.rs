@@ -316,3 +316,23 @@ fn callback_panicking_during_an_unwind_is_caught_and_stored() {
         })
     );
 }
+
+/// The Rust-side handles can move where the wrapper needs them: a registration of a `Send`
+/// closure and a monitor are `Send + Sync`, so a wrapper type holding them can be too.
+#[test]
+fn handles_of_send_closures_are_send_and_sync() {
+    fn send_sync<T: Send + Sync>(_: &T) {}
+    let registration = Callback::any_thread(|x: c_int| x, -1)
+        .register(|_| Ok::<_, ()>(|| {}))
+        .unwrap();
+    send_sync(&registration);
+    let ((), monitor) = Callback::new(|x: c_int| x, -1)
+        .hand_over(|cb| {
+            // SAFETY: "C" destroys right away without calling: the hand-over is the test.
+            unsafe { cb.destroy_hook()(cb.user_data()) };
+            Ok::<_, ()>(())
+        })
+        .unwrap();
+    send_sync(&monitor);
+    assert!(monitor.is_destroyed());
+}
