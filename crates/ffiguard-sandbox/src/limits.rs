@@ -11,6 +11,17 @@ use std::time::Duration;
 /// unprivileged host user, `fork` and `clone` fail in the worker; for a root host, only the
 /// process-group kill contains children (they die with the worker unless they leave its
 /// group). The seccomp policy of the confinement layer makes it absolute.
+///
+/// ```
+/// use std::time::Duration;
+/// use ffiguard_sandbox::Limits;
+///
+/// let limits = Limits::default()
+///     .with_address_space(Some(256 << 20))
+///     .with_cpu_time(Some(Duration::from_secs(5)));
+/// assert_eq!(limits.address_space, Some(256 << 20));
+/// assert_eq!(limits.max_processes, Some(0)); // no new processes by default
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Limits {

@@ -17,6 +17,21 @@ use crate::tainted::Tainted;
 use crate::wire::ReplyError;
 
 /// How a [`Sandbox`] starts and runs its workers.
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use ffiguard_sandbox::{Limits, Sandbox};
+///
+/// ffiguard_sandbox::init();
+/// let sandbox = Sandbox::builder()
+///     .workers(4)
+///     .deadline(Duration::from_secs(2))
+///     .limits(Limits::default().with_address_space(Some(512 << 20)))
+///     .arena_sizes(8 << 20, 64 << 20)
+///     .build()?;
+/// sandbox.warm_up()?;
+/// # Ok::<(), ffiguard_sandbox::SandboxError>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct SandboxBuilder {
     binary: WorkerBinary,
