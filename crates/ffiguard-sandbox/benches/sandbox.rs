@@ -2,7 +2,8 @@
 //! itself as a worker, so `init()` must run before anything else).
 //!
 //! `cargo bench -p ffiguard-sandbox --bench sandbox` prints medians and ratios; BENCHMARKS.md
-//! (`## Sandbox`) records them. `-- quick` runs fewer rounds.
+//! (`## Sandbox`) records them. `-- quick` runs fewer rounds. Run by `cargo test` (without
+//! `--bench`), it makes a few calls of each kind as a smoke test; its figures mean nothing.
 
 use std::hint::black_box;
 use std::io::{Read, Write};
@@ -13,6 +14,24 @@ use std::time::{Duration, Instant};
 use ffiguard_sandbox::{ByteBuf, Sandbox, isolated};
 
 const SOCKET_WORKER_ARG: &str = "--bench-socket-worker";
+
+/// How much to run: a smoke test under `cargo test`, a short or a full benchmark.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scale {
+    Smoke,
+    Quick,
+    Full,
+}
+
+impl Scale {
+    fn pick(self, smoke: u32, quick: u32, full: u32) -> u32 {
+        match self {
+            Scale::Smoke => smoke,
+            Scale::Quick => quick,
+            Scale::Full => full,
+        }
+    }
+}
 
 #[isolated]
 fn empty() {}
@@ -130,26 +149,32 @@ fn main() {
     if std::env::args().nth(1).as_deref() == Some(SOCKET_WORKER_ARG) {
         socket_worker();
     }
-    let quick = std::env::args().any(|a| a == "quick");
-    let rounds = if quick { 21 } else { 101 };
+    let scale = if !std::env::args().any(|a| a == "--bench") {
+        Scale::Smoke
+    } else if std::env::args().any(|a| a == "quick") {
+        Scale::Quick
+    } else {
+        Scale::Full
+    };
+    let rounds = scale.pick(2, 21, 101);
     // `-- zlib` runs only the zlib comparison (for profiling).
     let only_zlib = std::env::args().any(|a| a == "zlib");
 
     let sandbox = Sandbox::new().expect("sandbox");
     sandbox.warm_up().expect("warm up");
     if !only_zlib {
-        empty_calls(&sandbox, rounds);
+        empty_calls(&sandbox, rounds, scale);
     }
-    zlib_inflate(&sandbox, quick);
+    zlib_inflate(&sandbox, scale);
     if only_zlib {
         return;
     }
-    lifecycle(&sandbox, quick);
+    lifecycle(&sandbox, scale);
     drop(sandbox);
-    many_calls(quick);
+    many_calls(scale);
 }
 
-fn empty_calls(sandbox: &Sandbox, rounds: u32) {
+fn empty_calls(sandbox: &Sandbox, rounds: u32, scale: Scale) {
     // --- empty call: in-process, shared memory + futex, Unix socket -------------------------
     let (host, client) = UnixStream::pair().expect("socketpair");
     let mut socket_child = Command::new("/proc/self/exe")
@@ -160,7 +185,7 @@ fn empty_calls(sandbox: &Sandbox, rounds: u32) {
         .spawn()
         .expect("socket worker");
     let mut socket = host;
-    for _ in 0..10_000 {
+    for _ in 0..scale.pick(10, 10_000, 10_000) {
         empty::call(sandbox).expect("call").trust_unverified("unit");
         socket_call(&mut socket);
     }
@@ -178,7 +203,7 @@ fn empty_calls(sandbox: &Sandbox, rounds: u32) {
         })
         .collect();
     // Rounds interleave the contenders, so load changes on a shared machine hit all of them.
-    let batch = 2_000;
+    let batch = scale.pick(20, 2_000, 2_000);
     let mut in_process = Vec::new();
     let mut shm = Vec::new();
     let mut sock = Vec::new();
@@ -215,11 +240,12 @@ fn empty_calls(sandbox: &Sandbox, rounds: u32) {
     drop(variants);
 }
 
-fn zlib_inflate(sandbox: &Sandbox, quick: bool) {
+fn zlib_inflate(sandbox: &Sandbox, scale: Scale) {
     // --- zlib inflate of 16 MiB ---------------------------------------------------------------
-    let original = sample(16 << 20);
+    let mib = scale.pick(1, 16, 16);
+    let original = sample(usize::try_from(mib).unwrap_or(1) << 20);
     let compressed = zlib_sandboxed::deflate(ByteBuf::from(original.clone()), 6).expect("deflate");
-    let zlib_rounds = if quick { 5 } else { 21 };
+    let zlib_rounds = scale.pick(1, 5, 21);
     let mut sandboxed_samples = Vec::new();
     let mut local_samples = Vec::new();
     let expected = u64::try_from(original.len()).unwrap_or(0);
@@ -241,7 +267,7 @@ fn zlib_inflate(sandbox: &Sandbox, quick: bool) {
     let local = median(&mut local_samples);
     let sandboxed = median(&mut sandboxed_samples);
     println!(
-        "zlib inflate of 16 MiB ({} KiB compressed, {zlib_rounds} rounds):",
+        "zlib inflate of {mib} MiB ({} KiB compressed, {zlib_rounds} rounds):",
         compressed.len() / 1024
     );
     println!("  in-process            {local:>10.2?}");
@@ -251,9 +277,9 @@ fn zlib_inflate(sandbox: &Sandbox, quick: bool) {
     );
 }
 
-fn lifecycle(sandbox: &Sandbox, quick: bool) {
+fn lifecycle(sandbox: &Sandbox, scale: Scale) {
     // --- cold start and crash recovery ------------------------------------------------------
-    let start_rounds = if quick { 11 } else { 41 };
+    let start_rounds = scale.pick(1, 11, 41);
     let mut cold = Vec::new();
     for _ in 0..start_rounds {
         let fresh = Sandbox::new().expect("sandbox");
@@ -292,7 +318,7 @@ fn lifecycle(sandbox: &Sandbox, quick: bool) {
     );
 }
 
-fn many_calls(quick: bool) {
+fn many_calls(scale: Scale) {
     // --- one million calls from 4 threads -----------------------------------------------------
     let pool = Sandbox::builder().workers(2).build().expect("sandbox");
     pool.warm_up().expect("warm up");
@@ -300,8 +326,8 @@ fn many_calls(quick: bool) {
         empty::call(&pool).expect("call").trust_unverified("unit");
     }
     let (rss_before, fds_before) = (rss_kib(), open_fds());
-    let total: u64 = if quick { 100_000 } else { 1_000_000 };
-    let time_bound = Duration::from_secs(if quick { 30 } else { 120 });
+    let total = u64::from(scale.pick(1_000, 100_000, 1_000_000));
+    let time_bound = Duration::from_secs(u64::from(scale.pick(30, 30, 120)));
     let start = Instant::now();
     let done = std::sync::atomic::AtomicU64::new(0);
     std::thread::scope(|scope| {
