@@ -261,6 +261,18 @@ fn short_type_name<T>() -> &'static str {
 /// std::thread::spawn(move || drop(t));
 /// ```
 ///
+/// An owner cannot be cloned or copied (two owners would release one handle twice), not even
+/// by a derive on the declaration:
+///
+/// ```compile_fail
+/// # mod sys { pub enum t {} pub unsafe extern "C" fn t_free(_: *mut t) {} }
+/// ffiguard::handle! {
+///     /// Demo.
+///     #[derive(Clone)]
+///     pub struct T(sys::t) release = sys::t_free;
+/// }
+/// ```
+///
 /// A reason is required, and it cannot be empty:
 ///
 /// ```compile_fail
