@@ -27,6 +27,8 @@ pub(crate) enum Command {
         #[arg(long, value_enum, default_value_t = ListFormat::Human)]
         format: ListFormat,
     },
+    /// Generate target-adaptive layout assertions from a crate's C headers.
+    LayoutTests(crate::layout::LayoutTestsCli),
     /// Write the rule documentation pages (`ID.md` and `README.md`).
     Docs {
         /// Directory to write into.

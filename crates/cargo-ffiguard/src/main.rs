@@ -6,6 +6,7 @@
 mod check;
 mod cli;
 mod info;
+mod layout;
 
 use clap::Parser;
 use std::process::ExitCode;
@@ -22,6 +23,7 @@ fn main() -> ExitCode {
         cli::Command::Explain { rule } => info::explain(&rule),
         cli::Command::Rules { format } => info::list(format),
         cli::Command::Docs { out, check } => info::docs(&out, check),
+        cli::Command::LayoutTests(args) => layout::run(&args),
     };
     match result {
         Ok(code) => code,

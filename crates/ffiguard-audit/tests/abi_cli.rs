@@ -1,0 +1,149 @@
+//! The crate-level entry points behind `cargo ffiguard check` and `cargo ffiguard
+//! layout-tests`: headers found through `build.rs` or `[package.metadata.ffiguard]`, binding
+//! files read from `src/`, findings and generated assertions.
+//!
+//! Needs libclang (Debian `libclang-22-dev`, `LIBCLANG_PATH=/usr/lib/llvm-22/lib`) and the
+//! targets' C headers (`libc6-dev-i386-cross`, `libc6-dev-arm64-cross`,
+//! `mingw-w64-x86-64-dev`).
+
+use ffiguard_audit::abi::cli::{AbiCliError, LayoutTestsArgs, check_crate, layout_tests};
+use std::path::Path;
+
+const HEADER: &str = "#include <stddef.h>\n\
+typedef struct pt { int x; long y; } pt;\n\
+long pt_len(const pt *p, size_t n);\n";
+
+const BINDINGS: &str = "use core::ffi::{c_int, c_long};\n\
+#[repr(C)] pub struct pt { pub x: c_int, pub y: i64 }\n\
+unsafe extern \"C\" { pub fn pt_len(p: *const pt, n: u32) -> c_long; }\n";
+
+fn write(dir: &Path, path: &str, text: &str) {
+    let path = dir.join(path);
+    std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+    std::fs::write(path, text).expect("write");
+}
+
+fn rules(dir: &Path) -> Vec<(&'static str, String)> {
+    let report = match check_crate(dir) {
+        Ok(Some(report)) => report,
+        other => panic!("expected a report, got {other:?}"),
+    };
+    assert_eq!(report.checked_targets.len(), 4, "{:#?}", report.findings);
+    report
+        .findings
+        .iter()
+        .map(|f| (f.rule, f.location.file.clone()))
+        .collect()
+}
+
+#[test]
+fn headers_named_by_a_bindgen_build_script_are_found() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "Cargo.toml",
+        "[package]\nname = \"pt-sys\"\nversion = \"0.1.0\"\n",
+    );
+    write(dir.path(), "csrc/pt.h", HEADER);
+    write(
+        dir.path(),
+        "build.rs",
+        "fn main() { bindgen::Builder::default().header(\"csrc/pt.h\").clang_arg(\"-Icsrc\"); }",
+    );
+    write(dir.path(), "src/lib.rs", BINDINGS);
+    let report = check_crate(dir.path())
+        .expect("config")
+        .expect("headers found");
+    let subjects: Vec<(&str, &str)> = report
+        .findings
+        .iter()
+        .map(|f| {
+            let end = f.message.find([':', '(']).unwrap_or(f.message.len());
+            (
+                f.rule,
+                f.message[..end]
+                    .trim_end_matches(" does not match C ")
+                    .trim(),
+            )
+        })
+        .collect();
+    // `y: i64` for `long` (its type, then its offset and the size on Windows), `n: u32` for
+    // `size_t`.
+    assert_eq!(
+        subjects,
+        [
+            ("ABI006", "field `y` of `pt`"),
+            ("ABI006", "layout of `pt`"),
+            ("ABI006", "offset of field `y` of `pt`"),
+            ("ABI006", "parameter 2 `n` of `pt_len`"),
+        ],
+        "{:#?}",
+        report.findings
+    );
+}
+
+#[test]
+fn headers_from_package_metadata_and_layout_tests() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "Cargo.toml",
+        "[package]\nname = \"pt-sys\"\nversion = \"0.1.0\"\n\n\
+         [package.metadata.ffiguard]\nheaders = [\"include/pt.h\"]\ndefines = [\"PT_EXTRA=1\"]\n\
+         targets = [\"x86_64-linux\", \"i686-linux\", \"aarch64-linux\", \"x86_64-windows\"]\n",
+    );
+    write(
+        dir.path(),
+        "include/pt.h",
+        &format!("#if PT_EXTRA != 1\n#error defines not passed\n#endif\n{HEADER}"),
+    );
+    write(
+        dir.path(),
+        "src/lib.rs",
+        &BINDINGS.replace("i64", "c_long").replace("u32", "usize"),
+    );
+    assert_eq!(rules(dir.path()), []);
+    let generated = layout_tests(&LayoutTestsArgs {
+        root: dir.path().to_path_buf(),
+        type_prefix: "pt_sys::".to_owned(),
+    })
+    .expect("generates");
+    assert!(
+        generated.contains(
+            "#[cfg(all(target_arch = \"x86\", target_os = \"linux\"))] pt_sys::pt { size: 8, align: 4, fields: { x: 0, y: 4 } }"
+        ),
+        "{generated}"
+    );
+    assert!(generated.contains("pt_sys::pt { size: 16, align: 8, fields: { x: 0, y: 8 } }"));
+}
+
+#[test]
+fn a_crate_without_headers_has_nothing_to_check() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "Cargo.toml",
+        "[package]\nname = \"plain\"\nversion = \"0.1.0\"\n",
+    );
+    write(dir.path(), "src/lib.rs", "pub fn f() {}\n");
+    assert!(matches!(check_crate(dir.path()), Ok(None)));
+    assert!(matches!(
+        layout_tests(&LayoutTestsArgs {
+            root: dir.path().to_path_buf(),
+            type_prefix: String::new(),
+        }),
+        Err(AbiCliError::NoHeaders(_))
+    ));
+}
+
+#[test]
+fn unknown_targets_are_configuration_errors() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "Cargo.toml",
+        "[package]\nname = \"x\"\nversion = \"0.1.0\"\n[package.metadata.ffiguard]\nheaders = [\"a.h\"]\ntargets = [\"sparc-solaris\"]\n",
+    );
+    let err = check_crate(dir.path()).expect_err("unknown target");
+    assert!(err.to_string().contains("sparc-solaris"), "{err}");
+}
