@@ -31,7 +31,7 @@ pub(crate) fn run(args: &CheckArgs) -> Result<ExitCode, String> {
         audit_path(&args.path, rules, &config, args.threads).map_err(|e| e.to_string())?;
     if args.path.is_dir() {
         // Bindings against the crate's C headers, when it has headers configured.
-        ffiguard_audit::abi::cli::add_to_outcome(&args.path, &mut outcome)
+        ffiguard_audit::abi::cli::add_to_outcome(&args.path, &config, &mut outcome)
             .map_err(|e| e.to_string())?;
     }
     if let Some(path) = &args.write_baseline {

@@ -147,3 +147,38 @@ fn unknown_targets_are_configuration_errors() {
     let err = check_crate(dir.path()).expect_err("unknown target");
     assert!(err.to_string().contains("sparc-solaris"), "{err}");
 }
+
+#[test]
+fn check_adds_findings_at_configured_levels() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "Cargo.toml",
+        "[package]\nname = \"pt-sys\"\nversion = \"0.1.0\"\n",
+    );
+    write(dir.path(), "csrc/pt.h", HEADER);
+    write(
+        dir.path(),
+        "build.rs",
+        "fn main() { bindgen::Builder::default().header(\"csrc/pt.h\"); }",
+    );
+    write(dir.path(), "src/lib.rs", BINDINGS);
+    let mut outcome = ffiguard_audit::AuditOutcome::default();
+    let config = ffiguard_audit::Config::default();
+    let added =
+        ffiguard_audit::abi::cli::add_to_outcome(dir.path(), &config, &mut outcome).expect("runs");
+    assert_eq!(added, 4);
+    assert!(
+        outcome.sources.contains_key("src/lib.rs"),
+        "snippets need the source"
+    );
+    let mut quiet = ffiguard_audit::Config::default();
+    quiet.levels.insert(
+        "target-dependent-width".to_owned(),
+        ffiguard_audit::Level::Allow,
+    );
+    let mut outcome = ffiguard_audit::AuditOutcome::default();
+    let added =
+        ffiguard_audit::abi::cli::add_to_outcome(dir.path(), &quiet, &mut outcome).expect("runs");
+    assert_eq!(added, 0, "{:#?}", outcome.findings);
+}

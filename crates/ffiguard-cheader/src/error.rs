@@ -50,3 +50,23 @@ fn hint(target: &str, diagnostics: &[String]) -> String {
         None => String::new(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::HeaderError;
+
+    #[test]
+    fn messages_name_the_package_to_install() {
+        let text = HeaderError::Libclang("libclang.so: not found".to_owned()).to_string();
+        assert!(
+            text.contains("libclang-22-dev") && text.contains("LIBCLANG_PATH"),
+            "{text}"
+        );
+        let missing = HeaderError::Diagnostics {
+            target: "i686-linux".to_owned(),
+            diagnostics: vec!["x.h:1:10: fatal error: 'stdio.h' file not found".to_owned()],
+        }
+        .to_string();
+        assert!(missing.contains("libc6-dev-i386-cross"), "{missing}");
+    }
+}

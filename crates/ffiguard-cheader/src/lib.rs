@@ -16,8 +16,9 @@
 //!
 //! let set = HeaderSet::new(["/usr/include/zlib.h"]);
 //! let model = parse_headers(&set, &X86_64_WINDOWS)?;
-//! let z_stream = model.record("z_stream").unwrap();
-//! assert_eq!(z_stream.size, Some(88)); // `uLong` is 4 bytes on Windows
+//! assert_eq!(model.typedefs["uLong"].size, Some(4)); // `unsigned long` on LLP64
+//! let z_stream = model.record("z_stream").unwrap(); // tag `z_stream_s`, found by typedef
+//! println!("{} bytes, {} fields", z_stream.size.unwrap_or(0), z_stream.fields.len());
 //! # Ok::<(), ffiguard_cheader::HeaderError>(())
 //! ```
 

@@ -111,17 +111,25 @@ pub fn layout_tests(args: &LayoutTestsArgs) -> Result<String, AbiCliError> {
 }
 
 /// Adds the header cross-check of the crate at `root` to an audit outcome (`cargo ffiguard
-/// check`): its findings, and the text of the binding files they point at (for snippets).
-/// Does nothing for a crate without configured headers. Returns the number of findings added.
+/// check`): its findings at the levels `config` gives the `ABI…` rules (`allow` drops them),
+/// and the text of the binding files they point at (for snippets). Does nothing for a crate
+/// without configured headers. Returns the number of findings added.
 pub fn add_to_outcome(
     root: &Path,
+    config: &crate::Config,
     outcome: &mut crate::AuditOutcome,
 ) -> Result<usize, AbiCliError> {
-    let Some(config) = config::load(root)? else {
+    let Some(abi_config) = config::load(root)? else {
         return Ok(0);
     };
-    let files = read_bindings(root, &config)?;
-    let report = super::check_bindings(&files, &config.headers, &config.targets);
+    let files = read_bindings(root, &abi_config)?;
+    let mut report = super::check_bindings(&files, &abi_config.headers, &abi_config.targets);
+    for finding in &mut report.findings {
+        if let Some(meta) = super::rules::ALL.iter().find(|m| m.id == finding.rule) {
+            finding.level = config.level_of(meta);
+        }
+    }
+    report.findings.retain(|f| f.level > crate::Level::Allow);
     let added = report.findings.len();
     for (path, text) in files {
         if report.findings.iter().any(|f| f.location.file == path) {
