@@ -87,6 +87,7 @@ impl<'a> CStrArg<'a> {
     /// assert_eq!(CStrArg::new("hello!", 5).unwrap_err(), CStrError::TooLong { len: 6, max: 5 });
     /// # Ok::<(), CStrError>(())
     /// ```
+    #[inline]
     pub fn new(s: &str, max_len: usize) -> Result<CStrArg<'static>, CStrError> {
         CStrArg::from_bytes(s.as_bytes(), max_len, Utf8::Any)
     }
@@ -103,6 +104,7 @@ impl<'a> CStrArg<'a> {
     /// );
     /// assert!(CStrArg::from_bytes(b"caf\xe9", 16, Utf8::Any).is_ok());
     /// ```
+    #[inline]
     pub fn from_bytes(
         bytes: &[u8],
         max_len: usize,
@@ -139,6 +141,7 @@ impl<'a> CStrArg<'a> {
     /// assert_eq!(arg.as_ptr(), c"en_US.UTF-8".as_ptr());
     /// # Ok::<(), ffiguard::cstr::CStrError>(())
     /// ```
+    #[inline]
     pub fn from_c_str(s: &'a CStr, max_len: usize, utf8: Utf8) -> Result<Self, CStrError> {
         validate(s.to_bytes(), max_len, utf8)?;
         Ok(CStrArg(Repr::Borrowed(s)))
@@ -156,6 +159,7 @@ impl<'a> CStrArg<'a> {
     /// assert_eq!(arg.to_bytes().len(), 1000);
     /// # Ok::<(), ffiguard::cstr::CStrError>(())
     /// ```
+    #[inline]
     pub fn from_c_string(
         s: CString,
         max_len: usize,
@@ -173,6 +177,7 @@ impl<'a> CStrArg<'a> {
     /// assert_eq!(CStrArg::new("abc", 8)?.as_c_str(), c"abc");
     /// # Ok::<(), ffiguard::cstr::CStrError>(())
     /// ```
+    #[inline]
     pub fn as_c_str(&self) -> &CStr {
         match &self.0 {
             Repr::Borrowed(s) => s,
@@ -200,6 +205,7 @@ impl<'a> CStrArg<'a> {
     /// assert_eq!(len, 3);
     /// # Ok::<(), ffiguard::cstr::CStrError>(())
     /// ```
+    #[inline]
     pub fn as_ptr(&self) -> *const c_char {
         self.as_c_str().as_ptr()
     }
@@ -214,6 +220,7 @@ impl<'a> CStrArg<'a> {
     /// assert!(!CStrArg::new(&long, 4096)?.is_inline());
     /// # Ok::<(), ffiguard::cstr::CStrError>(())
     /// ```
+    #[inline]
     pub fn is_inline(&self) -> bool {
         matches!(self.0, Repr::Inline { .. })
     }
@@ -230,18 +237,21 @@ impl<'a> CStrArg<'a> {
 /// assert!(cstr::ptr_or_null(None).is_null());
 /// # Ok::<(), ffiguard::cstr::CStrError>(())
 /// ```
+#[inline]
 pub fn ptr_or_null(arg: Option<&CStrArg<'_>>) -> *const c_char {
     arg.map_or(core::ptr::null(), CStrArg::as_ptr)
 }
 
 impl core::ops::Deref for CStrArg<'_> {
     type Target = CStr;
+    #[inline]
     fn deref(&self) -> &CStr {
         self.as_c_str()
     }
 }
 
 impl AsRef<CStr> for CStrArg<'_> {
+    #[inline]
     fn as_ref(&self) -> &CStr {
         self.as_c_str()
     }
@@ -253,6 +263,7 @@ impl fmt::Debug for CStrArg<'_> {
     }
 }
 
+#[inline]
 fn validate(bytes: &[u8], max_len: usize, utf8: Utf8) -> Result<(), CStrError> {
     if bytes.len() > max_len {
         return Err(CStrError::TooLong {
@@ -266,6 +277,7 @@ fn validate(bytes: &[u8], max_len: usize, utf8: Utf8) -> Result<(), CStrError> {
     Ok(())
 }
 
+#[inline]
 fn memchr_nul(bytes: &[u8]) -> Option<usize> {
     // CStr::from_bytes_until_nul searches with the platform memchr; its Ok tells where the
     // first NUL is.
