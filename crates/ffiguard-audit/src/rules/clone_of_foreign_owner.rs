@@ -119,7 +119,7 @@ impl<'ast> Visit<'ast> for Impls<'_, '_> {
                     self.drops.insert(ty, free);
                 }
             }
-            ("Clone", Some(b)) if self.foreign_call_in(b).is_none() && !calls_dup(b) => {
+            ("Clone", Some(b)) if copies_fields(b) => {
                 self.manual_clones.push((ty, i.impl_token.span));
             }
             _ => {}
@@ -127,20 +127,28 @@ impl<'ast> Visit<'ast> for Impls<'_, '_> {
     }
 }
 
-/// A clone body that calls something named like a duplicate or reference function.
-fn calls_dup(b: &syn::Block) -> bool {
-    let mut found = false;
-    walk_exprs(b, &mut |e| {
-        let name = match e {
-            syn::Expr::Call(_) => super::util::call_path(e).and_then(|(s, _)| s.last().cloned()),
-            syn::Expr::MethodCall(m) => Some(m.method.to_string()),
-            _ => None,
-        };
-        if let Some(n) = name.map(|n| n.to_ascii_lowercase()) {
-            found |= ["dup", "ref", "retain", "copy", "new", "open", "create"]
-                .iter()
-                .any(|w| n.contains(w));
+/// A clone body that only copies fields: no call at all except `self.field.clone()` and
+/// tuple-struct constructors, and no macro (whose body might duplicate the resource).
+/// Anything else delegates to code that may duplicate the C object (`dup`, `up_ref`, another
+/// wrapper's `clone`), which syntax cannot judge.
+fn copies_fields(b: &syn::Block) -> bool {
+    if !super::util::macros_in(b).is_empty() {
+        return false;
+    }
+    let mut delegates = false;
+    walk_exprs(b, &mut |e| match e {
+        syn::Expr::MethodCall(m) => {
+            let field_clone = m.method == "clone"
+                && matches!(super::util::peel(&m.receiver), syn::Expr::Field(f)
+                    if matches!(super::util::peel(&f.base), syn::Expr::Path(p) if p.path.is_ident("self")));
+            delegates |= !field_clone;
         }
+        syn::Expr::Call(c) => {
+            let constructor = matches!(&*c.func, syn::Expr::Path(p)
+                if p.path.segments.last().is_some_and(|s| s.ident.to_string().starts_with(char::is_uppercase)));
+            delegates |= !constructor;
+        }
+        _ => {}
     });
-    found
+    !delegates
 }

@@ -56,6 +56,7 @@ impl Rule for NonFfiSafeType {
         let mut checker = Checker {
             cx,
             cfg_attr_repr: cfg_attr_repr_types(cx.syntax),
+            local_names: local_type_names(cx.syntax),
             generics: HashSet::new(),
             seen: HashSet::new(),
             out,
@@ -80,6 +81,8 @@ enum Place {
 struct Checker<'c, 'a> {
     cx: &'c FileContext<'a>,
     cfg_attr_repr: HashSet<String>,
+    /// Type aliases and non-std imports of the file: `pub type String = *mut Char16`.
+    local_names: HashSet<String>,
     generics: HashSet<String>,
     seen: HashSet<(usize, usize)>,
     out: &'c mut Vec<Finding>,
@@ -110,6 +113,44 @@ fn cfg_attr_repr_types(file: &syn::File) -> HashSet<String> {
             if repr_inside {
                 self.0.insert(ident.to_string());
             }
+        }
+    }
+    let mut v = V(HashSet::new());
+    v.visit_file(file);
+    v.0
+}
+
+/// `String`, `std::string::String`, `alloc::vec::Vec`: not `super::hii::String`.
+fn std_path(path: &syn::Path) -> bool {
+    path.segments.len() == 1
+        || path
+            .segments
+            .first()
+            .is_some_and(|s| matches!(s.ident.to_string().as_str(), "std" | "core" | "alloc"))
+}
+
+fn local_type_names(file: &syn::File) -> HashSet<String> {
+    struct V(HashSet<String>);
+    impl Visit<'_> for V {
+        fn visit_item_type(&mut self, t: &syn::ItemType) {
+            self.0.insert(t.ident.to_string());
+        }
+        fn visit_item_use(&mut self, u: &syn::ItemUse) {
+            let from_std = match &u.tree {
+                syn::UseTree::Path(p) => {
+                    matches!(p.ident.to_string().as_str(), "std" | "core" | "alloc")
+                }
+                _ => false,
+            };
+            if !from_std {
+                visit::visit_item_use(self, u);
+            }
+        }
+        fn visit_use_name(&mut self, n: &syn::UseName) {
+            self.0.insert(n.ident.to_string());
+        }
+        fn visit_use_rename(&mut self, r: &syn::UseRename) {
+            self.0.insert(r.rename.to_string());
         }
     }
     let mut v = V(HashSet::new());
@@ -244,7 +285,11 @@ impl Checker<'_, '_> {
             _ if behind_ptr => (place == Place::Foreign
                 && self.crate_type_without_layout(&name, true))
             .then(|| format!("a pointer to `{name}`, which has no `repr(C)`,")),
-            _ if STD_NO_LAYOUT.contains(&name.as_str()) => {
+            _ if STD_NO_LAYOUT.contains(&name.as_str())
+                && std_path(&p.path)
+                && !self.local_names.contains(&name)
+                && self.cx.model.types_named(&name).next().is_none() =>
+            {
                 Some(format!("`{name}` (a Rust type with no C layout)"))
             }
             _ => self
@@ -331,6 +376,16 @@ impl Checker<'_, '_> {
 }
 
 impl<'ast> Visit<'ast> for Checker<'_, '_> {
+    fn visit_item_foreign_mod(&mut self, m: &'ast syn::ItemForeignMod) {
+        // `extern "Rust"` is Rust's ABI; `#[wasm_bindgen]` blocks import JavaScript, not C.
+        let wasm = m
+            .attrs
+            .iter()
+            .any(|a| super::util::mentions(a, "wasm_bindgen"));
+        if !is_rust_abi(&m.abi) && !wasm {
+            visit::visit_item_foreign_mod(self, m);
+        }
+    }
     fn visit_foreign_item_fn(&mut self, f: &'ast syn::ForeignItemFn) {
         self.sig(&f.sig, Place::Foreign);
     }
