@@ -84,3 +84,48 @@ fn every_defect_is_reported_under_its_rule() {
         "a dropped union result is not reported: only structs change the calling convention"
     );
 }
+
+/// Declarations under target `cfg`s are compared on their targets only; one under a crate
+/// feature that no header declares is information, not a warning.
+#[test]
+fn cfg_gated_declarations_are_compared_where_they_exist() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let header = dir.path().join("gated.h");
+    std::fs::write(&header, "long g_len(void);\nstruct g_rec { long v; };\n").expect("write");
+    let rust = r#"
+        #[cfg(windows)]
+        unsafe extern "C" { pub fn g_len() -> i32; }
+        #[cfg(not(windows))]
+        unsafe extern "C" { pub fn g_len() -> i64; }
+        #[cfg(feature = "ng")]
+        unsafe extern "C" { pub fn g_ng_only() -> i32; }
+        #[cfg(target_pointer_width = "64")] #[repr(C)] pub struct g_rec { pub v: core::ffi::c_long }
+        #[cfg(target_pointer_width = "32")] #[repr(C)] pub struct g_rec { pub v: i32 }
+    "#;
+    let report = abi::check_bindings(
+        &[("gated.rs".to_owned(), rust.to_owned())],
+        &HeaderSet::new([&header]),
+        &ALL_TARGETS,
+    );
+    assert_eq!(report.checked_targets.len(), 4, "{:#?}", report.findings);
+    let shown: Vec<(&str, ffiguard_audit::Level, &str)> = report
+        .findings
+        .iter()
+        .map(|f| (f.rule, f.level, f.message.as_str()))
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            (
+                "ABI006",
+                ffiguard_audit::Level::Error,
+                "result of `g_len`: C `long` is 4 bytes, Rust `i64` is 8 (on i686-linux; right on x86_64-linux, aarch64-linux)"
+            ),
+            (
+                "ABI001",
+                ffiguard_audit::Level::Info,
+                "`g_ng_only` is declared in Rust but in none of the configured headers"
+            ),
+        ]
+    );
+}

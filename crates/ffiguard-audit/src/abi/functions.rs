@@ -36,20 +36,35 @@ pub(crate) fn check(
         .filter(|f| is_c_abi(&f.abi))
     {
         let sym = symbol(f);
-        if cxs.iter().all(|cx| !cx.c.functions.contains_key(sym)) {
-            let meta = &rules::UNDECLARED_FUNCTION;
-            findings.push(
-                Finding::new(
-                    meta.id,
-                    meta.default_level,
-                    format!("`{sym}` is declared in Rust but in none of the configured headers"),
-                    f.location.clone(),
-                )
-                .help("check the name, or add the header that declares it to the configuration"),
-            );
+        let rust = first.rust;
+        let active: Vec<&Cx<'_>> = cxs
+            .iter()
+            .filter(|cx| rust.active(&f.location, cx.target))
+            .collect();
+        if active.is_empty() {
             continue;
         }
-        for cx in cxs {
+        if active.iter().all(|cx| !cx.c.functions.contains_key(sym)) {
+            let meta = &rules::UNDECLARED_FUNCTION;
+            let gate = rust.cfg_text(&f.location);
+            let mut finding = Finding::new(
+                meta.id,
+                meta.default_level,
+                format!("`{sym}` is declared in Rust but in none of the configured headers"),
+                f.location.clone(),
+            )
+            .help("check the name, or add the header that declares it to the configuration");
+            if !gate.is_empty() {
+                // Under a crate feature or custom cfg it may bind another header variant.
+                finding.level = crate::Level::Info;
+                finding = finding.note(format!(
+                    "declared under {gate}, which may select a header other than the configured ones"
+                ));
+            }
+            findings.push(finding);
+            continue;
+        }
+        for cx in active {
             if let Some(c) = cx.c.functions.get(sym) {
                 function(f, &c.signature, cx, observations);
             }

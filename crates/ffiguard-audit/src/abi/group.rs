@@ -35,8 +35,13 @@ pub(crate) fn rule_for(kind: MismatchKind) -> &'static RuleMeta {
 }
 
 /// Groups observations by (rule, position) into findings. `checked` lists the targets whose
-/// headers were read, in report order.
-pub(crate) fn findings(observations: Vec<Observation>, checked: &[&'static str]) -> Vec<Finding> {
+/// headers were read, in report order; `exists(location, target)` says whether the item at
+/// a location exists on a target (its `cfg`), so "right on" names only targets where it does.
+pub(crate) fn findings(
+    observations: Vec<Observation>,
+    checked: &[&'static str],
+    exists: &dyn Fn(&Location, &str) -> bool,
+) -> Vec<Finding> {
     let mut groups: BTreeMap<(Location, String, &'static str), Vec<Observation>> = BTreeMap::new();
     for o in observations {
         groups
@@ -56,7 +61,7 @@ pub(crate) fn findings(observations: Vec<Observation>, checked: &[&'static str])
             let right: Vec<&str> = checked
                 .iter()
                 .copied()
-                .filter(|t| !wrong.contains(t))
+                .filter(|t| !wrong.contains(t) && exists(&first.location, t))
                 .collect();
             let partial = !right.is_empty();
             let rule = if partial && first.width_sensitive {

@@ -1,10 +1,12 @@
 //! The Rust side of the cross-check: the crate's FFI model plus what type resolution needs
 //! (`type` aliases, integer constants) and the constants to compare with C macros.
 
+use super::cfg;
 use super::rtype::Env;
 use crate::model::{FfiModel, extract};
 use crate::span::location;
 use crate::{Finding, Location, diagnostics};
+use syn::spanned::Spanned;
 use syn::visit::Visit;
 
 /// An integer `const` item of the binding.
@@ -16,6 +18,24 @@ pub(crate) struct RustConst {
     pub(crate) value: i128,
     /// Where it is.
     pub(crate) location: Location,
+}
+
+impl RustSide {
+    /// Whether the item at `location` may exist on `target` (its `cfg`s are not known false).
+    pub(crate) fn active(&self, location: &Location, target: &ffiguard_cheader::Target) -> bool {
+        self.env
+            .cfgs
+            .get(location)
+            .is_none_or(|cfgs| cfg::active(cfgs, target))
+    }
+
+    /// The `cfg`s of the item at `location`, as the source spells them (empty if none).
+    pub(crate) fn cfg_text(&self, location: &Location) -> String {
+        self.env
+            .cfgs
+            .get(location)
+            .map_or_else(String::new, |c| cfg::describe(c))
+    }
 }
 
 /// Everything the cross-check reads from the Rust sources.
@@ -52,6 +72,7 @@ pub(crate) fn load(files: &[(String, String)]) -> (RustSide, Vec<Finding>) {
             path,
             env: &mut env,
             consts: &mut consts,
+            cfg_stack: Vec::new(),
         };
         collector.visit_file(&syntax);
     }
@@ -66,14 +87,69 @@ struct Collector<'a> {
     path: &'a str,
     env: &'a mut Env,
     consts: &'a mut Vec<RustConst>,
+    /// `cfg` predicates of the enclosing modules and `extern` blocks.
+    cfg_stack: Vec<syn::Meta>,
+}
+
+impl Collector<'_> {
+    /// The item's own `cfg`s plus the enclosing ones.
+    fn cfgs(&self, attrs: &[syn::Attribute]) -> cfg::Cfgs {
+        let mut all = self.cfg_stack.clone();
+        all.extend(cfg::of_attrs(attrs));
+        all
+    }
+
+    /// Remembers the `cfg`s of an item the model knows by location.
+    fn record(&mut self, attrs: &[syn::Attribute], span: proc_macro2::Span) {
+        let cfgs = self.cfgs(attrs);
+        if !cfgs.is_empty() {
+            self.env.cfgs.insert(location(self.path, span), cfgs);
+        }
+    }
+
+    fn nested<T>(&mut self, attrs: &[syn::Attribute], node: &T, walk: impl FnOnce(&mut Self, &T)) {
+        let depth = self.cfg_stack.len();
+        self.cfg_stack.extend(cfg::of_attrs(attrs));
+        walk(self, node);
+        self.cfg_stack.truncate(depth);
+    }
 }
 
 impl<'ast> Visit<'ast> for Collector<'_> {
+    fn visit_item_mod(&mut self, item: &'ast syn::ItemMod) {
+        self.nested(&item.attrs, item, |v, i| syn::visit::visit_item_mod(v, i));
+    }
+
+    fn visit_item_foreign_mod(&mut self, item: &'ast syn::ItemForeignMod) {
+        self.nested(&item.attrs, item, |v, i| {
+            syn::visit::visit_item_foreign_mod(v, i);
+        });
+    }
+
+    fn visit_foreign_item_fn(&mut self, item: &'ast syn::ForeignItemFn) {
+        self.record(&item.attrs, item.span());
+    }
+
+    fn visit_item_struct(&mut self, item: &'ast syn::ItemStruct) {
+        self.record(&item.attrs, item.span());
+    }
+
+    fn visit_item_union(&mut self, item: &'ast syn::ItemUnion) {
+        self.record(&item.attrs, item.span());
+    }
+
+    fn visit_item_enum(&mut self, item: &'ast syn::ItemEnum) {
+        self.record(&item.attrs, item.span());
+    }
+
     fn visit_item_type(&mut self, item: &'ast syn::ItemType) {
         if item.generics.params.is_empty() {
+            let cfgs = self.cfgs(&item.attrs);
             self.env
                 .aliases
-                .insert(item.ident.to_string(), (*item.ty).clone());
+                .entry(item.ident.to_string())
+                .or_default()
+                .push((cfgs, (*item.ty).clone()));
         }
     }
 

@@ -24,6 +24,7 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 
+mod cfg;
 pub mod cli;
 mod compare;
 pub mod config;
@@ -127,7 +128,13 @@ pub fn check_against_models(
     functions::check(&cxs, &mut observations, &mut findings);
     records::check(&cxs, &mut observations, &mut findings);
     let checked: Vec<&'static str> = models.iter().map(|(t, _)| t.name).collect();
-    findings.extend(group::findings(observations, &checked));
+    let exists = |location: &crate::Location, name: &str| {
+        models
+            .iter()
+            .find(|(t, _)| t.name == name)
+            .is_some_and(|(t, _)| rust.active(location, t))
+    };
+    findings.extend(group::findings(observations, &checked, &exists));
     if let Some((target, model)) = models.first() {
         let bound: HashSet<String> = rust
             .model

@@ -41,13 +41,16 @@ pub(crate) fn check(
     };
     for def in &first.rust.model.types {
         let is_record = matches!(def.kind, TypeKind::Struct | TypeKind::Union);
-        let in_c = cxs.iter().any(|cx| {
-            if is_record {
-                cx.c.record(&def.name).is_some_and(|r| r.complete)
-            } else {
-                cx.c.enumeration(&def.name).is_some()
-            }
-        });
+        let in_c = cxs
+            .iter()
+            .filter(|cx| first.rust.active(&def.location, cx.target))
+            .any(|cx| {
+                if is_record {
+                    cx.c.record(&def.name).is_some_and(|r| r.complete)
+                } else {
+                    cx.c.enumeration(&def.name).is_some()
+                }
+            });
         if !in_c || def.generic {
             continue;
         }
@@ -72,7 +75,10 @@ pub(crate) fn check(
             );
             continue;
         }
-        for cx in cxs {
+        for cx in cxs
+            .iter()
+            .filter(|cx| first.rust.active(&def.location, cx.target))
+        {
             if is_record {
                 if let Some(c) = cx.c.record(&def.name).filter(|r| r.complete) {
                     record(def, c, cx, observations);

@@ -91,8 +91,10 @@ impl RType {
 /// What the crate defines that type resolution needs.
 #[derive(Default)]
 pub(crate) struct Env {
-    /// `type Name = Type;` items by name.
-    pub(crate) aliases: HashMap<String, syn::Type>,
+    /// `type Name = Type;` items by name, each definition with the `cfg` it is under.
+    pub(crate) aliases: HashMap<String, Vec<(super::cfg::Cfgs, syn::Type)>>,
+    /// The `cfg` predicates of binding items, by the item's location.
+    pub(crate) cfgs: HashMap<crate::Location, super::cfg::Cfgs>,
     /// Integer `const` items by name (for array lengths).
     pub(crate) consts: HashMap<String, i128>,
     /// Names of structs, unions and enums defined in the crate.
@@ -200,7 +202,12 @@ fn resolve_path(path: &syn::Path, env: &Env, target: &Target, depth: u32) -> RTy
     }
     // A crate-local alias wins over a C name it shadows (bindgen emits `type size_t = c_ulong`).
     if !foreign_crate && last.arguments.is_empty() {
-        if let Some(aliased) = env.aliases.get(&name) {
+        let aliased = env.aliases.get(&name).and_then(|defs| {
+            defs.iter()
+                .find(|(cfgs, _)| super::cfg::active(cfgs, target))
+                .map(|(_, ty)| ty)
+        });
+        if let Some(aliased) = aliased {
             if !is_primitive(&name) {
                 let mut resolved = resolve(aliased, env, target, depth);
                 if let RType::Int { spelled, .. } = &mut resolved {
@@ -316,7 +323,10 @@ mod tests {
         let mut env = Env::default();
         for item in file.items {
             if let syn::Item::Type(t) = item {
-                env.aliases.insert(t.ident.to_string(), *t.ty);
+                env.aliases
+                    .entry(t.ident.to_string())
+                    .or_default()
+                    .push((super::super::cfg::of_attrs(&t.attrs), *t.ty));
             }
         }
         env

@@ -1,0 +1,135 @@
+//! `#[cfg(..)]` of binding items, evaluated per target, so that a declaration written for
+//! Windows is compared on Windows only, and an alias has the definition its target sees.
+//! Predicates the audit cannot know (`feature = ".."`, custom `--cfg`s) are "maybe": the item
+//! is compared on every target.
+
+use ffiguard_cheader::Target;
+
+/// The `cfg` predicates an item is under (its own and its enclosing modules' and blocks').
+pub(crate) type Cfgs = Vec<syn::Meta>;
+
+/// The predicates of `#[cfg(..)]` attributes.
+pub(crate) fn of_attrs(attrs: &[syn::Attribute]) -> Cfgs {
+    attrs
+        .iter()
+        .filter(|a| a.path().is_ident("cfg"))
+        .filter_map(|a| a.parse_args::<syn::Meta>().ok())
+        .collect()
+}
+
+/// Whether the item may exist on `target`: false only when a predicate is known false.
+pub(crate) fn active(cfgs: &[syn::Meta], target: &Target) -> bool {
+    cfgs.iter().all(|m| eval(m, target) != Some(false))
+}
+
+/// The predicates as the source spells them, for messages.
+pub(crate) fn describe(cfgs: &[syn::Meta]) -> String {
+    cfgs.iter()
+        .map(|m| format!("#[cfg({})]", crate::type_text(m)))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn os(target: &Target) -> &'static str {
+    if target.clang_triple.contains("windows") {
+        "windows"
+    } else {
+        "linux"
+    }
+}
+
+fn arch(target: &Target) -> &str {
+    match target.clang_triple.split('-').next() {
+        Some("i686") => "x86",
+        Some(a) => a,
+        None => "",
+    }
+}
+
+fn str_value(nv: &syn::MetaNameValue) -> Option<String> {
+    match &nv.value {
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(s),
+            ..
+        }) => Some(s.value()),
+        _ => None,
+    }
+}
+
+/// `Some(true/false)` when the predicate is decided by the target, `None` when unknown.
+fn eval(meta: &syn::Meta, target: &Target) -> Option<bool> {
+    let windows = os(target) == "windows";
+    match meta {
+        syn::Meta::Path(p) if p.is_ident("windows") => Some(windows),
+        syn::Meta::Path(p) if p.is_ident("unix") => Some(!windows),
+        syn::Meta::Path(_) => None,
+        syn::Meta::NameValue(nv) => {
+            let value = str_value(nv)?;
+            let key = nv.path.get_ident()?.to_string();
+            Some(match key.as_str() {
+                "target_os" => value == os(target),
+                "target_family" => value == if windows { "windows" } else { "unix" },
+                "target_arch" => value == arch(target),
+                "target_pointer_width" => value == (target.pointer_bytes * 8).to_string(),
+                "target_env" => value == "gnu",
+                "target_endian" => value == "little",
+                _ => return None,
+            })
+        }
+        syn::Meta::List(list) => {
+            let inner = list
+                .parse_args_with(
+                    syn::punctuated::Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated,
+                )
+                .ok()?;
+            let values: Vec<Option<bool>> = inner.iter().map(|m| eval(m, target)).collect();
+            if list.path.is_ident("all") {
+                if values.contains(&Some(false)) {
+                    Some(false)
+                } else if values.iter().all(|v| *v == Some(true)) {
+                    Some(true)
+                } else {
+                    None
+                }
+            } else if list.path.is_ident("any") {
+                if values.contains(&Some(true)) {
+                    Some(true)
+                } else if values.iter().all(|v| *v == Some(false)) {
+                    Some(false)
+                } else {
+                    None
+                }
+            } else if list.path.is_ident("not") {
+                values.first().copied().flatten().map(|v| !v)
+            } else {
+                None
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ffiguard_cheader::{AARCH64_LINUX, I686_LINUX, X86_64_LINUX, X86_64_WINDOWS};
+
+    fn on(cfg: &str, t: &Target) -> bool {
+        let meta: syn::Meta = syn::parse_str(cfg).expect("parses");
+        active(&[meta], t)
+    }
+
+    #[test]
+    fn target_predicates_decide_and_unknown_ones_do_not() {
+        assert!(on("windows", &X86_64_WINDOWS) && !on("windows", &X86_64_LINUX));
+        assert!(on(r#"all(unix, target_pointer_width = "32")"#, &I686_LINUX));
+        assert!(!on(
+            r#"all(unix, target_pointer_width = "32")"#,
+            &AARCH64_LINUX
+        ));
+        assert!(on(r#"not(target_arch = "x86")"#, &AARCH64_LINUX));
+        assert!(!on(r#"any(target_os = "macos", windows)"#, &X86_64_LINUX));
+        // Unknown: compared everywhere.
+        assert!(on("zng", &X86_64_LINUX) && on(r#"feature = "x""#, &X86_64_WINDOWS));
+        assert!(!on(r#"all(feature = "x", windows)"#, &X86_64_LINUX));
+    }
+}
