@@ -91,8 +91,10 @@ fn confine(setup: &Setup) -> std::io::Result<()> {
 /// Returns the first open descriptor other than stdio and the region (the host closes the rest
 /// with `close_range` before exec; this checks that it did).
 fn unexpected_descriptor() -> Option<u64> {
-    let numbers: Vec<u64> = std::fs::read_dir("/proc/self/fd")
-        .ok()?
+    let Ok(listing) = std::fs::read_dir("/proc/self/fd") else {
+        return probe_descriptors();
+    };
+    let numbers: Vec<u64> = listing
         .flatten()
         .take(65_536)
         .filter_map(|entry| {
@@ -108,6 +110,24 @@ fn unexpected_descriptor() -> Option<u64> {
         .into_iter()
         .filter(|fd| *fd > 3)
         .find(|fd| std::fs::read_link(format!("/proc/self/fd/{fd}")).is_ok())
+}
+
+/// Without `/proc`, asks the kernel about every descriptor number the worker may hold
+/// (`RLIMIT_NOFILE` bounds them, capped at 65,536 probes).
+fn probe_descriptors() -> Option<u64> {
+    let limit = rustix::process::getrlimit(rustix::process::Resource::Nofile)
+        .current
+        .unwrap_or(65_536)
+        .min(65_536);
+    (4..limit).find(|fd| {
+        let Ok(raw) = i32::try_from(*fd) else {
+            return false;
+        };
+        // SAFETY: fcntl(F_GETFD) accepts any integer: it reads the descriptor's flags or
+        // fails with EBADF; it touches no memory and closes nothing. (A `BorrowedFd` is not
+        // used because the number may not be open.)
+        unsafe { libc::fcntl(raw, libc::F_GETFD) != -1 }
+    })
 }
 
 fn serve(region: &'static Region, table: &Table, setup: &Setup) -> ! {
