@@ -197,9 +197,74 @@ fn audit_ring_records_calls() {
     assert!(recent[0].function.ends_with("empty"));
 }
 
+/// Collects the `ffiguard_sandbox::call` events and their fields.
+#[derive(Default)]
+struct CallEvents {
+    events: std::sync::Mutex<Vec<Vec<(String, String)>>>,
+}
+
+struct Fields(Vec<(String, String)>);
+
+impl tracing::field::Visit for Fields {
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+        self.0.push((field.name().to_owned(), format!("{value:?}")));
+    }
+}
+
+impl tracing::Subscriber for &'static CallEvents {
+    fn enabled(&self, metadata: &tracing::Metadata<'_>) -> bool {
+        metadata.target() == "ffiguard_sandbox::call"
+    }
+    fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        tracing::span::Id::from_u64(1)
+    }
+    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+    fn event(&self, event: &tracing::Event<'_>) {
+        let mut fields = Fields(Vec::new());
+        event.record(&mut fields);
+        if let Ok(mut events) = self.events.lock() {
+            events.push(fields.0);
+        }
+    }
+    fn enter(&self, _: &tracing::span::Id) {}
+    fn exit(&self, _: &tracing::span::Id) {}
+}
+
+fn every_call_emits_a_tracing_event() {
+    let collector: &'static CallEvents = Box::leak(Box::default());
+    let sandbox = Sandbox::new().expect("sandbox");
+    tracing::subscriber::with_default(collector, || {
+        summarize::call(&sandbox, ByteBuf::from(vec![1u8; 64]), "t".into())
+            .expect("call")
+            .trust_unverified("only the event is checked");
+    });
+    let events = collector
+        .events
+        .lock()
+        .map(|e| e.clone())
+        .unwrap_or_default();
+    assert_eq!(events.len(), 1, "{events:?}");
+    let field = |name: &str| {
+        events[0]
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+    };
+    assert_eq!(field("function").as_deref(), Some("\"basics::summarize\""));
+    assert_eq!(field("outcome").as_deref(), Some("\"ok\""));
+    assert!(field("input_bytes").is_some_and(|v| v.parse::<u64>().is_ok_and(|n| n >= 64)));
+    assert!(field("output_bytes").is_some());
+    assert!(field("duration_ns").is_some());
+}
+
 fn main() {
     support::run(&[
         ("explicit_names_are_used", explicit_names_are_used),
+        (
+            "every_call_emits_a_tracing_event",
+            every_call_emits_a_tracing_event,
+        ),
         (
             "round_trip_with_tainted_result",
             round_trip_with_tainted_result,
