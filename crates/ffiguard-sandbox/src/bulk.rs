@@ -102,12 +102,14 @@ pub(crate) unsafe fn encode_into<T: serde::Serialize + ?Sized>(
         bulk_top: Cell::new(0),
         overflow: Cell::new(0),
     };
-    let previous = ENCODER.replace(Some(state));
+    let guard = EncoderGuard {
+        previous: ENCODER.replace(Some(state)),
+    };
     let mut serializer = postcard::Serializer {
         output: FrameFlavor,
     };
     let result = value.serialize(&mut serializer);
-    let state = ENCODER.replace(previous);
+    let state = guard.finish();
     let Some(state) = state else {
         return Err(EncodeError::Serde("encoder state lost".into()));
     };
@@ -212,12 +214,55 @@ impl BulkSource {
 /// Runs `decode` with `source` as this thread's bulk source; also returns the bulk bytes
 /// taken (with alignment padding).
 pub(crate) fn with_source<T>(source: BulkSource, decode: impl FnOnce() -> T) -> (T, usize) {
-    let previous = DECODER.replace(Some(source));
+    let guard = DecoderGuard {
+        previous: DECODER.replace(Some(source)),
+    };
     let result = decode();
-    let taken = DECODER
-        .replace(previous)
-        .map_or(0, |source| source.top.get());
+    let taken = guard.finish().map_or(0, |source| source.top.get());
     (result, taken)
+}
+
+/// Restores the previous encoder state even if a `Serialize` impl panics, so no raw arena
+/// pointer outlives the encoding on this thread.
+struct EncoderGuard {
+    previous: Option<ArenaState>,
+}
+
+impl EncoderGuard {
+    fn finish(mut self) -> Option<ArenaState> {
+        ENCODER.replace(self.previous.take())
+    }
+}
+
+impl Drop for EncoderGuard {
+    fn drop(&mut self) {
+        if let Some(previous) = self.previous.take() {
+            ENCODER.set(Some(previous));
+        } else if std::thread::panicking() {
+            ENCODER.set(None);
+        }
+    }
+}
+
+/// Restores the previous bulk source even if a `Deserialize` impl panics.
+struct DecoderGuard {
+    previous: Option<BulkSource>,
+}
+
+impl DecoderGuard {
+    fn finish(mut self) -> Option<BulkSource> {
+        DECODER.replace(self.previous.take())
+    }
+}
+
+impl Drop for DecoderGuard {
+    fn drop(&mut self) {
+        if let Some(previous) = self.previous.take() {
+            DECODER.set(Some(previous));
+        } else if std::thread::panicking() {
+            DECODER.set(None);
+        }
+    }
 }
 
 /// If a bulk source is set on this thread, takes the next buffer of `len` bytes from it.
@@ -257,4 +302,38 @@ pub(crate) fn copy_volatile(source: *const u8, len: usize) -> Vec<u8> {
     // SAFETY: every byte in 0..len was written above.
     unsafe { out.set_len(len) };
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct PanicsWhileSerializing;
+
+    impl serde::Serialize for PanicsWhileSerializing {
+        fn serialize<S: serde::Serializer>(&self, _: S) -> Result<S::Ok, S::Error> {
+            panic!("a Serialize impl that panics");
+        }
+    }
+
+    /// Covers the guards: a panicking `Serialize` must not leave the arena pointer installed
+    /// on the thread, where the next `ByteBuf` serialized anywhere would write through it.
+    #[test]
+    fn a_panicking_serializer_leaves_no_arena_behind() {
+        let mut arena = vec![0u64; 512];
+        let start = arena.as_mut_ptr().cast::<u8>();
+        let outcome = std::panic::catch_unwind(|| {
+            // SAFETY: `arena` is private, writable, 8-aligned and not referenced meanwhile.
+            unsafe { encode_into(&PanicsWhileSerializing, start, 4096) }.map(|_| ())
+        });
+        assert!(outcome.is_err());
+        assert!(
+            !place_bulk(b"must not be written"),
+            "encoder state survived the panic"
+        );
+        let (_, taken) = with_source(BulkSource::private(&[0u8; 64], 0), || ());
+        assert_eq!(taken, 0);
+        assert!(!decoding_bulk());
+        drop(arena);
+    }
 }
