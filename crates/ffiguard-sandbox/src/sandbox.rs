@@ -349,6 +349,12 @@ impl Sandbox {
     ) -> Result<R, SandboxError> {
         let until = Instant::now() + deadline;
         let mut worker = self.acquire(descriptor.name, deadline, until)?;
+        // If a user's Serialize or Deserialize impl panics below, the worker is dropped (and
+        // killed) by unwinding; the guard gives its pool slot back.
+        let mut slot = SlotGuard {
+            sandbox: self,
+            armed: true,
+        };
         record.worker_pid = worker.pid();
         let remaining = until.saturating_duration_since(Instant::now());
         match worker.call(descriptor.name, descriptor.id, args, remaining) {
@@ -356,6 +362,7 @@ impl Sandbox {
                 record.input_bytes = input_bytes;
                 record.output_bytes = reply.len();
                 let (decoded, bulk_bytes) = worker.decode::<R>(status, &reply);
+                slot.armed = false;
                 record.output_bytes += bulk_bytes;
                 match decoded {
                     Ok(value) => {
@@ -382,12 +389,34 @@ impl Sandbox {
                 }
             }
             Err(CallFailure::Rejected(error)) => {
+                slot.armed = false;
                 self.release(worker);
                 Err(error)
             }
             Err(CallFailure::Fatal(error)) => {
+                slot.armed = false;
                 self.discard(worker);
                 Err(error)
+            }
+        }
+    }
+}
+
+/// Returns a worker's pool slot if the call unwinds while the worker is out of the pool.
+struct SlotGuard<'a> {
+    sandbox: &'a Sandbox,
+    armed: bool,
+}
+
+impl Drop for SlotGuard<'_> {
+    fn drop(&mut self) {
+        if self.armed {
+            let mut pool = self.sandbox.lock();
+            pool.live -= 1;
+            let wake = pool.waiting > 0;
+            drop(pool);
+            if wake {
+                self.sandbox.freed.notify_one();
             }
         }
     }

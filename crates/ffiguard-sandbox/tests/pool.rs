@@ -22,6 +22,48 @@ fn crash_if(crash: bool) -> bool {
     crash
 }
 
+/// A result type whose `Deserialize` panics on the host (a bug in the caller's own code).
+struct PanicsOnDecode;
+
+impl serde::Serialize for PanicsOnDecode {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_unit()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for PanicsOnDecode {
+    fn deserialize<D: serde::Deserializer<'de>>(_: D) -> Result<Self, D::Error> {
+        panic!("the caller's Deserialize impl panicked");
+    }
+}
+
+#[isolated]
+fn returns_panicky() -> PanicsOnDecode {
+    PanicsOnDecode
+}
+
+/// Covers the pool slot guard: without it the slot of a worker dropped by unwinding is never
+/// returned, and a one-worker pool answers `Busy` for ever.
+fn a_panicking_decoder_does_not_leak_the_pool_slot() {
+    let sandbox = Sandbox::builder()
+        .workers(1)
+        .deadline(Duration::from_secs(5))
+        .build()
+        .expect("sandbox");
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {})); // the panic is expected; keep the output clean
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let _ = returns_panicky::call(&sandbox);
+    }));
+    std::panic::set_hook(hook);
+    assert!(outcome.is_err());
+    assert_eq!(sandbox.live_workers(), 0);
+    let squared = square::call(&sandbox, 7)
+        .expect("the pool still serves")
+        .trust_unverified("checked");
+    assert_eq!(squared, 49);
+}
+
 fn threads_share_a_pool() {
     let sandbox = Sandbox::builder().workers(2).build().expect("sandbox");
     sandbox.warm_up().expect("warm up");
@@ -114,6 +156,10 @@ fn same_binary_worker_is_this_binary() {
 fn main() {
     support::run(&[
         ("threads_share_a_pool", threads_share_a_pool),
+        (
+            "a_panicking_decoder_does_not_leak_the_pool_slot",
+            a_panicking_decoder_does_not_leak_the_pool_slot,
+        ),
         (
             "crashes_under_concurrency_are_contained",
             crashes_under_concurrency_are_contained,
