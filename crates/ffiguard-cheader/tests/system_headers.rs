@@ -20,7 +20,11 @@ fn libc_headers_give_each_target_its_own_layouts() {
     let mut seen = Vec::new();
     for (target, model) in results {
         let model = model.unwrap_or_else(|e| panic!("{e}"));
-        assert!(model.functions.contains_key("fopen"), "{}: no fopen", target.name);
+        assert!(
+            model.functions.contains_key("fopen"),
+            "{}: no fopen",
+            target.name
+        );
         let timespec = model.record("timespec").expect("struct timespec");
         let uses = model.record("uses").expect("struct uses");
         let big = uses.fields.iter().find(|f| f.name == "big").expect("big");
