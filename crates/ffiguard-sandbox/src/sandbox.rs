@@ -347,7 +347,12 @@ impl Sandbox {
         deadline: Duration,
         record: &mut CallRecord,
     ) -> Result<R, SandboxError> {
-        let until = Instant::now() + deadline;
+        // `Instant + Duration` panics on overflow; an enormous deadline means "no deadline".
+        let now = Instant::now();
+        let until = now
+            .checked_add(deadline)
+            .or_else(|| now.checked_add(Duration::from_secs(1 << 32)))
+            .unwrap_or(now);
         let mut worker = self.acquire(descriptor.name, deadline, until)?;
         // If a user's Serialize or Deserialize impl panics below, the worker is dropped (and
         // killed) by unwinding; the guard gives its pool slot back.

@@ -116,6 +116,12 @@ fn faked_death_is_not_believed() {
     }
 }
 
+fn enormous_deadline_does_not_overflow() {
+    let sandbox = sandbox();
+    let value = echo::call_with_deadline(&sandbox, Duration::MAX, 5).expect("call");
+    assert_eq!(value.trust_unverified("compared"), 5);
+}
+
 fn oversized_reply_is_an_error() {
     let sandbox = sandbox();
     let error = oversized_reply::call(&sandbox, 1 << 20).expect_err("too large");
@@ -160,6 +166,10 @@ fn main() {
         ),
         ("reply_rewritten_while_read", reply_rewritten_while_read),
         ("faked_death_is_not_believed", faked_death_is_not_believed),
+        (
+            "enormous_deadline_does_not_overflow",
+            enormous_deadline_does_not_overflow,
+        ),
         ("oversized_reply_is_an_error", oversized_reply_is_an_error),
         (
             "oversized_arguments_are_refused_before_the_worker",
