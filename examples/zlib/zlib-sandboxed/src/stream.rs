@@ -101,8 +101,13 @@ impl Stream {
             // SAFETY: as above, for a stream initialised by deflateInit_.
             Kind::Deflate => unsafe { z::deflate(&mut *self.raw, flush) },
         };
-        let consumed = input.len() - usize::try_from(self.raw.avail_in).unwrap_or(0);
-        let produced = spare_len - usize::try_from(self.raw.avail_out).unwrap_or(0);
+        // zlib only ever lowers the counts it was given; saturating keeps a misbehaving build
+        // from making `produced` exceed the spare capacity it was handed.
+        let consumed = input
+            .len()
+            .saturating_sub(usize::try_from(self.raw.avail_in).unwrap_or(usize::MAX));
+        let produced =
+            spare_len.saturating_sub(usize::try_from(self.raw.avail_out).unwrap_or(usize::MAX));
         // SAFETY: zlib wrote exactly `produced` bytes at the start of the spare capacity.
         unsafe { output.set_len(output.len() + produced) };
         (code, consumed)
