@@ -129,3 +129,41 @@ fn cfg_gated_declarations_are_compared_where_they_exist() {
         ]
     );
 }
+
+/// Checked on 64-bit Linux only, `i64` for `long` is right everywhere it is compared, and
+/// still reported (as a warning): it breaks on the first target outside the list.
+#[test]
+fn fixed_width_for_long_is_reported_even_where_it_happens_to_fit() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let header = dir.path().join("fits.h");
+    std::fs::write(
+        &header,
+        "#include <stddef.h>\nlong f_len(size_t n);\nstruct f_rec { unsigned long v; };\n",
+    )
+    .expect("write");
+    let rust = "#[repr(C)] pub struct f_rec { pub v: u64 }\n\
+                unsafe extern \"C\" { pub fn f_len(n: usize) -> i64; }\n";
+    let targets = [abi::ALL_TARGETS[0].clone(), abi::ALL_TARGETS[2].clone()];
+    let report = abi::check_bindings(
+        &[("fits.rs".to_owned(), rust.to_owned())],
+        &HeaderSet::new([&header]),
+        &targets,
+    );
+    let shown: Vec<(&str, ffiguard_audit::Level, usize)> = report
+        .findings
+        .iter()
+        .map(|f| (f.rule, f.level, f.location.line))
+        .collect();
+    let warning = ffiguard_audit::Level::Warning;
+    assert_eq!(
+        shown,
+        [("ABI006", warning, 1), ("ABI006", warning, 2)],
+        "{:#?}",
+        report.findings
+    );
+    assert!(report.findings[1].message.contains("`i64` is fixed-width"));
+    assert_eq!(
+        report.findings[1].help.as_deref(),
+        Some("C declares `long`: use `c_long`")
+    );
+}

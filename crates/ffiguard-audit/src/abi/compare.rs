@@ -256,6 +256,31 @@ fn compare(
     }
 }
 
+/// A fixed-width Rust integer (`i64`, `u32`) for a C type whose width follows the target
+/// (`long`, `unsigned long`, `size_t`, ...): right where the widths happen to agree, wrong on
+/// the next platform.
+pub(crate) fn fixed_width_for_varying(c: &CType, r: &RType) -> Option<String> {
+    let RType::Int {
+        spelled,
+        adaptive: false,
+        ..
+    } = r
+    else {
+        return None;
+    };
+    let varying = if c.is_pointer_sized_typedef() {
+        "follows the pointer width"
+    } else if c.is_long() {
+        "is 8 bytes on 64-bit Unix and 4 on Windows and 32-bit targets"
+    } else {
+        return None;
+    };
+    Some(format!(
+        "C {} {varying}, Rust `{spelled}` is fixed-width: right on the checked targets, wrong on others",
+        c_name(c)
+    ))
+}
+
 fn pointer(
     c: &CType,
     cp: &CType,

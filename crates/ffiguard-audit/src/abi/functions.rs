@@ -88,6 +88,7 @@ fn function(
             target: cx.target.name,
             detail,
             help: help.to_owned(),
+            advisory: false,
         };
     if sig.unprototyped {
         return;
@@ -117,11 +118,12 @@ fn function(
             .filter(|n| !n.is_empty())
             .map_or_else(String::new, |n| format!(" `{n}`"));
         let subject = format!("parameter {}{name} of `{sym}`", i + 1);
-        compare_one(c, &p.ty, cx, subject, &observe, out);
+        compare_one(c, &f.location, &p.ty, cx, subject, &observe, out);
     }
     let ret = f.ret.as_deref().unwrap_or("()");
     compare_one(
         &sig.ret,
+        &f.location,
         ret,
         cx,
         format!("result of `{sym}`"),
@@ -132,6 +134,7 @@ fn function(
 
 fn compare_one(
     c: &CType,
+    location: &crate::Location,
     rust_ty: &str,
     cx: &Cx<'_>,
     subject: String,
@@ -140,6 +143,19 @@ fn compare_one(
 ) {
     let r = resolve_text(rust_ty, &cx.rust.env, cx.target);
     let Some(m) = compare::value(c, &r, cx) else {
+        // Under a target `cfg`, a fixed width is the author's per-target choice.
+        let gated = !cx.rust.cfg_text(location).is_empty();
+        if let Some(detail) = compare::fixed_width_for_varying(c, &r).filter(|_| !gated) {
+            let mut o = observe(
+                &rules::TARGET_DEPENDENT_WIDTH,
+                true,
+                subject,
+                detail,
+                &help_for(c, MismatchKind::Type),
+            );
+            o.advisory = true;
+            out.push(o);
+        }
         return;
     };
     let help = help_for(c, m.kind);

@@ -23,6 +23,9 @@ pub(crate) struct Observation {
     pub(crate) detail: String,
     /// What to do.
     pub(crate) help: String,
+    /// Right on this target but not portable (a fixed-width type for `long`): reported only
+    /// when the position has no real mismatch on any checked target, at warning level.
+    pub(crate) advisory: bool,
 }
 
 /// The rule for a comparison result.
@@ -42,8 +45,16 @@ pub(crate) fn findings(
     checked: &[&'static str],
     exists: &dyn Fn(&Location, &str) -> bool,
 ) -> Vec<Finding> {
+    let mismatched: std::collections::HashSet<(Location, String)> = observations
+        .iter()
+        .filter(|o| !o.advisory)
+        .map(|o| (o.location.clone(), o.subject.clone()))
+        .collect();
     let mut groups: BTreeMap<(Location, String, &'static str), Vec<Observation>> = BTreeMap::new();
     for o in observations {
+        if o.advisory && mismatched.contains(&(o.location.clone(), o.subject.clone())) {
+            continue;
+        }
         groups
             .entry((o.location.clone(), o.subject.clone(), o.rule.id))
             .or_default()
@@ -75,12 +86,21 @@ pub(crate) fn findings(
             } else {
                 format!("{} does not match C", first.subject)
             };
-            message.push_str(&format!(" (on {}", wrong.join(", ")));
-            if partial {
-                message.push_str(&format!("; right on {}", right.join(", ")));
+            if first.advisory {
+                message.push_str(&format!(" (checked: {})", wrong.join(", ")));
+            } else {
+                message.push_str(&format!(" (on {}", wrong.join(", ")));
+                if partial {
+                    message.push_str(&format!("; right on {}", right.join(", ")));
+                }
+                message.push(')');
             }
-            message.push(')');
-            let mut finding = Finding::new(rule.id, rule.default_level, message, first.location);
+            let level = if first.advisory {
+                crate::Level::Warning
+            } else {
+                rule.default_level
+            };
+            let mut finding = Finding::new(rule.id, level, message, first.location);
             if !same_detail {
                 for o in &group {
                     finding = finding.note(format!("on {}: {}", o.target, o.detail));

@@ -107,6 +107,7 @@ fn observe(
         target: cx.target.name,
         detail,
         help: help.to_owned(),
+        advisory: false,
     }
 }
 
@@ -204,6 +205,20 @@ fn record(def: &TypeDef, c: &Record, cx: &Cx<'_>, out: &mut Vec<Observation>) {
                     &help,
                 ));
             }
+        } else if let Some(detail) = compare::fixed_width_for_varying(&cf.ty, &r)
+            .filter(|_| cx.rust.cfg_text(&def.location).is_empty())
+        {
+            let help = help_for(&cf.ty, MismatchKind::Type);
+            let mut o = observe(
+                def,
+                cx,
+                &rules::TARGET_DEPENDENT_WIDTH,
+                subject.clone(),
+                detail,
+                &help,
+            );
+            o.advisory = true;
+            out.push(o);
         }
         if offsets_ok {
             if let Some(rl) = &rust_layout {
@@ -296,6 +311,7 @@ fn constants(cxs: &[Cx<'_>], out: &mut Vec<Observation>) {
                     target: cx.target.name,
                     detail: format!("Rust says {}, the header says {c}", k.value),
                     help: "take the value from the header".to_owned(),
+                    advisory: false,
                 });
             }
         }
