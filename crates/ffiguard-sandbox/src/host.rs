@@ -40,6 +40,10 @@ pub(crate) struct WorkerProcess {
     seq: u32,
     spin: Spin,
     pub(crate) calls: u64,
+    /// Wall time spent serving calls plus the worker's spin after each: an upper bound on the
+    /// CPU time the worker has used, compared against its `RLIMIT_CPU` budget.
+    pub(crate) busy: Duration,
+    worker_spin: Duration,
 }
 
 /// A finished call: the raw reply (copied out of shared memory) or why there is none.
@@ -104,6 +108,8 @@ impl WorkerProcess {
             seq: 0,
             spin: Spin { budget: spin },
             calls: 0,
+            busy: Duration::ZERO,
+            worker_spin,
         };
         worker.await_ready(startup_deadline)?;
         Ok(worker)
@@ -242,7 +248,13 @@ impl WorkerProcess {
         if control.worker.worker_sleeping.load(Ordering::SeqCst) != 0 {
             futex::wake_one(&control.host.call_seq);
         }
-        self.await_reply(function, seq, deadline)?;
+        let started = Instant::now();
+        let waited = self.await_reply(function, seq, deadline);
+        self.busy = self
+            .busy
+            .saturating_add(started.elapsed())
+            .saturating_add(self.worker_spin);
+        waited?;
         let control = self.region.control();
         // Read each worker-written field once, then bound it by what the host itself knows.
         let status = control.worker.reply_status.load(Ordering::Acquire);

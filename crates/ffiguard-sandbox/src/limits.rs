@@ -27,8 +27,11 @@ use std::time::Duration;
 pub struct Limits {
     /// `RLIMIT_AS`: address space, in bytes. The shared arenas count toward it.
     pub address_space: Option<u64>,
-    /// `RLIMIT_CPU`: CPU time over the worker's whole life (SIGXCPU when exceeded). A pool
-    /// replaces a worker that dies of it; per-call wall time is bounded by the deadline.
+    /// `RLIMIT_CPU`: CPU time over the worker's whole life (SIGXCPU when exceeded). The pool
+    /// retires a worker once the time it has spent serving calls reaches half this budget, so
+    /// a long-lived sandbox does not fail an ordinary call because a worker's budget ran out;
+    /// a single call that burns the rest still gets [`Limit::CpuTime`]. Per-call wall time is
+    /// bounded by the deadline.
     pub cpu_time: Option<Duration>,
     /// `RLIMIT_FSIZE`: largest file the worker may write, in bytes (SIGXFSZ beyond).
     pub file_size: Option<u64>,

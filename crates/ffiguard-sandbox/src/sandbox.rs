@@ -276,6 +276,18 @@ impl Sandbox {
     }
 
     fn release(&self, worker: WorkerProcess) {
+        // Retire a worker before its lifetime CPU budget can run out in the middle of some
+        // later, innocent call.
+        if let Some(budget) = self.config.limits.cpu_time
+            && worker.busy >= budget / 2
+        {
+            tracing::debug!(
+                pid = worker.pid(),
+                "retiring a worker at half its CPU budget"
+            );
+            self.discard(worker);
+            return;
+        }
         if worker.calls % 1024 == 0 {
             worker.trim_log();
         }

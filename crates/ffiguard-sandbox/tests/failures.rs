@@ -219,6 +219,34 @@ fn cpu_burner_hits_cpu_limit() {
     assert_recovers(&sandbox);
 }
 
+#[isolated]
+fn busy_for(millis: u64) -> u64 {
+    let start = std::time::Instant::now();
+    let mut x = 1u64;
+    while start.elapsed() < Duration::from_millis(millis) {
+        x = std::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(1));
+    }
+    x
+}
+
+/// Covers worker retirement: a worker that has served half its CPU budget is replaced before
+/// a later call can die of the limit.
+fn workers_retire_at_half_their_cpu_budget() {
+    let limits = Limits::default().with_cpu_time(Some(Duration::from_secs(2)));
+    let sandbox = Sandbox::builder().limits(limits).build().expect("sandbox");
+    assert_recovers(&sandbox);
+    let first = sandbox.idle_worker_pids()[0];
+    busy_for::call(&sandbox, 1_100)
+        .expect("call")
+        .trust_unverified("unused");
+    assert!(
+        sandbox.idle_worker_pids().is_empty(),
+        "the worker should have been retired"
+    );
+    assert_recovers(&sandbox);
+    assert_ne!(sandbox.idle_worker_pids()[0], first);
+}
+
 /// Covers RLIMIT_FSIZE.
 fn large_file_hits_file_size_limit() {
     let limits = Limits::default().with_file_size(Some(64 << 10));
@@ -359,6 +387,10 @@ fn main() {
         (
             "large_file_hits_file_size_limit",
             large_file_hits_file_size_limit,
+        ),
+        (
+            "workers_retire_at_half_their_cpu_budget",
+            workers_retire_at_half_their_cpu_budget,
         ),
         ("exit_becomes_error", exit_becomes_error),
         (
