@@ -40,8 +40,9 @@ pub(crate) struct WorkerProcess {
     seq: u32,
     spin: Spin,
     pub(crate) calls: u64,
-    /// Wall time spent serving calls plus the worker's spin after each: an upper bound on the
-    /// CPU time the worker has used, compared against its `RLIMIT_CPU` budget.
+    /// Wall time spent serving calls plus the worker's spin after each: the CPU time a
+    /// single-threaded worker can have used (a worker whose library runs threads can use
+    /// more), compared against its `RLIMIT_CPU` budget.
     pub(crate) busy: Duration,
     worker_spin: Duration,
 }
