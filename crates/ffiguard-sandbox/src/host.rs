@@ -45,6 +45,20 @@ pub(crate) struct WorkerProcess {
     /// more), compared against its `RLIMIT_CPU` budget.
     pub(crate) busy: Duration,
     worker_spin: Duration,
+    /// The worker's `RLIMIT_CPU`, to recognise the kernel's hard-limit SIGKILL.
+    cpu_budget: Option<Duration>,
+}
+
+/// A reaped worker: how it ended and the CPU time it used.
+struct Reaped {
+    status: ExitStatus,
+    cpu: Duration,
+}
+
+fn timeval(value: libc::timeval) -> Duration {
+    let seconds = u64::try_from(value.tv_sec).unwrap_or(0);
+    let micros = u32::try_from(value.tv_usec).unwrap_or(0);
+    Duration::from_secs(seconds).saturating_add(Duration::from_micros(u64::from(micros)))
 }
 
 /// A finished call: the raw reply (copied out of shared memory) or why there is none.
@@ -111,6 +125,7 @@ impl WorkerProcess {
             calls: 0,
             busy: Duration::ZERO,
             worker_spin,
+            cpu_budget: limits.cpu_time,
         };
         worker.await_ready(startup_deadline)?;
         Ok(worker)
@@ -350,7 +365,7 @@ impl WorkerProcess {
             pause = (pause * 2).min(Duration::from_millis(5));
         }
         let was_alive = !self.has_exited();
-        let status = self.kill_and_reap();
+        let reaped = self.kill_and_reap_with_usage();
         let stderr_tail = self.stderr_tail();
         if was_alive {
             return SandboxError::Reply {
@@ -360,24 +375,58 @@ impl WorkerProcess {
                 ),
             };
         }
-        classify(function, pid, status, stderr_tail)
+        let hard_cpu_limit =
+            self.cpu_budget
+                .zip(reaped.as_ref())
+                .is_some_and(|(budget, reaped)| {
+                    reaped.status.signal() == Some(libc::SIGKILL) && reaped.cpu >= budget
+                });
+        if hard_cpu_limit {
+            return SandboxError::ResourceLimit {
+                function,
+                pid,
+                limit: Limit::CpuTime,
+                stderr_tail,
+            };
+        }
+        classify(function, pid, reaped.map(|r| r.status), stderr_tail)
     }
 
     /// Kills the worker's whole process group (grandchildren included) and reaps the worker.
     /// Bounded: if the worker is not reaped within two seconds it is left to the kernel's
     /// orphan handling when the host exits.
     pub(crate) fn kill_and_reap(&mut self) -> Option<ExitStatus> {
-        if let Some(pid) = Pid::from_raw(i32::try_from(self.pid).unwrap_or(0)) {
+        self.kill_and_reap_with_usage().map(|reaped| reaped.status)
+    }
+
+    /// As [`Self::kill_and_reap`], also returning the CPU time the worker used (`wait4`'s
+    /// resource usage), which names the CPU limit when the kernel's hard limit sent SIGKILL.
+    fn kill_and_reap_with_usage(&mut self) -> Option<Reaped> {
+        let raw_pid = i32::try_from(self.pid).ok()?;
+        if let Some(pid) = Pid::from_raw(raw_pid) {
             let _ = rustix::process::kill_process_group(pid, Signal::KILL);
         }
-        let mut child = self.child.take()?;
+        // Our own child: reaped here with wait4 (std's `Child` is kept only for its pid and
+        // is never waited on after this).
+        self.child.take()?;
         let started = Instant::now();
         let mut pause = Duration::from_micros(20);
         while started.elapsed() < Duration::from_secs(2) {
-            match child.try_wait() {
-                Ok(Some(status)) => return Some(status),
-                Ok(None) => {}
-                Err(_) => return None,
+            let mut status: libc::c_int = 0;
+            // SAFETY: zeroed is a valid `rusage` (plain integers and timevals).
+            let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+            // SAFETY: wait4 writes one c_int and one rusage through the two pointers, which
+            // point at the locals above; `raw_pid` is our child, not yet reaped.
+            let reaped = unsafe { libc::wait4(raw_pid, &mut status, libc::WNOHANG, &mut usage) };
+            if reaped == raw_pid {
+                let cpu = timeval(usage.ru_utime).saturating_add(timeval(usage.ru_stime));
+                return Some(Reaped {
+                    status: ExitStatus::from_raw(status),
+                    cpu,
+                });
+            }
+            if reaped < 0 {
+                return None;
             }
             std::thread::sleep(pause);
             pause = (pause * 2).min(Duration::from_millis(10));

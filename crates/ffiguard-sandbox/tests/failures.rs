@@ -247,6 +247,38 @@ fn workers_retire_at_half_their_cpu_budget() {
     assert_ne!(sandbox.idle_worker_pids()[0], first);
 }
 
+#[isolated]
+fn burn_cpu_ignoring_sigxcpu() -> u64 {
+    // SAFETY: installing SIG_IGN for SIGXCPU touches no memory; it is what a hostile library
+    // would do to dodge the soft limit.
+    unsafe { libc::signal(libc::SIGXCPU, libc::SIG_IGN) };
+    let mut x = 1u64;
+    loop {
+        x = std::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(1));
+    }
+}
+
+/// Covers the hard CPU limit: a worker that ignores SIGXCPU is killed by the kernel one
+/// second later, and the error still names the CPU limit (from `wait4`'s usage), not just
+/// SIGKILL.
+fn ignoring_sigxcpu_still_hits_cpu_limit() {
+    let limits = Limits::default().with_cpu_time(Some(Duration::from_secs(1)));
+    let sandbox = Sandbox::builder().limits(limits).build().expect("sandbox");
+    let error = burn_cpu_ignoring_sigxcpu::call_with_deadline(&sandbox, Duration::from_secs(60))
+        .expect_err("limit");
+    assert!(
+        matches!(
+            error,
+            SandboxError::ResourceLimit {
+                limit: Limit::CpuTime,
+                ..
+            }
+        ),
+        "{error}"
+    );
+    assert_recovers(&sandbox);
+}
+
 /// Covers RLIMIT_FSIZE.
 fn large_file_hits_file_size_limit() {
     let limits = Limits::default().with_file_size(Some(64 << 10));
@@ -384,6 +416,10 @@ fn main() {
             memory_bomb_hits_address_space_limit,
         ),
         ("cpu_burner_hits_cpu_limit", cpu_burner_hits_cpu_limit),
+        (
+            "ignoring_sigxcpu_still_hits_cpu_limit",
+            ignoring_sigxcpu_still_hits_cpu_limit,
+        ),
         (
             "large_file_hits_file_size_limit",
             large_file_hits_file_size_limit,
