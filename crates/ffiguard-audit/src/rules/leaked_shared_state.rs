@@ -2,7 +2,10 @@
 
 use syn::spanned::Spanned;
 
-use super::util::{assoc_call, call_path, ends_with, functions, ident_name, mentions, walk_exprs};
+use super::util::{
+    Locals, assoc_call, call_path, ends_with, functions, ident_name, mentions, peel, type_last,
+    walk_exprs,
+};
 use crate::{Confidence, FileContext, Finding, Level, Rule, RuleDocs, RuleMeta};
 
 /// FFI008: see [`META`].
@@ -16,7 +19,11 @@ static META: RuleMeta = RuleMeta {
     confidence: Confidence::Medium,
     docs: RuleDocs {
         what_it_does: "Flags `mem::forget(x)`, `Box::leak(x)` and `ManuallyDrop::new(x)` when \
-the same function passed `x` (or a pointer or reference made from it) to a foreign call.",
+`x` is memory Rust allocated (a parameter typed `Box`/`Vec`/`String`/`CString`, or a binding \
+initialized by `Box::new`, `Vec::..`, `String::..`, `CString::..`, `vec!`, `format!`) and the \
+same function passed `x` (or a pointer or reference made from it) to a foreign call. Wrappers \
+of C objects are left alone: forgetting them after a call is how ownership moves to C \
+(OpenSSL's `set0` functions).",
         why_is_this_bad: "Leaking keeps the pointer valid, but nobody ever frees the value: a \
 leak per registration, and the value's `Drop` (closing files, releasing other C objects) never \
 runs. It usually hides a missing ownership protocol: C should get the value through `into_raw` \
@@ -42,6 +49,7 @@ impl Rule for LeakedSharedState {
 
     fn check(&self, cx: &FileContext<'_>, out: &mut Vec<Finding>) {
         for f in functions(cx.syntax) {
+            let locals = Locals::of(&f);
             let mut given_to_c: Vec<&syn::ExprCall> = Vec::new();
             walk_exprs(f.block, &mut |e| {
                 if cx.foreign_callee(e).is_some()
@@ -66,9 +74,10 @@ impl Rule for LeakedSharedState {
                 let Some(name) = leaked.and_then(|a| a.first()).and_then(ident_name) else {
                     return;
                 };
-                if given_to_c
-                    .iter()
-                    .any(|c| c.args.iter().any(|a| mentions(a, &name)))
+                if rust_allocated(&locals, &name)
+                    && given_to_c
+                        .iter()
+                        .any(|c| c.args.iter().any(|a| mentions(a, &name)))
                 {
                     out.push(
                         cx.finding(&META, e.span(), format!("`{name}` is leaked to keep a pointer C holds alive"))
@@ -77,5 +86,25 @@ impl Rule for LeakedSharedState {
                 }
             });
         }
+    }
+}
+
+/// Whether `name` is memory Rust allocated (`Box`, `Vec`, `String`, `CString`), by its
+/// parameter type or its initializer. Forgetting a wrapper of a C object after passing it to
+/// C is usually an ownership transfer (OpenSSL's `set0` functions), not a leak.
+fn rust_allocated(locals: &Locals<'_>, name: &str) -> bool {
+    const OWNERS: &[&str] = &["Box", "Vec", "String", "CString"];
+    if let Some(ty) = locals.types.get(name) {
+        return type_last(ty).is_some_and(|t| OWNERS.contains(&t.as_str()));
+    }
+    match locals.inits.get(name).map(|e| peel(e)) {
+        Some(syn::Expr::Call(_)) => {
+            let init = locals.inits.get(name).map(|e| peel(e));
+            init.and_then(call_path).is_some_and(|(segs, _)| {
+                segs.len() >= 2 && OWNERS.contains(&segs[segs.len() - 2].as_str())
+            })
+        }
+        Some(syn::Expr::Macro(m)) => m.mac.path.is_ident("vec") || m.mac.path.is_ident("format"),
+        _ => false,
     }
 }

@@ -314,15 +314,35 @@ pub(crate) struct IntWidth {
     pub(crate) signed: Option<bool>,
     pub(crate) min_bits: u32,
     pub(crate) max_bits: u32,
+    /// For target-dependent widths, which C type they follow: the same class has the same
+    /// width on every target (`usize` and `size_t` are one type; `c_long` is not `usize`).
+    pub(crate) class: WidthClass,
+}
+
+/// What a target-dependent integer width follows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum WidthClass {
+    /// The same on every target.
+    Fixed,
+    /// Pointer-sized (`usize`, `size_t`, `intptr_t`).
+    Pointer,
+    /// C `long` (32-bit on Windows, 64-bit on other 64-bit targets).
+    Long,
 }
 
 /// Integer facts for a type name (last segment), Rust or C alias.
 pub(crate) fn int_width(name: &str) -> Option<IntWidth> {
     let w = |signed: Option<bool>, min_bits, max_bits| {
+        let class = match (min_bits == max_bits, name) {
+            (true, _) => WidthClass::Fixed,
+            (false, "c_long" | "c_ulong") => WidthClass::Long,
+            (false, _) => WidthClass::Pointer,
+        };
         Some(IntWidth {
             signed,
             min_bits,
             max_bits,
+            class,
         })
     };
     match name {
@@ -348,6 +368,10 @@ pub(crate) fn int_width(name: &str) -> Option<IntWidth> {
 /// Whether a conversion from `from` to `to` can lose the value on some target: narrowing, or a
 /// sign change the destination cannot absorb.
 pub(crate) fn lossy(from: IntWidth, to: IntWidth) -> bool {
+    let same_class = from.class == to.class && from.class != WidthClass::Fixed;
+    if same_class {
+        return from.signed != to.signed;
+    }
     if from.max_bits > to.min_bits {
         return true;
     }
@@ -540,6 +564,8 @@ mod tests {
         assert!(!lossy(w("u16"), w("u32")));
         assert!(!lossy(w("u32"), w("i64")));
         assert!(!lossy(w("u8"), w("c_char")));
+        assert!(!lossy(w("usize"), w("size_t")), "size_t is usize");
+        assert!(lossy(w("isize"), w("size_t")));
     }
 
     #[test]
