@@ -73,6 +73,7 @@ extern crate self as ffiguard_sandbox;
 
 mod audit;
 mod bulk;
+mod death;
 mod error;
 mod futex;
 mod host;
