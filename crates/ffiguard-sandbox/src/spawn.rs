@@ -155,16 +155,26 @@ fn child_setup(region_raw: i32, host_pid: u32, limits: Limits) -> std::io::Resul
     if closed != 0 {
         return Err(std::io::Error::last_os_error());
     }
+    // A limit the host itself runs under already and that is lower than the one asked for
+    // stays (raising a hard limit needs CAP_SYS_RESOURCE): the worker gets the stricter one.
+    let clamp = |resource: Resource, value: u64| -> u64 {
+        rustix::process::getrlimit(resource)
+            .maximum
+            .map_or(value, |hard| value.min(hard))
+    };
     let set = |resource: Resource, value: Option<u64>| -> std::io::Result<()> {
         match value {
-            Some(value) => rustix::process::setrlimit(
-                resource,
-                Rlimit {
-                    current: Some(value),
-                    maximum: Some(value),
-                },
-            )
-            .map_err(std::io::Error::from),
+            Some(value) => {
+                let value = clamp(resource, value);
+                rustix::process::setrlimit(
+                    resource,
+                    Rlimit {
+                        current: Some(value),
+                        maximum: Some(value),
+                    },
+                )
+                .map_err(std::io::Error::from)
+            }
             None => Ok(()),
         }
     };
@@ -176,11 +186,12 @@ fn child_setup(region_raw: i32, host_pid: u32, limits: Limits) -> std::io::Resul
             .as_secs()
             .saturating_add(u64::from(cpu.subsec_nanos() > 0))
             .max(1);
+        let hard = clamp(Resource::Cpu, soft.saturating_add(1));
         rustix::process::setrlimit(
             Resource::Cpu,
             Rlimit {
-                current: Some(soft),
-                maximum: Some(soft.saturating_add(1)),
+                current: Some(soft.min(hard)),
+                maximum: Some(hard),
             },
         )?;
     }
