@@ -258,8 +258,44 @@ fn every_call_emits_a_tracing_event() {
     assert!(field("duration_ns").is_some());
 }
 
+const LOW_NOFILE_HOST: &str = "--low-nofile-host";
+
+/// The host role of `worker_limits_never_exceed_the_hosts`: lower this process's own hard
+/// `RLIMIT_NOFILE` below the sandbox default (64), start a worker, print what it got.
+fn low_nofile_host() -> ! {
+    let limit = rustix::process::Rlimit {
+        current: Some(40),
+        maximum: Some(40),
+    };
+    rustix::process::setrlimit(rustix::process::Resource::Nofile, limit).expect("lower NOFILE");
+    let sandbox = Sandbox::new().expect("sandbox");
+    let state = worker_state::call(&sandbox)
+        .expect("call")
+        .trust_unverified("printed");
+    println!("{}", state.open_files.unwrap_or(0));
+    std::process::exit(0);
+}
+
+/// Covers rlimit clamping: a host already running under a lower hard limit than the sandbox
+/// asks for still starts workers (with its stricter limit) instead of failing with EPERM.
+fn worker_limits_never_exceed_the_hosts() {
+    let output = std::process::Command::new(std::env::current_exe().expect("exe"))
+        .arg(LOW_NOFILE_HOST)
+        .output()
+        .expect("host process");
+    assert!(output.status.success(), "{output:?}");
+    assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "40");
+}
+
 fn main() {
+    if std::env::args().nth(1).as_deref() == Some(LOW_NOFILE_HOST) {
+        low_nofile_host();
+    }
     support::run(&[
+        (
+            "worker_limits_never_exceed_the_hosts",
+            worker_limits_never_exceed_the_hosts,
+        ),
         ("explicit_names_are_used", explicit_names_are_used),
         (
             "every_call_emits_a_tracing_event",
