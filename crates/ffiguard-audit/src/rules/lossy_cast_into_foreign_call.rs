@@ -1,8 +1,7 @@
 //! FFI002 — a narrowing or sign-changing `as` cast feeds a foreign call.
 
-use super::util::{
-    IntWidth, Locals, functions, ident_name, int_width, lossy, peel, type_last, walk_exprs,
-};
+use super::int_width::{IntWidth, int_width, lossy};
+use super::util::{Locals, functions, ident_name, peel, type_last, walk_exprs};
 use crate::{Confidence, FileContext, Finding, Level, Rule, RuleDocs, RuleMeta};
 
 /// FFI002: see [`META`].

@@ -364,7 +364,7 @@ impl Checker<'_, '_> {
         let Some(name) = type_last(ty) else {
             return matches!(ty, syn::Type::Tuple(_) | syn::Type::Array(_));
         };
-        super::util::int_width(&name).is_some()
+        super::int_width::int_width(&name).is_some()
             || matches!(name.as_str(), "bool" | "char" | "f32" | "f64")
             || STD_NO_LAYOUT.contains(&name.as_str())
             || self.cx.model.types_named(&name).next().is_some()
