@@ -167,3 +167,39 @@ fn fixed_width_for_long_is_reported_even_where_it_happens_to_fit() {
         Some("C declares `long`: use `c_long`")
     );
 }
+
+/// `extern` statics are compared with the header's variables like parameters are.
+#[test]
+fn extern_statics_are_compared_with_c_variables() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let header = dir.path().join("vars.h");
+    std::fs::write(
+        &header,
+        "extern long v_count;\nextern const char *v_name;\n",
+    )
+    .expect("write");
+    let rust = "unsafe extern \"C\" {\n    pub static v_count: i32;\n    pub static v_name: *const core::ffi::c_char;\n    pub static v_gone: i32;\n}\n";
+    let report = abi::check_bindings(
+        &[("vars.rs".to_owned(), rust.to_owned())],
+        &HeaderSet::new([&header]),
+        &ALL_TARGETS,
+    );
+    let shown: Vec<(&str, usize)> = report
+        .findings
+        .iter()
+        .map(|f| (f.rule, f.location.line))
+        .collect();
+    assert_eq!(
+        shown,
+        [("ABI006", 2), ("ABI001", 4)],
+        "{:#?}",
+        report.findings
+    );
+    assert!(
+        report.findings[0]
+            .message
+            .contains("on x86_64-linux, aarch64-linux; right on i686-linux, x86_64-windows"),
+        "{}",
+        report.findings[0].message
+    );
+}

@@ -32,6 +32,7 @@ mod value;
 pub use error::HeaderError;
 pub use model::{
     CModel, CType, CTypeKind, Enum, Field, Function, IntRank, Macro, Origin, Record, Signature,
+    Variable,
 };
 pub use target::{AARCH64_LINUX, ALL_TARGETS, I686_LINUX, Target, X86_64_LINUX, X86_64_WINDOWS};
 pub use value::parse_macro_value;

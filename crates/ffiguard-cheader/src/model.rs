@@ -153,6 +153,17 @@ pub struct Function {
     pub origin: Origin,
 }
 
+/// A variable declared `extern` (or defined) at file scope.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Variable {
+    /// The name.
+    pub name: String,
+    /// The type.
+    pub ty: CType,
+    /// Where it is declared.
+    pub origin: Origin,
+}
+
 /// A field of a struct or union.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Field {
@@ -230,6 +241,8 @@ pub struct CModel {
     pub target: String,
     /// Functions by name.
     pub functions: BTreeMap<String, Function>,
+    /// File-scope variables by name (`extern const char *zlibVersionString;`).
+    pub variables: BTreeMap<String, Variable>,
     /// Structs and unions by tag (anonymous ones by their typedef name).
     pub records: BTreeMap<String, Record>,
     /// Enums by tag (anonymous ones by their typedef name).

@@ -8,6 +8,7 @@
 use crate::clang::{Cursor, Type};
 use crate::model::{
     CModel, CType, CTypeKind, Enum, Field, Function, IntRank, Macro, Origin, Record, Signature,
+    Variable,
 };
 use crate::value::parse_macro_value;
 use clang_sys::*;
@@ -95,6 +96,16 @@ impl Translator {
                         origin,
                     },
                 );
+            }
+            CXCursor_VarDecl => {
+                let name = c.spelling();
+                if !self.model.variables.contains_key(&name) {
+                    let ty = self.ctype(c.ty(), 0);
+                    let origin = origin(c);
+                    self.model
+                        .variables
+                        .insert(name.clone(), Variable { name, ty, origin });
+                }
             }
             CXCursor_StructDecl | CXCursor_UnionDecl => self.record(c, None),
             CXCursor_EnumDecl => self.enumeration(c),

@@ -128,6 +128,12 @@ fn enums_macros_and_char_signedness() {
     assert_eq!(*tag, CTypeKind::PlainChar { signed: false });
     let win = model(&X86_64_WINDOWS);
     assert_eq!(win.typedefs["fx_ulong"].size, Some(4));
+    assert_eq!(win.variables["fx_counter"].ty.size, Some(4));
+    assert_eq!(linux.variables["fx_counter"].ty.size, Some(8));
+    assert!(matches!(
+        linux.variables["fx_names"].ty.kind,
+        CTypeKind::Array { len: Some(4), .. }
+    ));
 }
 
 #[test]

@@ -1,5 +1,5 @@
-//! Cross-checking `extern` functions with the C prototypes: existence, arity, variadics,
-//! and every parameter and result type.
+//! Cross-checking `extern` functions with the C prototypes (existence, arity, variadics,
+//! every parameter and result type) and `extern` statics with the C variables.
 
 use super::compare::{self, MismatchKind};
 use super::group::{Observation, rule_for};
@@ -256,4 +256,63 @@ pub(crate) fn unbound(
             )
         })
         .collect()
+}
+
+/// Checks every foreign static against the C variable of the same name.
+pub(crate) fn statics(
+    cxs: &[Cx<'_>],
+    observations: &mut Vec<Observation>,
+    findings: &mut Vec<Finding>,
+) {
+    let Some(first) = cxs.first() else {
+        return;
+    };
+    let rust = first.rust;
+    for s in &rust.model.foreign_statics {
+        let active: Vec<&Cx<'_>> = cxs
+            .iter()
+            .filter(|cx| rust.active(&s.location, cx.target))
+            .collect();
+        if active.is_empty() {
+            continue;
+        }
+        if active
+            .iter()
+            .all(|cx| !cx.c.variables.contains_key(&s.name))
+        {
+            let meta = &rules::UNDECLARED_FUNCTION;
+            let mut finding = Finding::new(
+                meta.id,
+                meta.default_level,
+                format!(
+                    "`extern` static `{}` is declared in Rust but in none of the configured headers",
+                    s.name
+                ),
+                s.location.clone(),
+            );
+            if !rust.cfg_text(&s.location).is_empty() {
+                finding.level = crate::Level::Info;
+            }
+            findings.push(finding);
+            continue;
+        }
+        for cx in active {
+            let Some(var) = cx.c.variables.get(&s.name) else {
+                continue;
+            };
+            let r = resolve_text(&s.ty, &rust.env, cx.target);
+            if let Some(m) = compare::value(&var.ty, &r, cx) {
+                observations.push(Observation {
+                    rule: rule_for(m.kind),
+                    width_sensitive: m.kind != MismatchKind::Constness,
+                    subject: format!("static `{}`", s.name),
+                    location: s.location.clone(),
+                    target: cx.target.name,
+                    detail: m.detail,
+                    help: help_for(&var.ty, m.kind),
+                    advisory: false,
+                });
+            }
+        }
+    }
 }

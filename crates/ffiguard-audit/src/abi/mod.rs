@@ -126,6 +126,7 @@ pub fn check_against_models(
         .collect();
     let mut observations = Vec::new();
     functions::check(&cxs, &mut observations, &mut findings);
+    functions::statics(&cxs, &mut observations, &mut findings);
     records::check(&cxs, &mut observations, &mut findings);
     let checked: Vec<&'static str> = models.iter().map(|(t, _)| t.name).collect();
     let exists = |location: &crate::Location, name: &str| {

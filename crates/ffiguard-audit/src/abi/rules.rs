@@ -9,12 +9,14 @@ use crate::{Confidence, Level, RuleDocs, RuleMeta};
 pub static UNDECLARED_FUNCTION: RuleMeta = RuleMeta {
     id: "ABI001",
     name: "undeclared-c-function",
-    summary: "an `extern` function is declared by none of the headers its bindings belong to",
+    summary: "an `extern` function or static is declared by none of the headers its bindings belong to",
     default_level: Level::Warning,
     confidence: Confidence::Medium,
     docs: RuleDocs {
-        what_it_does: "Looks up every function of an `extern \"C\"` block (by `#[link_name]` when given) in \
-the C model of the configured headers, for every target, and reports those that no header declares.",
+        what_it_does: "Looks up every function of an `extern \"C\"` block (by `#[link_name]` when given) and \
+every `extern` static in the C model of the configured headers, for every target, and reports those \
+that no header declares. Declarations under a `cfg` the audit cannot evaluate (a crate feature, a \
+custom `--cfg`) are reported at level info: they may bind another variant of the library.",
         why_is_this_bad: "A function the header does not declare was typed by guesswork: its signature cannot \
 be checked, and it may not exist in the library at all (a link error at best, a call into the wrong \
 symbol at worst).",
