@@ -107,3 +107,33 @@ fn markers_are_read_exactly() {
     assert_eq!(marked_lines(text, "FFI001"), BTreeSet::from([1]));
     assert_eq!(marked_lines(text, "FFI002"), BTreeSet::from([2]));
 }
+
+/// Rules that need facts from other files of the crate get them from the model: a `Drop` in
+/// another file (FFI016), a `static mut` declared elsewhere (FFI004), a layout assertion kept
+/// in a test module (FFI020).
+#[test]
+fn facts_from_other_files_reach_the_rules() {
+    let types = "#[derive(Clone)]\npub struct Handle { raw: *mut u8 }\n\
+                 pub static mut HITS: u32 = 0;\n\
+                 #[repr(C)]\npub struct Stats { pub n: u64 }\n\
+                 unsafe extern \"C\" { fn h_free(h: *mut u8); fn stats(s: *mut Stats); }\n";
+    let other = "impl Drop for Handle {\n    fn drop(&mut self) {\n        \
+                 // SAFETY: owned.\n        unsafe { h_free(self.raw) }\n    }\n}\n\
+                 extern \"C\" fn on_hit() {\n    // SAFETY: none.\n    unsafe { HITS += 1 };\n}\n\
+                 const _: () = assert!(std::mem::size_of::<Stats>() == 8);\n";
+    let files = [("src/types.rs", types), ("src/other.rs", other)];
+    let found = |id: &str| -> Vec<(String, usize)> {
+        let rule = rules::all()
+            .iter()
+            .copied()
+            .find(|r| r.meta().id == id)
+            .expect("rule");
+        ffiguard_audit::check_sources(&files, &[rule])
+            .into_iter()
+            .map(|f| (f.location.file, f.location.line))
+            .collect()
+    };
+    assert_eq!(found("FFI016"), [("src/types.rs".to_owned(), 1)]);
+    assert_eq!(found("FFI004"), [("src/other.rs".to_owned(), 9)]);
+    assert!(found("FFI020").is_empty(), "asserted in another file");
+}

@@ -19,14 +19,14 @@ static META: RuleMeta = RuleMeta {
     confidence: Confidence::High,
     docs: RuleDocs {
         what_it_does: "Flags `#[derive(Clone)]` on a type, and a hand-written `impl Clone` that \
-calls no foreign function, when the same file has an `impl Drop` for that type whose `drop` \
-calls a foreign function (declared in the crate, or through `libc::`/`ffi::`/`*_sys::`).",
+only copies fields (no calls, no macros), when the crate has an `impl Drop` for that type whose \
+`drop` calls a foreign function (declared in the crate, or through `libc::`/`ffi::`/`*_sys::`).",
         why_is_this_bad: "A derived or field-copying clone duplicates the raw handle, not the C \
 object. Both copies' `Drop` release the same object: a double free or double close, and a \
 use-after-free for whichever copy is used after the first drop.",
-        known_problems: "`Drop` impls in another file are not seen yet. A hand-written `Clone` \
-that increments a C reference count through a Rust helper (not a direct foreign call) is \
-reported; suppress with that reason.",
+        known_problems: "Types are matched by name, not path. A hand-written `Clone` is \
+reported only when it merely copies fields; one that duplicates through a helper is trusted \
+without checking what the helper does.",
         example_bad: "#[derive(Clone)]\npub struct Handle { raw: *mut c_void }\n\n\
 impl Drop for Handle {\n    fn drop(&mut self) {\n        unsafe { handle_free(self.raw) }\n    }\n}",
         example_good: "pub struct Handle { raw: *mut c_void }\n\nimpl Clone for Handle {\n    \
@@ -50,7 +50,15 @@ impl Rule for CloneOfForeignOwner {
         };
         v.visit_file(cx.syntax);
         for (name, span) in v.derived.iter().chain(v.manual_clones.iter()) {
-            if let Some(free) = v.drops.get(name) {
+            // A `Drop` in another file: the model knows whether it calls C.
+            let elsewhere = || {
+                cx.model
+                    .drop_impls
+                    .iter()
+                    .any(|d| d.type_name == *name && d.releases_foreign)
+                    .then(|| "a foreign function".to_owned())
+            };
+            if let Some(free) = v.drops.get(name).cloned().or_else(elsewhere) {
                 out.push(
                     cx.finding(&META, *span, format!("`{name}` is `Clone` but its `Drop` calls `{free}`: clones free the same C object"))
                         .help("remove `Clone`, or clone through the library's dup/ref function"),

@@ -18,16 +18,15 @@ static META: RuleMeta = RuleMeta {
     default_level: Level::Warning,
     confidence: Confidence::High,
     docs: RuleDocs {
-        what_it_does: "Flags every use of a `static mut` item of the same file inside a Rust \
+        what_it_does: "Flags every use of a `static mut` item of the crate inside a Rust \
 function with a non-Rust ABI (`extern \"C\" fn`), or inside a closure passed as an argument to \
 a call (a callback registered through a Rust API). Closures given to `call_once`, \
 `get_or_init` and similar one-time initializers are exempt.",
         why_is_this_bad: "C libraries call callbacks from their own threads, from signal \
 handlers, and reentrantly. Unsynchronised access to a `static mut` from such code is a data \
 race — undefined behaviour — and references to it (`&mut STATIC`) can alias.",
-        known_problems: "Statics are matched by name within the file; a `static mut` defined in \
-another module is not seen, and a local binding that shadows the static's name is skipped only \
-when it is a `let` in the same function. A static that C only ever touches from one thread is \
+        known_problems: "Statics are matched by name (paths are not resolved), so a local \
+binding that shadows a static's name is recognised only inside `extern` functions. A static that C only ever touches from one thread is \
 still reported; suppress with that reason.",
         example_bad: "static mut EVENTS: u64 = 0;\n\nextern \"C\" fn on_event() {\n    \
 unsafe { EVENTS += 1 };\n}",
@@ -44,7 +43,14 @@ impl Rule for StaticMutInCallback {
     }
 
     fn check(&self, cx: &FileContext<'_>, out: &mut Vec<Finding>) {
-        let statics = static_muts(cx.syntax);
+        let mut statics = static_muts(cx.syntax);
+        statics.extend(
+            cx.model
+                .statics
+                .iter()
+                .filter(|s| s.mutable)
+                .map(|s| s.name.clone()),
+        );
         if statics.is_empty() {
             return;
         }
