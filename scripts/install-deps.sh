@@ -7,8 +7,10 @@ as_root() {
     if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
 }
 
-# Debian packages: clang-22 matches rustc's LLVM 22 (sanitizers, libFuzzer, bindgen's libclang).
-apt_packages=(clang-22 libclang-22-dev llvm-22 pkg-config make)
+# Debian packages: clang-22 matches rustc's LLVM 22 (sanitizers, libFuzzer, bindgen's libclang);
+# the cross C headers let the ABI cross-check read system headers as i686, aarch64 and Windows do.
+apt_packages=(clang-22 libclang-22-dev llvm-22 pkg-config make
+    libc6-dev-i386-cross libc6-dev-arm64-cross mingw-w64-x86-64-dev)
 missing=()
 for p in "${apt_packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
