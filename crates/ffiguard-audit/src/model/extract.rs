@@ -319,7 +319,7 @@ impl Extractor<'_> {
         &mut self,
         sig: &syn::Signature,
         attrs: &[syn::Attribute],
-        whole: proc_macro2::Span,
+        whole: &impl Spanned,
         is_method: bool,
     ) {
         let Some(abi) = &sig.abi else { return };
@@ -335,7 +335,8 @@ impl Extractor<'_> {
             is_method,
             params: params(sig.inputs.iter()),
             ret: ret(&sig.output),
-            location: location(self.file, whole),
+            // Only now: the span of a whole function walks all of its tokens.
+            location: location(self.file, whole.span()),
         });
     }
 
@@ -416,7 +417,10 @@ impl<'ast> Visit<'ast> for Extractor<'_> {
                 self.part.layout_asserted.insert(name);
             }
         }
-        layout_mentions(m.tokens.clone(), &mut self.part.layout_asserted);
+        // Layout assertions sit in `assert!`-like macros; other macro bodies are not walked.
+        if name.as_deref().is_some_and(|n| n.contains("assert")) {
+            layout_mentions(m.tokens.clone(), &mut self.part.layout_asserted);
+        }
         visit::visit_macro(self, m);
     }
 
@@ -440,12 +444,12 @@ impl<'ast> Visit<'ast> for Extractor<'_> {
         if let Some(name) = f.sig.ident.to_string().strip_prefix("bindgen_test_layout_") {
             self.part.layout_asserted.insert(name.to_owned());
         }
-        self.exported(&f.sig, &f.attrs, f.span(), false);
+        self.exported(&f.sig, &f.attrs, f, false);
         visit::visit_item_fn(self, f);
     }
 
     fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
-        self.exported(&f.sig, &f.attrs, f.span(), true);
+        self.exported(&f.sig, &f.attrs, f, true);
         visit::visit_impl_item_fn(self, f);
     }
 
