@@ -29,6 +29,8 @@ pub(crate) enum Command {
     },
     /// Generate target-adaptive layout assertions from a crate's C headers.
     LayoutTests(crate::layout::LayoutTestsCli),
+    /// Run the tests under a sanitizer (or Valgrind) with the C side instrumented to match.
+    Sanitize(crate::sanitize::SanitizeArgs),
     /// Write the rule documentation pages (`ID.md` and `README.md`).
     Docs {
         /// Directory to write into.

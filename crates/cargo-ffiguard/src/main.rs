@@ -7,6 +7,7 @@ mod check;
 mod cli;
 mod info;
 mod layout;
+mod sanitize;
 
 use clap::Parser;
 use std::process::ExitCode;
@@ -24,6 +25,7 @@ fn main() -> ExitCode {
         cli::Command::Rules { format } => info::list(format),
         cli::Command::Docs { out, check } => info::docs(&out, check),
         cli::Command::LayoutTests(args) => layout::run(&args),
+        cli::Command::Sanitize(args) => sanitize::run(&args),
     };
     match result {
         Ok(code) => code,
