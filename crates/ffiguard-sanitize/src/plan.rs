@@ -115,6 +115,10 @@ pub fn plan(sanitizer: Sanitizer, env: &Environment, options: &Options) -> Resul
         Some(rustc_flag) => instrument(&mut plan, rustc_flag, env)?,
         None => valgrind(&mut plan, env)?,
     }
+    if !options.cargo_args.iter().any(|a| a == "--no-fail-fast") {
+        // One binary's finding must not hide the next binary's.
+        plan.args.push("--no-fail-fast".into());
+    }
     plan.args.extend(options.cargo_args.iter().cloned());
     Ok(plan)
 }

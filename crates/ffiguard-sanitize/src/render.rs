@@ -30,7 +30,13 @@ pub fn render_human(outcomes: &[Outcome]) -> String {
                 .map(|frame| format!(" in {frame}"))
                 .unwrap_or_default();
             let _ = writeln!(out, "  {:?}: {}{at}{times}", finding.tool, finding.kind);
-            for (index, frame) in finding.frames.iter().take(SHOWN_FRAMES).enumerate() {
+            // The program's own frames; the allocator and std say little.
+            let own = finding
+                .frames
+                .iter()
+                .enumerate()
+                .filter(|(_, f)| f.is_user_code());
+            for (index, frame) in own.take(SHOWN_FRAMES) {
                 let _ = writeln!(out, "      #{index} {frame}");
             }
         }
