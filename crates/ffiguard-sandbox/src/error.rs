@@ -98,6 +98,17 @@ pub enum SandboxError {
         #[source]
         source: Option<std::io::Error>,
     },
+    /// The policy requires a confinement layer the worker could not put in force; the sandbox
+    /// refuses to run calls rather than run them less confined than asked.
+    #[error("confinement refused: {reason} (required: {required}; in force: {in_force})")]
+    Confinement {
+        /// Which layer failed and why.
+        reason: String,
+        /// The layers the policy requires.
+        required: crate::Layers,
+        /// The layers the worker reported in force.
+        in_force: crate::Layers,
+    },
     /// No worker became free within the call's deadline.
     #[error("`{function}`: no worker free within {deadline:?}")]
     Busy {

@@ -9,17 +9,20 @@ use std::time::{Duration, Instant};
 
 use rustix::process::{Pid, Signal, WaitIdOptions};
 
+use crate::accept::{self, Confinement};
 use crate::bulk::{self, BulkSource, EncodeError};
 use crate::death::{Reaped, classify, describe_status, timeval};
 use crate::error::SandboxError;
 use crate::futex::{self, OWNER_DIED, Spin, WAITERS};
 use crate::limits::{Limit, Limits};
+use crate::notify::Listener;
 use crate::setup::Setup;
 use crate::shm::{
     Region, SETUP_BAD_CONTROL, SETUP_CONFINE_FAILED, SETUP_DUPLICATE_ID, SETUP_LEAKED_FD,
     SETUP_READY,
 };
 use crate::spawn::{self, WorkerBinary};
+use crate::status::ConfinementStatus;
 use crate::wire::{self, ReplyError};
 
 /// Longest stretch the host sleeps without checking whether the worker still exists (the robust
@@ -48,6 +51,10 @@ pub(crate) struct WorkerProcess {
     worker_spin: Duration,
     /// The worker's `RLIMIT_CPU`, to recognise the kernel's hard-limit SIGKILL.
     cpu_budget: Option<Duration>,
+    /// The layers the worker reported in force (checked against the policy).
+    pub(crate) confinement: Option<ConfinementStatus>,
+    /// The thread serving the worker's seccomp listener; stops with the worker.
+    _listener: Option<Listener>,
 }
 
 /// A finished call: the raw reply (copied out of shared memory) or why there is none.
@@ -59,8 +66,12 @@ pub(crate) enum CallFailure {
 }
 
 impl WorkerProcess {
-    /// Starts a worker and waits until it serves calls.
+    /// Starts a worker, waits until it serves calls, and checks its confinement.
+    // Each argument is an independent knob of the builder; a struct for them would only
+    // rename the builder.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn start(
+        confinement: &Confinement,
         binary: &WorkerBinary,
         limits: Limits,
         request_capacity: usize,
@@ -78,6 +89,7 @@ impl WorkerProcess {
         let setup = Setup {
             worker_spin_ns: u64::try_from(worker_spin.as_nanos()).unwrap_or(u64::MAX),
             not_dumpable: true,
+            policy: confinement.policy.clone(),
         };
         // SAFETY: the region is fresh and no worker exists yet: nothing else can touch the
         // page-aligned request arena.
@@ -115,8 +127,26 @@ impl WorkerProcess {
             busy: Duration::ZERO,
             worker_spin,
             cpu_budget: limits.cpu_time,
+            confinement: None,
+            _listener: None,
         };
         worker.await_ready(startup_deadline)?;
+        let word = worker
+            .region
+            .control()
+            .worker
+            .setup_detail
+            .load(Ordering::Relaxed);
+        match accept::accept(confinement, word, &spawned.setup_socket) {
+            Ok((status, listener)) => {
+                worker.confinement = Some(status);
+                worker._listener = listener;
+            }
+            Err(error) => {
+                worker.kill_and_reap();
+                return Err(error);
+            }
+        }
         Ok(worker)
     }
 
@@ -183,7 +213,9 @@ impl WorkerProcess {
                         SETUP_DUPLICATE_ID => {
                             format!("two isolated functions share identifier {detail:#x}")
                         }
-                        SETUP_CONFINE_FAILED => format!("confinement failed (errno {detail})"),
+                        SETUP_CONFINE_FAILED => {
+                            format!("confinement failed: {}", accept::describe_failure(detail))
+                        }
                         other => format!("the worker reported setup state {other}"),
                     }));
                 }

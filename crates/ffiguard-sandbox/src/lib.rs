@@ -71,19 +71,30 @@
 #[cfg(feature = "test-hooks")]
 extern crate self as ffiguard_sandbox;
 
+mod accept;
 mod audit;
 mod bulk;
+mod confine;
 mod death;
 mod error;
 mod futex;
 mod host;
+mod landlock_layer;
 mod limited;
 mod limits;
+mod namespaces;
+mod notify;
+mod policy;
 mod registry;
+mod report;
 mod sandbox;
+mod sandbox_policy;
+mod seccomp;
 mod setup;
 mod shm;
 mod spawn;
+mod status;
+mod syscalls;
 mod tainted;
 #[cfg(feature = "test-hooks")]
 pub mod test_hooks;
@@ -94,7 +105,12 @@ pub use audit::{CallRecord, Outcome};
 pub use error::SandboxError;
 pub use ffiguard_macros::isolated;
 pub use limits::{Limit, Limits};
+pub use policy::{OnViolation, Policy, Requirement};
+pub use report::{BlockedCall, Verdict};
 pub use sandbox::{Sandbox, SandboxBuilder};
+pub use seccomp::ALWAYS_BLOCKED;
+pub use status::{ConfinementStatus, Layers};
+pub use syscalls::syscall_names;
 pub use tainted::Tainted;
 pub use wire::{ByteBuf, ReplyError, decode_reply, decode_reply_in_arena};
 

@@ -7,12 +7,15 @@ use std::time::{Duration, Instant, SystemTime};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::accept::Confinement;
 use crate::audit::{AuditRing, CallRecord, Outcome};
 use crate::error::SandboxError;
 use crate::host::{CallFailure, WorkerProcess};
 use crate::limits::Limits;
 use crate::registry::Descriptor;
+use crate::report::BlockedLog;
 use crate::spawn::WorkerBinary;
+use crate::status::ConfinementStatus;
 use crate::tainted::Tainted;
 use crate::wire::ReplyError;
 
@@ -44,6 +47,7 @@ pub struct SandboxBuilder {
     spin: Duration,
     worker_spin: Duration,
     audit_capacity: usize,
+    pub(crate) policy: crate::policy::Policy,
 }
 
 impl Default for SandboxBuilder {
@@ -59,6 +63,7 @@ impl Default for SandboxBuilder {
             spin: Duration::from_micros(5),
             worker_spin: Duration::ZERO,
             audit_capacity: 256,
+            policy: crate::policy::Policy::pure_compute(),
         }
     }
 }
@@ -137,6 +142,11 @@ impl SandboxBuilder {
         }
         Ok(Sandbox {
             audit: AuditRing::new(self.audit_capacity),
+            confinement: Confinement {
+                policy: self.policy.clone(),
+                log: BlockedLog::default(),
+            },
+            last_status: Mutex::new(None),
             pool: Mutex::new(Pool {
                 idle: Vec::new(),
                 live: 0,
@@ -169,11 +179,13 @@ pub struct Sandbox {
     pool: Mutex<Pool>,
     freed: Condvar,
     audit: AuditRing,
+    pub(crate) confinement: Confinement,
+    pub(crate) last_status: Mutex<Option<ConfinementStatus>>,
 }
 
 impl Sandbox {
     /// A sandbox with the defaults: one worker re-executing this binary, [`Limits::default`],
-    /// a 30 s deadline, 32 MiB arenas.
+    /// a 30 s deadline, 32 MiB arenas, confined by [`crate::Policy::pure_compute`].
     ///
     /// # Errors
     /// As [`SandboxBuilder::build`].
@@ -258,7 +270,8 @@ impl Sandbox {
 
     fn start_worker(&self) -> Result<WorkerProcess, SandboxError> {
         let config = &self.config;
-        WorkerProcess::start(
+        let worker = WorkerProcess::start(
+            &self.confinement,
             &config.binary,
             config.limits,
             config.request_capacity,
@@ -266,7 +279,12 @@ impl Sandbox {
             config.spin,
             config.worker_spin,
             config.startup_deadline,
-        )
+        )?;
+        *self
+            .last_status
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = worker.confinement;
+        Ok(worker)
     }
 
     fn release_all(&self, workers: Vec<WorkerProcess>) {

@@ -15,6 +15,8 @@ pub(crate) struct Setup {
     /// Whether the worker makes itself non-dumpable (no core file, no ptrace attach by
     /// same-user processes, `/proc/<pid>` owned by root).
     pub(crate) not_dumpable: bool,
+    /// The confinement policy the worker applies before its first call.
+    pub(crate) policy: crate::policy::Policy,
 }
 
 #[cfg(test)]
@@ -26,6 +28,7 @@ mod tests {
         let setup = Setup {
             worker_spin_ns: 5_000,
             not_dumpable: true,
+            policy: crate::policy::Policy::pure_compute(),
         };
         let mut bytes = postcard::to_allocvec(&setup).unwrap_or_default();
         assert_eq!(postcard::from_bytes::<Setup>(&bytes).ok(), Some(setup));
@@ -34,6 +37,7 @@ mod tests {
             Setup {
                 worker_spin_ns: 0,
                 not_dumpable: false,
+                policy: crate::policy::Policy::unconfined_dangerous(),
             },
             &[],
         ));

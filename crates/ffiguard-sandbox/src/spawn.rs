@@ -13,6 +13,7 @@ use rustix::fs::{MemfdFlags, Mode, OFlags};
 use rustix::process::{Resource, Rlimit};
 
 use crate::limits::Limits;
+use crate::seccomp::SETUP_SOCKET_FD;
 
 /// The argument that tells `init()` this process is a worker.
 pub(crate) const WORKER_ARG: &str = "--ffiguard-sandbox-worker";
@@ -33,6 +34,8 @@ pub(crate) enum WorkerBinary {
 pub(crate) struct Spawned {
     pub(crate) child: Child,
     pub(crate) log: OwnedFd,
+    /// The host's end of the setup socket, on which the worker sends its seccomp listener.
+    pub(crate) setup_socket: OwnedFd,
 }
 
 type Job = Box<dyn FnOnce() + Send>;
@@ -106,6 +109,14 @@ fn spawn_here(
     // setup dup2()s over, nor with REGION_FD.
     let region = rustix::io::fcntl_dupfd_cloexec(region_fd, 10)?;
     let region_raw = region.as_raw_fd();
+    let (host_socket, worker_socket) = rustix::net::socketpair(
+        rustix::net::AddressFamily::UNIX,
+        rustix::net::SocketType::SEQPACKET,
+        rustix::net::SocketFlags::CLOEXEC,
+        None,
+    )?;
+    let worker_socket = rustix::io::fcntl_dupfd_cloexec(&worker_socket, 10)?;
+    let socket_raw = worker_socket.as_raw_fd();
     let host_pid = std::process::id();
 
     let program = match binary {
@@ -123,17 +134,27 @@ fn spawn_here(
     // SAFETY: the closure runs in the forked child before exec, where only async-signal-safe
     // operations are allowed: it makes raw syscalls only (prctl, getppid, fcntl/dup2,
     // close_range, setrlimit, _exit), allocates nothing, takes no lock, and touches only
-    // values copied into it (`region_raw`, `host_pid`, `limits`).
+    // values copied into it (`region_raw`, `socket_raw`, `host_pid`, `limits`).
     unsafe {
-        command.pre_exec(move || child_setup(region_raw, host_pid, limits));
+        command.pre_exec(move || child_setup(region_raw, socket_raw, host_pid, limits));
     }
     let child = command.spawn()?;
     drop(region);
-    Ok(Spawned { child, log })
+    drop(worker_socket);
+    Ok(Spawned {
+        child,
+        log,
+        setup_socket: host_socket,
+    })
 }
 
 /// Runs in the child between fork and exec (see the SAFETY comment at its call).
-fn child_setup(region_raw: i32, host_pid: u32, limits: Limits) -> std::io::Result<()> {
+fn child_setup(
+    region_raw: i32,
+    socket_raw: i32,
+    host_pid: u32,
+    limits: Limits,
+) -> std::io::Result<()> {
     rustix::process::set_parent_process_death_signal(Some(rustix::process::Signal::KILL))?;
     // If the host died before the line above, the signal will never come: leave now.
     let parent = rustix::process::getppid().map(|pid| pid.as_raw_nonzero().get());
@@ -147,11 +168,15 @@ fn child_setup(region_raw: i32, host_pid: u32, limits: Limits) -> std::io::Resul
     if unsafe { libc::dup2(region_raw, REGION_FD) } < 0 {
         return Err(std::io::Error::last_os_error());
     }
-    // Everything above the region descriptor goes, including descriptors the host leaked
+    // SAFETY: as for the region: `socket_raw` is open and the target is a plain number.
+    if unsafe { libc::dup2(socket_raw, SETUP_SOCKET_FD) } < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // Everything above the setup socket goes, including descriptors the host leaked
     // without CLOEXEC. (std's exec-error pipe goes too: an exec failure then shows up as a
     // worker that exits before its setup, which the host reports.)
     // SAFETY: close_range only closes descriptors of this (child) process.
-    let closed = unsafe { libc::syscall(libc::SYS_close_range, 4u32, u32::MAX, 0u32) };
+    let closed = unsafe { libc::syscall(libc::SYS_close_range, 5u32, u32::MAX, 0u32) };
     if closed != 0 {
         return Err(std::io::Error::last_os_error());
     }

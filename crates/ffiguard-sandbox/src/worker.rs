@@ -4,6 +4,7 @@ use std::os::fd::{FromRawFd, OwnedFd};
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
+use crate::confine::{Failure, Step};
 use crate::futex::{self, Spin, WAITERS};
 use crate::registry::{ReplyWriter, Table};
 use crate::setup::Setup;
@@ -12,6 +13,7 @@ use crate::shm::{
     SETUP_LEAKED_FD, SETUP_READY,
 };
 use crate::spawn::{REGION_FD, WORKER_ARG};
+use crate::status::ConfinementStatus;
 use crate::wire::status;
 
 /// Whether this process was started as a worker.
@@ -58,17 +60,17 @@ pub(crate) fn run() -> ! {
         Ok(table) => table,
         Err(duplicate) => fail(SETUP_DUPLICATE_ID, duplicate),
     };
-    if let Err(error) = confine(&setup) {
-        fail(
-            SETUP_CONFINE_FAILED,
-            error
-                .raw_os_error()
-                .map_or(0, |e| u64::try_from(e).unwrap_or(0)),
-        );
-    }
+    let status = match confine(&setup) {
+        Ok(status) => status,
+        Err(failure) => fail(SETUP_CONFINE_FAILED, failure.pack()),
+    };
     if futex::register_robust(&control.worker.robust_word).is_err() {
         fail(SETUP_CONFINE_FAILED, 0);
     }
+    control
+        .worker
+        .setup_detail
+        .store(status.pack(), Ordering::Relaxed);
     control
         .worker
         .setup_state
@@ -78,17 +80,20 @@ pub(crate) fn run() -> ! {
 }
 
 /// The single point where the worker gives up its rights, after setup and before it runs any
-/// isolated function. Today: not dumpable (no core files, no ptrace by same-user processes).
-/// The confinement layer (seccomp, Landlock, namespaces) slots in here, with its policy carried
-/// by the setup message.
-fn confine(setup: &Setup) -> std::io::Result<()> {
+/// isolated function: not dumpable (unless the host must read its memory for reports), then
+/// the policy's layers.
+fn confine(setup: &Setup) -> Result<ConfinementStatus, Failure> {
     if setup.not_dumpable {
-        rustix::process::set_dumpable_behavior(rustix::process::DumpableBehavior::NotDumpable)?;
+        rustix::process::set_dumpable_behavior(rustix::process::DumpableBehavior::NotDumpable)
+            .map_err(|error| Failure {
+                step: Step::NoNewPrivs,
+                errno: error.raw_os_error(),
+            })?;
     }
-    Ok(())
+    crate::confine::apply(&setup.policy)
 }
 
-/// Returns the first open descriptor other than stdio and the region (the host closes the rest
+/// Returns the first open descriptor other than stdio, the region and the setup socket (the host closes the rest
 /// with `close_range` before exec; this checks that it did).
 fn unexpected_descriptor() -> Option<u64> {
     let Ok(listing) = std::fs::read_dir("/proc/self/fd") else {
@@ -108,7 +113,7 @@ fn unexpected_descriptor() -> Option<u64> {
     // gone, so only descriptors that still resolve count.
     numbers
         .into_iter()
-        .filter(|fd| *fd > 3)
+        .filter(|fd| *fd > 4)
         .find(|fd| std::fs::read_link(format!("/proc/self/fd/{fd}")).is_ok())
 }
 
@@ -119,7 +124,7 @@ fn probe_descriptors() -> Option<u64> {
         .current
         .unwrap_or(65_536)
         .min(65_536);
-    (4..limit).find(|fd| {
+    (5..limit).find(|fd| {
         let Ok(raw) = i32::try_from(*fd) else {
             return false;
         };
@@ -204,9 +209,9 @@ mod tests {
     #[test]
     fn probing_finds_an_open_descriptor() {
         let file = std::fs::File::open("/dev/null").expect("open");
-        let high = rustix::io::fcntl_dupfd_cloexec(&file, 4).expect("dup");
-        let found = probe_descriptors().expect("a descriptor above 3 is open");
-        assert!(found >= 4);
+        let high = rustix::io::fcntl_dupfd_cloexec(&file, 5).expect("dup");
+        let found = probe_descriptors().expect("a descriptor above 4 is open");
+        assert!(found >= 5);
         assert!(found <= u64::try_from(std::os::fd::AsRawFd::as_raw_fd(&high)).unwrap_or(0));
     }
 }

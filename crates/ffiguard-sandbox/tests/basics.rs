@@ -5,7 +5,7 @@ mod support;
 
 use std::os::fd::AsRawFd;
 
-use ffiguard_sandbox::{ByteBuf, Limits, Sandbox, isolated};
+use ffiguard_sandbox::{ByteBuf, Limits, Policy, Sandbox, isolated};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Serialize, Deserialize, PartialEq)]
@@ -80,6 +80,14 @@ fn worker_state() -> WorkerState {
     }
 }
 
+/// What `worker_state` needs beyond `pure_compute`: listing its own descriptors, its process
+/// group and dumpability.
+fn inspecting_policy() -> Policy {
+    Policy::read_only(["/proc/self"])
+        .allow_syscall("getpgrp")
+        .allow_syscall("prctl")
+}
+
 fn round_trip_with_tainted_result() {
     let sandbox = Sandbox::new().expect("sandbox");
     let summary = summarize::call(&sandbox, ByteBuf::from(vec![9u8; 1000]), "label".to_owned())
@@ -140,7 +148,10 @@ fn leaked_host_descriptor_does_not_reach_worker() {
             .expect("getfd")
             .contains(rustix::io::FdFlags::CLOEXEC)
     );
-    let sandbox = Sandbox::new().expect("sandbox");
+    let sandbox = Sandbox::builder()
+        .policy(inspecting_policy())
+        .build()
+        .expect("sandbox");
     let state = worker_state::call(&sandbox)
         .expect("call")
         .trust_unverified("test inspection");
@@ -161,7 +172,11 @@ fn worker_starts_isolated_and_limited() {
     let limits = Limits::default()
         .with_address_space(Some(768 << 20))
         .with_open_files(Some(32));
-    let sandbox = Sandbox::builder().limits(limits).build().expect("sandbox");
+    let sandbox = Sandbox::builder()
+        .limits(limits)
+        .policy(inspecting_policy())
+        .build()
+        .expect("sandbox");
     let state = worker_state::call(&sandbox)
         .expect("call")
         .trust_unverified("test inspection");
@@ -268,7 +283,10 @@ fn low_nofile_host() -> ! {
         maximum: Some(40),
     };
     rustix::process::setrlimit(rustix::process::Resource::Nofile, limit).expect("lower NOFILE");
-    let sandbox = Sandbox::new().expect("sandbox");
+    let sandbox = Sandbox::builder()
+        .policy(inspecting_policy())
+        .build()
+        .expect("sandbox");
     let state = worker_state::call(&sandbox)
         .expect("call")
         .trust_unverified("printed");

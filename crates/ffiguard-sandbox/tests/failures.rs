@@ -6,7 +6,7 @@ mod support;
 
 use std::time::Duration;
 
-use ffiguard_sandbox::{Limit, Limits, Sandbox, SandboxError, isolated};
+use ffiguard_sandbox::{Limit, Limits, Policy, Sandbox, SandboxError, isolated};
 
 #[isolated]
 fn add(a: u64, b: u64) -> u64 {
@@ -282,7 +282,12 @@ fn ignoring_sigxcpu_still_hits_cpu_limit() {
 /// Covers RLIMIT_FSIZE.
 fn large_file_hits_file_size_limit() {
     let limits = Limits::default().with_file_size(Some(64 << 10));
-    let sandbox = Sandbox::builder().limits(limits).build().expect("sandbox");
+    // The rlimit is the defense under test: confinement would stop the write earlier.
+    let sandbox = Sandbox::builder()
+        .limits(limits)
+        .policy(Policy::unconfined_dangerous())
+        .build()
+        .expect("sandbox");
     let path = std::env::temp_dir().join(format!("ffiguard-fsize-{}", std::process::id()));
     let path_text = path.to_string_lossy().into_owned();
     let error = write_file::call(&sandbox, path_text, 1 << 20).expect_err("limit");
@@ -324,7 +329,12 @@ fn process_gone(pid: u32) -> bool {
 /// Covers the process-group kill: a grandchild left in the worker's group dies with it.
 fn grandchildren_die_with_the_worker() {
     let limits = Limits::default().with_max_processes(None);
-    let sandbox = Sandbox::builder().limits(limits).build().expect("sandbox");
+    // The process-group kill is the defense under test: confinement forbids the spawn.
+    let sandbox = Sandbox::builder()
+        .limits(limits)
+        .policy(Policy::unconfined_dangerous())
+        .build()
+        .expect("sandbox");
     let grandchild = spawn_grandchild::call(&sandbox)
         .expect("call")
         .trust_unverified("a pid to watch");

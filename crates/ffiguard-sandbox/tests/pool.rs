@@ -7,7 +7,14 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use ffiguard_sandbox::test_hooks::worker_identity;
-use ffiguard_sandbox::{Sandbox, SandboxError, isolated};
+use ffiguard_sandbox::{Policy, Sandbox, SandboxError, isolated};
+
+/// `worker_identity` reads the `/proc/self/exe` link.
+fn identity_policy() -> Policy {
+    Policy::pure_compute()
+        .allow_syscall("readlink")
+        .allow_syscall("readlinkat")
+}
 
 #[isolated]
 fn square(value: u64) -> u64 {
@@ -120,6 +127,7 @@ fn dedicated_worker_binary_serves_its_functions() {
     let binary = env!("CARGO_BIN_EXE_ffiguard-sandbox-test-worker");
     let sandbox = Sandbox::builder()
         .worker_binary(binary)
+        .policy(identity_policy())
         .build()
         .expect("sandbox");
     let (program, pid) = worker_identity::call(&sandbox)
@@ -145,7 +153,10 @@ fn dedicated_worker_binary_serves_its_functions() {
 }
 
 fn same_binary_worker_is_this_binary() {
-    let sandbox = Sandbox::new().expect("sandbox");
+    let sandbox = Sandbox::builder()
+        .policy(identity_policy())
+        .build()
+        .expect("sandbox");
     let (program, _) = worker_identity::call(&sandbox)
         .expect("call")
         .trust_unverified("compared");

@@ -1,0 +1,100 @@
+//! The host's check of a worker's confinement: the layers it reported against those the policy
+//! requires, and the hand-over of its seccomp listener to a host thread.
+
+use std::mem::MaybeUninit;
+use std::os::fd::OwnedFd;
+
+use crate::error::SandboxError;
+use crate::notify::{self, Listener};
+use crate::policy::{OnViolation, Policy};
+use crate::report::BlockedLog;
+use crate::status::{ConfinementStatus, Layers};
+
+/// What the host needs to confine its workers: the policy and where blocked calls go.
+#[derive(Debug, Clone)]
+pub(crate) struct Confinement {
+    pub(crate) policy: Policy,
+    pub(crate) log: BlockedLog,
+}
+
+/// Explains a worker's confinement failure word (step in the high half, errno in the low).
+pub(crate) fn describe_failure(word: u64) -> String {
+    let step = word >> 32;
+    let errno = word & 0xffff_ffff;
+    let reason = crate::confine::Step::describe(step);
+    if errno == 0 {
+        reason.to_owned()
+    } else {
+        let error = std::io::Error::from_raw_os_error(i32::try_from(errno).unwrap_or(0));
+        format!("{reason}: {error}")
+    }
+}
+
+/// Checks the status a ready worker reported and starts serving its listener.
+pub(crate) fn accept(
+    confinement: &Confinement,
+    status_word: u64,
+    setup_socket: &OwnedFd,
+) -> Result<(ConfinementStatus, Option<Listener>), SandboxError> {
+    let status = ConfinementStatus::unpack(status_word);
+    let required = confinement.policy.required_layers();
+    let refuse = |reason: String, in_force: Layers| SandboxError::Confinement {
+        reason,
+        required,
+        in_force,
+    };
+    let missing = required.missing_from(status.layers);
+    if !missing.is_empty() {
+        return Err(refuse(
+            format!("the worker could not put in force: {missing}"),
+            status.layers,
+        ));
+    }
+    if !status.layers.contains(Layers::NOTIFY) {
+        return Ok((status, None));
+    }
+    // The worker sent the listener before it reported ready, so it is already queued.
+    let (listener, memory) = receive_listener(setup_socket).ok_or_else(|| {
+        refuse(
+            "the worker reported a seccomp listener but sent none".into(),
+            status.layers,
+        )
+    })?;
+    let on_violation = match confinement.policy.on_violation {
+        OnViolation::AllowAndLog => OnViolation::AllowAndLog,
+        OnViolation::Kill => OnViolation::Kill,
+        _ => OnViolation::Deny,
+    };
+    let thread =
+        notify::serve(listener, memory, on_violation, confinement.log.clone()).map_err(|e| {
+            refuse(
+                format!("cannot start the listener thread: {e}"),
+                status.layers,
+            )
+        })?;
+    Ok((status, Some(thread)))
+}
+
+/// Receives the listener and, when the worker could open it, its `/proc/self/mem`.
+fn receive_listener(socket: &OwnedFd) -> Option<(OwnedFd, Option<OwnedFd>)> {
+    let mut space = [MaybeUninit::<u8>::uninit(); rustix::cmsg_space!(ScmRights(2))];
+    let mut ancillary = rustix::net::RecvAncillaryBuffer::new(&mut space);
+    let mut byte = [0u8; 1];
+    rustix::net::recvmsg(
+        socket,
+        &mut [std::io::IoSliceMut::new(&mut byte)],
+        &mut ancillary,
+        rustix::net::RecvFlags::DONTWAIT | rustix::net::RecvFlags::CMSG_CLOEXEC,
+    )
+    .ok()?;
+    let mut received = Vec::new();
+    for message in ancillary.drain() {
+        if let rustix::net::RecvAncillaryMessage::ScmRights(fds) = message {
+            // Any extra descriptor a lying worker sent is dropped (closed) here.
+            received.extend(fds.take(2));
+        }
+    }
+    let mut received = received.into_iter();
+    let listener = received.next()?;
+    Some((listener, received.next()))
+}

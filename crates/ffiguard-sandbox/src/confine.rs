@@ -1,0 +1,180 @@
+//! The worker's confinement step: namespaces, `PR_SET_NO_NEW_PRIVS`, Landlock, seccomp (in that
+//! order: each later layer would forbid setting up the earlier ones), then the notification
+//! listener goes to the host. Returns the layers in force, which the host checks against the
+//! policy; a required layer that fails stops the worker with a code naming the layer.
+
+use std::io::IoSlice;
+use std::mem::MaybeUninit;
+use std::os::fd::{AsFd, BorrowedFd, FromRawFd, OwnedFd};
+
+use crate::policy::{Policy, Requirement};
+use crate::seccomp::{self, FilterError, SETUP_SOCKET_FD};
+use crate::status::{ConfinementStatus, Layers};
+
+/// Which step failed, carried in the high half of the worker's setup detail word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Step {
+    Namespaces = 1,
+    NoNewPrivs = 2,
+    Landlock = 3,
+    SeccompCompile = 4,
+    SeccompInstall = 5,
+    SendListener = 6,
+    AlwaysBlocked = 7,
+    UnknownSyscall = 8,
+}
+
+impl Step {
+    pub(crate) fn describe(code: u64) -> &'static str {
+        match code {
+            1 => "namespaces (user, net, ipc) could not be entered",
+            2 => "PR_SET_NO_NEW_PRIVS could not be set",
+            3 => "the Landlock ruleset could not be enforced",
+            4 => "the seccomp filter could not be compiled",
+            5 => "the kernel refused the seccomp filter",
+            6 => "the seccomp listener could not be handed to the host",
+            7 => "the policy allows an always-blocked syscall",
+            8 => "the policy names a syscall this architecture does not know",
+            _ => "an unknown confinement step failed",
+        }
+    }
+}
+
+/// A failed step and its errno (0 when there is none).
+#[derive(Debug)]
+pub(crate) struct Failure {
+    pub(crate) step: Step,
+    pub(crate) errno: i32,
+}
+
+impl Failure {
+    pub(crate) fn pack(&self) -> u64 {
+        ((self.step as u64) << 32) | u64::try_from(self.errno).unwrap_or(0)
+    }
+}
+
+fn failure(step: Step, error: &std::io::Error) -> Failure {
+    Failure {
+        step,
+        errno: error.raw_os_error().unwrap_or(0),
+    }
+}
+
+/// Applies `policy` to this (single-threaded) worker.
+pub(crate) fn apply(policy: &Policy) -> Result<ConfinementStatus, Failure> {
+    // SAFETY: the spawner put the worker's end of the setup socket on this number before exec
+    // and nothing else in this process owns it.
+    let socket = unsafe { OwnedFd::from_raw_fd(SETUP_SOCKET_FD) };
+    // Opened before any layer forbids it and sent to the host with the listener: the host
+    // reads blocked calls' arguments through it. Access to /proc/<pid>/mem is checked when it
+    // is opened, so this works for an unprivileged host and a non-dumpable worker.
+    let memory = rustix::fs::open(
+        "/proc/self/mem",
+        rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::CLOEXEC,
+        rustix::fs::Mode::empty(),
+    )
+    .ok();
+    let mut layers = Layers::empty();
+    let landlock_abi = crate::landlock_layer::kernel_abi();
+
+    if policy.namespaces != Requirement::Off {
+        match crate::namespaces::enter() {
+            Ok(()) => layers = layers.with(Layers::NAMESPACES),
+            Err(error) if policy.namespaces == Requirement::Required => {
+                return Err(failure(Step::Namespaces, &error));
+            }
+            Err(_) => {}
+        }
+    }
+    if policy.seccomp != Requirement::Off || policy.landlock != Requirement::Off {
+        rustix::thread::set_no_new_privs(true)
+            .map_err(|error| failure(Step::NoNewPrivs, &error.into()))?;
+        layers = layers.with(Layers::NO_NEW_PRIVS);
+    }
+    if policy.landlock != Requirement::Off {
+        match crate::landlock_layer::restrict(&policy.read_only_paths) {
+            Ok(achieved) => layers = layers.with(achieved),
+            Err(_) if policy.landlock == Requirement::Required => {
+                return Err(Failure {
+                    step: Step::Landlock,
+                    errno: 0,
+                });
+            }
+            Err(_) => {}
+        }
+        if policy.landlock == Requirement::Required && !layers.contains(Layers::LANDLOCK) {
+            return Err(Failure {
+                step: Step::Landlock,
+                errno: libc::EOPNOTSUPP,
+            });
+        }
+    }
+    if policy.seccomp != Requirement::Off {
+        match install_filters(policy, socket.as_fd(), memory.as_ref()) {
+            Ok(notify) => {
+                layers = layers.with(Layers::SECCOMP);
+                if notify {
+                    layers = layers.with(Layers::NOTIFY);
+                }
+            }
+            Err(failed) if policy.seccomp == Requirement::Required => return Err(failed),
+            Err(_) => {}
+        }
+    }
+    drop(socket);
+    drop(memory);
+    Ok(ConfinementStatus {
+        layers,
+        landlock_abi,
+    })
+}
+
+fn install_filters(
+    policy: &Policy,
+    socket: BorrowedFd<'_>,
+    memory: Option<&OwnedFd>,
+) -> Result<bool, Failure> {
+    let compile_failure = |error: FilterError| match error {
+        FilterError::AlwaysBlocked => Failure {
+            step: Step::AlwaysBlocked,
+            errno: 0,
+        },
+        FilterError::UnknownSyscall => Failure {
+            step: Step::UnknownSyscall,
+            errno: 0,
+        },
+        FilterError::Compile => Failure {
+            step: Step::SeccompCompile,
+            errno: 0,
+        },
+        FilterError::Install(error) => failure(Step::SeccompInstall, &error),
+    };
+    // Both programs are compiled before either is installed: compiling allocates and may need
+    // syscalls the filters forbid.
+    let clone3 = seccomp::clone3_enosys().map_err(compile_failure)?;
+    let allowlist = seccomp::allowlist(policy, std::process::id()).map_err(compile_failure)?;
+    let listen = policy.report || policy.on_violation == crate::policy::OnViolation::AllowAndLog;
+    let mut space = [MaybeUninit::<u8>::uninit(); rustix::cmsg_space!(ScmRights(2))];
+    seccomp::install(&clone3, false).map_err(compile_failure)?;
+    let listener = seccomp::install(&allowlist, listen).map_err(compile_failure)?;
+    let Some(listener) = listener else {
+        return Ok(false);
+    };
+    let mut ancillary = rustix::net::SendAncillaryBuffer::new(&mut space);
+    let mut fds = vec![listener.as_fd()];
+    fds.extend(memory.map(AsFd::as_fd));
+    if !ancillary.push(rustix::net::SendAncillaryMessage::ScmRights(&fds)) {
+        return Err(Failure {
+            step: Step::SendListener,
+            errno: 0,
+        });
+    }
+    rustix::net::sendmsg(
+        socket,
+        &[IoSlice::new(b"L")],
+        &mut ancillary,
+        rustix::net::SendFlags::empty(),
+    )
+    .map_err(|error| failure(Step::SendListener, &error.into()))?;
+    Ok(true)
+}

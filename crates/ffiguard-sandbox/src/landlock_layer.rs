@@ -1,0 +1,48 @@
+//! The Landlock layer: no filesystem access beyond the policy's read-only paths, no TCP bind
+//! or connect, no signals or abstract Unix sockets outside the worker's own domain.
+
+use landlock::{
+    ABI, Access, AccessFs, AccessNet, Ruleset, RulesetAttr, RulesetCreatedAttr, RulesetStatus,
+    Scope, path_beneath_rules,
+};
+
+use crate::status::Layers;
+
+/// The newest ABI whose rights this layer asks for (6: scoping of signals and abstract
+/// sockets). Newer kernels enforce it fully; older ones partially, which the status shows.
+const TARGET_ABI: ABI = ABI::V6;
+
+/// Restricts the calling thread (single-threaded worker: the process) and returns the layer
+/// it achieved: [`Layers::LANDLOCK`], [`Layers::LANDLOCK_PARTIAL`] or none.
+pub(crate) fn restrict(read_only: &[std::path::PathBuf]) -> Result<Layers, landlock::RulesetError> {
+    let status = Ruleset::default()
+        .handle_access(AccessFs::from_all(TARGET_ABI))?
+        .handle_access(AccessNet::from_all(TARGET_ABI))?
+        .scope(Scope::from_all(TARGET_ABI))?
+        .create()?
+        .add_rules(path_beneath_rules(
+            read_only,
+            AccessFs::from_read(TARGET_ABI),
+        ))?
+        .restrict_self()?;
+    Ok(match status.ruleset {
+        RulesetStatus::FullyEnforced => Layers::LANDLOCK,
+        RulesetStatus::PartiallyEnforced => Layers::LANDLOCK_PARTIAL,
+        RulesetStatus::NotEnforced => Layers::empty(),
+    })
+}
+
+/// The Landlock ABI the running kernel offers (0 when it has none).
+pub(crate) fn kernel_abi() -> u32 {
+    // SAFETY: landlock_create_ruleset with a null attribute, size 0 and the VERSION flag only
+    // returns the ABI version (or an error); it reads no memory.
+    let version = unsafe {
+        libc::syscall(
+            libc::SYS_landlock_create_ruleset,
+            std::ptr::null::<libc::c_void>(),
+            0usize,
+            1u32,
+        )
+    };
+    u32::try_from(version).unwrap_or(0)
+}

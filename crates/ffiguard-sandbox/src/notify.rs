@@ -1,0 +1,257 @@
+//! The host side of seccomp user notification: a thread per worker that receives each call
+//! outside the policy, decodes it for the report, and answers with the policy's verdict.
+//!
+//! The listener descriptor lives in the host (the worker sent it over its setup socket and
+//! closed its own copy), so nothing the worker does can silence the reports. Arguments that
+//! point into the worker's memory are read through the `/proc/<pid>/mem` descriptor the worker
+//! opened before confining itself (checked at open, so it works for an unprivileged host and a
+//! non-dumpable worker, where `process_vm_readv` would not), and the notification is
+//! checked with `SECCOMP_IOCTL_NOTIF_ID_VALID` afterwards, so a report never names memory of a
+//! process that has been replaced. They remain a report only: a second worker thread can
+//! rewrite them between our read and any kernel use (TOCTOU), so no verdict depends on them.
+
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use crate::policy::OnViolation;
+use crate::report::{BlockedCall, BlockedLog, Verdict};
+use crate::seccomp::ALWAYS_BLOCKED;
+use crate::syscalls;
+
+/// How long the listener thread sleeps in `poll` before checking whether to stop.
+const POLL_INTERVAL: Duration = Duration::from_millis(200);
+/// The longest string read from the worker for a report.
+const MAX_STRING: usize = 4096;
+
+/// A running listener thread; dropping it asks the thread to stop (it also stops by itself
+/// when the worker is gone).
+#[derive(Debug)]
+pub(crate) struct Listener {
+    stop: Arc<AtomicBool>,
+}
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Starts serving `fd` on a new thread.
+pub(crate) fn serve(
+    fd: OwnedFd,
+    memory: Option<OwnedFd>,
+    on_violation: OnViolation,
+    log: BlockedLog,
+) -> std::io::Result<Listener> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let stopping = Arc::clone(&stop);
+    std::thread::Builder::new()
+        .name("ffiguard-seccomp-listener".into())
+        .spawn(move || run(&fd, memory.as_ref(), on_violation, &log, &stopping))?;
+    Ok(Listener { stop })
+}
+
+fn run(
+    fd: &OwnedFd,
+    memory: Option<&OwnedFd>,
+    on_violation: OnViolation,
+    log: &BlockedLog,
+    stop: &AtomicBool,
+) {
+    let timeout = i32::try_from(POLL_INTERVAL.as_millis()).unwrap_or(200);
+    while !stop.load(Ordering::Relaxed) {
+        let mut poll = libc::pollfd {
+            fd: fd.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        // SAFETY: one valid pollfd, count 1; the kernel writes only `revents`.
+        let ready = unsafe { libc::poll(&raw mut poll, 1, timeout) };
+        if ready < 0 {
+            if std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted {
+                continue;
+            }
+            return;
+        }
+        if poll.revents & libc::POLLIN != 0 {
+            serve_one(fd, memory, on_violation, log);
+        } else if poll.revents & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0 {
+            // No process uses the filter any more: the worker is gone.
+            return;
+        }
+    }
+}
+
+fn serve_one(fd: &OwnedFd, memory: Option<&OwnedFd>, on_violation: OnViolation, log: &BlockedLog) {
+    // SAFETY: seccomp_notif is plain integers; all-zero is what RECV requires.
+    let mut notif: libc::seccomp_notif = unsafe { std::mem::zeroed() };
+    // SAFETY: RECV writes one seccomp_notif into the valid, exclusively borrowed `notif`.
+    let received = unsafe {
+        libc::ioctl(
+            fd.as_raw_fd(),
+            libc::SECCOMP_IOCTL_NOTIF_RECV,
+            &raw mut notif,
+        )
+    };
+    if received != 0 {
+        // The target died between poll and receive (ENOENT), or an interrupted call.
+        return;
+    }
+    let nr = i64::from(notif.data.nr);
+    let name = syscalls::name(nr).map_or_else(|| format!("nr {nr}"), str::to_owned);
+    let args = notif.data.args;
+    let mut detail = memory.and_then(|memory| decode(&name, memory, &args));
+    if !id_valid(fd, notif.id) {
+        // The worker died or the call was interrupted: whatever we read may be another
+        // process's memory now.
+        detail = None;
+    }
+    let forbidden = ALWAYS_BLOCKED.contains(&name.as_str())
+        || (name == "clone" && args[0] & crate::seccomp::namespace_flags() != 0);
+    let verdict = match on_violation {
+        OnViolation::AllowAndLog if !forbidden => Verdict::Allowed,
+        OnViolation::Kill => Verdict::Killed,
+        _ => Verdict::Denied,
+    };
+    if verdict == Verdict::Killed {
+        if let Ok(pid) = i32::try_from(notif.pid) {
+            // SAFETY: kill takes two integers; the pid is the worker's, which cannot have been
+            // reused while its syscall is still blocked in our listener (ID_VALID above).
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+        }
+    }
+    log.push(BlockedCall {
+        pid: notif.pid,
+        syscall: name,
+        nr,
+        args,
+        detail,
+        verdict,
+    });
+    let response = libc::seccomp_notif_resp {
+        id: notif.id,
+        val: 0,
+        error: if verdict == Verdict::Allowed {
+            0
+        } else {
+            -libc::EPERM
+        },
+        flags: if verdict == Verdict::Allowed {
+            u32::try_from(libc::SECCOMP_USER_NOTIF_FLAG_CONTINUE).unwrap_or(1)
+        } else {
+            0
+        },
+    };
+    // SAFETY: SEND reads one seccomp_notif_resp from the valid `response`. Failure (the
+    // target died) needs no handling.
+    unsafe {
+        libc::ioctl(
+            fd.as_raw_fd(),
+            libc::SECCOMP_IOCTL_NOTIF_SEND,
+            &raw const response,
+        )
+    };
+}
+
+fn id_valid(fd: &OwnedFd, id: u64) -> bool {
+    // SAFETY: ID_VALID reads one u64 from the valid `id`.
+    unsafe {
+        libc::ioctl(
+            fd.as_raw_fd(),
+            libc::SECCOMP_IOCTL_NOTIF_ID_VALID,
+            &raw const id,
+        ) == 0
+    }
+}
+
+/// Decodes the argument that says what the call was about.
+fn decode(name: &str, memory: &OwnedFd, args: &[u64; 6]) -> Option<String> {
+    let path = |index: usize| read_string(memory, args[index]);
+    match name {
+        "open" | "creat" | "execve" | "access" | "stat" | "lstat" | "truncate" | "chdir"
+        | "unlink" | "mkdir" | "rmdir" => path(0),
+        "openat" | "execveat" | "unlinkat" | "mkdirat" | "newfstatat" | "statx" | "faccessat"
+        | "faccessat2" | "readlinkat" | "mknodat" | "openat2" => path(1),
+        "symlink" | "link" | "rename" => Some(format!("{} -> {}", path(0)?, path(1)?)),
+        "symlinkat" => Some(format!("{} -> {}", path(0)?, path(2)?)),
+        "linkat" | "renameat" | "renameat2" => Some(format!("{} -> {}", path(1)?, path(3)?)),
+        "connect" | "bind" => read_sockaddr(memory, args[1], args[2]),
+        "sendto" if args[4] != 0 => read_sockaddr(memory, args[4], args[5]),
+        "socket" => Some(format!("domain {} type {}", args[0], args[1])),
+        "kill" | "tgkill" | "tkill" => Some(format!("target {}", args[0])),
+        "clone" => Some(format!("flags {:#x}", args[0])),
+        "mmap" | "mprotect" => Some(format!("prot {:#x}", args[2])),
+        _ => None,
+    }
+}
+
+/// Reads up to `len` bytes at `address` of the worker, through its `/proc/<pid>/mem`.
+fn read_memory(memory: &OwnedFd, address: u64, len: usize) -> Option<Vec<u8>> {
+    let mut buffer = vec![0u8; len];
+    let read = rustix::io::pread(memory, &mut buffer, address).ok()?;
+    buffer.truncate(read);
+    Some(buffer)
+}
+
+fn read_string(memory: &OwnedFd, address: u64) -> Option<String> {
+    if address == 0 {
+        return None;
+    }
+    let mut bytes = Vec::new();
+    // Page by page, so that a string ending just before an unmapped page is still read.
+    let mut at = address;
+    while bytes.len() < MAX_STRING {
+        let to_page_end = 4096 - usize::try_from(at % 4096).ok()?;
+        let chunk = read_memory(memory, at, to_page_end)?;
+        if chunk.is_empty() {
+            break;
+        }
+        if let Some(end) = chunk.iter().position(|byte| *byte == 0) {
+            bytes.extend_from_slice(&chunk[..end]);
+            return Some(String::from_utf8_lossy(&bytes).into_owned());
+        }
+        bytes.extend_from_slice(&chunk);
+        at = at.checked_add(u64::try_from(chunk.len()).ok()?)?;
+    }
+    bytes.truncate(MAX_STRING);
+    Some(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+fn read_sockaddr(memory: &OwnedFd, address: u64, len: u64) -> Option<String> {
+    let len = usize::try_from(len).ok()?.min(128);
+    let bytes = read_memory(memory, address, len)?;
+    let family = i32::from(u16::from_ne_bytes([*bytes.first()?, *bytes.get(1)?]));
+    let port = || bytes.get(2..4).map(|p| u16::from_be_bytes([p[0], p[1]]));
+    match family {
+        libc::AF_INET => {
+            let ip = bytes.get(4..8)?;
+            Some(format!(
+                "{}.{}.{}.{}:{}",
+                ip[0],
+                ip[1],
+                ip[2],
+                ip[3],
+                port()?
+            ))
+        }
+        libc::AF_INET6 => {
+            let ip: [u8; 16] = bytes.get(8..24)?.try_into().ok()?;
+            Some(format!("[{}]:{}", std::net::Ipv6Addr::from(ip), port()?))
+        }
+        libc::AF_UNIX => {
+            let path = bytes.get(2..)?;
+            let (prefix, path) = match path.first() {
+                Some(0) => ("@", &path[1..]),
+                _ => ("", path),
+            };
+            let end = path.iter().position(|b| *b == 0).unwrap_or(path.len());
+            Some(format!(
+                "unix:{prefix}{}",
+                String::from_utf8_lossy(&path[..end])
+            ))
+        }
+        other => Some(format!("family {other}")),
+    }
+}

@@ -1,0 +1,89 @@
+//! Blocked-call events: what the host learned from the seccomp listener about a call outside
+//! the policy, kept in a bounded ring and emitted as `tracing` events.
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::sync::{Arc, Mutex};
+
+use serde::Serialize;
+
+/// What the host did with a call outside the policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub enum Verdict {
+    /// The call failed with `EPERM`.
+    Denied,
+    /// The worker was killed.
+    Killed,
+    /// Learning mode: the call went ahead.
+    Allowed,
+}
+
+/// One syscall the worker made outside its policy.
+///
+/// The decoded `detail` (a path, an address, a program) was read from the worker's memory
+/// while the call was blocked; a second thread of the worker could have changed it in between,
+/// so it is for reporting only and never decides anything.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BlockedCall {
+    /// The worker's process id.
+    pub pid: u32,
+    /// The syscall's name (`"nr <n>"` when this architecture's table does not know it).
+    pub syscall: String,
+    /// The raw syscall number.
+    pub nr: i64,
+    /// The raw arguments.
+    pub args: [u64; 6],
+    /// The decoded meaningful argument, if any: `openat`'s path, `connect`'s address,
+    /// `execve`'s program.
+    pub detail: Option<String>,
+    /// What the host did.
+    pub verdict: Verdict,
+}
+
+impl fmt::Display for BlockedCall {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "worker {}: {}", self.pid, self.syscall)?;
+        if let Some(detail) = &self.detail {
+            write!(f, " {detail}")?;
+        }
+        write!(f, " -> {:?}", self.verdict)
+    }
+}
+
+/// The most blocked calls a sandbox keeps.
+const CAPACITY: usize = 4096;
+
+/// The shared, bounded record of blocked calls of one sandbox's workers.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct BlockedLog(Arc<Mutex<VecDeque<BlockedCall>>>);
+
+impl BlockedLog {
+    pub(crate) fn push(&self, call: BlockedCall) {
+        tracing::warn!(
+            target: "ffiguard_sandbox::blocked",
+            pid = call.pid,
+            syscall = %call.syscall,
+            detail = call.detail.as_deref().unwrap_or(""),
+            verdict = ?call.verdict,
+            "a worker's syscall was outside its policy"
+        );
+        let mut ring = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if ring.len() == CAPACITY {
+            ring.pop_front();
+        }
+        ring.push_back(call);
+    }
+
+    pub(crate) fn snapshot(&self) -> Vec<BlockedCall> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .iter()
+            .cloned()
+            .collect()
+    }
+}
