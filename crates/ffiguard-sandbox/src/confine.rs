@@ -60,20 +60,27 @@ fn failure(step: Step, error: &std::io::Error) -> Failure {
     }
 }
 
-/// Applies `policy` to this (single-threaded) worker.
-pub(crate) fn apply(policy: &Policy) -> Result<ConfinementStatus, Failure> {
-    // SAFETY: the spawner put the worker's end of the setup socket on this number before exec
-    // and nothing else in this process owns it.
-    let socket = unsafe { OwnedFd::from_raw_fd(SETUP_SOCKET_FD) };
-    // Opened before any layer forbids it and sent to the host with the listener: the host
-    // reads blocked calls' arguments through it. Access to /proc/<pid>/mem is checked when it
-    // is opened, so this works for an unprivileged host and a non-dumpable worker.
-    let memory = rustix::fs::open(
+/// Opens the worker's `/proc/self/mem`, sent to the host with the listener so that it can
+/// read blocked calls' arguments. Access to it is checked when it is opened, so this works
+/// for an unprivileged host; it must happen before the worker makes itself non-dumpable (which
+/// hands its `/proc` entries to root) and before Landlock.
+pub(crate) fn open_own_memory() -> Option<OwnedFd> {
+    rustix::fs::open(
         "/proc/self/mem",
         rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::CLOEXEC,
         rustix::fs::Mode::empty(),
     )
-    .ok();
+    .ok()
+}
+
+/// Applies `policy` to this (single-threaded) worker; `memory` is from [`open_own_memory`].
+pub(crate) fn apply(
+    policy: &Policy,
+    memory: Option<OwnedFd>,
+) -> Result<ConfinementStatus, Failure> {
+    // SAFETY: the spawner put the worker's end of the setup socket on this number before exec
+    // and nothing else in this process owns it.
+    let socket = unsafe { OwnedFd::from_raw_fd(SETUP_SOCKET_FD) };
     let mut layers = Layers::empty();
     let landlock_abi = crate::landlock_layer::kernel_abi();
 

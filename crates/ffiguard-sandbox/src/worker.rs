@@ -83,6 +83,7 @@ pub(crate) fn run() -> ! {
 /// isolated function: not dumpable (unless the host must read its memory for reports), then
 /// the policy's layers.
 fn confine(setup: &Setup) -> Result<ConfinementStatus, Failure> {
+    let memory = crate::confine::open_own_memory();
     if setup.not_dumpable {
         rustix::process::set_dumpable_behavior(rustix::process::DumpableBehavior::NotDumpable)
             .map_err(|error| Failure {
@@ -90,7 +91,7 @@ fn confine(setup: &Setup) -> Result<ConfinementStatus, Failure> {
                 errno: error.raw_os_error(),
             })?;
     }
-    crate::confine::apply(&setup.policy)
+    crate::confine::apply(&setup.policy, memory)
 }
 
 /// Returns the first open descriptor other than stdio, the region and the setup socket (the host closes the rest

@@ -1,0 +1,281 @@
+//! Attacks on the kernel and on the sandbox itself: the kernel surfaces no policy may open
+//! (io_uring, bpf, userfaultfd, perf events, keys, mount, namespaces, personality, executable
+//! memory from data), resource bombs (capped), crashes of every kind, inherited descriptors;
+//! then what the policy does with a violation (deny, kill, learn), the status the worker
+//! reports, the refusal of a policy that cannot be put in force, and an unprivileged host.
+//!
+//! The defense for the kernel surfaces is the seccomp allowlist (reported through the
+//! listener); for the bombs the rlimits; for the crashes the process boundary.
+
+mod support;
+
+use std::time::Duration;
+
+use ffiguard_sandbox::{Layers, Limits, OnViolation, Policy, Sandbox, SandboxError, Verdict};
+use hostile::*;
+use support::{assert_contained, assert_serves, confined, unconfined};
+
+const KERNEL_SURFACES: [&str; 10] = [
+    "io_uring_setup",
+    "bpf",
+    "userfaultfd",
+    "perf_event_open",
+    "keyctl",
+    "mount",
+    "unshare",
+    "personality",
+    "mprotect",
+    "mmap",
+];
+
+/// Surfaces the unconfined comparison must reach on any kernel and any user (the others
+/// depend on privileges and sysctls; they are shown where they work).
+const ALWAYS_REACHABLE: [&str; 3] = ["personality", "mprotect", "mmap"];
+
+fn kernel_surfaces() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let target = dir.path().to_string_lossy().into_owned();
+    let sandbox = confined();
+    for surface in KERNEL_SURFACES {
+        let result = kernel_surface::call(&sandbox, surface.to_owned(), target.clone())
+            .expect("call")
+            .trust_unverified("errno");
+        assert_contained(&sandbox, result, surface);
+    }
+    let sandbox = unconfined();
+    for surface in KERNEL_SURFACES {
+        let result = kernel_surface::call(&sandbox, surface.to_owned(), target.clone())
+            .expect("call")
+            .trust_unverified("errno");
+        println!("  unconfined {surface}: {result}");
+        if ALWAYS_REACHABLE.contains(&surface) {
+            assert_eq!(result, 0, "{surface}");
+        }
+    }
+}
+
+fn memory_bomb_is_capped() {
+    let sandbox = Sandbox::builder()
+        .limits(Limits::default().with_address_space(Some(256 << 20)))
+        .build()
+        .expect("sandbox");
+    let got = memory_bomb::call(&sandbox, 4096)
+        .expect("call")
+        .trust_unverified("count");
+    assert!(got < 256, "{got} MiB");
+    assert_serves(&sandbox);
+}
+
+fn cpu_bomb_is_capped() {
+    let sandbox = Sandbox::builder()
+        .limits(Limits::default().with_cpu_time(Some(Duration::from_secs(1))))
+        .build()
+        .expect("sandbox");
+    let error = cpu_bomb::call(&sandbox, 5).expect_err("the CPU limit ends it");
+    assert!(error.worker_replaced(), "{error}");
+    assert_serves(&sandbox);
+}
+
+fn descriptor_bomb_is_capped() {
+    let sandbox = confined();
+    let got = descriptor_bomb::call(&sandbox, 100_000)
+        .expect("call")
+        .trust_unverified("n");
+    assert_eq!(got, 0);
+    assert_contained(&sandbox, -1, "fcntl");
+    let sandbox = unconfined();
+    let got = descriptor_bomb::call(&sandbox, 100_000)
+        .expect("call")
+        .trust_unverified("n");
+    assert!(got > 0 && got < 100_000, "RLIMIT_NOFILE caps it: {got}");
+}
+
+fn disk_bomb_is_capped() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("bomb");
+    let text = path.to_string_lossy().into_owned();
+    let sandbox = confined();
+    let result = disk_bomb::call(&sandbox, text.clone(), 4096)
+        .expect("call")
+        .trust_unverified("n");
+    assert_contained(&sandbox, result, "openat");
+    assert!(!path.exists());
+    let sandbox = Sandbox::builder()
+        .policy(Policy::unconfined_dangerous())
+        .limits(Limits::default().with_file_size(Some(64 << 10)))
+        .build()
+        .expect("sandbox");
+    // RLIMIT_FSIZE stops it (SIGXFSZ ends the worker, or the write fails).
+    let _ = disk_bomb::call(&sandbox, text, 4096);
+    assert!(std::fs::metadata(&path).map_or(0, |m| m.len()) <= 64 << 10);
+    assert_serves(&sandbox);
+}
+
+fn crashes_of_every_kind() {
+    let sandbox = confined();
+    for kind in 0..5 {
+        let Err(error) = crash::call(&sandbox, kind) else {
+            panic!("crash kind {kind} returned normally");
+        };
+        assert!(error.worker_replaced(), "kind {kind}: {error}");
+        assert!(matches!(
+            error,
+            SandboxError::Crashed { .. } | SandboxError::Exited { code: 42, .. }
+        ));
+        assert_serves(&sandbox);
+    }
+}
+
+fn no_inherited_descriptors() {
+    // Descriptor 3 is the shared region; nothing else may be open.
+    let sandbox = confined();
+    assert_eq!(
+        inherited_descriptors::call(&sandbox)
+            .expect("call")
+            .trust_unverified("n"),
+        1
+    );
+}
+
+fn kill_on_violation() {
+    let sandbox = support::sandbox(Policy::pure_compute().on_violation(OnViolation::Kill));
+    let error = fork_child::call(&sandbox).expect_err("the worker is killed");
+    assert!(error.worker_replaced(), "{error}");
+    let blocked = sandbox.blocked_calls();
+    assert!(
+        blocked
+            .iter()
+            .any(|c| c.syscall == "clone" && c.verdict == Verdict::Killed)
+    );
+    assert_serves(&sandbox);
+}
+
+fn learning_mode_suggests_a_policy() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("data");
+    std::fs::write(&file, "data").expect("file");
+    let sandbox = support::sandbox(Policy::learning());
+    let (_, bytes) = read_file::call(&sandbox, file.to_string_lossy().into_owned(), 16)
+        .expect("call")
+        .trust_unverified("compared");
+    assert_eq!(&bytes[..], b"data", "learning mode allows");
+    let suggested = sandbox.suggested_policy();
+    assert!(suggested.syscalls.contains("openat"), "{suggested}");
+    // Always-blocked calls stay blocked even while learning.
+    let result = kernel_surface::call(&sandbox, "bpf".into(), String::new())
+        .expect("call")
+        .trust_unverified("errno");
+    assert!(result < 0);
+    assert!(!sandbox.suggested_policy().syscalls.contains("bpf"));
+}
+
+fn status_reports_the_layers_in_force() {
+    let sandbox = confined();
+    assert_serves(&sandbox);
+    let status = sandbox.confinement_status().expect("a worker started");
+    for layer in [
+        Layers::SECCOMP,
+        Layers::NOTIFY,
+        Layers::NO_NEW_PRIVS,
+        Layers::LANDLOCK,
+    ] {
+        assert!(status.layers.contains(layer), "{status}");
+    }
+    assert!(status.landlock_abi >= 1, "{status}");
+    let sandbox = unconfined();
+    assert_serves(&sandbox);
+    let status = sandbox.confinement_status().expect("a worker started");
+    assert!(status.layers.is_empty(), "{status}");
+}
+
+fn an_unenforceable_policy_is_refused() {
+    let sandbox = support::sandbox(Policy::pure_compute().allow_syscall("no_such_syscall"));
+    let error = hostile::ping::call(&sandbox, 1).expect_err("refused");
+    assert!(error.to_string().contains("does not know"), "{error}");
+    let sandbox = support::sandbox(Policy::pure_compute().allow_syscall("ptrace"));
+    let error = hostile::ping::call(&sandbox, 1).expect_err("refused");
+    assert!(error.to_string().contains("always-blocked"), "{error}");
+}
+
+const UNPRIVILEGED: &str = "--unprivileged-host";
+
+/// The host role of `works_unprivileged`: contained attacks and the status, as nobody.
+fn unprivileged_host() -> ! {
+    ffiguard_sandbox::init();
+    let sandbox = confined();
+    let result = fork_child::call(&sandbox)
+        .expect("call")
+        .trust_unverified("errno");
+    assert_contained(&sandbox, result, "clone");
+    let (result, _) = read_file::call(&sandbox, "/etc/hostname".into(), 16)
+        .expect("call")
+        .trust_unverified("errno");
+    let detail = assert_contained(&sandbox, result, "openat");
+    assert_eq!(detail.as_deref(), Some("/etc/hostname"));
+    let status = sandbox.confinement_status().expect("status");
+    println!("{status}");
+    std::process::exit(0);
+}
+
+/// Covers confinement without privileges: the same layers go in force for an unprivileged
+/// host (run as `nobody` with `setpriv` when this test runs as root).
+fn works_unprivileged() {
+    if !rustix::process::geteuid().is_root() {
+        unprivileged_host_checks();
+        return;
+    }
+    let exe = std::env::current_exe().expect("exe");
+    let output = std::process::Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+        .arg(exe)
+        .arg(UNPRIVILEGED)
+        .output();
+    let output = match output {
+        Ok(output) => output,
+        Err(error) => {
+            println!("  (setpriv unavailable: {error}; unprivileged run skipped)");
+            return;
+        }
+    };
+    assert!(output.status.success(), "{output:?}");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("seccomp user notification"), "{stdout}");
+    assert!(stdout.contains("landlock"), "{stdout}");
+}
+
+fn unprivileged_host_checks() {
+    let sandbox = confined();
+    let result = fork_child::call(&sandbox)
+        .expect("call")
+        .trust_unverified("errno");
+    assert_contained(&sandbox, result, "clone");
+}
+
+fn main() {
+    if std::env::args().nth(1).as_deref() == Some(UNPRIVILEGED) {
+        unprivileged_host();
+    }
+    support::run(&[
+        ("kernel_surfaces", kernel_surfaces),
+        ("memory_bomb_is_capped", memory_bomb_is_capped),
+        ("cpu_bomb_is_capped", cpu_bomb_is_capped),
+        ("descriptor_bomb_is_capped", descriptor_bomb_is_capped),
+        ("disk_bomb_is_capped", disk_bomb_is_capped),
+        ("crashes_of_every_kind", crashes_of_every_kind),
+        ("no_inherited_descriptors", no_inherited_descriptors),
+        ("kill_on_violation", kill_on_violation),
+        (
+            "learning_mode_suggests_a_policy",
+            learning_mode_suggests_a_policy,
+        ),
+        (
+            "status_reports_the_layers_in_force",
+            status_reports_the_layers_in_force,
+        ),
+        (
+            "an_unenforceable_policy_is_refused",
+            an_unenforceable_policy_is_refused,
+        ),
+        ("works_unprivileged", works_unprivileged),
+    ]);
+}

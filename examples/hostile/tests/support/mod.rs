@@ -1,0 +1,100 @@
+//! Shared pieces of the attack suites: a runner for `harness = false` binaries (the worker
+//! check must run before anything else), sandboxes under each policy, and the checks every
+//! attack ends with.
+
+#![allow(dead_code)] // Each suite uses its own subset.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::time::{Duration, Instant};
+
+use ffiguard_sandbox::{Limits, Policy, Sandbox};
+
+/// One named test.
+pub(crate) type Test = (&'static str, fn());
+
+/// Becomes a worker if started as one; otherwise runs the tests whose name contains the first
+/// non-flag argument (all if none) and exits non-zero if any failed.
+pub(crate) fn run(tests: &[Test]) {
+    ffiguard_sandbox::init();
+    let filter = std::env::args().skip(1).find(|arg| !arg.starts_with('-'));
+    let mut failed = Vec::new();
+    let mut ran = 0;
+    for (name, test) in tests {
+        if filter.as_deref().is_some_and(|f| !name.contains(f)) {
+            continue;
+        }
+        ran += 1;
+        let started = Instant::now();
+        let outcome = catch_unwind(AssertUnwindSafe(test));
+        let verdict = if outcome.is_ok() { "ok" } else { "FAILED" };
+        println!("test {name} ... {verdict} ({:.1?})", started.elapsed());
+        if outcome.is_err() {
+            failed.push(*name);
+        }
+    }
+    println!("\n{ran} run, {} failed {failed:?}", failed.len());
+    if !failed.is_empty() {
+        std::process::exit(1);
+    }
+}
+
+/// A sandbox under `policy`, with room for the unconfined comparisons to fork.
+pub(crate) fn sandbox(policy: Policy) -> Sandbox {
+    Sandbox::builder()
+        .policy(policy)
+        .limits(Limits::default().with_max_processes(None))
+        .deadline(Duration::from_secs(20))
+        .build()
+        .expect("sandbox")
+}
+
+/// The default confinement.
+pub(crate) fn confined() -> Sandbox {
+    sandbox(Policy::pure_compute())
+}
+
+/// No confinement: the comparison that shows what each attack does otherwise.
+pub(crate) fn unconfined() -> Sandbox {
+    sandbox(Policy::unconfined_dangerous())
+}
+
+/// The host is alive and a worker serves the next call.
+pub(crate) fn assert_serves(sandbox: &Sandbox) {
+    let value = hostile::ping::call(sandbox, 41)
+        .expect("the next call is served")
+        .trust_unverified("compared");
+    assert_eq!(value, 42);
+}
+
+/// The attack was refused, reported under `syscall`, and the sandbox still serves. Returns
+/// the report's decoded detail.
+pub(crate) fn assert_contained(sandbox: &Sandbox, result: i32, syscall: &str) -> Option<String> {
+    assert!(result < 0, "the attack went through ({result})");
+    let blocked = sandbox.blocked_calls();
+    let event = blocked
+        .iter()
+        .find(|call| call.syscall == syscall)
+        .unwrap_or_else(|| panic!("no report of {syscall}: {blocked:?}"));
+    let detail = event.detail.clone();
+    assert_serves(sandbox);
+    detail
+}
+
+/// Waits (bounded) until `check` holds.
+pub(crate) fn eventually(mut check: impl FnMut() -> bool) -> bool {
+    for _ in 0..100 {
+        if check() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    false
+}
+
+/// Whether this process may ptrace processes that are not its descendants (root, or Yama off):
+/// some unconfined comparisons depend on it.
+pub(crate) fn may_ptrace_others() -> bool {
+    rustix::process::geteuid().is_root()
+        || std::fs::read_to_string("/proc/sys/kernel/yama/ptrace_scope")
+            .map_or(true, |scope| scope.trim() == "0")
+}
