@@ -23,6 +23,9 @@ pub(crate) struct ChildModule {
     pub(crate) declared_at: Location,
     /// Declared under `#[cfg(..)]` (a missing file is then less surprising).
     pub(crate) cfg_gated: bool,
+    /// The default lookup of a module whose `#[path]` comes from `cfg_attr`: audited when the
+    /// file exists, not reported when it does not.
+    pub(crate) optional: bool,
 }
 
 /// The out-of-line modules a file declares.
@@ -52,8 +55,8 @@ struct Walker<'a> {
     file_dir: &'a Path,
 }
 
-fn path_attr(attrs: &[syn::Attribute]) -> Option<String> {
-    attrs.iter().find_map(|a| match &a.meta {
+fn path_value(meta: &syn::Meta) -> Option<String> {
+    match meta {
         syn::Meta::NameValue(nv) if nv.path.is_ident("path") => match &nv.value {
             syn::Expr::Lit(syn::ExprLit {
                 lit: syn::Lit::Str(s),
@@ -62,7 +65,26 @@ fn path_attr(attrs: &[syn::Attribute]) -> Option<String> {
             _ => None,
         },
         _ => None,
-    })
+    }
+}
+
+/// `#[path = ".."]`.
+fn path_attr(attrs: &[syn::Attribute]) -> Option<String> {
+    attrs.iter().find_map(|a| path_value(&a.meta))
+}
+
+/// Paths set through `#[cfg_attr(pred, path = "..")]`, whatever the predicate.
+fn cfg_attr_paths(attrs: &[syn::Attribute]) -> Vec<String> {
+    type MetaList = syn::punctuated::Punctuated<syn::Meta, syn::Token![,]>;
+    let mut out = Vec::new();
+    for attr in attrs.iter().filter(|a| a.path().is_ident("cfg_attr")) {
+        if let Ok(list) = attr.meta.require_list() {
+            if let Ok(metas) = list.parse_args_with(MetaList::parse_terminated) {
+                out.extend(metas.iter().skip(1).filter_map(path_value));
+            }
+        }
+    }
+    out
 }
 
 fn cfg_gated(attrs: &[syn::Attribute]) -> bool {
@@ -82,21 +104,34 @@ impl Walker<'_> {
                             self.items(inner, &inner_dir, false, out);
                         }
                         None => {
-                            let candidates = match explicit {
-                                // Top-level `#[path]` is relative to the file's directory.
-                                Some(p) if top => vec![(self.file_dir.join(p), true)],
-                                Some(p) => vec![(dir.join(p), true)],
-                                None => vec![
-                                    (dir.join(format!("{name}.rs")), false),
-                                    (dir.join(&name).join("mod.rs"), true),
-                                ],
+                            let declared_at = location(self.display, m.span());
+                            let cfg_gated = cfg_gated(&m.attrs);
+                            let conditional = cfg_attr_paths(&m.attrs);
+                            let default = vec![
+                                (dir.join(format!("{name}.rs")), false),
+                                (dir.join(&name).join("mod.rs"), true),
+                            ];
+                            let base = if top { self.file_dir } else { dir };
+                            let mut push = |candidates, optional| {
+                                out.push(ChildModule {
+                                    name: name.clone(),
+                                    candidates,
+                                    declared_at: declared_at.clone(),
+                                    cfg_gated,
+                                    optional,
+                                });
                             };
-                            out.push(ChildModule {
-                                name,
-                                candidates,
-                                declared_at: location(self.display, m.span()),
-                                cfg_gated: cfg_gated(&m.attrs),
-                            });
+                            match explicit {
+                                Some(p) => push(vec![(base.join(p), true)], false),
+                                None if conditional.is_empty() => push(default, false),
+                                None => {
+                                    // Every configuration's file is audited.
+                                    for p in &conditional {
+                                        push(vec![(base.join(p), true)], false);
+                                    }
+                                    push(default, true);
+                                }
+                            }
                         }
                     }
                 }
@@ -134,6 +169,7 @@ impl Walker<'_> {
                         name,
                         declared_at: location(self.display, kw.span()),
                         cfg_gated: true,
+                        optional: false,
                     });
                 }
             }

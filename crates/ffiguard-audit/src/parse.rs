@@ -56,7 +56,9 @@ pub fn parse_file(text: &str) -> Result<syn::File, ParseProblem> {
     let tokens = TokenStream::from_str(&text).map_err(|e| {
         let start = e.span().start();
         ParseProblem::Syntax {
-            message: e.to_string(),
+            message: "invalid tokens: an unbalanced delimiter, or an unterminated string, \
+                      character or comment"
+                .to_owned(),
             line: start.line.max(1),
             column: start.column + 1,
         }

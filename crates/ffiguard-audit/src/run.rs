@@ -311,6 +311,7 @@ fn load(shared: &Shared<'_>, job: &Job) -> (Option<LoadedFile>, Vec<Job>) {
                     path: path.clone(),
                     mod_rs: *mod_rs,
                 }),
+                None if child.optional => {}
                 None => {
                     let tried: Vec<String> = child
                         .candidates
