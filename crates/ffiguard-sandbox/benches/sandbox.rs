@@ -2,7 +2,7 @@
 //! itself as a worker, so `init()` must run before anything else).
 //!
 //! `cargo bench -p ffiguard-sandbox --bench sandbox` prints medians and ratios; BENCHMARKS.md
-//! (`## Sandbox`) records them. `-- quick` runs fewer rounds. Run by `cargo test` (without
+//! (`## Sandbox`, `## Sandbox confinement`) records them. `-- quick` runs fewer rounds. Run by `cargo test` (without
 //! `--bench`), it makes a few calls of each kind as a smoke test; its figures mean nothing.
 
 use std::hint::black_box;
@@ -11,7 +11,7 @@ use std::os::unix::net::UnixStream;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use ffiguard_sandbox::{ByteBuf, Sandbox, isolated};
+use ffiguard_sandbox::{ByteBuf, Policy, Sandbox, isolated};
 
 const SOCKET_WORKER_ARG: &str = "--bench-socket-worker";
 
@@ -171,7 +171,64 @@ fn main() {
     }
     lifecycle(&sandbox, scale);
     drop(sandbox);
+    confinement_cost(rounds, scale);
     many_calls(scale);
+}
+
+/// Confinement's price, unconfined against `pure_compute`, rounds interleaved so that both see
+/// the same machine: the empty-call round trip (the seccomp filter runs on each futex wake-up)
+/// and worker start (namespaces, Landlock, two filters, the listener hand-over).
+fn confinement_cost(rounds: u32, scale: Scale) {
+    let policies = [
+        ("unconfined", Policy::unconfined_dangerous()),
+        ("pure_compute", Policy::pure_compute()),
+    ];
+    let sandboxes: Vec<Sandbox> = policies
+        .iter()
+        .map(|(_, policy)| {
+            let sandbox = Sandbox::builder()
+                .policy(policy.clone())
+                .build()
+                .expect("sandbox");
+            sandbox.warm_up().expect("warm up");
+            sandbox
+        })
+        .collect();
+    let batch = scale.pick(10, 2_000, 10_000);
+    let mut calls = [Vec::new(), Vec::new()];
+    for _ in 0..rounds {
+        for (index, sandbox) in sandboxes.iter().enumerate() {
+            let start = Instant::now();
+            for _ in 0..batch {
+                empty::call(sandbox).expect("call").trust_unverified("unit");
+            }
+            calls[index].push(per_call(start.elapsed(), batch));
+        }
+    }
+    let start_rounds = scale.pick(1, 11, 41);
+    let mut starts = [Vec::new(), Vec::new()];
+    for _ in 0..start_rounds {
+        for (index, (_, policy)) in policies.iter().enumerate() {
+            let fresh = Sandbox::builder()
+                .policy(policy.clone())
+                .build()
+                .expect("sandbox");
+            let start = Instant::now();
+            empty::call(&fresh).expect("call").trust_unverified("unit");
+            starts[index].push(start.elapsed());
+        }
+    }
+    let [call_unconfined, call_confined] = calls.map(|mut c| median(&mut c));
+    let [start_unconfined, start_confined] = starts.map(|mut s| median(&mut s));
+    println!("confinement (median; calls: {rounds} rounds of {batch}, starts: {start_rounds}):");
+    println!(
+        "  empty call        unconfined {call_unconfined:>10.2?}  pure_compute {call_confined:>10.2?}  ratio {:.2}",
+        ratio(call_confined, call_unconfined)
+    );
+    println!(
+        "  start + 1st call  unconfined {start_unconfined:>10.2?}  pure_compute {start_confined:>10.2?}  ratio {:.2}",
+        ratio(start_confined, start_unconfined)
+    );
 }
 
 fn empty_calls(sandbox: &Sandbox, rounds: u32, scale: Scale) {
