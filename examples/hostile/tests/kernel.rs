@@ -11,7 +11,9 @@ mod support;
 
 use std::time::Duration;
 
-use ffiguard_sandbox::{Layers, Limits, OnViolation, Policy, Sandbox, SandboxError, Verdict};
+use ffiguard_sandbox::{
+    Layers, Limits, OnViolation, Policy, Requirement, Sandbox, SandboxError, Verdict,
+};
 use hostile::*;
 use support::{assert_contained, assert_serves, confined, unconfined};
 
@@ -197,6 +199,59 @@ fn an_unenforceable_policy_is_refused() {
     assert!(error.to_string().contains("always-blocked"), "{error}");
 }
 
+const MISSING_LAYERS: &str = "--host-without-landlock-and-namespaces";
+
+/// The host role of `a_missing_layer_is_named_not_downgraded`: this process makes the kernel
+/// look like one without Landlock and without user namespaces (a seccomp filter, inherited by
+/// its workers, fails `landlock_create_ruleset` with `ENOSYS` and `unshare` with `EPERM`),
+/// then starts sandboxes that require and that merely prefer those layers.
+fn host_without_landlock_and_namespaces() -> ! {
+    ffiguard_sandbox::init();
+    let rules = std::collections::BTreeMap::from([
+        (libc::SYS_landlock_create_ruleset, Vec::new()),
+        (libc::SYS_unshare, Vec::new()),
+    ]);
+    let filter = seccompiler::SeccompFilter::new(
+        rules,
+        seccompiler::SeccompAction::Allow,
+        seccompiler::SeccompAction::Errno(38),
+        seccompiler::TargetArch::x86_64,
+    )
+    .expect("filter");
+    let program: seccompiler::BpfProgram = filter.try_into().expect("program");
+    seccompiler::apply_filter(&program).expect("install");
+
+    let sandbox = support::sandbox(Policy::pure_compute());
+    let error = ping::call(&sandbox, 1).expect_err("Landlock is required");
+    assert!(error.to_string().contains("Landlock"), "{error}");
+    let sandbox = support::sandbox(
+        Policy::pure_compute()
+            .landlock(Requirement::IfAvailable)
+            .namespaces(Requirement::Required),
+    );
+    let error = ping::call(&sandbox, 1).expect_err("namespaces are required");
+    assert!(error.to_string().contains("namespaces"), "{error}");
+    let sandbox = support::sandbox(Policy::pure_compute().landlock(Requirement::IfAvailable));
+    assert_serves(&sandbox);
+    let status = sandbox.confinement_status().expect("status");
+    assert!(!status.layers.contains(Layers::LANDLOCK), "{status}");
+    assert!(!status.layers.contains(Layers::NAMESPACES), "{status}");
+    assert!(status.layers.contains(Layers::SECCOMP), "{status}");
+    println!("refused and reported: {status}");
+    std::process::exit(0);
+}
+
+/// Covers "nothing is silently downgraded": a required layer the kernel refuses stops the
+/// sandbox with an error naming the layer; a preferred one is left out and the status says so.
+fn a_missing_layer_is_named_not_downgraded() {
+    let output = std::process::Command::new(std::env::current_exe().expect("exe"))
+        .arg(MISSING_LAYERS)
+        .output()
+        .expect("host process");
+    assert!(output.status.success(), "{output:?}");
+    assert!(String::from_utf8_lossy(&output.stdout).contains("refused and reported"));
+}
+
 const UNPRIVILEGED: &str = "--unprivileged-host";
 
 /// The host role of `works_unprivileged`: contained attacks and the status, as nobody.
@@ -255,6 +310,9 @@ fn main() {
     if std::env::args().nth(1).as_deref() == Some(UNPRIVILEGED) {
         unprivileged_host();
     }
+    if std::env::args().nth(1).as_deref() == Some(MISSING_LAYERS) {
+        host_without_landlock_and_namespaces();
+    }
     support::run(&[
         ("kernel_surfaces", kernel_surfaces),
         ("memory_bomb_is_capped", memory_bomb_is_capped),
@@ -277,5 +335,9 @@ fn main() {
             an_unenforceable_policy_is_refused,
         ),
         ("works_unprivileged", works_unprivileged),
+        (
+            "a_missing_layer_is_named_not_downgraded",
+            a_missing_layer_is_named_not_downgraded,
+        ),
     ]);
 }
