@@ -109,6 +109,17 @@ pub enum SandboxError {
         /// The layers the worker reported in force.
         in_force: crate::Layers,
     },
+    /// The worker made a syscall outside its policy and the policy says to kill it
+    /// ([`crate::OnViolation::Kill`]).
+    #[error("`{function}`: worker {pid} killed for a syscall outside its policy: {call}")]
+    PolicyViolation {
+        /// The isolated function being called.
+        function: &'static str,
+        /// The worker's process id.
+        pid: u32,
+        /// The blocked call, as the listener reported it.
+        call: Box<crate::BlockedCall>,
+    },
     /// No worker became free within the call's deadline.
     #[error("`{function}`: no worker free within {deadline:?}")]
     Busy {
@@ -136,6 +147,7 @@ impl SandboxError {
         matches!(
             self,
             SandboxError::Crashed { .. }
+                | SandboxError::PolicyViolation { .. }
                 | SandboxError::ResourceLimit { .. }
                 | SandboxError::Exited { .. }
                 | SandboxError::Timeout { .. }

@@ -16,6 +16,7 @@ use crate::error::SandboxError;
 use crate::futex::{self, OWNER_DIED, Spin, WAITERS};
 use crate::limits::{Limit, Limits};
 use crate::notify::Listener;
+use crate::report::BlockedLog;
 use crate::setup::Setup;
 use crate::shm::{
     Region, SETUP_BAD_CONTROL, SETUP_CONFINE_FAILED, SETUP_DUPLICATE_ID, SETUP_LEAKED_FD,
@@ -53,6 +54,8 @@ pub(crate) struct WorkerProcess {
     cpu_budget: Option<Duration>,
     /// The layers the worker reported in force (checked against the policy).
     pub(crate) confinement: Option<ConfinementStatus>,
+    /// Where the listener records blocked calls (to name the cause of a policy kill).
+    blocked: BlockedLog,
     /// The thread serving the worker's seccomp listener; stops with the worker.
     _listener: Option<Listener>,
 }
@@ -128,6 +131,7 @@ impl WorkerProcess {
             worker_spin,
             cpu_budget: limits.cpu_time,
             confinement: None,
+            blocked: confinement.log.clone(),
             _listener: None,
         };
         worker.await_ready(startup_deadline)?;
@@ -402,6 +406,16 @@ impl WorkerProcess {
                 .is_some_and(|(budget, reaped)| {
                     reaped.status.signal() == Some(libc::SIGKILL) && reaped.cpu >= budget
                 });
+        if reaped.as_ref().and_then(|r| r.status.signal()) == Some(libc::SIGKILL) {
+            if let Some(call) = self.blocked.killed(pid) {
+                let call = Box::new(call);
+                return SandboxError::PolicyViolation {
+                    function,
+                    pid,
+                    call,
+                };
+            }
+        }
         if hard_cpu_limit {
             return SandboxError::ResourceLimit {
                 function,

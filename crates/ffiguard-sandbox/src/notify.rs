@@ -115,21 +115,24 @@ fn serve_one(fd: &OwnedFd, memory: Option<&OwnedFd>, on_violation: OnViolation, 
         OnViolation::Kill => Verdict::Killed,
         _ => Verdict::Denied,
     };
-    if verdict == Verdict::Killed {
-        if let Ok(pid) = i32::try_from(notif.pid) {
-            // SAFETY: kill takes two integers; the pid is the worker's, which cannot have been
-            // reused while its syscall is still blocked in our listener (ID_VALID above).
-            unsafe { libc::kill(pid, libc::SIGKILL) };
-        }
-    }
+    let pid = notif.pid;
     log.push(BlockedCall {
-        pid: notif.pid,
+        pid,
         syscall: name,
         nr,
         args,
         detail,
         verdict,
     });
+    // Logged before the kill, so that the host, seeing the death, finds the cause.
+    if verdict == Verdict::Killed {
+        if let Ok(pid) = i32::try_from(pid) {
+            // SAFETY: kill takes two integers and touches no memory. The pid is the worker's
+            // (ID_VALID above: it is still blocked in this call); only the host reaps workers,
+            // so the number cannot be reused before the worker is reaped.
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+        }
+    }
     let response = libc::seccomp_notif_resp {
         id: notif.id,
         val: 0,

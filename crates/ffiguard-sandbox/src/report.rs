@@ -78,6 +78,17 @@ impl BlockedLog {
         ring.push_back(call);
     }
 
+    /// The call for which worker `pid` was killed, if the listener killed it.
+    pub(crate) fn killed(&self, pid: u32) -> Option<BlockedCall> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .iter()
+            .rev()
+            .find(|call| call.pid == pid && call.verdict == Verdict::Killed)
+            .cloned()
+    }
+
     pub(crate) fn snapshot(&self) -> Vec<BlockedCall> {
         self.0
             .lock()

@@ -8,6 +8,8 @@
 #include <linux/bpf.h>
 #include <linux/perf_event.h>
 #include <netinet/in.h>
+#include <pthread.h>
+#include <sys/stat.h>
 #include <arpa/inet.h>
 #include <sched.h>
 #include <signal.h>
@@ -311,5 +313,37 @@ int hostile_crash(int kind) {
     case 4: _exit(42);
     default: break;
     }
+    return 0;
+}
+
+/* Rewrites the request and reply arenas of the shared region (descriptor `region_fd`) with
+ * changing bytes for 300 ms from a second thread, so that the host copies a reply while it
+ * changes under it. Without threads, returns the error of pthread_create. */
+static unsigned char *scribble_at;
+static size_t scribble_len;
+
+static void *scribble(void *unused) {
+    (void)unused;
+    struct timespec start, now;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    unsigned char value = 0;
+    do {
+        for (size_t i = 4096; i < scribble_len; i += 64) scribble_at[i] = value++;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+    } while ((now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000 < 300);
+    return NULL;
+}
+
+int hostile_scribble_region(int region_fd) {
+    struct stat st;
+    if (fstat(region_fd, &st) != 0) return fail();
+    scribble_len = (size_t)st.st_size;
+    void *region = mmap(NULL, scribble_len, PROT_READ | PROT_WRITE, MAP_SHARED, region_fd, 0);
+    if (region == MAP_FAILED) return fail();
+    scribble_at = region;
+    pthread_t thread;
+    int error = pthread_create(&thread, NULL, scribble, NULL);
+    if (error != 0) return -error;
+    pthread_detach(thread);
     return 0;
 }

@@ -69,6 +69,7 @@ mod ffi {
         pub(crate) fn hostile_disk_bomb(path: *const c_char, cap_kib: c_int) -> c_int;
         pub(crate) fn hostile_inherited_descriptors() -> c_int;
         pub(crate) fn hostile_crash(kind: c_int) -> c_int;
+        pub(crate) fn hostile_scribble_region(region_fd: c_int) -> c_int;
     }
 }
 
@@ -278,6 +279,15 @@ pub fn inherited_descriptors() -> i32 {
 pub fn crash(kind: i32) -> i32 {
     // SAFETY: deliberately violated for kinds 0–3: crashing the worker is the test.
     unsafe { ffi::hostile_crash(kind) }
+}
+
+/// Rewrites the shared region's arenas from a second thread for 300 ms while the host reads
+/// this call's reply. `region_fd` is the worker's descriptor of the region (3).
+#[isolated]
+pub fn scribble_region(region_fd: i32) -> i32 {
+    // SAFETY: the C code maps the descriptor itself and writes only into that new mapping; what
+    // it corrupts is the host protocol, which is the attack.
+    unsafe { ffi::hostile_scribble_region(region_fd) }
 }
 
 /// An innocent call: the host checks with it that a fresh worker serves after an attack.

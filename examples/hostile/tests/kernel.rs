@@ -139,10 +139,34 @@ fn no_inherited_descriptors() {
     );
 }
 
+/// Covers the host's copy-before-decode and bounds: a worker thread rewrites the reply while
+/// the host reads it. Confined without threads, the thread is refused (and reported).
+fn shared_memory_rewritten_while_read() {
+    const REGION_FD: i32 = 3;
+    let sandbox = confined();
+    let result = scribble_region::call(&sandbox, REGION_FD)
+        .expect("call")
+        .trust_unverified("errno");
+    assert_contained(&sandbox, result, "clone");
+    let sandbox = support::sandbox(Policy::pure_compute().allow_threads());
+    for _ in 0..5 {
+        // A reply rewritten in flight decodes from the host's private copy, or is an error.
+        let _ = scribble_region::call(&sandbox, REGION_FD);
+        std::thread::sleep(Duration::from_millis(350));
+        assert_serves(&sandbox);
+    }
+    let blocked = sandbox.blocked_calls();
+    assert!(blocked.is_empty(), "threads are allowed here: {blocked:?}");
+}
+
 fn kill_on_violation() {
     let sandbox = support::sandbox(Policy::pure_compute().on_violation(OnViolation::Kill));
     let error = fork_child::call(&sandbox).expect_err("the worker is killed");
     assert!(error.worker_replaced(), "{error}");
+    assert!(
+        matches!(&error, SandboxError::PolicyViolation { call, .. } if call.syscall == "clone"),
+        "the error names the blocked call: {error}"
+    );
     let blocked = sandbox.blocked_calls();
     assert!(
         blocked
@@ -321,6 +345,10 @@ fn main() {
         ("disk_bomb_is_capped", disk_bomb_is_capped),
         ("crashes_of_every_kind", crashes_of_every_kind),
         ("no_inherited_descriptors", no_inherited_descriptors),
+        (
+            "shared_memory_rewritten_while_read",
+            shared_memory_rewritten_while_read,
+        ),
         ("kill_on_violation", kill_on_violation),
         (
             "learning_mode_suggests_a_policy",
