@@ -11,6 +11,15 @@
 //!   and keep running its code. They start with an empty environment, only their IPC
 //!   descriptors open, their own process group, rlimits and a parent-death signal, and pass a
 //!   single confinement step before serving calls.
+//! - **Confinement**: before its first call every worker applies a [`Policy`] — by default
+//!   [`Policy::pure_compute`]: no filesystem, network, exec, new processes or threads. Layers:
+//!   user/network/IPC namespaces, `no_new_privs`, Landlock, a seccomp-bpf allowlist. The worker
+//!   reports the [`Layers`] in force ([`Sandbox::confinement_status`]); a required layer that is
+//!   missing stops the sandbox with an error naming it, never a silent downgrade. Every syscall
+//!   outside the policy reaches the host through a seccomp listener the worker cannot silence
+//!   ([`Sandbox::blocked_calls`]: the syscall's name and its decoded path, address or program),
+//!   and fails with `EPERM` or kills the worker ([`OnViolation`]). A learning mode suggests a
+//!   minimal policy. What this does and does not protect: `docs/threat-model.md`.
 //! - **Transport**: a memfd shared by host and worker with futex doorbells; no syscall per call
 //!   beyond the wake-ups, and none when the other side is spinning. The host copies every reply
 //!   into private memory, bounds every length and never follows a worker's pointer or offset.

@@ -135,11 +135,13 @@ impl SandboxBuilder {
     ///
     /// # Errors
     /// [`SandboxError::NotInitialized`] if this process is itself a worker that skipped
-    /// [`crate::init`].
+    /// [`crate::init`]; [`SandboxError::Confinement`] if the policy cannot be compiled (an
+    /// unknown or always-blocked syscall).
     pub fn build(self) -> Result<Sandbox, SandboxError> {
         if crate::worker::is_worker_process() {
             return Err(SandboxError::NotInitialized);
         }
+        crate::accept::validate(&self.policy)?;
         Ok(Sandbox {
             audit: AuditRing::new(self.audit_capacity),
             confinement: Confinement {
