@@ -139,3 +139,33 @@ fn receive_listener(socket: &OwnedFd) -> Option<(OwnedFd, Option<OwnedFd>)> {
     let listener = received.next()?;
     Some((listener, received.next()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_worker_missing_a_required_layer_is_refused_by_name() {
+        let confinement = Confinement {
+            policy: Policy::pure_compute(),
+            log: BlockedLog::default(),
+        };
+        let (socket, _other) = rustix::net::socketpair(
+            rustix::net::AddressFamily::UNIX,
+            rustix::net::SocketType::SEQPACKET,
+            rustix::net::SocketFlags::CLOEXEC,
+            None,
+        )
+        .expect("socketpair");
+        let reported = ConfinementStatus {
+            layers: Layers::SECCOMP
+                .with(Layers::NO_NEW_PRIVS)
+                .with(Layers::NOTIFY),
+            landlock_abi: 0,
+        };
+        let error = accept(&confinement, reported.pack(), &socket).err();
+        let text = error.map(|e| e.to_string()).unwrap_or_default();
+        assert!(text.contains("could not put in force: landlock"), "{text}");
+        assert!(describe_failure((3 << 32) | 95).starts_with("the Landlock ruleset"));
+    }
+}

@@ -22,6 +22,7 @@ pub(crate) enum Step {
     SendListener = 6,
     AlwaysBlocked = 7,
     UnknownSyscall = 8,
+    NotDumpable = 9,
 }
 
 impl Step {
@@ -35,6 +36,7 @@ impl Step {
             6 => "the seccomp listener could not be handed to the host",
             7 => "the policy allows an always-blocked syscall",
             8 => "the policy names a syscall this architecture does not know",
+            9 => "the worker could not make itself non-dumpable",
             _ => "an unknown confinement step failed",
         }
     }

@@ -111,3 +111,27 @@ impl fmt::Display for ConfinementStatus {
         write!(f, "{} (landlock ABI {})", self.layers, self.landlock_abi)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_survives_the_detail_word_and_drops_unknown_bits() {
+        let status = ConfinementStatus {
+            layers: Layers::SECCOMP.with(Layers::LANDLOCK),
+            landlock_abi: 7,
+        };
+        assert_eq!(ConfinementStatus::unpack(status.pack()), status);
+        let lying = ConfinementStatus::unpack(0xffff_ffff);
+        assert_eq!(lying.layers.bits(), 0x3f);
+        assert_eq!(
+            Layers::SECCOMP
+                .with(Layers::NAMESPACES)
+                .missing_from(Layers::SECCOMP)
+                .to_string(),
+            "namespaces"
+        );
+        assert_eq!(Layers::empty().to_string(), "none");
+    }
+}

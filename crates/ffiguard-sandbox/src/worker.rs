@@ -87,7 +87,7 @@ fn confine(setup: &Setup) -> Result<ConfinementStatus, Failure> {
     if setup.not_dumpable {
         rustix::process::set_dumpable_behavior(rustix::process::DumpableBehavior::NotDumpable)
             .map_err(|error| Failure {
-                step: Step::NoNewPrivs,
+                step: Step::NotDumpable,
                 errno: error.raw_os_error(),
             })?;
     }
