@@ -63,6 +63,11 @@ echo
 echo "## Throughput and findings (2 threads, median of $runs runs)"
 bash "$here/crates/ffiguard-audit/bench/throughput.sh" --runs "$runs" --threads 2 "${dirs[@]}"
 echo
+echo "## The nine crates as one corpus (every .rs file, one run, 2 threads, median of $runs runs)"
+rm -rf "$eval_dir/ffi-corpus" && mkdir -p "$eval_dir/ffi-corpus"
+for c in "${crates[@]}"; do ln -s "$eval_dir/corpus/vendor/$c" "$eval_dir/ffi-corpus/$c"; done
+bash "$here/crates/ffiguard-audit/bench/throughput.sh" --runs "$runs" --threads 2 "$eval_dir/ffi-corpus"
+echo
 echo "## Findings per rule"
 python3 - "$eval_dir/reports" <<'PY'
 import json, os, sys, collections
