@@ -85,6 +85,14 @@ const NAMESPACE_FLAGS: u64 = (libc::CLONE_NEWNS
     | libc::CLONE_NEWUTS
     | libc::CLONE_NEWCGROUP) as u64;
 
+/// `open` flags that write or create.
+const WRITE_FLAGS: u64 = (libc::O_WRONLY
+    | libc::O_RDWR
+    | libc::O_CREAT
+    | libc::O_TRUNC
+    | libc::O_APPEND
+    | libc::O_TMPFILE) as u64;
+
 /// The conditions the preset attaches to a syscall, or none (allowed unconditionally).
 fn conditions(name: &str, policy: &Policy, pid: u64) -> Result<Vec<SeccompRule>, FilterError> {
     let prot_exec = u64::try_from(libc::PROT_EXEC).unwrap_or(4);
@@ -107,6 +115,9 @@ fn conditions(name: &str, policy: &Policy, pid: u64) -> Result<Vec<SeccompRule>,
             })
             .collect::<Result<_, _>>()?,
         "prlimit64" => vec![rule(vec![arg(2, SeccompCmpOp::Eq, 0)?])?],
+        // Policies grant read access only (Landlock would refuse a write anyway): opening for
+        // writing goes to the listener, so the attempt is reported with its path.
+        "openat" => vec![rule(vec![arg(2, SeccompCmpOp::MaskedEq(WRITE_FLAGS), 0)?])?],
         "sendmsg" => {
             let fd = u64::try_from(SETUP_SOCKET_FD).unwrap_or(4);
             vec![rule(vec![arg(0, SeccompCmpOp::Eq, fd)?])?]
