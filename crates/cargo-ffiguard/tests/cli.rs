@@ -403,3 +403,25 @@ fn naive_example_exercises_most_rules() {
         "only {rules:?} of {rule_count} rules fire"
     );
 }
+
+#[test]
+fn a_single_file_and_workspace_metadata_config() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "one.rs", &dangling_fn(""));
+    let r = run(&["check", file.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(rules_of(&r), ["FFI011"], "{}", r.stdout);
+    assert_eq!(json_findings(&r)[0]["location"]["file"], "one.rs");
+
+    let ws = tempfile::tempdir().unwrap();
+    write(
+        ws.path(),
+        "Cargo.toml",
+        "[workspace]\nmembers = [\"a\"]\n[workspace.metadata.ffiguard]\ndeny = \"info\"\n[workspace.metadata.ffiguard.levels]\nFFI011 = \"info\"\n",
+    );
+    write(ws.path(), "a/Cargo.toml", "[package]\nname = \"a\"\n");
+    write(ws.path(), "a/src/lib.rs", &dangling_fn(""));
+    let r = check(ws.path(), &["--format", "json"]);
+    assert_eq!(json_findings(&r)[0]["location"]["file"], "a/src/lib.rs");
+    assert_eq!(json_findings(&r)[0]["level"], "info");
+    assert_eq!(r.code, 1, "configured deny level `info` fails the run");
+}
