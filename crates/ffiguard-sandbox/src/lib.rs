@@ -82,6 +82,7 @@ extern crate self as ffiguard_sandbox;
 
 mod accept;
 mod audit;
+mod builder;
 mod bulk;
 mod confine;
 mod death;
@@ -111,12 +112,13 @@ mod wire;
 mod worker;
 
 pub use audit::{CallRecord, Outcome};
+pub use builder::SandboxBuilder;
 pub use error::SandboxError;
 pub use ffiguard_macros::isolated;
 pub use limits::{Limit, Limits};
 pub use policy::{OnViolation, Policy, Requirement};
 pub use report::{BlockedCall, Verdict};
-pub use sandbox::{Sandbox, SandboxBuilder};
+pub use sandbox::Sandbox;
 pub use seccomp::ALWAYS_BLOCKED;
 pub use status::{ConfinementStatus, Layers};
 pub use syscalls::syscall_names;

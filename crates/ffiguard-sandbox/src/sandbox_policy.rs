@@ -1,9 +1,10 @@
 //! The confinement side of [`Sandbox`]: choosing the policy, the layers in force, the blocked
 //! calls and, in learning mode, the policy they suggest.
 
+use crate::builder::SandboxBuilder;
 use crate::policy::Policy;
 use crate::report::{BlockedCall, Verdict};
-use crate::sandbox::{Sandbox, SandboxBuilder};
+use crate::sandbox::Sandbox;
 use crate::status::ConfinementStatus;
 
 impl SandboxBuilder {

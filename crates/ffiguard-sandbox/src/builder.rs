@@ -1,0 +1,165 @@
+//! `SandboxBuilder`: how a [`Sandbox`] starts and runs its workers.
+
+use std::path::PathBuf;
+use std::sync::{Condvar, Mutex};
+use std::time::Duration;
+
+use crate::accept::Confinement;
+use crate::audit::AuditRing;
+use crate::error::SandboxError;
+use crate::limits::Limits;
+use crate::report::BlockedLog;
+use crate::sandbox::{Pool, Sandbox};
+use crate::spawn::WorkerBinary;
+
+/// How a [`Sandbox`] starts and runs its workers.
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use ffiguard_sandbox::{Limits, Sandbox};
+///
+/// ffiguard_sandbox::init();
+/// let sandbox = Sandbox::builder()
+///     .workers(4)
+///     .deadline(Duration::from_secs(2))
+///     .limits(Limits::default().with_address_space(Some(512 << 20)))
+///     .arena_sizes(8 << 20, 64 << 20)
+///     .build()?;
+/// sandbox.warm_up()?;
+/// # Ok::<(), ffiguard_sandbox::SandboxError>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct SandboxBuilder {
+    pub(crate) binary: WorkerBinary,
+    pub(crate) workers: usize,
+    pub(crate) limits: Limits,
+    pub(crate) deadline: Duration,
+    pub(crate) startup_deadline: Duration,
+    pub(crate) request_capacity: usize,
+    pub(crate) reply_capacity: usize,
+    pub(crate) spin: Duration,
+    pub(crate) worker_spin: Duration,
+    pub(crate) audit_capacity: usize,
+    pub(crate) policy: crate::policy::Policy,
+}
+
+impl Default for SandboxBuilder {
+    fn default() -> Self {
+        Self {
+            binary: WorkerBinary::SameBinary,
+            workers: 1,
+            limits: Limits::default(),
+            deadline: Duration::from_secs(30),
+            startup_deadline: Duration::from_secs(10),
+            request_capacity: 32 << 20,
+            reply_capacity: 32 << 20,
+            spin: Duration::from_micros(5),
+            worker_spin: Duration::ZERO,
+            audit_capacity: 256,
+            policy: crate::policy::Policy::pure_compute(),
+        }
+    }
+}
+
+impl SandboxBuilder {
+    /// Runs workers from a dedicated binary instead of re-executing this one. The binary's
+    /// `main` calls [`crate::init`] first and links the isolated functions (typically from a
+    /// library crate shared with the host).
+    pub fn worker_binary(mut self, path: impl Into<PathBuf>) -> Self {
+        self.binary = WorkerBinary::Dedicated(path.into());
+        self
+    }
+
+    /// The most workers alive at once (at least 1). Calls beyond that wait for a free worker.
+    pub fn workers(mut self, count: usize) -> Self {
+        self.workers = count.max(1);
+        self
+    }
+
+    /// Resource limits for every worker.
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Default per-call deadline (waiting for a free worker included).
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = deadline;
+        self
+    }
+
+    /// How long a new worker may take to become ready.
+    pub fn startup_deadline(mut self, deadline: Duration) -> Self {
+        self.startup_deadline = deadline;
+        self
+    }
+
+    /// Sizes of the request and reply arenas (rounded up to pages). Arguments or results
+    /// larger than these are refused with an error. Untouched pages cost nothing.
+    pub fn arena_sizes(mut self, request: usize, reply: usize) -> Self {
+        self.request_capacity = request;
+        self.reply_capacity = reply;
+        self
+    }
+
+    /// How long the calling thread spins for a reply before sleeping on the futex (default
+    /// 5 µs: catches the reply of a short call without a wake-up syscall).
+    pub fn spin(mut self, spin: Duration) -> Self {
+        self.spin = spin;
+        self
+    }
+
+    /// How long an idle worker spins for the next call before sleeping (default 0). Spinning
+    /// saves the host's wake-up syscall for back-to-back calls on an idle machine, but a
+    /// preempted spinner is not woken by the host and loses the scheduler's wake-up boost:
+    /// on a loaded machine it turns microseconds into scheduler ticks (BENCHMARKS.md).
+    pub fn worker_spin(mut self, spin: Duration) -> Self {
+        self.worker_spin = spin;
+        self
+    }
+
+    /// How many recent calls [`Sandbox::recent_calls`] keeps.
+    pub fn audit_capacity(mut self, capacity: usize) -> Self {
+        self.audit_capacity = capacity;
+        self
+    }
+
+    /// Creates the sandbox. Workers start lazily, on the first calls (see [`Sandbox::warm_up`]).
+    ///
+    /// # Errors
+    /// [`SandboxError::NotInitialized`] if this process is itself a worker that skipped
+    /// [`crate::init`]; [`SandboxError::Confinement`] if the policy cannot be compiled (an
+    /// unknown or always-blocked syscall).
+    pub fn build(self) -> Result<Sandbox, SandboxError> {
+        if crate::worker::is_worker_process() {
+            return Err(SandboxError::NotInitialized);
+        }
+        crate::accept::validate(&self.policy)?;
+        Ok(Sandbox {
+            audit: AuditRing::new(self.audit_capacity),
+            confinement: Confinement {
+                policy: self.policy.clone(),
+                log: BlockedLog::default(),
+            },
+            last_status: Mutex::new(None),
+            pool: Mutex::new(Pool {
+                idle: Vec::new(),
+                live: 0,
+                waiting: 0,
+            }),
+            freed: Condvar::new(),
+            config: self,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builder_clamps_pool_size() {
+        let builder = SandboxBuilder::default().workers(0);
+        assert_eq!(builder.workers, 1);
+    }
+}
