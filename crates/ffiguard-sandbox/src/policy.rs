@@ -76,7 +76,8 @@ pub struct Policy {
 /// Syscalls a worker needs to compute, allocate and talk to the host: memory, futexes, time,
 /// signals to itself, I/O on descriptors it already holds, exit. Conditions are added by the
 /// filter builder: no `PROT_EXEC` for `mmap`/`mprotect`, `kill`/`tgkill` only to itself,
-/// `process_vm_readv` only on itself, `fcntl` only reading or setting flags, `prlimit64` only reading, `sendmsg` only on the
+/// `process_vm_readv` only on itself, `ioctl` only `TCGETS` (stdio's terminal check), `fcntl`
+/// only reading or setting flags, `prlimit64` only reading, `sendmsg` only on the
 /// setup socket.
 pub(crate) const PURE_COMPUTE: &[&str] = &[
     "read",
@@ -130,6 +131,7 @@ pub(crate) const PURE_COMPUTE: &[&str] = &[
     "sendmsg",
     "clone3",
     "process_vm_readv",
+    "ioctl",
 ];
 
 impl Policy {

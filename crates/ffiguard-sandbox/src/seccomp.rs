@@ -115,6 +115,8 @@ fn conditions(name: &str, policy: &Policy, pid: u64) -> Result<Vec<SeccompRule>,
             })
             .collect::<Result<_, _>>()?,
         "prlimit64" => vec![rule(vec![arg(2, SeccompCmpOp::Eq, 0)?])?],
+        // stdio asks whether its streams are terminals before choosing a buffering mode.
+        "ioctl" => vec![rule(vec![arg(1, SeccompCmpOp::Eq, libc::TCGETS)?])?],
         // Policies grant read access only (Landlock would refuse a write anyway): opening for
         // writing goes to the listener, so the attempt is reported with its path.
         "openat" => vec![rule(vec![arg(2, SeccompCmpOp::MaskedEq(WRITE_FLAGS), 0)?])?],
