@@ -40,16 +40,32 @@ impl Sandbox {
 
     /// In learning mode: the policy (starting from `pure_compute`) that allows what the
     /// workers did. Review it before use: it allows what the library did, not what it needs.
+    /// Files the workers opened become read-only paths (taken from the reports' decoded
+    /// arguments, which the library controlled); threads become [`Policy::allow_threads`];
+    /// new processes (`clone` without `CLONE_THREAD`) cannot be allowed and are left out.
     pub fn suggested_policy(&self) -> Policy {
         let mut policy = Policy::pure_compute();
         policy.preset = "suggested".into();
+        let thread = u64::try_from(libc::CLONE_THREAD).unwrap_or(0x10000);
         for call in self.blocked_calls() {
-            if call.verdict == Verdict::Allowed {
-                if call.syscall == "clone" {
-                    policy = policy.allow_threads();
-                } else if call.syscall != "clone3" {
-                    policy = policy.allow_syscall(&call.syscall);
-                }
+            if call.verdict != Verdict::Allowed {
+                continue;
+            }
+            match call.syscall.as_str() {
+                "clone" if call.args[0] & thread != 0 => policy = policy.allow_threads(),
+                "clone" | "clone3" | "fork" | "vfork" | "execve" | "execveat" => {}
+                "open" | "openat" => match &call.detail {
+                    Some(path)
+                        if !policy
+                            .read_only_paths
+                            .iter()
+                            .any(|p| p.as_os_str() == path.as_str()) =>
+                    {
+                        policy = policy.allow_read(path);
+                    }
+                    _ => {}
+                },
+                name => policy = policy.allow_syscall(name),
             }
         }
         policy

@@ -187,6 +187,18 @@ fn learning_mode_suggests_a_policy() {
     assert_eq!(&bytes[..], b"data", "learning mode allows");
     let suggested = sandbox.suggested_policy();
     assert!(suggested.syscalls.contains("openat"), "{suggested}");
+    assert!(suggested.read_only_paths.contains(&file), "{suggested}");
+    // The suggestion works: the same read under it, fully confined.
+    let confined_by_suggestion = support::sandbox(suggested);
+    let (_, bytes) = read_file::call(
+        &confined_by_suggestion,
+        file.to_string_lossy().into_owned(),
+        16,
+    )
+    .expect("call")
+    .trust_unverified("compared");
+    assert_eq!(&bytes[..], b"data");
+    assert!(confined_by_suggestion.blocked_calls().is_empty());
     // Always-blocked calls stay blocked even while learning.
     let result = kernel_surface::call(&sandbox, "bpf".into(), String::new())
         .expect("call")
