@@ -71,6 +71,30 @@ pub(crate) fn describe_failure(word: u64) -> String {
     }
 }
 
+/// The error for a worker that stopped in its confinement step (detail word from the worker);
+/// [`with_required`] fills in what the policy required.
+pub(crate) fn failed(word: u64) -> SandboxError {
+    SandboxError::Confinement {
+        reason: describe_failure(word),
+        required: Layers::empty(),
+        in_force: Layers::empty(),
+    }
+}
+
+/// Fills the required layers into a confinement error from [`failed`].
+pub(crate) fn with_required(error: SandboxError, policy: &Policy) -> SandboxError {
+    match error {
+        SandboxError::Confinement {
+            reason, in_force, ..
+        } => SandboxError::Confinement {
+            reason,
+            required: policy.required_layers(),
+            in_force,
+        },
+        other => other,
+    }
+}
+
 /// Checks the status a ready worker reported and starts serving its listener.
 pub(crate) fn accept(
     confinement: &Confinement,

@@ -134,7 +134,9 @@ impl WorkerProcess {
             blocked: confinement.log.clone(),
             _listener: None,
         };
-        worker.await_ready(startup_deadline)?;
+        worker
+            .await_ready(startup_deadline)
+            .map_err(|error| accept::with_required(error, &confinement.policy))?;
         let word = worker
             .region
             .control()
@@ -209,6 +211,9 @@ impl WorkerProcess {
                         .setup_detail
                         .load(Ordering::Relaxed);
                     self.kill_and_reap();
+                    if failure == SETUP_CONFINE_FAILED {
+                        return Err(accept::failed(detail));
+                    }
                     return Err(spawn_error(match failure {
                         SETUP_LEAKED_FD => format!("the worker inherited descriptor {detail}"),
                         SETUP_BAD_CONTROL => {
@@ -216,9 +221,6 @@ impl WorkerProcess {
                         }
                         SETUP_DUPLICATE_ID => {
                             format!("two isolated functions share identifier {detail:#x}")
-                        }
-                        SETUP_CONFINE_FAILED => {
-                            format!("confinement failed: {}", accept::describe_failure(detail))
                         }
                         other => format!("the worker reported setup state {other}"),
                     }));

@@ -10,7 +10,7 @@ use crate::status::ConfinementStatus;
 impl SandboxBuilder {
     /// The confinement policy of every worker (default [`Policy::pure_compute`]). A worker that
     /// cannot put in force a layer the policy requires is not used: the call fails with
-    /// [`crate::SandboxError::Confinement`] or [`crate::SandboxError::Spawn`] naming the layer.
+    /// [`crate::SandboxError::Confinement`] naming the layer.
     pub fn policy(mut self, policy: Policy) -> Self {
         self.policy = policy;
         self

@@ -264,6 +264,7 @@ fn host_without_landlock_and_namespaces() -> ! {
 
     let sandbox = support::sandbox(Policy::pure_compute());
     let error = ping::call(&sandbox, 1).expect_err("Landlock is required");
+    assert!(matches!(error, SandboxError::Confinement { .. }), "{error}");
     assert!(error.to_string().contains("Landlock"), "{error}");
     let sandbox = support::sandbox(
         Policy::pure_compute()
