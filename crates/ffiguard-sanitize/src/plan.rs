@@ -103,8 +103,17 @@ pub fn plan(sanitizer: Sanitizer, env: &Environment, options: &Options) -> Resul
     };
     plan.set("CARGO_TARGET_DIR", target_dir);
     plan.set("FFIGUARD_SANITIZER", sanitizer.name());
-    if std::env::var_os("RUST_BACKTRACE").is_none() {
-        // Symbolizing a Rust backtrace through an instrumented std takes seconds per panic.
+    let user_backtrace = std::env::var_os("RUST_BACKTRACE").filter(|v| v != "0");
+    if sanitizer.needs_build_std() && user_backtrace.is_some() {
+        plan.notes.push(
+            "RUST_BACKTRACE=0: symbolising a Rust backtrace through an instrumented std \
+             takes minutes per panic (sanitizer reports carry their own stacks)"
+                .to_owned(),
+        );
+    }
+    if user_backtrace.is_none() || sanitizer.needs_build_std() {
+        // Even uninstrumented, symbolising costs seconds per panic in tests that panic on
+        // purpose.
         plan.set("RUST_BACKTRACE", "0");
     }
     if let Some(toolchain) = &env.toolchain {
