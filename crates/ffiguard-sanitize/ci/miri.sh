@@ -4,10 +4,11 @@
 #
 # Miri cannot call C (strnlen, strtol, strdup, glibc's version, the layout test's C compiler),
 # and models neither partial munmap nor mprotect'd guard pages, so the tests that exercise
-# real C or real page protections are skipped by name below; they run natively and under the
-# sanitizers instead (`ptr`, `layout` and `version` have no test Miri can run). A skip list here rather than `cfg(miri)` in the tests keeps the tests
-# unchanged. `thread_bound_refuses_access_and_drop_from_a_smuggled_thread` leaks on purpose,
-# which Miri reports as a leak; two tests that spin eight OS threads are too slow interpreted.
+# real C or real page protections are skipped by name below, and the `ptr`, `layout` and
+# `version` test files (nearly all such tests) are left out; they run natively and under the
+# sanitizers instead. A skip list here rather than `cfg(miri)` keeps the tests unchanged.
+# `thread_bound_refuses_access_and_drop_from_a_smuggled_thread` leaks on purpose, which Miri
+# reports as a leak; two tests that spin many OS threads are too slow interpreted.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 
