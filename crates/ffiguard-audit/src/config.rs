@@ -32,6 +32,24 @@ pub struct Config {
     pub ignore: Vec<String>,
     /// Lowest level that makes `check` fail (exit code 1). Default: `error`.
     pub deny: Option<Level>,
+    /// C headers the bindings belong to (relative to the crate root). This and the four
+    /// keys below configure the header cross-check, which reads and interprets them
+    /// ([`crate::abi::config`]); they are named here so a crate that sets them still loads
+    /// while a misspelt key is rejected.
+    #[serde(default)]
+    pub headers: Vec<String>,
+    /// Include directories for the headers (`-I`).
+    #[serde(default)]
+    pub include: Vec<String>,
+    /// Preprocessor defines for the headers (`-D`).
+    #[serde(default)]
+    pub defines: Vec<String>,
+    /// Rust files holding the bindings.
+    #[serde(default)]
+    pub bindings: Vec<String>,
+    /// Targets to compare layouts on.
+    #[serde(default)]
+    pub targets: Vec<String>,
 }
 
 /// Why the configuration could not be used.
@@ -93,6 +111,18 @@ impl Config {
         self.ignore.extend(other.ignore);
         if other.deny.is_some() {
             self.deny = other.deny;
+        }
+        // Header keys are lists read whole by the cross-check: a later source replaces them.
+        for (mine, theirs) in [
+            (&mut self.headers, other.headers),
+            (&mut self.include, other.include),
+            (&mut self.defines, other.defines),
+            (&mut self.bindings, other.bindings),
+            (&mut self.targets, other.targets),
+        ] {
+            if !theirs.is_empty() {
+                *mine = theirs;
+            }
         }
     }
 
@@ -207,6 +237,27 @@ mod tests {
         assert_eq!(config.deny, Some(Level::Info));
         assert_eq!(config.levels.len(), 2);
         assert!(config.is_ignored("gen/a.rs"));
+    }
+
+    #[test]
+    fn header_cross_check_keys_load_and_typos_do_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let manifest = "[package]\nname = \"x\"\n[package.metadata.ffiguard]\n\
+            headers = [\"csrc/a.h\"]\ninclude = [\"csrc\"]\ndefines = [\"N=2\"]\n\
+            bindings = [\"src/sys.rs\"]\ntargets = [\"x86_64-linux\"]\n";
+        std::fs::write(dir.path().join("Cargo.toml"), manifest).unwrap();
+        let config = Config::load(dir.path()).unwrap();
+        assert_eq!(config.headers, ["csrc/a.h"]);
+        assert_eq!(config.targets, ["x86_64-linux"]);
+        std::fs::write(
+            dir.path().join("Cargo.toml"),
+            manifest.replace("headers", "header"),
+        )
+        .unwrap();
+        assert!(matches!(
+            Config::load(dir.path()),
+            Err(ConfigError::Invalid { .. })
+        ));
     }
 
     #[test]
