@@ -29,11 +29,6 @@ pub(crate) fn run(args: &CheckArgs) -> Result<ExitCode, String> {
     config.validate(&known).map_err(|e| e.to_string())?;
     let mut outcome =
         audit_path(&args.path, rules, &config, args.threads).map_err(|e| e.to_string())?;
-    if args.path.is_dir() {
-        // Bindings against the crate's C headers, when it has headers configured.
-        ffiguard_audit::abi::cli::add_to_outcome(&args.path, &config, &mut outcome)
-            .map_err(|e| e.to_string())?;
-    }
     if let Some(path) = &args.write_baseline {
         Baseline::of(&outcome)
             .save(path)

@@ -356,6 +356,34 @@ fn explain_and_rules_print_the_docs() {
     assert!(list.stdout.lines().any(|l| l.starts_with("FG0002")));
 }
 
+/// The header cross-check's rules are rules like the others: explained, listed, configurable,
+/// and printed with their names.
+#[test]
+fn cross_check_rules_are_registered() {
+    let r = run(&["explain", "ABI006"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.starts_with("# ABI006: "), "{}", r.stdout);
+    let list = run(&["rules"]);
+    assert!(list.stdout.lines().any(|l| l.starts_with("ABI011")));
+    let dir =
+        krate("use core::ffi::c_long;\nunsafe extern \"C\" { pub fn f(n: i64) -> c_long; }\n");
+    write(
+        dir.path(),
+        "Cargo.toml",
+        "[package]\nname = \"t\"\nversion = \"0.1.0\"\n[package.metadata.ffiguard]\n\
+         headers = [\"f.h\"]\ntargets = [\"x86_64-linux\", \"x86_64-windows\"]\n\
+         levels = { ABI011 = \"allow\" }\n",
+    );
+    write(dir.path(), "f.h", "long f(long n);\n");
+    let r = check(dir.path(), &["--color", "never"]);
+    assert!(
+        r.stdout.contains("[ABI006: target-dependent-width]"),
+        "{}{}",
+        r.stdout,
+        r.stderr
+    );
+}
+
 #[test]
 fn docs_check_detects_drift() {
     let dir = tempfile::tempdir().unwrap();

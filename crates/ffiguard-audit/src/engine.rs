@@ -39,30 +39,38 @@ impl LoadedFile {
         }
     }
 
-    /// Second phase: every rule, then the file's suppressions.
+    /// Second phase: every rule, then the file's suppressions, which also apply to `more`
+    /// (findings about this file from outside the per-file rules: the header cross-check).
     pub(crate) fn check(
         &self,
         model: &FfiModel,
         rules: &[&dyn Rule],
         known: &[&'static RuleMeta],
+        more: &[Finding],
     ) -> Vec<Finding> {
         let mut findings = match &self.syntax {
             Ok(syntax) => {
-                let raw = run_rules(&self.path, &self.source, syntax, model, rules);
+                let mut raw = run_rules(&self.path, &self.source, syntax, model, rules);
+                raw.extend(more.iter().cloned());
                 suppress::apply(&self.path, &self.source, Some(syntax), known, raw)
             }
-            Err(problem) => vec![(**problem).clone()],
+            Err(problem) => std::iter::once((**problem).clone())
+                .chain(more.iter().cloned())
+                .collect(),
         };
         findings.extend(self.extra.iter().cloned());
         findings
     }
 }
 
-/// Every rule id a suppression may name: the rules plus the engine diagnostics.
+/// Every rule id a suppression or the configuration may name: the rules, the header
+/// cross-check's rules (their findings go through the same suppressions and levels) and the
+/// engine diagnostics.
 pub(crate) fn known_metas(rules: &[&dyn Rule]) -> Vec<&'static RuleMeta> {
     rules
         .iter()
         .map(|r| r.meta())
+        .chain(crate::abi::rules::ALL.iter().copied())
         .chain(diagnostics::ALL.iter().copied())
         .collect()
 }
@@ -81,7 +89,7 @@ pub fn check_sources(files: &[(&str, &str)], rules: &[&dyn Rule]) -> Vec<Finding
     let known = known_metas(rules);
     let mut findings: Vec<Finding> = loaded
         .iter()
-        .flat_map(|file| file.check(&model, rules, &known))
+        .flat_map(|file| file.check(&model, rules, &known, &[]))
         .collect();
     findings.sort_by(|a, b| a.location.cmp(&b.location));
     findings

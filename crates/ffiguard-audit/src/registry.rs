@@ -1,20 +1,22 @@
 //! Every rule the audit runs, and lookup by id or name.
 
-use crate::{Rule, RuleMeta, diagnostics};
+use crate::{Rule, RuleMeta};
 
 /// Every rule, in id order (the registry in [`crate::rules`]).
 pub fn rules() -> &'static [&'static dyn Rule] {
     crate::rules::all()
 }
 
-/// The metadata of every rule followed by the engine diagnostics (`FG….`): what suppressions
-/// and configuration may name, what `cargo ffiguard rules` lists and SARIF describes.
+/// The metadata of every rule, then the header cross-check's rules (`ABI…`), then the engine
+/// diagnostics (`FG….`): what suppressions and configuration may name, what `cargo ffiguard
+/// rules` lists and SARIF describes.
+///
+/// ```
+/// let metas = ffiguard_audit::registry::metas();
+/// assert!(metas.iter().any(|m| m.id == "ABI006"));
+/// ```
 pub fn metas() -> Vec<&'static RuleMeta> {
-    rules()
-        .iter()
-        .map(|r| r.meta())
-        .chain(diagnostics::ALL.iter().copied())
-        .collect()
+    crate::engine::known_metas(rules())
 }
 
 /// A rule or diagnostic by id (`FFI011`, case-insensitive) or name (`cstring-temporary-pointer`).
@@ -43,7 +45,10 @@ mod tests {
         assert_eq!(ids.len(), metas.len(), "duplicate rule id");
         assert_eq!(names.len(), metas.len(), "duplicate rule name");
         for m in &metas {
-            let digits = m.id.trim_start_matches("FFI").trim_start_matches("FG");
+            let digits = ["FFI", "ABI", "FG"]
+                .iter()
+                .find_map(|p| m.id.strip_prefix(p))
+                .unwrap_or(m.id);
             assert!(
                 digits.len() >= 3 && digits.bytes().all(|b| b.is_ascii_digit()),
                 "{}",

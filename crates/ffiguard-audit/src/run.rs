@@ -49,9 +49,16 @@ pub enum AuditError {
     /// A worker thread could not be started.
     #[error("cannot start a worker thread: {0}")]
     Thread(std::io::Error),
+    /// The header cross-check's configuration is invalid or a binding file cannot be read.
+    #[error(transparent)]
+    Abi(#[from] crate::abi::cli::AbiCliError),
 }
 
 /// Audits a crate directory, a workspace, a directory of sources or one `.rs` file.
+///
+/// A directory with C headers configured (see [`crate::abi::config`]) is also cross-checked
+/// against them; those `ABI…` findings go through the same suppression comments, configured
+/// levels and sorting as every other finding.
 ///
 /// `threads` of 0 means one per available core.
 pub fn audit_path(
@@ -77,10 +84,30 @@ pub fn audit_path(
     } else {
         threads
     };
-    let mut outcome = crawl_and_check(&root, roots, rules, config, threads)?;
+    let abi = if meta.is_dir() {
+        abi_findings(path)?
+    } else {
+        HashMap::new()
+    };
+    let mut outcome = crawl_and_check(&root, roots, rules, config, threads, abi)?;
     outcome.findings.extend(problems);
     finish(&mut outcome, rules, config);
     Ok(outcome)
+}
+
+/// The header cross-check's findings for the crate at `root`, by file (relative to `root`);
+/// empty when it has no headers configured.
+fn abi_findings(root: &Path) -> Result<HashMap<String, Vec<Finding>>, AuditError> {
+    let mut by_file: HashMap<String, Vec<Finding>> = HashMap::new();
+    if let Some(report) = crate::abi::cli::check_crate(root)? {
+        for finding in report.findings {
+            by_file
+                .entry(finding.location.file.clone())
+                .or_default()
+                .push(finding);
+        }
+    }
+    Ok(by_file)
 }
 
 /// `p` relative to `root` with `/` separators (or as given when outside `root`).
@@ -149,6 +176,7 @@ fn crawl_and_check(
     rules: &[&dyn Rule],
     config: &Config,
     threads: usize,
+    abi: HashMap<String, Vec<Finding>>,
 ) -> Result<AuditOutcome, AuditError> {
     let mut seen = HashSet::new();
     let jobs = roots
@@ -167,6 +195,7 @@ fn crawl_and_check(
         config,
     };
     let known = known_metas(rules);
+    let checked = Mutex::new(HashSet::new());
     let (parts_tx, parts_rx) = mpsc::channel::<Vec<FfiModel>>();
     let mut model_txs = Vec::new();
     let mut outcome = AuditOutcome::default();
@@ -176,7 +205,7 @@ fn crawl_and_check(
             let (model_tx, model_rx) = mpsc::channel::<Arc<FfiModel>>();
             model_txs.push(model_tx);
             let parts_tx = parts_tx.clone();
-            let (shared, known) = (&shared, &known);
+            let (shared, known, abi, checked) = (&shared, &known, &abi, &checked);
             let handle = std::thread::Builder::new()
                 .stack_size(WORKER_STACK_BYTES)
                 .spawn_scoped(scope, move || {
@@ -188,7 +217,11 @@ fn crawl_and_check(
                     let Ok(model) = model_rx.recv() else {
                         return WorkerResult::default();
                     };
-                    let result = check_files(&files, &model, rules, known);
+                    checked
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .extend(files.iter().map(|f| f.path.clone()));
+                    let result = check_files(&files, &model, rules, known, abi);
                     drop(files);
                     proc_macro2::extra::invalidate_current_thread_spans();
                     result
@@ -219,6 +252,18 @@ fn crawl_and_check(
         }
         Ok(())
     })?;
+    // Cross-check findings in files the crawl did not audit (not reached from a crate root,
+    // or a header): no suppression comment can apply, but they are still reported.
+    let audited: HashSet<String> = checked.into_inner().unwrap_or_else(PoisonError::into_inner);
+    for (file, findings) in abi {
+        if audited.contains(&file) || config.is_ignored(&file) {
+            continue;
+        }
+        if let Ok(text) = read_source(&root.join(&file)) {
+            outcome.sources.insert(file, Arc::from(text));
+        }
+        outcome.findings.extend(findings);
+    }
     Ok(outcome)
 }
 
@@ -227,10 +272,12 @@ fn check_files(
     model: &FfiModel,
     rules: &[&dyn Rule],
     known: &[&'static crate::RuleMeta],
+    abi: &HashMap<String, Vec<Finding>>,
 ) -> WorkerResult {
     let mut result = WorkerResult::default();
     for file in files {
-        let findings = file.check(model, rules, known);
+        let cross_checked = abi.get(&file.path).map_or(&[][..], Vec::as_slice);
+        let findings = file.check(model, rules, known, cross_checked);
         result.files += 1;
         result.lines += file.source.line_count();
         result.bytes += file.source.text().len();

@@ -163,11 +163,20 @@ fn check_adds_findings_at_configured_levels() {
         "fn main() { bindgen::Builder::default().header(\"csrc/pt.h\"); }",
     );
     write(dir.path(), "src/lib.rs", BINDINGS);
-    let mut outcome = ffiguard_audit::AuditOutcome::default();
-    let config = ffiguard_audit::Config::default();
-    let added =
-        ffiguard_audit::abi::cli::add_to_outcome(dir.path(), &config, &mut outcome).expect("runs");
-    assert_eq!(added, 4);
+    let abi_findings = |config: &ffiguard_audit::Config| {
+        let outcome =
+            ffiguard_audit::audit_path(dir.path(), ffiguard_audit::registry::rules(), config, 1)
+                .expect("runs");
+        let abi: Vec<_> = outcome
+            .findings
+            .iter()
+            .filter(|f| f.rule.starts_with("ABI"))
+            .cloned()
+            .collect();
+        (outcome, abi)
+    };
+    let (outcome, abi) = abi_findings(&ffiguard_audit::Config::default());
+    assert_eq!(abi.len(), 4, "{abi:#?}");
     assert!(
         outcome.sources.contains_key("src/lib.rs"),
         "snippets need the source"
@@ -177,8 +186,55 @@ fn check_adds_findings_at_configured_levels() {
         "target-dependent-width".to_owned(),
         ffiguard_audit::Level::Allow,
     );
-    let mut outcome = ffiguard_audit::AuditOutcome::default();
-    let added =
-        ffiguard_audit::abi::cli::add_to_outcome(dir.path(), &quiet, &mut outcome).expect("runs");
-    assert_eq!(added, 0, "{:#?}", outcome.findings);
+    let (_, abi) = abi_findings(&quiet);
+    assert!(abi.is_empty(), "{abi:#?}");
+}
+
+/// Suppression comments apply to the cross-check's findings like to any other: a reasoned
+/// `allow(ABI…)` removes the finding and is not reported as unused.
+#[test]
+fn suppressions_apply_to_cross_check_findings() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "Cargo.toml",
+        "[package]\nname = \"pt-sys\"\nversion = \"0.1.0\"\n\
+         [package.metadata.ffiguard]\nheaders = [\"csrc/pt.h\"]\n",
+    );
+    write(dir.path(), "csrc/pt.h", HEADER);
+    let suppressed = BINDINGS.replace(
+        "unsafe extern",
+        "// ffiguard: allow(target-dependent-width, ABI004, ABI005) -- length checked by the caller\nunsafe extern",
+    );
+    write(dir.path(), "src/lib.rs", &suppressed);
+    let config = ffiguard_audit::Config::load(dir.path()).expect("config loads");
+    let outcome =
+        ffiguard_audit::audit_path(dir.path(), ffiguard_audit::registry::rules(), &config, 1)
+            .expect("runs");
+    let found: Vec<_> = outcome
+        .findings
+        .iter()
+        .map(|f| (f.rule, f.location.line))
+        .collect();
+    // The struct's field (line 2) is not covered; the `extern` block (line 4) is, and the
+    // comment (line 3) is used.
+    assert!(
+        found
+            .iter()
+            .any(|&(rule, line)| rule.starts_with("ABI") && line == 2),
+        "{found:?}"
+    );
+    assert!(found.iter().all(|&(_, line)| line < 3), "{found:?}");
+    std::fs::write(dir.path().join("src/lib.rs"), BINDINGS).expect("write");
+    let outcome =
+        ffiguard_audit::audit_path(dir.path(), ffiguard_audit::registry::rules(), &config, 1)
+            .expect("runs");
+    assert!(
+        outcome
+            .findings
+            .iter()
+            .any(|f| f.rule.starts_with("ABI") && f.location.line == 3),
+        "{:#?}",
+        outcome.findings
+    );
 }

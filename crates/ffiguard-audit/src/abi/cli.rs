@@ -48,8 +48,9 @@ fn read_bindings(root: &Path, config: &AbiConfig) -> Result<Vec<(String, String)
         .collect()
 }
 
-/// `cargo ffiguard check`'s header part: cross-checks the crate at `root` when it has
-/// headers configured. `Ok(None)` when it has none (nothing to do).
+/// Cross-checks the crate at `root` when it has headers configured; `Ok(None)` when it has
+/// none (nothing to do). [`audit_path`](crate::audit_path) runs this for a directory and
+/// puts the findings through suppressions and configured levels.
 pub fn check_crate(root: &Path) -> Result<Option<AbiReport>, AbiCliError> {
     let Some(config) = config::load(root)? else {
         return Ok(None);
@@ -108,37 +109,4 @@ pub fn layout_tests(args: &LayoutTestsArgs) -> Result<String, AbiCliError> {
         &args.type_prefix,
         &headers,
     ))
-}
-
-/// Adds the header cross-check of the crate at `root` to an audit outcome (`cargo ffiguard
-/// check`): its findings at the levels `config` gives the `ABI…` rules (`allow` drops them),
-/// and the text of the binding files they point at (for snippets). Does nothing for a crate
-/// without configured headers. Returns the number of findings added.
-pub fn add_to_outcome(
-    root: &Path,
-    config: &crate::Config,
-    outcome: &mut crate::AuditOutcome,
-) -> Result<usize, AbiCliError> {
-    let Some(abi_config) = config::load(root)? else {
-        return Ok(0);
-    };
-    let files = read_bindings(root, &abi_config)?;
-    let mut report = super::check_bindings(&files, &abi_config.headers, &abi_config.targets);
-    for finding in &mut report.findings {
-        if let Some(meta) = super::rules::ALL.iter().find(|m| m.id == finding.rule) {
-            finding.level = config.level_of(meta);
-        }
-    }
-    report.findings.retain(|f| f.level > crate::Level::Allow);
-    let added = report.findings.len();
-    for (path, text) in files {
-        if report.findings.iter().any(|f| f.location.file == path) {
-            outcome.sources.entry(path).or_insert_with(|| text.into());
-        }
-    }
-    outcome.findings.extend(report.findings);
-    outcome
-        .findings
-        .sort_by(|a, b| a.location.cmp(&b.location).then(a.rule.cmp(b.rule)));
-    Ok(added)
 }
