@@ -5,7 +5,7 @@
 //! `--` is mandatory: a suppression without one, or naming an unknown rule, suppresses nothing
 //! and is itself reported ([`BAD_SUPPRESSION`](crate::diagnostics::BAD_SUPPRESSION)).
 
-use crate::{Finding, Location, RuleMeta, SourceText, diagnostics};
+use crate::{Comment, Finding, Location, RuleMeta, SourceText, diagnostics};
 use syn::spanned::Spanned;
 use syn::visit::{self, Visit};
 
@@ -34,14 +34,18 @@ pub(crate) fn apply(
     findings: Vec<Finding>,
 ) -> Vec<Finding> {
     // Spans of syntax nodes cost a walk over their tokens: only files with suppressions pay it.
-    if !source.comments().iter().any(|c| c.text.starts_with(MARKER)) {
+    if !source
+        .comments()
+        .iter()
+        .any(|c| directive(source, c).is_some())
+    {
         return findings;
     }
     let ranges = syntax.map(node_ranges).unwrap_or_default();
     let mut out = Vec::new();
     let mut suppressions = Vec::new();
     for comment in source.comments() {
-        let Some(rest) = comment.text.strip_prefix(MARKER) else {
+        let Some(rest) = directive(source, comment) else {
             continue;
         };
         let at = Location {
@@ -93,6 +97,23 @@ pub(crate) fn apply(
         ));
     }
     out
+}
+
+/// The text after `ffiguard:` when `comment` is a directive: a plain `//` comment (doc
+/// comments are documentation, and may well show `ffiguard::` paths) whose text starts with
+/// `ffiguard:` but not with the path separator `ffiguard::`.
+fn directive<'c>(source: &SourceText, comment: &'c Comment) -> Option<&'c str> {
+    let rest = comment.text.strip_prefix(MARKER)?;
+    if comment.doc || rest.starts_with(':') {
+        return None;
+    }
+    let line_comment = source.line(comment.line).is_some_and(|l| {
+        l.chars()
+            .skip(comment.column.saturating_sub(1))
+            .take(2)
+            .eq("//".chars())
+    });
+    line_comment.then_some(rest)
 }
 
 /// Parses `allow(A, b-name) -- reason` into rule ids, or says what is wrong.
@@ -294,6 +315,27 @@ mod tests {
         assert_eq!(
             ids("// ffiguard: allow(FFI900) -- stale\nfn f() {}"),
             [("FG0003", 1)]
+        );
+    }
+
+    #[test]
+    fn only_plain_line_comments_are_directives() {
+        // A doc example naming a `ffiguard::` macro, as in examples/legacy's stats.rs.
+        let doc = "/// ```\n/// ffiguard::assert_layout!(\n///     T { size: 4 }\n/// );\n/// ```\nfn f() { bad(); }";
+        assert_eq!(ids(doc), [("FFI900", 6)]);
+        assert_eq!(
+            ids("//! ffiguard: allow(FFI900) -- in a doc comment\nfn f() { bad(); }"),
+            [("FFI900", 2)]
+        );
+        assert_eq!(
+            ids("/* ffiguard: allow(FFI900) -- block */\nfn f() { bad(); }"),
+            [("FFI900", 2)]
+        );
+        assert_eq!(
+            ids(
+                "// see ffiguard::assert_layout!\n// ffiguard::assert_layout!(T)\nfn f() { bad(); }"
+            ),
+            [("FFI900", 3)]
         );
     }
 
