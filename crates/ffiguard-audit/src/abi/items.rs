@@ -121,6 +121,10 @@ impl<'ast> Visit<'ast> for Collector<'_> {
     }
 
     fn visit_item_foreign_mod(&mut self, item: &'ast syn::ItemForeignMod) {
+        // JavaScript imports and `extern "Rust"` blocks have no C header to match.
+        if !crate::model::is_c_foreign_block(item) {
+            return;
+        }
         self.nested(&item.attrs, item, |v, i| {
             syn::visit::visit_item_foreign_mod(v, i);
         });

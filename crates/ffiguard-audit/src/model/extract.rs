@@ -261,6 +261,9 @@ impl<'ast> Visit<'ast> for Callees {
 
 impl Extractor<'_> {
     fn foreign_block(&mut self, block: &syn::ItemForeignMod) {
+        if !super::is_c_foreign_block(block) {
+            return;
+        }
         let abi = abi_text(&block.abi);
         for item in &block.items {
             self.foreign_item(block, &abi, item, false);
@@ -542,6 +545,25 @@ mod tests {
 
     fn model(src: &str) -> FfiModel {
         FfiModel::merge([extract("a.rs", &syn::parse_file(src).unwrap())])
+    }
+
+    #[test]
+    fn only_c_like_foreign_blocks_are_foreign_fns() {
+        let m = model(
+            r#"
+            extern "Rust" { fn rust_side(); }
+            #[wasm_bindgen]
+            extern "C" { fn alert(s: &str); }
+            #[wasm_bindgen::prelude::wasm_bindgen(module = "/x.js")]
+            extern "C" { fn js_side(); }
+            extern "efiapi" { fn efi(); }
+            extern "stdcall" { fn win_api(); }
+            extern "C-unwind" { fn may_unwind(); }
+            extern { fn bare(); }
+            "#,
+        );
+        let names: Vec<&str> = m.foreign_fns.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(names, ["win_api", "may_unwind", "bare"]);
     }
 
     #[test]

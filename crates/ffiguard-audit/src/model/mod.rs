@@ -14,6 +14,38 @@ use std::collections::HashMap;
 pub(crate) use extract::extract;
 pub use extract::type_text;
 
+/// Calling conventions of C (and the platform variants of it) that an `extern` block may name.
+/// Other ABIs (`"Rust"`, `"rust-call"`, `"efiapi"`, GPU kernels, ..) are not calls into C.
+const C_LIKE_ABIS: &[&str] = &[
+    "C", "system", "cdecl", "stdcall", "fastcall", "win64", "sysv64", "aapcs",
+];
+
+/// Whether an ABI string (`"C"`, `"C-unwind"`, `"stdcall"`) is a C calling convention; `None`
+/// is a bare `extern`, which is `"C"`.
+///
+/// ```
+/// use ffiguard_audit::model::is_c_like_abi;
+/// assert!(is_c_like_abi(None) && is_c_like_abi(Some("C-unwind")) && is_c_like_abi(Some("win64")));
+/// assert!(!is_c_like_abi(Some("Rust")) && !is_c_like_abi(Some("efiapi")));
+/// ```
+pub fn is_c_like_abi(abi: Option<&str>) -> bool {
+    abi.is_none_or(|name| C_LIKE_ABIS.contains(&name.strip_suffix("-unwind").unwrap_or(name)))
+}
+
+/// Whether a foreign block declares C functions: a C-like ABI ([`is_c_like_abi`]) and not a
+/// `#[wasm_bindgen]` block, whose `extern "C"` imports JavaScript. Only those reach
+/// [`FfiModel::foreign_fns`] and the rules that treat callees as C.
+pub fn is_c_foreign_block(block: &syn::ItemForeignMod) -> bool {
+    let abi = block.abi.name.as_ref().map(syn::LitStr::value);
+    let wasm = block.attrs.iter().any(|a| {
+        a.path()
+            .segments
+            .last()
+            .is_some_and(|s| s.ident == "wasm_bindgen")
+    });
+    is_c_like_abi(abi.as_deref()) && !wasm
+}
+
 /// A function declared in an `extern "ABI" { ... }` block.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ForeignFn {

@@ -378,11 +378,7 @@ impl Checker<'_, '_> {
 impl<'ast> Visit<'ast> for Checker<'_, '_> {
     fn visit_item_foreign_mod(&mut self, m: &'ast syn::ItemForeignMod) {
         // `extern "Rust"` is Rust's ABI; `#[wasm_bindgen]` blocks import JavaScript, not C.
-        let wasm = m
-            .attrs
-            .iter()
-            .any(|a| super::util::mentions(a, "wasm_bindgen"));
-        if !is_rust_abi(&m.abi) && !wasm {
+        if crate::model::is_c_foreign_block(m) {
             visit::visit_item_foreign_mod(self, m);
         }
     }
