@@ -54,7 +54,7 @@ pub(crate) fn run(args: &CheckArgs) -> Result<ExitCode, String> {
                 Color::Never => false,
                 Color::Auto => std::io::stdout().is_terminal(),
             };
-            ffiguard_audit::render_human(&outcome, &known, color)
+            ffiguard_audit::render_human(&outcome, &known, color, &config_root)
         }
         Format::Json => ffiguard_audit::render_json(&outcome, &known),
         Format::Sarif => ffiguard_audit::render_sarif(&outcome, &known, &config_root),

@@ -102,6 +102,35 @@ fn error_finding_exits_one_with_a_precise_location() {
     );
 }
 
+/// Paths are printed so they open from where the command ran: relative to the current
+/// directory when below it, absolute otherwise.
+#[test]
+fn human_paths_are_relative_to_the_current_directory() {
+    let outer = tempfile::tempdir().unwrap();
+    let crate_dir = outer.path().join("sub");
+    write(&crate_dir, "Cargo.toml", "[package]\nname = \"t\"\n");
+    write(&crate_dir, "src/lib.rs", &dangling_fn(""));
+    let out = Command::new(BIN)
+        .args(["check", "sub", "--color", "never"])
+        .current_dir(outer.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("--> sub/src/lib.rs:3:"), "{stdout}");
+    let elsewhere = tempfile::tempdir().unwrap();
+    let out = Command::new(BIN)
+        .args(["check", crate_dir.to_str().unwrap(), "--color", "never"])
+        .current_dir(elsewhere.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let absolute = crate_dir.canonicalize().unwrap().join("src/lib.rs");
+    assert!(
+        stdout.contains(&format!("--> {}:3:", absolute.display())),
+        "{stdout}"
+    );
+}
+
 #[test]
 fn deny_level_decides_the_exit_code() {
     // A syntax error is a warning-level finding (FG0001): fine by default, fatal at --deny warning.
@@ -163,11 +192,11 @@ fn sarif_output_has_the_required_structure() {
         assert!(result["message"]["text"].is_string());
         let physical = &result["locations"][0]["physicalLocation"];
         assert_eq!(physical["artifactLocation"]["uri"], "src/lib.rs");
-        assert_eq!(physical["artifactLocation"]["uriBaseId"], "SRCROOT");
+        assert_eq!(physical["artifactLocation"]["uriBaseId"], "%SRCROOT%");
         assert!(physical["region"]["startLine"].as_u64().unwrap() >= 1);
         assert!(physical["region"]["startColumn"].as_u64().unwrap() >= 1);
     }
-    let base = run0["originalUriBaseIds"]["SRCROOT"]["uri"]
+    let base = run0["originalUriBaseIds"]["%SRCROOT%"]["uri"]
         .as_str()
         .unwrap();
     assert!(base.starts_with("file:///") && base.ends_with('/'));

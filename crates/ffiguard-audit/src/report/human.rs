@@ -4,9 +4,20 @@ use crate::{AuditOutcome, Finding, Level, Location, RuleMeta};
 use annotate_snippets::{AnnotationKind, Group, Renderer, Snippet};
 use std::fmt::Write as _;
 use std::ops::Range;
+use std::path::{Path, PathBuf};
 
 /// Renders every finding like rustc does, then a summary line. `color` adds ANSI styles.
-pub fn render_human(outcome: &AuditOutcome, known: &[&RuleMeta], color: bool) -> String {
+///
+/// `root` is the directory the findings' paths are relative to (the audited one). Paths are
+/// printed relative to the current directory when the file is below it, else absolute, so a
+/// terminal or editor can open them from where the command ran.
+pub fn render_human(
+    outcome: &AuditOutcome,
+    known: &[&RuleMeta],
+    color: bool,
+    root: &Path,
+) -> String {
+    let shown_root = shown_root(root);
     let renderer = if color {
         Renderer::styled()
     } else {
@@ -20,7 +31,12 @@ pub fn render_human(outcome: &AuditOutcome, known: &[&RuleMeta], color: bool) ->
             .map(|s| &**s)
             .unwrap_or("");
         let name = super::meta_of(known, finding).map_or("", |m| m.name);
-        let _ = writeln!(out, "{}", renderer.render(&report(finding, text, name)));
+        let shown = |file: &str| shown_root.join(file).to_string_lossy().replace('\\', "/");
+        let _ = writeln!(
+            out,
+            "{}",
+            renderer.render(&report(finding, text, name, &shown))
+        );
         out.push('\n');
     }
     let count = |level: Level| outcome.findings.iter().filter(|f| f.level == level).count();
@@ -36,6 +52,23 @@ pub fn render_human(outcome: &AuditOutcome, known: &[&RuleMeta], color: bool) ->
     out
 }
 
+/// `root` as the user should see it: relative to the current directory when below it
+/// (empty for the directory itself), else absolute.
+fn shown_root(root: &Path) -> PathBuf {
+    let real = |p: &Path| {
+        p.canonicalize()
+            .or_else(|_| std::path::absolute(p))
+            .unwrap_or_else(|_| p.to_path_buf())
+    };
+    let root = real(root);
+    match std::env::current_dir() {
+        Ok(cwd) => root
+            .strip_prefix(real(&cwd))
+            .map_or_else(|_| root.clone(), Path::to_path_buf),
+        Err(_) => root,
+    }
+}
+
 fn level(level: Level) -> annotate_snippets::Level<'static> {
     match level {
         Level::Error => annotate_snippets::Level::ERROR,
@@ -46,7 +79,12 @@ fn level(level: Level) -> annotate_snippets::Level<'static> {
 
 /// One finding as an annotate-snippets report: the lines it covers (plus same-file labels),
 /// notes and help.
-fn report<'a>(finding: &'a Finding, text: &'a str, name: &str) -> Vec<Group<'a>> {
+fn report<'a>(
+    finding: &'a Finding,
+    text: &'a str,
+    name: &str,
+    shown: &dyn Fn(&str) -> String,
+) -> Vec<Group<'a>> {
     let loc = &finding.location;
     let same_file: Vec<_> = finding
         .labels
@@ -69,7 +107,7 @@ fn report<'a>(finding: &'a Finding, text: &'a str, name: &str) -> Vec<Group<'a>>
     };
     let mut snippet = Snippet::source(lines.text)
         .line_start(first)
-        .path(loc.file.as_str())
+        .path(shown(&loc.file))
         .annotation(AnnotationKind::Primary.span(lines.range(loc)));
     for label in same_file {
         snippet = snippet.annotation(
@@ -89,7 +127,10 @@ fn report<'a>(finding: &'a Finding, text: &'a str, name: &str) -> Vec<Group<'a>>
     {
         group = group.element(annotate_snippets::Level::NOTE.message(format!(
             "{}:{}:{}: {}",
-            label.location.file, label.location.line, label.location.column, label.message
+            shown(&label.location.file),
+            label.location.line,
+            label.location.column,
+            label.message
         )));
     }
     for note in &finding.notes {

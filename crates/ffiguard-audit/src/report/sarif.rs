@@ -36,10 +36,14 @@ fn physical(loc: &Location, snippet: Option<&str>) -> Value {
         region["snippet"] = json!({ "text": text });
     }
     json!({
-        "artifactLocation": { "uri": uri_path(&loc.file), "uriBaseId": "SRCROOT" },
+        "artifactLocation": { "uri": uri_path(&loc.file), "uriBaseId": SRCROOT },
         "region": region,
     })
 }
+
+/// The base id of the audited root: every `artifactLocation.uri` is relative to it, as
+/// GitHub code scanning expects (`%SRCROOT%` is the name its documentation uses).
+const SRCROOT: &str = "%SRCROOT%";
 
 /// A relative path as a URI reference: `/` separators, reserved bytes percent-encoded.
 fn uri_path(path: &str) -> String {
@@ -55,7 +59,7 @@ fn uri_path(path: &str) -> String {
 }
 
 /// Renders the outcome as a SARIF 2.1.0 log with one run. `root` is the audited directory,
-/// recorded as the `SRCROOT` base URI when it can be made absolute.
+/// recorded as the `%SRCROOT%` base URI when it can be made absolute.
 pub fn render_sarif(outcome: &AuditOutcome, known: &[&RuleMeta], root: &Path) -> String {
     let rules: Vec<Value> = known
         .iter()
@@ -141,7 +145,7 @@ pub fn render_sarif(outcome: &AuditOutcome, known: &[&RuleMeta], root: &Path) ->
         if !uri.ends_with('/') {
             uri.push('/');
         }
-        run["originalUriBaseIds"] = json!({ "SRCROOT": { "uri": uri } });
+        run["originalUriBaseIds"] = json!({ SRCROOT: { "uri": uri } });
     }
     let doc = json!({
         "$schema": SARIF_SCHEMA,
