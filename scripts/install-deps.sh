@@ -9,7 +9,7 @@ as_root() {
 
 # Debian packages: clang-22 matches rustc's LLVM 22 (sanitizers, libFuzzer, bindgen's libclang);
 # the cross C headers let the ABI cross-check read system headers as i686, aarch64 and Windows do.
-apt_packages=(clang-22 libclang-22-dev llvm-22 pkg-config make
+apt_packages=(clang-22 libclang-22-dev llvm-22 pkg-config make valgrind
     libc6-dev-i386-cross libc6-dev-arm64-cross mingw-w64-x86-64-dev)
 missing=()
 for p in "${apt_packages[@]}"; do

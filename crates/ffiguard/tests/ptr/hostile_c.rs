@@ -11,6 +11,7 @@ use ffiguard::cstr::{self, CStrError};
 use ffiguard::ptr::{self, Probe, PtrError};
 
 const HOSTILE_C: &str = r#"
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -32,18 +33,23 @@ const int *hostile_misaligned(void) {
     return (const int *)((const char *)values + 1);
 }
 
-/* A buffer whose reported length runs past its mapping into a guard page. */
+/* A buffer whose reported length runs past its mapping into a guard page. Built once:
+ * the tests run on parallel threads, and an unsynchronised lazy init is a data race. */
+static unsigned char *tail;
+static pthread_once_t tail_once = PTHREAD_ONCE_INIT;
+
+static void map_guarded_page(void) {
+    long page = sysconf(_SC_PAGESIZE);
+    unsigned char *p = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE,
+                            MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) return;
+    mprotect(p + page, page, PROT_NONE);
+    memset(p, 'A', page);
+    tail = p + page;
+}
+
 static unsigned char *guarded_page_end(void) {
-    static unsigned char *tail;
-    if (!tail) {
-        long page = sysconf(_SC_PAGESIZE);
-        unsigned char *p = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE,
-                                MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        if (p == MAP_FAILED) return NULL;
-        mprotect(p + page, page, PROT_NONE);
-        memset(p, 'A', page);
-        tail = p + page;
-    }
+    pthread_once(&tail_once, map_guarded_page);
     return tail;
 }
 
