@@ -2,8 +2,8 @@
 
 use crate::model::{FfiModel, extract};
 use crate::parse::{ParseProblem, parse_file};
+use crate::quiet_panic::{QuietPanics, catch};
 use crate::{FileContext, Finding, Location, Rule, RuleMeta, SourceText, diagnostics, suppress};
-use std::panic::{AssertUnwindSafe, catch_unwind};
 
 /// A parsed file, or the finding that says why it could not be parsed.
 pub(crate) type Parsed = Result<syn::File, Box<Finding>>;
@@ -32,9 +32,7 @@ impl LoadedFile {
     /// This file's part of the crate model (empty when it did not parse).
     pub(crate) fn model_part(&self) -> FfiModel {
         match &self.syntax {
-            Ok(syntax) => {
-                catch_unwind(AssertUnwindSafe(|| extract(&self.path, syntax))).unwrap_or_default()
-            }
+            Ok(syntax) => catch(|| extract(&self.path, syntax)).unwrap_or_default(),
             Err(_) => FfiModel::default(),
         }
     }
@@ -81,6 +79,7 @@ pub(crate) fn known_metas(rules: &[&dyn Rule]) -> Vec<&'static RuleMeta> {
 ///
 /// This is the entry point for rule tests and fuzzing; [`check_source`] is the one-file form.
 pub fn check_sources(files: &[(&str, &str)], rules: &[&dyn Rule]) -> Vec<Finding> {
+    let _quiet = QuietPanics::install();
     let loaded: Vec<LoadedFile> = files
         .iter()
         .map(|&(path, text)| LoadedFile::new(path.to_owned(), text.to_owned()))
@@ -102,7 +101,7 @@ pub fn check_source(path: &str, text: &str, rules: &[&dyn Rule]) -> Vec<Finding>
 
 /// Parses with the [`parse`](crate::parse) guards; a refusal or panic becomes a finding.
 fn parse_guarded(path: &str, text: &str) -> Parsed {
-    match catch_unwind(|| parse_file(text)) {
+    match catch(|| parse_file(text)) {
         Ok(Ok(file)) => Ok(file),
         Ok(Err(problem)) => Err(Box::new(unparsed(path, &problem))),
         Err(_) => Err(Box::new(Finding::new(
@@ -162,7 +161,7 @@ fn run_rules(
     let mut findings = Vec::new();
     for rule in rules {
         let mut out = Vec::new();
-        match catch_unwind(AssertUnwindSafe(|| rule.check(&cx, &mut out))) {
+        match catch(|| rule.check(&cx, &mut out)) {
             Ok(()) => findings.extend(out),
             Err(_) => findings.push(Finding::new(
                 diagnostics::INTERNAL_ERROR.id,

@@ -25,6 +25,7 @@ mod level;
 pub mod model;
 mod modules;
 pub mod parse;
+mod quiet_panic;
 pub mod registry;
 mod report;
 mod rule;

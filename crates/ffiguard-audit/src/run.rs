@@ -10,6 +10,7 @@ use crate::discover::discover;
 use crate::engine::{LoadedFile, file_start, known_metas};
 use crate::model::FfiModel;
 use crate::modules::child_modules;
+use crate::quiet_panic::{QuietPanics, catch};
 use crate::{Config, Finding, Level, Rule, diagnostics, parse};
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::path::{Path, PathBuf};
@@ -67,6 +68,7 @@ pub fn audit_path(
     config: &Config,
     threads: usize,
 ) -> Result<AuditOutcome, AuditError> {
+    let _quiet = QuietPanics::install();
     let meta = std::fs::metadata(path).map_err(|source| AuditError::Path {
         path: path.display().to_string(),
         source,
@@ -344,10 +346,8 @@ fn load(shared: &Shared<'_>, job: &Job) -> (Option<LoadedFile>, Vec<Job>) {
     let mut file = LoadedFile::new(display, text);
     let mut jobs = Vec::new();
     if let Ok(syntax) = &file.syntax {
-        let children = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            child_modules(&file.path, &job.path, job.mod_rs, syntax)
-        }))
-        .unwrap_or_default();
+        let children =
+            catch(|| child_modules(&file.path, &job.path, job.mod_rs, syntax)).unwrap_or_default();
         for child in children {
             match child
                 .candidates
