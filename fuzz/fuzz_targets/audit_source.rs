@@ -42,7 +42,7 @@ fuzz_target!(|input: &[u8]| {
             .collect(),
     };
     let metas = registry::metas();
-    let _ = ffiguard_audit::render_human(&outcome, &metas, false);
+    let _ = ffiguard_audit::render_human(&outcome, &metas, false, std::path::Path::new("."));
     let json: serde_json::Value =
         serde_json::from_str(&ffiguard_audit::render_json(&outcome, &metas)).expect("valid JSON");
     assert!(json["findings"].is_array());
