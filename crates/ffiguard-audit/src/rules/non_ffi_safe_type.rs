@@ -1,6 +1,6 @@
 //! FFI001 — a type without a C layout crosses the boundary.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use syn::spanned::Spanned;
 use syn::visit::{self, Visit};
@@ -32,7 +32,9 @@ expects one. C then reads fields at the wrong offsets or misses half of a pointe
 at best, memory corruption at worst. `SocketAddr` in particular is not a `sockaddr`.",
         known_problems: "Types are matched by name without resolving paths: a crate type that \
 shares its name with a `repr(C)` type elsewhere in the crate is not flagged, and a type imported \
-from another crate is only judged if it is a known std type. Raw pointers to crate types are \
+from another crate is only judged if it is a known std type. Type aliases are judged by what \
+they name when defined (without generics) in the same file; aliases from other files are not \
+followed. Raw pointers to crate types are \
 flagged only in `extern` block declarations (C dereferences them); in Rust callbacks they are \
 usually user-data round trips. Empty enums, unit structs and structs of zero-sized fields are \
 treated as opaque handles. `bool` is left to FFI018.",
@@ -57,6 +59,7 @@ impl Rule for NonFfiSafeType {
             cx,
             cfg_attr_repr: cfg_attr_repr_types(cx.syntax),
             local_names: local_type_names(cx.syntax),
+            aliases: type_aliases(cx.syntax),
             generics: HashSet::new(),
             seen: HashSet::new(),
             out,
@@ -83,6 +86,8 @@ struct Checker<'c, 'a> {
     cfg_attr_repr: HashSet<String>,
     /// Type aliases and non-std imports of the file: `pub type String = *mut Char16`.
     local_names: HashSet<String>,
+    /// Non-generic `type Name = ..;` aliases of the file, judged by what they name.
+    aliases: HashMap<String, syn::Type>,
     generics: HashSet<String>,
     seen: HashSet<(usize, usize)>,
     out: &'c mut Vec<Finding>,
@@ -118,6 +123,24 @@ fn cfg_attr_repr_types(file: &syn::File) -> HashSet<String> {
     let mut v = V(HashSet::new());
     v.visit_file(file);
     v.0
+}
+
+/// The file's non-generic type aliases, by name. A name aliased twice (in two modules) is
+/// left out: which one a use means needs path resolution.
+fn type_aliases(file: &syn::File) -> HashMap<String, syn::Type> {
+    struct V(HashMap<String, Option<syn::Type>>);
+    impl Visit<'_> for V {
+        fn visit_item_type(&mut self, t: &syn::ItemType) {
+            let ty = t.generics.params.is_empty().then(|| (*t.ty).clone());
+            self.0
+                .entry(t.ident.to_string())
+                .and_modify(|seen| *seen = None)
+                .or_insert(ty);
+        }
+    }
+    let mut v = V(HashMap::new());
+    v.visit_file(file);
+    v.0.into_iter().filter_map(|(n, t)| Some((n, t?))).collect()
 }
 
 /// `String`, `std::string::String`, `alloc::vec::Vec`: not `super::hii::String`.
@@ -233,7 +256,37 @@ impl Checker<'_, '_> {
         }
     }
 
+    /// Follows the file's aliases from `ty` (a bare name) to the type they name; `None` when
+    /// `ty` is not an alias or the aliases loop.
+    fn resolve_alias(&self, ty: &syn::Type) -> Option<syn::Type> {
+        let mut current = ty;
+        let mut resolved = None;
+        for _ in 0..16 {
+            let syn::Type::Path(p) = current else { break };
+            if p.qself.is_some() || p.path.segments.len() != 1 {
+                break;
+            }
+            let seg = &p.path.segments[0];
+            if !seg.arguments.is_none() || self.generics.contains(&seg.ident.to_string()) {
+                break;
+            }
+            let Some(target) = self.aliases.get(&seg.ident.to_string()) else {
+                break;
+            };
+            current = target;
+            resolved = Some(target);
+        }
+        resolved.cloned()
+    }
+
     fn problem(&mut self, ty: &syn::Type, place: Place, behind_ptr: bool) -> Option<String> {
+        if let Some(target) = self.resolve_alias(ty) {
+            // A function pointer is checked where the alias defines it, not at each use.
+            return match target {
+                syn::Type::BareFn(_) => None,
+                t => self.problem(&t, place, behind_ptr),
+            };
+        }
         match ty {
             syn::Type::Paren(p) => self.problem(&p.elem, place, behind_ptr),
             syn::Type::Group(g) => self.problem(&g.elem, place, behind_ptr),
@@ -278,9 +331,11 @@ impl Checker<'_, '_> {
             }
             "Box" => args.first().and_then(|t| fat(t)),
             "Option" => {
-                let inner = args.first()?;
+                let written: &syn::Type = args.first()?;
+                let resolved = self.resolve_alias(written);
+                let inner = resolved.as_ref().unwrap_or(written);
                 (!nullable_pointer(inner) && self.known_sized_value(inner))
-                    .then(|| format!("`Option<{}>` (no C layout)", super::util::text(*inner)))
+                    .then(|| format!("`Option<{}>` (no C layout)", super::util::text(written)))
             }
             _ if behind_ptr => (place == Place::Foreign
                 && self.crate_type_without_layout(&name, true))
