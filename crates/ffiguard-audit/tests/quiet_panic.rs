@@ -42,15 +42,14 @@ fn a_caught_rule_panic_is_only_a_finding() {
     }));
     let findings = ffiguard_audit::check_source("a.rs", "fn f() {}", &[&Panics]);
     assert!(findings.iter().any(|f| f.rule == "FG0004"), "{findings:#?}");
-    assert!(
-        seen.lock().unwrap().is_empty(),
-        "{:?}",
-        seen.lock().unwrap()
-    );
+    // Copied out before asserting: the recording hook takes the lock, so a failed assertion
+    // must not hold it while it panics (that would deadlock instead of failing).
+    let during_audit = seen.lock().unwrap().clone();
+    assert!(during_audit.is_empty(), "{during_audit:?}");
     // The hook from before the audit is back: a panic outside it is seen again.
     let _ = std::panic::catch_unwind(|| panic!("after the audit"));
     let _ = std::panic::take_hook();
-    let seen = seen.lock().unwrap();
+    let seen = seen.lock().unwrap().clone();
     assert_eq!(seen.len(), 1, "{seen:?}");
     assert!(seen[0].contains("after the audit"), "{seen:?}");
 }
