@@ -11,7 +11,7 @@ use std::os::unix::net::UnixStream;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use ffiguard_sandbox::{ByteBuf, Policy, Sandbox, isolated};
+use ffiguard_sandbox::{ByteBuf, Policy, Sandbox, SpinPolicy, isolated};
 
 const SOCKET_WORKER_ARG: &str = "--bench-socket-worker";
 
@@ -246,19 +246,25 @@ fn empty_calls(sandbox: &Sandbox, rounds: u32, scale: Scale) {
         empty::call(sandbox).expect("call").trust_unverified("unit");
         socket_call(&mut socket);
     }
-    // Spinning variants (caller spin, worker spin) beside the default sandbox.
-    let variants: Vec<(u64, u64, Sandbox)> = [(0u64, 0u64), (5, 0), (5, 5), (20, 20)]
-        .into_iter()
-        .map(|(host_spin, worker_spin)| {
-            let variant = Sandbox::builder()
-                .spin(Duration::from_micros(host_spin))
-                .worker_spin(Duration::from_micros(worker_spin))
-                .build()
-                .expect("sandbox");
-            variant.warm_up().expect("warm up");
-            (host_spin, worker_spin, variant)
-        })
-        .collect();
+    // Spin policies beside the default (adaptive on both sides).
+    let variants: Vec<(&str, Sandbox)> = [
+        ("never spin (two futex wake-ups)", SpinPolicy::Never),
+        (
+            "fixed 20 µs spin, both sides",
+            SpinPolicy::Fixed(Duration::from_micros(20)),
+        ),
+    ]
+    .into_iter()
+    .map(|(name, policy)| {
+        let variant = Sandbox::builder()
+            .spin(policy)
+            .worker_spin(policy)
+            .build()
+            .expect("sandbox");
+        variant.warm_up().expect("warm up");
+        (name, variant)
+    })
+    .collect();
     // Rounds interleave the contenders, so load changes on a shared machine hit all of them.
     let batch = scale.pick(20, 2_000, 2_000);
     let mut in_process = Vec::new();
@@ -272,7 +278,7 @@ fn empty_calls(sandbox: &Sandbox, rounds: u32, scale: Scale) {
             empty::call(sandbox).expect("call").trust_unverified("unit");
         }));
         sock.push(measure(1, batch, || socket_call(&mut socket)));
-        for ((_, _, variant), samples) in variants.iter().zip(spun.iter_mut()) {
+        for ((_, variant), samples) in variants.iter().zip(spun.iter_mut()) {
             samples.push(measure(1, batch, || {
                 empty::call(variant).expect("call").trust_unverified("unit");
             }));
@@ -283,18 +289,63 @@ fn empty_calls(sandbox: &Sandbox, rounds: u32, scale: Scale) {
     let (in_process, shm, sock) = (median(&mut in_process), median(&mut shm), median(&mut sock));
     println!("empty call round trip (median per call, {rounds} interleaved rounds of {batch}):");
     println!("  in-process                                {in_process:>10.2?}");
-    println!("  sandbox, default (host 5 µs / worker 0)   {shm:>10.2?}");
+    println!("  sandbox, default (adaptive spin)          {shm:>10.2?}");
     println!(
         "  Unix socket worker                        {sock:>10.2?}   socket/sandbox = {:.1}x",
         ratio(sock, shm)
     );
-    for ((host_spin, worker_spin, _), samples) in variants.iter().zip(spun.iter_mut()) {
+    for ((name, _), samples) in variants.iter().zip(spun.iter_mut()) {
         let time = median(samples);
-        println!(
-            "  sandbox, spin host {host_spin:>2} µs / worker {worker_spin:>2} µs   {time:>10.2?}"
-        );
+        println!("  sandbox, {name:<32} {time:>10.2?}");
     }
-    drop(variants);
+    loaded_empty_calls(sandbox, &variants, rounds, scale);
+}
+
+/// The same empty-call contenders while busy threads occupy every core: how each spin policy
+/// behaves when no core is free. The load is bounded: the threads stop when this returns.
+fn loaded_empty_calls(sandbox: &Sandbox, variants: &[(&str, Sandbox)], rounds: u32, scale: Scale) {
+    let cores = std::thread::available_parallelism().map_or(2, usize::from);
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let load: Vec<_> = (0..cores)
+        .map(|_| {
+            let stop = std::sync::Arc::clone(&stop);
+            std::thread::spawn(move || {
+                let mut x = 0u64;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    x = black_box(x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1));
+                }
+            })
+        })
+        .collect();
+    let rounds = (rounds / 2).max(1);
+    let batch = scale.pick(20, 500, 500);
+    let mut default = Vec::new();
+    let mut spun: Vec<Vec<Duration>> = vec![Vec::new(); variants.len()];
+    for _ in 0..rounds {
+        default.push(measure(1, batch, || {
+            empty::call(sandbox).expect("call").trust_unverified("unit");
+        }));
+        for ((_, variant), samples) in variants.iter().zip(spun.iter_mut()) {
+            samples.push(measure(1, batch, || {
+                empty::call(variant).expect("call").trust_unverified("unit");
+            }));
+        }
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for thread in load {
+        let _ = thread.join();
+    }
+    println!(
+        "empty call with {cores} busy threads on {cores} cores (median per call, {rounds} interleaved rounds of {batch}):"
+    );
+    println!(
+        "  sandbox, default (adaptive spin)          {:>10.2?}",
+        median(&mut default)
+    );
+    for ((name, _), samples) in variants.iter().zip(spun.iter_mut()) {
+        let time = median(samples);
+        println!("  sandbox, {name:<32} {time:>10.2?}");
+    }
 }
 
 fn zlib_inflate(sandbox: &Sandbox, scale: Scale) {

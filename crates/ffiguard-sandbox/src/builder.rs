@@ -11,6 +11,7 @@ use crate::limits::Limits;
 use crate::report::BlockedLog;
 use crate::sandbox::{Pool, Sandbox};
 use crate::spawn::WorkerBinary;
+use crate::spin::SpinPolicy;
 
 /// How a [`Sandbox`] starts and runs its workers.
 ///
@@ -37,8 +38,8 @@ pub struct SandboxBuilder {
     pub(crate) startup_deadline: Duration,
     pub(crate) request_capacity: usize,
     pub(crate) reply_capacity: usize,
-    pub(crate) spin: Duration,
-    pub(crate) worker_spin: Duration,
+    pub(crate) spin: SpinPolicy,
+    pub(crate) worker_spin: SpinPolicy,
     pub(crate) audit_capacity: usize,
     pub(crate) policy: crate::policy::Policy,
 }
@@ -53,8 +54,8 @@ impl Default for SandboxBuilder {
             startup_deadline: Duration::from_secs(10),
             request_capacity: 32 << 20,
             reply_capacity: 32 << 20,
-            spin: Duration::from_micros(5),
-            worker_spin: Duration::ZERO,
+            spin: SpinPolicy::adaptive(),
+            worker_spin: SpinPolicy::adaptive(),
             audit_capacity: 256,
             policy: crate::policy::Policy::pure_compute(),
         }
@@ -102,19 +103,21 @@ impl SandboxBuilder {
         self
     }
 
-    /// How long the calling thread spins for a reply before sleeping on the futex (default
-    /// 5 µs: catches the reply of a short call without a wake-up syscall).
-    pub fn spin(mut self, spin: Duration) -> Self {
-        self.spin = spin;
+    /// How the calling thread spins for a reply before sleeping on the futex (default
+    /// [`SpinPolicy::adaptive()`]: up to 20 µs, backing off when spinning catches nothing or
+    /// loses its core). A [`Duration`] means [`SpinPolicy::Fixed`].
+    pub fn spin(mut self, spin: impl Into<SpinPolicy>) -> Self {
+        self.spin = spin.into();
         self
     }
 
-    /// How long an idle worker spins for the next call before sleeping (default 0). Spinning
-    /// saves the host's wake-up syscall for back-to-back calls on an idle machine, but a
-    /// preempted spinner is not woken by the host and loses the scheduler's wake-up boost:
-    /// on a loaded machine it turns microseconds into scheduler ticks (BENCHMARKS.md).
-    pub fn worker_spin(mut self, spin: Duration) -> Self {
-        self.worker_spin = spin;
+    /// How an idle worker spins for the next call before sleeping (default
+    /// [`SpinPolicy::adaptive()`]). A spinning worker saves the host's wake-up system call
+    /// for back-to-back calls, but a preempted spinner is not woken by the host and waits for
+    /// the scheduler: with [`SpinPolicy::Fixed`] on a loaded machine that turns microseconds
+    /// into milliseconds, which the adaptive policy detects and backs off from (BENCHMARKS.md).
+    pub fn worker_spin(mut self, spin: impl Into<SpinPolicy>) -> Self {
+        self.worker_spin = spin.into();
         self
     }
 

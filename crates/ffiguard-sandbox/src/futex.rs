@@ -1,8 +1,8 @@
-//! Doorbells: spin briefly, then sleep on a shared futex; and the robust-futex registration that
-//! makes the kernel ring the host's doorbell when a worker dies.
+//! Doorbells: sleep on a shared futex (after spinning, see `spin`); and the robust-futex
+//! registration that makes the kernel ring the host's doorbell when a worker dies.
 
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use rustix::thread::futex;
 
@@ -27,36 +27,6 @@ pub(crate) fn wait(word: &AtomicU32, expected: u32, timeout: Option<Duration>) {
 /// Wakes one sleeper on `word`.
 pub(crate) fn wake_one(word: &AtomicU32) {
     let _ = futex::wake(word, futex::Flags::empty(), 1);
-}
-
-/// How long a waiter spins before it sleeps. A futex round trip costs ~0.7 µs and spinning
-/// ~0.1–0.5 µs, so a short spin catches quick replies without burning a core for long calls
-/// (BENCHMARKS.md, `## Sandbox`).
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Spin {
-    pub(crate) budget: Duration,
-}
-
-impl Spin {
-    /// Spins until `done()` or the budget is spent; returns whether `done()` became true.
-    pub(crate) fn run(self, mut done: impl FnMut() -> bool) -> bool {
-        if self.budget.is_zero() {
-            return done();
-        }
-        let start = Instant::now();
-        // Check the clock only every 64 rounds: `Instant::now` costs ~20 ns (vDSO).
-        loop {
-            for _ in 0..64 {
-                if done() {
-                    return true;
-                }
-                std::hint::spin_loop();
-            }
-            if start.elapsed() >= self.budget {
-                return done();
-            }
-        }
-    }
 }
 
 /// The kernel's `struct robust_list_head` with its single entry, laid out as the ABI expects.

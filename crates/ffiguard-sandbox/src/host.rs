@@ -13,7 +13,7 @@ use crate::accept::{self, Confinement};
 use crate::bulk::{self, BulkSource, EncodeError};
 use crate::death::{Reaped, classify, describe_status, timeval};
 use crate::error::SandboxError;
-use crate::futex::{self, OWNER_DIED, Spin, WAITERS};
+use crate::futex::{self, OWNER_DIED, WAITERS};
 use crate::limits::{Limit, Limits};
 use crate::notify::Listener;
 use crate::report::BlockedLog;
@@ -23,6 +23,7 @@ use crate::shm::{
     SETUP_READY,
 };
 use crate::spawn::{self, WorkerBinary};
+use crate::spin::{SpinPolicy, Spinner};
 use crate::status::ConfinementStatus;
 use crate::wire::{self, ReplyError};
 
@@ -43,12 +44,13 @@ pub(crate) struct WorkerProcess {
     region: Region,
     log: OwnedFd,
     seq: u32,
-    spin: Spin,
+    spinner: Spinner,
     pub(crate) calls: u64,
     /// Wall time spent serving calls plus the worker's spin after each: the CPU time a
     /// single-threaded worker can have used (a worker whose library runs threads can use
     /// more), compared against its `RLIMIT_CPU` budget.
     pub(crate) busy: Duration,
+    /// The longest the worker spins after a call (counted as busy: an upper bound).
     worker_spin: Duration,
     /// The worker's `RLIMIT_CPU`, to recognise the kernel's hard-limit SIGKILL.
     cpu_budget: Option<Duration>,
@@ -79,8 +81,8 @@ impl WorkerProcess {
         limits: Limits,
         request_capacity: usize,
         reply_capacity: usize,
-        spin: Duration,
-        worker_spin: Duration,
+        spin: SpinPolicy,
+        worker_spin: SpinPolicy,
         startup_deadline: Duration,
     ) -> Result<Self, SandboxError> {
         let region = Region::create(request_capacity, reply_capacity).map_err(|error| {
@@ -90,7 +92,7 @@ impl WorkerProcess {
             }
         })?;
         let setup = Setup {
-            worker_spin_ns: u64::try_from(worker_spin.as_nanos()).unwrap_or(u64::MAX),
+            worker_spin,
             not_dumpable: true,
             policy: confinement.policy.clone(),
         };
@@ -125,10 +127,10 @@ impl WorkerProcess {
             region,
             log: spawned.log,
             seq: 0,
-            spin: Spin { budget: spin },
+            spinner: Spinner::new(spin),
             calls: 0,
             busy: Duration::ZERO,
-            worker_spin,
+            worker_spin: worker_spin.max_spin(),
             cpu_budget: limits.cpu_time,
             confinement: None,
             blocked: confinement.log.clone(),
@@ -330,7 +332,10 @@ impl WorkerProcess {
     ) -> Result<(), CallFailure> {
         let control = self.region.control();
         let reply_seq = &control.worker.reply_seq;
-        if self.spin.run(|| reply_seq.load(Ordering::Acquire) == seq) {
+        if self
+            .spinner
+            .spin(|| reply_seq.load(Ordering::Acquire) == seq)
+        {
             return Ok(());
         }
         let started = Instant::now();

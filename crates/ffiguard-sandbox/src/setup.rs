@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 /// Settings a worker applies between its setup and its first call.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct Setup {
-    /// How long the worker spins for the next call before sleeping, in nanoseconds.
-    pub(crate) worker_spin_ns: u64,
+    /// How the worker spins for the next call before sleeping.
+    pub(crate) worker_spin: crate::SpinPolicy,
     /// Whether the worker makes itself non-dumpable (no core file, no ptrace attach by
     /// same-user processes, `/proc/<pid>` owned by root).
     pub(crate) not_dumpable: bool,
@@ -26,7 +26,7 @@ mod tests {
     #[test]
     fn setup_round_trips_and_rejects_trailing_bytes() {
         let setup = Setup {
-            worker_spin_ns: 5_000,
+            worker_spin: crate::SpinPolicy::adaptive(),
             not_dumpable: true,
             policy: crate::policy::Policy::pure_compute(),
         };
@@ -35,7 +35,7 @@ mod tests {
         bytes.push(1);
         let (_, rest) = postcard::take_from_bytes::<Setup>(&bytes).unwrap_or((
             Setup {
-                worker_spin_ns: 0,
+                worker_spin: crate::SpinPolicy::Never,
                 not_dumpable: false,
                 policy: crate::policy::Policy::unconfined_dangerous(),
             },

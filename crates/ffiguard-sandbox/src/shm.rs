@@ -15,7 +15,7 @@ use rustix::mm::{MapFlags, ProtFlags};
 /// `b"FFGS"`: identifies a control block written by this crate.
 pub(crate) const MAGIC: u32 = 0x4646_4753;
 /// Bumped whenever the control block or the wire format changes.
-pub(crate) const PROTOCOL_VERSION: u32 = 1;
+pub(crate) const PROTOCOL_VERSION: u32 = 2;
 /// The control block occupies the first page; the arenas start page-aligned after it.
 pub(crate) const CONTROL_SIZE: usize = 4096;
 

@@ -1,11 +1,7 @@
 //! The worker side: check the inherited state, confine, then serve calls until killed.
 
-use std::os::fd::{FromRawFd, OwnedFd};
-use std::sync::atomic::Ordering;
-use std::time::Duration;
-
 use crate::confine::{Failure, Step};
-use crate::futex::{self, Spin, WAITERS};
+use crate::futex::{self, WAITERS};
 use crate::registry::{ReplyWriter, Table};
 use crate::setup::Setup;
 use crate::shm::{
@@ -13,8 +9,11 @@ use crate::shm::{
     SETUP_LEAKED_FD, SETUP_READY,
 };
 use crate::spawn::{REGION_FD, WORKER_ARG};
+use crate::spin::Spinner;
 use crate::status::ConfinementStatus;
 use crate::wire::status;
+use std::os::fd::{FromRawFd, OwnedFd};
+use std::sync::atomic::Ordering;
 
 /// Whether this process was started as a worker.
 pub(crate) fn is_worker_process() -> bool {
@@ -138,15 +137,13 @@ fn probe_descriptors() -> Option<u64> {
 
 fn serve(region: &'static Region, table: &Table, setup: &Setup) -> ! {
     let control = region.control();
-    let spin = Spin {
-        budget: Duration::from_nanos(setup.worker_spin_ns),
-    };
+    let mut spinner = Spinner::new(setup.worker_spin);
     // The host numbers calls from 1; reading `call_seq` here instead could miss a call rung
     // between our "ready" and this line.
     let mut last = 0;
     loop {
         let call_seq = &control.host.call_seq;
-        if !spin.run(|| call_seq.load(Ordering::Acquire) != last) {
+        if !spinner.spin(|| call_seq.load(Ordering::Acquire) != last) {
             // Announce the sleep, then re-check: the host rings only when it sees the flag.
             control.worker.worker_sleeping.store(1, Ordering::SeqCst);
             while call_seq.load(Ordering::SeqCst) == last {
