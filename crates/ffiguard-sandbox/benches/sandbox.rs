@@ -157,13 +157,17 @@ fn main() {
         Scale::Full
     };
     let rounds = scale.pick(2, 21, 101);
-    // `-- zlib` runs only the zlib comparison (for profiling).
+    // `-- zlib` runs only the zlib comparison (for profiling), `-- empty` only the empty calls.
     let only_zlib = std::env::args().any(|a| a == "zlib");
+    let only_empty = std::env::args().any(|a| a == "empty");
 
     let sandbox = Sandbox::new().expect("sandbox");
     sandbox.warm_up().expect("warm up");
     if !only_zlib {
         empty_calls(&sandbox, rounds, scale);
+    }
+    if only_empty {
+        return;
     }
     zlib_inflate(&sandbox, scale);
     if only_zlib {
@@ -306,7 +310,7 @@ fn empty_calls(sandbox: &Sandbox, rounds: u32, scale: Scale) {
 fn loaded_empty_calls(sandbox: &Sandbox, variants: &[(&str, Sandbox)], rounds: u32, scale: Scale) {
     let cores = std::thread::available_parallelism().map_or(2, usize::from);
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let load: Vec<_> = (0..cores)
+    let load: Vec<_> = (0..2 * cores)
         .map(|_| {
             let stop = std::sync::Arc::clone(&stop);
             std::thread::spawn(move || {
@@ -336,7 +340,8 @@ fn loaded_empty_calls(sandbox: &Sandbox, variants: &[(&str, Sandbox)], rounds: u
         let _ = thread.join();
     }
     println!(
-        "empty call with {cores} busy threads on {cores} cores (median per call, {rounds} interleaved rounds of {batch}):"
+        "empty call with {} busy threads on {cores} cores (median per call, {rounds} interleaved rounds of {batch}):",
+        2 * cores
     );
     println!(
         "  sandbox, default (adaptive spin)          {:>10.2?}",
