@@ -326,6 +326,17 @@ fn process_gone(pid: u32) -> bool {
     }
 }
 
+/// Waits (at most 2 s, in 10 ms steps) for `pid` to be gone; says whether it went.
+fn wait_until_gone(pid: u32) -> bool {
+    for _ in 0..200 {
+        if process_gone(pid) {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    false
+}
+
 /// Covers the process-group kill: a grandchild left in the worker's group dies with it.
 fn grandchildren_die_with_the_worker() {
     let limits = Limits::default().with_max_processes(None);
@@ -341,15 +352,10 @@ fn grandchildren_die_with_the_worker() {
     assert_ne!(grandchild, 0);
     assert!(!process_gone(grandchild));
     drop(sandbox);
-    let mut gone = false;
-    for _ in 0..200 {
-        if process_gone(grandchild) {
-            gone = true;
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    assert!(gone, "grandchild {grandchild} survived");
+    assert!(
+        wait_until_gone(grandchild),
+        "grandchild {grandchild} survived"
+    );
 }
 
 /// Covers RLIMIT_NPROC = 0 ("no new processes"), which the kernel applies to unprivileged
@@ -390,15 +396,7 @@ fn worker_dies_with_its_host() {
         .trim()
         .parse()
         .expect("a pid");
-    let mut gone = false;
-    for _ in 0..200 {
-        if process_gone(pid) {
-            gone = true;
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    assert!(gone, "worker {pid} outlived its host");
+    assert!(wait_until_gone(pid), "worker {pid} outlived its host");
 }
 
 fn main() {
