@@ -36,8 +36,8 @@ fn rules(dir: &Path) -> Vec<(&'static str, String)> {
         .collect()
 }
 
-#[test]
-fn headers_named_by_a_bindgen_build_script_are_found() {
+/// A `pt-sys` crate whose build script names `csrc/pt.h` to bindgen the way `build_rs` does.
+fn bindgen_crate(build_rs: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("tempdir");
     write(
         dir.path(),
@@ -45,12 +45,16 @@ fn headers_named_by_a_bindgen_build_script_are_found() {
         "[package]\nname = \"pt-sys\"\nversion = \"0.1.0\"\n",
     );
     write(dir.path(), "csrc/pt.h", HEADER);
-    write(
-        dir.path(),
-        "build.rs",
+    write(dir.path(), "build.rs", build_rs);
+    write(dir.path(), "src/lib.rs", BINDINGS);
+    dir
+}
+
+#[test]
+fn headers_named_by_a_bindgen_build_script_are_found() {
+    let dir = bindgen_crate(
         "fn main() { bindgen::Builder::default().header(\"csrc/pt.h\").clang_arg(\"-Icsrc\"); }",
     );
-    write(dir.path(), "src/lib.rs", BINDINGS);
     let report = check_crate(dir.path())
         .expect("config")
         .expect("headers found");
@@ -150,19 +154,7 @@ fn unknown_targets_are_configuration_errors() {
 
 #[test]
 fn check_adds_findings_at_configured_levels() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    write(
-        dir.path(),
-        "Cargo.toml",
-        "[package]\nname = \"pt-sys\"\nversion = \"0.1.0\"\n",
-    );
-    write(dir.path(), "csrc/pt.h", HEADER);
-    write(
-        dir.path(),
-        "build.rs",
-        "fn main() { bindgen::Builder::default().header(\"csrc/pt.h\"); }",
-    );
-    write(dir.path(), "src/lib.rs", BINDINGS);
+    let dir = bindgen_crate("fn main() { bindgen::Builder::default().header(\"csrc/pt.h\"); }");
     let abi_findings = |config: &ffiguard_audit::Config| {
         let outcome =
             ffiguard_audit::audit_path(dir.path(), ffiguard_audit::registry::rules(), config, 1)
