@@ -1,0 +1,159 @@
+#!/usr/bin/env bash
+# Held-out evaluation of `cargo ffiguard check`: FFI crates that the rules were NOT tuned on.
+#
+#   eval/held-out.sh [--sample N] [--seed S]
+#
+# The rules were tuned on the crates of eval/vendor-and-check.sh (rusqlite, openssl, git2,
+# libz-sys, curl, their -sys crates and what they pull in). This script audits a disjoint set:
+#
+# 1. Vendors current releases of zstd-safe/zstd-sys, bzip2-sys, libsodium-sys-stable,
+#    sdl2/sdl2-sys, pcap, libloading, alsa/alsa-sys, x11, lmdb/lmdb-sys, rusb/libusb1-sys and
+#    freetype-sys from crates.io into $FFIGUARD_HELDOUT_DIR (default /tmp/ffiguard-heldout)
+#    with `cargo vendor` (network: crates.io).
+# 2. Audits each crate with `check --format json` into $FFIGUARD_HELDOUT_DIR/reports/CRATE.json
+#    and prints per-crate lines, findings and findings per kLOC, and findings per rule and level.
+# 3. Audits the same crates as one tree (wrapper crates then see their -sys declarations) and
+#    the vendored neighbours that touch C and are not in the tuning corpus.
+# 4. Lists every error-level finding, and a random sample (seeded, default 40) of warning-level
+#    FFI findings of rules other than FFI017, as crate/file:line lines for checking by hand.
+set -euo pipefail
+here="$(cd "$(dirname "$0")/../../.." && pwd)"
+eval_dir="${FFIGUARD_HELDOUT_DIR:-/tmp/ffiguard-heldout}"
+sample=40
+seed=20261124
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --sample) sample="$2"; shift 2 ;;
+        --seed) seed="$2"; shift 2 ;;
+        *) echo "unknown argument $1" >&2; exit 2 ;;
+    esac
+done
+mkdir -p "$eval_dir/corpus/src" "$eval_dir/reports"
+cd "$eval_dir/corpus"
+# Default features only, except where a default would fetch or require a system library at
+# vendoring time (none of these do: `cargo vendor` never runs build scripts).
+cat > Cargo.toml <<'TOML'
+[package]
+name = "ffiguard-heldout-corpus"
+version = "0.0.0"
+edition = "2021"
+publish = false
+
+[dependencies]
+zstd-safe = "*"
+bzip2-sys = "*"
+libsodium-sys-stable = "*"
+sdl2 = "*"
+pcap = "*"
+libloading = "*"
+alsa = "*"
+x11 = "*"
+lmdb = "*"
+rusb = "*"
+freetype-sys = "*"
+
+[workspace]
+TOML
+echo "fn main() {}" > src/main.rs
+if [ ! -d vendor ]; then
+    cargo vendor --quiet vendor > /dev/null
+fi
+
+(cd "$here" && cargo build --release -q -p cargo-ffiguard)
+bin="${CARGO_TARGET_DIR:-$here/target}/release/cargo-ffiguard"
+
+crates=(zstd-sys zstd-safe bzip2-sys libsodium-sys-stable sdl2-sys sdl2 pcap libloading
+    alsa-sys alsa x11 lmdb-sys lmdb libusb1-sys rusb freetype-sys)
+for c in "${crates[@]}"; do
+    "$bin" check "vendor/$c" --format json --threads 2 > "$eval_dir/reports/$c.json" || true
+done
+# The same crates as one tree (every .rs file, bundled bindings included): wrapper crates then
+# see the declarations of their -sys crates, which a per-crate run cannot.
+rm -rf "$eval_dir/tree" && mkdir -p "$eval_dir/tree"
+for c in "${crates[@]}"; do ln -s "$eval_dir/corpus/vendor/$c" "$eval_dir/tree/$c"; done
+"$bin" check "$eval_dir/tree" --format json --threads 2 > "$eval_dir/tree.json" || true
+# Crates vendored next to them that touch C and are not in the tuning corpus: error level only.
+neighbours=(errno errno-0.2.8 rustix linux-raw-sys xattr filetime winapi zlib-rs bumpalo memchr
+    crc32fast allocator-api2)
+mkdir -p "$eval_dir/neighbours"
+for c in "${neighbours[@]}"; do
+    "$bin" check "vendor/$c" --format json --threads 2 > "$eval_dir/neighbours/$c.json" || true
+done
+echo "## Versions"
+for c in "${crates[@]}"; do
+    printf -- '- %s %s\n' "$c" "$(sed -n 's/^version = "\(.*\)"/\1/p' "vendor/$c/Cargo.toml" | head -1)"
+done
+echo
+python3 - "$eval_dir" "$sample" "$seed" "${neighbours[*]}" "${crates[@]}" <<'PY'
+import collections, json, os, random, sys
+
+eval_dir, sample, seed = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+neighbours, crates = sys.argv[4].split(), sys.argv[5:]
+reports = {c: json.load(open(os.path.join(eval_dir, "reports", c + ".json"))) for c in crates}
+
+print("## Findings per crate (`cargo ffiguard check`, default levels)\n")
+print("| crate | files | lines | errors | warnings | infos | findings/kLOC | without FFI017 /kLOC |")
+print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+tot = collections.Counter()
+for c in crates:
+    s = reports[c]["summary"]
+    rest = sum(1 for f in reports[c]["findings"] if f["rule"] != "FFI017")
+    for k in ("lines", "errors", "warnings", "infos", "findings"):
+        tot[k] += s[k]
+    tot["rest"] += rest
+    kloc = max(s["lines"], 1) / 1000
+    print(f"| {c} | {s['files']} | {s['lines']} | {s['errors']} | {s['warnings']} | {s['infos']} "
+          f"| {s['findings'] / kloc:.2f} | {rest / kloc:.2f} |")
+kloc = max(tot["lines"], 1) / 1000
+print(f"| **total** | | {tot['lines']} | {tot['errors']} | {tot['warnings']} | {tot['infos']} "
+      f"| {tot['findings'] / kloc:.2f} | {tot['rest'] / kloc:.2f} |")
+
+print("\n## Findings per rule and level\n")
+per_rule = collections.Counter()
+for c in crates:
+    for f in reports[c]["findings"]:
+        per_rule[(f["rule"], f["name"] or "", f["level"])] += 1
+print("| rule | level | findings | per kLOC |")
+print("| --- | --- | ---: | ---: |")
+for (rule, name, level), n in sorted(per_rule.items()):
+    print(f"| {rule} {name} | {level} | {n} | {n / kloc:.2f} |")
+
+def where(c, f):
+    return f"{c}/{f['location']['file']}:{f['location']['line']}"
+
+def line(c, f):
+    return f"- {f['rule']} {where(c, f)}: {f['message'].splitlines()[0]}"
+
+print("\n## Every error-level finding, per-crate runs\n")
+for c in crates:
+    for f in reports[c]["findings"]:
+        if f["level"] == "error":
+            print(line(c, f))
+tree = json.load(open(os.path.join(eval_dir, "tree.json")))
+s = tree["summary"]
+print(f"\n## Every error-level finding, one tree ({s['files']} files, {s['lines']} lines, "
+      f"{s['errors']} errors, {s['warnings']} warnings, {s['infos']} infos)\n")
+for f in tree["findings"]:
+    if f["level"] == "error":
+        print(line("tree", f))
+print("\n## Every error-level finding, neighbours\n")
+print("| crate | lines | errors | warnings |\n| --- | ---: | ---: | ---: |")
+found = []
+for c in neighbours:
+    r = json.load(open(os.path.join(eval_dir, "neighbours", c + ".json")))
+    s = r["summary"]
+    print(f"| {c} | {s['lines']} | {s['errors']} | {s['warnings']} |")
+    found += [line(c, f) for f in r["findings"] if f["level"] == "error"]
+print()
+print("\n".join(found))
+
+# Engine diagnostics (FG) and header cross-check notices (ABI) are not judged here.
+warnings = [(c, f) for c in crates for f in reports[c]["findings"]
+            if f["level"] == "warning" and f["rule"].startswith("FFI") and f["rule"] != "FFI017"]
+warnings.sort(key=lambda cf: (cf[0], cf[1]["fingerprint"]))
+chosen = random.Random(seed).sample(warnings, min(sample, len(warnings)))
+chosen.sort(key=lambda cf: (cf[1]["rule"], cf[0]))
+print(f"\n## Warning sample: {len(chosen)} of {len(warnings)} (FFI017 excluded, seed {seed})\n")
+for c, f in chosen:
+    print(line(c, f))
+PY
