@@ -21,7 +21,8 @@
 //!   and fails with `EPERM` or kills the worker ([`OnViolation`]). A learning mode suggests a
 //!   minimal policy. What this does and does not protect: `docs/threat-model.md`.
 //! - **Transport**: a memfd shared by host and worker with futex doorbells; no syscall per call
-//!   beyond the wake-ups, and none when the other side is spinning. The host copies every reply
+//!   beyond the wake-ups, and none when the other side is spinning ([`SpinPolicy`]: by default
+//!   both sides spin briefly and back off where spinning does not pay). The host copies every reply
 //!   into private memory, bounds every length and never follows a worker's pointer or offset.
 //! - **Results are [`Tainted`]** until the caller verifies them.
 //! - **Failures are values**: a crash, a resource limit, a missed deadline or a garbled reply
