@@ -119,7 +119,7 @@ pub(crate) fn accept(
         return Ok((status, None));
     }
     // The worker sent the listener before it reported ready, so it is already queued.
-    let (listener, memory) = receive_listener(setup_socket).ok_or_else(|| {
+    let received = receive_listener(setup_socket).ok_or_else(|| {
         refuse(
             "the worker reported a seccomp listener but sent none".into(),
             status.layers,
@@ -130,24 +130,30 @@ pub(crate) fn accept(
         OnViolation::Kill => OnViolation::Kill,
         _ => OnViolation::Deny,
     };
-    let thread =
-        notify::serve(listener, memory, on_violation, confinement.log.clone()).map_err(|e| {
-            refuse(
-                format!("cannot start the listener thread: {e}"),
-                status.layers,
-            )
-        })?;
+    let thread = notify::serve(
+        received,
+        &confinement.policy,
+        on_violation,
+        confinement.log.clone(),
+    )
+    .map_err(|e| {
+        refuse(
+            format!("cannot start the listener thread: {e}"),
+            status.layers,
+        )
+    })?;
     Ok((status, Some(thread)))
 }
 
-/// Receives the listener and, when the worker could open it, its `/proc/self/mem`.
-fn receive_listener(socket: &OwnedFd) -> Option<(OwnedFd, Option<OwnedFd>)> {
-    let mut space = [MaybeUninit::<u8>::uninit(); rustix::cmsg_space!(ScmRights(2))];
+/// Receives the listener and, when the worker could open them, its `/proc/self/mem` and (for
+/// the filesystem broker) its working directory.
+fn receive_listener(socket: &OwnedFd) -> Option<notify::Received> {
+    let mut space = [MaybeUninit::<u8>::uninit(); rustix::cmsg_space!(ScmRights(3))];
     let mut ancillary = rustix::net::RecvAncillaryBuffer::new(&mut space);
-    let mut byte = [0u8; 1];
+    let mut message = [0u8; 2];
     rustix::net::recvmsg(
         socket,
-        &mut [std::io::IoSliceMut::new(&mut byte)],
+        &mut [std::io::IoSliceMut::new(&mut message)],
         &mut ancillary,
         rustix::net::RecvFlags::DONTWAIT | rustix::net::RecvFlags::CMSG_CLOEXEC,
     )
@@ -156,12 +162,27 @@ fn receive_listener(socket: &OwnedFd) -> Option<(OwnedFd, Option<OwnedFd>)> {
     for message in ancillary.drain() {
         if let rustix::net::RecvAncillaryMessage::ScmRights(fds) = message {
             // Any extra descriptor a lying worker sent is dropped (closed) here.
-            received.extend(fds.take(2));
+            received.extend(fds.take(3));
         }
     }
+    let mask = message[1];
     let mut received = received.into_iter();
     let listener = received.next()?;
-    Some((listener, received.next()))
+    let memory = if mask & crate::confine::SENT_MEMORY != 0 {
+        received.next()
+    } else {
+        None
+    };
+    let cwd = if mask & crate::confine::SENT_CWD != 0 {
+        received.next()
+    } else {
+        None
+    };
+    Some(notify::Received {
+        listener,
+        memory,
+        cwd,
+    })
 }
 
 #[cfg(test)]

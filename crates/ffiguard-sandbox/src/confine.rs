@@ -75,6 +75,22 @@ pub(crate) fn open_own_memory() -> Option<OwnedFd> {
     .ok()
 }
 
+/// In the listener message's mask: the worker's `/proc/self/mem` follows the listener.
+pub(crate) const SENT_MEMORY: u8 = 1;
+/// In the listener message's mask: the worker's working directory follows.
+pub(crate) const SENT_CWD: u8 = 2;
+
+/// The working directory as an `O_PATH` descriptor: the host reads which directory it is
+/// (the worker cannot change it afterwards unless its policy allows `chdir`/`fchdir`).
+fn open_working_directory() -> Option<OwnedFd> {
+    rustix::fs::open(
+        ".",
+        rustix::fs::OFlags::PATH | rustix::fs::OFlags::DIRECTORY | rustix::fs::OFlags::CLOEXEC,
+        rustix::fs::Mode::empty(),
+    )
+    .ok()
+}
+
 /// Applies `policy` to this (single-threaded) worker; `memory` is from [`open_own_memory`].
 pub(crate) fn apply(
     policy: &Policy,
@@ -162,8 +178,15 @@ fn install_filters(
     // syscalls the filters forbid.
     let clone3 = seccomp::clone3_enosys().map_err(compile_failure)?;
     let allowlist = seccomp::allowlist(policy, std::process::id()).map_err(compile_failure)?;
-    let listen = policy.report || policy.on_violation == crate::policy::OnViolation::AllowAndLog;
-    let mut space = [MaybeUninit::<u8>::uninit(); rustix::cmsg_space!(ScmRights(2))];
+    let listen = seccomp::listens(policy);
+    // The filesystem broker resolves relative paths against the working directory; opened
+    // before the filter, which sends `openat` to a listener nobody serves yet.
+    let cwd = if seccomp::brokers(policy) {
+        open_working_directory()
+    } else {
+        None
+    };
+    let mut space = [MaybeUninit::<u8>::uninit(); rustix::cmsg_space!(ScmRights(3))];
     seccomp::install(&clone3, false).map_err(compile_failure)?;
     let listener = seccomp::install(&allowlist, listen).map_err(compile_failure)?;
     let Some(listener) = listener else {
@@ -172,15 +195,18 @@ fn install_filters(
     let mut ancillary = rustix::net::SendAncillaryBuffer::new(&mut space);
     let mut fds = vec![listener.as_fd()];
     fds.extend(memory.map(AsFd::as_fd));
+    fds.extend(cwd.as_ref().map(AsFd::as_fd));
     if !ancillary.push(rustix::net::SendAncillaryMessage::ScmRights(&fds)) {
         return Err(Failure {
             step: Step::SendListener,
             errno: 0,
         });
     }
+    // The second byte says which optional descriptors follow the listener.
+    let mask = (u8::from(memory.is_some()) * SENT_MEMORY) | (u8::from(cwd.is_some()) * SENT_CWD);
     rustix::net::sendmsg(
         socket,
-        &[IoSlice::new(b"L")],
+        &[IoSlice::new(&[b'L', mask])],
         &mut ancillary,
         rustix::net::SendFlags::empty(),
     )

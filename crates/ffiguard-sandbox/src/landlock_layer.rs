@@ -32,6 +32,25 @@ pub(crate) fn restrict(read_only: &[std::path::PathBuf]) -> Result<Layers, landl
     })
 }
 
+/// Restricts the calling *host* thread to reading the policy's paths: the filesystem broker's
+/// opener runs under it, so that a path the broker's own checks let through by mistake is
+/// still refused by the kernel. Only filesystem access is handled (the thread must keep
+/// signalling and talking to workers). Landlock domains are per thread: the rest of the host
+/// is untouched. Returns whether the ruleset is fully enforced.
+pub(crate) fn restrict_host_thread(
+    read_only: &[std::path::PathBuf],
+) -> Result<bool, landlock::RulesetError> {
+    let status = Ruleset::default()
+        .handle_access(AccessFs::from_all(TARGET_ABI))?
+        .create()?
+        .add_rules(path_beneath_rules(
+            read_only,
+            AccessFs::from_read(TARGET_ABI),
+        ))?
+        .restrict_self()?;
+    Ok(status.ruleset == RulesetStatus::FullyEnforced)
+}
+
 /// The Landlock ABI the running kernel offers (0 when it has none).
 pub(crate) fn kernel_abi() -> u32 {
     // SAFETY: landlock_create_ruleset with a null attribute, size 0 and the VERSION flag only

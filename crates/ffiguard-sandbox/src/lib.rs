@@ -83,6 +83,7 @@ extern crate self as ffiguard_sandbox;
 
 mod accept;
 mod audit;
+mod broker;
 mod builder;
 mod bulk;
 mod confine;
@@ -119,7 +120,7 @@ pub use error::SandboxError;
 pub use ffiguard_macros::isolated;
 pub use limits::{Limit, Limits};
 pub use policy::{OnViolation, Policy, Requirement};
-pub use report::{BlockedCall, Verdict};
+pub use report::{BlockedCall, Refusal, Verdict};
 pub use sandbox::Sandbox;
 pub use seccomp::ALWAYS_BLOCKED;
 pub use spin::SpinPolicy;

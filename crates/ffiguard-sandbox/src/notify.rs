@@ -7,15 +7,22 @@
 //! opened before confining itself (checked at open, so it works for an unprivileged host and a
 //! non-dumpable worker, where `process_vm_readv` would not), and the notification is
 //! checked with `SECCOMP_IOCTL_NOTIF_ID_VALID` afterwards, so a report never names memory of a
-//! process that has been replaced. They remain a report only: a second worker thread can
-//! rewrite them between our read and any kernel use (TOCTOU), so no verdict depends on them.
+//! process that has been replaced. For ordinary blocked calls they remain a report only: a
+//! second worker thread can rewrite them between our read and any kernel use (TOCTOU), so no
+//! verdict depends on them.
+//!
+//! Filesystem calls of a policy with read-only paths are the exception: they go to the
+//! broker (`broker.rs`), which decides on the host's single copy of the path and, for an
+//! allowed open, opens the file itself and places the descriptor in the worker, so the path
+//! it reports is the path it acted on.
 
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use crate::policy::OnViolation;
+use crate::broker::{Broker, Decision, Ruling};
+use crate::policy::{OnViolation, Policy};
 use crate::report::{BlockedCall, BlockedLog, Verdict};
 use crate::seccomp::ALWAYS_BLOCKED;
 use crate::syscalls;
@@ -38,28 +45,50 @@ impl Drop for Listener {
     }
 }
 
-/// Starts serving `fd` on a new thread.
-pub(crate) fn serve(
-    fd: OwnedFd,
+/// The descriptors a worker hands over with its listener.
+#[derive(Debug)]
+pub(crate) struct Received {
+    /// The seccomp user-notification listener.
+    pub(crate) listener: OwnedFd,
+    /// The worker's `/proc/self/mem`, when it could open it.
+    pub(crate) memory: Option<OwnedFd>,
+    /// The worker's working directory (`O_PATH`), sent when its policy has a broker.
+    pub(crate) cwd: Option<OwnedFd>,
+}
+
+/// What one listener thread serves with.
+struct Service {
     memory: Option<OwnedFd>,
+    broker: Option<Broker>,
+    on_violation: OnViolation,
+    log: BlockedLog,
+}
+
+/// Starts serving the worker's listener on a new thread, with a filesystem broker when
+/// `policy` has read-only paths.
+pub(crate) fn serve(
+    received: Received,
+    policy: &Policy,
     on_violation: OnViolation,
     log: BlockedLog,
 ) -> std::io::Result<Listener> {
+    let broker = Broker::start(policy, received.cwd)?;
+    let service = Service {
+        memory: received.memory,
+        broker,
+        on_violation,
+        log,
+    };
+    let fd = received.listener;
     let stop = Arc::new(AtomicBool::new(false));
     let stopping = Arc::clone(&stop);
     std::thread::Builder::new()
         .name("ffiguard-seccomp-listener".into())
-        .spawn(move || run(&fd, memory.as_ref(), on_violation, &log, &stopping))?;
+        .spawn(move || run(&fd, &service, &stopping))?;
     Ok(Listener { stop })
 }
 
-fn run(
-    fd: &OwnedFd,
-    memory: Option<&OwnedFd>,
-    on_violation: OnViolation,
-    log: &BlockedLog,
-    stop: &AtomicBool,
-) {
+fn run(fd: &OwnedFd, service: &Service, stop: &AtomicBool) {
     let timeout = i32::try_from(POLL_INTERVAL.as_millis()).unwrap_or(200);
     while !stop.load(Ordering::Relaxed) {
         let mut poll = libc::pollfd {
@@ -76,7 +105,7 @@ fn run(
             return;
         }
         if poll.revents & libc::POLLIN != 0 {
-            serve_one(fd, memory, on_violation, log);
+            serve_one(fd, service);
         } else if poll.revents & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0 {
             // No process uses the filter any more: the worker is gone.
             return;
@@ -84,7 +113,7 @@ fn run(
     }
 }
 
-fn serve_one(fd: &OwnedFd, memory: Option<&OwnedFd>, on_violation: OnViolation, log: &BlockedLog) {
+fn serve_one(fd: &OwnedFd, service: &Service) {
     // SAFETY: seccomp_notif is plain integers; all-zero is what RECV requires.
     let mut notif: libc::seccomp_notif = unsafe { std::mem::zeroed() };
     // SAFETY: RECV writes one seccomp_notif into the valid, exclusively borrowed `notif`.
@@ -102,6 +131,19 @@ fn serve_one(fd: &OwnedFd, memory: Option<&OwnedFd>, on_violation: OnViolation, 
     let nr = i64::from(notif.data.nr);
     let name = syscalls::name(nr).map_or_else(|| format!("nr {nr}"), str::to_owned);
     let args = notif.data.args;
+    let memory = service.memory.as_ref();
+    if let (Some(broker), Some(memory)) = (&service.broker, memory) {
+        if broker.handles(&name) {
+            let request = Broker::read(&name, &args, memory);
+            if !id_valid(fd, notif.id) {
+                // Gone or replaced: what we read may belong to another process.
+                return;
+            }
+            let decision = broker.decide(request);
+            answer_brokered(fd, service, &notif, name, decision);
+            return;
+        }
+    }
     let mut detail = memory.and_then(|memory| decode(&name, memory, &args));
     if !id_valid(fd, notif.id) {
         // The worker died or the call was interrupted: whatever we read may be another
@@ -110,42 +152,116 @@ fn serve_one(fd: &OwnedFd, memory: Option<&OwnedFd>, on_violation: OnViolation, 
     }
     let forbidden = ALWAYS_BLOCKED.contains(&name.as_str())
         || (name == "clone" && args[0] & crate::seccomp::namespace_flags() != 0);
-    let verdict = match on_violation {
+    let verdict = match service.on_violation {
         OnViolation::AllowAndLog if !forbidden => Verdict::Allowed,
         OnViolation::Kill => Verdict::Killed,
         _ => Verdict::Denied,
     };
     let pid = notif.pid;
-    log.push(BlockedCall {
+    service.log.push(BlockedCall {
         pid,
         syscall: name,
         nr,
         args,
         detail,
+        reason: None,
         verdict,
     });
     // Logged before the kill, so that the host, seeing the death, finds the cause.
     if verdict == Verdict::Killed {
-        if let Ok(pid) = i32::try_from(pid) {
-            // SAFETY: kill takes two integers and touches no memory. The pid is the worker's
-            // (ID_VALID above: it is still blocked in this call); only the host reaps workers,
-            // so the number cannot be reused before the worker is reaped.
-            unsafe { libc::kill(pid, libc::SIGKILL) };
+        kill(pid);
+    }
+    if verdict == Verdict::Allowed {
+        respond(fd, notif.id, 0, continue_flag());
+    } else {
+        respond(fd, notif.id, -libc::EPERM, 0);
+    }
+}
+
+/// Carries out the broker's decision on a notification.
+fn answer_brokered(
+    fd: &OwnedFd,
+    service: &Service,
+    notif: &libc::seccomp_notif,
+    name: String,
+    decision: Decision,
+) {
+    match decision.ruling {
+        Ruling::Inject {
+            fd: opened,
+            cloexec,
+        } => {
+            let addfd = libc::seccomp_notif_addfd {
+                id: notif.id,
+                flags: u32::try_from(libc::SECCOMP_ADDFD_FLAG_SEND).unwrap_or(2),
+                srcfd: u32::try_from(opened.as_raw_fd()).unwrap_or(u32::MAX),
+                newfd: 0,
+                newfd_flags: if cloexec {
+                    u32::try_from(libc::O_CLOEXEC).unwrap_or(0)
+                } else {
+                    0
+                },
+            };
+            // SAFETY: ADDFD reads one seccomp_notif_addfd from the valid `addfd`; `srcfd` is
+            // a descriptor this thread owns until the call returns. With FLAG_SEND the kernel
+            // installs a duplicate in the worker and answers the call with its number.
+            let placed = unsafe {
+                libc::ioctl(
+                    fd.as_raw_fd(),
+                    libc::SECCOMP_IOCTL_NOTIF_ADDFD,
+                    &raw const addfd,
+                )
+            };
+            if placed < 0 {
+                let error = std::io::Error::last_os_error();
+                // ENOENT: the call is gone. Otherwise (EMFILE: the worker's descriptor limit)
+                // the worker gets the error.
+                if error.raw_os_error() != Some(libc::ENOENT) {
+                    respond(fd, notif.id, -error.raw_os_error().unwrap_or(libc::EIO), 0);
+                }
+            }
+        }
+        Ruling::Answer(code) => respond(fd, notif.id, code, 0),
+        Ruling::Continue => respond(fd, notif.id, 0, continue_flag()),
+        Ruling::Refuse(refusal) => {
+            let verdict = match service.on_violation {
+                OnViolation::AllowAndLog => Verdict::Allowed,
+                OnViolation::Kill => Verdict::Killed,
+                _ => Verdict::Denied,
+            };
+            service.log.push(BlockedCall {
+                pid: notif.pid,
+                syscall: name,
+                nr: i64::from(notif.data.nr),
+                args: notif.data.args,
+                detail: decision.path,
+                reason: Some(refusal),
+                verdict,
+            });
+            match verdict {
+                Verdict::Killed => {
+                    kill(notif.pid);
+                    respond(fd, notif.id, -libc::EACCES, 0);
+                }
+                Verdict::Allowed => respond(fd, notif.id, 0, continue_flag()),
+                _ => respond(fd, notif.id, -libc::EACCES, 0),
+            }
         }
     }
+}
+
+fn continue_flag() -> u32 {
+    u32::try_from(libc::SECCOMP_USER_NOTIF_FLAG_CONTINUE).unwrap_or(1)
+}
+
+/// Answers notification `id`: `error` 0 means success with value 0 (or, with the CONTINUE
+/// flag, the kernel carries the call out); otherwise a negative errno.
+fn respond(fd: &OwnedFd, id: u64, error: i32, flags: u32) {
     let response = libc::seccomp_notif_resp {
-        id: notif.id,
+        id,
         val: 0,
-        error: if verdict == Verdict::Allowed {
-            0
-        } else {
-            -libc::EPERM
-        },
-        flags: if verdict == Verdict::Allowed {
-            u32::try_from(libc::SECCOMP_USER_NOTIF_FLAG_CONTINUE).unwrap_or(1)
-        } else {
-            0
-        },
+        error,
+        flags,
     };
     // SAFETY: SEND reads one seccomp_notif_resp from the valid `response`. Failure (the
     // target died) needs no handling.
@@ -156,6 +272,16 @@ fn serve_one(fd: &OwnedFd, memory: Option<&OwnedFd>, on_violation: OnViolation, 
             &raw const response,
         )
     };
+}
+
+/// Kills the worker blocked in a notification.
+fn kill(pid: u32) {
+    if let Ok(pid) = i32::try_from(pid) {
+        // SAFETY: kill takes two integers and touches no memory. The pid is the worker's
+        // (ID_VALID was checked: it is still blocked in this call); only the host reaps
+        // workers, so the number cannot be reused before the worker is reaped.
+        unsafe { libc::kill(pid, libc::SIGKILL) };
+    }
 }
 
 fn id_valid(fd: &OwnedFd, id: u64) -> bool {
@@ -191,21 +317,24 @@ fn decode(name: &str, memory: &OwnedFd, args: &[u64; 6]) -> Option<String> {
 }
 
 /// Reads up to `len` bytes at `address` of the worker, through its `/proc/<pid>/mem`.
-fn read_memory(memory: &OwnedFd, address: u64, len: usize) -> Option<Vec<u8>> {
+pub(crate) fn read_memory(memory: &OwnedFd, address: u64, len: usize) -> Option<Vec<u8>> {
     let mut buffer = vec![0u8; len];
     let read = rustix::io::pread(memory, &mut buffer, address).ok()?;
     buffer.truncate(read);
     Some(buffer)
 }
 
-fn read_string(memory: &OwnedFd, address: u64) -> Option<String> {
+/// Reads a C string of at most `max` bytes at `address` of the worker: the bytes before the
+/// NUL, and whether a NUL was found (false when the string is longer or runs into unmapped
+/// memory). `None` for a null or unreadable address.
+pub(crate) fn read_c_string(memory: &OwnedFd, address: u64, max: usize) -> Option<(Vec<u8>, bool)> {
     if address == 0 {
         return None;
     }
     let mut bytes = Vec::new();
     // Page by page, so that a string ending just before an unmapped page is still read.
     let mut at = address;
-    while bytes.len() < MAX_STRING {
+    while bytes.len() < max {
         let to_page_end = 4096 - usize::try_from(at % 4096).ok()?;
         let chunk = read_memory(memory, at, to_page_end)?;
         if chunk.is_empty() {
@@ -213,12 +342,19 @@ fn read_string(memory: &OwnedFd, address: u64) -> Option<String> {
         }
         if let Some(end) = chunk.iter().position(|byte| *byte == 0) {
             bytes.extend_from_slice(&chunk[..end]);
-            return Some(String::from_utf8_lossy(&bytes).into_owned());
+            let terminated = bytes.len() < max;
+            bytes.truncate(max);
+            return Some((bytes, terminated));
         }
         bytes.extend_from_slice(&chunk);
         at = at.checked_add(u64::try_from(chunk.len()).ok()?)?;
     }
-    bytes.truncate(MAX_STRING);
+    bytes.truncate(max);
+    Some((bytes, false))
+}
+
+fn read_string(memory: &OwnedFd, address: u64) -> Option<String> {
+    let (bytes, _) = read_c_string(memory, address, MAX_STRING)?;
     Some(String::from_utf8_lossy(&bytes).into_owned())
 }
 

@@ -11,7 +11,7 @@ use serde::Serialize;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub enum Verdict {
-    /// The call failed with `EPERM`.
+    /// The call failed: with `EPERM`, or `EACCES` for a path the filesystem broker refused.
     Denied,
     /// The worker was killed.
     Killed,
@@ -19,11 +19,35 @@ pub enum Verdict {
     Allowed,
 }
 
+/// Why the filesystem broker refused a path (see [`crate::Policy::allow_read`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub enum Refusal {
+    /// The path is not beneath any of the policy's read-only paths.
+    OutsideAllowedPaths,
+    /// The call asked to write, create or truncate: policies grant reading only.
+    WriteAccess,
+    /// The path starts beneath an allowed path but leaves it through `..` or a symbolic link.
+    Escape,
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::OutsideAllowedPaths => "outside the allowed paths",
+            Self::WriteAccess => "write access",
+            Self::Escape => "leaves the allowed paths through .. or a symbolic link",
+        })
+    }
+}
+
 /// One syscall the worker made outside its policy.
 ///
 /// The decoded `detail` (a path, an address, a program) was read from the worker's memory
 /// while the call was blocked; a second thread of the worker could have changed it in between,
-/// so it is for reporting only and never decides anything.
+/// so for most calls it is for reporting only and never decides anything. The exception is
+/// the filesystem broker (policies with read-only paths): there the host decides on, and
+/// opens, exactly the path it reports, so the report and the decision cannot disagree.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct BlockedCall {
     /// The worker's process id.
@@ -37,6 +61,10 @@ pub struct BlockedCall {
     /// The decoded meaningful argument, if any: `openat`'s path, `connect`'s address,
     /// `execve`'s program.
     pub detail: Option<String>,
+    /// For a filesystem call the broker refused: why. `detail` then holds the path the
+    /// host decided on (absolute, resolved against the worker's working directory), taken
+    /// from the host's own copy, which is also the copy it acted on.
+    pub reason: Option<Refusal>,
     /// What the host did.
     pub verdict: Verdict,
 }
@@ -46,6 +74,9 @@ impl fmt::Display for BlockedCall {
         write!(f, "worker {}: {}", self.pid, self.syscall)?;
         if let Some(detail) = &self.detail {
             write!(f, " {detail}")?;
+        }
+        if let Some(reason) = &self.reason {
+            write!(f, " ({reason})")?;
         }
         write!(f, " -> {:?}", self.verdict)
     }
@@ -65,6 +96,7 @@ impl BlockedLog {
             pid = call.pid,
             syscall = %call.syscall,
             detail = call.detail.as_deref().unwrap_or(""),
+            reason = call.reason.map(|reason| reason.to_string()).unwrap_or_default(),
             verdict = ?call.verdict,
             "a worker's syscall was outside its policy"
         );

@@ -48,6 +48,30 @@ pub const ALWAYS_BLOCKED: &[&str] = &[
     "pidfd_getfd",
 ];
 
+/// Path-taking filesystem calls that, in a policy with read-only paths and a listener, go to
+/// the host's filesystem broker (`broker.rs`) instead of being allowed by the filter, so that
+/// a path outside the policy is refused and reported rather than refused silently by Landlock.
+/// A call listed here that the policy does not allow stays an ordinary blocked call.
+pub(crate) const BROKERED: &[&str] = &[
+    "open",
+    "openat",
+    "openat2",
+    "access",
+    "faccessat",
+    "faccessat2",
+    "readlinkat",
+];
+
+/// Whether `policy` sends [`BROKERED`] calls to the host's broker.
+pub(crate) fn brokers(policy: &Policy) -> bool {
+    !policy.read_only_paths.is_empty() && listens(policy)
+}
+
+/// Whether the worker hands a user-notification listener to the host.
+pub(crate) fn listens(policy: &Policy) -> bool {
+    policy.report || policy.on_violation == OnViolation::AllowAndLog
+}
+
 /// The descriptor on which the worker sends its notification listener to the host.
 pub(crate) const SETUP_SOCKET_FD: i32 = 4;
 
@@ -118,7 +142,8 @@ fn conditions(name: &str, policy: &Policy, pid: u64) -> Result<Vec<SeccompRule>,
         // stdio asks whether its streams are terminals before choosing a buffering mode.
         "ioctl" => vec![rule(vec![arg(1, SeccompCmpOp::Eq, libc::TCGETS)?])?],
         // Policies grant read access only (Landlock would refuse a write anyway): opening for
-        // writing goes to the listener, so the attempt is reported with its path.
+        // writing goes to the listener, so the attempt is reported with its path. (With
+        // read-only paths and a listener every `openat` goes to the broker instead.)
         "openat" => vec![rule(vec![arg(2, SeccompCmpOp::MaskedEq(WRITE_FLAGS), 0)?])?],
         "sendmsg" => {
             let fd = u64::try_from(SETUP_SOCKET_FD).unwrap_or(4);
@@ -139,14 +164,20 @@ fn conditions(name: &str, policy: &Policy, pid: u64) -> Result<Vec<SeccompRule>,
 /// Compiles the allowlist filter of `policy` for the process `pid`.
 pub(crate) fn allowlist(policy: &Policy, pid: u32) -> Result<BpfProgram, FilterError> {
     let mut rules = BTreeMap::new();
+    let brokered = brokers(policy);
     for name in &policy.syscalls {
         if ALWAYS_BLOCKED.contains(&name.as_str()) {
             return Err(FilterError::AlwaysBlocked);
         }
         let nr = syscalls::number(name).ok_or(FilterError::UnknownSyscall)?;
+        if brokered && BROKERED.contains(&name.as_str()) {
+            // Left out of the allowlist: the mismatch action hands the call to the listener,
+            // where the broker decides on the host's copy of the path.
+            continue;
+        }
         rules.insert(nr, conditions(name, policy, u64::from(pid))?);
     }
-    let notify = policy.report || policy.on_violation == OnViolation::AllowAndLog;
+    let notify = listens(policy);
     let mismatch = match (notify, policy.on_violation) {
         (true, _) => SeccompAction::Trace(NOTIFY_MARKER),
         (false, OnViolation::Kill) => SeccompAction::KillProcess,
@@ -251,6 +282,9 @@ mod tests {
             Err(FilterError::UnknownSyscall)
         ));
         assert!(allowlist(&Policy::pure_compute(), 1).is_ok());
+        assert!(brokers(&Policy::read_only(["/"])));
+        assert!(!brokers(&Policy::read_only(["/"]).report(false)));
+        assert!(!brokers(&Policy::pure_compute()));
         for name in ALWAYS_BLOCKED {
             assert!(syscalls::number(name).is_some(), "{name}");
         }

@@ -347,3 +347,58 @@ int hostile_scribble_region(int region_fd) {
     pthread_detach(thread);
     return 0;
 }
+
+/* Opens a path that a second thread keeps rewriting between `allowed` and `secret` (both at
+ * most 255 bytes), `rounds` times, reading each file opened. Returns how many reads saw the
+ * allowed file's first byte and copies into `out` the first read that saw anything else;
+ * the race the filesystem broker must win. Without threads, returns the pthread error. */
+static char race_path[256];
+static char race_allowed[256];
+static char race_secret[256];
+static volatile int race_stop;
+
+static void *race_flip(void *unused) {
+    (void)unused;
+    while (!race_stop) {
+        memcpy(race_path, race_secret, sizeof race_path);
+        memcpy(race_path, race_allowed, sizeof race_path);
+    }
+    return NULL;
+}
+
+int hostile_open_race(const char *allowed, const char *secret, int rounds, char *out, int cap) {
+    if (strlen(allowed) >= sizeof race_path || strlen(secret) >= sizeof race_path) return -EINVAL;
+    memset(race_allowed, 0, sizeof race_allowed);
+    memset(race_secret, 0, sizeof race_secret);
+    strcpy(race_allowed, allowed);
+    strcpy(race_secret, secret);
+    memcpy(race_path, race_allowed, sizeof race_path);
+    char expected = 0;
+    int fd = open(allowed, O_RDONLY);
+    if (fd < 0) return fail();
+    if (read(fd, &expected, 1) != 1) expected = 0;
+    close(fd);
+    race_stop = 0;
+    pthread_t thread;
+    int error = pthread_create(&thread, NULL, race_flip, NULL);
+    if (error != 0) return -error;
+    int allowed_reads = 0;
+    int leaked = 0;
+    for (int i = 0; i < rounds; i++) {
+        fd = open(race_path, O_RDONLY);
+        if (fd < 0) continue;
+        char buffer[256];
+        ssize_t got = read(fd, buffer, sizeof buffer);
+        close(fd);
+        if (got <= 0) continue;
+        if (buffer[0] == expected) {
+            allowed_reads++;
+        } else if (!leaked) {
+            leaked = 1;
+            memcpy(out, buffer, (size_t)(got < cap ? got : cap));
+        }
+    }
+    race_stop = 1;
+    pthread_join(thread, NULL);
+    return allowed_reads;
+}

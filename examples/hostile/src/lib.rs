@@ -70,6 +70,13 @@ mod ffi {
         pub(crate) fn hostile_inherited_descriptors() -> c_int;
         pub(crate) fn hostile_crash(kind: c_int) -> c_int;
         pub(crate) fn hostile_scribble_region(region_fd: c_int) -> c_int;
+        pub(crate) fn hostile_open_race(
+            allowed: *const c_char,
+            secret: *const c_char,
+            rounds: c_int,
+            out: *mut c_char,
+            cap: c_int,
+        ) -> c_int;
     }
 }
 
@@ -288,6 +295,34 @@ pub fn scribble_region(region_fd: i32) -> i32 {
     // SAFETY: the C code maps the descriptor itself and writes only into that new mapping; what
     // it corrupts is the host protocol, which is the attack.
     unsafe { ffi::hostile_scribble_region(region_fd) }
+}
+
+/// Opens a path that a second thread keeps switching between `allowed` and `secret`,
+/// `rounds` times (at most 100,000), reading each file opened: the time-of-check race against
+/// a host that checks the path and then lets the kernel read it again. Returns how many reads
+/// saw the allowed file, and the first read that saw anything else (empty if none).
+#[isolated]
+pub fn open_race(allowed: String, secret: String, rounds: u32) -> (i32, ByteBuf) {
+    let (allowed, secret) = match (c_string(&allowed), c_string(&secret)) {
+        (Ok(allowed), Ok(secret)) => (allowed, secret),
+        (Err(errno), _) | (_, Err(errno)) => return (errno, ByteBuf::new()),
+    };
+    let mut leaked = vec![0u8; 256];
+    let rounds = c_int::try_from(rounds.min(100_000)).unwrap_or(0);
+    // SAFETY: both paths are NUL-terminated and alive; `leaked` has 256 writable bytes; the C
+    // function joins its thread before returning, so nothing touches the buffers afterwards.
+    let result = unsafe {
+        ffi::hostile_open_race(
+            allowed.as_ptr(),
+            secret.as_ptr(),
+            rounds,
+            leaked.as_mut_ptr().cast(),
+            256,
+        )
+    };
+    let end = leaked.iter().position(|byte| *byte == 0).unwrap_or(256);
+    leaked.truncate(end);
+    (result, ByteBuf::from(leaked))
 }
 
 /// An innocent call: the host checks with it that a fresh worker serves after an attack.

@@ -98,3 +98,39 @@ pub(crate) fn may_ptrace_others() -> bool {
         || std::fs::read_to_string("/proc/sys/kernel/yama/ptrace_scope")
             .map_or(true, |scope| scope.trim() == "0")
 }
+
+/// Runs this test binary again as `nobody` (with `setpriv`) with `flag` as its argument, when
+/// this process is root and the binary is reachable by other users. `None` when it cannot
+/// (the caller says so and skips).
+pub(crate) fn rerun_unprivileged(flag: &str) -> Option<std::process::Output> {
+    let exe = std::env::current_exe().ok()?;
+    if !reachable_by_others(&exe) {
+        println!("  (the test binary is not readable by other users; unprivileged run skipped)");
+        return None;
+    }
+    match std::process::Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+        .arg(exe)
+        .arg(flag)
+        .current_dir("/")
+        .output()
+    {
+        Ok(output) => Some(output),
+        Err(error) => {
+            println!("  (setpriv unavailable: {error}; unprivileged run skipped)");
+            None
+        }
+    }
+}
+
+/// Whether `nobody` can execute `path` (every directory on the way searchable by others, the
+/// file readable and executable by others).
+pub(crate) fn reachable_by_others(path: &std::path::Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &std::path::Path| std::fs::metadata(p).map_or(0, |m| m.permissions().mode());
+    mode(path) & 0o005 == 0o005
+        && path
+            .ancestors()
+            .skip(1)
+            .all(|dir| dir.as_os_str().is_empty() || mode(dir) & 0o001 != 0)
+}
