@@ -294,14 +294,21 @@ impl Broker {
 
     /// Runs `job` on the opener thread; `None` when that thread could not confine itself.
     fn run<T: Send + 'static>(&self, job: impl FnOnce() -> T + Send + 'static) -> Option<T> {
-        let (reply, result) = mpsc::sync_channel(1);
-        self.jobs
-            .send(Box::new(move || {
-                let _ = reply.send(job());
-            }))
-            .ok()?;
-        result.recv().ok()
+        run_on(&self.jobs, job)
     }
+}
+
+/// Runs `job` on the opener thread behind `jobs` and waits for its result.
+fn run_on<T: Send + 'static>(
+    jobs: &mpsc::Sender<Job>,
+    job: impl FnOnce() -> T + Send + 'static,
+) -> Option<T> {
+    let (reply, result) = mpsc::sync_channel(1);
+    jobs.send(Box::new(move || {
+        let _ = reply.send(job());
+    }))
+    .ok()?;
+    result.recv().ok()
 }
 
 fn answer(errno: Errno, path: Option<String>) -> Decision {
@@ -555,6 +562,37 @@ mod tests {
         assert_eq!(
             join_to_directory(cwd, Path::new("./a/../b")),
             PathBuf::from("/srv/app/run/a/../b")
+        );
+    }
+
+    /// The second layer: the host's own opens are confined by Landlock, on the opener thread
+    /// only.
+    #[test]
+    fn the_opener_thread_is_confined_by_landlock() {
+        let base = std::env::temp_dir().join(format!("ffiguard-opener-{}", std::process::id()));
+        let allowed = base.join("allowed");
+        std::fs::create_dir_all(&allowed).expect("dirs");
+        std::fs::write(allowed.join("inside"), "inside").expect("inside");
+        std::fs::write(base.join("outside"), "outside").expect("outside");
+        let jobs = start_opener(vec![allowed.clone()], Requirement::Required).expect("opener");
+        let inside = allowed.join("inside");
+        let outside = base.join("outside");
+        let read_inside = run_on(&jobs, move || std::fs::read(inside).ok());
+        let outside_there = outside.clone();
+        let read_outside = run_on(&jobs, move || {
+            std::fs::read(outside_there).map_err(|error| error.kind())
+        });
+        let read_here = std::fs::read(&outside).ok();
+        let _ = std::fs::remove_dir_all(&base);
+        assert_eq!(read_inside, Some(Some(b"inside".to_vec())));
+        assert_eq!(
+            read_outside,
+            Some(Err(std::io::ErrorKind::PermissionDenied))
+        );
+        assert_eq!(
+            read_here,
+            Some(b"outside".to_vec()),
+            "other threads are untouched"
         );
     }
 
