@@ -55,7 +55,9 @@ pub struct Policy {
     pub preset: String,
     /// Syscalls allowed without conditions beyond the preset's own (see [`Policy::threads`]).
     pub syscalls: BTreeSet<String>,
-    /// Paths the worker may read (files and directories beneath them), enforced by Landlock.
+    /// Paths the worker may read (files and directories beneath them), enforced by Landlock
+    /// and, with [`Policy::report`], decided and reported by the host's filesystem broker
+    /// (see [`Policy::allow_read`]).
     pub read_only_paths: Vec<PathBuf>,
     /// Whether the worker may start threads (`clone` with `CLONE_THREAD`, never with
     /// namespace flags).
@@ -69,7 +71,8 @@ pub struct Policy {
     /// What happens to a syscall outside the policy.
     pub on_violation: OnViolation,
     /// Whether blocked calls are reported to the host through a seccomp user-notification
-    /// listener the worker cannot silence. Without it a blocked call fails (or kills) silently.
+    /// listener the worker cannot silence. Without it a blocked call fails (or kills) silently,
+    /// and reads of the read-only paths are left to the filter and Landlock (no broker).
     pub report: bool,
 }
 
@@ -192,7 +195,33 @@ impl Policy {
         policy
     }
 
-    /// Allows reading `path` and everything beneath it (adds the syscalls opening needs).
+    /// Allows reading `path` and everything beneath it (adds the syscalls opening needs:
+    /// `openat`, `getdents64`, `readlinkat`, `faccessat2`, `access`).
+    ///
+    /// With reporting on (the default), path-taking calls then go to the host's filesystem
+    /// broker rather than straight to the kernel: the host reads the path once, resolves it
+    /// beneath the allowed paths without letting `..` or symbolic links lead out, opens an
+    /// allowed file itself and hands the worker the descriptor; a refused path is a
+    /// [`crate::BlockedCall`] with the absolute path and a [`crate::Refusal`] reason. Landlock
+    /// stays in force in the worker. Opens relative to a directory descriptor the worker holds
+    /// are left to Landlock and not reported; `stat`-family calls are not brokered (see
+    /// `docs/threat-model.md`).
+    ///
+    /// ```no_run
+    /// use ffiguard_sandbox::{Policy, Refusal, Sandbox};
+    ///
+    /// ffiguard_sandbox::init();
+    /// let sandbox = Sandbox::builder()
+    ///     .policy(Policy::pure_compute().allow_read("/usr/share/zoneinfo"))
+    ///     .build()?;
+    /// // ... calls whose C code opens /etc/shadow ...
+    /// for call in sandbox.blocked_calls() {
+    ///     if call.reason == Some(Refusal::OutsideAllowedPaths) {
+    ///         println!("refused {}: {:?}", call.syscall, call.detail);
+    ///     }
+    /// }
+    /// # Ok::<(), ffiguard_sandbox::SandboxError>(())
+    /// ```
     pub fn allow_read(mut self, path: impl Into<PathBuf>) -> Self {
         self.read_only_paths.push(path.into());
         for name in ["openat", "getdents64", "readlinkat", "faccessat2", "access"] {
