@@ -201,10 +201,12 @@ impl Broker {
             Err(errno) => return answer(errno, None),
         };
         if raw.is_empty() {
-            // Empty paths name the descriptor itself only with AT_EMPTY_PATH.
-            if request.kind == Kind::Access
-                && request.extra & u64::from(AtFlags::EMPTY_PATH.bits()) != 0
-            {
+            // An empty path names the descriptor itself (for `access` only with AT_EMPTY_PATH;
+            // `readlinkat` on an `O_PATH` descriptor of a link): the kernel decides.
+            let on_descriptor = request.kind == Kind::Readlink
+                || (request.kind == Kind::Access
+                    && request.extra & u64::from(AtFlags::EMPTY_PATH.bits()) != 0);
+            if on_descriptor {
                 return Decision {
                     ruling: Ruling::Continue,
                     path: None,
@@ -364,6 +366,8 @@ fn resolve_and_act(
 fn act(root: &Root, rest: &Path, kind: Kind, flags: u64, extra: u64) -> Result<Acted, Errno> {
     let mut resolve = ResolveFlags::BENEATH | ResolveFlags::NO_MAGICLINKS;
     let name: &Path = match &root.file {
+        // `file/` (here `file/.`) is not a directory.
+        Some(_) if !rest.as_os_str().is_empty() => return Err(Errno::NOTDIR),
         // An allowed file is opened by its own name in its directory, never through a link.
         Some(file) => {
             resolve |= ResolveFlags::NO_SYMLINKS;
@@ -376,12 +380,16 @@ fn act(root: &Root, rest: &Path, kind: Kind, flags: u64, extra: u64) -> Result<A
         Kind::Open => {
             resolve |= ResolveFlags::from_bits_truncate(extra)
                 & (ResolveFlags::NO_XDEV | ResolveFlags::NO_SYMLINKS | ResolveFlags::CACHED);
-            let oflags =
-                OFlags::from_bits_truncate(u32::try_from(flags & PASSED_FLAGS).unwrap_or(0))
-                    | OFlags::RDONLY
-                    | OFlags::CLOEXEC
-                    | OFlags::NOCTTY;
+            let asked =
+                OFlags::from_bits_truncate(u32::try_from(flags & PASSED_FLAGS).unwrap_or(0));
+            // Always non-blocking, so that a FIFO or a device cannot stall the host's opener;
+            // the worker's own choice is restored on the (shared) open file description.
+            let oflags = asked | OFlags::CLOEXEC | OFlags::NOCTTY | OFlags::NONBLOCK;
             let fd = rustix::fs::openat2(&root.base, name, oflags, Mode::empty(), resolve)?;
+            if !asked.contains(OFlags::NONBLOCK) && !asked.contains(OFlags::PATH) {
+                let status = rustix::fs::fcntl_getfl(&fd)?;
+                rustix::fs::fcntl_setfl(&fd, status - OFlags::NONBLOCK)?;
+            }
             Ok(Acted::Opened(fd))
         }
         Kind::Access => {

@@ -138,6 +138,20 @@ fn allowed_files_are_read_through_the_broker() {
     assert!(!tree.allowed.join("new").exists());
 }
 
+/// A FIFO in the allowed directory with no writer: the host opens it without blocking (the
+/// worker's read then sees end of file), so it cannot stall the broker until the deadline.
+fn a_fifo_cannot_stall_the_broker() {
+    let tree = tree();
+    let fifo = tree.allowed.join("fifo");
+    let name = std::ffi::CString::new(fifo.to_string_lossy().into_owned()).expect("path");
+    // SAFETY: `name` is a NUL-terminated path that outlives the call.
+    assert_eq!(unsafe { libc::mkfifo(name.as_ptr(), 0o600) }, 0, "mkfifo");
+    let sandbox = read_only(&tree);
+    let (result, bytes) = read(&sandbox, &fifo.to_string_lossy());
+    assert_eq!((result, bytes.as_slice()), (0, &b""[..]));
+    assert!(sandbox.blocked_calls().is_empty());
+}
+
 /// `path` spelled relative to this process's working directory (which workers inherit).
 fn relative_to_working_directory(path: &Path) -> Option<String> {
     let cwd = std::env::current_dir().ok()?.canonicalize().ok()?;
@@ -257,6 +271,10 @@ fn main() {
         (
             "allowed_files_are_read_through_the_broker",
             allowed_files_are_read_through_the_broker,
+        ),
+        (
+            "a_fifo_cannot_stall_the_broker",
+            a_fifo_cannot_stall_the_broker,
         ),
         (
             "rewriting_the_path_after_the_check_gains_nothing",
