@@ -56,6 +56,9 @@ const PASSED_FLAGS: u64 = (libc::O_DIRECTORY
 /// The longest path the kernel accepts, with its terminating NUL.
 const PATH_MAX: usize = 4096;
 
+/// The longest the listener waits for the opener thread.
+const OPEN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// `sizeof(struct open_how)`: flags, mode, resolve.
 const OPEN_HOW_SIZE: u64 = 24;
 
@@ -310,7 +313,9 @@ fn run_on<T: Send + 'static>(
         let _ = reply.send(job());
     }))
     .ok()?;
-    result.recv().ok()
+    // Bounded: an open that blocks anyway (a device, a stalled network filesystem) costs the
+    // worker an EACCES, not the listener thread.
+    result.recv_timeout(OPEN_TIMEOUT).ok()
 }
 
 fn answer(errno: Errno, path: Option<String>) -> Decision {

@@ -321,39 +321,13 @@ fn works_unprivileged() {
         unprivileged_host_checks();
         return;
     }
-    let exe = std::env::current_exe().expect("exe");
-    if !reachable_by_others(&exe) {
-        println!("  (the test binary is not readable by other users; unprivileged run skipped)");
+    let Some(output) = support::rerun_unprivileged(UNPRIVILEGED) else {
         return;
-    }
-    let output = std::process::Command::new("setpriv")
-        .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
-        .arg(exe)
-        .arg(UNPRIVILEGED)
-        .output();
-    let output = match output {
-        Ok(output) => output,
-        Err(error) => {
-            println!("  (setpriv unavailable: {error}; unprivileged run skipped)");
-            return;
-        }
     };
     assert!(output.status.success(), "{output:?}");
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.contains("seccomp user notification"), "{stdout}");
     assert!(stdout.contains("landlock"), "{stdout}");
-}
-
-/// Whether `nobody` can execute `path` (every directory on the way searchable by others, the
-/// file readable and executable by others).
-fn reachable_by_others(path: &std::path::Path) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    let mode = |p: &std::path::Path| std::fs::metadata(p).map_or(0, |m| m.permissions().mode());
-    mode(path) & 0o005 == 0o005
-        && path
-            .ancestors()
-            .skip(1)
-            .all(|dir| dir.as_os_str().is_empty() || mode(dir) & 0o001 != 0)
 }
 
 fn unprivileged_host_checks() {

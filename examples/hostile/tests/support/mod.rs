@@ -125,7 +125,7 @@ pub(crate) fn rerun_unprivileged(flag: &str) -> Option<std::process::Output> {
 
 /// Whether `nobody` can execute `path` (every directory on the way searchable by others, the
 /// file readable and executable by others).
-pub(crate) fn reachable_by_others(path: &std::path::Path) -> bool {
+fn reachable_by_others(path: &std::path::Path) -> bool {
     use std::os::unix::fs::PermissionsExt;
     let mode = |p: &std::path::Path| std::fs::metadata(p).map_or(0, |m| m.permissions().mode());
     mode(path) & 0o005 == 0o005
