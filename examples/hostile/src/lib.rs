@@ -1,8 +1,9 @@
 //! A deliberately malicious C library (`c/attacks.c`) behind `#[isolated]` functions: each one
 //! tries one thing a compromised dependency would do to the process that loaded it —
 //! exfiltrate over the network, run programs, read secrets, attack the host process or the
-//! kernel, exhaust resources, crash. The integration tests `escape` and `kernel` run each attack under
-//! `Policy::pure_compute` (and friends) and under `Policy::unconfined_dangerous`, and checks
+//! kernel, exhaust resources, crash. The integration tests `escape`, `kernel` and `filesystem`
+//! run each attack under `Policy::pure_compute` (and friends) and under
+//! `Policy::unconfined_dangerous`, and checks
 //! that confinement contains and reports each one that would otherwise succeed.
 //!
 //! Every function returns what the C code returned: non-negative when the attack went
