@@ -349,16 +349,19 @@ int hostile_scribble_region(int region_fd) {
 }
 
 /* Opens a path that a second thread keeps rewriting between `allowed` and `secret` (both at
- * most 255 bytes), `rounds` times, reading each file opened. Returns how many reads saw the
- * allowed file's first byte and copies into `out` the first read that saw anything else;
- * the race the filesystem broker must win. Without threads, returns the pthread error. */
+ * most 255 bytes), up to `rounds` times, reading each file opened, and stops at the first read
+ * that saw anything but the allowed file's first byte, copied into `out`. Returns how many
+ * reads saw the allowed file: the race the filesystem broker must win. Without threads,
+ * returns the pthread error. */
 static char race_path[256];
 static char race_allowed[256];
 static char race_secret[256];
 static volatile int race_stop;
+static volatile int race_started;
 
 static void *race_flip(void *unused) {
     (void)unused;
+    race_started = 1;
     while (!race_stop) {
         memcpy(race_path, race_secret, sizeof race_path);
         memcpy(race_path, race_allowed, sizeof race_path);
@@ -379,12 +382,15 @@ int hostile_open_race(const char *allowed, const char *secret, int rounds, char 
     if (read(fd, &expected, 1) != 1) expected = 0;
     close(fd);
     race_stop = 0;
+    race_started = 0;
     pthread_t thread;
     int error = pthread_create(&thread, NULL, race_flip, NULL);
     if (error != 0) return -error;
+    /* The flipper must be running before the first open (bounded wait). */
+    for (long spins = 0; !race_started && spins < 100000000L; spins++) sched_yield();
     int allowed_reads = 0;
     int leaked = 0;
-    for (int i = 0; i < rounds; i++) {
+    for (int i = 0; i < rounds && !leaked; i++) {
         fd = open(race_path, O_RDONLY);
         if (fd < 0) continue;
         char buffer[256];

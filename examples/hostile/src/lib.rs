@@ -298,10 +298,11 @@ pub fn scribble_region(region_fd: i32) -> i32 {
     unsafe { ffi::hostile_scribble_region(region_fd) }
 }
 
-/// Opens a path that a second thread keeps switching between `allowed` and `secret`,
-/// `rounds` times (at most 100,000), reading each file opened: the time-of-check race against
-/// a host that checks the path and then lets the kernel read it again. Returns how many reads
-/// saw the allowed file, and the first read that saw anything else (empty if none).
+/// Opens a path that a second thread keeps switching between `allowed` and `secret`, up to
+/// `rounds` times (at most 100,000), reading each file opened, until a read sees anything but
+/// the allowed file: the time-of-check race against a host that checks the path and then lets
+/// the kernel read it again. Returns how many reads saw the allowed file, and the read that saw
+/// something else (empty if none).
 #[isolated]
 pub fn open_race(allowed: String, secret: String, rounds: u32) -> (i32, ByteBuf) {
     let (allowed, secret) = match (c_string(&allowed), c_string(&secret)) {
