@@ -35,18 +35,11 @@ use rustix::io::Errno;
 
 use crate::policy::Policy;
 use crate::report::Refusal;
+use crate::seccomp::WRITE_FLAGS;
 
 mod opener;
 
 use opener::{Acted, Job, Root, open_root, resolve_and_act, run_on, start_opener};
-
-/// `open` flags that write or create: refused and reported.
-const WRITE_FLAGS: u64 = (libc::O_WRONLY
-    | libc::O_RDWR
-    | libc::O_CREAT
-    | libc::O_TRUNC
-    | libc::O_APPEND
-    | libc::O_TMPFILE) as u64;
 
 /// The longest path the kernel accepts, with its terminating NUL.
 const PATH_MAX: usize = 4096;

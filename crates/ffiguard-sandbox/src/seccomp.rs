@@ -109,8 +109,8 @@ const NAMESPACE_FLAGS: u64 = (libc::CLONE_NEWNS
     | libc::CLONE_NEWUTS
     | libc::CLONE_NEWCGROUP) as u64;
 
-/// `open` flags that write or create.
-const WRITE_FLAGS: u64 = (libc::O_WRONLY
+/// `open` flags that write or create (the filter refuses them; so does the broker).
+pub(crate) const WRITE_FLAGS: u64 = (libc::O_WRONLY
     | libc::O_RDWR
     | libc::O_CREAT
     | libc::O_TRUNC
