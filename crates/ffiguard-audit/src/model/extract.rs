@@ -392,9 +392,14 @@ fn fields_of(fields: &syn::Fields) -> Vec<Field> {
 
 impl<'ast> Visit<'ast> for Extractor<'_> {
     fn visit_item_mod(&mut self, m: &'ast syn::ItemMod) {
+        self.part.exposure.record_mod(m);
         self.module.push(m.ident.to_string());
         visit::visit_item_mod(self, m);
         self.module.pop();
+    }
+
+    fn visit_item_use(&mut self, u: &'ast syn::ItemUse) {
+        self.part.exposure.record_use(u);
     }
 
     fn visit_item_foreign_mod(&mut self, block: &'ast syn::ItemForeignMod) {

@@ -5,12 +5,14 @@
 //! holds plain data (names, types as normalized text, [`Location`]s) rather than `syn` nodes,
 //! because `syn` trees cannot cross threads and the files are parsed in parallel.
 
+mod exposure;
 mod extract;
 
 use crate::Location;
 use serde::Serialize;
 use std::collections::HashMap;
 
+pub use exposure::Exposure;
 pub(crate) use extract::extract;
 pub use extract::type_text;
 
@@ -226,6 +228,8 @@ pub struct FfiModel {
     /// `size_of::<T>()`, `align_of::<T>()` (also inside macros such as `assert!`),
     /// `offset_of!(T, ..)`, `assert_layout!(T ..)`, or a `bindgen_test_layout_T` function.
     pub layout_asserted: std::collections::BTreeSet<String>,
+    /// Private modules and `pub use` re-exports, to tell API items from crate-internal ones.
+    pub exposure: Exposure,
     #[serde(skip)]
     foreign_fn_index: HashMap<String, Vec<usize>>,
     #[serde(skip)]
@@ -244,6 +248,7 @@ impl FfiModel {
             model.drop_impls.extend(part.drop_impls);
             model.statics.extend(part.statics);
             model.layout_asserted.extend(part.layout_asserted);
+            model.exposure.merge(part.exposure);
         }
         for (i, f) in model.foreign_fns.iter().enumerate() {
             model

@@ -24,8 +24,10 @@ only copies fields (no calls, no macros), when the crate has an `impl Drop` for 
         why_is_this_bad: "A derived or field-copying clone duplicates the raw handle, not the C \
 object. Both copies' `Drop` release the same object: a double free or double close, and a \
 use-after-free for whichever copy is used after the first drop.",
-        known_problems: "Types are matched by name, not path. A hand-written `Clone` is \
-reported only when it merely copies fields; one that duplicates through a helper is trusted \
+        known_problems: "Types are matched by name, not path: a `Drop` in another file counts \
+only when no other type in the crate has the same name (several crates audited as one tree \
+often share names such as `Device` or `Event`), so a `Drop` kept apart from its type is \
+missed when the name is ambiguous. A hand-written `Clone` is reported only when it merely copies fields; one that duplicates through a helper is trusted \
 without checking what the helper does.",
         example_bad: "#[derive(Clone)]\npub struct Handle { raw: *mut c_void }\n\n\
 impl Drop for Handle {\n    fn drop(&mut self) {\n        unsafe { handle_free(self.raw) }\n    }\n}",
@@ -50,17 +52,22 @@ impl Rule for CloneOfForeignOwner {
         };
         v.visit_file(cx.syntax);
         for (name, span) in v.derived.iter().chain(v.manual_clones.iter()) {
-            // A `Drop` in another file: the model knows whether it calls C.
+            // A `Drop` in another file: the model knows whether it calls C. When several types
+            // share the name (modules or crates of one tree) such a `Drop` may belong to any
+            // of them, so only a `Drop` in this file counts.
             let elsewhere = || {
+                if cx.model.types_named(name).nth(1).is_some() {
+                    return None;
+                }
                 cx.model
                     .drop_impls
                     .iter()
-                    .any(|d| d.type_name == *name && d.releases_foreign)
-                    .then(|| "a foreign function".to_owned())
+                    .find(|d| d.type_name == *name && d.releases_foreign)
+                    .map(|d| format!("C (in {}:{})", d.location.file, d.location.line))
             };
             if let Some(free) = v.drops.get(name).cloned().or_else(elsewhere) {
                 out.push(
-                    cx.finding(&META, *span, format!("`{name}` is `Clone` but its `Drop` calls `{free}`: clones free the same C object"))
+                    cx.finding(&META, *span, format!("`{name}` is `Clone` but its `Drop` calls {free}: clones free the same C object"))
                         .help("remove `Clone`, or clone through the library's dup/ref function"),
                 );
             }
@@ -124,7 +131,7 @@ impl<'ast> Visit<'ast> for Impls<'_, '_> {
         match (tr.as_str(), body) {
             ("Drop", Some(b)) => {
                 if let Some(free) = self.foreign_call_in(b) {
-                    self.drops.insert(ty, free);
+                    self.drops.insert(ty, format!("`{free}`"));
                 }
             }
             ("Clone", Some(b)) if copies_fields(b) => {

@@ -79,6 +79,8 @@ pub(crate) struct FnItem<'a> {
     pub(crate) in_trait_impl: bool,
     /// For impl methods, the last segment of the trait (`Drop`, `Clone`), if any.
     pub(crate) trait_name: Option<String>,
+    /// For impl methods, the last segment of the implementing type.
+    pub(crate) self_type: Option<String>,
 }
 
 impl<'a> FnItem<'a> {
@@ -122,6 +124,7 @@ pub(crate) fn functions(file: &syn::File) -> Vec<FnItem<'_>> {
     struct F<'a> {
         out: Vec<FnItem<'a>>,
         trait_name: Option<Option<String>>,
+        self_type: Option<String>,
     }
     impl<'a> Visit<'a> for F<'a> {
         fn visit_item_fn(&mut self, i: &'a syn::ItemFn) {
@@ -131,10 +134,13 @@ pub(crate) fn functions(file: &syn::File) -> Vec<FnItem<'_>> {
                 block: &i.block,
                 in_trait_impl: false,
                 trait_name: None,
+                self_type: None,
             });
             let saved = self.trait_name.take();
+            let saved_type = self.self_type.take();
             visit::visit_item_fn(self, i);
             self.trait_name = saved;
+            self.self_type = saved_type;
         }
         fn visit_item_impl(&mut self, i: &'a syn::ItemImpl) {
             let saved = self.trait_name.replace(
@@ -142,8 +148,10 @@ pub(crate) fn functions(file: &syn::File) -> Vec<FnItem<'_>> {
                     .as_ref()
                     .and_then(|(_, p, _)| p.segments.last().map(|s| s.ident.to_string())),
             );
+            let saved_type = std::mem::replace(&mut self.self_type, type_last(&i.self_ty));
             visit::visit_item_impl(self, i);
             self.trait_name = saved;
+            self.self_type = saved_type;
         }
         fn visit_impl_item_fn(&mut self, i: &'a syn::ImplItemFn) {
             let trait_name = self.trait_name.clone().flatten();
@@ -153,10 +161,13 @@ pub(crate) fn functions(file: &syn::File) -> Vec<FnItem<'_>> {
                 block: &i.block,
                 in_trait_impl: trait_name.is_some(),
                 trait_name,
+                self_type: self.self_type.clone(),
             });
             let saved = self.trait_name.take();
+            let saved_type = self.self_type.take();
             visit::visit_impl_item_fn(self, i);
             self.trait_name = saved;
+            self.self_type = saved_type;
         }
         fn visit_trait_item_fn(&mut self, i: &'a syn::TraitItemFn) {
             if let Some(block) = &i.default {
@@ -166,6 +177,7 @@ pub(crate) fn functions(file: &syn::File) -> Vec<FnItem<'_>> {
                     block,
                     in_trait_impl: false,
                     trait_name: None,
+                    self_type: None,
                 });
             }
             visit::visit_trait_item_fn(self, i);
@@ -174,6 +186,7 @@ pub(crate) fn functions(file: &syn::File) -> Vec<FnItem<'_>> {
     let mut f = F {
         out: Vec::new(),
         trait_name: None,
+        self_type: None,
     };
     f.visit_file(file);
     f.out
