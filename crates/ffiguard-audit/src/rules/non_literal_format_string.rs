@@ -1,9 +1,13 @@
 //! FFI013 — a format string that is not a literal reaches a variadic C function.
 
+use std::collections::HashSet;
+
+use proc_macro2::LineColumn;
 use syn::spanned::Spanned;
+use syn::visit::Visit;
 
 use super::util::{
-    call_path, functions, ident_name, method_receiver, peel, peel_casts, walk_exprs,
+    call_path, functions, ident_name, method_receiver, peel, peel_casts, walk_expr, walk_exprs,
 };
 use crate::{Callee, Confidence, FileContext, Finding, Level, Rule, RuleDocs, RuleMeta};
 
@@ -27,7 +31,10 @@ an upper-case constant.",
 read arguments that were never passed (leaking stack and heap contents) and `%n` writes to \
 memory: a classic format-string vulnerability, and C cannot check the argument count.",
         known_problems: "A format string computed from constants only (chosen by a `match`) is \
-reported; suppress with that reason. Variadic functions that are not printf-like but name a \
+reported; suppress with that reason. Text whose `%` signs were all doubled \
+(`s.replace('%', \"%%\")`, then `CString::new`) is accepted when the escaping is visible in \
+the function: in the argument itself or in the `let` bindings that lead to it; escaping done \
+by a helper function is not seen. Variadic functions that are not printf-like but name a \
 parameter `fmt` are matched.",
         example_bad: "let c = CString::new(user_text)?;\nunsafe { printf(c.as_ptr()) };",
         example_good: "let c = CString::new(user_text)?;\nunsafe { printf(c\"%s\\n\".as_ptr(), c.as_ptr()) };",
@@ -66,6 +73,8 @@ impl Rule for NonLiteralFormatString {
 
     fn check(&self, cx: &FileContext<'_>, out: &mut Vec<Finding>) {
         for f in functions(cx.syntax) {
+            let params = f.params();
+            let bindings = escaped_bindings(f.block, &params);
             walk_exprs(f.block, &mut |e| {
                 let Some(callee) = cx.foreign_callee(e) else {
                     return;
@@ -87,7 +96,9 @@ impl Rule for NonLiteralFormatString {
                 let Some(arg) = index.and_then(|i| call.args.iter().nth(i)) else {
                     return;
                 };
-                if !literal_format(arg) {
+                if !literal_format(arg)
+                    && !escaped_expr(arg, arg.span().start(), &params, &bindings)
+                {
                     out.push(
                         cx.finding(
                             &META,
@@ -129,4 +140,109 @@ fn literal_format(arg: &syn::Expr) -> bool {
                     .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
             }),
     }
+}
+
+/// `s.replace('%', "%%")` (or with `"%"`): text in which no conversion can remain.
+fn is_escape_call(e: &syn::Expr) -> bool {
+    let syn::Expr::MethodCall(m) = e else {
+        return false;
+    };
+    let lit = |e: &syn::Expr| match peel(e) {
+        syn::Expr::Lit(l) => match &l.lit {
+            syn::Lit::Char(c) => Some(c.value().to_string()),
+            syn::Lit::Str(s) => Some(s.value()),
+            _ => None,
+        },
+        _ => None,
+    };
+    m.method == "replace"
+        && m.args.len() == 2
+        && lit(&m.args[0]).as_deref() == Some("%")
+        && lit(&m.args[1]).as_deref() == Some("%%")
+}
+
+/// A `let` binding: its name, where it starts, and whether its value is escaped text.
+struct Binding {
+    name: String,
+    at: LineColumn,
+    escaped: bool,
+}
+
+/// The function's `let name = ..` bindings in source order, each marked escaped when its value
+/// contains an escaping `replace`, or uses escaped bindings and no other local or parameter
+/// (`let c = CString::new(escaped).unwrap()`).
+fn escaped_bindings(block: &syn::Block, params: &[(String, &syn::Type)]) -> Vec<Binding> {
+    struct Lets<'p> {
+        params: &'p [(String, &'p syn::Type)],
+        out: Vec<Binding>,
+    }
+    impl<'ast> Visit<'ast> for Lets<'_> {
+        fn visit_local(&mut self, l: &'ast syn::Local) {
+            syn::visit::visit_local(self, l);
+            let name = match &l.pat {
+                syn::Pat::Ident(p) => p.ident.to_string(),
+                syn::Pat::Type(t) => match &*t.pat {
+                    syn::Pat::Ident(p) => p.ident.to_string(),
+                    _ => return,
+                },
+                _ => return,
+            };
+            let escaped = l.init.as_ref().is_some_and(|init| {
+                escaped_expr(&init.expr, l.span().start(), self.params, &self.out)
+            });
+            self.out.push(Binding {
+                name,
+                at: l.span().start(),
+                escaped,
+            });
+        }
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut lets = Lets {
+        params,
+        out: Vec::new(),
+    };
+    lets.visit_block(block);
+    lets.out
+}
+
+/// Whether `e`, evaluated at `at`, is escaped text (see [`escaped_bindings`]): it escapes, or
+/// uses an escaped binding, and reads no other parameter or binding outside an escaping
+/// `replace` (`user.replace('%', "%%") + other` is not escaped).
+fn escaped_expr(
+    e: &syn::Expr,
+    at: LineColumn,
+    params: &[(String, &syn::Type)],
+    bindings: &[Binding],
+) -> bool {
+    let mut escaped_parts: HashSet<*const syn::Expr> = HashSet::new();
+    let mut escape = false;
+    walk_expr(e, &mut |x| {
+        if is_escape_call(x) {
+            escape = true;
+            walk_expr(x, &mut |inner| {
+                escaped_parts.insert(std::ptr::from_ref(inner));
+            });
+        }
+    });
+    let mut uses_escaped = false;
+    let mut uses_other = false;
+    walk_expr(e, &mut |x| {
+        if escaped_parts.contains(&std::ptr::from_ref(x)) {
+            return;
+        }
+        let Some(n) = ident_name(x) else {
+            return;
+        };
+        let latest = bindings
+            .iter()
+            .rev()
+            .find(|b| b.name == n && (b.at.line, b.at.column) < (at.line, at.column));
+        match latest {
+            Some(b) if b.escaped => uses_escaped = true,
+            Some(_) => uses_other = true,
+            None => uses_other |= params.iter().any(|(p, _)| *p == n),
+        }
+    });
+    (escape || uses_escaped) && !uses_other
 }
