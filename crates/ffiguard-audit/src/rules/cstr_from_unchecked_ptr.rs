@@ -27,9 +27,12 @@ into it afterwards. Pointers returned by foreign calls are FFI010's.",
 that is a crash; on a buffer C filled to the brim without a terminator it reads past the end \
 (an out-of-bounds read that may leak memory contents or crash).",
         known_problems: "Parameters of `unsafe fn`s and of `extern \"C\"` callbacks are exempt: \
-there the caller's contract (documented or C's) is what guarantees non-null. C functions that \
-always terminate the buffer (`snprintf`) are still reported when given the full length; \
-suppress with that reason or pass `len - 1`.",
+there the caller's contract (documented or C's) is what guarantees non-null. So are parameters \
+of a private function that every call in the file passes the address of Rust storage \
+(`x.as_ptr()`, `&x`); a call from another file is not seen. Buffers filled by the standard C \
+functions that always terminate within the size they are given (`snprintf`, `strerror_r`, \
+`getcwd`, ..) are accepted; other C functions that always terminate are still reported when \
+given the full length: suppress with that reason or pass `len - 1`.",
         example_bad: "let mut buf = [0 as c_char; 64];\nunsafe { get_name(buf.as_mut_ptr(), buf.len()) };\n\
 let name = unsafe { CStr::from_ptr(buf.as_ptr()) };",
         example_good: "let mut buf = [0u8; 64];\nunsafe { get_name(buf.as_mut_ptr().cast(), buf.len()) };\n\
@@ -53,7 +56,7 @@ impl Rule for CStrFromUncheckedPtr {
                     return;
                 };
                 let Some(arg) = args.first() else { return };
-                if let Some(msg) = unchecked_param(&f, &locals, arg)
+                if let Some(msg) = unchecked_param(cx, &f, &locals, arg)
                     .or_else(|| unterminated_buffer(cx, &f, &locals, arg))
                 {
                     out.push(
@@ -66,7 +69,24 @@ impl Rule for CStrFromUncheckedPtr {
     }
 }
 
-fn unchecked_param(f: &FnItem<'_>, locals: &Locals<'_>, arg: &syn::Expr) -> Option<String> {
+/// Standard C functions that, on success, leave a NUL within the size they are given.
+const TERMINATING: &[&str] = &[
+    "snprintf",
+    "vsnprintf",
+    "strerror_r",
+    "__xpg_strerror_r",
+    "getcwd",
+    "ttyname_r",
+    "getlogin_r",
+    "ptsname_r",
+];
+
+fn unchecked_param(
+    cx: &FileContext<'_>,
+    f: &FnItem<'_>,
+    locals: &Locals<'_>,
+    arg: &syn::Expr,
+) -> Option<String> {
     if f.is_unsafe() || f.is_extern() {
         return None;
     }
@@ -76,9 +96,58 @@ fn unchecked_param(f: &FnItem<'_>, locals: &Locals<'_>, arg: &syn::Expr) -> Opti
         .iter()
         .any(|(p, ty)| *p == name && is_raw_ptr(ty));
     let rebound = locals.inits.contains_key(&name);
-    (is_param && !rebound && !null_checked(f.block, peel_casts(arg))).then(|| {
+    let unchecked = is_param && !rebound && !null_checked(f.block, peel_casts(arg));
+    (unchecked && !fed_only_addresses(cx, f, &name)).then(|| {
         format!("`CStr::from_ptr({name})` on a pointer parameter that is never checked for null")
     })
+}
+
+/// A private function whose every call in the file passes, for parameter `param`, the address
+/// of Rust storage (`x.as_ptr()`, `x.as_mut_ptr()`, `&x`, a literal), which is never null:
+/// rustix's `fn to_cstr(ptr: *const u8)` called with `self.0.release.as_ptr().cast()`.
+fn fed_only_addresses(cx: &FileContext<'_>, f: &FnItem<'_>, param: &str) -> bool {
+    if !matches!(f.vis, Some(syn::Visibility::Inherited)) {
+        return false;
+    }
+    let has_self = matches!(f.sig.inputs.first(), Some(syn::FnArg::Receiver(_)));
+    let Some(index) = f.sig.inputs.iter().position(|a| {
+        matches!(a, syn::FnArg::Typed(t) if matches!(&*t.pat, syn::Pat::Ident(p) if p.ident == param))
+    }) else {
+        return false;
+    };
+    let target = f.sig.ident.to_string();
+    let mut calls = 0usize;
+    let mut all_addresses = true;
+    for g in super::util::functions(cx.syntax) {
+        walk_exprs(g.block, &mut |e| {
+            let passed = match e {
+                syn::Expr::Call(c)
+                    if matches!(&*c.func, syn::Expr::Path(p)
+                        if p.path.segments.last().is_some_and(|s| s.ident == target)) =>
+                {
+                    c.args.iter().nth(index)
+                }
+                syn::Expr::MethodCall(m) if m.method == target && has_self => {
+                    m.args.iter().nth(index - 1)
+                }
+                _ => return,
+            };
+            calls += 1;
+            all_addresses &= passed.is_some_and(is_address);
+        });
+    }
+    calls > 0 && all_addresses
+}
+
+/// `x.as_ptr()`, `x.as_mut_ptr()`, `&x`, `&mut x` or a literal, through `as` and `.cast()`.
+fn is_address(e: &syn::Expr) -> bool {
+    let mut e = peel_casts(e);
+    while let Some(inner) = method_receiver(e, "cast").or_else(|| method_receiver(e, "cast_mut")) {
+        e = peel_casts(inner);
+    }
+    method_receiver(e, "as_ptr").is_some()
+        || method_receiver(e, "as_mut_ptr").is_some()
+        || matches!(peel(e), syn::Expr::Reference(_) | syn::Expr::Lit(_))
 }
 
 fn unterminated_buffer(
@@ -105,6 +174,10 @@ fn unterminated_buffer(
         }
         let syn::Expr::Call(call) = e else { return };
         if cx.foreign_callee(e).is_none() {
+            return;
+        }
+        let callee = super::util::call_path(e).and_then(|(segs, _)| segs.last().cloned());
+        if callee.is_some_and(|c| TERMINATING.contains(&c.as_str())) {
             return;
         }
         let passes_buf = call.args.iter().any(|a| {
