@@ -22,8 +22,9 @@ static META: RuleMeta = RuleMeta {
 function declared in the crate, at a parameter whose type is `*const c_char`/`*mut c_char`, \
 when `s` is known to be a Rust string: a string literal without a trailing `\\0`, a parameter \
 or `let` typed `&str`/`String`, or a binding initialized by `format!`, `String::from`, \
-`.to_string()`, `.to_owned()` or `String::new()`. Not flagged when the next parameter is a \
-length (its name mentions `len`/`size`/`n`, or the next argument is `s.len()`).",
+`.to_string()`, `.to_owned()` or `String::new()`. The pointer may also come through a `let` \
+whose `if`/`match` branches yield `s.as_ptr()`. Not flagged when the next parameter is a \
+length (an integer whose name mentions `len`/`size`/`n`, or the next argument is `s.len()`).",
         why_is_this_bad: "Rust strings are not NUL-terminated. C reads past the end until it \
 happens to meet a zero byte: an out-of-bounds read, garbage in the result, or a crash. An \
 interior NUL silently truncates.",
@@ -65,25 +66,28 @@ impl Rule for StrAsCString {
                     if !c_string {
                         continue;
                     }
-                    let Some(recv) = method_receiver(peel_casts(arg), "as_ptr") else {
+                    let receivers = string_pointers(arg, &locals);
+                    if receivers.is_empty() {
                         continue;
-                    };
+                    }
+                    // A length is an integer; a `*mut usize` after the string is an output.
                     let length_follows = decl.params.get(i + 1).is_some_and(|p| {
-                        p.name.as_deref().is_some_and(|n| {
-                            let n = n.to_ascii_lowercase();
-                            n.contains("len")
-                                || n.contains("size")
-                                || n == "n"
-                                || n.starts_with("n_")
-                                || n.starts_with("num")
-                        })
+                        !super::util::text_is_ptr(&p.ty)
+                            && p.name.as_deref().is_some_and(|n| {
+                                let n = n.to_ascii_lowercase();
+                                n.contains("len")
+                                    || n.contains("size")
+                                    || n == "n"
+                                    || n.starts_with("n_")
+                                    || n.starts_with("num")
+                            })
                     }) || args
                         .get(i + 1)
                         .is_some_and(|a| method_receiver(peel_casts(a), "len").is_some());
                     if length_follows {
                         continue;
                     }
-                    if let Some(what) = rust_string(recv, &locals) {
+                    if let Some(what) = receivers.iter().find_map(|r| rust_string(r, &locals)) {
                         out.push(
                             cx.finding(&META, arg.span(), format!("{what} is not NUL-terminated but `{}` expects a C string", decl.name))
                                 .help("pass `CString::new(..)?.as_ptr()` kept alive across the call, or a `c\"..\"` literal"),
@@ -92,6 +96,55 @@ impl Rule for StrAsCString {
                 }
             });
         }
+    }
+}
+
+/// The values whose `.as_ptr()` the argument is: the argument itself, or each branch of the
+/// `if`/`match` a pointer binding was initialized with (libsodium-sys-stable:
+/// `let ignore_ptr = if ignore.is_empty() { null() } else { ignore.as_ptr() as *const i8 }`).
+fn string_pointers<'a>(arg: &'a syn::Expr, locals: &Locals<'a>) -> Vec<&'a syn::Expr> {
+    let arg = peel_casts(arg);
+    if let Some(recv) = method_receiver(arg, "as_ptr") {
+        return vec![recv];
+    }
+    let Some(init) = ident_name(arg).and_then(|n| locals.inits.get(&n).copied()) else {
+        return Vec::new();
+    };
+    let mut values = Vec::new();
+    branch_values(init, &mut values);
+    values
+        .into_iter()
+        .filter_map(|v| method_receiver(peel_casts(v), "as_ptr"))
+        .collect()
+}
+
+/// The values an expression can end with: both branches of an `if`, every `match` arm, the
+/// tail of a block; the expression itself otherwise.
+fn branch_values<'a>(e: &'a syn::Expr, out: &mut Vec<&'a syn::Expr>) {
+    let tail = |b: &'a syn::Block| match b.stmts.last() {
+        Some(syn::Stmt::Expr(e, None)) => Some(e),
+        _ => None,
+    };
+    match peel(e) {
+        syn::Expr::If(i) => {
+            if let Some(t) = tail(&i.then_branch) {
+                branch_values(t, out);
+            }
+            if let Some((_, other)) = &i.else_branch {
+                branch_values(other, out);
+            }
+        }
+        syn::Expr::Block(b) => {
+            if let Some(t) = tail(&b.block) {
+                branch_values(t, out);
+            }
+        }
+        syn::Expr::Match(m) => {
+            for arm in &m.arms {
+                branch_values(&arm.body, out);
+            }
+        }
+        other => out.push(other),
     }
 }
 
