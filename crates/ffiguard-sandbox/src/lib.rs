@@ -24,6 +24,8 @@
 //!   beyond the wake-ups, and none when the other side is spinning ([`SpinPolicy`]: by default
 //!   both sides spin briefly and back off where spinning does not pay). The host copies every reply
 //!   into private memory, bounds every length and never follows a worker's pointer or offset.
+//!   A large result built in an [`OutputBuf`] is written straight into the reply arena by the
+//!   isolated function, so the worker does not copy it again; the host still copies it once.
 //! - **Results are [`Tainted`]** until the caller verifies them.
 //! - **Failures are values**: a crash, a resource limit, a missed deadline or a garbled reply
 //!   becomes a [`SandboxError`] naming the function and the cause, and a fresh worker serves
@@ -96,6 +98,7 @@ mod limited;
 mod limits;
 mod namespaces;
 mod notify;
+mod output_buf;
 mod policy;
 mod registry;
 mod report;
@@ -119,6 +122,7 @@ pub use builder::SandboxBuilder;
 pub use error::SandboxError;
 pub use ffiguard_macros::isolated;
 pub use limits::{Limit, Limits};
+pub use output_buf::OutputBuf;
 pub use policy::{OnViolation, Policy, Requirement};
 pub use report::{BlockedCall, Refusal, Verdict};
 pub use sandbox::Sandbox;

@@ -15,7 +15,8 @@ use std::panic::AssertUnwindSafe;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::bulk::{self, BulkSource, EncodeError};
+use crate::bulk::{self, BulkSource, Encoded, Fault};
+use crate::output_buf;
 use crate::wire::{MAX_MESSAGE_BYTES, Status, status};
 
 /// Name and identifier of one isolated function.
@@ -96,10 +97,21 @@ pub struct ReplyWriter<'a> {
     _arena: std::marker::PhantomData<&'a mut [u8]>,
 }
 
+/// The reply of a call whose `OutputBuf` outlived it.
+const OUTLIVED: &str = "an OutputBuf outlived the isolated call that created it (kept or leaked); \
+     its bytes stay reserved and replies cannot use the arena's bulk area until it is dropped";
+/// The reply of a later call that needs the bulk area such a buffer still holds.
+const STILL_HELD: &str = "the reply arena's bulk area is still held by an OutputBuf that \
+     outlived an earlier call";
+
 impl ReplyWriter<'_> {
     /// # Safety
-    /// `start..start + capacity` must be writable, outlive the writer, and not be referenced
-    /// elsewhere while the writer exists.
+    /// `start..start + capacity` must be writable, 8-aligned, not be referenced elsewhere while
+    /// the writer exists (except by `OutputBuf`s built in it, whose holds the encoder
+    /// respects), and stay mapped as long as an [`OutputBuf`] built in it may live (the
+    /// worker's region is never unmapped).
+    ///
+    /// [`OutputBuf`]: crate::OutputBuf
     pub(crate) unsafe fn new(start: *mut u8, capacity: usize) -> Self {
         Self {
             start,
@@ -108,27 +120,102 @@ impl ReplyWriter<'_> {
         }
     }
 
-    /// Encodes `value` under `code`; a value too large becomes a `REPLY_TOO_LARGE` reply.
-    pub(crate) fn write<T: Serialize + ?Sized>(&mut self, code: u32, value: &T) -> Status {
+    /// Encodes `value` under `code`, then drops it; a value too large becomes a
+    /// `REPLY_TOO_LARGE` reply.
+    ///
+    /// The value is dropped before the reply is final so that an `OutputBuf` in it releases the
+    /// arena: a reply that had to be encoded elsewhere (the buffer was not its first bulk item)
+    /// is copied in only then, and a hold taken during this call (`held_before` is false) that
+    /// survives the value becomes an error reply.
+    pub(crate) fn write_owned<T: Serialize>(
+        &mut self,
+        code: u32,
+        value: T,
+        held_before: bool,
+    ) -> Status {
         // SAFETY: the constructor's caller vouched for the arena range (page-aligned) and its
-        // exclusivity.
-        match unsafe { bulk::encode_into(value, self.start, self.capacity) } {
-            Ok((len, _)) => Status { code, len },
-            Err(EncodeError::TooLarge(needed)) => {
-                let needed = u64::try_from(needed).unwrap_or(u64::MAX);
-                // SAFETY: as above.
-                let len = unsafe { bulk::encode_into(&needed, self.start, self.capacity) };
+        // exclusivity; bytes a live OutputBuf holds are only read.
+        let direct = unsafe { bulk::encode_arena(&value, self.start, self.capacity) };
+        let outcome = match direct {
+            Err(Fault::Held) => encode_aside(&value, self.capacity).map(Placed::Aside),
+            other => other.map(Placed::Direct),
+        };
+        drop(value);
+        let held = output_buf::held_from(self.start, self.capacity).is_some();
+        if held && !held_before {
+            return self.write_panic(OUTLIVED);
+        }
+        match outcome {
+            Ok(Placed::Direct(encoded)) => {
+                output_buf::count_in_place(encoded.in_place);
                 Status {
-                    code: status::REPLY_TOO_LARGE,
-                    len: len.map_or(0, |(frame, _)| frame),
+                    code,
+                    len: encoded.frame_len,
                 }
             }
-            Err(EncodeError::Serde(message)) => self.write_panic(&message),
+            // Encoded aside because of a hold that is still there: no room for it.
+            Ok(Placed::Aside(_)) if held => self.write_panic(STILL_HELD),
+            Ok(Placed::Aside(aside)) => self.copy_in(code, &aside),
+            Err(Fault::TooLarge(needed)) => self.write_too_large(needed),
+            Err(Fault::Serde(message)) => self.write_panic(&message),
+            Err(Fault::Held) => self.write_panic(STILL_HELD),
+        }
+    }
+
+    /// Copies a reply encoded aside into the arena (no hold is live: checked by the caller).
+    fn copy_in(&mut self, code: u32, aside: &Aside) -> Status {
+        let Encoded {
+            frame_len,
+            bulk_len,
+            ..
+        } = aside.encoded;
+        let base = bulk::bulk_base(self.capacity, frame_len).unwrap_or(usize::MAX);
+        let bytes = aside.bytes();
+        let ranges = [(0, frame_len), (base, bulk_len)];
+        for (offset, len) in ranges {
+            let Some(source) = offset
+                .checked_add(len)
+                .filter(|end| *end <= self.capacity)
+                .and_then(|end| bytes.get(offset..end))
+            else {
+                return self.write_panic("an encoded reply does not fit its arena");
+            };
+            // SAFETY: offset + len <= capacity keeps the write in the arena the constructor's
+            // caller vouched for; `source` is private heap memory, disjoint from it.
+            unsafe {
+                std::ptr::copy_nonoverlapping(
+                    source.as_ptr(),
+                    self.start.wrapping_add(offset),
+                    len,
+                );
+            }
+        }
+        Status {
+            code,
+            len: frame_len,
+        }
+    }
+
+    fn write_too_large(&mut self, needed: usize) -> Status {
+        let needed = u64::try_from(needed).unwrap_or(u64::MAX);
+        // SAFETY: the constructor's caller vouched for the arena range and its exclusivity.
+        let len = unsafe { bulk::encode_into(&needed, self.start, self.capacity) };
+        Status {
+            code: status::REPLY_TOO_LARGE,
+            len: len.map_or(0, |(frame, _)| frame),
         }
     }
 
     fn write_panic(&mut self, message: &str) -> Status {
-        let mut end = message.len().min(MAX_MESSAGE_BYTES);
+        // While an OutputBuf outlives its call only the frame reserve is free: shorten the
+        // message to fit it (a length prefix takes at most 3 bytes here).
+        let held = output_buf::held_from(self.start, self.capacity).is_some();
+        let limit = if held {
+            MAX_MESSAGE_BYTES.min(bulk::frame_reserve(self.capacity).saturating_sub(3))
+        } else {
+            MAX_MESSAGE_BYTES
+        };
+        let mut end = message.len().min(limit);
         while !message.is_char_boundary(end) {
             end -= 1;
         }
@@ -140,6 +227,45 @@ impl ReplyWriter<'_> {
             len: len.map_or(0, |(frame, _)| frame),
         }
     }
+}
+
+/// Where a reply was encoded.
+enum Placed {
+    /// In the reply arena.
+    Direct(Encoded),
+    /// In private memory of the arena's size, to be copied in.
+    Aside(Aside),
+}
+
+/// A reply encoded into private memory laid out as the reply arena.
+struct Aside {
+    memory: Vec<u64>,
+    capacity: usize,
+    encoded: Encoded,
+}
+
+impl Aside {
+    fn bytes(&self) -> &[u8] {
+        // SAFETY: `memory` holds capacity.div_ceil(8) initialised u64s, so its first
+        // `capacity` bytes are initialised and in bounds; u8 has no alignment requirement.
+        unsafe { std::slice::from_raw_parts(self.memory.as_ptr().cast::<u8>(), self.capacity) }
+    }
+}
+
+/// Encodes `value` into fresh private memory with the reply arena's size and layout (used when
+/// an `OutputBuf` holds the arena and is not where the reply needs it).
+fn encode_aside<T: Serialize>(value: &T, capacity: usize) -> Result<Aside, Fault> {
+    // Zeroed by the allocator (fresh pages for a large arena): only touched pages cost.
+    let mut memory = vec![0u64; capacity.div_ceil(8)];
+    // SAFETY: `memory` is private, writable, 8-aligned, at least `capacity` bytes, and not
+    // referenced during the call; no OutputBuf can hold it (holds are taken on open reply
+    // arenas only).
+    let encoded = unsafe { bulk::encode_arena(value, memory.as_mut_ptr().cast::<u8>(), capacity) }?;
+    Ok(Aside {
+        memory,
+        capacity,
+        encoded,
+    })
 }
 
 /// The request a worker serves: the encoded frame and the arena its byte buffers sit in.
@@ -181,14 +307,22 @@ where
             len: 0,
         };
     };
-    match std::panic::catch_unwind(AssertUnwindSafe(|| function(args))) {
-        Ok(value) => reply.write(status::OK, &value),
+    let held_before = output_buf::held_from(reply.start, reply.capacity).is_some();
+    let run = || std::panic::catch_unwind(AssertUnwindSafe(|| function(args)));
+    // SAFETY: `ReplyWriter::new`'s caller vouched for the reply arena: writable, 8-aligned,
+    // exclusive to the writer (whose encoder respects holds) and mapped as long as an
+    // OutputBuf built in it may live.
+    let outcome = unsafe { output_buf::with_open_arena(reply.start, reply.capacity, run) };
+    match outcome {
+        Ok(value) => reply.write_owned(status::OK, value, held_before),
         Err(payload) => {
             let message = payload
                 .downcast_ref::<&str>()
                 .map(|s| (*s).to_owned())
                 .or_else(|| payload.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "non-string panic payload".to_owned());
+            // Dropped first: the payload may own an OutputBuf.
+            drop(payload);
             reply.write_panic(&message)
         }
     }

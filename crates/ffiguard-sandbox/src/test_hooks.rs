@@ -85,6 +85,13 @@ fn scribble(region: &Region, byte: u8, len: usize) {
     }
 }
 
+/// Bytes that replies encoded on the calling thread carried straight from an
+/// [`OutputBuf`](crate::OutputBuf) in the reply arena, without a copy. Called from an isolated
+/// function, it reports the worker's serving thread.
+pub fn in_place_bytes() -> u64 {
+    crate::output_buf::in_place_bytes()
+}
+
 /// Reports the worker's own program name and pid; linked into both the crate's tests and its
 /// dedicated test worker binary, to show which binary served a call.
 #[crate::isolated]

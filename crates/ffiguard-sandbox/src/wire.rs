@@ -111,8 +111,12 @@ pub fn decode_reply<R: DeserializeOwned>(status: u32, payload: &[u8]) -> Result<
     }
 }
 
-/// Decodes a reply whose arena (frame at the start, [`ByteBuf`] contents at the end, as the
-/// worker lays it out) has been copied into private memory: the form the fuzz target drives.
+/// Decodes a reply whose arena (frame at the start, [`ByteBuf`] and [`OutputBuf`] contents in
+/// the bulk area after the frame reserve, as the worker lays it out) has been copied into
+/// private memory: the form the fuzz target drives. Every buffer's position is recomputed from
+/// `frame_len`, the lengths in the frame and `arena.len()`.
+///
+/// [`OutputBuf`]: crate::OutputBuf
 ///
 /// # Errors
 /// As [`decode_reply`]; a `frame_len` past the arena is [`ReplyError::LengthOutOfBounds`].
