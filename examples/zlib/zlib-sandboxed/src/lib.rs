@@ -26,7 +26,7 @@
 
 mod stream;
 
-use ffiguard_sandbox::{ByteBuf, isolated};
+use ffiguard_sandbox::{ByteBuf, OutputBuf, isolated};
 use serde::{Deserialize, Serialize};
 
 /// A zlib failure, with zlib's code and message kept.
@@ -59,11 +59,14 @@ pub enum ZError {
 
 /// Inflates a zlib stream, refusing to produce more than `max_output` bytes.
 ///
+/// Run in a worker, zlib writes the output straight into the reply arena (an [`OutputBuf`]),
+/// so the only copy of it is the host's; called in-process it is an ordinary heap buffer.
+///
 /// # Errors
 /// [`ZError`] for corrupt or truncated input, or output past the limit.
 #[isolated]
-pub fn inflate(data: ByteBuf, max_output: u64) -> Result<ByteBuf, ZError> {
-    stream::inflate(&data, max_output).map(ByteBuf::from)
+pub fn inflate(data: ByteBuf, max_output: u64) -> Result<OutputBuf, ZError> {
+    stream::inflate(&data, max_output)
 }
 
 /// Deflates `data` at `level` (0–9, or -1 for zlib's default).

@@ -1,9 +1,11 @@
 //! zlib's streaming API behind a safe, bounded interface.
 
 use std::ffi::{CStr, c_int, c_uint};
+use std::mem::MaybeUninit;
 use std::ptr::NonNull;
 
 use ffiguard::conv;
+use ffiguard_sandbox::OutputBuf;
 use libz_sys as z;
 
 use crate::ZError;
@@ -83,34 +85,37 @@ impl Stream {
         )
     }
 
-    /// One zlib step over `input` into the spare capacity of `output`. Returns zlib's code and
-    /// the bytes consumed.
-    fn step(&mut self, input: &[u8], output: &mut Vec<u8>, flush: c_int) -> (c_int, usize) {
+    /// One zlib step over `input` into `output` (spare capacity of a buffer). Returns zlib's
+    /// code, the bytes consumed and the bytes written at the start of `output`.
+    fn step(
+        &mut self,
+        input: &[u8],
+        output: &mut [MaybeUninit<u8>],
+        flush: c_int,
+    ) -> (c_int, usize, usize) {
         let input = &input[..input.len().min(CHUNK)];
-        let spare = output.spare_capacity_mut();
-        let spare_len = spare.len().min(CHUNK);
+        let output_len = output.len().min(CHUNK);
         self.raw.next_in = input.as_ptr().cast_mut();
         self.raw.avail_in = c_uint::try_from(input.len()).unwrap_or(0);
-        self.raw.next_out = spare.as_mut_ptr().cast();
-        self.raw.avail_out = c_uint::try_from(spare_len).unwrap_or(0);
+        self.raw.next_out = output.as_mut_ptr().cast();
+        self.raw.avail_out = c_uint::try_from(output_len).unwrap_or(0);
         let code = match self.kind {
             // SAFETY: next_in/avail_in describe `input` (zlib only reads it, despite `*mut`);
-            // next_out/avail_out describe uninitialised spare capacity of `output`, which zlib
-            // only writes; both stay valid for the call. The stream was initialised in `new`.
+            // next_out/avail_out describe (a prefix of) `output`, possibly uninitialised memory
+            // zlib only writes; both stay valid for the call. The stream was initialised in
+            // `new`.
             Kind::Inflate => unsafe { z::inflate(&mut *self.raw, flush) },
             // SAFETY: as above, for a stream initialised by deflateInit_.
             Kind::Deflate => unsafe { z::deflate(&mut *self.raw, flush) },
         };
         // zlib only ever lowers the counts it was given; saturating keeps a misbehaving build
-        // from making `produced` exceed the spare capacity it was handed.
+        // from making `produced` exceed the room it was handed.
         let consumed = input
             .len()
             .saturating_sub(usize::try_from(self.raw.avail_in).unwrap_or(usize::MAX));
         let produced =
-            spare_len.saturating_sub(usize::try_from(self.raw.avail_out).unwrap_or(usize::MAX));
-        // SAFETY: zlib wrote exactly `produced` bytes at the start of the spare capacity.
-        unsafe { output.set_len(output.len() + produced) };
-        (code, consumed)
+            output_len.saturating_sub(usize::try_from(self.raw.avail_out).unwrap_or(usize::MAX));
+        (code, consumed, produced)
     }
 }
 
@@ -133,16 +138,21 @@ fn zlib_error(function: &str, code: c_int, message: Option<String>) -> ZError {
     }
 }
 
-pub(crate) fn inflate(mut input: &[u8], max_output: u64) -> Result<Vec<u8>, ZError> {
+/// Inflates into an [`OutputBuf`]: in a worker, straight into the reply arena.
+pub(crate) fn inflate(mut input: &[u8], max_output: u64) -> Result<OutputBuf, ZError> {
     let limit = usize::try_from(max_output).unwrap_or(usize::MAX);
+    // zlib is never handed room past this; output beyond `limit` is caught after the step.
+    let ceiling = limit.max(1);
     let mut stream = Stream::new(Kind::Inflate, 0)?;
-    let mut output = Vec::with_capacity(input.len().saturating_mul(4).clamp(4096, limit.max(1)));
+    let mut output = OutputBuf::with_capacity(input.len().saturating_mul(4).max(4096).min(ceiling));
     // Each round consumes input or produces output (or returns); the output is bounded by
     // `limit` and the input by its length, so the loop ends. A zlib that stops making progress
     // anyway is cut off after a few rounds.
     let mut stalled = 0;
     loop {
-        if output.len() == output.capacity() {
+        // A buffer in the reply arena may offer more than was asked for: room stops at the
+        // ceiling, as a heap buffer's capacity does.
+        if output.len() >= output.capacity().min(ceiling) {
             if output.len() >= limit {
                 return Err(ZError::OutputLimit { limit: max_output });
             }
@@ -150,9 +160,15 @@ pub(crate) fn inflate(mut input: &[u8], max_output: u64) -> Result<Vec<u8>, ZErr
             output.reserve_exact(grow);
         }
         let before = output.len();
-        let (code, consumed) = stream.step(input, &mut output, z::Z_NO_FLUSH);
+        let room = output.capacity().min(ceiling) - before;
+        let spare = output.spare_capacity_mut();
+        let window = room.min(spare.len());
+        let (code, consumed, produced) = stream.step(input, &mut spare[..window], z::Z_NO_FLUSH);
+        // SAFETY: zlib wrote exactly `produced` (<= window <= spare capacity) bytes at the
+        // start of the spare capacity.
+        unsafe { output.set_len(before + produced) };
         input = &input[consumed..];
-        stalled = if consumed == 0 && output.len() == before {
+        stalled = if consumed == 0 && produced == 0 {
             stalled + 1
         } else {
             0
@@ -163,7 +179,9 @@ pub(crate) fn inflate(mut input: &[u8], max_output: u64) -> Result<Vec<u8>, ZErr
         match code {
             z::Z_STREAM_END => return Ok(output),
             z::Z_OK => {}
-            z::Z_BUF_ERROR if output.len() < output.capacity() => return Err(ZError::Truncated),
+            z::Z_BUF_ERROR if output.len() < output.capacity().min(ceiling) => {
+                return Err(ZError::Truncated);
+            }
             z::Z_BUF_ERROR => {}
             other => return Err(zlib_error("inflate", other, stream.message())),
         }
@@ -190,7 +208,9 @@ pub(crate) fn deflate(mut input: &[u8], level: i32) -> Result<Vec<u8>, ZError> {
             z::Z_NO_FLUSH
         };
         let before = output.len();
-        let (code, consumed) = stream.step(input, &mut output, flush);
+        let (code, consumed, produced) = stream.step(input, output.spare_capacity_mut(), flush);
+        // SAFETY: zlib wrote exactly `produced` bytes at the start of the spare capacity.
+        unsafe { output.set_len(before + produced) };
         input = &input[consumed..];
         stalled = if consumed == 0 && output.len() == before {
             stalled + 1
