@@ -99,6 +99,26 @@ fn output_larger_than_the_arena_is_an_error_not_a_crash(_: &Sandbox) {
     assert!(matches!(error, SandboxError::Reply { .. }), "{error}");
 }
 
+/// A limit below the first output buffer's usual size is an error in both places, not a panic;
+/// an exact limit still inflates (in the worker, into the reply arena).
+fn small_limits_are_errors_not_panics(sandbox: &Sandbox) {
+    let original = sample(3000);
+    let compressed = deflate(ByteBuf::from(original.clone()), 6).expect("deflate");
+    assert_eq!(
+        inflate(compressed.clone(), 100),
+        Err(ZError::OutputLimit { limit: 100 })
+    );
+    let result = inflate::call(sandbox, compressed.clone(), 100)
+        .expect("call")
+        .trust_unverified("compared below");
+    assert_eq!(result, Err(ZError::OutputLimit { limit: 100 }));
+    let exact = inflate::call(sandbox, compressed, 3000)
+        .expect("call")
+        .trust_unverified("compared below")
+        .expect("inflate");
+    assert!(exact[..] == original[..]);
+}
+
 /// The dedicated `zlib-worker` binary serves the same functions as a re-executed host.
 fn dedicated_worker_binary_round_trip(_: &Sandbox) {
     let dedicated = Sandbox::builder()
@@ -151,6 +171,12 @@ fn main() {
     check(
         "output_larger_than_the_arena_is_an_error_not_a_crash",
         output_larger_than_the_arena_is_an_error_not_a_crash,
+        &sandbox,
+        &mut failed,
+    );
+    check(
+        "small_limits_are_errors_not_panics",
+        small_limits_are_errors_not_panics,
         &sandbox,
         &mut failed,
     );
