@@ -3,7 +3,7 @@
 
 #![no_main]
 
-use ffiguard_sandbox::{ByteBuf, decode_reply, decode_reply_in_arena};
+use ffiguard_sandbox::{ByteBuf, OutputBuf, decode_reply, decode_reply_in_arena};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|input: &[u8]| {
@@ -18,11 +18,14 @@ fuzz_target!(|input: &[u8]| {
     let _ = decode_reply::<std::collections::BTreeMap<String, ByteBuf>>(status, payload);
     // Zero-sized elements: the element budget, not the payload length, bounds this one.
     let _ = decode_reply::<Vec<Vec<()>>>(status, payload);
-    // The same bytes as a whole reply arena: a frame length, then the arena whose end holds
-    // the byte buffers the frame only gives lengths for.
+    // The same bytes as a whole reply arena: a frame length, then the arena whose bulk area
+    // (from the frame reserve, or after a longer frame) holds the byte buffers the frame only
+    // gives lengths for. `OutputBuf` is what a worker returns from its reply arena.
     if let Some((frame_len, arena)) = payload.split_first_chunk::<2>() {
         let frame_len = usize::from(u16::from_le_bytes(*frame_len));
         let _ = decode_reply_in_arena::<Result<ByteBuf, String>>(status, arena, frame_len);
         let _ = decode_reply_in_arena::<(ByteBuf, Vec<ByteBuf>, u8)>(status, arena, frame_len);
+        let _ = decode_reply_in_arena::<Result<OutputBuf, String>>(status, arena, frame_len);
+        let _ = decode_reply_in_arena::<(OutputBuf, String, OutputBuf)>(status, arena, frame_len);
     }
 });
