@@ -243,14 +243,23 @@ impl OutputBuf {
     /// Appends `bytes`.
     pub fn extend_from_slice(&mut self, bytes: &[u8]) {
         self.reserve(bytes.len());
-        let spare = self.spare_capacity_mut();
-        for (slot, byte) in spare.iter_mut().zip(bytes) {
-            slot.write(*byte);
+        match &mut self.storage {
+            Storage::Heap(vec) => vec.extend_from_slice(bytes),
+            Storage::Arena(held) => {
+                // SAFETY: `reserve` left room for `bytes.len()` more bytes after `len` in the
+                // held area, which only this buffer accesses; `bytes` cannot point into that
+                // spare room (nothing borrows it while `&mut self` is held), so the ranges are
+                // disjoint.
+                unsafe {
+                    std::ptr::copy_nonoverlapping(
+                        bytes.as_ptr(),
+                        held.start.as_ptr().wrapping_add(held.len),
+                        bytes.len(),
+                    );
+                }
+                held.len += bytes.len();
+            }
         }
-        let len = self.len() + bytes.len();
-        // SAFETY: `reserve` made room for `bytes.len()` more bytes and the loop initialised
-        // exactly those at the start of the spare capacity.
-        unsafe { self.set_len(len) };
     }
 
     /// Resizes to `new_len` bytes, filling new bytes with `value`.
@@ -261,11 +270,20 @@ impl OutputBuf {
             return;
         }
         self.reserve(new_len - len);
-        for slot in &mut self.spare_capacity_mut()[..new_len - len] {
-            slot.write(value);
+        match &mut self.storage {
+            Storage::Heap(vec) => vec.resize(new_len, value),
+            Storage::Arena(held) => {
+                // SAFETY: `reserve` left room up to `new_len` in the held area, which only this
+                // buffer accesses.
+                unsafe {
+                    held.start
+                        .as_ptr()
+                        .wrapping_add(len)
+                        .write_bytes(value, new_len - len);
+                }
+                held.len = new_len;
+            }
         }
-        // SAFETY: `reserve` made room and the loop initialised bytes len..new_len.
-        unsafe { self.set_len(new_len) };
     }
 
     /// Shortens the buffer to `len` bytes (no effect if it is not longer).
