@@ -159,7 +159,9 @@ fn serve(region: &'static Region, table: &Table, setup: &Setup) -> ! {
         // for our reply before writing it again, so nothing writes it while we read.
         let request = unsafe { region.request_slice(len) };
         // SAFETY: the reply arena belongs to the worker until it publishes `reply_seq`; the
-        // host reads it only afterwards, and no other reference into it exists here.
+        // host reads it only afterwards, and no other reference into it exists here (an
+        // `OutputBuf` that outlived an earlier call holds bytes the writer respects). The
+        // region is leaked, so the arena stays mapped for as long as any `OutputBuf` lives.
         let mut writer = unsafe { ReplyWriter::new(region.reply_ptr(), region.reply_capacity()) };
         let outcome = match table.find(id) {
             Some(entry) => {
