@@ -143,9 +143,14 @@ fn main() {
         Scale::Full
     };
     let rounds = scale.pick(2, 21, 101);
-    // `-- zlib` runs only the zlib comparison (for profiling), `-- empty` only the empty calls.
+    // `-- zlib` runs only the zlib comparison (for profiling), `-- empty` only the empty calls,
+    // `-- broker` only the brokered file reads.
     let only_zlib = std::env::args().any(|a| a == "zlib");
     let only_empty = std::env::args().any(|a| a == "empty");
+    if std::env::args().any(|a| a == "broker") {
+        broker_cost(rounds, scale);
+        return;
+    }
 
     let sandbox = Sandbox::new().expect("sandbox");
     sandbox.warm_up().expect("warm up");
@@ -162,6 +167,7 @@ fn main() {
     lifecycle(&sandbox, scale);
     drop(sandbox);
     confinement_cost(rounds, scale);
+    broker_cost(rounds, scale);
     many_calls(scale);
 }
 
@@ -219,6 +225,67 @@ fn confinement_cost(rounds: u32, scale: Scale) {
         "  start + 1st call  unconfined {start_unconfined:>10.2?}  pure_compute {start_confined:>10.2?}  ratio {:.2}",
         ratio(start_confined, start_unconfined)
     );
+}
+
+#[isolated]
+fn read_len(path: String) -> u64 {
+    std::fs::read(path).map_or(u64::MAX, |bytes| bytes.len() as u64)
+}
+
+/// What reading a small allowed file costs under a read-only policy: unconfined, Landlock alone
+/// (`report(false)`: no listener, so no broker), and the default where the host's broker
+/// checks the path, opens the file and hands the descriptor over. Rounds interleaved.
+fn broker_cost(rounds: u32, scale: Scale) {
+    let dir = std::env::temp_dir().join(format!("ffiguard-bench-broker-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("bench dir");
+    let file = dir.join("data.txt");
+    std::fs::write(&file, vec![b'x'; 4096]).expect("bench file");
+    let path = file.to_string_lossy().into_owned();
+    let contenders: Vec<(&str, Sandbox)> = [
+        ("unconfined", Policy::unconfined_dangerous()),
+        (
+            "read_only, Landlock only (report off)",
+            Policy::read_only([dir.clone()]).report(false),
+        ),
+        (
+            "read_only, brokered (default)",
+            Policy::read_only([dir.clone()]),
+        ),
+    ]
+    .into_iter()
+    .map(|(name, policy)| {
+        let sandbox = Sandbox::builder().policy(policy).build().expect("sandbox");
+        sandbox.warm_up().expect("warm up");
+        (name, sandbox)
+    })
+    .collect();
+    let batch = scale.pick(5, 200, 500);
+    let mut in_process = Vec::new();
+    let mut samples: Vec<Vec<Duration>> = vec![Vec::new(); contenders.len()];
+    for _ in 0..rounds {
+        in_process.push(measure(1, batch, || {
+            assert_eq!(read_len(path.clone()), 4096);
+        }));
+        for ((_, sandbox), samples) in contenders.iter().zip(samples.iter_mut()) {
+            samples.push(measure(1, batch, || {
+                let len = read_len::call(sandbox, path.clone())
+                    .expect("call")
+                    .trust_unverified("a length compared at once");
+                assert_eq!(len, 4096);
+            }));
+        }
+    }
+    let names: Vec<&str> = contenders.iter().map(|(name, _)| *name).collect();
+    drop(contenders);
+    let _ = std::fs::remove_dir_all(&dir);
+    println!("read a 4 KiB allowed file (median per call, {rounds} rounds of {batch}):");
+    println!(
+        "  in-process                                {:>10.2?}",
+        median(&mut in_process)
+    );
+    for (name, samples) in names.iter().zip(samples.iter_mut()) {
+        println!("  sandbox, {name:<38} {:>10.2?}", median(samples));
+    }
 }
 
 fn empty_calls(sandbox: &Sandbox, rounds: u32, scale: Scale) {
