@@ -90,3 +90,57 @@ context: T,\n}\n";
         [("rusb/src/device.rs".to_owned(), 5)]
     );
 }
+
+/// Set b, libpulse-binding 2.30.1 `src/callbacks.rs`: a `pub` method of a `pub(crate)` type.
+#[test]
+fn ffi009_spares_pub_methods_of_crate_private_types() {
+    let callbacks = "use std::os::raw::c_void;\n\
+pub(crate) struct MultiUseCallback<T: ?Sized> {\n    saved: Option<*mut Box<T>>,\n}\n\
+impl<T: ?Sized> MultiUseCallback<T> {\n    \
+pub fn get_callback<'a>(ptr: *mut c_void) -> &'a mut Box<T> {\n        \
+assert!(!ptr.is_null());\n        // SAFETY: registered by this type.\n        \
+unsafe { &mut *(ptr as *mut Box<T>) }\n    }\n}\n";
+    let lib = "pub mod callbacks;\n";
+    let files = [("src/lib.rs", lib), ("src/callbacks.rs", callbacks)];
+    assert_eq!(found("FFI009", &files), []);
+
+    let public = callbacks.replace("pub(crate) struct", "pub struct");
+    let files = [("src/lib.rs", lib), ("src/callbacks.rs", public.as_str())];
+    assert_eq!(
+        found("FFI009", &files),
+        [("src/callbacks.rs".to_owned(), 6)]
+    );
+}
+
+/// Set b, libpulse-binding `src/context/subscribe.rs` and udev `src/monitor.rs` audited as one
+/// tree: libpulse's `EventType` is a C integer imported under that name, udev's is a Rust enum.
+#[test]
+fn ffi001_judges_a_type_name_only_within_its_own_crate() {
+    let pulse = "use std::os::raw::c_void;\n\
+pub use capi::pa_subscription_event_type_t as EventType;\n\
+extern \"C\" fn cb_proxy(et: EventType, index: u32, userdata: *mut c_void) {\n    \
+let _ = (et, index, userdata);\n}\n";
+    let udev = "pub enum EventType {\n    Add,\n    Remove,\n}\n";
+    let tree = [
+        ("libpulse-binding/src/context/subscribe.rs", pulse),
+        ("udev/src/monitor.rs", udev),
+    ];
+    assert_eq!(found("FFI001", &tree), []);
+
+    // Without the import, and with the enum in the callback's own crate, C would receive it.
+    let uses_enum = pulse.replace(
+        "pub use capi::pa_subscription_event_type_t as EventType;\n",
+        "",
+    );
+    let own = [
+        (
+            "libpulse-binding/src/context/subscribe.rs",
+            uses_enum.as_str(),
+        ),
+        ("libpulse-binding/src/monitor.rs", udev),
+    ];
+    assert_eq!(
+        found("FFI001", &own),
+        [("libpulse-binding/src/context/subscribe.rs".to_owned(), 2)]
+    );
+}

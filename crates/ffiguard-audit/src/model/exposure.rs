@@ -19,6 +19,10 @@ pub struct Exposure {
     pub reexported: BTreeSet<String>,
     /// Modules whose items a `pub use x::*` makes public.
     pub glob_reexported: BTreeSet<String>,
+    /// Structs, enums and unions declared without plain `pub` (`pub(crate) struct X`).
+    pub private_types: BTreeSet<String>,
+    /// Structs, enums and unions declared `pub`.
+    pub public_types: BTreeSet<String>,
 }
 
 impl Exposure {
@@ -29,6 +33,15 @@ impl Exposure {
             self.public_modules.insert(name);
         } else {
             self.private_modules.insert(name);
+        }
+    }
+
+    /// Records a struct, enum or union declaration.
+    pub(crate) fn record_type(&mut self, name: &syn::Ident, vis: &syn::Visibility) {
+        if matches!(vis, syn::Visibility::Public(_)) {
+            self.public_types.insert(name.to_string());
+        } else {
+            self.private_types.insert(name.to_string());
         }
     }
 
@@ -69,12 +82,14 @@ impl Exposure {
         self.public_modules.extend(other.public_modules);
         self.reexported.extend(other.reexported);
         self.glob_reexported.extend(other.glob_reexported);
+        self.private_types.extend(other.private_types);
+        self.public_types.extend(other.public_types);
     }
 
     /// Whether a `pub` item named `item` (a function, or the type whose method it is) defined
-    /// at the top level of the file at `path` is out of reach from outside the crate: the
-    /// file's module, or one of its parents, is private and neither it nor `item` is
-    /// re-exported. The module path comes from the file path below the last `src/`
+    /// at the top level of the file at `path` is out of reach from outside the crate: `item`
+    /// is a type declared only without `pub`, or the file's module, or one of its parents, is
+    /// private and neither it nor `item` is re-exported. The module path comes from the file path below the last `src/`
     /// (`src/ctl/event.rs` is `ctl::event`); files elsewhere (tests, examples) and crate roots
     /// are never hidden.
     ///
@@ -88,6 +103,10 @@ impl Exposure {
     /// assert!(!e.hides("src/lib.rs", "from_const"));
     /// ```
     pub fn hides(&self, path: &str, item: &str) -> bool {
+        // A type that is not `pub` cannot be named outside the crate (nor re-exported).
+        if self.private_types.contains(item) && !self.public_types.contains(item) {
+            return true;
+        }
         let chain = module_chain(path);
         if chain.is_empty()
             || self.reexported.contains(item)
@@ -161,5 +180,15 @@ mod tests {
 
         let restricted = exposure("pub(crate) mod util;");
         assert!(restricted.hides("src/util/ptr.rs", "read"));
+
+        let private_type = exposure(
+            "pub(crate) struct Saved; pub struct Open; struct Both; pub mod m { pub struct Both; }",
+        );
+        assert!(private_type.hides("src/callbacks.rs", "Saved"));
+        assert!(!private_type.hides("src/callbacks.rs", "Open"));
+        assert!(
+            !private_type.hides("src/callbacks.rs", "Both"),
+            "a public `Both` exists"
+        );
     }
 }

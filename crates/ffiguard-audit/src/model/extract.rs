@@ -462,6 +462,7 @@ impl<'ast> Visit<'ast> for Extractor<'_> {
     }
 
     fn visit_item_struct(&mut self, s: &'ast syn::ItemStruct) {
+        self.part.exposure.record_type(&s.ident, &s.vis);
         self.type_def(
             TypeHead {
                 name: &s.ident,
@@ -477,6 +478,7 @@ impl<'ast> Visit<'ast> for Extractor<'_> {
     }
 
     fn visit_item_union(&mut self, u: &'ast syn::ItemUnion) {
+        self.part.exposure.record_type(&u.ident, &u.vis);
         let fields = fields_of(&syn::Fields::Named(u.fields.clone()));
         self.type_def(
             TypeHead {
@@ -493,6 +495,7 @@ impl<'ast> Visit<'ast> for Extractor<'_> {
     }
 
     fn visit_item_enum(&mut self, e: &'ast syn::ItemEnum) {
+        self.part.exposure.record_type(&e.ident, &e.vis);
         let variants = e
             .variants
             .iter()

@@ -25,9 +25,9 @@ only copies fields (no calls, no macros), when the crate has an `impl Drop` for 
 object. Both copies' `Drop` release the same object: a double free or double close, and a \
 use-after-free for whichever copy is used after the first drop.",
         known_problems: "Types are matched by name, not path: a `Drop` in another file counts \
-only when no other type in the crate has the same name (several crates audited as one tree \
-often share names such as `Device` or `Event`), so a `Drop` kept apart from its type is \
-missed when the name is ambiguous. A hand-written `Clone` is reported only when it merely copies fields; one that duplicates through a helper is trusted \
+only when it is in the same crate (when several crates are audited as one tree, the directory \
+above `src/` tells them apart) and no other type of the crate has the same name, so a `Drop` \
+kept apart from its type is missed when the name is ambiguous. A hand-written `Clone` is reported only when it merely copies fields; one that duplicates through a helper is trusted \
 without checking what the helper does.",
         example_bad: "#[derive(Clone)]\npub struct Handle { raw: *mut c_void }\n\n\
 impl Drop for Handle {\n    fn drop(&mut self) {\n        unsafe { handle_free(self.raw) }\n    }\n}",
@@ -52,17 +52,23 @@ impl Rule for CloneOfForeignOwner {
         };
         v.visit_file(cx.syntax);
         for (name, span) in v.derived.iter().chain(v.manual_clones.iter()) {
-            // A `Drop` in another file: the model knows whether it calls C. When several types
-            // share the name (modules or crates of one tree) such a `Drop` may belong to any
-            // of them, so only a `Drop` in this file counts.
+            // A `Drop` in another file of this crate: the model knows whether it calls C. When
+            // several types of the crate share the name, such a `Drop` may belong to any of
+            // them, so only a `Drop` in this file counts.
+            let ours = |file: &str| super::util::same_crate(file, cx.path);
             let elsewhere = || {
-                if cx.model.types_named(name).nth(1).is_some() {
+                let same_name = cx.model.types_named(name);
+                if same_name
+                    .filter(|t| ours(&t.location.file))
+                    .nth(1)
+                    .is_some()
+                {
                     return None;
                 }
                 cx.model
                     .drop_impls
                     .iter()
-                    .find(|d| d.type_name == *name && d.releases_foreign)
+                    .find(|d| d.type_name == *name && d.releases_foreign && ours(&d.location.file))
                     .map(|d| format!("C (in {}:{})", d.location.file, d.location.line))
             };
             if let Some(free) = v.drops.get(name).cloned().or_else(elsewhere) {

@@ -32,7 +32,9 @@ expects one. C then reads fields at the wrong offsets or misses half of a pointe
 at best, memory corruption at worst. `SocketAddr` in particular is not a `sockaddr`.",
         known_problems: "Types are matched by name without resolving paths: a crate type that \
 shares its name with a `repr(C)` type elsewhere in the crate is not flagged, and a type imported \
-from another crate is only judged if it is a known std type. Type aliases are judged by what \
+from another crate is only judged if it is a known std type (when several crates are audited as \
+one tree, a type counts only in files of its own crate, told apart by the directory above \
+`src/`). Type aliases are judged by what \
 they name when defined (without generics) in the same file; aliases from other files are not \
 followed. Raw pointers to crate types are \
 flagged only in `extern` block declarations (C dereferences them); in Rust callbacks they are \
@@ -357,7 +359,13 @@ impl Checker<'_, '_> {
         if self.generics.contains(name) || self.cfg_attr_repr.contains(name) {
             return false;
         }
-        let mut defs = self.cx.model.types_named(name).peekable();
+        // Only types of this file's crate: crates audited as one tree share names (`Device`).
+        let mut defs = self
+            .cx
+            .model
+            .types_named(name)
+            .filter(|t| super::util::same_crate(&t.location.file, self.cx.path))
+            .peekable();
         defs.peek().is_some()
             && defs.all(|t| {
                 let opaque_handle = behind_ptr && super::util::opaque(t);

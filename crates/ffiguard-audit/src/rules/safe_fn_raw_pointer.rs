@@ -21,11 +21,11 @@ pointer method (`read`, `write`, `as_ref`, `as_mut`, `add`, `offset`, ...).",
 misaligned — and the function then reads or writes through it, or lets C do so: undefined \
 behaviour reachable without writing `unsafe`. This makes the whole API unsound.",
         known_problems: "Functions that only compare or print the address are not flagged. \
-A `pub fn` in a private module (`mod error;`) that no `pub use` re-exports is not reported, \
-since only the crate itself can call it; this is judged by module and item names, so a \
-public module or re-export of the same name anywhere in the crate keeps the finding. `pub` \
-methods of a private type in a public module are still reported. Trait impl methods are \
-exempt (the trait fixes the signature).",
+A `pub fn` in a private module (`mod error;`) that no `pub use` re-exports, and a `pub` \
+method of a type declared without `pub` (`pub(crate) struct`), are not reported, since only \
+the crate itself can call them; this is judged by module and type names, so a public module, \
+type or re-export of the same name anywhere in the crate keeps the finding. Trait impl methods \
+are exempt (the trait fixes the signature).",
         example_bad: "pub fn refs(db: *const Db) -> c_int {\n    unsafe { (*db).refs }\n}",
         example_good: "/// # Safety\n/// `db` must point to a live `Db`.\n\
 pub unsafe fn refs(db: *const Db) -> c_int {\n    // SAFETY: guaranteed by the caller.\n    unsafe { (*db).refs }\n}",
@@ -81,8 +81,9 @@ impl Rule for SafeFnRawPointer {
             if !f.is_pub() || f.is_unsafe() || f.is_extern() || f.in_trait_impl {
                 continue;
             }
-            // A `pub fn` of a private module (or a method of a type there) that nothing
-            // re-exports is crate-internal: safe code outside the crate cannot pass it a pointer.
+            // A `pub fn` of a private module (or a method of a type there, or of a type that is
+            // not `pub`) that nothing re-exports is crate-internal: safe code outside the crate
+            // cannot pass it a pointer.
             let item = f
                 .self_type
                 .clone()

@@ -66,6 +66,35 @@ pub(crate) fn macros_in(block: &syn::Block) -> Vec<(String, &syn::Macro)> {
     m.0
 }
 
+/// The directory of the crate a file belongs to, judged from its path: what comes before the
+/// first `src`, `tests`, `examples` or `benches` component; `None` when there is none
+/// (`build.rs`, a crate whose root is `lib.rs`). Crates audited together as one tree share type
+/// names, and another crate's type is not this file's.
+///
+/// ```text
+/// udev/src/device.rs → Some("udev")     udev/tests/it.rs → Some("udev")
+/// src/lib.rs         → Some("")         build.rs         → None
+/// ```
+pub(crate) fn crate_dir(path: &str) -> Option<&str> {
+    let mut start = 0;
+    for part in path.split('/') {
+        if matches!(part, "src" | "tests" | "examples" | "benches") {
+            return Some(path[..start].trim_end_matches('/'));
+        }
+        start += part.len() + 1;
+    }
+    None
+}
+
+/// Whether two files may belong to the same crate: yes unless both paths name a crate
+/// directory and the two differ (see [`crate_dir`]).
+pub(crate) fn same_crate(a: &str, b: &str) -> bool {
+    match (crate_dir(a), crate_dir(b)) {
+        (Some(x), Some(y)) => x == y,
+        _ => true,
+    }
+}
+
 /// A function-like item with a body.
 #[derive(Clone)]
 pub(crate) struct FnItem<'a> {
@@ -533,6 +562,21 @@ pub(crate) fn is_bindgen_output(source: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn crates_of_a_tree_are_told_apart_by_path() {
+        use super::{crate_dir, same_crate};
+        assert_eq!(crate_dir("udev/src/device.rs"), Some("udev"));
+        assert_eq!(crate_dir("udev/tests/it.rs"), Some("udev"));
+        assert_eq!(crate_dir("src/lib.rs"), Some(""));
+        assert_eq!(crate_dir("build.rs"), None);
+        assert!(same_crate("src/a.rs", "tests/b.rs"));
+        assert!(
+            same_crate("lib.rs", "src/x.rs"),
+            "unknown layout: assume one crate"
+        );
+        assert!(!same_crate("pcap/src/device.rs", "rusb/src/device.rs"));
+    }
+
     use super::*;
 
     #[test]
