@@ -40,11 +40,11 @@ pub enum SpinPolicy {
     /// Spin up to this long on every wait, whatever happens: the lowest latency on a machine
     /// with a free core per spinner, and the worst on an oversubscribed one.
     Fixed(Duration),
-    /// Spin up to `max`, and back off when spinning did not pay: after a wait in which the
-    /// awaited event did not come within `max`, spinning is skipped for the next 1, 2, 4, …
-    /// up to 64 waits; after a wait in which the spinner was preempted (its clock jumped by
-    /// more than 50 µs between two polls: no core was free), for the next 64, 128, … up to
-    /// 4,096 waits. A spin that catches its event resets the backoff.
+    /// Spin up to `max`, and back off when spinning did not pay: after four waits in a row in
+    /// which the awaited event did not come within `max`, spinning is skipped for the next 1,
+    /// 2, 4, … up to 64 waits; after a wait in which the spinner was preempted (its clock
+    /// jumped by more than 50 µs between two polls: no core was free), for the next 64, 128
+    /// or 256 waits. A spin that catches its event resets the backoff.
     Adaptive {
         /// The longest spin of one wait.
         max: Duration,
@@ -88,10 +88,15 @@ impl From<Duration> for SpinPolicy {
 
 /// A clock gap this long between two polls means the spinner was not running: preempted.
 const PREEMPTED: Duration = Duration::from_micros(50);
+/// Idle spins in a row before spinning backs off: one idle spin is often the other side
+/// waking from a sleep of its own, and backing off then would put both sides to sleep.
+const IDLE_STREAK: u32 = 4;
 /// The most waits skipped after spins that caught nothing.
 const MAX_IDLE_BACKOFF: u32 = 64;
-/// The most waits skipped after spins that were preempted.
-const MAX_PREEMPTED_BACKOFF: u32 = 4_096;
+/// The most waits skipped after spins that were preempted. Larger caps starve a quiet VM whose
+/// vCPUs are briefly descheduled now and then (each such gap reads as a preemption); smaller
+/// ones pay a lost time slice too often on an oversubscribed machine (BENCHMARKS.md).
+const MAX_PREEMPTED_BACKOFF: u32 = 256;
 /// Polls between two clock reads: `Instant::now` costs ~20 ns (vDSO), a poll a few.
 const POLLS_PER_CLOCK_READ: u32 = 64;
 
@@ -114,6 +119,8 @@ pub(crate) struct Spinner {
     skip: u32,
     /// The skip count the next failure starts from (doubled per failure).
     backoff: u32,
+    /// Idle spins since the last caught one.
+    idle_streak: u32,
 }
 
 impl Spinner {
@@ -122,6 +129,7 @@ impl Spinner {
             policy,
             skip: 0,
             backoff: 0,
+            idle_streak: 0,
         }
     }
 
@@ -147,13 +155,21 @@ impl Spinner {
         }
         let (caught, outcome) = poll(budget, &mut done, now);
         match outcome {
-            SpinOutcome::Caught => self.backoff = 0,
+            SpinOutcome::Caught => {
+                self.backoff = 0;
+                self.idle_streak = 0;
+            }
             SpinOutcome::Idle => {
-                // An earlier preemption's longer backoff is not shortened by an idle spin.
-                if self.backoff < MAX_IDLE_BACKOFF {
-                    self.backoff = self.backoff.saturating_mul(2).clamp(1, MAX_IDLE_BACKOFF);
+                self.idle_streak = self.idle_streak.saturating_add(1);
+                // One idle spin says little (the other side may have been asleep); a streak
+                // says the waits are longer than the budget.
+                if self.idle_streak >= IDLE_STREAK {
+                    // An earlier preemption's longer backoff is not shortened by idle spins.
+                    if self.backoff < MAX_IDLE_BACKOFF {
+                        self.backoff = self.backoff.saturating_mul(2).clamp(1, MAX_IDLE_BACKOFF);
+                    }
+                    self.skip = self.backoff;
                 }
-                self.skip = self.backoff;
             }
             SpinOutcome::Preempted => {
                 self.backoff = self
@@ -270,6 +286,11 @@ mod tests {
     #[test]
     fn idle_spins_back_off_exponentially_up_to_the_cap_and_a_catch_resets() {
         let mut spinner = Spinner::new(SpinPolicy::adaptive());
+        // The first idle spins of a streak do not back off yet.
+        for _ in 1..IDLE_STREAK {
+            assert!(!spinner.spin_with_clock(|| false, steady()));
+            assert_eq!(spinner.skip, 0);
+        }
         let mut skips = Vec::new();
         for _ in 0..10 {
             assert!(!spinner.spin_with_clock(|| false, steady()));
@@ -290,6 +311,9 @@ mod tests {
         assert_eq!(skips, [1, 2, 4, 8, 16, 32, 64, 64, 64, 64]);
         assert!(spinner.spin_with_clock(|| true, steady()));
         assert_eq!((spinner.skip, spinner.backoff), (0, 0));
+        // After a catch, a new streak is needed before backing off again.
+        assert!(!spinner.spin_with_clock(|| false, steady()));
+        assert_eq!(spinner.skip, 0);
     }
 
     #[test]
@@ -318,10 +342,12 @@ mod tests {
             );
             skips.push(spinner.skip);
         }
-        assert_eq!(skips, [64, 128, 256, 512, 1024, 2048, 4096, 4096, 4096]);
-        // An idle spin afterwards does not shorten the preemption backoff.
-        spinner.skip = 0;
-        spinner.spin_with_clock(|| false, steady());
+        assert_eq!(skips, [64, 128, 256, 256, 256, 256, 256, 256, 256]);
+        // A streak of idle spins afterwards does not shorten the preemption backoff.
+        for _ in 0..IDLE_STREAK {
+            spinner.skip = 0;
+            spinner.spin_with_clock(|| false, steady());
+        }
         assert_eq!(spinner.skip, MAX_PREEMPTED_BACKOFF);
     }
 
