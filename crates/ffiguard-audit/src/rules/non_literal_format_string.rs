@@ -23,8 +23,12 @@ static META: RuleMeta = RuleMeta {
     docs: RuleDocs {
         what_it_does: "Finds calls to printf-family functions (`printf`, `fprintf`, `dprintf`, \
 `sprintf`, `snprintf`, `syslog`, `asprintf`, `err`, `warn`, and their `v` forms when declared \
-variadic) through `libc::` or a declaration of the crate, and to any variadic function declared \
-in the crate whose parameter is named `fmt`, `format` or `*_fmt`; flags the call when the \
+variadic; the curses `printw`, `wprintw`, `mvprintw`, `mvwprintw`) through `libc::` or a \
+declaration of the crate, also when the declaration drops the `...` (except `err`/`warn`; the \
+argument must then be a pointer, `.as_ptr()` or a cast, since a same-named Rust wrapper taking \
+`&str` is not the C function), and \
+to any variadic function declared in the crate whose parameter is named `fmt`, `format` or \
+`*_fmt`; flags the call when the \
 format argument is not a literal: `c\"..\"`, `b\"..\\0\".as_ptr()`, `\"..\\0\".as_ptr()`, or \
 an upper-case constant.",
         why_is_this_bad: "If any part of the format string comes from outside, `%s` and `%x` \
@@ -59,7 +63,19 @@ const KNOWN: &[(&str, usize)] = &[
     ("wprintf", 0),
     ("fwprintf", 1),
     ("swprintf", 2),
+    // curses: formatted like printf, often bound without `...` (ncurses-rs, pancurses).
+    ("printw", 0),
+    ("wprintw", 1),
+    ("mvprintw", 2),
+    ("mvwprintw", 3),
 ];
+
+/// Known names that format their argument whatever the declaration says: a binding that drops
+/// the `...` (`fn printw(fmt: *const c_char)`) still calls the formatting C function. The
+/// short BSD names (`err`, `warn`) are left out: a crate's own non-variadic `warn` is common.
+fn formats_when_not_variadic(name: &str) -> bool {
+    !matches!(name, "err" | "errx" | "warn" | "warnx")
+}
 
 fn is_format_name(n: &str) -> bool {
     let n = n.to_ascii_lowercase();
@@ -90,7 +106,12 @@ impl Rule for NonLiteralFormatString {
                             .iter()
                             .position(|p| p.name.as_deref().is_some_and(is_format_name))
                     }),
-                    Callee::Declared(_) => None,
+                    // Matched by name only, so the argument must look like a C string: a
+                    // same-named Rust wrapper (`ncurses::printw(s: &str)`) is not the C call.
+                    Callee::Declared(_) => known.filter(|&i| {
+                        formats_when_not_variadic(&name)
+                            && call.args.iter().nth(i).is_some_and(c_string_shaped)
+                    }),
                     Callee::BindingModule => known,
                 };
                 let Some(arg) = index.and_then(|i| call.args.iter().nth(i)) else {
@@ -112,6 +133,14 @@ impl Rule for NonLiteralFormatString {
                 }
             });
         }
+    }
+}
+
+/// `x.as_ptr()`, `p as *const c_char` or `p.cast()`: an argument that is a C pointer.
+fn c_string_shaped(arg: &syn::Expr) -> bool {
+    match peel(arg) {
+        syn::Expr::Cast(_) => true,
+        e => method_receiver(e, "as_ptr").is_some() || method_receiver(e, "cast").is_some(),
     }
 }
 
