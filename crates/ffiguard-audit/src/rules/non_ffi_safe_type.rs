@@ -21,7 +21,9 @@ static META: RuleMeta = RuleMeta {
         what_it_does: "Flags types that have no defined C layout where C sees them: parameters \
 and return types of functions in `extern` blocks, of Rust `extern \"C\" fn`s and of \
 `extern \"C\" fn(..)` pointer types; and pointer casts that reinterpret a Rust value as a C \
-struct (`&addr as *const SocketAddr as *const sockaddr`). Matched types: structs and enums \
+struct (`&addr as *const SocketAddr as *const sockaddr`), also when the target type is left to \
+inference (`SocketAddr::V4(ref a) => a as *const _ as *const _`, typed by the return type): \
+then only std types count, and only after a cast through `*const _`. Matched types: structs and enums \
 defined in the crate without `repr(C)`, `repr(transparent)` or a primitive `repr`; `String`, \
 `Vec`, `CString`, `PathBuf`, maps, `Rc`/`Arc`, `SocketAddr*` and other std types; `&str`, \
 slices, trait objects, `char`, tuples, arrays by value, and `Option<T>` unless `T` is a \
@@ -69,7 +71,8 @@ impl Rule for NonFfiSafeType {
         checker.visit_file(cx.syntax);
         for f in functions(cx.syntax) {
             let locals = Locals::of(&f);
-            walk_exprs(f.block, &mut |e| checker.cast(e, &locals));
+            let variants = socket_addr_bindings(f.block);
+            walk_exprs(f.block, &mut |e| checker.cast(e, &locals, &variants));
         }
     }
 }
@@ -374,49 +377,67 @@ impl Checker<'_, '_> {
             })
     }
 
-    /// `&value as *const RustType as *const sockaddr`, or `&rust_value as *const _ as *const CType`.
-    fn cast(&mut self, e: &syn::Expr, locals: &Locals<'_>) {
+    /// `&value as *const RustType as *const sockaddr`, `&rust_value as *const _ as *const CType`,
+    /// or a std value cast through `*const _` to an inferred pointer type
+    /// (`SocketAddr::V4(ref a) => a as *const _ as *const _`, the target named elsewhere).
+    fn cast(&mut self, e: &syn::Expr, locals: &Locals<'_>, variants: &[VariantBinding]) {
         let syn::Expr::Cast(outer) = e else { return };
         let syn::Type::Ptr(target) = &*outer.ty else {
             return;
         };
-        let Some(target_name) = type_last(&target.elem) else {
-            return;
-        };
-        let c_target = target_name.starts_with("sockaddr")
-            || self
-                .cx
-                .model
-                .types_named(&target_name)
-                .any(|t| t.has_c_layout());
-        if !c_target {
+        let inferred = matches!(&*target.elem, syn::Type::Infer(_));
+        let target_name = type_last(&target.elem);
+        let c_target = target_name.as_deref().is_some_and(|n| {
+            n.to_ascii_lowercase().starts_with("sockaddr")
+                || self.cx.model.types_named(n).any(|t| t.has_c_layout())
+        });
+        if !c_target && !inferred {
             return;
         }
+        let target_name = target_name.unwrap_or_else(|| "an inferred pointer type".to_owned());
         let mut src = peel(&outer.expr);
+        let mut through_infer = false;
         if let syn::Expr::Cast(inner) = src {
-            if let syn::Type::Ptr(p) = &*inner.ty
-                && let Some(n) = type_last(&p.elem)
-                && self.rust_only(&n)
-            {
-                self.report(&inner.ty, format!("`{n}` reinterpreted as `{target_name}`"));
-                return;
+            if let syn::Type::Ptr(p) = &*inner.ty {
+                through_infer = matches!(&*p.elem, syn::Type::Infer(_));
+                if c_target
+                    && let Some(n) = type_last(&p.elem)
+                    && self.rust_only(&n)
+                {
+                    self.report(&inner.ty, format!("`{n}` reinterpreted as `{target_name}`"));
+                    return;
+                }
             }
             src = peel(&inner.expr);
         }
-        let syn::Expr::Reference(r) = src else { return };
-        let Some(var) = super::util::ident_name(&r.expr) else {
+        // `x as *const _` alone keeps the pointee; only a second cast can change it.
+        if inferred && !through_infer {
             return;
+        }
+        let (var, borrowed) = match src {
+            syn::Expr::Reference(r) => (super::util::ident_name(&r.expr), true),
+            other => (super::util::ident_name(other), false),
         };
-        let Some(ty) = locals.types.get(&var) else {
-            return;
+        let Some(var) = var else { return };
+        let at = e.span().start();
+        let from_variant = variants
+            .iter()
+            .filter(|b| b.name == var && b.from <= at && at <= b.to)
+            .max_by_key(|b| b.from)
+            .map(|b| b.ty.to_owned());
+        let name = from_variant.or_else(|| match locals.types.get(&var)? {
+            syn::Type::Reference(r) => type_last(&r.elem),
+            t if borrowed => type_last(t),
+            _ => None,
+        });
+        let Some(n) = name else { return };
+        // Behind an inferred target only std types are judged: their layout is never C's.
+        let judged = if inferred {
+            STD_NO_LAYOUT.contains(&n.as_str())
+        } else {
+            self.rust_only(&n)
         };
-        let pointee = match ty {
-            syn::Type::Reference(r) => &*r.elem,
-            t => t,
-        };
-        if let Some(n) = type_last(pointee)
-            && self.rust_only(&n)
-        {
+        if judged {
             self.report(&outer.ty, format!("`{n}` reinterpreted as `{target_name}`"));
         }
     }
@@ -486,4 +507,61 @@ fn nullable_pointer(ty: &syn::Type) -> bool {
         }),
         _ => false,
     }
+}
+
+/// A name bound by a `SocketAddr::V4(a)`/`SocketAddr::V6(a)` pattern, the std type it holds,
+/// and where the binding is in scope (the `match` arm or `if let`).
+struct VariantBinding {
+    name: String,
+    ty: &'static str,
+    from: proc_macro2::LineColumn,
+    to: proc_macro2::LineColumn,
+}
+
+/// The `SocketAddr::V4(a)`/`V6(a)` bindings of `block` (`a` is a `SocketAddrV4`/`V6`, or a
+/// reference to one).
+fn socket_addr_bindings(block: &syn::Block) -> Vec<VariantBinding> {
+    struct V(Vec<VariantBinding>);
+    impl V {
+        fn note(&mut self, pat: &syn::Pat, scope: proc_macro2::Span) {
+            let syn::Pat::TupleStruct(t) = pat else {
+                if let syn::Pat::Or(o) = pat {
+                    for p in &o.cases {
+                        self.note(p, scope);
+                    }
+                }
+                return;
+            };
+            let mut last = t.path.segments.iter().rev().map(|s| s.ident.to_string());
+            let ty = match (last.next().as_deref(), last.next().as_deref()) {
+                (Some("V4"), Some("SocketAddr")) => "SocketAddrV4",
+                (Some("V6"), Some("SocketAddr")) => "SocketAddrV6",
+                _ => return,
+            };
+            if let [syn::Pat::Ident(id)] = t.elems.iter().collect::<Vec<_>>()[..] {
+                self.0.push(VariantBinding {
+                    name: id.ident.to_string(),
+                    ty,
+                    from: scope.start(),
+                    to: scope.end(),
+                });
+            }
+        }
+    }
+    impl<'ast> Visit<'ast> for V {
+        fn visit_arm(&mut self, arm: &'ast syn::Arm) {
+            self.note(&arm.pat, arm.span());
+            visit::visit_arm(self, arm);
+        }
+        fn visit_expr_if(&mut self, i: &'ast syn::ExprIf) {
+            if let syn::Expr::Let(l) = &*i.cond {
+                self.note(&l.pat, i.span());
+            }
+            visit::visit_expr_if(self, i);
+        }
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut v = V(Vec::new());
+    v.visit_block(block);
+    v.0
 }
