@@ -1,9 +1,11 @@
 //! FFI011 — a pointer into a `CString` that is dropped at the end of the statement.
 
+use std::collections::HashSet;
+
 use syn::spanned::Spanned;
 use syn::visit::{self, Visit};
 
-use super::util::{assoc_call, functions, peel};
+use super::util::{assoc_call, functions, peel, type_last};
 use crate::{Confidence, FileContext, Finding, Level, Rule, RuleDocs, RuleMeta};
 
 /// FFI011: see [`META`].
@@ -20,7 +22,8 @@ static META: RuleMeta = RuleMeta {
 `CString::new(..)` followed by `unwrap`, `expect`, `?`, `unwrap_or*` — when the pointer is \
 stored (`let`, assignment, `push`/`insert`, struct or array literal) or returned from a \
 closure (`map`, `map_or`, `and_then`). Also flags `CString::new(..).map(|c| c.as_ptr())`, where \
-the closure owns and drops the `CString`. A temporary passed directly as a call argument is \
+the closure owns and drops the `CString`, and the same on a local that owns an \
+`Option<CString>` (`let p = p.map(|s| CString::new(s).unwrap()); p.map_or(null(), |s| s.as_ptr())`). A temporary passed directly as a call argument is \
 fine (it lives until the end of the statement) and is not flagged.",
         why_is_this_bad: "The `CString` is freed at the end of the statement that created it; \
 the pointer dangles from the next line on. C then reads freed memory — often the right bytes \
@@ -42,7 +45,11 @@ impl Rule for CStringTemporaryPointer {
 
     fn check(&self, cx: &FileContext<'_>, out: &mut Vec<Finding>) {
         for f in functions(cx.syntax) {
-            let mut v = Finder { cx, out: &mut *out };
+            let mut v = Finder {
+                cx,
+                out: &mut *out,
+                owned: HashSet::new(),
+            };
             v.escaping_block(f.block);
             v.visit_block(f.block);
         }
@@ -52,6 +59,9 @@ impl Rule for CStringTemporaryPointer {
 struct Finder<'c, 'a> {
     cx: &'c FileContext<'a>,
     out: &'c mut Vec<Finding>,
+    /// Locals bound so far to an `Option<CString>`/`Result<CString, _>` built in place
+    /// (`let p = p.map(|s| CString::new(s).unwrap())`).
+    owned: HashSet<String>,
 }
 
 /// A `CString` value that has no owner: `CString::new(..)` and the `Result` adapters after it.
@@ -80,12 +90,28 @@ fn temporary_cstring(e: &syn::Expr) -> bool {
     }
 }
 
-/// A `Result<CString, _>` or `Option<CString>` built in place.
+/// A `Result<CString, _>` or `Option<CString>` built in place: `CString::new(..)`, `.ok()` of
+/// one, or `opt.map(|s| CString::new(s).unwrap())`.
 fn cstring_container(e: &syn::Expr) -> bool {
     match peel(e) {
         syn::Expr::MethodCall(m) if m.method == "ok" => cstring_container(&m.receiver),
+        syn::Expr::MethodCall(m) if m.method == "map" => m
+            .args
+            .iter()
+            .any(|a| matches!(a, syn::Expr::Closure(c) if temporary_cstring(&c.body))),
         e => assoc_call(e, &["CString"], "new").is_some(),
     }
+}
+
+/// Whether `ty` is `Option<CString>` or `Result<CString, _>`.
+fn cstring_container_type(ty: &syn::Type) -> bool {
+    let syn::Type::Path(p) = ty else { return false };
+    p.path.segments.last().is_some_and(|s| {
+        (s.ident == "Option" || s.ident == "Result")
+            && matches!(&s.arguments, syn::PathArguments::AngleBracketed(a)
+                if matches!(a.args.first(), Some(syn::GenericArgument::Type(t))
+                    if type_last(t).as_deref() == Some("CString")))
+    })
 }
 
 fn is_temp_ptr(e: &syn::Expr) -> Option<&syn::ExprMethodCall> {
@@ -166,6 +192,21 @@ impl<'ast> Visit<'ast> for Finder<'_, '_> {
             self.escaping(&init.expr);
         }
         visit::visit_local(self, l);
+        let (name, ty) = match &l.pat {
+            syn::Pat::Ident(p) => (p.ident.to_string(), None),
+            syn::Pat::Type(t) => match &*t.pat {
+                syn::Pat::Ident(p) => (p.ident.to_string(), Some(&*t.ty)),
+                _ => return,
+            },
+            _ => return,
+        };
+        let owned = ty.is_some_and(cstring_container_type)
+            || l.init.as_ref().is_some_and(|i| cstring_container(&i.expr));
+        if owned {
+            self.owned.insert(name);
+        } else {
+            self.owned.remove(&name);
+        }
     }
     fn visit_expr(&mut self, e: &'ast syn::Expr) {
         match e {
@@ -185,8 +226,12 @@ impl<'ast> Visit<'ast> for Finder<'_, '_> {
                     m.args.iter().for_each(|a| self.escaping(a));
                 }
                 // `CString::new(s).map(|c| c.as_ptr())`: the closure owns `c` and drops it.
+                // The same with a local that owns the `Option<CString>` and is consumed by the
+                // call (openssl 0.10.71 `Md::fetch`); `.as_ref()`/`.as_deref()` borrow instead.
+                let owned_local = super::util::ident_name(peel(&m.receiver))
+                    .is_some_and(|n| self.owned.contains(&n));
                 if matches!(name.as_str(), "map" | "map_or" | "map_or_else" | "and_then")
-                    && cstring_container(&m.receiver)
+                    && (cstring_container(&m.receiver) || owned_local)
                 {
                     for a in &m.args {
                         if let syn::Expr::Closure(c) = a
