@@ -361,6 +361,18 @@ fn directory_symlink_loop_without_manifest_terminates() {
     assert_eq!(rules_of(&r), ["FFI011"], "{}", r.stdout);
 }
 
+/// Without a manifest every `.rs` file is a root; a module file `src/store.rs` still looks for
+/// its children in `src/store/`, as rustc does, instead of reporting them missing.
+#[test]
+fn walked_module_files_find_their_children() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "pkg/src/lib.rs", "pub mod store;\n");
+    write(dir.path(), "pkg/src/store.rs", "mod index;\n");
+    write(dir.path(), "pkg/src/store/index.rs", &dangling_fn(""));
+    let r = check(dir.path(), &["--format", "json"]);
+    assert_eq!(rules_of(&r), ["FFI011"], "{}", r.stdout);
+}
+
 #[test]
 fn usage_errors_exit_two() {
     assert_eq!(run(&["check", "/definitely/not/here"]).code, 2);

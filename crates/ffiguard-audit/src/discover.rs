@@ -18,6 +18,8 @@ pub(crate) struct Discovery {
     pub(crate) roots: Vec<PathBuf>,
     /// Problems met on the way (unreadable member manifests, ...), reported as findings.
     pub(crate) problems: Vec<Finding>,
+    /// The roots are every `.rs` file of a walk, not crate roots named by a manifest.
+    pub(crate) walked: bool,
 }
 
 /// Directories never descended into when walking without a manifest.
@@ -36,6 +38,7 @@ pub(crate) fn discover(dir: &Path, display: &dyn Fn(&Path) -> String) -> Discove
         let mut visited = HashSet::new();
         walk(dir, 0, &mut visited, &mut found.roots);
         found.roots.sort();
+        found.walked = true;
     }
     found
 }

@@ -28,6 +28,21 @@ pub(crate) struct ChildModule {
     pub(crate) optional: bool,
 }
 
+/// Whether a file found by walking a directory (no manifest says what it is) declares its
+/// modules beside itself, as `mod.rs`, `lib.rs`, `main.rs` and other crate roots do, rather than
+/// in a directory of its own name: `src/x.rs` whose sibling `src/x/` exists is taken for a
+/// module file, whose `mod y;` is `src/x/y.rs`.
+pub(crate) fn walked_file_is_mod_rs(file: &Path) -> bool {
+    let name = file.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    if matches!(name, "mod.rs" | "lib.rs" | "main.rs" | "build.rs") {
+        return true;
+    }
+    let Some(stem) = file.file_stem() else {
+        return true;
+    };
+    !file.with_file_name(stem).is_dir()
+}
+
 /// The out-of-line modules a file declares.
 pub(crate) fn child_modules(
     display: &str,

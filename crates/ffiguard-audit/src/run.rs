@@ -73,13 +73,18 @@ pub fn audit_path(
         path: path.display().to_string(),
         source,
     })?;
-    let (root, roots, problems) = if meta.is_dir() {
+    let (root, roots, problems, walked) = if meta.is_dir() {
         let display = |p: &Path| display_path(path, p);
         let found = discover(path, &display);
-        (path.to_path_buf(), found.roots, found.problems)
+        (
+            path.to_path_buf(),
+            found.roots,
+            found.problems,
+            found.walked,
+        )
     } else {
         let parent = path.parent().unwrap_or(Path::new("")).to_path_buf();
-        (parent, vec![path.to_path_buf()], Vec::new())
+        (parent, vec![path.to_path_buf()], Vec::new(), false)
     };
     let threads = if threads == 0 {
         std::thread::available_parallelism().map_or(1, usize::from)
@@ -91,6 +96,15 @@ pub fn audit_path(
     } else {
         HashMap::new()
     };
+    let roots = roots
+        .into_iter()
+        .map(|path| {
+            // A crate root declares its modules beside itself; a file found by walking may be
+            // a module file (`src/x.rs`) whose children live in `src/x/`.
+            let mod_rs = !walked || crate::modules::walked_file_is_mod_rs(&path);
+            Job { path, mod_rs }
+        })
+        .collect();
     let mut outcome = crawl_and_check(&root, roots, rules, config, threads, abi)?;
     outcome.findings.extend(problems);
     finish(&mut outcome, rules, config);
@@ -174,7 +188,7 @@ struct WorkerResult {
 
 fn crawl_and_check(
     root: &Path,
-    roots: Vec<PathBuf>,
+    roots: Vec<Job>,
     rules: &[&dyn Rule],
     config: &Config,
     threads: usize,
@@ -183,8 +197,7 @@ fn crawl_and_check(
     let mut seen = HashSet::new();
     let jobs = roots
         .into_iter()
-        .filter(|p| seen.insert(p.canonicalize().unwrap_or_else(|_| p.clone())))
-        .map(|path| Job { path, mod_rs: true })
+        .filter(|job| seen.insert(job.path.canonicalize().unwrap_or_else(|_| job.path.clone())))
         .collect();
     let shared = Shared {
         queue: Mutex::new(Queue {
