@@ -79,6 +79,9 @@ fn break_stops_the_workers() {
 
 /// A raw task that treats `user_data` as a `ThreadBound` counter, the way C smuggles a pointer
 /// onto its own threads. Returns 0 when the owner check refused the access.
+///
+/// # Safety
+/// `user_data` must point to a `ThreadBound<Cell<u32>>` that outlives the call.
 unsafe extern "C" fn touch_bound(user_data: *mut std::ffi::c_void, _: i32, _: i32) -> i32 {
     // SAFETY: the test passes a `ThreadBound<Cell<u32>>` that outlives lg_run_workers.
     let bound = unsafe { &*user_data.cast::<ThreadBound<Cell<u32>>>() };
@@ -109,6 +112,9 @@ fn thread_bound_value_is_refused_on_library_threads() {
 
 /// The wrapper with its lock removed: the raw `lg_events_bump` from liblegacy's threads.
 /// Only meaningful in a child process started by the test below.
+///
+/// # Safety
+/// None for memory: the arguments are ignored. It races by design (the bug TSan must report).
 unsafe extern "C" fn unlocked_bump(_: *mut std::ffi::c_void, _: i32, _: i32) -> i32 {
     // SAFETY: no arguments. Deliberately NOT serialized: this is the bug being demonstrated.
     unsafe { legacy_sys::lg_events_bump() };
