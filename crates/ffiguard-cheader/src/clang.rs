@@ -165,6 +165,7 @@ extern "C" fn collect_child(
 ) -> CXChildVisitResult {
     // SAFETY: `data` is the `&mut Vec<CXCursor>` that `Cursor::children` passes to
     // clang_visitChildren, alive and not otherwise borrowed during the visit.
+    // ffiguard: allow(FFI021) -- this visitor never calls back into libclang, so it cannot re-enter itself
     let out = unsafe { &mut *data.cast::<Vec<CXCursor>>() };
     out.push(cursor);
     CXChildVisit_Continue

@@ -17,6 +17,9 @@ type Visit = unsafe extern "C" fn(*mut c_void, c_int) -> c_int;
 const CALLS: c_int = 1_000;
 
 /// The "C" side: calls `visit` `n` times.
+///
+/// # Safety
+/// `visit` and `user_data` must be a matching pair, valid until this returns.
 #[inline(never)]
 unsafe extern "C" fn drive(n: c_int, visit: Visit, user_data: *mut c_void) -> c_int {
     let mut acc = 0;
@@ -37,6 +40,9 @@ fn work(counter: &AtomicU64, x: c_int) -> c_int {
 }
 
 /// The baseline: what a hand-written, unchecked callback costs.
+///
+/// # Safety
+/// `user_data` must point to a live `AtomicU64`.
 unsafe extern "C" fn bare(user_data: *mut c_void, x: c_int) -> c_int {
     // SAFETY: the bench passes a pointer to a live `AtomicU64`.
     let counter = unsafe { &*user_data.cast::<AtomicU64>() };

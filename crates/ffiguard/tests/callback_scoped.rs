@@ -11,12 +11,17 @@ use ffiguard::callback::{Callback, CallbackError, OnPanic, Refusal};
 
 type Visit = unsafe extern "C" fn(*mut c_void, c_int) -> c_int;
 
-/// "C": calls `visit(user_data, i)` for `i` in `0..n`, returns the sum of the results.
+/// "C": calls `visit(user_data, i)` for `i` in `0..n`, returns the sum of the results (-1
+/// for a null `visit`, as a C library would refuse it).
+///
+/// # Safety
+/// `visit` and `user_data` must be a matching pair, valid until this returns.
 unsafe extern "C" fn each(n: c_int, visit: Option<Visit>, user_data: *mut c_void) -> c_int {
+    let Some(visit) = visit else { return -1 };
     let mut sum = 0;
     for i in 0..n {
         // SAFETY: the pretend library's contract: the pair is used only before returning.
-        sum += unsafe { visit.unwrap()(user_data, i) };
+        sum += unsafe { visit(user_data, i) };
     }
     sum
 }
@@ -28,8 +33,11 @@ thread_local! {
     static CURRENT: Cell<Option<(Visit, usize)>> = const { Cell::new(None) };
 }
 
+/// # Safety
+/// `visit` and `user_data` must be a matching pair, valid until this returns.
 unsafe extern "C" fn with_handler(visit: Option<Visit>, user_data: *mut c_void, x: c_int) -> c_int {
-    CURRENT.set(Some((visit.unwrap(), user_data as usize)));
+    let Some(visit) = visit else { return -1 };
+    CURRENT.set(Some((visit, user_data as usize)));
     let rc = fire(x);
     CURRENT.set(None);
     rc
@@ -44,6 +52,9 @@ extern "C" fn fire(x: c_int) -> c_int {
 }
 
 /// "C" that calls back from a thread it creates, `calls` times per thread, then joins.
+///
+/// # Safety
+/// `visit` and `ud` must be a matching pair, callable from any thread until this returns.
 unsafe extern "C" fn from_threads(
     threads: c_int,
     calls: c_int,
@@ -51,7 +62,7 @@ unsafe extern "C" fn from_threads(
     ud: *mut c_void,
 ) -> c_int {
     let ud = ud as usize;
-    let visit = visit.unwrap();
+    let Some(visit) = visit else { return -1 };
     std::thread::scope(|s| {
         let handles: Vec<_> = (0..threads)
             .map(|t| {
@@ -65,7 +76,11 @@ unsafe extern "C" fn from_threads(
                 })
             })
             .collect();
-        handles.into_iter().map(|h| h.join().unwrap()).sum()
+        // A panicked thread counts as a wrong sum, which the test's assertion reports.
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or(-1_000_000))
+            .sum()
     })
 }
 

@@ -180,6 +180,9 @@ static C_FREES: AtomicUsize = AtomicUsize::new(0);
 static C_FREES_LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 /// `free`, counted: the test proves which paths release C memory.
+///
+/// # Safety
+/// As `free`: `ptr` is null or a live block from `malloc`, freed once.
 unsafe extern "C" fn counting_free(ptr: *mut c_void) {
     C_FREES.fetch_add(1, Ordering::SeqCst);
     // SAFETY: only ever given malloc'd blocks, once each.

@@ -55,6 +55,9 @@ fn library_lock_serializes_eight_threads() {
 type Visit = unsafe extern "C" fn(*mut c_void, c_int) -> c_int;
 
 /// "C": calls `visit` while it is itself inside the library (so it "holds the lock").
+///
+/// # Safety
+/// `visit` and `ud` must be a matching pair, valid until this returns.
 unsafe extern "C" fn walk(visit: Visit, ud: *mut c_void) -> c_int {
     let _inside = LIB.lock();
     // SAFETY: the pair is valid for the duration of this call (pretend library contract).

@@ -32,7 +32,8 @@ pub struct Registration<F, R, K, U: FnOnce()> {
 // state. Which threads C may *call* on is unchanged: the owner recorded at registration.
 unsafe impl<F: Send, R: Send, K, U: FnOnce() + Send> Send for Registration<F, R, K, U> {}
 // SAFETY: `&Registration` reaches only the `Sync` outcome and pointer values; no method
-// touches the closure, the refusal value or the unregister function through `&self`.
+// touches the closure, the refusal value or the unregister function through `&self`. So `F`,
+// `R` and `U` need not be `Sync`: no `&F`, `&R` or `&U` is reachable from `&Registration`.
 unsafe impl<F, R, K, U: FnOnce()> Sync for Registration<F, R, K, U> {}
 
 impl<F: 'static, R: Copy + 'static, K: Kind> Callback<F, R, K> {

@@ -17,11 +17,19 @@ const MAX_STALLED_ROUNDS: u32 = 4;
 /// Largest slice handed to zlib at once: `avail_in`/`avail_out` are C `unsigned int`.
 const CHUNK: usize = 1 << 30;
 
+/// zlib's allocator hook: `calloc`, so that `zfree` may `free`.
+///
+/// # Safety
+/// None beyond zlib's contract: any counts are accepted (calloc checks the product).
 unsafe extern "C" fn zalloc(_opaque: z::voidpf, items: z::uInt, size: z::uInt) -> z::voidpf {
     // SAFETY: calloc takes any counts and returns null (checked by zlib) or a fresh block.
     unsafe { libc::calloc(items as usize, size as usize) }
 }
 
+/// zlib's release hook.
+///
+/// # Safety
+/// `address` must be null or a block from [`zalloc`], released once.
 unsafe extern "C" fn zfree(_opaque: z::voidpf, address: z::voidpf) {
     // SAFETY: zlib frees only blocks it obtained from `zalloc`, i.e. from calloc.
     unsafe { libc::free(address) }
