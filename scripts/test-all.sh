@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on a fresh machine: installs what it needs (idempotently), then
 #   1. every unit, integration and doc test of the workspace (C fixtures, real workers, real
-#      seccomp/Landlock, the planted-bug sanitizer fixtures under address/leak/undefined/valgrind);
+#      seccomp/Landlock, the planted-bug sanitizer fixtures under address/leak/undefined/valgrind),
+#      and `cargo ffiguard check` of the workspace itself at `--deny warning`;
 #   2. the FFI crates' own tests under AddressSanitizer+LeakSanitizer and ThreadSanitizer,
 #      through `cargo ffiguard sanitize` (including the demonstration that TSan reports the race
 #      liblegacy's lock prevents);
@@ -18,6 +19,10 @@ step() { printf '\n== %s (%s)\n' "$1" "$(date -u +%H:%M:%S)"; }
 step "workspace tests"
 cargo test --workspace --all-targets
 cargo test --workspace --doc
+
+step "the workspace audits itself"
+# Every warning-level FFI finding in our own code is fixed or suppressed with a reason.
+cargo run -q -p cargo-ffiguard -- ffiguard check . --deny warning
 
 if [ "${FFIGUARD_QUICK:-0}" = 1 ]; then
     exit 0
