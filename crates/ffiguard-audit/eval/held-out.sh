@@ -26,6 +26,8 @@
 #    FFI findings of rules other than FFI017, as crate/file:line lines for checking by hand.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/../../.." && pwd)"
+# shellcheck source=common.sh
+. "$(dirname "$0")/common.sh"
 set_name=a
 sample=40
 seed=20261124
@@ -99,10 +101,7 @@ mkdir -p "$eval_dir/neighbours"
 for c in "${neighbours[@]+"${neighbours[@]}"}"; do
     "$bin" check "vendor/$c" --format json --threads 2 > "$eval_dir/neighbours/$c.json" || true
 done
-echo "## Versions"
-for c in "${crates[@]}"; do
-    printf -- '- %s %s\n' "$c" "$(sed -n 's/^version = "\(.*\)"/\1/p' "vendor/$c/Cargo.toml" | head -1)"
-done
+print_versions vendor "${crates[@]}"
 echo
 python3 - "$eval_dir" "$sample" "$seed" "${neighbours[*]+"${neighbours[*]}"}" "${crates[@]}" <<'PY'
 import collections, json, os, random, sys

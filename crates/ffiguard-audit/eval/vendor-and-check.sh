@@ -13,6 +13,8 @@
 #    clippy runs once per crate from a clean target (it is minutes, not milliseconds).
 set -euo pipefail
 here="$(cd "$(dirname "$0")/../../.." && pwd)"
+# shellcheck source=common.sh
+. "$(dirname "$0")/common.sh"
 eval_dir="${FFIGUARD_EVAL_DIR:-/tmp/ffiguard-eval}"
 runs=5
 clippy=1
@@ -55,10 +57,7 @@ for c in "${crates[@]}"; do
     dirs+=("vendor/$c")
     "$FFIGUARD_BIN" check "vendor/$c" --format json --threads 2 > "$eval_dir/reports/$c.json" || true
 done
-echo "## Versions"
-for c in "${crates[@]}"; do
-    printf -- '- %s %s\n' "$c" "$(sed -n 's/^version = "\(.*\)"/\1/p' "vendor/$c/Cargo.toml" | head -1)"
-done
+print_versions vendor "${crates[@]}"
 echo
 echo "## Throughput and findings (2 threads, median of $runs runs)"
 bash "$here/crates/ffiguard-audit/bench/throughput.sh" --runs "$runs" --threads 2 "${dirs[@]}"
