@@ -29,8 +29,9 @@ argument must then be a pointer, `.as_ptr()` or a cast, since a same-named Rust 
 `&str` is not the C function), and \
 to any variadic function declared in the crate whose parameter is named `fmt`, `format` or \
 `*_fmt`; flags the call when the \
-format argument is not a literal: `c\"..\"`, `b\"..\\0\".as_ptr()`, `\"..\\0\".as_ptr()`, or \
-an upper-case constant.",
+format argument is not a literal: `c\"..\"`, `b\"..\\0\".as_ptr()`, `\"..\\0\".as_ptr()`, \
+`CStr::from_bytes_with_nul(b\"..\\0\").unwrap()`, a `cstr!`/`c_str!` macro, or an upper-case \
+constant.",
         why_is_this_bad: "If any part of the format string comes from outside, `%s` and `%x` \
 read arguments that were never passed (leaking stack and heap contents) and `%n` writes to \
 memory: a classic format-string vulnerability, and C cannot check the argument count.",
@@ -148,6 +149,9 @@ fn literal_format(arg: &syn::Expr) -> bool {
     let e = peel_casts(arg);
     let base = method_receiver(e, "as_ptr").unwrap_or(e);
     let base = peel(base);
+    if cstr_of_literal(base) {
+        return true;
+    }
     match base {
         syn::Expr::Lit(l) => match &l.lit {
             syn::Lit::CStr(_) => true,
@@ -157,7 +161,7 @@ fn literal_format(arg: &syn::Expr) -> bool {
         },
         syn::Expr::Macro(m) => m.mac.path.segments.last().is_some_and(|s| {
             let n = s.ident.to_string();
-            n.contains("cstr") || n == "concat"
+            n.contains("cstr") || n.contains("c_str") || n == "concat"
         }),
         _ => ident_name(base)
             .or_else(|| match base {
@@ -169,6 +173,29 @@ fn literal_format(arg: &syn::Expr) -> bool {
                     .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
             }),
     }
+}
+
+/// `CStr::from_bytes_with_nul(b"..\0")` (or `_unchecked`, `from_bytes_until_nul`), unwrapped or
+/// not: a byte literal behind a `CStr` constructor, as pyo3 wrote its formats.
+fn cstr_of_literal(e: &syn::Expr) -> bool {
+    let e = method_receiver(e, "unwrap")
+        .or_else(|| method_receiver(e, "expect"))
+        .map_or(e, peel);
+    let syn::Expr::Call(call) = e else {
+        return false;
+    };
+    let syn::Expr::Path(func) = &*call.func else {
+        return false;
+    };
+    let constructor = func.path.segments.last().is_some_and(|s| {
+        matches!(
+            s.ident.to_string().as_str(),
+            "from_bytes_with_nul" | "from_bytes_with_nul_unchecked" | "from_bytes_until_nul"
+        )
+    });
+    constructor
+        && call.args.len() == 1
+        && matches!(peel(&call.args[0]), syn::Expr::Lit(l) if matches!(l.lit, syn::Lit::ByteStr(_)))
 }
 
 /// `s.replace('%', "%%")` (or with `"%"`): text in which no conversion can remain.
