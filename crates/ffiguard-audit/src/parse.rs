@@ -64,14 +64,91 @@ pub fn parse_file(text: &str) -> Result<syn::File, ParseProblem> {
         }
     })?;
     check_nesting(&tokens)?;
-    syn::parse2::<syn::File>(tokens).map_err(|e| {
-        let start = e.span().start();
-        ParseProblem::Syntax {
-            message: e.to_string(),
-            line: start.line.max(1),
-            column: start.column + 1,
-        }
+    syn::parse2::<syn::File>(tokens.clone()).or_else(|e| {
+        // Edition 2015 wrote closure trait objects without `dyn` (`Box<FnMut(u8)>`), which
+        // `syn` 2 no longer parses; retry once with `dyn` inserted (spans unchanged).
+        let (rewritten, changed) = with_dyn_before_bare_fn_traits(tokens);
+        let retried = changed.then(|| syn::parse2::<syn::File>(rewritten).ok());
+        retried.flatten().ok_or_else(|| {
+            let start = e.span().start();
+            ParseProblem::Syntax {
+                message: e.to_string(),
+                line: start.line.max(1),
+                column: start.column + 1,
+            }
+        })
     })
+}
+
+/// Inserts `dyn` before each `Fn`/`FnMut`/`FnOnce(..)` in type position (after `<`, `,`, `=`,
+/// `&`, `mut`, `const` or `->`), the edition-2015 spelling of a trait object. Bounds (after `:`,
+/// `+`, `impl`, `dyn`) are left alone. The new token takes the span of the trait's name, so
+/// every other token keeps its line and column. Iterative over nested groups.
+fn with_dyn_before_bare_fn_traits(tokens: TokenStream) -> (TokenStream, bool) {
+    use proc_macro2::{Group, Ident};
+    struct Level {
+        input: std::iter::Peekable<proc_macro2::token_stream::IntoIter>,
+        output: Vec<TokenTree>,
+        group: Option<Group>,
+    }
+    let type_position = |output: &[TokenTree]| -> bool {
+        match output {
+            [.., TokenTree::Punct(dash), TokenTree::Punct(gt)]
+                if dash.as_char() == '-' && gt.as_char() == '>' =>
+            {
+                true
+            }
+            [.., TokenTree::Punct(p)] => matches!(p.as_char(), '<' | ',' | '=' | '&'),
+            [.., TokenTree::Ident(i)] => i == "mut" || i == "const",
+            _ => false,
+        }
+    };
+    let mut changed = false;
+    let mut stack = vec![Level {
+        input: tokens.into_iter().peekable(),
+        output: Vec::new(),
+        group: None,
+    }];
+    loop {
+        // The outermost level returns when it ends, so the stack is never empty here.
+        let Some(top) = stack.last_mut() else {
+            return (TokenStream::new(), false);
+        };
+        match top.input.next() {
+            Some(TokenTree::Group(group)) => stack.push(Level {
+                input: group.stream().into_iter().peekable(),
+                output: Vec::new(),
+                group: Some(group),
+            }),
+            Some(TokenTree::Ident(ident)) => {
+                let bare_fn_trait = (ident == "Fn" || ident == "FnMut" || ident == "FnOnce")
+                    && matches!(top.input.peek(), Some(TokenTree::Group(g))
+                        if g.delimiter() == proc_macro2::Delimiter::Parenthesis)
+                    && type_position(&top.output);
+                if bare_fn_trait {
+                    top.output
+                        .push(TokenTree::Ident(Ident::new("dyn", ident.span())));
+                    changed = true;
+                }
+                top.output.push(TokenTree::Ident(ident));
+            }
+            Some(other) => top.output.push(other),
+            None => {
+                let Some(done) = stack.pop() else {
+                    return (TokenStream::new(), false);
+                };
+                let stream: TokenStream = done.output.into_iter().collect();
+                match (done.group, stack.last_mut()) {
+                    (Some(original), Some(parent)) => {
+                        let mut group = Group::new(original.delimiter(), stream);
+                        group.set_span(original.span());
+                        parent.output.push(TokenTree::Group(group));
+                    }
+                    _ => return (stream, changed),
+                }
+            }
+        }
+    }
 }
 
 /// Replaces a byte-order mark and a `#!...` first line (not `#![attr]`) with spaces, keeping
@@ -225,5 +302,24 @@ mod tests {
         let file = parse_file("\u{feff}#!/usr/bin/env run\nfn main() {}").unwrap();
         assert_eq!(file.items.len(), 1);
         assert!(parse_file("#![allow(dead_code)]\nfn main() {}").is_ok());
+    }
+
+    #[test]
+    fn edition_2015_closure_trait_objects_parse_with_their_positions() {
+        let src = "type Cb = Box<FnMut(u8) -> u8>;\nstruct S { f: &'static mut FnMut(), g: M<Fn(), extern \"C\" fn()> }\nfn take<F: Fn()>(f: F) -> Box<FnOnce()> { Box::new(f) }\n";
+        let file = parse_file(src).expect("parses with dyn inserted");
+        assert_eq!(file.items.len(), 3);
+        // A token after an inserted `dyn` keeps its line and (0-based) column.
+        let syn::Item::Fn(f) = &file.items[2] else {
+            panic!("third item is the fn")
+        };
+        let start = f.block.brace_token.span.open().start();
+        assert_eq!((start.line, start.column), (3, 40));
+        // Real syntax errors still say where they are.
+        let err = parse_file("type A = Box<FnMut(u8)>;\nfn broken( {}\n").unwrap_err();
+        assert!(
+            matches!(err, ParseProblem::Syntax { line: 2, .. }),
+            "{err:?}"
+        );
     }
 }
