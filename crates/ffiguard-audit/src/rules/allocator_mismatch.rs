@@ -28,7 +28,10 @@ capacity and alignment Rust used.",
         known_problems: "A foreign function that returns a pointer Rust stored earlier (user \
 data, payloads, contexts) is a legitimate round trip; calls whose name mentions `user`, `data`, \
 `payload`, `opaque`, `ctx`/`context` or `arg`, and casts to a non-C type of the crate, are \
-exempt. Memory from a C library built to use Rust's allocator is still reported.",
+exempt; so is `Box::from_raw`/`CString::from_raw` in a file that passes that owner's \
+`into_raw` straight into a foreign call (C keeps the block and hands it back), which also hides \
+a real mismatch of the same owner in that file. Memory from a C library built to use Rust's \
+allocator is still reported.",
         example_bad: "let p = unsafe { make_buffer(len) };\nlet v = unsafe { Vec::from_raw_parts(p, len, len) };",
         example_good: "let p = unsafe { make_buffer(len) };\n\
 let v = unsafe { std::slice::from_raw_parts(p, len) }.to_vec();\nunsafe { free_buffer(p) };",
@@ -53,11 +56,16 @@ impl Rule for AllocatorMismatch {
     }
 
     fn check(&self, cx: &FileContext<'_>, out: &mut Vec<Finding>) {
-        for f in functions(cx.syntax) {
+        let functions = functions(cx.syntax);
+        let handed_to_c = handed_to_c(cx, &functions);
+        for f in functions {
             let locals = Locals::of(&f);
             walk_exprs(f.block, &mut |e| {
                 for (types, func) in TAKES_OWNERSHIP {
                     if let Some(arg) = assoc_call(e, types, func).and_then(|a| a.first())
+                        && !call_path(e).is_some_and(|(segs, _)| {
+                            segs.len() >= 2 && handed_to_c.contains(&segs[segs.len() - 2])
+                        })
                         && let Some(name) = c_allocated(cx, arg, &locals)
                     {
                         out.push(
@@ -91,6 +99,47 @@ impl Rule for AllocatorMismatch {
             });
         }
     }
+}
+
+/// The owners (`Box`, `CString`) whose `into_raw` this file passes straight into a foreign
+/// call: memory C keeps and hands back later (`PyCapsule_New` then `PyCapsule_GetPointer`,
+/// ncurses' `new_item` then `item_name`), so a `from_raw` of the same owner on a pointer C
+/// returns is taken for that round trip.
+fn handed_to_c(cx: &FileContext<'_>, functions: &[super::util::FnItem<'_>]) -> Vec<String> {
+    let mut owners = Vec::new();
+    for f in functions {
+        walk_exprs(f.block, &mut |e| {
+            // Handing it to `free` is the other mismatch, not a round trip.
+            if let syn::Expr::Call(call) = e
+                && cx.foreign_callee(e).is_some()
+                && !is_free(cx, e)
+            {
+                for arg in &call.args {
+                    if let Some(owner) = into_raw_owner(arg)
+                        && !owners.iter().any(|o| o == owner)
+                    {
+                        owners.push(owner.to_owned());
+                    }
+                }
+            }
+        });
+    }
+    owners
+}
+
+/// `Box::into_raw(x)`, `CString::into_raw(x)` or `<CString expr>.into_raw()`, through casts.
+fn into_raw_owner(arg: &syn::Expr) -> Option<&'static str> {
+    let e = peel_casts(arg);
+    for owner in ["Box", "CString"] {
+        if assoc_call(e, &[owner], "into_raw").is_some() {
+            return Some(owner);
+        }
+    }
+    let receiver = method_receiver(e, "into_raw")?;
+    let text = super::util::text(receiver);
+    ["CString", "Box"]
+        .into_iter()
+        .find(|owner| text.contains(owner))
 }
 
 fn is_free(cx: &FileContext<'_>, e: &syn::Expr) -> bool {
