@@ -77,7 +77,8 @@
 //!
 //! A worker re-executes the test binary, so the binary must call [`init`] before the test
 //! harness runs: give integration tests that use a sandbox `harness = false` and a `main` that
-//! calls `init()` and then the tests, or use a dedicated worker binary.
+//! calls [`testing::run`] (which calls `init()`, then the tests), or use a dedicated worker
+//! binary.
 
 // Lets `#[isolated]` expansions inside this crate (the test hooks) name it as users do.
 #[cfg(feature = "test-hooks")]
@@ -114,6 +115,7 @@ mod syscalls;
 mod tainted;
 #[cfg(feature = "test-hooks")]
 pub mod test_hooks;
+pub mod testing;
 mod wire;
 mod worker;
 

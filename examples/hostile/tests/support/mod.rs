@@ -1,42 +1,14 @@
-//! Shared pieces of the attack suites: a runner for `harness = false` binaries (the worker
-//! check must run before anything else), sandboxes under each policy, and the checks every
-//! attack ends with.
+//! Shared pieces of the attack suites: the crate's runner for `harness = false` binaries (the
+//! worker check must run before anything else), sandboxes under each policy, and the checks
+//! every attack ends with.
 
 #![allow(dead_code)] // Each suite uses its own subset.
 
-use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use ffiguard_sandbox::{Limits, Policy, Sandbox};
 
-/// One named test.
-pub(crate) type Test = (&'static str, fn());
-
-/// Becomes a worker if started as one; otherwise runs the tests whose name contains the first
-/// non-flag argument (all if none) and exits non-zero if any failed.
-pub(crate) fn run(tests: &[Test]) {
-    ffiguard_sandbox::init();
-    let filter = std::env::args().skip(1).find(|arg| !arg.starts_with('-'));
-    let mut failed = Vec::new();
-    let mut ran = 0;
-    for (name, test) in tests {
-        if filter.as_deref().is_some_and(|f| !name.contains(f)) {
-            continue;
-        }
-        ran += 1;
-        let started = Instant::now();
-        let outcome = catch_unwind(AssertUnwindSafe(test));
-        let verdict = if outcome.is_ok() { "ok" } else { "FAILED" };
-        println!("test {name} ... {verdict} ({:.1?})", started.elapsed());
-        if outcome.is_err() {
-            failed.push(*name);
-        }
-    }
-    println!("\n{ran} run, {} failed {failed:?}", failed.len());
-    if !failed.is_empty() {
-        std::process::exit(1);
-    }
-}
+pub(crate) use ffiguard_sandbox::testing::run;
 
 /// A sandbox under `policy`, with room for the unconfined comparisons to fork.
 pub(crate) fn sandbox(policy: Policy) -> Sandbox {
