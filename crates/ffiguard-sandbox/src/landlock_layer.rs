@@ -15,16 +15,11 @@ const TARGET_ABI: ABI = ABI::V6;
 /// Restricts the calling thread (single-threaded worker: the process) and returns the layer
 /// it achieved: [`Layers::LANDLOCK`], [`Layers::LANDLOCK_PARTIAL`] or none.
 pub(crate) fn restrict(read_only: &[std::path::PathBuf]) -> Result<Layers, landlock::RulesetError> {
-    let status = Ruleset::default()
+    let ruleset = Ruleset::default()
         .handle_access(AccessFs::from_all(TARGET_ABI))?
         .handle_access(AccessNet::from_all(TARGET_ABI))?
-        .scope(Scope::from_all(TARGET_ABI))?
-        .create()?
-        .add_rules(path_beneath_rules(
-            read_only,
-            AccessFs::from_read(TARGET_ABI),
-        ))?
-        .restrict_self()?;
+        .scope(Scope::from_all(TARGET_ABI))?;
+    let status = restrict_to_reading(ruleset, read_only)?;
     Ok(match status.ruleset {
         RulesetStatus::FullyEnforced => Layers::LANDLOCK,
         RulesetStatus::PartiallyEnforced => Layers::LANDLOCK_PARTIAL,
@@ -40,15 +35,24 @@ pub(crate) fn restrict(read_only: &[std::path::PathBuf]) -> Result<Layers, landl
 pub(crate) fn restrict_host_thread(
     read_only: &[std::path::PathBuf],
 ) -> Result<bool, landlock::RulesetError> {
-    let status = Ruleset::default()
-        .handle_access(AccessFs::from_all(TARGET_ABI))?
+    let ruleset = Ruleset::default().handle_access(AccessFs::from_all(TARGET_ABI))?;
+    let status = restrict_to_reading(ruleset, read_only)?;
+    Ok(status.ruleset == RulesetStatus::FullyEnforced)
+}
+
+/// Creates `ruleset` with read access beneath `read_only` as its only rules, and restricts the
+/// calling thread with it.
+fn restrict_to_reading(
+    ruleset: Ruleset,
+    read_only: &[std::path::PathBuf],
+) -> Result<landlock::RestrictionStatus, landlock::RulesetError> {
+    ruleset
         .create()?
         .add_rules(path_beneath_rules(
             read_only,
             AccessFs::from_read(TARGET_ABI),
         ))?
-        .restrict_self()?;
-    Ok(status.ruleset == RulesetStatus::FullyEnforced)
+        .restrict_self()
 }
 
 /// The Landlock ABI the running kernel offers (0 when it has none).
