@@ -253,14 +253,14 @@ pub(crate) unsafe fn encode_arena<T: serde::Serialize + ?Sized>(
     let held_from = output_buf::held_from(start, capacity);
     let reserve = frame_reserve(capacity);
     // SAFETY: the caller's promise, passed on.
-    let (frame_len, bulk_len) =
-        match unsafe { encode_pass(value, start, capacity, reserve, held_from) }? {
-            Pass::Done(encoded) => return Ok(encoded),
-            Pass::FrameTooLong {
-                frame_len,
-                bulk_len,
-            } => (frame_len, bulk_len),
-        };
+    let first = unsafe { encode_pass(value, start, capacity, reserve, held_from) }?;
+    let (frame_len, bulk_len) = match first {
+        Pass::Done(encoded) => return Ok(encoded),
+        Pass::FrameTooLong {
+            frame_len,
+            bulk_len,
+        } => (frame_len, bulk_len),
+    };
     let too_large = || Fault::TooLarge(frame_len.saturating_add(8).saturating_add(bulk_len));
     let base = bulk_base(capacity, frame_len)
         .filter(|base| *base <= capacity)

@@ -550,17 +550,17 @@ mod tests {
         // SAFETY: the request arena is private, 8-aligned, 64 bytes, and not written meanwhile;
         // the empty frame is its (vacuous) start.
         let request = unsafe { Request::new(&[], request_memory.as_ptr().cast::<u8>(), 64) };
+        let (start, len) = (arena.as_mut_ptr().cast::<u8>(), arena.len() * 8);
         // SAFETY: `arena` is private, writable, 8-aligned, borrowed exclusively for the call,
         // and outlives every OutputBuf built in it (each test drops them before its arena).
-        let mut writer =
-            unsafe { ReplyWriter::new(arena.as_mut_ptr().cast::<u8>(), arena.len() * 8) };
+        let mut writer = unsafe { ReplyWriter::new(start, len) };
         dispatch::<(), R, _>(&request, &mut writer, |()| function())
     }
 
     fn decode<R: DeserializeOwned>(arena: &[u64], reply: Status) -> Result<R, ReplyError> {
+        let (start, len) = (arena.as_ptr().cast::<u8>(), arena.len() * 8);
         // SAFETY: the u64s are initialised, so are their bytes; u8 needs no alignment.
-        let bytes =
-            unsafe { std::slice::from_raw_parts(arena.as_ptr().cast::<u8>(), arena.len() * 8) };
+        let bytes = unsafe { std::slice::from_raw_parts(start, len) };
         decode_reply_in_arena(reply.code, bytes, reply.len)
     }
 
