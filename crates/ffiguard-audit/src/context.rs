@@ -103,13 +103,19 @@ impl<'a> FileContext<'a> {
         if self.source.trailing_comment(line).is_some_and(says_safety) {
             return true;
         }
-        // `let x =\n    unsafe { .. }`: the comment sits above the statement's first line.
+        // `let x =\n    unsafe { .. }`: the comment sits above the statement's first line. Every
+        // line from there down must continue that statement: a blank line, or one that ends a
+        // statement or an item (`;`, `}`), means the comment belongs to something else.
+        let continues = |l: usize| {
+            let text = self.source.line(l).unwrap_or("").trim_end();
+            !text.is_empty() && !text.ends_with(';') && !text.ends_with('}')
+        };
         (1..=3).any(|up| {
             line.checked_sub(up).is_some_and(|l| {
                 l >= 1
                     && !self.source.is_comment_only_line(l)
                     && self.comment_above(l).as_deref().is_some_and(says_safety)
-                    && !self.source.line(l).unwrap_or("").trim_end().ends_with(';')
+                    && (l..line).all(continues)
             })
         })
     }

@@ -27,7 +27,9 @@ Rudra found in published crates).",
         known_problems: "Whether the justification is true is for a reviewer. A parameter is \
 taken as deliberately reasoned about, and not reported, when it has any `Send` or `Sync` bound \
 (`unsafe impl<T: Send> Sync` is right for lock-like types), when the `SAFETY:` comment names \
-it, or when the crate's definition holds it only in `PhantomData`.",
+it, or when the crate's definition holds it only in `PhantomData`. An impl gets one finding: \
+a missing bound, when there is one, is reported with the missing comment rather than hidden by \
+it.",
         example_bad: "unsafe impl Send for Handle {}\nunsafe impl<T> Send for Wrapper<T> {}",
         example_good: "// SAFETY: the library documents handles as movable between threads;\n\
 // Handle is not Clone, so one thread owns it at a time.\nunsafe impl Send for Handle {}\n\n\
@@ -60,52 +62,88 @@ impl Rule for UnjustifiedSendSync {
                 if tr != "Send" && tr != "Sync" {
                     return;
                 }
-                if !self.cx.has_safety_comment(unsafety.span())
-                    && !self.cx.has_safety_comment(i.span())
-                {
-                    self.out.push(
-                        self.cx
-                            .finding(
-                                &META,
-                                unsafety.span(),
-                                format!("`unsafe impl {tr}` without a `// SAFETY:` comment"),
-                            )
-                            .help(
-                                "say above the impl which guarantee of the C library makes it true",
-                            ),
-                    );
-                    return;
-                }
-                let comment = self
-                    .cx
-                    .comment_above(self.cx.location(unsafety.span()).line)
-                    .unwrap_or_default();
+                let line = self.cx.location(unsafety.span()).line;
+                let commented = self.cx.has_safety_comment(unsafety.span())
+                    || self.cx.has_safety_comment(i.span())
+                    || pairs_with_commented_impl(self.cx, line);
+                let comment = if commented {
+                    self.cx
+                        .comment_above(line)
+                        .or_else(|| self.cx.comment_above(line.saturating_sub(1)))
+                        .unwrap_or_default()
+                } else {
+                    String::new()
+                };
                 let self_name = super::util::type_last(&i.self_ty).unwrap_or_default();
-                for p in i.generics.type_params() {
-                    let name = p.ident.to_string();
-                    let reasoned = bounded(&i.generics, &p.ident, "Send")
-                        || bounded(&i.generics, &p.ident, "Sync")
-                        || names_word(&comment, &name)
-                        || only_phantom(self.cx, &self_name, &name);
-                    if !reasoned && !bounded(&i.generics, &p.ident, &tr) {
-                        self.out.push(
-                            self.cx
-                                .finding(
-                                    &META,
-                                    unsafety.span(),
-                                    format!(
-                                        "`unsafe impl {tr}` for any `{}`, without `{}: {tr}`",
-                                        p.ident, p.ident
-                                    ),
-                                )
-                                .help(format!("add the bound `{}: {tr}`", p.ident)),
-                        );
+                let unbounded: Vec<String> = i
+                    .generics
+                    .type_params()
+                    .filter(|p| {
+                        let name = p.ident.to_string();
+                        let reasoned = bounded(&i.generics, &p.ident, "Send")
+                            || bounded(&i.generics, &p.ident, "Sync")
+                            || names_word(&comment, &name)
+                            || only_phantom(self.cx, &self_name, &name);
+                        !reasoned && !bounded(&i.generics, &p.ident, &tr)
+                    })
+                    .map(|p| p.ident.to_string())
+                    .collect();
+                // One finding per impl: a missing bound is the sharper claim (a data race
+                // reachable from safe code), so it leads when there is one; a missing comment
+                // is then mentioned with it rather than hiding it.
+                let no_comment = if commented {
+                    ""
+                } else {
+                    ", and no `// SAFETY:` comment"
+                };
+                let finding = if unbounded.is_empty() {
+                    if commented {
+                        return;
                     }
-                }
+                    self.cx
+                        .finding(
+                            &META,
+                            unsafety.span(),
+                            format!("`unsafe impl {tr}` without a `// SAFETY:` comment"),
+                        )
+                        .help("say above the impl which guarantee of the C library makes it true")
+                } else {
+                    let bounds: Vec<String> =
+                        unbounded.iter().map(|p| format!("`{p}: {tr}`")).collect();
+                    let params: Vec<String> = unbounded.iter().map(|p| format!("`{p}`")).collect();
+                    self.cx
+                        .finding(
+                            &META,
+                            unsafety.span(),
+                            format!(
+                                "`unsafe impl {tr}` for any {}, without {}{no_comment}",
+                                params.join(", "),
+                                bounds.join(", ")
+                            ),
+                        )
+                        .help(format!("add the bound {}", bounds.join(", ")))
+                };
+                self.out.push(finding);
             }
         }
         V { cx, out }.visit_file(cx.syntax);
     }
+}
+
+/// Whether the line above `line` is the other half of a `Send`/`Sync` pair that carries a
+/// `SAFETY:` comment: one comment written for both impls of the same type.
+fn pairs_with_commented_impl(cx: &FileContext<'_>, line: usize) -> bool {
+    let Some(above) = line.checked_sub(1).filter(|&l| l >= 1) else {
+        return false;
+    };
+    let text = cx.source.line(above).unwrap_or("").trim();
+    let is_impl = text.starts_with("unsafe impl")
+        && (text.contains(" Send for ") || text.contains(" Sync for "))
+        && text.ends_with("{}");
+    is_impl
+        && cx
+            .comment_above(above)
+            .is_some_and(|c| c.to_ascii_lowercase().contains("safety:"))
 }
 
 /// Whether `text` has `word` as a whole word (a comment that reasons about `T`).
@@ -146,4 +184,40 @@ fn bounded(g: &syn::Generics, ident: &syn::Ident, tr: &str) -> bool {
         })
     });
     inline || in_where
+}
+
+#[cfg(test)]
+mod tests {
+    use super::UnjustifiedSendSync;
+
+    fn messages(src: &str) -> Vec<String> {
+        crate::check_source("lib.rs", src, &[&UnjustifiedSendSync])
+            .into_iter()
+            .map(|f| f.message)
+            .collect()
+    }
+
+    #[test]
+    fn a_missing_bound_is_named_even_without_a_comment() {
+        let m = messages("pub struct D<T> { c: T }\nunsafe impl<T> Send for D<T> {}\n");
+        assert_eq!(
+            m,
+            ["`unsafe impl Send` for any `T`, without `T: Send`, and no `// SAFETY:` comment"]
+        );
+    }
+
+    #[test]
+    fn a_commented_impl_reports_only_its_bound_and_a_bounded_one_only_its_comment() {
+        let m = messages(
+            "pub struct D<T> { c: T }\n// SAFETY: owned.\nunsafe impl<T> Sync for D<T> {}\n\n\
+             pub struct E<T> { c: T }\nunsafe impl<T: Send> Send for E<T> {}\n",
+        );
+        assert_eq!(
+            m,
+            [
+                "`unsafe impl Sync` for any `T`, without `T: Sync`",
+                "`unsafe impl Send` without a `// SAFETY:` comment"
+            ]
+        );
+    }
 }
