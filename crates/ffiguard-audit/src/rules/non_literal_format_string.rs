@@ -7,7 +7,8 @@ use syn::spanned::Spanned;
 use syn::visit::Visit;
 
 use super::util::{
-    call_path, functions, ident_name, method_receiver, peel, peel_casts, walk_expr, walk_exprs,
+    call_path, functions, ident_name, method_receiver, peel, peel_casts, text_is_ptr, walk_expr,
+    walk_exprs,
 };
 use crate::{Callee, Confidence, FileContext, Finding, Level, Rule, RuleDocs, RuleMeta};
 
@@ -27,8 +28,8 @@ variadic; the curses `printw`, `wprintw`, `mvprintw`, `mvwprintw`) through `libc
 declaration of the crate, also when the declaration drops the `...` (except `err`/`warn`; the \
 argument must then be a pointer, `.as_ptr()` or a cast, since a same-named Rust wrapper taking \
 `&str` is not the C function), and \
-to any variadic function declared in the crate whose parameter is named `fmt`, `format` or \
-`*_fmt`; flags the call when the \
+to any variadic function declared in the crate with a parameter whose name contains `fmt` or \
+`format` in any case (`fmt`, `log_fmt`, SQLite's `zFormat`, `pszFormat`) and a pointer type; flags the call when the \
 format argument is not a literal: `c\"..\"`, `b\"..\\0\".as_ptr()`, `\"..\\0\".as_ptr()`, \
 `CStr::from_bytes_with_nul(b\"..\\0\").unwrap()`, a `cstr!`/`c_str!` macro, or an upper-case \
 constant.",
@@ -40,7 +41,9 @@ reported; suppress with that reason. Text whose `%` signs were all doubled \
 (`s.replace('%', \"%%\")`, then `CString::new`) is accepted when the escaping is visible in \
 the function: in the argument itself or in the `let` bindings that lead to it; escaping done \
 by a helper function is not seen. Variadic functions that are not printf-like but name a \
-parameter `fmt` are matched.",
+parameter after a format (`fmt`, `zFormat`) are matched. A variadic function whose format \
+parameter is named otherwise (`const char *s, ...`) is not recognised unless its name is \
+one of the printf family above.",
         example_bad: "let c = CString::new(user_text)?;\nunsafe { printf(c.as_ptr()) };",
         example_good: "let c = CString::new(user_text)?;\nunsafe { printf(c\"%s\\n\".as_ptr(), c.as_ptr()) };",
         fix: "Use a literal format and pass the text as an argument (`\"%s\"`), or call a \
@@ -78,9 +81,11 @@ fn formats_when_not_variadic(name: &str) -> bool {
     !matches!(name, "err" | "errx" | "warn" | "warnx")
 }
 
+/// A parameter name that says "format" in any of the usual spellings: `fmt`, `format`,
+/// `log_fmt`, and the prefixed C styles `zFormat` (SQLite), `pszFormat`, `lpFormat`, `fmtstr`.
 fn is_format_name(n: &str) -> bool {
     let n = n.to_ascii_lowercase();
-    n == "fmt" || n == "format" || n.ends_with("_fmt") || n.ends_with("_format") || n == "formatstr"
+    n.contains("format") || n.contains("fmt")
 }
 
 impl Rule for NonLiteralFormatString {
@@ -103,9 +108,9 @@ impl Rule for NonLiteralFormatString {
                 let known = KNOWN.iter().find(|(n, _)| *n == name).map(|(_, i)| *i);
                 let index = match callee {
                     Callee::Declared(decl) if decl.variadic => known.or_else(|| {
-                        decl.params
-                            .iter()
-                            .position(|p| p.name.as_deref().is_some_and(is_format_name))
+                        decl.params.iter().position(|p| {
+                            p.name.as_deref().is_some_and(is_format_name) && text_is_ptr(&p.ty)
+                        })
                     }),
                     // Matched by name only, so the argument must look like a C string: a
                     // same-named Rust wrapper (`ncurses::printw(s: &str)`) is not the C call.
