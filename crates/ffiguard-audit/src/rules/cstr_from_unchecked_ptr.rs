@@ -2,9 +2,11 @@
 
 use syn::spanned::Spanned;
 
+use syn::visit::Visit;
+
 use super::util::{
-    FnItem, Locals, assoc_call, ident_name, is_raw_ptr, method_receiver, null_checked, peel,
-    peel_casts, walk_exprs,
+    FnItem, Locals, assoc_call, ident_name, is_raw_ptr, macro_exprs, method_receiver, null_checked,
+    peel, peel_casts, text, walk_exprs,
 };
 use crate::{Confidence, FileContext, Finding, Level, Rule, RuleDocs, RuleMeta};
 
@@ -28,8 +30,14 @@ that is a crash; on a buffer C filled to the brim without a terminator it reads 
 (an out-of-bounds read that may leak memory contents or crash).",
         known_problems: "Parameters of `unsafe fn`s and of `extern \"C\"` callbacks are exempt: \
 there the caller's contract (documented or C's) is what guarantees non-null. So are parameters \
-of a private function that every call in the file passes the address of Rust storage \
-(`x.as_ptr()`, `&x`); a call from another file is not seen. Buffers filled by the standard C \
+of a function outside the crate's API (private, `pub(crate)`, `pub` in a private module or \
+in a file no `mod` of the audited code declares) when every call in the file passes the \
+address of Rust storage (`x.as_ptr()`, `&x`) or a pointer a null check guards at that call \
+(inside `if !p.is_null()`, after `if p.is_null() { return ..; }` or `assert!(!p.is_null())`, \
+in the `else` of `if p.is_null()`, on the `Some` side of `NonNull::new(p)` or `p.as_ref()`); \
+a function with no call, or named without being called (`.map(f)`), stays reported. A call \
+from another file is not seen, nor a pointer reassigned between the check and the call; a \
+module declared through `#[path]` or inside a macro looks undeclared. Buffers filled by the standard C \
 functions that always terminate within the size they are given (`snprintf`, `strerror_r`, \
 `getcwd`, ..) are accepted; other C functions that always terminate are still reported when \
 given the full length: suppress with that reason or pass `len - 1`.",
@@ -97,16 +105,18 @@ fn unchecked_param(
         .any(|(p, ty)| *p == name && is_raw_ptr(ty));
     let rebound = locals.inits.contains_key(&name);
     let unchecked = is_param && !rebound && !null_checked(f.block, peel_casts(arg));
-    (unchecked && !fed_only_addresses(cx, f, &name)).then(|| {
+    (unchecked && !fed_only_non_null(cx, f, &name)).then(|| {
         format!("`CStr::from_ptr({name})` on a pointer parameter that is never checked for null")
     })
 }
 
-/// A private function whose every call in the file passes, for parameter `param`, the address
-/// of Rust storage (`x.as_ptr()`, `x.as_mut_ptr()`, `&x`, a literal), which is never null:
-/// rustix's `fn to_cstr(ptr: *const u8)` called with `self.0.release.as_ptr().cast()`.
-fn fed_only_addresses(cx: &FileContext<'_>, f: &FnItem<'_>, param: &str) -> bool {
-    if !matches!(f.vis, Some(syn::Visibility::Inherited)) {
+/// A function out of reach from outside the crate whose every call in the file passes, for
+/// parameter `param`, either the address of Rust storage (`x.as_ptr()`, `&x`, a literal),
+/// which is never null, or a pointer a null check guards at that call: rustix's
+/// `fn to_cstr(ptr: *const u8)` called with `self.0.release.as_ptr().cast()`, librocksdb-sys's
+/// `error_message(err)` called only inside `if !err.is_null()`.
+fn fed_only_non_null(cx: &FileContext<'_>, f: &FnItem<'_>, param: &str) -> bool {
+    if !internal(cx, f) {
         return false;
     }
     let has_self = matches!(f.sig.inputs.first(), Some(syn::FnArg::Receiver(_)));
@@ -115,28 +125,285 @@ fn fed_only_addresses(cx: &FileContext<'_>, f: &FnItem<'_>, param: &str) -> bool
     }) else {
         return false;
     };
-    let target = f.sig.ident.to_string();
-    let mut calls = 0usize;
-    let mut all_addresses = true;
+    let mut calls = GuardedCalls {
+        target: f.sig.ident.to_string(),
+        index,
+        has_self,
+        non_null: Vec::new(),
+        calls: 0,
+        all_non_null: true,
+    };
     for g in super::util::functions(cx.syntax) {
-        walk_exprs(g.block, &mut |e| {
-            let passed = match e {
-                syn::Expr::Call(c)
-                    if matches!(&*c.func, syn::Expr::Path(p)
-                        if p.path.segments.last().is_some_and(|s| s.ident == target)) =>
-                {
-                    c.args.iter().nth(index)
-                }
-                syn::Expr::MethodCall(m) if m.method == target && has_self => {
-                    m.args.iter().nth(index - 1)
-                }
-                _ => return,
-            };
-            calls += 1;
-            all_addresses &= passed.is_some_and(is_address);
-        });
+        calls.non_null.clear();
+        calls.visit_block(g.block);
     }
-    calls > 0 && all_addresses
+    calls.calls > 0 && calls.all_non_null
+}
+
+/// Private (`fn`, `pub(crate)`, `pub(super)`), or `pub` in a module the crate keeps private,
+/// or in a file no module declaration of the audited code names (`src/test.rs` with no
+/// `mod test`): code outside the crate cannot call it.
+fn internal(cx: &FileContext<'_>, f: &FnItem<'_>) -> bool {
+    match f.vis {
+        Some(syn::Visibility::Inherited | syn::Visibility::Restricted(_)) => true,
+        Some(syn::Visibility::Public(_)) => {
+            let item = f
+                .self_type
+                .clone()
+                .unwrap_or_else(|| f.sig.ident.to_string());
+            cx.model.exposure.hides(cx.path, &item) || undeclared_module(cx)
+        }
+        None => false,
+    }
+}
+
+/// The file is a module file below `src/` (not a crate root) whose module name no `mod` item
+/// of the audited code declares.
+fn undeclared_module(cx: &FileContext<'_>) -> bool {
+    let parts: Vec<&str> = cx.path.split(['/', '\\']).collect();
+    let Some(src) = parts.iter().rposition(|p| *p == "src") else {
+        return false;
+    };
+    let below = &parts[src + 1..];
+    let name = match below {
+        [file] => file
+            .strip_suffix(".rs")
+            .filter(|n| !matches!(*n, "lib" | "main")),
+        [.., dir, "mod.rs"] => Some(*dir),
+        [.., file] => file.strip_suffix(".rs"),
+        [] => None,
+    };
+    let exposure = &cx.model.exposure;
+    name.is_some_and(|n| {
+        !exposure.private_modules.contains(n) && !exposure.public_modules.contains(n)
+    })
+}
+
+/// Counts the calls of one function and whether each passes, at one argument position, a
+/// pointer known to be non-null there: an address (see [`is_address`]) or an expression a
+/// null check guards. `non_null` holds the guarded expressions (as text) at the point
+/// visited: the `then` of `if !p.is_null()`, the `else` of `if p.is_null()`, the rest of a
+/// block after `if p.is_null() { return ..; }` or `assert!(!p.is_null())`, the `Some` side
+/// of `NonNull::new(p)` and `p.as_ref()` (`if let`, `let .. else`, `?`, `match`).
+struct GuardedCalls {
+    target: String,
+    index: usize,
+    has_self: bool,
+    non_null: Vec<String>,
+    calls: usize,
+    all_non_null: bool,
+}
+
+impl GuardedCalls {
+    fn record(&mut self, passed: Option<&syn::Expr>) {
+        self.calls += 1;
+        let ok =
+            passed.is_some_and(|a| is_address(a) || self.non_null.contains(&text(peel_casts(a))));
+        self.all_non_null &= ok;
+    }
+
+    fn names_target(&self, e: &syn::Expr) -> bool {
+        matches!(e, syn::Expr::Path(p)
+            if p.path.segments.last().is_some_and(|s| s.ident == self.target))
+    }
+}
+
+impl<'ast> Visit<'ast> for GuardedCalls {
+    fn visit_block(&mut self, b: &'ast syn::Block) {
+        let depth = self.non_null.len();
+        for stmt in &b.stmts {
+            self.visit_stmt(stmt);
+            guards_after(stmt, &mut self.non_null);
+        }
+        self.non_null.truncate(depth);
+    }
+
+    fn visit_expr_if(&mut self, i: &'ast syn::ExprIf) {
+        self.visit_expr(&i.cond);
+        let depth = self.non_null.len();
+        guarded_when(&i.cond, true, &mut self.non_null);
+        self.visit_block(&i.then_branch);
+        self.non_null.truncate(depth);
+        if let Some((_, els)) = &i.else_branch {
+            guarded_when(&i.cond, false, &mut self.non_null);
+            self.visit_expr(els);
+            self.non_null.truncate(depth);
+        }
+    }
+
+    fn visit_expr_match(&mut self, m: &'ast syn::ExprMatch) {
+        self.visit_expr(&m.expr);
+        let subject = option_of_pointer(&m.expr);
+        for arm in &m.arms {
+            let depth = self.non_null.len();
+            if let Some(p) = &subject
+                && is_some_pattern(&arm.pat)
+            {
+                self.non_null.push(p.clone());
+            }
+            if let Some((_, guard)) = &arm.guard {
+                self.visit_expr(guard);
+            }
+            self.visit_expr(&arm.body);
+            self.non_null.truncate(depth);
+        }
+    }
+
+    fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+        if self.names_target(&c.func) {
+            self.record(c.args.iter().nth(self.index));
+            for a in &c.args {
+                self.visit_expr(a);
+            }
+        } else {
+            syn::visit::visit_expr_call(self, c);
+        }
+    }
+
+    fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+        if m.method == self.target && self.has_self {
+            self.record(m.args.iter().nth(self.index - 1));
+        }
+        syn::visit::visit_expr_method_call(self, m);
+    }
+
+    fn visit_expr_path(&mut self, p: &'ast syn::ExprPath) {
+        // Named but not called (`.map(error_message)`): the argument is out of sight.
+        if p.path
+            .segments
+            .last()
+            .is_some_and(|s| s.ident == self.target)
+        {
+            self.calls += 1;
+            self.all_non_null = false;
+        }
+    }
+
+    fn visit_macro(&mut self, m: &'ast syn::Macro) {
+        for e in macro_exprs(m) {
+            self.visit_expr(&e);
+        }
+    }
+
+    fn visit_item(&mut self, _: &'ast syn::Item) {}
+}
+
+/// Adds what `stmt` guarantees non-null for the statements after it in the same block.
+fn guards_after(stmt: &syn::Stmt, out: &mut Vec<String>) {
+    match stmt {
+        syn::Stmt::Expr(syn::Expr::If(i), _)
+            if i.else_branch.is_none() && diverges(&i.then_branch) =>
+        {
+            guarded_when(&i.cond, false, out);
+        }
+        syn::Stmt::Local(l) => {
+            let Some(init) = &l.init else { return };
+            let checked = match (&init.diverge, peel(&init.expr)) {
+                (Some(_), e) if is_some_pattern(&l.pat) => option_of_pointer(e),
+                (None, syn::Expr::Try(t)) => option_of_pointer(&t.expr),
+                _ => None,
+            };
+            out.extend(checked);
+        }
+        syn::Stmt::Macro(m) => asserted(&m.mac, out),
+        syn::Stmt::Expr(syn::Expr::Macro(m), _) => asserted(&m.mac, out),
+        _ => {}
+    }
+}
+
+/// `assert!(cond)`, `debug_assert!(cond)`: `cond` holds after it.
+fn asserted(mac: &syn::Macro, out: &mut Vec<String>) {
+    if mac
+        .path
+        .segments
+        .last()
+        .is_some_and(|s| s.ident == "assert" || s.ident == "debug_assert")
+        && let Some(cond) = macro_exprs(mac).first()
+    {
+        guarded_when(cond, true, out);
+    }
+}
+
+/// A block that never falls through: it returns, breaks, continues or panics.
+fn diverges(b: &syn::Block) -> bool {
+    let divergent_macro = |m: &syn::Macro| {
+        m.path.segments.last().is_some_and(|s| {
+            matches!(
+                s.ident.to_string().as_str(),
+                "panic" | "unreachable" | "todo" | "unimplemented" | "bail"
+            )
+        })
+    };
+    b.stmts.iter().any(|s| match s {
+        syn::Stmt::Expr(e, _) => match peel(e) {
+            syn::Expr::Return(_) | syn::Expr::Break(_) | syn::Expr::Continue(_) => true,
+            syn::Expr::Macro(m) => divergent_macro(&m.mac),
+            _ => false,
+        },
+        syn::Stmt::Macro(m) => divergent_macro(&m.mac),
+        _ => false,
+    })
+}
+
+/// Adds the expressions that are non-null when `cond` evaluates to `when`.
+fn guarded_when(cond: &syn::Expr, when: bool, out: &mut Vec<String>) {
+    match peel(cond) {
+        syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Not(_)) => {
+            guarded_when(&u.expr, !when, out);
+        }
+        syn::Expr::Binary(b) => match b.op {
+            syn::BinOp::And(_) if when => {
+                guarded_when(&b.left, true, out);
+                guarded_when(&b.right, true, out);
+            }
+            syn::BinOp::Or(_) if !when => {
+                guarded_when(&b.left, false, out);
+                guarded_when(&b.right, false, out);
+            }
+            syn::BinOp::Ne(_) if when => compared_to_null(&b.left, &b.right, out),
+            syn::BinOp::Eq(_) if !when => compared_to_null(&b.left, &b.right, out),
+            _ => {}
+        },
+        syn::Expr::MethodCall(m) if !when && m.method == "is_null" && m.args.is_empty() => {
+            out.push(text(peel_casts(&m.receiver)));
+        }
+        syn::Expr::Let(l) if when && is_some_pattern(&l.pat) => {
+            out.extend(option_of_pointer(&l.expr));
+        }
+        _ => {}
+    }
+}
+
+/// `p != ptr::null()` (either side): `p`.
+fn compared_to_null(left: &syn::Expr, right: &syn::Expr, out: &mut Vec<String>) {
+    let is_null = |e: &syn::Expr| {
+        super::util::call_path(peel_casts(e)).is_some_and(|(segs, c)| {
+            c.args.is_empty() && segs.last().is_some_and(|s| s == "null" || s == "null_mut")
+        })
+    };
+    if is_null(right) {
+        out.push(text(peel_casts(left)));
+    } else if is_null(left) {
+        out.push(text(peel_casts(right)));
+    }
+}
+
+/// The pointer `p` of `NonNull::new(p)`, `p.as_ref()` or `p.as_mut()`, as text: an `Option`
+/// that is `Some` only when `p` is non-null.
+fn option_of_pointer(e: &syn::Expr) -> Option<String> {
+    let e = peel(e);
+    if let Some(args) = assoc_call(e, &["NonNull"], "new") {
+        return args.first().map(|a| text(peel_casts(a)));
+    }
+    method_receiver(e, "as_ref")
+        .or_else(|| method_receiver(e, "as_mut"))
+        .map(|p| text(peel_casts(p)))
+}
+
+/// `Some(..)`.
+fn is_some_pattern(p: &syn::Pat) -> bool {
+    matches!(p, syn::Pat::TupleStruct(t)
+        if t.path.segments.last().is_some_and(|s| s.ident == "Some"))
 }
 
 /// `x.as_ptr()`, `x.as_mut_ptr()`, `&x`, `&mut x` or a literal, through `as` and `.cast()`.
