@@ -31,8 +31,8 @@ argument must then be a pointer, `.as_ptr()` or a cast, since a same-named Rust 
 to any variadic function declared in the crate with a parameter whose name contains `fmt` or \
 `format` in any case (`fmt`, `log_fmt`, SQLite's `zFormat`, `pszFormat`) and a pointer type; flags the call when the \
 format argument is not a literal: `c\"..\"`, `b\"..\\0\".as_ptr()`, `\"..\\0\".as_ptr()`, \
-`CStr::from_bytes_with_nul(b\"..\\0\").unwrap()`, a `cstr!`/`c_str!` macro, or an upper-case \
-constant.",
+`CStr::from_bytes_with_nul(b\"..\\0\").unwrap()`, a `cstr!`/`c_str!` macro, an upper-case \
+constant, or a local bound to one of these by a `let` earlier in the function.",
         why_is_this_bad: "If any part of the format string comes from outside, `%s` and `%x` \
 read arguments that were never passed (leaking stack and heap contents) and `%n` writes to \
 memory: a classic format-string vulnerability, and C cannot check the argument count.",
@@ -124,6 +124,7 @@ impl Rule for NonLiteralFormatString {
                     return;
                 };
                 if !literal_format(arg)
+                    && !bound_to_literal(arg, &bindings)
                     && !escaped_expr(arg, arg.span().start(), &params, &bindings)
                 {
                     out.push(
@@ -180,6 +181,24 @@ fn literal_format(arg: &syn::Expr) -> bool {
     }
 }
 
+/// A local whose latest `let` before `arg` binds a literal format, used as is or through
+/// `as` casts, `.as_ptr()` or `.cast()` (glib's `let s = b"&s\0"; .. s as *const u8 as *const _`).
+fn bound_to_literal(arg: &syn::Expr, bindings: &[Binding]) -> bool {
+    let mut e = peel_casts(arg);
+    while let Some(inner) = method_receiver(e, "as_ptr").or_else(|| method_receiver(e, "cast")) {
+        e = peel_casts(inner);
+    }
+    let Some(name) = ident_name(peel(e)) else {
+        return false;
+    };
+    let at = arg.span().start();
+    bindings
+        .iter()
+        .rev()
+        .find(|b| b.name == name && (b.at.line, b.at.column) < (at.line, at.column))
+        .is_some_and(|b| b.literal)
+}
+
 /// `CStr::from_bytes_with_nul(b"..\0")` (or `_unchecked`, `from_bytes_until_nul`), unwrapped or
 /// not: a byte literal behind a `CStr` constructor, as pyo3 wrote its formats.
 fn cstr_of_literal(e: &syn::Expr) -> bool {
@@ -227,6 +246,8 @@ struct Binding {
     name: String,
     at: LineColumn,
     escaped: bool,
+    /// Bound to a literal format (`let s = b"&s\0";`).
+    literal: bool,
 }
 
 /// The function's `let name = ..` bindings in source order, each marked escaped when its value
@@ -251,10 +272,15 @@ fn escaped_bindings(block: &syn::Block, params: &[(String, &syn::Type)]) -> Vec<
             let escaped = l.init.as_ref().is_some_and(|init| {
                 escaped_expr(&init.expr, l.span().start(), self.params, &self.out)
             });
+            let literal = l
+                .init
+                .as_ref()
+                .is_some_and(|init| literal_format(&init.expr));
             self.out.push(Binding {
                 name,
                 at: l.span().start(),
                 escaped,
+                literal,
             });
         }
         fn visit_item(&mut self, _: &'ast syn::Item) {}
