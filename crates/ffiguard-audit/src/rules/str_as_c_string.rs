@@ -3,7 +3,7 @@
 use syn::spanned::Spanned;
 
 use super::util::{
-    Locals, functions, ident_name, method_receiver, peel, peel_casts, text_last, type_last,
+    Locals, functions, ident_name, method_receiver, peel, peel_casts, text, text_last, type_last,
     walk_exprs,
 };
 use crate::{Callee, Confidence, FileContext, Finding, Level, Rule, RuleDocs, RuleMeta};
@@ -23,14 +23,20 @@ function declared in the crate, at a parameter whose type is `*const c_char`/`*m
 when `s` is known to be a Rust string: a string literal without a trailing `\\0`, a parameter \
 or `let` typed `&str`/`String`, or a binding initialized by `format!`, `String::from`, \
 `.to_string()`, `.to_owned()` or `String::new()`. The pointer may also come through a `let` \
-whose `if`/`match` branches yield `s.as_ptr()`. Not flagged when the next parameter is a \
-length (an integer whose name mentions `len`/`size`/`n`, or the next argument is `s.len()`).",
+whose `if`/`match` branches yield `s.as_ptr()`. Not flagged when the next parameter bounds \
+the string: a length (an integer whose name mentions `len`/`size`/`n`, or the next argument is \
+`s.len()` or a local holding it), or an end pointer (a pointer parameter named `end`/`limit`/\
+`stop` or `*_end`, .., or the next argument is the string's pointer moved forward, \
+`ptr.add(s.len())`, directly or through a local).",
         why_is_this_bad: "Rust strings are not NUL-terminated. C reads past the end until it \
 happens to meet a zero byte: an out-of-bounds read, garbage in the result, or a crash. An \
 interior NUL silently truncates.",
         known_problems: "Strings whose type syntax does not show (fields, method results) are \
 not checked. A `String` that the code explicitly terminated with `push('\\0')` is still \
-reported; use `CString` instead and the finding goes away.",
+reported; use `CString` instead and the finding goes away. A bounding parameter is recognized \
+only right after the string, by its name or by the argument's syntax: an end pointer that is \
+not derived from the string in view (a field, a helper's result) under an unrelated name is \
+not seen, and a callee that ignores the bound it was given is trusted.",
         example_bad: "unsafe { open_file(path.as_ptr() as *const c_char) }",
         example_good: "let c = CString::new(path)?;\nunsafe { open_file(c.as_ptr()) }",
         fix: "Convert with `CString::new(s)` (it rejects interior NULs), keep it alive across the \
@@ -70,21 +76,7 @@ impl Rule for StrAsCString {
                     if receivers.is_empty() {
                         continue;
                     }
-                    // A length is an integer; a `*mut usize` after the string is an output.
-                    let length_follows = decl.params.get(i + 1).is_some_and(|p| {
-                        !super::util::text_is_ptr(&p.ty)
-                            && p.name.as_deref().is_some_and(|n| {
-                                let n = n.to_ascii_lowercase();
-                                n.contains("len")
-                                    || n.contains("size")
-                                    || n == "n"
-                                    || n.starts_with("n_")
-                                    || n.starts_with("num")
-                            })
-                    }) || args
-                        .get(i + 1)
-                        .is_some_and(|a| method_receiver(peel_casts(a), "len").is_some());
-                    if length_follows {
+                    if bounded(&decl.params, i, &args, &locals) {
                         continue;
                     }
                     if let Some(what) = receivers.iter().find_map(|r| rust_string(r, &locals)) {
@@ -97,6 +89,81 @@ impl Rule for StrAsCString {
             });
         }
     }
+}
+
+/// Whether the parameter after the string at `i` tells C where the string ends, so C needs no
+/// NUL: a length (an integer whose name says so, or `s.len()`), or an end pointer (a parameter
+/// named like `end`/`limit`, or an argument that is the string's pointer moved forward,
+/// glib's `g_variant_type_string_scan(ptr, ptr.add(len), &mut end)`). A `*mut usize` after
+/// the string is an output, not its length.
+fn bounded(
+    params: &[crate::model::Param],
+    i: usize,
+    args: &[&syn::Expr],
+    locals: &Locals<'_>,
+) -> bool {
+    let next_param = params.get(i + 1);
+    let length_param = next_param.is_some_and(|p| {
+        !super::util::text_is_ptr(&p.ty)
+            && p.name.as_deref().is_some_and(|n| {
+                let n = n.to_ascii_lowercase();
+                n.contains("len")
+                    || n.contains("size")
+                    || n == "n"
+                    || n.starts_with("n_")
+                    || n.starts_with("num")
+            })
+    });
+    let end_param = next_param.is_some_and(|p| {
+        let pointee =
+            p.ty.trim_start_matches("*const")
+                .trim_start_matches("*mut")
+                .trim();
+        super::util::text_is_ptr(&p.ty)
+            && !super::util::text_is_ptr(pointee)
+            && p.name.as_deref().is_some_and(|n| {
+                let n = n.to_ascii_lowercase();
+                ["end", "limit", "stop"].iter().any(|w| {
+                    n == *w || n.starts_with(&format!("{w}_")) || n.ends_with(&format!("_{w}"))
+                })
+            })
+    });
+    let Some(next_arg) = args.get(i + 1) else {
+        return length_param;
+    };
+    let string_ptr = peel_casts(args[i]);
+    length_param
+        || end_param
+        || follow(next_arg, locals, &|e| {
+            method_receiver(e, "len").is_some() || moved_forward(e, string_ptr, locals)
+        })
+}
+
+/// Whether `check` holds for `e` (casts peeled), or for the initializer of the local `e` names.
+fn follow(e: &syn::Expr, locals: &Locals<'_>, check: &dyn Fn(&syn::Expr) -> bool) -> bool {
+    let e = peel_casts(e);
+    check(e)
+        || ident_name(e)
+            .and_then(|n| locals.inits.get(&n).copied())
+            .is_some_and(|init| check(peel_casts(init)))
+}
+
+/// Whether `e` is `ptr.add(..)` (or `offset`, `wrapping_add`, ..) of the same pointer as
+/// `string_ptr`: the string's own pointer, or the local it was stored in.
+fn moved_forward(e: &syn::Expr, string_ptr: &syn::Expr, locals: &Locals<'_>) -> bool {
+    let syn::Expr::MethodCall(m) = e else {
+        return false;
+    };
+    let forward = matches!(
+        m.method.to_string().as_str(),
+        "add" | "offset" | "wrapping_add" | "wrapping_offset" | "byte_add"
+    );
+    let base = peel_casts(&m.receiver);
+    let same = |a: &syn::Expr, b: &syn::Expr| text(a) == text(b);
+    forward
+        && (same(base, string_ptr)
+            || follow(string_ptr, locals, &|s| same(base, s))
+            || follow(base, locals, &|b| same(b, string_ptr)))
 }
 
 /// The values whose `.as_ptr()` the argument is: the argument itself, or each branch of the
