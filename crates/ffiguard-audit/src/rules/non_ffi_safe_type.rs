@@ -23,7 +23,11 @@ and return types of functions in `extern` blocks, of Rust `extern \"C\" fn`s and
 `extern \"C\" fn(..)` pointer types; and pointer casts that reinterpret a Rust value as a C \
 struct (`&addr as *const SocketAddr as *const sockaddr`), also when the target type is left to \
 inference (`SocketAddr::V4(ref a) => a as *const _ as *const _`, typed by the return type): \
-then only std types count, and only after a cast through `*const _`. Matched types: structs and enums \
+then only std types count, and only after a cast through `*const _`. Also flags a std value \
+written through such a double cast (`*(&mut sa6 as *mut _ as *mut _) = addr`, `addr` a \
+`SocketAddrV4`) and memory read back as the address a `SocketAddr::V4(..)`/`V6(..)` variant \
+holds (`SocketAddr::V4(*(self.as_ptr() as *const _))`, a pointer re-cast, not a reference). \
+Matched types: structs and enums \
 defined in the crate without `repr(C)`, `repr(transparent)` or a primitive `repr`; `String`, \
 `Vec`, `CString`, `PathBuf`, maps, `Rc`/`Arc`, `SocketAddr*` and other std types; `&str`, \
 slices, trait objects, `char`, tuples, arrays by value, and `Option<T>` unless `T` is a \
@@ -40,7 +44,11 @@ one tree, a type counts only in files of its own crate, told apart by the direct
 they name when defined (without generics) in the same file; aliases from other files are not \
 followed. Raw pointers to crate types are \
 flagged only in `extern` block declarations (C dereferences them); in Rust callbacks they are \
-usually user-data round trips. Empty enums, unit structs and structs of zero-sized fields are \
+usually user-data round trips. A raw pointer to a `Box` (`*mut Box<dyn FnMut()>`) is a \
+thin pointer to user data and is not flagged; a `Box<dyn Trait>` by value, `&dyn Trait` and \
+`*mut dyn Trait` are. Reads of C memory as a std type are only recognized inside a \
+`SocketAddr::V4(..)`/`V6(..)` constructor; a read typed by a `let` or a return type is \
+missed. Empty enums, unit structs and structs of zero-sized fields are \
 treated as opaque handles. `bool` is left to FFI018.",
         example_bad: "pub struct Config { level: i32 }\n\
 unsafe extern \"C\" {\n    fn set_config(cfg: *const Config) -> c_int;\n    fn set_name(name: &str);\n}",
@@ -72,7 +80,11 @@ impl Rule for NonFfiSafeType {
         for f in functions(cx.syntax) {
             let locals = Locals::of(&f);
             let variants = socket_addr_bindings(f.block);
-            walk_exprs(f.block, &mut |e| checker.cast(e, &locals, &variants));
+            walk_exprs(f.block, &mut |e| {
+                checker.cast(e, &locals, &variants);
+                checker.write_through_cast(e, &locals, &variants);
+                checker.read_through_cast(e, &locals);
+            });
         }
     }
 }
@@ -334,6 +346,8 @@ impl Checker<'_, '_> {
             "char" if p.path.segments.len() == 1 => {
                 Some("`char` (a Rust char is not a C char)".to_owned())
             }
+            // `*mut Box<dyn Fn()>` points at the box, one thin pointer: user data C hands back.
+            "Box" if behind_ptr => None,
             "Box" => args.first().and_then(|t| fat(t)),
             "Option" => {
                 let written: &syn::Type = args.first()?;
@@ -442,6 +456,86 @@ impl Checker<'_, '_> {
         }
     }
 
+    /// `*(&mut storage as *mut _ as *mut _) = addr` with `addr` a std value: the Rust layout
+    /// is written into memory of another type (os_socketaddr 0.2.1, RUSTSEC-2022-0052).
+    fn write_through_cast(
+        &mut self,
+        e: &syn::Expr,
+        locals: &Locals<'_>,
+        variants: &[VariantBinding],
+    ) {
+        let syn::Expr::Assign(a) = e else { return };
+        let syn::Expr::Unary(syn::ExprUnary {
+            op: syn::UnOp::Deref(_),
+            expr,
+            ..
+        }) = peel(&a.left)
+        else {
+            return;
+        };
+        let syn::Expr::Cast(outer) = peel(expr) else {
+            return;
+        };
+        let syn::Expr::Cast(inner) = peel(&outer.expr) else {
+            return;
+        };
+        if !(infer_ptr(&outer.ty) && infer_ptr(&inner.ty)) {
+            return;
+        }
+        let Some(var) = super::util::ident_name(&a.right) else {
+            return;
+        };
+        let at = e.span().start();
+        let name = variants
+            .iter()
+            .filter(|b| b.name == var && b.from <= at && at <= b.to)
+            .max_by_key(|b| b.from)
+            .map(|b| b.ty.to_owned())
+            .or_else(|| locals.types.get(&var).and_then(|t| type_last(t)));
+        if let Some(n) = name.filter(|n| STD_NO_LAYOUT.contains(&n.as_str())) {
+            self.report(
+                &outer.ty,
+                format!("`{n}` written into memory of another type"),
+            );
+        }
+    }
+
+    /// `SocketAddr::V4(*(self.as_ptr() as *const _))`: memory of another type (a C
+    /// `sockaddr`) read as the std address the variant holds. A reference cast once keeps
+    /// its pointee, so only a pointer (or a method's result) re-cast to `*const _` is judged.
+    fn read_through_cast(&mut self, e: &syn::Expr, locals: &Locals<'_>) {
+        let Some((segs, call)) = super::util::call_path(e) else {
+            return;
+        };
+        let held = if super::util::ends_with(&segs, &["SocketAddr", "V4"]) {
+            "SocketAddrV4"
+        } else if super::util::ends_with(&segs, &["SocketAddr", "V6"]) {
+            "SocketAddrV6"
+        } else {
+            return;
+        };
+        let Some(syn::Expr::Unary(syn::ExprUnary {
+            op: syn::UnOp::Deref(_),
+            expr,
+            ..
+        })) = call.args.first().map(peel)
+        else {
+            return;
+        };
+        let syn::Expr::Cast(cast) = peel(expr) else {
+            return;
+        };
+        let reference = match peel(&cast.expr) {
+            syn::Expr::Reference(_) => true,
+            src => super::util::ident_name(src)
+                .and_then(|n| locals.types.get(&n))
+                .is_some_and(|t| matches!(t, syn::Type::Reference(_))),
+        };
+        if infer_ptr(&cast.ty) && !reference {
+            self.report(&cast.ty, format!("memory of another type read as `{held}`"));
+        }
+    }
+
     /// Whether `ty` is known to be a plain value (so `Option<ty>` has no niche C understands):
     /// a primitive, a std type or a type of this crate. Aliases and imports are unknown.
     fn known_sized_value(&self, ty: &syn::Type) -> bool {
@@ -483,6 +577,11 @@ impl<'ast> Visit<'ast> for Checker<'_, '_> {
 
 fn is_rust_abi(abi: &syn::Abi) -> bool {
     abi.name.as_ref().is_some_and(|n| n.value() == "Rust")
+}
+
+/// `*const _` or `*mut _`.
+fn infer_ptr(ty: &syn::Type) -> bool {
+    matches!(ty, syn::Type::Ptr(p) if matches!(&*p.elem, syn::Type::Infer(_)))
 }
 
 /// `&str`, slices and trait objects are two words wide.
