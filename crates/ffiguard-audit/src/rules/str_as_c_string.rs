@@ -25,7 +25,7 @@ or `let` typed `&str`/`String`, or a binding initialized by `format!`, `String::
 `.to_string()`, `.to_owned()` or `String::new()`. The pointer may also come through a `let` \
 whose `if`/`match` branches yield `s.as_ptr()`. Not flagged when the next parameter bounds \
 the string: a length (an integer whose name mentions `len`/`size`/`n`, or the next argument is \
-`s.len()` or a local holding it), or an end pointer (a pointer parameter named `end`/`limit`/\
+`s.len()`, converted or not, or a local holding it), or an end pointer (a pointer parameter named `end`/`limit`/\
 `stop` or `*_end`, .., or the next argument is the string's pointer moved forward, \
 `ptr.add(s.len())`, directly or through a local).",
         why_is_this_bad: "Rust strings are not NUL-terminated. C reads past the end until it \
@@ -135,8 +135,36 @@ fn bounded(
     length_param
         || end_param
         || follow(next_arg, locals, &|e| {
-            method_receiver(e, "len").is_some() || moved_forward(e, string_ptr, locals)
+            method_receiver(converted(e), "len").is_some() || moved_forward(e, string_ptr, locals)
         })
+}
+
+/// The value an integer conversion starts from: `s.len().try_into().unwrap()`,
+/// `c_int::try_from(s.len())?` and `s.len() as c_int` are all `s.len()`.
+fn converted(mut e: &syn::Expr) -> &syn::Expr {
+    loop {
+        e = peel_casts(e);
+        e = match e {
+            syn::Expr::Try(t) => &t.expr,
+            syn::Expr::MethodCall(m)
+                if matches!(
+                    m.method.to_string().as_str(),
+                    "try_into" | "into" | "unwrap" | "expect" | "unwrap_or"
+                ) =>
+            {
+                &m.receiver
+            }
+            syn::Expr::Call(c)
+                if c.args.len() == 1
+                    && super::util::call_path(e).is_some_and(|(segs, _)| {
+                        segs.last().is_some_and(|l| l == "try_from" || l == "from")
+                    }) =>
+            {
+                &c.args[0]
+            }
+            _ => return e,
+        };
+    }
 }
 
 /// Whether `check` holds for `e` (casts peeled), or for the initializer of the local `e` names.
