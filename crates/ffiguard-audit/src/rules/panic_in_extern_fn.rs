@@ -6,6 +6,11 @@ use syn::visit::{self, Visit};
 use super::util::{functions, macro_exprs, segments};
 use crate::{Confidence, FileContext, Finding, Level, Rule, RuleDocs, RuleMeta};
 
+mod conditional_catcher;
+mod user_closure;
+
+use user_closure::{CallbackValues, ClosureFields};
+
 /// FFI003: see [`META`].
 pub(crate) struct PanicInExternFn;
 
@@ -19,7 +24,14 @@ static META: RuleMeta = RuleMeta {
         what_it_does: "In functions defined in Rust with a non-Rust ABI (`extern \"C\" fn`, \
 exports and callbacks), flags explicit panic sources outside a closure that runs under a panic \
 catcher: `.unwrap()`, `.expect(..)`, `panic!`, `unreachable!`, `todo!`, `unimplemented!`, the \
-`assert!` family, and indexing (`a[i]`, `&s[1..]`). A catcher is `catch_unwind`, a function of \
+`assert!` family, indexing (`a[i]`, `&s[1..]`), and calls of a closure the crate's user \
+supplied: a value taken out of the user-data pointer (`let cb = &mut *(data as *mut Box<dyn \
+FnMut()>); cb()`), or a local, parameter or field whose type is `Box<dyn Fn*>`, `&dyn Fn*`, a \
+generic `F: Fn*` or `Option<Box<dyn Fn*>>` (also after `.as_ref().unwrap()`). Calls of paths \
+(`foo(x)`, `Self::bar()`), method calls and calls through `extern \"C\" fn` pointers are not \
+closure calls. A catcher that exists only under a `#[cfg(..)]` (typically \
+`cfg(debug_assertions)`) protects nothing in the other builds; findings in such a function say \
+so. A catcher is `catch_unwind`, a function of \
 the same file whose body calls `catch_unwind` (a crate's `fn guard(..)`), a helper named \
 `guard`/`ffi_guard`/`catch`/`abort_on_panic`, or any function under a `panic::` or `export::` \
 module (git2's `panic::wrap`, `ffiguard::export::status`).",
@@ -27,7 +39,13 @@ module (git2's `panic::wrap`, `ffiguard::export::status`).",
 the whole process (before that it was undefined behaviour). Whoever can make the panic happen \
 — bad input from C, a malformed file — can kill the host program.",
         known_problems: "Calls to other functions that may panic, arithmetic overflow in debug \
-builds and `RefCell` borrow failures are not followed (false negatives). Indexing that is proven \
+builds and `RefCell` borrow failures are not followed (false negatives). A user closure is \
+recognised from written types and from where a value came from, without inference: a closure \
+reached through a type alias (`Box<Callback>`), a static (`OnceLock<Box<dyn Fn()>>`) or a \
+struct declared in another file is missed, and a Rust `fn` pointer read from the user-data \
+pointer without a written type is reported as a closure. Scopes are not tracked: the last \
+binding of a name decides what it is. A crate's `fn guard` of which only one `cfg` variant \
+calls `catch_unwind` still counts as a catcher. Indexing that is proven \
 in bounds by an earlier check is still reported. Functions declared `extern \"C-unwind\"` are \
 exempt because unwinding through them is defined.",
         example_bad: "#[unsafe(no_mangle)]\npub extern \"C\" fn parse_port(s: *const c_char) -> c_int {\n    \
@@ -53,6 +71,7 @@ impl Rule for PanicInExternFn {
             .filter(|f| !f.is_extern() && super::util::mentions(f.block, "catch_unwind"))
             .map(|f| f.sig.ident.to_string())
             .collect();
+        let fields = ClosureFields::of(cx.syntax);
         for f in all {
             let unwinds = f
                 .sig
@@ -63,10 +82,15 @@ impl Rule for PanicInExternFn {
             if !f.is_extern() || unwinds {
                 continue;
             }
+            let is_catcher_call = |segs: &[String]| {
+                (segs.len() == 1 && local_catchers.contains(&segs[0])) || is_catcher(segs)
+            };
             let mut v = PanicFinder {
                 cx,
                 out: &mut *out,
                 local_catchers: &local_catchers,
+                values: CallbackValues::of(&f, &fields),
+                conditional: conditional_catcher::find(f.block, &is_catcher_call),
             };
             v.visit_block(f.block);
         }
@@ -77,6 +101,10 @@ struct PanicFinder<'c, 'a> {
     cx: &'c FileContext<'a>,
     out: &'c mut Vec<Finding>,
     local_catchers: &'c [String],
+    /// Types and origins of the function's local names, to tell user closures apart.
+    values: CallbackValues<'c>,
+    /// The `cfg` of a panic catcher in this function that is compiled only under it.
+    conditional: Option<String>,
 }
 
 const PANIC_MACROS: &[&str] = &[
@@ -109,13 +137,29 @@ fn is_catcher(segs: &[String]) -> bool {
 
 impl PanicFinder<'_, '_> {
     fn report(&mut self, span: proc_macro2::Span, what: &str) {
+        let message =
+            format!("{what} in an `extern \"C\"` function: a panic here aborts the process");
+        self.push(span, message);
+    }
+
+    fn report_closure(&mut self, span: proc_macro2::Span, name: &str) {
+        let message = format!(
+            "call of the user-supplied closure `{name}` in an `extern \"C\"` function: a panic \
+in it unwinds into the C frame and aborts the process"
+        );
+        self.push(span, message);
+    }
+
+    fn push(&mut self, span: proc_macro2::Span, mut message: String) {
+        if let Some(cfg) = &self.conditional {
+            message.push_str(&format!(
+                "; the function's panic catcher is conditional (`#[{cfg}]`) and absent from \
+builds where that is off"
+            ));
+        }
         let f = self
             .cx
-            .finding(
-                &META,
-                span,
-                format!("{what} in an `extern \"C\"` function: a panic here aborts the process"),
-            )
+            .finding(&META, span, message)
             .help("catch panics with `std::panic::catch_unwind` and return an error code");
         self.out.push(f);
     }
@@ -147,6 +191,9 @@ impl<'ast> Visit<'ast> for PanicFinder<'_, '_> {
                     if local || is_catcher(&segs) {
                         return;
                     }
+                }
+                if let Some(name) = self.values.user_closure(&c.func) {
+                    self.report_closure(c.func.span(), &name);
                 }
             }
             syn::Expr::MethodCall(m) if m.method == "unwrap" || m.method == "expect" => {
