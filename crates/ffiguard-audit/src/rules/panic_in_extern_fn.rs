@@ -33,8 +33,9 @@ closure calls. A catcher that exists only under a `#[cfg(..)]` (typically \
 `cfg(debug_assertions)`) protects nothing in the other builds; findings in such a function say \
 so. A catcher is `catch_unwind`, a function of \
 the same file whose body calls `catch_unwind` (a crate's `fn guard(..)`), a helper named \
-`guard`/`ffi_guard`/`catch`/`abort_on_panic`, or any function under a `panic::` or `export::` \
-module (git2's `panic::wrap`, `ffiguard::export::status`).",
+`guard`/`ffi_guard`/`catch`/`abort_on_panic`, or any function under a `panic::`, `export::` \
+or `trampoline::` module (git2's `panic::wrap`, `ffiguard::export::status`, PyO3's \
+`impl_::trampoline::cfunction_with_keywords`).",
         why_is_this_bad: "Since Rust 1.81 a panic that reaches an `extern \"C\"` boundary aborts \
 the whole process (before that it was undefined behaviour). Whoever can make the panic happen \
 — bad input from C, a malformed file — can kill the host program.",
@@ -132,7 +133,7 @@ fn is_catcher(segs: &[String]) -> bool {
             .iter()
             .rev()
             .skip(1)
-            .any(|s| s == "panic" || s == "export")
+            .any(|s| matches!(s.as_str(), "panic" | "export" | "trampoline"))
 }
 
 impl PanicFinder<'_, '_> {
