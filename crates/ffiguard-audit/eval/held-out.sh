@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Held-out evaluation of `cargo ffiguard check`: FFI crates that the rules were NOT tuned on.
 #
-#   eval/held-out.sh [--set a|b|c|d] [--sample N] [--seed S]
+#   eval/held-out.sh [--set a|b|c|d|e] [--sample N] [--seed S] [--vendor-only]
 #
 # The rules were tuned on the crates of eval/vendor-and-check.sh (rusqlite, openssl, git2,
 # libz-sys, curl, their -sys crates and what they pull in). This script audits disjoint sets:
@@ -22,9 +22,14 @@
 #      portmidi, alto, xkbcommon, cpython, evdev-rs, botan, nettle, libfmod) and their -sys
 #      crates: the kind of code where error-level patterns still occur. Vendored before the
 #      changes made after set c and known-bug set 2, and not audited until after them.
+#   e: more wrappers of that kind (audio and video codecs, geodata, colour, fonts, smart cards,
+#      TLS libraries, embedded databases and script engines, and rustls-ffi, which exports a C
+#      API from Rust). Chosen and vendored before the changes made after set d and known-bug
+#      set 3, and not audited until after them.
 #
 # 1. Vendors current releases of the set from crates.io into $FFIGUARD_HELDOUT_DIR (default
-#    /tmp/ffiguard-heldout, /tmp/ffiguard-heldout-b, -c or -d) with `cargo vendor` (network: crates.io).
+#    /tmp/ffiguard-heldout, /tmp/ffiguard-heldout-b, -c, -d or -e) with `cargo vendor` (network:
+#    crates.io). With --vendor-only it stops here, so a set can be fixed before rules change.
 # 2. Audits each crate with `check --format json` into $FFIGUARD_HELDOUT_DIR/reports/CRATE.json
 #    and prints per-crate lines, findings and findings per kLOC, and findings per rule and level.
 # 3. Audits the same crates as one tree (wrapper crates then see their -sys declarations) and,
@@ -38,11 +43,13 @@ here="$(cd "$(dirname "$0")/../../.." && pwd)"
 set_name=a
 sample=40
 seed=20261124
+vendor_only=false
 while [ $# -gt 0 ]; do
     case "$1" in
         --set) set_name="$2"; shift 2 ;;
         --sample) sample="$2"; shift 2 ;;
         --seed) seed="$2"; shift 2 ;;
+        --vendor-only) vendor_only=true; shift ;;
         *) echo "unknown argument $1" >&2; exit 2 ;;
     esac
 done
@@ -93,7 +100,27 @@ case "$set_name" in
             nettle-sys libfmod)
         neighbours=()
         ;;
-    *) echo "unknown set $set_name (a, b, c or d)" >&2; exit 2 ;;
+    e)
+        eval_dir="${FFIGUARD_HELDOUT_DIR:-/tmp/ffiguard-heldout-e}"
+        deps=(sndfile opus mp3lame-encoder soxr nng capstone netcdf gdal lcms2 libheif-rs
+            harfbuzz_rs hunspell-rs zbar-rust pcsc cryptoki mbedtls libcryptsetup-rs libblkid-rs
+            vlc-rs ffmpeg-next x264 dav1d blosc unqlite sentencepiece compress-tools libmdbx input
+            notmuch fluidlite leptess libraw-rs libssh-rs libgssapi sodiumoxide wolfssl boring
+            s2n-tls rustls-ffi quick-js whisper-rs mozjpeg libvips)
+        crates=(sndfile sndfile-sys opus opusic-sys mp3lame-encoder mp3lame-sys soxr libsoxr-sys
+            nng nng-sys capstone capstone-sys netcdf netcdf-sys gdal gdal-sys lcms2 lcms2-sys
+            libheif-rs libheif-sys harfbuzz_rs hunspell-rs hunspell-sys zbar-rust pcsc pcsc-sys
+            cryptoki cryptoki-sys mbedtls mbedtls-sys-auto mbedtls-platform-support
+            libcryptsetup-rs libcryptsetup-rs-sys libblkid-rs libblkid-rs-sys vlc-rs ffmpeg-next
+            ffmpeg-sys-next x264 x264-sys dav1d dav1d-sys blosc blosc-sys unqlite compress-tools
+            libmdbx mdbx-sys input input-sys notmuch fluidlite fluidlite-sys leptess
+            leptonica-plumbing libraw-rs libraw-rs-sys libssh-rs libssh-rs-sys libgssapi
+            libgssapi-sys sodiumoxide libsodium-sys wolfssl wolfssl-sys boring boring-sys s2n-tls
+            s2n-tls-sys rustls-ffi quick-js libquickjs-sys whisper-rs whisper-rs-sys mozjpeg
+            mozjpeg-sys libvips)
+        neighbours=()
+        ;;
+    *) echo "unknown set $set_name (a, b, c, d or e)" >&2; exit 2 ;;
 esac
 mkdir -p "$eval_dir/corpus/src" "$eval_dir/reports"
 cd "$eval_dir/corpus"
@@ -108,6 +135,10 @@ cd "$eval_dir/corpus"
 echo "fn main() {}" > src/main.rs
 if [ ! -d vendor ]; then
     cargo vendor --quiet vendor > /dev/null
+fi
+if $vendor_only; then
+    echo "vendored into $eval_dir/corpus/vendor"
+    exit 0
 fi
 
 (cd "$here" && cargo build --release -q -p cargo-ffiguard)
