@@ -54,6 +54,30 @@ fn ffi009_spares_pub_fns_of_private_modules_and_keeps_reexported_ones() {
     }
     // Without the `mod` declaration nothing says the module is private.
     assert_eq!(found("FFI009", &[("src/error.rs", ALSA_ERROR)]), flagged);
+
+    // yara 0.32.0: `pub use self::error::*` in a private `internals` module lifts the items
+    // only into `internals`, which lib.rs re-exports by name, not wholesale.
+    let nested = |lib: &'static str| {
+        [
+            ("src/lib.rs", lib),
+            (
+                "src/internals/mod.rs",
+                "mod error;\npub use self::error::*;\n",
+            ),
+            ("src/internals/error.rs", ALSA_ERROR),
+        ]
+    };
+    assert_eq!(
+        found(
+            "FFI009",
+            &nested("mod internals;\npub use internals::Error;\n")
+        ),
+        []
+    );
+    assert_eq!(
+        found("FFI009", &nested("mod internals;\npub use internals::*;\n")),
+        vec![("src/internals/error.rs".to_owned(), 5)]
+    );
 }
 
 /// pcap 2.5.0 `Device` (plain data, derives `Clone`) and rusb 0.9.4 `Device<T>` (frees the

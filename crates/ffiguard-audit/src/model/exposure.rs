@@ -15,14 +15,23 @@ pub struct Exposure {
     pub private_modules: BTreeSet<String>,
     /// Modules declared `pub mod x`.
     pub public_modules: BTreeSet<String>,
-    /// Names a `pub use` makes public: the last segment of each path, or its alias.
-    pub reexported: BTreeSet<String>,
-    /// Modules whose items a `pub use x::*` makes public.
-    pub glob_reexported: BTreeSet<String>,
+    /// Every plain `pub use`, with the module that holds it.
+    pub reexports: Vec<Reexport>,
     /// Structs, enums and unions declared without plain `pub` (`pub(crate) struct X`).
     pub private_types: BTreeSet<String>,
     /// Structs, enums and unions declared `pub`.
     pub public_types: BTreeSet<String>,
+}
+
+/// One name a `pub use` makes public in the module that holds it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Reexport {
+    /// Module path of the `use` item (from the file layout and inline modules), root first.
+    pub holder: Vec<String>,
+    /// The last segment of the used path, or its alias; for a glob, the module globbed.
+    pub name: String,
+    /// Whether this is `pub use m::*` (every public item of module `name`).
+    pub glob: bool,
 }
 
 impl Exposure {
@@ -46,31 +55,44 @@ impl Exposure {
     }
 
     /// Records the names a plain `pub use` makes public (other `use` items export nothing).
-    pub(crate) fn record_use(&mut self, u: &syn::ItemUse) {
+    /// `file` is the display path of the file and `inline` the inline modules around the item.
+    pub(crate) fn record_use(&mut self, u: &syn::ItemUse, file: &str, inline: &[String]) {
         if matches!(u.vis, syn::Visibility::Public(_)) {
-            self.use_tree(&u.tree, None);
+            let mut holder: Vec<String> =
+                module_chain(file).into_iter().map(str::to_owned).collect();
+            holder.extend(inline.iter().cloned());
+            self.use_tree(&u.tree, None, &holder);
         }
     }
 
-    fn use_tree(&mut self, tree: &syn::UseTree, parent: Option<String>) {
+    fn use_tree(&mut self, tree: &syn::UseTree, parent: Option<String>, holder: &[String]) {
+        let mut add = |name: String, glob: bool| {
+            self.reexports.push(Reexport {
+                holder: holder.to_vec(),
+                name,
+                glob,
+            });
+        };
         match tree {
-            syn::UseTree::Path(p) => self.use_tree(&p.tree, Some(p.ident.to_string())),
+            syn::UseTree::Path(p) => self.use_tree(&p.tree, Some(p.ident.to_string()), holder),
             syn::UseTree::Name(n) if n.ident == "self" => {
-                self.reexported.extend(parent);
+                if let Some(parent) = parent {
+                    add(parent, false);
+                }
             }
-            syn::UseTree::Name(n) => {
-                self.reexported.insert(n.ident.to_string());
-            }
+            syn::UseTree::Name(n) => add(n.ident.to_string(), false),
             syn::UseTree::Rename(r) => {
-                self.reexported.insert(r.ident.to_string());
-                self.reexported.insert(r.rename.to_string());
+                add(r.ident.to_string(), false);
+                add(r.rename.to_string(), false);
             }
             syn::UseTree::Glob(_) => {
-                self.glob_reexported.extend(parent);
+                if let Some(parent) = parent {
+                    add(parent, true);
+                }
             }
             syn::UseTree::Group(g) => {
                 for t in &g.items {
-                    self.use_tree(t, parent.clone());
+                    self.use_tree(t, parent.clone(), holder);
                 }
             }
         }
@@ -80,24 +102,24 @@ impl Exposure {
     pub(crate) fn merge(&mut self, other: Exposure) {
         self.private_modules.extend(other.private_modules);
         self.public_modules.extend(other.public_modules);
-        self.reexported.extend(other.reexported);
-        self.glob_reexported.extend(other.glob_reexported);
+        self.reexports.extend(other.reexports);
         self.private_types.extend(other.private_types);
         self.public_types.extend(other.public_types);
     }
 
     /// Whether a `pub` item named `item` (a function, or the type whose method it is) defined
     /// at the top level of the file at `path` is out of reach from outside the crate: `item`
-    /// is a type declared only without `pub`, or the file's module, or one of its parents, is
-    /// private and neither it nor `item` is re-exported. The module path comes from the file path below the last `src/`
-    /// (`src/ctl/event.rs` is `ctl::event`); files elsewhere (tests, examples) and crate roots
-    /// are never hidden.
+    /// is a type declared only without `pub`, or no chain of public modules and `pub use`
+    /// items leads from the crate root to it. The module path comes from the file path below
+    /// the last `src/` (`src/ctl/event.rs` is `ctl::event`); files elsewhere (tests, examples)
+    /// and crate roots are never hidden. A `pub use self::scan::*` inside a private module
+    /// lifts `scan`'s items only into that private module, so they stay hidden.
     ///
     /// ```
-    /// use ffiguard_audit::model::Exposure;
+    /// use ffiguard_audit::model::{Exposure, Reexport};
     /// let mut e = Exposure::default();
     /// e.private_modules.insert("error".to_owned());
-    /// e.reexported.insert("Error".to_owned());
+    /// e.reexports.push(Reexport { holder: vec![], name: "Error".to_owned(), glob: false });
     /// assert!(e.hides("src/error.rs", "from_const"));
     /// assert!(!e.hides("src/error.rs", "Error"));
     /// assert!(!e.hides("src/lib.rs", "from_const"));
@@ -107,18 +129,35 @@ impl Exposure {
         if self.private_types.contains(item) && !self.public_types.contains(item) {
             return true;
         }
-        let chain = module_chain(path);
-        if chain.is_empty()
-            || self.reexported.contains(item)
-            || chain.iter().any(|m| self.glob_reexported.contains(*m))
-        {
-            return false;
+        let chain: Vec<String> = module_chain(path).into_iter().map(str::to_owned).collect();
+        !self.reachable(item, &chain, 0)
+    }
+
+    /// Whether `item`, public in the module at `chain`, can be named from the crate root.
+    fn reachable(&self, item: &str, chain: &[String], depth: usize) -> bool {
+        // Re-export cycles and very deep chains: in doubt, the item is public.
+        if chain.is_empty() || depth > 8 {
+            return true;
         }
-        chain.iter().any(|m| {
-            self.private_modules.contains(*m)
-                && !self.public_modules.contains(*m)
-                && !self.reexported.contains(*m)
+        if chain.iter().all(|m| !self.is_private_module(m)) {
+            return true;
+        }
+        self.reexports.iter().any(|r| {
+            if !r.glob && r.name == item {
+                return self.reachable(item, &r.holder, depth + 1);
+            }
+            // `pub use m::*` lifts m's items, `pub use m::{self}` module m itself, into the
+            // holder: the item is then at the holder followed by what lies below m.
+            chain.iter().position(|m| *m == r.name).is_some_and(|i| {
+                let mut lifted = r.holder.clone();
+                lifted.extend(chain[i + 1..].iter().cloned());
+                lifted != chain && self.reachable(item, &lifted, depth + 1)
+            })
         })
+    }
+
+    fn is_private_module(&self, m: &str) -> bool {
+        self.private_modules.contains(m) && !self.public_modules.contains(m)
     }
 }
 
@@ -171,6 +210,33 @@ mod tests {
 
         let module = exposure("mod raw; pub use raw::{self};");
         assert!(!module.hides("src/raw.rs", "open"));
+
+        // A glob re-export inside a private module lifts items only into that module.
+        let inner = Exposure {
+            private_modules: ["internals".to_owned(), "compiler".to_owned()].into(),
+            reexports: vec![
+                Reexport {
+                    holder: vec!["internals".to_owned()],
+                    name: "compiler".to_owned(),
+                    glob: true,
+                },
+                Reexport {
+                    holder: vec![],
+                    name: "Scanner".to_owned(),
+                    glob: false,
+                },
+            ],
+            ..Exposure::default()
+        };
+        assert!(inner.hides("src/internals/compiler.rs", "compiler_destroy"));
+        assert!(!inner.hides("src/internals/compiler.rs", "Scanner"));
+        let mut outer = inner.clone();
+        outer.reexports.push(Reexport {
+            holder: vec![],
+            name: "internals".to_owned(),
+            glob: true,
+        });
+        assert!(!outer.hides("src/internals/compiler.rs", "compiler_destroy"));
 
         let both = exposure("mod error; pub mod nested { pub mod error {} }");
         assert!(

@@ -399,7 +399,7 @@ impl<'ast> Visit<'ast> for Extractor<'_> {
     }
 
     fn visit_item_use(&mut self, u: &'ast syn::ItemUse) {
-        self.part.exposure.record_use(u);
+        self.part.exposure.record_use(u, self.file, &self.module);
     }
 
     fn visit_item_foreign_mod(&mut self, block: &'ast syn::ItemForeignMod) {

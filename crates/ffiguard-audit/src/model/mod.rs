@@ -12,7 +12,7 @@ use crate::Location;
 use serde::Serialize;
 use std::collections::HashMap;
 
-pub use exposure::Exposure;
+pub use exposure::{Exposure, Reexport};
 pub(crate) use extract::extract;
 pub use extract::type_text;
 
