@@ -21,6 +21,10 @@ pointer method (`read`, `write`, `as_ref`, `as_mut`, `add`, `offset`, ...).",
 misaligned — and the function then reads or writes through it, or lets C do so: undefined \
 behaviour reachable without writing `unsafe`. This makes the whole API unsound.",
         known_problems: "Functions that only compare or print the address are not flagged. \
+Nor is an opaque user-data pointer that C only stores and hands back: a `*mut c_void` \
+parameter named like user data (`userdata`, `user_data`, `ctx`, `context`, `cookie`, \
+`opaque`, `arg`, `audit_data`) passed to a foreign call without any integer parameter beside \
+it (a buffer and its length are still reported). \
 A `pub fn` in a private module (`mod error;`) that no `pub use` re-exports, and a `pub` \
 method of a type declared without `pub` (`pub(crate) struct`), are not reported, since only \
 the crate itself can call them; this is judged by module and type names, so a public module, \
@@ -100,6 +104,7 @@ impl Rule for SafeFnRawPointer {
             if ptrs.is_empty() {
                 continue;
             }
+            let opaque = opaque_params(&f.params());
             let is_ptr = |e: &syn::Expr| ident_name(peel_casts(e)).filter(|n| ptrs.contains(n));
             let mut used: Option<String> = None;
             walk_exprs(f.block, &mut |e| {
@@ -117,8 +122,17 @@ impl Rule for SafeFnRawPointer {
                         let reads = call_path(e).is_some_and(|(segs, _)| {
                             segs.last().is_some_and(|l| READERS.contains(&l.as_str()))
                         });
-                        if reads || cx.foreign_callee(e).is_some() {
+                        if reads {
                             c.args.iter().find_map(&is_ptr)
+                        } else if cx.foreign_callee(e).is_some() {
+                            let passes_length = c.args.iter().any(|a| {
+                                ident_name(peel_casts(a))
+                                    .is_some_and(|n| opaque.lengths.contains(&n))
+                            });
+                            c.args
+                                .iter()
+                                .filter_map(&is_ptr)
+                                .find(|n| passes_length || !opaque.user_data.contains(n))
                         } else {
                             None
                         }
@@ -140,5 +154,99 @@ impl Rule for SafeFnRawPointer {
                 );
             }
         }
+    }
+}
+
+/// The parameters of a function that may be opaque user data (`*mut c_void` named like it)
+/// and those that may be lengths (integers).
+struct OpaqueParams {
+    user_data: Vec<String>,
+    lengths: Vec<String>,
+}
+
+const USER_DATA_NAMES: &[&str] = &[
+    "user", "data", "ctx", "context", "cookie", "opaque", "arg", "closure", "tag",
+];
+
+const INTEGER_TYPES: &[&str] = &[
+    "usize",
+    "isize",
+    "u8",
+    "u16",
+    "u32",
+    "u64",
+    "i8",
+    "i16",
+    "i32",
+    "i64",
+    "c_int",
+    "c_uint",
+    "c_long",
+    "c_ulong",
+    "c_short",
+    "c_ushort",
+    "size_t",
+    "ssize_t",
+    "c_longlong",
+    "c_ulonglong",
+];
+
+fn opaque_params(params: &[(String, &syn::Type)]) -> OpaqueParams {
+    let mut out = OpaqueParams {
+        user_data: Vec::new(),
+        lengths: Vec::new(),
+    };
+    for (name, ty) in params {
+        match ty {
+            syn::Type::Ptr(p) if is_c_void(&p.elem) => {
+                let lower = name.to_ascii_lowercase();
+                if USER_DATA_NAMES.iter().any(|w| lower.contains(w)) {
+                    out.user_data.push(name.clone());
+                }
+            }
+            syn::Type::Path(p) => {
+                if p.path
+                    .segments
+                    .last()
+                    .is_some_and(|s| INTEGER_TYPES.contains(&s.ident.to_string().as_str()))
+                {
+                    out.lengths.push(name.clone());
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+fn is_c_void(ty: &syn::Type) -> bool {
+    matches!(ty, syn::Type::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "c_void"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SafeFnRawPointer;
+
+    fn findings(src: &str) -> Vec<crate::Finding> {
+        crate::check_source("lib.rs", src, &[&SafeFnRawPointer])
+    }
+
+    #[test]
+    fn opaque_user_data_passed_alone_is_not_a_use() {
+        // libfmod 2.222.6: C stores the pointer and hands it back; it never reads through it.
+        let stored = "pub fn set_user_data(&self, userdata: *mut c_void) -> Result<(), Error> {\n\
+            unsafe { ffi::FMOD_Channel_SetUserData(self.pointer, userdata) };\n}\n\
+            extern \"C\" { fn FMOD_Channel_SetUserData(c: *mut C, u: *mut c_void) -> c_int; }\n";
+        assert!(findings(stored).is_empty());
+        // A buffer with its length is read or written by C.
+        let buffer = "pub fn read_data(&self, data: *mut c_void, length: u32) -> u32 {\n\
+            unsafe { ffi::FMOD_Sound_ReadData(self.pointer, data, length) }\n}\n\
+            extern \"C\" { fn FMOD_Sound_ReadData(s: *mut S, b: *mut c_void, l: u32) -> u32; }\n";
+        assert_eq!(findings(buffer).len(), 1);
+        // A typed pointer is never opaque.
+        let typed = "pub fn set_user_data(userdata: *mut State) {\n\
+            unsafe { ffi::set_ud(userdata) };\n}\n\
+            extern \"C\" { fn set_ud(u: *mut State); }\n";
+        assert_eq!(findings(typed).len(), 1);
     }
 }
