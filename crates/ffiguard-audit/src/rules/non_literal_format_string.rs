@@ -43,7 +43,10 @@ the function: in the argument itself or in the `let` bindings that lead to it; e
 by a helper function is not seen. Variadic functions that are not printf-like but name a \
 parameter after a format (`fmt`, `zFormat`) are matched. A variadic function whose format \
 parameter is named otherwise (`const char *s, ...`) is not recognised unless its name is \
-one of the printf family above.",
+one of the printf family above. A format taken from a parameter of an `unsafe fn` or an \
+`extern` fn, or from a closure parameter named like a format (`|buf, len, fmt| ..`), is left \
+to the callers, which this rule does not follow; a closure the function binds under a printf \
+name (`if let Some(printf) = ..`) is not the C function.",
         example_bad: "let c = CString::new(user_text)?;\nunsafe { printf(c.as_ptr()) };",
         example_good: "let c = CString::new(user_text)?;\nunsafe { printf(c\"%s\\n\".as_ptr(), c.as_ptr()) };",
         fix: "Use a literal format and pass the text as an argument (`\"%s\"`), or call a \
@@ -97,6 +100,8 @@ impl Rule for NonLiteralFormatString {
         for f in functions(cx.syntax) {
             let params = f.params();
             let bindings = escaped_bindings(f.block, &params);
+            let locals = local_names(f.block);
+            let supplied = caller_supplied(&f, &params);
             walk_exprs(f.block, &mut |e| {
                 let Some(callee) = cx.foreign_callee(e) else {
                     return;
@@ -105,6 +110,10 @@ impl Rule for NonLiteralFormatString {
                     return;
                 };
                 let name = segs.last().cloned().unwrap_or_default();
+                // `printf(&x)` where `printf` is a closure the function bound (GSL 7.0.0).
+                if segs.len() == 1 && locals.contains(&name) {
+                    return;
+                }
                 let known = KNOWN.iter().find(|(n, _)| *n == name).map(|(_, i)| *i);
                 let index = match callee {
                     Callee::Declared(decl) if decl.variadic => known.or_else(|| {
@@ -125,6 +134,7 @@ impl Rule for NonLiteralFormatString {
                 };
                 if !literal_format(arg)
                     && !bound_to_literal(arg, &bindings)
+                    && !base_name(arg).is_some_and(|n| supplied.contains(&n))
                     && !escaped_expr(arg, arg.span().start(), &params, &bindings)
                 {
                     out.push(
@@ -141,6 +151,62 @@ impl Rule for NonLiteralFormatString {
             });
         }
     }
+}
+
+/// Every name a pattern in the body binds (`let`, `if let`, `match` arms, closure parameters).
+fn local_names(block: &syn::Block) -> HashSet<String> {
+    struct Pats(HashSet<String>);
+    impl<'ast> Visit<'ast> for Pats {
+        fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
+            self.0.insert(p.ident.to_string());
+            syn::visit::visit_pat_ident(self, p);
+        }
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut pats = Pats(HashSet::new());
+    pats.visit_block(block);
+    pats.0
+}
+
+/// Names whose value the caller chose, so the caller answers for the format: the parameters
+/// of an `unsafe fn` (its contract) or an `extern` fn (C passes its own format on), and
+/// closure parameters named like a format (`|buf, len, fmt| snprintf(buf, len, fmt)`, called
+/// with the format by whoever runs the closure).
+fn caller_supplied(
+    f: &super::util::FnItem<'_>,
+    params: &[(String, &syn::Type)],
+) -> HashSet<String> {
+    let mut out = HashSet::new();
+    if f.is_unsafe() || f.is_extern() {
+        out.extend(params.iter().map(|(n, _)| n.clone()));
+    }
+    walk_exprs(f.block, &mut |e| {
+        if let syn::Expr::Closure(c) = e {
+            for input in &c.inputs {
+                let pat = match input {
+                    syn::Pat::Type(t) => &*t.pat,
+                    p => p,
+                };
+                if let syn::Pat::Ident(i) = pat {
+                    let n = i.ident.to_string();
+                    if is_format_name(&n) {
+                        out.insert(n);
+                    }
+                }
+            }
+        }
+    });
+    out
+}
+
+/// The local or parameter a format argument is made from: `fmt`, `fmt.as_ptr()`,
+/// `fmt as *const c_char`, `fmt.cast()`.
+fn base_name(arg: &syn::Expr) -> Option<String> {
+    let mut e = peel_casts(arg);
+    while let Some(inner) = method_receiver(e, "as_ptr").or_else(|| method_receiver(e, "cast")) {
+        e = peel_casts(inner);
+    }
+    ident_name(peel(e))
 }
 
 /// `x.as_ptr()`, `p as *const c_char` or `p.cast()`: an argument that is a C pointer.
@@ -184,11 +250,7 @@ fn literal_format(arg: &syn::Expr) -> bool {
 /// A local whose latest `let` before `arg` binds a literal format, used as is or through
 /// `as` casts, `.as_ptr()` or `.cast()` (glib's `let s = b"&s\0"; .. s as *const u8 as *const _`).
 fn bound_to_literal(arg: &syn::Expr, bindings: &[Binding]) -> bool {
-    let mut e = peel_casts(arg);
-    while let Some(inner) = method_receiver(e, "as_ptr").or_else(|| method_receiver(e, "cast")) {
-        e = peel_casts(inner);
-    }
-    let Some(name) = ident_name(peel(e)) else {
+    let Some(name) = base_name(arg) else {
         return false;
     };
     let at = arg.span().start();
@@ -332,4 +394,52 @@ fn escaped_expr(
         }
     });
     (escape || uses_escaped) && !uses_other
+}
+
+#[cfg(test)]
+mod tests {
+    use super::NonLiteralFormatString;
+
+    fn lines(src: &str) -> Vec<usize> {
+        crate::check_source("lib.rs", src, &[&NonLiteralFormatString])
+            .into_iter()
+            .map(|f| f.location.line)
+            .collect()
+    }
+
+    const DECL: &str = "extern \"C\" { fn snprintf(b: *mut c_char, n: usize, fmt: *const c_char, ...) -> c_int; fn printf(fmt: *const c_char, ...) -> c_int; }\n";
+
+    #[test]
+    fn a_closure_bound_under_a_printf_name_is_not_the_c_function() {
+        // GSL 7.0.0 siman.rs: `if let Some(ref printf) = self.print_t { printf(&x); }`
+        let src = format!(
+            "{DECL}fn run(p: Option<Box<dyn Fn(&X)>>, x: X) {{\n\
+             if let Some(ref printf) = p {{\n    printf(&x);\n}}\n}}\n"
+        );
+        assert_eq!(lines(&src), Vec::<usize>::new());
+    }
+
+    #[test]
+    fn formats_the_caller_supplies_are_left_to_the_caller() {
+        // tinyrlibc 0.5.0 tests: the closure gets its format from the helper that calls it.
+        let closure = format!(
+            "{DECL}fn t() {{\n    run(\"%d\", |buf, len, fmt| unsafe {{ snprintf(buf, len, fmt, 1) }});\n}}\n"
+        );
+        assert_eq!(lines(&closure), Vec::<usize>::new());
+        // cpython 0.7.2: an `unsafe fn` whose callers pass literal byte strings.
+        let unsafe_fn = format!(
+            "{DECL}pub unsafe fn err(e: &[u8]) {{\n    printf(e.as_ptr() as *const c_char);\n}}\n"
+        );
+        assert_eq!(lines(&unsafe_fn), Vec::<usize>::new());
+        // A safe function passing its caller's text is reported (tcod 0.11.0 `print`).
+        let safe_fn = format!(
+            "{DECL}pub fn print(text: &CStr) {{\n    unsafe {{ printf(text.as_ptr()) }};\n}}\n"
+        );
+        assert_eq!(lines(&safe_fn), vec![3]);
+        // A closure parameter not named like a format still carries data.
+        let data = format!(
+            "{DECL}fn each(v: &[CString]) {{\n    v.iter().for_each(|s| unsafe {{ printf(s.as_ptr()); }});\n}}\n"
+        );
+        assert_eq!(lines(&data), vec![3]);
+    }
 }
