@@ -140,7 +140,7 @@ impl<'ast> Visit<'ast> for Impls<'_, '_> {
                     self.drops.insert(ty, format!("`{free}`"));
                 }
             }
-            ("Clone", Some(b)) if copies_fields(b) => {
+            ("Clone", Some(b)) if copies_fields(b, |e| self.cx.foreign_callee(e).is_some()) => {
                 self.manual_clones.push((ty, i.impl_token.span));
             }
             _ => {}
@@ -151,8 +151,10 @@ impl<'ast> Visit<'ast> for Impls<'_, '_> {
 /// A clone body that only copies fields: no call at all except `self.field.clone()` and
 /// tuple-struct constructors, and no macro (whose body might duplicate the resource).
 /// Anything else delegates to code that may duplicate the C object (`dup`, `up_ref`, another
-/// wrapper's `clone`), which syntax cannot judge.
-fn copies_fields(b: &syn::Block) -> bool {
+/// wrapper's `clone`), which syntax cannot judge. A constructor is an `UpperCamelCase` name
+/// that is not a foreign function: `GEOSGeom_clone(..)` and `MQTTProperties_copy(..)` are
+/// C copies, not tuple structs.
+fn copies_fields(b: &syn::Block, foreign: impl Fn(&syn::Expr) -> bool) -> bool {
     if !super::util::macros_in(b).is_empty() {
         return false;
     }
@@ -165,11 +167,40 @@ fn copies_fields(b: &syn::Block) -> bool {
             delegates |= !field_clone;
         }
         syn::Expr::Call(c) => {
-            let constructor = matches!(&*c.func, syn::Expr::Path(p)
-                if p.path.segments.last().is_some_and(|s| s.ident.to_string().starts_with(char::is_uppercase)));
+            let constructor = !foreign(e)
+                && matches!(&*c.func, syn::Expr::Path(p)
+                if p.path.segments.last().is_some_and(|s| {
+                    let n = s.ident.to_string();
+                    n.starts_with(char::is_uppercase) && !n.contains('_')
+                }));
             delegates |= !constructor;
         }
         _ => {}
     });
     !delegates
+}
+
+#[cfg(test)]
+mod tests {
+    use super::CloneOfForeignOwner;
+
+    fn count(src: &str) -> usize {
+        crate::check_source("lib.rs", src, &[&CloneOfForeignOwner]).len()
+    }
+
+    #[test]
+    fn a_clone_through_a_c_copy_function_is_not_a_field_copy() {
+        let drop = "extern \"C\" { fn GEOSGeom_clone(g: *mut G) -> *mut G; fn GEOSGeom_destroy(g: *mut G); }\n\
+            pub struct Geom(*mut G);\n\
+            impl Drop for Geom { fn drop(&mut self) { unsafe { GEOSGeom_destroy(self.0) } } }\n";
+        // geos 1.0.0: the clone asks GEOS for a deep copy.
+        let deep = format!(
+            "{drop}impl Clone for Geom {{ fn clone(&self) -> Geom {{ Geom(unsafe {{ GEOSGeom_clone(self.0) }}) }} }}\n"
+        );
+        assert_eq!(count(&deep), 0);
+        // A tuple-struct constructor around the same pointer copies the handle.
+        let shallow =
+            format!("{drop}impl Clone for Geom {{ fn clone(&self) -> Geom {{ Geom(self.0) }} }}\n");
+        assert_eq!(count(&shallow), 1);
+    }
 }
