@@ -140,7 +140,9 @@ impl<'ast> Visit<'ast> for Impls<'_, '_> {
                     self.drops.insert(ty, format!("`{free}`"));
                 }
             }
-            ("Clone", Some(b)) if copies_fields(b, |e| self.cx.foreign_callee(e).is_some()) => {
+            ("Clone", Some(b))
+                if copies_fields(b, |e| super::util::is_constructor_call(self.cx, e)) =>
+            {
                 self.manual_clones.push((ty, i.impl_token.span));
             }
             _ => {}
@@ -151,10 +153,10 @@ impl<'ast> Visit<'ast> for Impls<'_, '_> {
 /// A clone body that only copies fields: no call at all except `self.field.clone()` and
 /// tuple-struct constructors, and no macro (whose body might duplicate the resource).
 /// Anything else delegates to code that may duplicate the C object (`dup`, `up_ref`, another
-/// wrapper's `clone`), which syntax cannot judge. A constructor is an `UpperCamelCase` name
-/// that is not a foreign function: `GEOSGeom_clone(..)` and `MQTTProperties_copy(..)` are
-/// C copies, not tuple structs.
-fn copies_fields(b: &syn::Block, foreign: impl Fn(&syn::Expr) -> bool) -> bool {
+/// wrapper's `clone`), which syntax cannot judge. `GEOSGeom_clone(..)` and
+/// `MQTTProperties_copy(..)` are C copies, not tuple structs (see
+/// [`super::util::is_constructor_call`]).
+fn copies_fields(b: &syn::Block, constructor: impl Fn(&syn::Expr) -> bool) -> bool {
     if !super::util::macros_in(b).is_empty() {
         return false;
     }
@@ -166,14 +168,8 @@ fn copies_fields(b: &syn::Block, foreign: impl Fn(&syn::Expr) -> bool) -> bool {
                     if matches!(super::util::peel(&f.base), syn::Expr::Path(p) if p.path.is_ident("self")));
             delegates |= !field_clone;
         }
-        syn::Expr::Call(c) => {
-            let constructor = !foreign(e)
-                && matches!(&*c.func, syn::Expr::Path(p)
-                if p.path.segments.last().is_some_and(|s| {
-                    let n = s.ident.to_string();
-                    n.starts_with(char::is_uppercase) && !n.contains('_')
-                }));
-            delegates |= !constructor;
+        syn::Expr::Call(_) => {
+            delegates |= !constructor(e);
         }
         _ => {}
     });

@@ -157,8 +157,7 @@ impl Finder<'_, '_> {
             syn::Expr::Array(a) => a.elems.iter().for_each(|x| self.escaping(x)),
             syn::Expr::Tuple(t) => t.elems.iter().for_each(|x| self.escaping(x)),
             syn::Expr::Struct(s) => s.fields.iter().for_each(|x| self.escaping(&x.expr)),
-            syn::Expr::Call(c) if matches!(&*c.func, syn::Expr::Path(p) if p.path.segments.last().is_some_and(|s| s.ident.to_string().starts_with(char::is_uppercase))) =>
-            {
+            syn::Expr::Call(c) if super::util::is_constructor_call(self.cx, peel(e)) => {
                 c.args.iter().for_each(|x| self.escaping(x));
             }
             syn::Expr::If(i) => {
@@ -248,4 +247,25 @@ impl<'ast> Visit<'ast> for Finder<'_, '_> {
         visit::visit_expr(self, e);
     }
     fn visit_item(&mut self, _: &'ast syn::Item) {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::CStringTemporaryPointer;
+
+    fn count(src: &str) -> usize {
+        crate::check_source("lib.rs", src, &[&CStringTemporaryPointer]).len()
+    }
+
+    #[test]
+    fn a_c_function_with_a_capital_name_is_not_a_constructor() {
+        // gdal 0.18: the temporary lives until the end of the statement, past the C call.
+        let call = "pub fn axis(k: &str) -> Result<*const c_char> {\n\
+            let p = unsafe { gdal_sys::OSRGetAxis(CString::new(k)?.as_ptr(), 0) };\n    Ok(p)\n}\n";
+        assert_eq!(count(call), 0);
+        // A tuple-struct constructor stores the pointer past the statement.
+        let stored = "pub fn name(k: &str) -> Name {\n\
+            let n = Name(CString::new(k).unwrap().as_ptr());\n    n\n}\n";
+        assert_eq!(count(stored), 1);
+    }
 }

@@ -86,6 +86,20 @@ pub(crate) fn crate_dir(path: &str) -> Option<&str> {
     None
 }
 
+/// A call of a tuple struct or enum variant (`Some(p)`, `Handle(raw)`): an `UpperCamelCase`
+/// callee without `_` that is not a foreign function (`GEOSGeom_clone(..)` and
+/// `gdal_sys::OSRGetAxis(..)` are C calls, not constructors).
+pub(crate) fn is_constructor_call(cx: &crate::FileContext<'_>, e: &syn::Expr) -> bool {
+    let syn::Expr::Call(c) = e else { return false };
+    let syn::Expr::Path(p) = &*c.func else {
+        return false;
+    };
+    p.path.segments.last().is_some_and(|s| {
+        let n = s.ident.to_string();
+        n.starts_with(char::is_uppercase) && !n.contains('_')
+    }) && cx.foreign_callee(e).is_none()
+}
+
 /// Whether two files may belong to the same crate: yes unless both paths name a crate
 /// directory and the two differ (see [`crate_dir`]).
 pub(crate) fn same_crate(a: &str, b: &str) -> bool {
