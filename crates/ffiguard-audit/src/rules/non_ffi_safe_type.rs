@@ -142,22 +142,46 @@ fn cfg_attr_repr_types(file: &syn::File) -> HashSet<String> {
     v.0
 }
 
-/// The file's non-generic type aliases, by name. A name aliased twice (in two modules) is
-/// left out: which one a use means needs path resolution.
+/// The file's non-generic type aliases, by name, and by `module::name` for those inside an
+/// inline module (bindgen's `pub mod CPLErr { pub type Type = c_uint; .. }`, used as
+/// `CPLErr::Type`). A name aliased twice is left out: which one a use means needs path
+/// resolution.
 fn type_aliases(file: &syn::File) -> HashMap<String, syn::Type> {
-    struct V(HashMap<String, Option<syn::Type>>);
-    impl Visit<'_> for V {
-        fn visit_item_type(&mut self, t: &syn::ItemType) {
-            let ty = t.generics.params.is_empty().then(|| (*t.ty).clone());
-            self.0
-                .entry(t.ident.to_string())
+    struct V {
+        seen: HashMap<String, Option<syn::Type>>,
+        module: Vec<String>,
+    }
+    impl V {
+        fn add(&mut self, key: String, ty: Option<syn::Type>) {
+            self.seen
+                .entry(key)
                 .and_modify(|seen| *seen = None)
                 .or_insert(ty);
         }
     }
-    let mut v = V(HashMap::new());
+    impl Visit<'_> for V {
+        fn visit_item_mod(&mut self, m: &syn::ItemMod) {
+            self.module.push(m.ident.to_string());
+            syn::visit::visit_item_mod(self, m);
+            self.module.pop();
+        }
+        fn visit_item_type(&mut self, t: &syn::ItemType) {
+            let ty = t.generics.params.is_empty().then(|| (*t.ty).clone());
+            if let Some(m) = self.module.last() {
+                self.add(format!("{m}::{}", t.ident), ty.clone());
+            }
+            self.add(t.ident.to_string(), ty);
+        }
+    }
+    let mut v = V {
+        seen: HashMap::new(),
+        module: Vec::new(),
+    };
     v.visit_file(file);
-    v.0.into_iter().filter_map(|(n, t)| Some((n, t?))).collect()
+    v.seen
+        .into_iter()
+        .filter_map(|(n, t)| Some((n, t?)))
+        .collect()
 }
 
 /// `String`, `std::string::String`, `alloc::vec::Vec`: not `super::hii::String`.
@@ -273,21 +297,27 @@ impl Checker<'_, '_> {
         }
     }
 
-    /// Follows the file's aliases from `ty` (a bare name) to the type they name; `None` when
-    /// `ty` is not an alias or the aliases loop.
+    /// Follows the file's aliases from `ty` (a bare name, or `module::Name` for an alias in an
+    /// inline module of the file) to the type they name; `None` when `ty` is not an alias or
+    /// the aliases loop.
     fn resolve_alias(&self, ty: &syn::Type) -> Option<syn::Type> {
         let mut current = ty;
         let mut resolved = None;
         for _ in 0..16 {
             let syn::Type::Path(p) = current else { break };
-            if p.qself.is_some() || p.path.segments.len() != 1 {
+            let segs = &p.path.segments;
+            if p.qself.is_some() || segs.len() > 2 || segs.iter().any(|s| !s.arguments.is_none()) {
                 break;
             }
-            let seg = &p.path.segments[0];
-            if !seg.arguments.is_none() || self.generics.contains(&seg.ident.to_string()) {
-                break;
-            }
-            let Some(target) = self.aliases.get(&seg.ident.to_string()) else {
+            let segs: Vec<&syn::PathSegment> = segs.iter().collect();
+            let key = match segs[..] {
+                [only] if !self.generics.contains(&only.ident.to_string()) => {
+                    only.ident.to_string()
+                }
+                [module, name] => format!("{}::{}", module.ident, name.ident),
+                _ => break,
+            };
+            let Some(target) = self.aliases.get(&key) else {
                 break;
             };
             current = target;
@@ -307,7 +337,11 @@ impl Checker<'_, '_> {
         match ty {
             syn::Type::Paren(p) => self.problem(&p.elem, place, behind_ptr),
             syn::Type::Group(g) => self.problem(&g.elem, place, behind_ptr),
-            syn::Type::Reference(r) => fat(&r.elem).or_else(|| self.problem(&r.elem, place, false)),
+            // `&[u8; 80]` is a thin pointer to the array, as C's `char *buffer` (mozjpeg-sys).
+            syn::Type::Reference(r) => fat(&r.elem).or_else(|| {
+                let to_array = matches!(&*r.elem, syn::Type::Array(_));
+                self.problem(&r.elem, place, to_array)
+            }),
             syn::Type::Ptr(p) => fat(&p.elem).or_else(|| self.problem(&p.elem, place, true)),
             syn::Type::Tuple(t) if !t.elems.is_empty() => Some("a tuple".to_owned()),
             syn::Type::Array(_) if !behind_ptr => Some("an array passed by value".to_owned()),
@@ -663,4 +697,41 @@ fn socket_addr_bindings(block: &syn::Block) -> Vec<VariantBinding> {
     let mut v = V(Vec::new());
     v.visit_block(block);
     v.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::NonFfiSafeType;
+
+    fn messages(src: &str) -> Vec<String> {
+        crate::check_source("lib.rs", src, &[&NonFfiSafeType])
+            .into_iter()
+            .map(|f| f.message)
+            .collect()
+    }
+
+    #[test]
+    fn a_module_qualified_alias_is_resolved_in_its_module() {
+        // gdal-sys 0.11 and capstone-sys 0.17 prebuilt bindings: bindgen's "moduleconsts"
+        // enums alias `Type` in hundreds of modules; another `Type` has no C layout.
+        let src = "pub struct Type { name: String }\n\
+            pub mod CPLErr { pub type Type = ::std::ffi::c_uint; }\n\
+            pub mod OGRErr { pub type Type = ::std::ffi::c_int; }\n\
+            extern \"C\" { pub fn CPLGetLastErrorType() -> CPLErr::Type; }\n";
+        assert_eq!(messages(src), Vec::<String>::new());
+        let rust_type = "pub struct Type { name: String }\n\
+            pub mod CPLErr { pub type Type = super::Type; }\n\
+            extern \"C\" { pub fn CPLGetLastErrorType(t: CPLErr::Type); }\n";
+        assert_eq!(messages(rust_type).len(), 1);
+    }
+
+    #[test]
+    fn a_reference_to_an_array_is_a_pointer() {
+        // mozjpeg-sys 2.2: `format_message: Option<fn(&mut jpeg_common_struct, &[u8; 80])>`.
+        let src = "extern \"C\" { fn format(buffer: &mut [u8; 80]); fn by_value(b: [u8; 80]); }\n";
+        assert_eq!(
+            messages(src),
+            ["an array passed by value crosses the FFI boundary"]
+        );
+    }
 }
