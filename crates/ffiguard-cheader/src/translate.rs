@@ -272,7 +272,7 @@ impl Translator {
             params: params
                 .unwrap_or_default()
                 .into_iter()
-                .map(|p| self.ctype(p, depth + 1))
+                .map(|p| adjust_param(self.ctype(p, depth + 1)))
                 .collect(),
             param_names: Vec::new(),
             variadic: canon.is_variadic(),
@@ -369,5 +369,19 @@ impl Translator {
             },
             _ => CTypeKind::Other,
         }
+    }
+}
+
+/// C adjusts a parameter declared as an array to a pointer to its element (C11 6.7.6.3p7):
+/// `const unsigned char data[]` and `char s[20]` are `const unsigned char *` and `char *`.
+fn adjust_param(c: CType) -> CType {
+    match c.kind {
+        CTypeKind::Array { element, .. } => CType {
+            kind: CTypeKind::Pointer { pointee: element },
+            size: None,
+            align: None,
+            ..c
+        },
+        _ => c,
     }
 }

@@ -57,6 +57,12 @@ fn functions_keep_typedef_names_variadics_and_prototypes() {
     assert_eq!(cb.params.len(), 2);
 
     assert_eq!(m.functions["fx_flag"].signature.ret.kind, CTypeKind::Bool);
+    for p in &m.functions["fx_packet"].signature.params {
+        assert!(
+            matches!(&p.kind, CTypeKind::Pointer { pointee } if matches!(pointee.kind, CTypeKind::PlainChar { .. } | CTypeKind::Int { .. })),
+            "an array parameter is a pointer: {p:?}"
+        );
+    }
     assert!(m.functions["fx_old"].signature.unprototyped);
 }
 

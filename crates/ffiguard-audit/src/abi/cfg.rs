@@ -30,6 +30,51 @@ pub(crate) fn describe(cfgs: &[syn::Meta]) -> String {
         .join(" ")
 }
 
+/// Whether a binding file may be compiled for `target`, judged by a target triple in its name
+/// (`x86_64-pc-windows-msvc.rs`, `gdal_i686-pc-windows-gnu.rs`,
+/// `bindings_..-aarch64-unknown-linux-gnu.rs`): such a file is chosen per target by the build
+/// script, so it is compared only with the target it names. Files without a triple match all.
+pub(crate) fn file_matches(file: &str, target: &Target) -> bool {
+    const ARCHES: &[(&str, &str)] = &[
+        ("x86_64", "x86_64"),
+        ("i686", "x86"),
+        ("i586", "x86"),
+        ("aarch64", "aarch64"),
+        ("armv7", "arm"),
+        ("arm", "arm"),
+        ("riscv64gc", "riscv64"),
+        ("riscv64", "riscv64"),
+        ("powerpc64le", "powerpc64"),
+        ("powerpc64", "powerpc64"),
+        ("loongarch64", "loongarch64"),
+        ("s390x", "s390x"),
+        ("wasm32", "wasm32"),
+    ];
+    let name = file.rsplit(['/', '\\']).next().unwrap_or(file);
+    let stem = name.strip_suffix(".rs").unwrap_or(name);
+    // The triple starts at the start of the name or after `_`/`-`/`.`, and has an OS part.
+    let found = ARCHES.iter().find_map(|(prefix, arch)| {
+        stem.match_indices(&format!("{prefix}-"))
+            .find_map(|(i, _)| {
+                let starts = i == 0 || matches!(stem.as_bytes()[i - 1], b'_' | b'-' | b'.');
+                let rest = &stem[i + prefix.len() + 1..];
+                (starts && rest.contains('-')).then_some((*arch, rest))
+            })
+    });
+    let Some((file_arch, rest)) = found else {
+        return true;
+    };
+    let file_os = if rest.contains("windows") {
+        "windows"
+    } else if rest.contains("linux") {
+        "linux"
+    } else {
+        // darwin, freebsd, none, ...: not a target the cross-check models.
+        return false;
+    };
+    file_arch == arch(target) && file_os == os(target)
+}
+
 fn os(target: &Target) -> &'static str {
     if target.clang_triple.contains("windows") {
         "windows"
@@ -116,6 +161,30 @@ mod tests {
     fn on(cfg: &str, t: &Target) -> bool {
         let meta: syn::Meta = syn::parse_str(cfg).expect("parses");
         active(&[meta], t)
+    }
+
+    #[test]
+    fn binding_files_named_for_a_target_match_only_it() {
+        use ffiguard_cheader::{AARCH64_LINUX, I686_LINUX, X86_64_LINUX, X86_64_WINDOWS};
+        let f = "cryptoki-sys/src/bindings/x86_64-unknown-linux-gnu.rs";
+        assert!(super::file_matches(f, &X86_64_LINUX));
+        assert!(!super::file_matches(f, &X86_64_WINDOWS));
+        assert!(!super::file_matches(f, &I686_LINUX));
+        let w = "prebuilt-bindings/3_10/gdal_i686-pc-windows-gnu.rs";
+        assert!(!super::file_matches(w, &I686_LINUX));
+        let darwin = "src/bindings/aarch64-apple-darwin.rs";
+        assert!(!super::file_matches(darwin, &AARCH64_LINUX));
+        let paho = "bindings/bindings_paho_mqtt_c_1.3.13-aarch64-unknown-linux-gnu.rs";
+        assert!(super::file_matches(paho, &AARCH64_LINUX));
+        assert!(!super::file_matches(paho, &X86_64_LINUX));
+        for plain in [
+            "src/bindings/generic.rs",
+            "src/lib.rs",
+            "src/x86_64.rs",
+            "src/arm-helpers.rs",
+        ] {
+            assert!(super::file_matches(plain, &X86_64_WINDOWS), "{plain}");
+        }
     }
 
     #[test]

@@ -21,12 +21,15 @@ pub(crate) struct RustConst {
 }
 
 impl RustSide {
-    /// Whether the item at `location` may exist on `target` (its `cfg`s are not known false).
+    /// Whether the item at `location` may exist on `target`: its file is not named for another
+    /// target, and its `cfg`s are not known false.
     pub(crate) fn active(&self, location: &Location, target: &ffiguard_cheader::Target) -> bool {
-        self.env
-            .cfgs
-            .get(location)
-            .is_none_or(|cfgs| cfg::active(cfgs, target))
+        cfg::file_matches(&location.file, target)
+            && self
+                .env
+                .cfgs
+                .get(location)
+                .is_none_or(|cfgs| cfg::active(cfgs, target))
     }
 
     /// The `cfg`s of the item at `location`, as the source spells them (empty if none).

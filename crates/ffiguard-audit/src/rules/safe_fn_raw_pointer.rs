@@ -204,14 +204,13 @@ fn opaque_params(params: &[(String, &syn::Type)]) -> OpaqueParams {
                     out.user_data.push(name.clone());
                 }
             }
-            syn::Type::Path(p) => {
+            syn::Type::Path(p)
                 if p.path
                     .segments
                     .last()
-                    .is_some_and(|s| INTEGER_TYPES.contains(&s.ident.to_string().as_str()))
-                {
-                    out.lengths.push(name.clone());
-                }
+                    .is_some_and(|s| INTEGER_TYPES.contains(&s.ident.to_string().as_str())) =>
+            {
+                out.lengths.push(name.clone());
             }
             _ => {}
         }
