@@ -268,6 +268,11 @@ pub(crate) fn fixed_width_for_varying(c: &CType, r: &RType) -> Option<String> {
     else {
         return None;
     };
+    // `int64_t` is `long` in glibc's LP64 headers but 8 bytes everywhere: the exact-width
+    // `<stdint.h>` names never vary (whisper-rs-sys's `ggml_view_1d(.., int64_t ne0)`).
+    if c.typedefs.iter().any(|t| exact_width_name(t)) {
+        return None;
+    }
     let varying = if c.is_pointer_sized_typedef() {
         "follows the pointer width"
     } else if c.is_long() {
@@ -279,6 +284,18 @@ pub(crate) fn fixed_width_for_varying(c: &CType, r: &RType) -> Option<String> {
         "C {} {varying}, Rust `{spelled}` is fixed-width: right on the checked targets, wrong on others",
         c_name(c)
     ))
+}
+
+/// `int64_t`, `uint32_t`, `__int64_t`, `int_least16_t`: a `<stdint.h>` name of exact or
+/// least width, fixed by its name on every target (the `fast` ones are not).
+fn exact_width_name(t: &str) -> bool {
+    let t = t.trim_start_matches('_');
+    let t = t.strip_prefix('u').unwrap_or(t);
+    let Some(rest) = t.strip_prefix("int") else {
+        return false;
+    };
+    let rest = rest.strip_prefix("_least").unwrap_or(rest);
+    matches!(rest, "8_t" | "16_t" | "32_t" | "64_t")
 }
 
 fn pointer(
@@ -412,4 +429,25 @@ fn function_pointer(
         kind: m.kind,
         detail: format!("callback result: {}", m.detail),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::exact_width_name;
+
+    #[test]
+    fn stdint_exact_and_least_widths_are_fixed() {
+        for fixed in [
+            "int64_t",
+            "uint32_t",
+            "__int64_t",
+            "__uint8_t",
+            "int_least16_t",
+        ] {
+            assert!(exact_width_name(fixed), "{fixed}");
+        }
+        for varying in ["int_fast16_t", "intptr_t", "size_t", "long", "intmax_t"] {
+            assert!(!exact_width_name(varying), "{varying}");
+        }
+    }
 }
