@@ -54,12 +54,11 @@ pub(crate) fn file_matches(file: &str, target: &Target) -> bool {
     let stem = name.strip_suffix(".rs").unwrap_or(name);
     // The triple starts at the start of the name or after `_`/`-`/`.`, and has an OS part.
     let found = ARCHES.iter().find_map(|(prefix, arch)| {
-        stem.match_indices(&format!("{prefix}-"))
-            .find_map(|(i, _)| {
-                let starts = i == 0 || matches!(stem.as_bytes()[i - 1], b'_' | b'-' | b'.');
-                let rest = &stem[i + prefix.len() + 1..];
-                (starts && rest.contains('-')).then_some((*arch, rest))
-            })
+        stem.match_indices(prefix).find_map(|(i, _)| {
+            let starts = i == 0 || matches!(stem.as_bytes()[i - 1], b'_' | b'-' | b'.');
+            let rest = stem[i + prefix.len()..].strip_prefix('-')?;
+            (starts && rest.contains('-')).then_some((*arch, rest))
+        })
     });
     let Some((file_arch, rest)) = found else {
         return true;

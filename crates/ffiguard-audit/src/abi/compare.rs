@@ -433,7 +433,37 @@ fn function_pointer(
 
 #[cfg(test)]
 mod tests {
-    use super::exact_width_name;
+    use super::{RType, exact_width_name, fixed_width_for_varying};
+    use ffiguard_cheader::{CType, CTypeKind, IntRank};
+
+    fn long_through(typedefs: &[&str]) -> CType {
+        CType {
+            kind: CTypeKind::Int {
+                signed: true,
+                rank: IntRank::Long,
+            },
+            spelling: typedefs.first().copied().unwrap_or("long").to_owned(),
+            typedefs: typedefs.iter().map(|t| (*t).to_owned()).collect(),
+            size: Some(8),
+            align: Some(8),
+            is_const: false,
+        }
+    }
+
+    #[test]
+    fn int64_t_is_fixed_although_glibc_spells_it_long() {
+        let i64_ = RType::Int {
+            bytes: 8,
+            signed: true,
+            spelled: "i64".to_owned(),
+            adaptive: false,
+        };
+        assert_eq!(
+            fixed_width_for_varying(&long_through(&["int64_t", "__int64_t"]), &i64_),
+            None
+        );
+        assert!(fixed_width_for_varying(&long_through(&["off_t"]), &i64_).is_some());
+    }
 
     #[test]
     fn stdint_exact_and_least_widths_are_fixed() {

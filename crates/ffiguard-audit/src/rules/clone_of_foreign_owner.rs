@@ -188,10 +188,14 @@ mod tests {
     fn a_clone_through_a_c_copy_function_is_not_a_field_copy() {
         let drop = "extern \"C\" { fn GEOSGeom_clone(g: *mut G) -> *mut G; fn GEOSGeom_destroy(g: *mut G); }\n\
             pub struct Geom(*mut G);\n\
-            impl Drop for Geom { fn drop(&mut self) { unsafe { GEOSGeom_destroy(self.0) } } }\n";
+            impl Drop for Geom { fn drop(&mut self) {\n\
+            // SAFETY: the geometry is ours and dropped once.\n\
+            unsafe { GEOSGeom_destroy(self.0) } } }\n";
         // geos 1.0.0: the clone asks GEOS for a deep copy.
         let deep = format!(
-            "{drop}impl Clone for Geom {{ fn clone(&self) -> Geom {{ Geom(unsafe {{ GEOSGeom_clone(self.0) }}) }} }}\n"
+            "{drop}impl Clone for Geom {{ fn clone(&self) -> Geom {{\n\
+             // SAFETY: self.0 is a live geometry.\n\
+             Geom(unsafe {{ GEOSGeom_clone(self.0) }}) }} }}\n"
         );
         assert_eq!(count(&deep), 0);
         // A tuple-struct constructor around the same pointer copies the handle.

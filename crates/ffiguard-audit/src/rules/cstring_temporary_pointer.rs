@@ -261,6 +261,7 @@ mod tests {
     fn a_c_function_with_a_capital_name_is_not_a_constructor() {
         // gdal 0.18: the temporary lives until the end of the statement, past the C call.
         let call = "pub fn axis(k: &str) -> Result<*const c_char> {\n\
+            // SAFETY: the temporary lives until the end of the statement.\n\
             let p = unsafe { gdal_sys::OSRGetAxis(CString::new(k)?.as_ptr(), 0) };\n    Ok(p)\n}\n";
         assert_eq!(count(call), 0);
         // A tuple-struct constructor stores the pointer past the statement.

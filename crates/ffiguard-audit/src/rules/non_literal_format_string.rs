@@ -99,9 +99,8 @@ impl Rule for NonLiteralFormatString {
     fn check(&self, cx: &FileContext<'_>, out: &mut Vec<Finding>) {
         for f in functions(cx.syntax) {
             let params = f.params();
-            let bindings = escaped_bindings(f.block, &params);
-            let locals = local_names(f.block);
-            let supplied = caller_supplied(&f, &params);
+            // Read from the body only once a call passes a format that is not a literal.
+            let mut facts: Option<BodyFacts> = None;
             walk_exprs(f.block, &mut |e| {
                 let Some(callee) = cx.foreign_callee(e) else {
                     return;
@@ -110,10 +109,6 @@ impl Rule for NonLiteralFormatString {
                     return;
                 };
                 let name = segs.last().cloned().unwrap_or_default();
-                // `printf(&x)` where `printf` is a closure the function bound (GSL 7.0.0).
-                if segs.len() == 1 && locals.contains(&name) {
-                    return;
-                }
                 let known = KNOWN.iter().find(|(n, _)| *n == name).map(|(_, i)| *i);
                 let index = match callee {
                     Callee::Declared(decl) if decl.variadic => known.or_else(|| {
@@ -132,10 +127,21 @@ impl Rule for NonLiteralFormatString {
                 let Some(arg) = index.and_then(|i| call.args.iter().nth(i)) else {
                     return;
                 };
-                if !literal_format(arg)
-                    && !bound_to_literal(arg, &bindings)
-                    && !base_name(arg).is_some_and(|n| supplied.contains(&n))
-                    && !escaped_expr(arg, arg.span().start(), &params, &bindings)
+                if literal_format(arg) {
+                    return;
+                }
+                let facts = facts.get_or_insert_with(|| BodyFacts {
+                    bindings: escaped_bindings(f.block, &params),
+                    locals: local_names(f.block),
+                    supplied: caller_supplied(&f, &params),
+                });
+                // `printf(&x)` where `printf` is a closure the function bound (GSL 7.0.0).
+                if segs.len() == 1 && facts.locals.contains(&name) {
+                    return;
+                }
+                if !bound_to_literal(arg, &facts.bindings)
+                    && !base_name(arg).is_some_and(|n| facts.supplied.contains(&n))
+                    && !escaped_expr(arg, arg.span().start(), &params, &facts.bindings)
                 {
                     out.push(
                         cx.finding(
@@ -151,6 +157,16 @@ impl Rule for NonLiteralFormatString {
             });
         }
     }
+}
+
+/// What the rule reads from a function body to judge a format argument.
+struct BodyFacts {
+    /// The `let` bindings, in source order.
+    bindings: Vec<Binding>,
+    /// Every name a pattern binds (see [`local_names`]).
+    locals: HashSet<String>,
+    /// Names whose value the caller chose (see [`caller_supplied`]).
+    supplied: HashSet<String>,
 }
 
 /// Every name a pattern in the body binds (`let`, `if let`, `match` arms, closure parameters).
@@ -423,7 +439,7 @@ mod tests {
     fn formats_the_caller_supplies_are_left_to_the_caller() {
         // tinyrlibc 0.5.0 tests: the closure gets its format from the helper that calls it.
         let closure = format!(
-            "{DECL}fn t() {{\n    run(\"%d\", |buf, len, fmt| unsafe {{ snprintf(buf, len, fmt, 1) }});\n}}\n"
+            "{DECL}fn t() {{\n    run(\"%d\", |buf, len, fmt| {{\n        // SAFETY: buf is writable for len bytes.\n        unsafe {{ snprintf(buf, len, fmt, 1) }}\n    }});\n}}\n"
         );
         assert_eq!(lines(&closure), Vec::<usize>::new());
         // cpython 0.7.2: an `unsafe fn` whose callers pass literal byte strings.
@@ -433,13 +449,13 @@ mod tests {
         assert_eq!(lines(&unsafe_fn), Vec::<usize>::new());
         // A safe function passing its caller's text is reported (tcod 0.11.0 `print`).
         let safe_fn = format!(
-            "{DECL}pub fn print(text: &CStr) {{\n    unsafe {{ printf(text.as_ptr()) }};\n}}\n"
+            "{DECL}pub fn print(text: &CStr) {{\n    // SAFETY: text is a C string.\n    unsafe {{ printf(text.as_ptr()) }};\n}}\n"
         );
-        assert_eq!(lines(&safe_fn), vec![3]);
+        assert_eq!(lines(&safe_fn), vec![4]);
         // A closure parameter not named like a format still carries data.
         let data = format!(
-            "{DECL}fn each(v: &[CString]) {{\n    v.iter().for_each(|s| unsafe {{ printf(s.as_ptr()); }});\n}}\n"
+            "{DECL}fn each(v: &[CString]) {{\n    v.iter().for_each(|s| {{\n        // SAFETY: s is a C string.\n        unsafe {{ printf(s.as_ptr()); }}\n    }});\n}}\n"
         );
-        assert_eq!(lines(&data), vec![3]);
+        assert_eq!(lines(&data), vec![5]);
     }
 }

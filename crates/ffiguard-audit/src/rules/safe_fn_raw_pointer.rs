@@ -85,6 +85,15 @@ impl Rule for SafeFnRawPointer {
             if !f.is_pub() || f.is_unsafe() || f.is_extern() || f.in_trait_impl {
                 continue;
             }
+            let ptrs: Vec<String> = f
+                .params()
+                .into_iter()
+                .filter(|(_, ty)| is_raw_ptr(ty))
+                .map(|(n, _)| n)
+                .collect();
+            if ptrs.is_empty() {
+                continue;
+            }
             // A `pub fn` of a private module (or a method of a type there, or of a type that is
             // not `pub`) that nothing re-exports is crate-internal: safe code outside the crate
             // cannot pass it a pointer.
@@ -93,15 +102,6 @@ impl Rule for SafeFnRawPointer {
                 .clone()
                 .unwrap_or_else(|| f.sig.ident.to_string());
             if cx.model.exposure.hides(cx.path, &item) {
-                continue;
-            }
-            let ptrs: Vec<String> = f
-                .params()
-                .into_iter()
-                .filter(|(_, ty)| is_raw_ptr(ty))
-                .map(|(n, _)| n)
-                .collect();
-            if ptrs.is_empty() {
                 continue;
             }
             let opaque = opaque_params(&f.params());
@@ -234,16 +234,19 @@ mod tests {
     fn opaque_user_data_passed_alone_is_not_a_use() {
         // libfmod 2.222.6: C stores the pointer and hands it back; it never reads through it.
         let stored = "pub fn set_user_data(&self, userdata: *mut c_void) -> Result<(), Error> {\n\
+            // SAFETY: FMOD keeps the pointer and never reads through it.\n\
             unsafe { ffi::FMOD_Channel_SetUserData(self.pointer, userdata) };\n}\n\
             extern \"C\" { fn FMOD_Channel_SetUserData(c: *mut C, u: *mut c_void) -> c_int; }\n";
         assert!(findings(stored).is_empty());
         // A buffer with its length is read or written by C.
         let buffer = "pub fn read_data(&self, data: *mut c_void, length: u32) -> u32 {\n\
+            // SAFETY: the caller's buffer, of the caller's length.\n\
             unsafe { ffi::FMOD_Sound_ReadData(self.pointer, data, length) }\n}\n\
             extern \"C\" { fn FMOD_Sound_ReadData(s: *mut S, b: *mut c_void, l: u32) -> u32; }\n";
         assert_eq!(findings(buffer).len(), 1);
         // A typed pointer is never opaque.
         let typed = "pub fn set_user_data(userdata: *mut State) {\n\
+            // SAFETY: set_ud keeps the pointer.\n\
             unsafe { ffi::set_ud(userdata) };\n}\n\
             extern \"C\" { fn set_ud(u: *mut State); }\n";
         assert_eq!(findings(typed).len(), 1);
