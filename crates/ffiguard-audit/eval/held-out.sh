@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Held-out evaluation of `cargo ffiguard check`: FFI crates that the rules were NOT tuned on.
 #
-#   eval/held-out.sh [--set a|b|c|d|e] [--sample N] [--seed S] [--vendor-only]
+#   eval/held-out.sh [--set a|b|c|d|e|f] [--sample N] [--seed S] [--vendor-only]
 #
 # The rules were tuned on the crates of eval/vendor-and-check.sh (rusqlite, openssl, git2,
 # libz-sys, curl, their -sys crates and what they pull in). This script audits disjoint sets:
@@ -26,9 +26,18 @@
 #      TLS libraries, embedded databases and script engines, and rustls-ffi, which exports a C
 #      API from Rust). Chosen and vendored before the changes made after set d and known-bug
 #      set 3, and not audited until after them.
+#   f: a wider spread, chosen and vendored before any change after set e's: language runtimes
+#      and extension APIs (jni, neon, rustler, ext-php-rs, magnus/rb-sys, extendr, mlua,
+#      redis-module), C++ libraries behind C shims (duckdb, tch, llama-cpp-2, imgui, highs,
+#      cxx), system interfaces (signal-hook, ctrlc, memmap2, termios, serialport, v4l, gpiod,
+#      sysinfo, libbpf-rs, ibverbs, virt, tss-esapi, ndk, findshlibs, dlopen2), codecs and
+#      documents (jpegxl-rs, libavif, openh264, fdk-aac, libflac-sys, mupdf, libpd-rs), data
+#      and science (heed, odbc-api, foundationdb, proj, mpi), crypto and network (blst, c-ares,
+#      quiche, boringtun), and two crates that export C APIs or fuzz entry points (safer-ffi,
+#      libfuzzer-sys).
 #
 # 1. Vendors current releases of the set from crates.io into $FFIGUARD_HELDOUT_DIR (default
-#    /tmp/ffiguard-heldout, /tmp/ffiguard-heldout-b, -c, -d or -e) with `cargo vendor` (network:
+#    /tmp/ffiguard-heldout, /tmp/ffiguard-heldout-b, -c, -d, -e or -f) with `cargo vendor` (network:
 #    crates.io). With --vendor-only it stops here, so a set can be fixed before rules change.
 # 2. Audits each crate with `check --format json` into $FFIGUARD_HELDOUT_DIR/reports/CRATE.json
 #    and prints per-crate lines, findings and findings per kLOC, and findings per rule and level.
@@ -120,7 +129,25 @@ case "$set_name" in
             mozjpeg-sys libvips)
         neighbours=()
         ;;
-    *) echo "unknown set $set_name (a, b, c, d or e)" >&2; exit 2 ;;
+    f)
+        eval_dir="${FFIGUARD_HELDOUT_DIR:-/tmp/ffiguard-heldout-f}"
+        deps=(heed duckdb odbc-api c-ares virt ibverbs blst tss-esapi jni neon rustler
+            ext-php-rs redis-module signal-hook ctrlc memmap2 libbpf-rs mlua magnus extendr-api
+            jpegxl-rs libavif openh264 tch llama-cpp-2 highs mpi proj dlopen2 findshlibs cxx
+            imgui ndk libfuzzer-sys quiche boringtun fdk-aac libflac-sys mupdf foundationdb
+            serialport v4l termios sysinfo safer-ffi gpiod libpd-rs)
+        crates=(heed lmdb-master-sys duckdb libduckdb-sys odbc-api odbc-sys c-ares c-ares-sys
+            virt virt-sys ibverbs ibverbs-sys blst tss-esapi tss-esapi-sys jni jni-sys neon
+            rustler ext-php-rs redis-module signal-hook signal-hook-registry ctrlc memmap2
+            libbpf-rs libbpf-sys mlua mlua-sys magnus rb-sys extendr-api extendr-ffi jpegxl-rs
+            jpegxl-sys libavif libavif-sys openh264 openh264-sys2 tch torch-sys llama-cpp-2
+            llama-cpp-sys-2 highs highs-sys mpi mpi-sys proj proj-sys dlopen2 findshlibs cxx
+            imgui imgui-sys ndk ndk-sys libfuzzer-sys quiche boringtun fdk-aac fdk-aac-sys
+            libflac-sys mupdf mupdf-sys foundationdb foundationdb-sys serialport v4l v4l2-sys-mit
+            termios sysinfo safer-ffi gpiod gpiod-core libpd-rs libpd-sys)
+        neighbours=()
+        ;;
+    *) echo "unknown set $set_name (a, b, c, d, e or f)" >&2; exit 2 ;;
 esac
 mkdir -p "$eval_dir/corpus/src" "$eval_dir/reports"
 cd "$eval_dir/corpus"
