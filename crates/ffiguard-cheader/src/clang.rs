@@ -255,6 +255,14 @@ impl<'t> Cursor<'t> {
         unsafe { clang_Cursor_isAnonymous(self.raw) != 0 }
     }
 
+    /// Whether a record declaration is an anonymous member (C11's `struct { union { .. }; }`),
+    /// whose fields belong to the enclosing record; false for an unnamed record that types a
+    /// named field (`union { .. } u;`).
+    pub(crate) fn is_anonymous_member(&self) -> bool {
+        // SAFETY: the cursor's unit is live.
+        unsafe { clang_Cursor_isAnonymousRecordDecl(self.raw) != 0 }
+    }
+
     /// Bit width of a bitfield, `None` otherwise.
     pub(crate) fn bit_width(&self) -> Option<u32> {
         // SAFETY: the cursor's unit is live.
@@ -389,6 +397,16 @@ impl<'t> Type<'t> {
     pub(crate) fn size(&self) -> Option<u64> {
         // SAFETY: the type's unit is live.
         u64::try_from(unsafe { clang_Type_getSizeOf(self.raw) }).ok()
+    }
+
+    /// Offset in bits of the field named `field` in this record type, looked up through
+    /// anonymous members as C does; `None` when there is no such field or the record is
+    /// incomplete.
+    pub(crate) fn offset_of(&self, field: &str) -> Option<u64> {
+        let name = CString::new(field).ok()?;
+        // SAFETY: the type's unit is live and `name` is a NUL-terminated string that outlives
+        // the call.
+        u64::try_from(unsafe { clang_Type_getOffsetOf(self.raw, name.as_ptr()) }).ok()
     }
 
     /// `_Alignof`, `None` for incomplete types.

@@ -62,6 +62,33 @@ fn location_key(c: &Cursor<'_>) -> String {
     format!("{file}:{line}:{}", c.spelling())
 }
 
+/// Where the anonymous member `member` of `parent` starts, in bits: the offset of its first
+/// named field as seen from `parent`, less that field's offset inside the member.
+fn anonymous_member_offset(parent: &Cursor<'_>, member: &Cursor<'_>) -> Option<u64> {
+    let leaf = first_field_name(member, 0)?;
+    parent
+        .ty()
+        .offset_of(&leaf)?
+        .checked_sub(member.ty().offset_of(&leaf)?)
+}
+
+/// The first named field of a record, found through nested anonymous members.
+fn first_field_name(record: &Cursor<'_>, depth: u32) -> Option<String> {
+    if depth > MAX_TYPE_DEPTH {
+        return None;
+    }
+    record
+        .children()
+        .into_iter()
+        .find_map(|child| match child.kind() {
+            CXCursor_FieldDecl if !child.spelling().is_empty() => Some(child.spelling()),
+            CXCursor_StructDecl | CXCursor_UnionDecl if child.is_anonymous_member() => {
+                first_field_name(&child, depth + 1)
+            }
+            _ => None,
+        })
+}
+
 fn strip_sugar(mut ty: Type<'_>) -> Type<'_> {
     for _ in 0..MAX_TYPE_DEPTH {
         match ty.kind() {
@@ -164,6 +191,17 @@ impl Translator {
                     self.anonymous
                         .insert(location_key(&child), nested_name.clone());
                     self.record(&child, Some(nested_name));
+                    if child.is_anonymous_member() {
+                        // libclang does not visit the implicit field of an anonymous member;
+                        // bindgen writes it as `__bindgen_anon_N`, so it is a field here too,
+                        // with an empty name.
+                        fields.push(Field {
+                            name: String::new(),
+                            ty: self.ctype(child.ty(), 0),
+                            offset_bits: anonymous_member_offset(c, &child).unwrap_or(0),
+                            bit_width: None,
+                        });
+                    }
                 }
                 CXCursor_FieldDecl => fields.push(Field {
                     name: child.spelling(),

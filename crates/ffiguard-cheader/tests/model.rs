@@ -112,6 +112,34 @@ fn records_bitfields_packed_and_anonymous_members() {
 }
 
 #[test]
+fn anonymous_members_are_fields_with_empty_names_at_their_offsets() {
+    for (target, union_at, struct_at, last_at) in
+        [(&X86_64_LINUX, 64, 128, 160), (&I686_LINUX, 32, 96, 128)]
+    {
+        let m = model(target);
+        let r = m.record("fx_anon").expect("fx_anon");
+        let fields: Vec<(&str, u64)> = r
+            .fields
+            .iter()
+            .map(|f| (f.name.as_str(), f.offset_bits))
+            .collect();
+        assert_eq!(
+            fields,
+            [
+                ("kind", 0),
+                ("", union_at),
+                ("", struct_at),
+                ("last", last_at)
+            ],
+            "{}",
+            target.name
+        );
+        assert!(m.records.contains_key("fx_anon__bindgen_ty_1"));
+        assert!(m.records.contains_key("fx_anon__bindgen_ty_2"));
+    }
+}
+
+#[test]
 fn enums_macros_and_char_signedness() {
     let linux = model(&X86_64_LINUX);
     let color = linux.enumeration("fx_color").expect("fx_color");
