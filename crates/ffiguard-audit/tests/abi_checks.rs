@@ -68,6 +68,13 @@ fn every_defect_is_reported_under_its_rule() {
     find(&f, "ABI003", "field `d` of `sh_value`");
     // Constant drift.
     find(&f, "ABI010", "constant `SH_B`");
+    // An anonymous member left out.
+    let event = find(&f, "ABI007", "fields of `sh_event`");
+    assert!(
+        event.message.contains("missing C field(s) (anonymous)"),
+        "{}",
+        event.message
+    );
     // _Bool returned as int; int taken as bool.
     find(&f, "ABI003", "result of `sh_is_open`");
     find(&f, "ABI003", "parameter 1 `flag` of `sh_set_flag`");

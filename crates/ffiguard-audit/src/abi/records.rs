@@ -29,6 +29,21 @@ pub(crate) fn c_spelling(name: &str) -> String {
     }
 }
 
+/// The names of `a` left after taking out one occurrence for each name of `b`, in `a`'s order.
+fn multiset_minus<'a>(a: &[&'a str], b: &[&str]) -> Vec<&'a str> {
+    let mut left: Vec<&str> = b.to_vec();
+    a.iter()
+        .copied()
+        .filter(|n| match left.iter().position(|m| m == n) {
+            Some(i) => {
+                left.swap_remove(i);
+                false
+            }
+            None => true,
+        })
+        .collect()
+}
+
 /// Records and enums: the missing-repr findings (target-independent) and per-target
 /// observations.
 pub(crate) fn check(
@@ -146,16 +161,10 @@ fn record(def: &TypeDef, c: &Record, cx: &Cx<'_>, out: &mut Vec<Observation>) {
     let c_names: Vec<&str> = c.fields.iter().map(|f| f.name.as_str()).collect();
     let r_names: Vec<String> = rust_fields.iter().map(|(_, n)| c_spelling(n)).collect();
     if c_names != r_names {
-        let missing: Vec<&str> = c_names
-            .iter()
-            .copied()
-            .filter(|n| !r_names.iter().any(|r| r == n))
-            .collect();
-        let extra: Vec<&str> = r_names
-            .iter()
-            .map(String::as_str)
-            .filter(|r| !c_names.contains(r))
-            .collect();
+        // Multiset differences: anonymous members all have the empty name.
+        let r_strs: Vec<&str> = r_names.iter().map(String::as_str).collect();
+        let missing = multiset_minus(&c_names, &r_strs);
+        let extra = multiset_minus(&r_strs, &c_names);
         let detail = if missing.is_empty() && extra.is_empty() {
             format!(
                 "the fields are in another order than C's ({})",
