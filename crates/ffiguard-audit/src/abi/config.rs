@@ -97,14 +97,21 @@ pub fn load(root: &Path) -> Result<Option<AbiConfig>, AbiConfigError> {
         if let Ok(file) = syn::parse_file(&text) {
             let mut found = BuildScript::default();
             found.visit_file(&file);
-            config
-                .headers
-                .headers
-                .extend(found.headers.iter().map(|p| root.join(p)));
-            config
-                .headers
-                .include_dirs
-                .extend(found.include.iter().map(|p| root.join(p)));
+            let in_crate = |p: &String| Some(root.join(p)).filter(|p| p.exists());
+            config.headers.headers.extend(
+                found
+                    .headers
+                    .iter()
+                    .map(|p| root.join(p))
+                    .chain(found.joined_headers.iter().filter_map(in_crate)),
+            );
+            config.headers.include_dirs.extend(
+                found
+                    .include
+                    .iter()
+                    .map(|p| root.join(p))
+                    .chain(found.joined_include.iter().filter_map(in_crate)),
+            );
             config.headers.defines.extend(found.defines);
         }
     }
@@ -168,12 +175,64 @@ pub fn rust_files(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
-/// Literal arguments of the bindgen and cc builder calls in a build script.
+/// Literal arguments of the bindgen and cc builder calls in a build script, and paths built
+/// from literals (`dir.join("include")`, `format!("-I{}", dir.join("x").display())`) taken
+/// relative to the crate; those are kept only where they exist in the crate, since `dir` may
+/// as well be `OUT_DIR`.
 #[derive(Default)]
 struct BuildScript {
     headers: Vec<String>,
     include: Vec<String>,
     defines: Vec<String>,
+    joined_headers: Vec<String>,
+    joined_include: Vec<String>,
+}
+
+/// A string argument: a literal, or a path joined from literals onto some base directory
+/// (`true` in the second place).
+fn str_arg(e: &syn::Expr) -> Option<(String, bool)> {
+    if let Some(s) = lit_str(e) {
+        return Some((s, false));
+    }
+    if let syn::Expr::Macro(m) = e
+        && m.mac.path.is_ident("format")
+    {
+        let args = m
+            .mac
+            .parse_body_with(
+                syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated,
+            )
+            .ok()?;
+        let mut args = args.iter();
+        let template = lit_str(args.next()?)?;
+        let path = joined_path(args.next()?)?;
+        if args.next().is_some() || template.matches("{}").count() != 1 {
+            return None;
+        }
+        return Some((template.replacen("{}", &path, 1), true));
+    }
+    joined_path(e).map(|p| (p, true))
+}
+
+/// `base.join("a").join("b")` (with `.display()`, `.to_str().unwrap()` and the like after it)
+/// as `a/b`; `None` for anything else.
+fn joined_path(e: &syn::Expr) -> Option<String> {
+    let mut e = e;
+    let mut parts = Vec::new();
+    while let syn::Expr::MethodCall(call) = e {
+        match call.method.to_string().as_str() {
+            "display" | "to_str" | "unwrap" | "to_string_lossy" | "to_string" | "to_owned"
+            | "as_path" => {}
+            "join" => parts.push(lit_str(call.args.first()?)?),
+            _ => return None,
+        }
+        e = &call.receiver;
+    }
+    if parts.is_empty() || parts.iter().any(|p| Path::new(p).is_absolute()) {
+        return None;
+    }
+    parts.reverse();
+    Some(parts.join("/"))
 }
 
 fn lit_str(e: &syn::Expr) -> Option<String> {
@@ -188,9 +247,15 @@ fn lit_str(e: &syn::Expr) -> Option<String> {
 }
 
 impl BuildScript {
-    fn clang_arg(&mut self, arg: &str) {
+    fn clang_arg(&mut self, arg: &str, joined: bool) {
         if let Some(dir) = arg.strip_prefix("-I") {
-            self.include.push(dir.to_owned());
+            if joined {
+                self.joined_include.push(dir.to_owned());
+            } else {
+                self.include.push(dir.to_owned());
+            }
+        } else if joined {
+            // Only include paths are taken from built arguments.
         } else if let Some(def) = arg.strip_prefix("-D") {
             self.defines.push(def.to_owned());
         }
@@ -203,17 +268,25 @@ impl<'ast> Visit<'ast> for BuildScript {
         syn::visit::visit_expr_method_call(self, call);
         let args: Vec<&syn::Expr> = call.args.iter().collect();
         match (call.method.to_string().as_str(), args.as_slice()) {
-            ("header", [a]) => self.headers.extend(lit_str(a)),
-            ("include", [a]) => self.include.extend(lit_str(a)),
+            ("header", [a]) => match str_arg(a) {
+                Some((s, false)) => self.headers.push(s),
+                Some((s, true)) => self.joined_headers.push(s),
+                None => {}
+            },
+            ("include", [a]) => match str_arg(a) {
+                Some((s, false)) => self.include.push(s),
+                Some((s, true)) => self.joined_include.push(s),
+                None => {}
+            },
             ("clang_arg" | "flag", [a]) => {
-                if let Some(s) = lit_str(a) {
-                    self.clang_arg(&s);
+                if let Some((s, joined)) = str_arg(a) {
+                    self.clang_arg(&s, joined);
                 }
             }
             ("clang_args", [syn::Expr::Array(arr)]) => {
                 for e in &arr.elems {
-                    if let Some(s) = lit_str(e) {
-                        self.clang_arg(&s);
+                    if let Some((s, joined)) = str_arg(e) {
+                        self.clang_arg(&s, joined);
                     }
                 }
             }
@@ -257,5 +330,49 @@ mod tests {
             found.defines,
             ["Z_SOLO", "NO_GZIP", "LEVEL=2", "SQLITE_CORE"]
         );
+    }
+
+    #[test]
+    fn paths_joined_from_literals_are_found_and_kept_only_where_they_exist() {
+        // libbpf-sys's build script: the include paths are built with format! and join.
+        let dir = std::env::temp_dir().join(format!("ffiguard-joined-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("libbpf/include/uapi")).expect("mkdir");
+        std::fs::write(dir.join("bindings.h"), "int f(void);\n").expect("write");
+        std::fs::write(
+            dir.join("build.rs"),
+            r#"
+            fn main() {
+                let src_dir = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").unwrap());
+                let out_dir = PathBuf::from(env::var_os("OUT_DIR").unwrap());
+                bindgen::Builder::default()
+                    .header("bindings.h")
+                    .clang_arg(format!("-I{}", src_dir.join("libbpf/include").display()))
+                    .clang_arg(format!("-I{}", src_dir.join("libbpf").join("include/uapi").display()))
+                    .clang_arg(format!("-I{}", out_dir.join("generated").display()))
+                    .clang_arg(format!("-D{}", out_dir.join("x").display()));
+                cc::Build::new().include(src_dir.join("libbpf").to_str().unwrap());
+            }
+            "#,
+        )
+        .expect("write");
+        let config = load(&dir).expect("loads").expect("has a header");
+        let rel: Vec<String> = config
+            .headers
+            .include_dirs
+            .iter()
+            .map(|p| {
+                p.strip_prefix(&dir)
+                    .expect("in crate")
+                    .display()
+                    .to_string()
+            })
+            .collect();
+        assert_eq!(rel, ["libbpf/include", "libbpf/include/uapi", "libbpf"]);
+        assert!(
+            config.headers.defines.is_empty(),
+            "{:?}",
+            config.headers.defines
+        );
+        std::fs::remove_dir_all(&dir).expect("cleanup");
     }
 }
