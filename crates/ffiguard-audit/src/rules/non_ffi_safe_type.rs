@@ -74,6 +74,7 @@ impl Rule for NonFfiSafeType {
             aliases: type_aliases(cx.syntax),
             generics: HashSet::new(),
             seen: HashSet::new(),
+            allowed: allows_improper_ctypes(&cx.syntax.attrs),
             out,
         };
         checker.visit_file(cx.syntax);
@@ -107,6 +108,8 @@ struct Checker<'c, 'a> {
     aliases: HashMap<String, syn::Type>,
     generics: HashSet<String>,
     seen: HashSet<(usize, usize)>,
+    /// Inside an item that allows rustc's `improper_ctypes` lints.
+    allowed: bool,
     out: &'c mut Vec<Finding>,
 }
 
@@ -253,6 +256,9 @@ const STD_NO_LAYOUT: &[&str] = &[
 
 impl Checker<'_, '_> {
     fn report(&mut self, ty: &syn::Type, why: String) {
+        if self.allowed {
+            return;
+        }
         let loc = self.cx.location_of(ty);
         if self.seen.insert((loc.line, loc.column)) {
             let f = self
@@ -337,10 +343,15 @@ impl Checker<'_, '_> {
         match ty {
             syn::Type::Paren(p) => self.problem(&p.elem, place, behind_ptr),
             syn::Type::Group(g) => self.problem(&g.elem, place, behind_ptr),
-            // `&[u8; 80]` is a thin pointer to the array, as C's `char *buffer` (mozjpeg-sys).
+            // C never looks inside what a Rust function receives or a callback is given
+            // behind a thin pointer (an opaque handle, `quiche_conn_*(conn: &mut Connection)`):
+            // as rustc's `improper_ctypes_definitions`, any sized pointee is fine there.
+            _ if behind_ptr && place == Place::Callback => None,
+            // `&[u8; 80]` is a thin pointer to the array, as C's `char *buffer` (mozjpeg-sys);
+            // outside extern blocks, any reference is.
             syn::Type::Reference(r) => fat(&r.elem).or_else(|| {
                 let to_array = matches!(&*r.elem, syn::Type::Array(_));
-                self.problem(&r.elem, place, to_array)
+                self.problem(&r.elem, place, to_array || place == Place::Callback)
             }),
             syn::Type::Ptr(p) => fat(&p.elem).or_else(|| self.problem(&p.elem, place, true)),
             syn::Type::Tuple(t) if !t.elems.is_empty() => Some("a tuple".to_owned()),
@@ -435,9 +446,15 @@ impl Checker<'_, '_> {
         };
         let inferred = matches!(&*target.elem, syn::Type::Infer(_));
         let target_name = type_last(&target.elem);
+        // A `repr(transparent)` newtype is not a C struct: `&*(cstr as *const CStr as *const
+        // JNIStr)` (jni, imgui) changes the Rust type only.
         let c_target = target_name.as_deref().is_some_and(|n| {
             n.to_ascii_lowercase().starts_with("sockaddr")
-                || self.cx.model.types_named(n).any(|t| t.has_c_layout())
+                || self
+                    .cx
+                    .model
+                    .types_named(n)
+                    .any(|t| t.has_c_layout() && !t.repr.iter().any(|r| r == "transparent"))
         });
         if !c_target && !inferred {
             return;
@@ -587,15 +604,34 @@ impl Checker<'_, '_> {
     }
 }
 
+impl Checker<'_, '_> {
+    /// Runs `f` with the findings silenced when `attrs` allow rustc's lint for the same defect.
+    fn under(&mut self, attrs: &[syn::Attribute], f: impl FnOnce(&mut Self)) {
+        let saved = self.allowed;
+        self.allowed |= allows_improper_ctypes(attrs);
+        f(self);
+        self.allowed = saved;
+    }
+}
+
 impl<'ast> Visit<'ast> for Checker<'_, '_> {
+    fn visit_item_mod(&mut self, m: &'ast syn::ItemMod) {
+        self.under(&m.attrs, |c| visit::visit_item_mod(c, m));
+    }
+    fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
+        self.under(&f.attrs, |c| visit::visit_item_fn(c, f));
+    }
+    fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
+        self.under(&f.attrs, |c| visit::visit_impl_item_fn(c, f));
+    }
     fn visit_item_foreign_mod(&mut self, m: &'ast syn::ItemForeignMod) {
         // `extern "Rust"` is Rust's ABI; `#[wasm_bindgen]` blocks import JavaScript, not C.
         if crate::model::is_c_foreign_block(m) {
-            visit::visit_item_foreign_mod(self, m);
+            self.under(&m.attrs, |c| visit::visit_item_foreign_mod(c, m));
         }
     }
     fn visit_foreign_item_fn(&mut self, f: &'ast syn::ForeignItemFn) {
-        self.sig(&f.sig, Place::Foreign);
+        self.under(&f.attrs, |c| c.sig(&f.sig, Place::Foreign));
     }
     fn visit_signature(&mut self, sig: &'ast syn::Signature) {
         if sig.abi.as_ref().is_some_and(|a| !is_rust_abi(a)) {
@@ -607,6 +643,25 @@ impl<'ast> Visit<'ast> for Checker<'_, '_> {
     fn visit_type_bare_fn(&mut self, f: &'ast syn::TypeBareFn) {
         self.bare_fn(f);
     }
+}
+
+/// `#[allow(improper_ctypes)]` (or `improper_ctypes_definitions`, or `expect`): the author
+/// has judged rustc's version of this finding, as libfuzzer-sys does for a slice passed
+/// between two Rust functions through a C symbol.
+fn allows_improper_ctypes(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().any(|a| {
+        let p = a.path();
+        if !(p.is_ident("allow") || p.is_ident("expect")) {
+            return false;
+        }
+        let mut found = false;
+        let _ = a.parse_nested_meta(|m| {
+            found |= m.path.is_ident("improper_ctypes")
+                || m.path.is_ident("improper_ctypes_definitions");
+            Ok(())
+        });
+        found
+    })
 }
 
 fn is_rust_abi(abi: &syn::Abi) -> bool {
