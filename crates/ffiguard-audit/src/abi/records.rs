@@ -29,6 +29,29 @@ pub(crate) fn c_spelling(name: &str) -> String {
     }
 }
 
+/// A struct with a `String`, `Vec`, `Box`, map or reference-counted field is a Rust model of
+/// the C type (redis-module's `RedisModuleCommandArg` builder, converted field by field), not
+/// a binding of it: it never crosses, so its layout is not compared.
+fn holds_rust_data(def: &crate::model::TypeDef) -> bool {
+    const OWNING: &[&str] = &[
+        "String", "Vec", "Box", "HashMap", "BTreeMap", "HashSet", "Rc", "Arc", "CString",
+    ];
+    def.fields.iter().any(|f| {
+        syn::parse_str::<syn::Type>(&f.ty).is_ok_and(|ty| {
+            struct Owning(bool);
+            impl<'ast> syn::visit::Visit<'ast> for Owning {
+                fn visit_path_segment(&mut self, s: &'ast syn::PathSegment) {
+                    self.0 |= OWNING.iter().any(|o| s.ident == o);
+                    syn::visit::visit_path_segment(self, s);
+                }
+            }
+            let mut v = Owning(false);
+            syn::visit::Visit::visit_type(&mut v, &ty);
+            v.0
+        })
+    })
+}
+
 /// The names of `a` left after taking out one occurrence for each name of `b`, in `a`'s order.
 fn multiset_minus<'a>(a: &[&'a str], b: &[&str]) -> Vec<&'a str> {
     let mut left: Vec<&str> = b.to_vec();
@@ -66,7 +89,7 @@ pub(crate) fn check(
                     cx.c.enumeration(&def.name).is_some()
                 }
             });
-        if !in_c || def.generic {
+        if !in_c || def.generic || holds_rust_data(def) {
             continue;
         }
         if !def.has_c_layout() && !def.repr.iter().any(|r| r.starts_with("packed")) {
