@@ -23,8 +23,9 @@ behaviour reachable without writing `unsafe`. This makes the whole API unsound."
         known_problems: "Functions that only compare or print the address are not flagged. \
 Nor is an opaque user-data pointer that C only stores and hands back: a `*mut c_void` \
 parameter named like user data (`userdata`, `user_data`, `ctx`, `context`, `cookie`, \
-`opaque`, `arg`, `audit_data`) passed to a foreign call without any integer parameter beside \
-it (a buffer and its length are still reported). \
+`opaque`, `arg`, `audit_data`) passed to a foreign call without an integer parameter named \
+like a length beside it (`len`, `size`, `count`, `n`, ..: a buffer and its length are still \
+reported; an identifier or flags are not a length). \
 A `pub fn` in a private module (`mod error;`) that no `pub use` re-exports, and a `pub` \
 method of a type declared without `pub` (`pub(crate) struct`), are not reported, since only \
 the crate itself can call them; this is judged by module and type names, so a public module, \
@@ -158,7 +159,8 @@ impl Rule for SafeFnRawPointer {
 }
 
 /// The parameters of a function that may be opaque user data (`*mut c_void` named like it)
-/// and those that may be lengths (integers).
+/// and those that may be lengths (integers named like one: ndk's `add_fd(ident: i32, ..,
+/// data: *mut c_void)` passes an identifier, not a length).
 struct OpaqueParams {
     user_data: Vec<String>,
     lengths: Vec<String>,
@@ -167,6 +169,16 @@ struct OpaqueParams {
 const USER_DATA_NAMES: &[&str] = &[
     "user", "data", "ctx", "context", "cookie", "opaque", "arg", "closure", "tag",
 ];
+
+const LENGTH_WORDS: &[&str] = &["len", "size", "count", "num", "cap", "bytes", "total"];
+
+fn named_like_length(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    lower == "n"
+        || lower.starts_with("n_")
+        || lower.starts_with("nb")
+        || LENGTH_WORDS.iter().any(|w| lower.contains(w))
+}
 
 const INTEGER_TYPES: &[&str] = &[
     "usize",
@@ -205,10 +217,11 @@ fn opaque_params(params: &[(String, &syn::Type)]) -> OpaqueParams {
                 }
             }
             syn::Type::Path(p)
-                if p.path
-                    .segments
-                    .last()
-                    .is_some_and(|s| INTEGER_TYPES.contains(&s.ident.to_string().as_str())) =>
+                if named_like_length(name)
+                    && p.path
+                        .segments
+                        .last()
+                        .is_some_and(|s| INTEGER_TYPES.contains(&s.ident.to_string().as_str())) =>
             {
                 out.lengths.push(name.clone());
             }
@@ -244,6 +257,12 @@ mod tests {
             unsafe { ffi::FMOD_Sound_ReadData(self.pointer, data, length) }\n}\n\
             extern \"C\" { fn FMOD_Sound_ReadData(s: *mut S, b: *mut c_void, l: u32) -> u32; }\n";
         assert_eq!(findings(buffer).len(), 1);
+        // ndk 0.9 `Looper::add_fd`: an identifier beside the user data is not its length.
+        let ident = "pub fn add_fd(&self, fd: i32, ident: i32, data: *mut c_void) -> i32 {\n\
+            // SAFETY: the looper only hands `data` back.\n\
+            unsafe { ffi::ALooper_addFd(self.ptr, fd, ident, 0, None, data) }\n}\n\
+            extern \"C\" { fn ALooper_addFd(l: *mut L, fd: i32, id: i32, e: i32, cb: Cb, d: *mut c_void) -> i32; }\n";
+        assert!(findings(ident).is_empty());
         // A typed pointer is never opaque.
         let typed = "pub fn set_user_data(userdata: *mut State) {\n\
             // SAFETY: set_ud keeps the pointer.\n\
