@@ -241,6 +241,8 @@ fn last_ident_before(tokens: &[TokenTree], stop: char) -> Option<String> {
 struct Callees {
     names: Vec<String>,
     through_bindings: bool,
+    /// See [`DropImpl::shared`].
+    shared: bool,
 }
 
 impl<'ast> Visit<'ast> for Callees {
@@ -249,6 +251,7 @@ impl<'ast> Visit<'ast> for Callees {
             if let Some(last) = p.path.segments.last() {
                 self.names.push(last.ident.to_string());
             }
+            self.shared |= super::asks_last_reference(&p.path);
             self.through_bindings |= p.path.segments.iter().rev().skip(1).any(|s| {
                 let name = s.ident.to_string();
                 matches!(name.as_str(), "libc" | "ffi" | "sys" | "bindings" | "raw")
@@ -532,11 +535,13 @@ impl<'ast> Visit<'ast> for Extractor<'_> {
                     let mut callees = Callees {
                         names: Vec::new(),
                         through_bindings: false,
+                        shared: false,
                     };
                     callees.visit_item_impl(i);
                     self.part.drop_impls.push(DropImpl {
                         type_name: last.ident.to_string(),
                         releases_foreign: callees.through_bindings,
+                        shared: callees.shared,
                         callees: callees.names,
                         location: location(self.file, i.span()),
                     });

@@ -189,6 +189,9 @@ pub struct DropImpl {
     /// The `drop` body calls a foreign function: one declared in this crate, or a path through
     /// a bindings module (`libc::`, `ffi::`, `sys::`, `bindings::`, `*_sys::`).
     pub releases_foreign: bool,
+    /// The `drop` body asks whether it holds the last reference (`Rc::strong_count(..)`,
+    /// `Arc::try_unwrap`, ..): clones share one owner and only the last one frees.
+    pub shared: bool,
     /// Last segments of the paths the `drop` body calls (resolved into `releases_foreign`).
     #[serde(skip)]
     pub(crate) callees: Vec<String>,
@@ -310,5 +313,21 @@ impl FfiModel {
     /// Whether some type with this name implements `Drop`.
     pub fn has_drop(&self, type_name: &str) -> bool {
         self.drop_impls.iter().any(|d| d.type_name == type_name)
+    }
+}
+
+/// `Rc::strong_count`, `Arc::try_unwrap` and the like: a call that tells whether this is the
+/// last reference to shared state.
+pub(crate) fn asks_last_reference(path: &syn::Path) -> bool {
+    let segs: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+    match segs.as_slice() {
+        [.., owner, f] => {
+            matches!(owner.as_str(), "Rc" | "Arc")
+                && matches!(
+                    f.as_str(),
+                    "strong_count" | "try_unwrap" | "into_inner" | "get_mut" | "unwrap_or_clone"
+                )
+        }
+        _ => false,
     }
 }

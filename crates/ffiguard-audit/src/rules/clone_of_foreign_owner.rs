@@ -28,7 +28,8 @@ use-after-free for whichever copy is used after the first drop.",
 only when it is in the same crate (when several crates are audited as one tree, the directory \
 above `src/` tells them apart) and no other type of the crate has the same name, so a `Drop` \
 kept apart from its type is missed when the name is ambiguous. A hand-written `Clone` is reported only when it merely copies fields; one that duplicates through a helper is trusted \
-without checking what the helper does.",
+without checking what the helper does. A `Drop` that asks `Rc::strong_count`/`Arc::try_unwrap` \
+(and the like) frees only as the last owner, so clones of its type are not reported.",
         example_bad: "#[derive(Clone)]\npub struct Handle { raw: *mut c_void }\n\n\
 impl Drop for Handle {\n    fn drop(&mut self) {\n        unsafe { handle_free(self.raw) }\n    }\n}",
         example_good: "pub struct Handle { raw: *mut c_void }\n\nimpl Clone for Handle {\n    \
@@ -68,7 +69,12 @@ impl Rule for CloneOfForeignOwner {
                 cx.model
                     .drop_impls
                     .iter()
-                    .find(|d| d.type_name == *name && d.releases_foreign && ours(&d.location.file))
+                    .find(|d| {
+                        d.type_name == *name
+                            && d.releases_foreign
+                            && !d.shared
+                            && ours(&d.location.file)
+                    })
                     .map(|d| format!("C (in {}:{})", d.location.file, d.location.line))
             };
             if let Some(free) = v.drops.get(name).cloned().or_else(elsewhere) {
@@ -135,7 +141,9 @@ impl<'ast> Visit<'ast> for Impls<'_, '_> {
             _ => None,
         });
         match (tr.as_str(), body) {
-            ("Drop", Some(b)) => {
+            // imgui's `SharedFontAtlas(Rc<*mut ImFontAtlas>)` frees only when
+            // `Rc::strong_count(..) == 1`: clones share one owner.
+            ("Drop", Some(b)) if !asks_last_reference(b) => {
                 if let Some(free) = self.foreign_call_in(b) {
                     self.drops.insert(ty, format!("`{free}`"));
                 }
@@ -148,6 +156,18 @@ impl<'ast> Visit<'ast> for Impls<'_, '_> {
             _ => {}
         }
     }
+}
+
+fn asks_last_reference(b: &syn::Block) -> bool {
+    let mut found = false;
+    walk_exprs(b, &mut |e| {
+        if let syn::Expr::Call(c) = e
+            && let syn::Expr::Path(p) = &*c.func
+        {
+            found |= crate::model::asks_last_reference(&p.path);
+        }
+    });
+    found
 }
 
 /// A clone body that only copies fields: no call at all except `self.field.clone()` and

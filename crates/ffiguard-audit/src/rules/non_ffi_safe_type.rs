@@ -43,8 +43,12 @@ one tree, a type counts only in files of its own crate, told apart by the direct
 `src/`). Type aliases are judged by what \
 they name when defined (without generics) in the same file; aliases from other files are not \
 followed. Raw pointers to crate types are \
-flagged only in `extern` block declarations (C dereferences them); in Rust callbacks they are \
-usually user-data round trips. A raw pointer to a `Box` (`*mut Box<dyn FnMut()>`) is a \
+flagged only in `extern` block declarations (C dereferences them); in Rust callbacks and \
+exported functions, as for rustc's `improper_ctypes_definitions`, a pointer or reference to \
+any sized type is an opaque handle or a user-data round trip (`quiche_conn_free(conn: &mut \
+Connection)`). A cast to a `repr(transparent)` newtype is not a cast to a C struct. Items \
+under `#[allow(improper_ctypes)]` (or `improper_ctypes_definitions`) are not reported: the \
+author has judged the same finding. A raw pointer to a `Box` (`*mut Box<dyn FnMut()>`) is a \
 thin pointer to user data and is not flagged; a `Box<dyn Trait>` by value, `&dyn Trait` and \
 `*mut dyn Trait` are. Reads of C memory as a std type are only recognized inside a \
 `SocketAddr::V4(..)`/`V6(..)` constructor; a read typed by a `let` or a return type is \
