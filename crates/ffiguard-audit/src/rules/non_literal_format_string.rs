@@ -37,7 +37,9 @@ constant, or a local bound to one of these by a `let` earlier in the function.",
 read arguments that were never passed (leaking stack and heap contents) and `%n` writes to \
 memory: a classic format-string vulnerability, and C cannot check the argument count.",
         known_problems: "A format string computed from constants only (chosen by a `match`) is \
-reported; suppress with that reason. Text whose `%` signs were all doubled \
+reported; suppress with that reason. A call without arguments of a function of the same file \
+whose body is a literal format (`fmt_ptr()` returning `\"%s\"`) counts as that literal; a \
+helper elsewhere does not. Text whose `%` signs were all doubled \
 (`s.replace('%', \"%%\")`, then `CString::new`) is accepted when the escaping is visible in \
 the function: in the argument itself or in the `let` bindings that lead to it; escaping done \
 by a helper function is not seen. Variadic functions that are not printf-like but name a \
@@ -127,7 +129,7 @@ impl Rule for NonLiteralFormatString {
                 let Some(arg) = index.and_then(|i| call.args.iter().nth(i)) else {
                     return;
                 };
-                if literal_format(arg) {
+                if literal_format(arg) || constant_helper(cx.syntax, arg) {
                     return;
                 }
                 let facts = facts.get_or_insert_with(|| BodyFacts {
@@ -242,9 +244,9 @@ fn literal_format(arg: &syn::Expr) -> bool {
     }
     match base {
         syn::Expr::Lit(l) => match &l.lit {
-            syn::Lit::CStr(_) => true,
-            syn::Lit::ByteStr(b) => b.value().ends_with(&[0]),
-            syn::Lit::Str(s) => s.value().ends_with('\0'),
+            // Any string literal: one without a NUL is another defect (FFI012), or shows the
+            // callee is a Rust wrapper of the same name (ext-php-rs's `printf(&str)`).
+            syn::Lit::CStr(_) | syn::Lit::ByteStr(_) | syn::Lit::Str(_) => true,
             _ => false,
         },
         syn::Expr::Macro(m) => m.mac.path.segments.last().is_some_and(|s| {
@@ -261,6 +263,25 @@ fn literal_format(arg: &syn::Expr) -> bool {
                     .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
             }),
     }
+}
+
+/// `fmt_ptr()`: a call, without arguments, of a function of the file whose body is only a
+/// literal format (imgui's `fn fmt_ptr() -> *const c_char { FMT.as_ptr() as *const c_char }`).
+fn constant_helper(file: &syn::File, arg: &syn::Expr) -> bool {
+    let syn::Expr::Call(call) = peel_casts(arg) else {
+        return false;
+    };
+    let syn::Expr::Path(p) = &*call.func else {
+        return false;
+    };
+    let Some(name) = p.path.get_ident() else {
+        return false;
+    };
+    call.args.is_empty() && functions(file).iter().any(|f| {
+        f.sig.ident == *name
+            && f.sig.inputs.is_empty()
+            && matches!(f.block.stmts.as_slice(), [syn::Stmt::Expr(e, None)] if literal_format(e))
+    })
 }
 
 /// A local whose latest `let` before `arg` binds a literal format, used as is or through
@@ -424,6 +445,26 @@ mod tests {
     }
 
     const DECL: &str = "extern \"C\" { fn snprintf(b: *mut c_char, n: usize, fmt: *const c_char, ...) -> c_int; fn printf(fmt: *const c_char, ...) -> c_int; }\n";
+
+    #[test]
+    fn formats_from_a_constant_helper_or_a_rust_literal_are_literal() {
+        // imgui 0.12: every text widget passes `fmt_ptr()`, which returns "%s".
+        let helper = format!(
+            "{DECL}const FMT: &[u8] = b\"%s\\0\";\n\
+            fn fmt_ptr() -> *const c_char {{\n    FMT.as_ptr() as *const c_char\n}}\n\
+            pub fn text(t: *const c_char) {{\n    // SAFETY: t is a C string.\n    unsafe {{ printf(fmt_ptr(), t) }};\n}}\n"
+        );
+        assert!(lines(&helper).is_empty());
+        // A helper that takes the text is not a constant.
+        let passthrough = format!(
+            "{DECL}fn fmt_of(t: *const c_char) -> *const c_char {{\n    t\n}}\n\
+            pub fn text(t: *const c_char) {{\n    // SAFETY: t is a C string.\n    unsafe {{ printf(fmt_of(t)) }};\n}}\n"
+        );
+        assert_eq!(lines(&passthrough).len(), 1);
+        // ext-php-rs: a Rust `printf(&str)` called with a Rust string literal.
+        let rust = format!("{DECL}fn t() {{\n    printf(\"Hello from Rust\");\n}}\n");
+        assert!(lines(&rust).is_empty());
+    }
 
     #[test]
     fn a_closure_bound_under_a_printf_name_is_not_the_c_function() {
