@@ -27,8 +27,8 @@ other allocator corrupts the heap; `Vec::from_raw_parts` additionally requires t
 capacity and alignment Rust used.",
         known_problems: "A foreign function that returns a pointer Rust stored earlier (user \
 data, payloads, contexts) is a legitimate round trip; calls whose name mentions `user`, `data`, \
-`payload`, `opaque`, `ctx`/`context` or `arg`, and casts to a non-C type of the crate, are \
-exempt; so is `Box::from_raw`/`CString::from_raw` in a file that passes that owner's \
+`payload`, `opaque`, `ctx`/`context` or `arg`, and casts (`as`, `.cast::<T>()`) to a non-C \
+type of the crate or a Rust owner (`Box`, `Vec`, `Rc`, ..), are exempt; so is `Box::from_raw`/`CString::from_raw` in a file that passes that owner's \
 `into_raw` straight into a foreign call (C keeps the block and hands it back), which also hides \
 a real mismatch of the same owner in that file. Memory from a C library built to use Rust's \
 allocator is still reported.",
@@ -149,15 +149,18 @@ fn is_free(cx: &FileContext<'_>, e: &syn::Expr) -> bool {
 
 /// The foreign function whose result `arg` is, when it is not a user-data round trip.
 fn c_allocated(cx: &FileContext<'_>, arg: &syn::Expr, locals: &Locals<'_>) -> Option<String> {
-    if let syn::Expr::Cast(c) = super::util::peel(arg)
-        && let syn::Type::Ptr(p) = &*c.ty
-        && let Some(n) = super::util::type_last(&p.elem)
-        && cx.model.types_named(&n).any(|t| !t.has_c_layout())
-    {
+    if cast_to_rust_type(cx, arg) {
         return None;
     }
     let mut e = peel_casts(arg);
     if let Some(name) = ident_name(e) {
+        if locals
+            .inits
+            .get(&name)
+            .is_some_and(|init| cast_to_rust_type(cx, init))
+        {
+            return None;
+        }
         e = locals.init_of(&name)?;
     }
     let (segs, _) = call_path(e)?;
@@ -172,6 +175,43 @@ fn c_allocated(cx: &FileContext<'_>, arg: &syn::Expr, locals: &Locals<'_>) -> Op
         Callee::BindingModule => Some(name),
         Callee::Declared(_) => None,
     }
+}
+
+/// `p as *mut State` or `p.cast::<Box<dyn Any>>()` with a type C cannot have made (a crate
+/// type without C layout, or a Rust owner): the pointer is one Rust stored in C and reads
+/// back (extendr's `R_ExternalPtrAddr(x).cast::<Box<dyn Any>>()`).
+fn cast_to_rust_type(cx: &FileContext<'_>, e: &syn::Expr) -> bool {
+    let rust_type = |ty: &syn::Type| {
+        super::util::type_last(ty).is_some_and(|n| {
+            matches!(
+                n.as_str(),
+                "Box" | "Vec" | "String" | "Rc" | "Arc" | "RefCell" | "Mutex"
+            ) || cx.model.types_named(&n).any(|t| !t.has_c_layout())
+        })
+    };
+    // The outermost cast that names a type decides (`.cast::<T>()` or `as *mut T`).
+    let mut e = e;
+    for _ in 0..8 {
+        e = super::util::peel(e);
+        match e {
+            syn::Expr::Cast(c) => {
+                if let syn::Type::Ptr(p) = &*c.ty
+                    && !matches!(&*p.elem, syn::Type::Infer(_))
+                {
+                    return rust_type(&p.elem);
+                }
+                e = &c.expr;
+            }
+            syn::Expr::MethodCall(m) if m.method == "cast" => {
+                match m.turbofish.as_ref().and_then(|t| t.args.first()) {
+                    Some(syn::GenericArgument::Type(ty)) => return rust_type(ty),
+                    _ => e = &m.receiver,
+                }
+            }
+            _ => return false,
+        }
+    }
+    false
 }
 
 /// How `arg` was allocated by Rust, if syntax shows it.
@@ -206,4 +246,29 @@ fn rust_allocated(arg: &syn::Expr, locals: &Locals<'_>, depth: u32) -> Option<St
             || t.starts_with("Box::new")
     });
     owned.then(|| format!("{owner}.as_mut_ptr()"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::AllocatorMismatch;
+
+    fn count(src: &str) -> usize {
+        crate::check_source("lib.rs", src, &[&AllocatorMismatch]).len()
+    }
+
+    #[test]
+    fn a_pointer_cast_to_a_rust_owner_is_a_round_trip() {
+        // extendr 0.8 `ExternalPtr`: the finalizer frees the box this crate stored in R.
+        let decl = "extern \"C\" { fn R_ExternalPtrAddr(s: *mut c_void) -> *mut c_void; }\n";
+        let round_trip = format!(
+            "{decl}extern \"C\" fn finalizer(x: *mut c_void) {{\n\
+            // SAFETY: `x` holds the box stored by this crate.\n\
+            unsafe {{\n    let ptr = R_ExternalPtrAddr(x).cast::<Box<dyn Any>>();\n    \
+            drop(Box::from_raw(ptr));\n}}\n}}\n"
+        );
+        assert_eq!(count(&round_trip), 0);
+        // Cast to a C type, the same read is C's memory.
+        let c_memory = round_trip.replace("Box<dyn Any>", "c_char");
+        assert_eq!(count(&c_memory), 1);
+    }
 }
