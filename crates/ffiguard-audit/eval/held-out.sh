@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Held-out evaluation of `cargo ffiguard check`: FFI crates that the rules were NOT tuned on.
 #
-#   eval/held-out.sh [--set a|b|c|d|e|f] [--sample N] [--seed S] [--vendor-only]
+#   eval/held-out.sh [--set a|b|c|d|e|f|g] [--sample N] [--seed S] [--vendor-only]
 #
 # The rules were tuned on the crates of eval/vendor-and-check.sh (rusqlite, openssl, git2,
 # libz-sys, curl, their -sys crates and what they pull in). This script audits disjoint sets:
@@ -35,9 +35,20 @@
 #      and science (heed, odbc-api, foundationdb, proj, mpi), crypto and network (blst, c-ares,
 #      quiche, boringtun), and two crates that export C APIs or fuzz entry points (safer-ffi,
 #      libfuzzer-sys).
+#   g: another spread, chosen and vendored after set f's first audit and before the changes
+#      that followed it were measured on anything new: media and devices (gstreamer, pipewire,
+#      cpal, sdl3, openxr, oboe, khronos-egl, arboard, enigo, ftdi, i2cdev, spidev, gpio-cdev),
+#      Apple frameworks (core-foundation, security-framework, objc), crypto (aws-lc-rs, ring,
+#      pkcs11), databases and services (libpq, mysqlclient-sys, mosquitto-rs, sqlite-loadable),
+#      Linux system interfaces (fuser, libmount, loopdev, sys-mount, exacl, pam-client,
+#      inotify, perf-event, netlink-sys, nvml-wrapper, opencl3), runtimes (j4rs, numpy, rutie,
+#      ocaml, backtrace), codecs and documents (flate2, bzip2, webp, openjpeg-sys, openexr,
+#      env-libvpx-sys, pdfium-render, pango), science and ML (rust-htslib, fasttext, lightgbm3,
+#      faiss, dlib-face-recognition, russimp, cadical, coin_cbc, osqp, nlopt, lapacke), and
+#      security tools (clamav-rs, zydis).
 #
 # 1. Vendors current releases of the set from crates.io into $FFIGUARD_HELDOUT_DIR (default
-#    /tmp/ffiguard-heldout, /tmp/ffiguard-heldout-b, -c, -d, -e or -f) with `cargo vendor` (network:
+#    /tmp/ffiguard-heldout, /tmp/ffiguard-heldout-b, -c, -d, -e, -f or -g) with `cargo vendor` (network:
 #    crates.io). With --vendor-only it stops here, so a set can be fixed before rules change.
 # 2. Audits each crate with `check --format json` into $FFIGUARD_HELDOUT_DIR/reports/CRATE.json
 #    and prints per-crate lines, findings and findings per kLOC, and findings per rule and level.
@@ -147,7 +158,30 @@ case "$set_name" in
             termios sysinfo safer-ffi gpiod gpiod-core libpd-rs libpd-sys)
         neighbours=()
         ;;
-    *) echo "unknown set $set_name (a, b, c, d, e or f)" >&2; exit 2 ;;
+    g)
+        eval_dir="${FFIGUARD_HELDOUT_DIR:-/tmp/ffiguard-heldout-g}"
+        deps=(rust-htslib gstreamer pipewire cpal sdl3 openxr khronos-egl oboe arboard enigo
+            core-foundation security-framework aws-lc-rs ring pkcs11 libpq mysqlclient-sys
+            mosquitto-rs sqlite-loadable fuser libmount loopdev sys-mount exacl pam-client inotify
+            backtrace perf-event nvml-wrapper opencl3 netlink-sys j4rs numpy rutie ocaml objc
+            flate2 bzip2 webp openjpeg-sys openexr env-libvpx-sys fasttext lightgbm3 faiss
+            dlib-face-recognition russimp pango clamav-rs zydis cadical coin_cbc osqp nlopt
+            lapacke ftdi i2cdev spidev gpio-cdev pdfium-render)
+        # libwebp-sys and pam-sys, vendored as dependencies, were in set c.
+        crates=(rust-htslib hts-sys gstreamer gstreamer-sys pipewire pipewire-sys libspa
+            libspa-sys cpal sdl3 sdl3-sys openxr openxr-sys khronos-egl oboe oboe-sys arboard
+            enigo core-foundation core-foundation-sys security-framework security-framework-sys
+            aws-lc-rs aws-lc-sys ring pkcs11 libpq mysqlclient-sys mosquitto-rs sqlite-loadable
+            sqlite3ext-sys fuser libmount loopdev sys-mount exacl pam-client inotify inotify-sys
+            backtrace perf-event perf-event-open-sys nvml-wrapper nvml-wrapper-sys opencl3 cl3
+            opencl-sys netlink-sys j4rs numpy rutie ocaml ocaml-sys objc flate2 bzip2 webp
+            openjpeg-sys openexr openexr-sys env-libvpx-sys fasttext lightgbm3 lightgbm3-sys
+            faiss faiss-sys dlib-face-recognition russimp russimp-sys pango pango-sys clamav-rs
+            clamav-sys zydis cadical coin_cbc coin_cbc_sys osqp osqp-sys nlopt lapacke lapacke-sys
+            ftdi libftdi1-sys i2cdev spidev gpio-cdev pdfium-render)
+        neighbours=()
+        ;;
+    *) echo "unknown set $set_name (a, b, c, d, e, f or g)" >&2; exit 2 ;;
 esac
 mkdir -p "$eval_dir/corpus/src" "$eval_dir/reports"
 cd "$eval_dir/corpus"
