@@ -32,6 +32,9 @@ pub struct Reexport {
     pub name: String,
     /// Whether this is `pub use m::*` (every public item of module `name`).
     pub glob: bool,
+    /// The module path the name is taken from, without `crate`, `self` and `super`
+    /// (`pub use self::api_tweaks::f` → `["api_tweaks"]`); empty when not known.
+    pub source: Vec<String>,
 }
 
 impl Exposure {
@@ -61,38 +64,52 @@ impl Exposure {
             let mut holder: Vec<String> =
                 module_chain(file).into_iter().map(str::to_owned).collect();
             holder.extend(inline.iter().cloned());
-            self.use_tree(&u.tree, None, &holder);
+            self.use_tree(&u.tree, &[], &holder);
         }
     }
 
-    fn use_tree(&mut self, tree: &syn::UseTree, parent: Option<String>, holder: &[String]) {
-        let mut add = |name: String, glob: bool| {
+    fn use_tree(&mut self, tree: &syn::UseTree, prefix: &[String], holder: &[String]) {
+        // A glob or `m::{self}` names module `m` itself, taken from the path above it.
+        let (parent, above) = match prefix.split_last() {
+            Some((last, above)) => (Some(last.clone()), above),
+            None => (None, prefix),
+        };
+        let mut add = |name: String, glob: bool, from: &[String]| {
             self.reexports.push(Reexport {
                 holder: holder.to_vec(),
                 name,
                 glob,
+                source: from
+                    .iter()
+                    .filter(|s| !matches!(s.as_str(), "crate" | "self" | "super"))
+                    .cloned()
+                    .collect(),
             });
         };
         match tree {
-            syn::UseTree::Path(p) => self.use_tree(&p.tree, Some(p.ident.to_string()), holder),
+            syn::UseTree::Path(p) => {
+                let mut longer = prefix.to_vec();
+                longer.push(p.ident.to_string());
+                self.use_tree(&p.tree, &longer, holder);
+            }
             syn::UseTree::Name(n) if n.ident == "self" => {
                 if let Some(parent) = parent {
-                    add(parent, false);
+                    add(parent, false, above);
                 }
             }
-            syn::UseTree::Name(n) => add(n.ident.to_string(), false),
+            syn::UseTree::Name(n) => add(n.ident.to_string(), false, prefix),
             syn::UseTree::Rename(r) => {
-                add(r.ident.to_string(), false);
-                add(r.rename.to_string(), false);
+                add(r.ident.to_string(), false, prefix);
+                add(r.rename.to_string(), false, prefix);
             }
             syn::UseTree::Glob(_) => {
                 if let Some(parent) = parent {
-                    add(parent, true);
+                    add(parent, true, above);
                 }
             }
             syn::UseTree::Group(g) => {
                 for t in &g.items {
-                    self.use_tree(t, parent.clone(), holder);
+                    self.use_tree(t, prefix, holder);
                 }
             }
         }
@@ -119,7 +136,7 @@ impl Exposure {
     /// use ffiguard_audit::model::{Exposure, Reexport};
     /// let mut e = Exposure::default();
     /// e.private_modules.insert("error".to_owned());
-    /// e.reexports.push(Reexport { holder: vec![], name: "Error".to_owned(), glob: false });
+    /// e.reexports.push(Reexport { name: "Error".to_owned(), ..Reexport::default() });
     /// assert!(e.hides("src/error.rs", "from_const"));
     /// assert!(!e.hides("src/error.rs", "Error"));
     /// assert!(!e.hides("src/lib.rs", "from_const"));
@@ -143,8 +160,11 @@ impl Exposure {
             return true;
         }
         self.reexports.iter().any(|r| {
+            // `pub use self::api_tweaks::f` names the `f` of `api_tweaks`, not the `f` of
+            // `api_tweaks::android` it may call (j4rs): the source module must end the chain.
             if !r.glob && r.name == item {
-                return self.reachable(item, &r.holder, depth + 1);
+                return r.source.last().is_none_or(|m| chain.last() == Some(m))
+                    && self.reachable(item, &r.holder, depth + 1);
             }
             // `pub use m::*` lifts m's items, `pub use m::{self}` module m itself, into the
             // holder: the item is then at the holder followed by what lies below m.
@@ -219,11 +239,13 @@ mod tests {
                     holder: vec!["internals".to_owned()],
                     name: "compiler".to_owned(),
                     glob: true,
+                    source: vec![],
                 },
                 Reexport {
                     holder: vec![],
                     name: "Scanner".to_owned(),
                     glob: false,
+                    source: vec![],
                 },
             ],
             ..Exposure::default()
@@ -235,6 +257,7 @@ mod tests {
             holder: vec![],
             name: "internals".to_owned(),
             glob: true,
+            source: vec![],
         });
         assert!(!outer.hides("src/internals/compiler.rs", "compiler_destroy"));
 
@@ -243,6 +266,34 @@ mod tests {
             !both.hides("src/error.rs", "from_const"),
             "a public `error` exists"
         );
+
+        // j4rs 0.24: the crate re-exports `api_tweaks::get_created_java_vms`, a safe wrapper
+        // of the platform module's function of the same name, which stays internal.
+        let wrapper = exposure(
+            "pub(crate) mod api_tweaks; pub use self::api_tweaks::{get_created_java_vms, set_java_vm};",
+        );
+        assert!(!wrapper.hides("src/api_tweaks/mod.rs", "get_created_java_vms"));
+        assert!(wrapper.hides("src/api_tweaks/android.rs", "get_created_java_vms"));
+        // Re-exported in two steps: `api_tweaks` lifts `android::f`, the root lifts that.
+        let two_steps = Exposure {
+            private_modules: ["api_tweaks".to_owned(), "android".to_owned()].into(),
+            reexports: vec![
+                Reexport {
+                    holder: vec!["api_tweaks".to_owned()],
+                    name: "f".to_owned(),
+                    glob: false,
+                    source: vec!["android".to_owned()],
+                },
+                Reexport {
+                    holder: vec![],
+                    name: "f".to_owned(),
+                    glob: false,
+                    source: vec!["api_tweaks".to_owned()],
+                },
+            ],
+            ..Exposure::default()
+        };
+        assert!(!two_steps.hides("src/api_tweaks/android.rs", "f"));
 
         let restricted = exposure("pub(crate) mod util;");
         assert!(restricted.hides("src/util/ptr.rs", "read"));
