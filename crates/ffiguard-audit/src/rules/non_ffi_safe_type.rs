@@ -75,6 +75,7 @@ impl Rule for NonFfiSafeType {
             cx,
             cfg_attr_repr: cfg_attr_repr_types(cx.syntax),
             local_names: local_type_names(cx.syntax),
+            std_imports: std_imports(cx.syntax),
             aliases: type_aliases(cx.syntax),
             generics: HashSet::new(),
             seen: HashSet::new(),
@@ -108,6 +109,8 @@ struct Checker<'c, 'a> {
     cfg_attr_repr: HashSet<String>,
     /// Type aliases and non-std imports of the file: `pub type String = *mut Char16`.
     local_names: HashSet<String>,
+    /// What the file imports from std (see [`StdImports`]).
+    std_imports: StdImports,
     /// Non-generic `type Name = ..;` aliases of the file, judged by what they name.
     aliases: HashMap<String, syn::Type>,
     generics: HashSet<String>,
@@ -198,6 +201,52 @@ fn std_path(path: &syn::Path) -> bool {
             .segments
             .first()
             .is_some_and(|s| matches!(s.ident.to_string().as_str(), "std" | "core" | "alloc"))
+}
+
+/// The std names a file can write bare: the prelude's, and those it imports from `std`,
+/// `core` or `alloc` (by name or glob). openxr-sys writes `Path` for its own `Path(u64)`,
+/// made by a macro and imported through `use crate::*`: not std's.
+#[derive(Default)]
+struct StdImports {
+    names: HashSet<String>,
+    glob: bool,
+}
+
+impl StdImports {
+    fn names(&self, name: &str) -> bool {
+        matches!(name, "String" | "Vec" | "Result") || self.glob || self.names.contains(name)
+    }
+}
+
+fn std_imports(file: &syn::File) -> StdImports {
+    fn tree(t: &syn::UseTree, out: &mut StdImports) {
+        match t {
+            syn::UseTree::Path(p) => tree(&p.tree, out),
+            syn::UseTree::Name(n) => {
+                out.names.insert(n.ident.to_string());
+            }
+            syn::UseTree::Rename(r) => {
+                out.names.insert(r.rename.to_string());
+            }
+            syn::UseTree::Glob(_) => out.glob = true,
+            syn::UseTree::Group(g) => g.items.iter().for_each(|t| tree(t, out)),
+        }
+    }
+    struct V(StdImports);
+    impl Visit<'_> for V {
+        fn visit_item_use(&mut self, u: &syn::ItemUse) {
+            let root = match &u.tree {
+                syn::UseTree::Path(p) => p.ident.to_string(),
+                _ => String::new(),
+            };
+            if matches!(root.as_str(), "std" | "core" | "alloc") {
+                tree(&u.tree, &mut self.0);
+            }
+        }
+    }
+    let mut v = V(StdImports::default());
+    v.visit_file(file);
+    v.0
 }
 
 fn local_type_names(file: &syn::File) -> HashSet<String> {
@@ -410,6 +459,7 @@ impl Checker<'_, '_> {
             .then(|| format!("a pointer to `{name}`, which has no `repr(C)`,")),
             _ if STD_NO_LAYOUT.contains(&name.as_str())
                 && std_path(&p.path)
+                && (p.path.segments.len() > 1 || self.std_imports.names(&name))
                 && !self.local_names.contains(&name)
                 && self.cx.model.types_named(&name).next().is_none() =>
             {
