@@ -1,31 +1,41 @@
 //! Which modules a crate keeps private and what it re-exports: enough to tell that a `pub`
 //! item of a private `mod error;` is not part of the crate's API.
 //!
-//! The model does not resolve paths, so this works on names: a module counts as private only
-//! when every module of that name in the crate is declared without plain `pub` and nothing
-//! re-exports it. Any doubt makes an item public, which keeps findings rather than losing them.
+//! The model does not resolve paths. Modules are known by crate and module path (from the
+//! file layout and inline modules: `alsa/src/direct/pcm.rs` is `direct::pcm` of crate
+//! `alsa`), types by crate and name, and re-exports by the module that holds them and the
+//! module path they name. A module counts as private only when declared without plain `pub`
+//! and never with it. Any doubt makes an item public, which keeps findings rather than
+//! losing them.
 
 use serde::Serialize;
 use std::collections::BTreeSet;
 
-/// Module visibility and `pub use` re-exports of a crate, by name.
+/// A module: the directory of its crate (see [`crate_dir`]; empty for a crate at the audit
+/// root) and its path below the crate root.
+pub type ModuleKey = (String, Vec<String>);
+
+/// Module visibility and `pub use` re-exports of the audited crates.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct Exposure {
     /// Modules declared without plain `pub` (`mod x;`, `pub(crate) mod x { .. }`).
-    pub private_modules: BTreeSet<String>,
+    pub private_modules: BTreeSet<ModuleKey>,
     /// Modules declared `pub mod x`.
-    pub public_modules: BTreeSet<String>,
+    pub public_modules: BTreeSet<ModuleKey>,
     /// Every plain `pub use`, with the module that holds it.
     pub reexports: Vec<Reexport>,
-    /// Structs, enums and unions declared without plain `pub` (`pub(crate) struct X`).
-    pub private_types: BTreeSet<String>,
-    /// Structs, enums and unions declared `pub`.
-    pub public_types: BTreeSet<String>,
+    /// Structs, enums and unions declared without plain `pub` (`pub(crate) struct X`), by
+    /// crate and name.
+    pub private_types: BTreeSet<(String, String)>,
+    /// Structs, enums and unions declared `pub`, by crate and name.
+    pub public_types: BTreeSet<(String, String)>,
 }
 
 /// One name a `pub use` makes public in the module that holds it.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Reexport {
+    /// The crate of the `use` item (see [`ModuleKey`]).
+    pub krate: String,
     /// Module path of the `use` item (from the file layout and inline modules), root first.
     pub holder: Vec<String>,
     /// The last segment of the used path, or its alias; for a glob, the module globbed.
@@ -37,23 +47,51 @@ pub struct Reexport {
     pub source: Vec<String>,
 }
 
+/// The directory of the crate a file belongs to, judged from its path: what comes before the
+/// first `src`, `tests`, `examples` or `benches` component; `None` when there is none
+/// (`build.rs`, a crate whose root is `lib.rs`). Crates audited together as one tree share
+/// module and type names, and another crate's are not this file's.
+///
+/// ```text
+/// udev/src/device.rs → Some("udev")     udev/tests/it.rs → Some("udev")
+/// src/lib.rs         → Some("")         build.rs         → None
+/// ```
+pub(crate) fn crate_dir(path: &str) -> Option<&str> {
+    let mut start = 0;
+    for part in path.split('/') {
+        if matches!(part, "src" | "tests" | "examples" | "benches") {
+            return Some(path[..start].trim_end_matches('/'));
+        }
+        start += part.len() + 1;
+    }
+    None
+}
+
+fn krate(path: &str) -> String {
+    crate_dir(path).unwrap_or("").to_owned()
+}
+
 impl Exposure {
-    /// Records a module declaration.
-    pub(crate) fn record_mod(&mut self, m: &syn::ItemMod) {
-        let name = m.ident.to_string();
+    /// Records a module declaration in the file at `file`, inside the inline modules `inline`.
+    pub(crate) fn record_mod(&mut self, m: &syn::ItemMod, file: &str, inline: &[String]) {
+        let mut path: Vec<String> = module_chain(file).into_iter().map(str::to_owned).collect();
+        path.extend(inline.iter().cloned());
+        path.push(m.ident.to_string());
+        let key = (krate(file), path);
         if matches!(m.vis, syn::Visibility::Public(_)) {
-            self.public_modules.insert(name);
+            self.public_modules.insert(key);
         } else {
-            self.private_modules.insert(name);
+            self.private_modules.insert(key);
         }
     }
 
-    /// Records a struct, enum or union declaration.
-    pub(crate) fn record_type(&mut self, name: &syn::Ident, vis: &syn::Visibility) {
+    /// Records a struct, enum or union declaration of the file at `file`.
+    pub(crate) fn record_type(&mut self, name: &syn::Ident, vis: &syn::Visibility, file: &str) {
+        let key = (krate(file), name.to_string());
         if matches!(vis, syn::Visibility::Public(_)) {
-            self.public_types.insert(name.to_string());
+            self.public_types.insert(key);
         } else {
-            self.private_types.insert(name.to_string());
+            self.private_types.insert(key);
         }
     }
 
@@ -64,7 +102,12 @@ impl Exposure {
             let mut holder: Vec<String> =
                 module_chain(file).into_iter().map(str::to_owned).collect();
             holder.extend(inline.iter().cloned());
+            let before = self.reexports.len();
             self.use_tree(&u.tree, &[], &holder);
+            let k = krate(file);
+            for r in &mut self.reexports[before..] {
+                r.krate.clone_from(&k);
+            }
         }
     }
 
@@ -76,6 +119,7 @@ impl Exposure {
         };
         let mut add = |name: String, glob: bool, from: &[String]| {
             self.reexports.push(Reexport {
+                krate: String::new(),
                 holder: holder.to_vec(),
                 name,
                 glob,
@@ -126,58 +170,72 @@ impl Exposure {
 
     /// Whether a `pub` item named `item` (a function, or the type whose method it is) defined
     /// at the top level of the file at `path` is out of reach from outside the crate: `item`
-    /// is a type declared only without `pub`, or no chain of public modules and `pub use`
-    /// items leads from the crate root to it. The module path comes from the file path below
-    /// the last `src/` (`src/ctl/event.rs` is `ctl::event`); files elsewhere (tests, examples)
-    /// and crate roots are never hidden. A `pub use self::scan::*` inside a private module
-    /// lifts `scan`'s items only into that private module, so they stay hidden.
+    /// is a type the crate declares only without `pub`, or no chain of public modules and
+    /// `pub use` items leads from the crate root to it. The module path comes from the file
+    /// path below the last `src/` (`src/ctl/event.rs` is `ctl::event`); files elsewhere (tests,
+    /// examples) and crate roots are never hidden. A `pub use self::scan::*` inside a private
+    /// module lifts `scan`'s items only into that private module, so they stay hidden.
     ///
     /// ```
     /// use ffiguard_audit::model::{Exposure, Reexport};
     /// let mut e = Exposure::default();
-    /// e.private_modules.insert("error".to_owned());
+    /// e.private_modules.insert((String::new(), vec!["error".to_owned()]));
     /// e.reexports.push(Reexport { name: "Error".to_owned(), ..Reexport::default() });
     /// assert!(e.hides("src/error.rs", "from_const"));
     /// assert!(!e.hides("src/error.rs", "Error"));
     /// assert!(!e.hides("src/lib.rs", "from_const"));
     /// ```
     pub fn hides(&self, path: &str, item: &str) -> bool {
+        let k = krate(path);
         // A type that is not `pub` cannot be named outside the crate (nor re-exported).
-        if self.private_types.contains(item) && !self.public_types.contains(item) {
+        let key = (k.clone(), item.to_owned());
+        if self.private_types.contains(&key) && !self.public_types.contains(&key) {
             return true;
         }
         let chain: Vec<String> = module_chain(path).into_iter().map(str::to_owned).collect();
-        !self.reachable(item, &chain, 0)
+        !self.reachable(&k, item, &chain, 0)
     }
 
-    /// Whether `item`, public in the module at `chain`, can be named from the crate root.
-    fn reachable(&self, item: &str, chain: &[String], depth: usize) -> bool {
+    /// Whether the file at `path` is a module file (below `src/`, not a crate root) that a
+    /// `mod` item of its crate declares.
+    pub(crate) fn declares(&self, path: &str) -> bool {
+        let key = (
+            krate(path),
+            module_chain(path).into_iter().map(str::to_owned).collect(),
+        );
+        self.private_modules.contains(&key) || self.public_modules.contains(&key)
+    }
+
+    /// Whether `item`, public in the module at `chain` of crate `k`, can be named from the
+    /// crate root.
+    fn reachable(&self, k: &str, item: &str, chain: &[String], depth: usize) -> bool {
         // Re-export cycles and very deep chains: in doubt, the item is public.
         if chain.is_empty() || depth > 8 {
             return true;
         }
-        if chain.iter().all(|m| !self.is_private_module(m)) {
+        if (1..=chain.len()).all(|n| !self.is_private_module(k, &chain[..n])) {
             return true;
         }
-        self.reexports.iter().any(|r| {
+        self.reexports.iter().filter(|r| r.krate == k).any(|r| {
             // `pub use self::api_tweaks::f` names the `f` of `api_tweaks`, not the `f` of
             // `api_tweaks::android` it may call (j4rs): the source module must end the chain.
             if !r.glob && r.name == item {
                 return r.source.last().is_none_or(|m| chain.last() == Some(m))
-                    && self.reachable(item, &r.holder, depth + 1);
+                    && self.reachable(k, item, &r.holder, depth + 1);
             }
             // `pub use m::*` lifts m's items, `pub use m::{self}` module m itself, into the
             // holder: the item is then at the holder followed by what lies below m.
             chain.iter().position(|m| *m == r.name).is_some_and(|i| {
                 let mut lifted = r.holder.clone();
                 lifted.extend(chain[i + 1..].iter().cloned());
-                lifted != chain && self.reachable(item, &lifted, depth + 1)
+                lifted != chain && self.reachable(k, item, &lifted, depth + 1)
             })
         })
     }
 
-    fn is_private_module(&self, m: &str) -> bool {
-        self.private_modules.contains(m) && !self.public_modules.contains(m)
+    fn is_private_module(&self, k: &str, path: &[String]) -> bool {
+        let key = (k.to_owned(), path.to_vec());
+        self.private_modules.contains(&key) && !self.public_modules.contains(&key)
     }
 }
 
@@ -202,9 +260,20 @@ fn module_chain(path: &str) -> Vec<&str> {
 mod tests {
     use super::*;
 
+    fn m(path: &[&str]) -> ModuleKey {
+        (
+            String::new(),
+            path.iter().map(|s| (*s).to_owned()).collect(),
+        )
+    }
+
     fn exposure(src: &str) -> Exposure {
+        extract_at("src/lib.rs", src)
+    }
+
+    fn extract_at(path: &str, src: &str) -> Exposure {
         let file: syn::File = syn::parse_str(src).expect("parses");
-        crate::model::extract("src/lib.rs", &file).exposure
+        crate::model::extract(path, &file).exposure
     }
 
     #[test]
@@ -233,15 +302,17 @@ mod tests {
 
         // A glob re-export inside a private module lifts items only into that module.
         let inner = Exposure {
-            private_modules: ["internals".to_owned(), "compiler".to_owned()].into(),
+            private_modules: [m(&["internals"]), m(&["internals", "compiler"])].into(),
             reexports: vec![
                 Reexport {
+                    krate: String::new(),
                     holder: vec!["internals".to_owned()],
                     name: "compiler".to_owned(),
                     glob: true,
                     source: vec![],
                 },
                 Reexport {
+                    krate: String::new(),
                     holder: vec![],
                     name: "Scanner".to_owned(),
                     glob: false,
@@ -254,6 +325,7 @@ mod tests {
         assert!(!inner.hides("src/internals/compiler.rs", "Scanner"));
         let mut outer = inner.clone();
         outer.reexports.push(Reexport {
+            krate: String::new(),
             holder: vec![],
             name: "internals".to_owned(),
             glob: true,
@@ -261,11 +333,20 @@ mod tests {
         });
         assert!(!outer.hides("src/internals/compiler.rs", "compiler_destroy"));
 
+        // rutie: `mod binding;` at the root is private though `class::binding` is public.
         let both = exposure("mod error; pub mod nested { pub mod error {} }");
-        assert!(
-            !both.hides("src/error.rs", "from_const"),
-            "a public `error` exists"
-        );
+        assert!(both.hides("src/error.rs", "from_const"));
+        assert!(!both.hides("src/nested/error.rs", "from_const"));
+
+        // Crates audited as one tree: another crate's `pub mod error` is not this crate's.
+        let mut tree = Exposure::default();
+        tree.merge(extract_at(
+            "duckdb/src/lib.rs",
+            "mod error; pub use error::Error;",
+        ));
+        tree.merge(extract_at("other/src/lib.rs", "pub mod error;"));
+        assert!(tree.hides("duckdb/src/error.rs", "result_from_duckdb_result"));
+        assert!(!tree.hides("other/src/error.rs", "anything"));
 
         // j4rs 0.24: the crate re-exports `api_tweaks::get_created_java_vms`, a safe wrapper
         // of the platform module's function of the same name, which stays internal.
@@ -276,15 +357,17 @@ mod tests {
         assert!(wrapper.hides("src/api_tweaks/android.rs", "get_created_java_vms"));
         // Re-exported in two steps: `api_tweaks` lifts `android::f`, the root lifts that.
         let two_steps = Exposure {
-            private_modules: ["api_tweaks".to_owned(), "android".to_owned()].into(),
+            private_modules: [m(&["api_tweaks"]), m(&["api_tweaks", "android"])].into(),
             reexports: vec![
                 Reexport {
+                    krate: String::new(),
                     holder: vec!["api_tweaks".to_owned()],
                     name: "f".to_owned(),
                     glob: false,
                     source: vec!["android".to_owned()],
                 },
                 Reexport {
+                    krate: String::new(),
                     holder: vec![],
                     name: "f".to_owned(),
                     glob: false,

@@ -395,7 +395,7 @@ fn fields_of(fields: &syn::Fields) -> Vec<Field> {
 
 impl<'ast> Visit<'ast> for Extractor<'_> {
     fn visit_item_mod(&mut self, m: &'ast syn::ItemMod) {
-        self.part.exposure.record_mod(m);
+        self.part.exposure.record_mod(m, self.file, &self.module);
         self.module.push(m.ident.to_string());
         visit::visit_item_mod(self, m);
         self.module.pop();
@@ -465,7 +465,7 @@ impl<'ast> Visit<'ast> for Extractor<'_> {
     }
 
     fn visit_item_struct(&mut self, s: &'ast syn::ItemStruct) {
-        self.part.exposure.record_type(&s.ident, &s.vis);
+        self.part.exposure.record_type(&s.ident, &s.vis, self.file);
         self.type_def(
             TypeHead {
                 name: &s.ident,
@@ -481,7 +481,7 @@ impl<'ast> Visit<'ast> for Extractor<'_> {
     }
 
     fn visit_item_union(&mut self, u: &'ast syn::ItemUnion) {
-        self.part.exposure.record_type(&u.ident, &u.vis);
+        self.part.exposure.record_type(&u.ident, &u.vis, self.file);
         let fields = fields_of(&syn::Fields::Named(u.fields.clone()));
         self.type_def(
             TypeHead {
@@ -498,7 +498,7 @@ impl<'ast> Visit<'ast> for Extractor<'_> {
     }
 
     fn visit_item_enum(&mut self, e: &'ast syn::ItemEnum) {
-        self.part.exposure.record_type(&e.ident, &e.vis);
+        self.part.exposure.record_type(&e.ident, &e.vis, self.file);
         let variants = e
             .variants
             .iter()

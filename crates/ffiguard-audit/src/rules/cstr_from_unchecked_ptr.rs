@@ -157,26 +157,16 @@ fn internal(cx: &FileContext<'_>, f: &FnItem<'_>) -> bool {
     }
 }
 
-/// The file is a module file below `src/` (not a crate root) whose module name no `mod` item
-/// of the audited code declares.
+/// The file is a module file below `src/` (not a crate root) that no `mod` item of its crate
+/// declares.
 fn undeclared_module(cx: &FileContext<'_>) -> bool {
-    let parts: Vec<&str> = cx.path.split(['/', '\\']).collect();
-    let Some(src) = parts.iter().rposition(|p| *p == "src") else {
-        return false;
-    };
-    let below = &parts[src + 1..];
-    let name = match below {
-        [file] => file
-            .strip_suffix(".rs")
-            .filter(|n| !matches!(*n, "lib" | "main")),
-        [.., dir, "mod.rs"] => Some(*dir),
-        [.., file] => file.strip_suffix(".rs"),
-        [] => None,
-    };
-    let exposure = &cx.model.exposure;
-    name.is_some_and(|n| {
-        !exposure.private_modules.contains(n) && !exposure.public_modules.contains(n)
-    })
+    let below_src = cx.path.split(['/', '\\']).rev().skip(1).any(|p| p == "src");
+    let root = cx
+        .path
+        .rsplit(['/', '\\'])
+        .next()
+        .is_some_and(|f| matches!(f, "lib.rs" | "main.rs"));
+    below_src && !root && !cx.model.exposure.declares(cx.path)
 }
 
 /// Counts the calls of one function and whether each passes, at one argument position, a

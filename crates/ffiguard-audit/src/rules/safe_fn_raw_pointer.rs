@@ -28,9 +28,11 @@ like a length beside it (`len`, `size`, `count`, `n`, ..: a buffer and its lengt
 reported; an identifier or flags are not a length). \
 A `pub fn` in a private module (`mod error;`) that no `pub use` re-exports, and a `pub` \
 method of a type declared without `pub` (`pub(crate) struct`), are not reported, since only \
-the crate itself can call them; this is judged by module and type names, so a public module, \
-type or re-export of the same name anywhere in the crate keeps the finding. Trait impl methods \
-are exempt (the trait fixes the signature).",
+the crate itself can call them. Modules are judged by their path from the file layout \
+(`#[path]` and modules declared inside macros are not followed, and keep the finding); types \
+by name within the crate, so a public type of the same name keeps the finding; re-exports by \
+name and the module they name, without resolving `use` chains through other names. Trait \
+impl methods are exempt (the trait fixes the signature).",
         example_bad: "pub fn refs(db: *const Db) -> c_int {\n    unsafe { (*db).refs }\n}",
         example_good: "/// # Safety\n/// `db` must point to a live `Db`.\n\
 pub unsafe fn refs(db: *const Db) -> c_int {\n    // SAFETY: guaranteed by the caller.\n    unsafe { (*db).refs }\n}",

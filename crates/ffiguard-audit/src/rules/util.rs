@@ -66,25 +66,7 @@ pub(crate) fn macros_in(block: &syn::Block) -> Vec<(String, &syn::Macro)> {
     m.0
 }
 
-/// The directory of the crate a file belongs to, judged from its path: what comes before the
-/// first `src`, `tests`, `examples` or `benches` component; `None` when there is none
-/// (`build.rs`, a crate whose root is `lib.rs`). Crates audited together as one tree share type
-/// names, and another crate's type is not this file's.
-///
-/// ```text
-/// udev/src/device.rs → Some("udev")     udev/tests/it.rs → Some("udev")
-/// src/lib.rs         → Some("")         build.rs         → None
-/// ```
-pub(crate) fn crate_dir(path: &str) -> Option<&str> {
-    let mut start = 0;
-    for part in path.split('/') {
-        if matches!(part, "src" | "tests" | "examples" | "benches") {
-            return Some(path[..start].trim_end_matches('/'));
-        }
-        start += part.len() + 1;
-    }
-    None
-}
+pub(crate) use crate::model::crate_dir;
 
 /// A call of a tuple struct or enum variant (`Some(p)`, `Handle(raw)`): an `UpperCamelCase`
 /// callee without `_` that is not a foreign function (`GEOSGeom_clone(..)` and
