@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Held-out evaluation of `cargo ffiguard check`: FFI crates that the rules were NOT tuned on.
 #
-#   eval/held-out.sh [--set a|b|c|d|e|f|g] [--sample N] [--seed S] [--vendor-only]
+#   eval/held-out.sh [--set a|b|c|d|e|f|g|h] [--sample N] [--seed S] [--vendor-only]
 #
 # The rules were tuned on the crates of eval/vendor-and-check.sh (rusqlite, openssl, git2,
 # libz-sys, curl, their -sys crates and what they pull in). This script audits disjoint sets:
@@ -46,9 +46,18 @@
 #      env-libvpx-sys, pdfium-render, pango), science and ML (rust-htslib, fasttext, lightgbm3,
 #      faiss, dlib-face-recognition, russimp, cadical, coin_cbc, osqp, nlopt, lapacke), and
 #      security tools (clamav-rs, zydis).
+#   h: chosen and vendored after set g's audit, before the changes that followed it: documents
+#      and images (poppler-rs, qpdf, gdk-pixbuf, vpx-encode), Linux and virtualisation
+#      interfaces (io-uring, memfd, userfaultfd, caps, landlock, seccompiler, sysctl,
+#      portable-pty, kvm-ioctls, vm-memory, vmm-sys-util), Apple and Windows system APIs
+#      (mach2, libproc, io-kit-sys, winreg, wmi), allocators and crash handling (stacker,
+#      snmalloc-rs, tikv-jemalloc-ctl, rpmalloc, minidump-writer, crash-handler), script
+#      engines and numerics (wasm3, rquickjs, rug), GPUs and ML (cudarc, ocl, ash, coqui-stt,
+#      tflitec, tensorflow, usearch), a database driver (cassandra-cpp) and C++ GUI bindings
+#      (qmetaobject, cxx-qt, wxdragon).
 #
 # 1. Vendors current releases of the set from crates.io into $FFIGUARD_HELDOUT_DIR (default
-#    /tmp/ffiguard-heldout, /tmp/ffiguard-heldout-b, -c, -d, -e, -f or -g) with `cargo vendor` (network:
+#    /tmp/ffiguard-heldout, /tmp/ffiguard-heldout-b, -c, ..., -h) with `cargo vendor` (network:
 #    crates.io). With --vendor-only it stops here, so a set can be fixed before rules change.
 # 2. Audits each crate with `check --format json` into $FFIGUARD_HELDOUT_DIR/reports/CRATE.json
 #    and prints per-crate lines, findings and findings per kLOC, and findings per rule and level.
@@ -181,7 +190,25 @@ case "$set_name" in
             ftdi libftdi1-sys i2cdev spidev gpio-cdev pdfium-render)
         neighbours=()
         ;;
-    *) echo "unknown set $set_name (a, b, c, d, e, f or g)" >&2; exit 2 ;;
+    h)
+        eval_dir="${FFIGUARD_HELDOUT_DIR:-/tmp/ffiguard-heldout-h}"
+        deps=(poppler-rs qpdf gdk-pixbuf vpx-encode io-uring memfd userfaultfd caps landlock
+            seccompiler sysctl mach2 libproc io-kit-sys winreg wmi portable-pty stacker
+            snmalloc-rs tikv-jemalloc-ctl rpmalloc minidump-writer crash-handler wasm3 rquickjs
+            rug cudarc ocl ash coqui-stt tflitec tensorflow usearch cassandra-cpp kvm-ioctls
+            vm-memory vmm-sys-util qmetaobject cxx-qt wxdragon)
+        # env-libvpx-sys (set g) and tikv-jemalloc-sys (set c) are left out.
+        crates=(poppler-rs poppler-sys-rs qpdf qpdf-sys gdk-pixbuf gdk-pixbuf-sys vpx-encode
+            io-uring memfd userfaultfd userfaultfd-sys caps landlock seccompiler sysctl mach2
+            libproc io-kit-sys winreg wmi portable-pty stacker psm snmalloc-rs snmalloc-sys
+            tikv-jemalloc-ctl rpmalloc rpmalloc-sys minidump-writer crash-handler crash-context
+            wasm3 wasm3-sys rquickjs rquickjs-core rquickjs-sys rug gmp-mpfr-sys cudarc ocl
+            ocl-core cl-sys ash coqui-stt coqui-stt-sys tflitec tensorflow tensorflow-sys usearch
+            cassandra-cpp cassandra-cpp-sys kvm-ioctls kvm-bindings vm-memory vmm-sys-util
+            qmetaobject qttypes cpp cxx-qt wxdragon wxdragon-sys)
+        neighbours=()
+        ;;
+    *) echo "unknown set $set_name (a to h)" >&2; exit 2 ;;
 esac
 mkdir -p "$eval_dir/corpus/src" "$eval_dir/reports"
 cd "$eval_dir/corpus"
