@@ -46,7 +46,8 @@
 #      env-libvpx-sys, pdfium-render, pango), science and ML (rust-htslib, fasttext, lightgbm3,
 #      faiss, dlib-face-recognition, russimp, cadical, coin_cbc, osqp, nlopt, lapacke), and
 #      security tools (clamav-rs, zydis).
-#   h: chosen and vendored after set g's audit, before the changes that followed it: documents
+#   h: chosen and vendored after set g's audit and its first fixes, never looked at by a rule
+#      change before it was audited: documents
 #      and images (poppler-rs, qpdf, gdk-pixbuf, vpx-encode), Linux and virtualisation
 #      interfaces (io-uring, memfd, userfaultfd, caps, landlock, seccompiler, sysctl,
 #      portable-pty, kvm-ioctls, vm-memory, vmm-sys-util), Apple and Windows system APIs

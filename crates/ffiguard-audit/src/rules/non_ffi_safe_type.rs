@@ -440,6 +440,9 @@ impl Checker<'_, '_> {
                 .collect(),
             _ => Vec::new(),
         };
+        if self.other_crate(&p.path) {
+            return None;
+        }
         match name.as_str() {
             "char" if p.path.segments.len() == 1 => {
                 Some("`char` (a Rust char is not a C char)".to_owned())
@@ -469,6 +472,33 @@ impl Checker<'_, '_> {
                 .crate_type_without_layout(&name, false)
                 .then(|| format!("`{name}`, which has no `repr(C)`,")),
         }
+    }
+
+    /// `windows::Win32::Graphics::Gdi::HDC`, `libc::c_int`: a path into another crate, whose
+    /// types are not this crate's (pdfium-render has a doc-only `struct HDC;` of its own). A
+    /// first segment that is a module of the audited code keeps the path local.
+    fn other_crate(&self, path: &syn::Path) -> bool {
+        let Some(first) = path.segments.first().map(|s| s.ident.to_string()) else {
+            return false;
+        };
+        if path.segments.len() < 2
+            || matches!(
+                first.as_str(),
+                "crate" | "self" | "super" | "std" | "core" | "alloc"
+            )
+            || self
+                .aliases
+                .keys()
+                .any(|k| k.starts_with(&format!("{first}::")))
+        {
+            return false;
+        }
+        let e = &self.cx.model.exposure;
+        !e.private_modules
+            .iter()
+            .chain(&e.public_modules)
+            .any(|(_, m)| m.last() == Some(&first))
+            && self.cx.model.types_named(&first).next().is_none()
     }
 
     fn crate_type_without_layout(&self, name: &str, behind_ptr: bool) -> bool {
