@@ -8,6 +8,7 @@
 //! [package.metadata.ffiguard]
 //! ignore = ["src/generated/**", "tests/fixtures"]
 //! deny = "warning"
+//! test-code = "same"   # errors in tests stay errors (default: "lower", reported as warnings)
 //!
 //! [package.metadata.ffiguard.levels]
 //! FFI003 = "allow"
@@ -50,6 +51,21 @@ pub struct Config {
     /// Targets to compare layouts on.
     #[serde(default)]
     pub targets: Vec<String>,
+    /// `"lower"` (the default) reports errors in test-only code (`tests/`, `benches/`,
+    /// `#[cfg(test)]` modules, `#[test]` functions) as warnings; `"same"` keeps them errors.
+    #[serde(default, rename = "test-code")]
+    pub test_code: Option<TestCodeLevel>,
+}
+
+/// How findings in test-only code are levelled (the `test-code` key).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum TestCodeLevel {
+    /// Errors become warnings.
+    Lower,
+    /// The rule's level, as elsewhere.
+    Same,
 }
 
 /// Why the configuration could not be used.
@@ -112,6 +128,9 @@ impl Config {
         if other.deny.is_some() {
             self.deny = other.deny;
         }
+        if other.test_code.is_some() {
+            self.test_code = other.test_code;
+        }
         // Header keys are lists read whole by the cross-check: a later source replaces them.
         for (mine, theirs) in [
             (&mut self.headers, other.headers),
@@ -124,6 +143,11 @@ impl Config {
                 *mine = theirs;
             }
         }
+    }
+
+    /// Whether errors in test-only code keep their level (`test-code = "same"`).
+    pub fn keeps_test_code_levels(&self) -> bool {
+        self.test_code == Some(TestCodeLevel::Same)
     }
 
     /// Checks that every rule named in `levels` exists.

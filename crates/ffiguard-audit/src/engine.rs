@@ -3,6 +3,7 @@
 use crate::model::{FfiModel, extract};
 use crate::parse::{ParseProblem, parse_file};
 use crate::quiet_panic::{QuietPanics, catch};
+use crate::test_code::TestCode;
 use crate::{FileContext, Finding, Location, Rule, RuleMeta, SourceText, diagnostics, suppress};
 
 /// A parsed file, or the finding that says why it could not be parsed.
@@ -15,6 +16,8 @@ pub(crate) struct LoadedFile {
     pub(crate) syntax: Parsed,
     /// Findings about this file produced while loading it (missing modules, unreadable).
     pub(crate) extra: Vec<Finding>,
+    /// Loaded through a module declared under `cfg(test)`.
+    pub(crate) test_only: bool,
 }
 
 impl LoadedFile {
@@ -26,6 +29,7 @@ impl LoadedFile {
             syntax,
             path,
             extra: Vec::new(),
+            test_only: false,
         }
     }
 
@@ -57,6 +61,7 @@ impl LoadedFile {
                 .collect(),
         };
         findings.extend(self.extra.iter().cloned());
+        TestCode::of(&self.path, self.test_only, self.syntax.as_ref().ok()).mark(&mut findings);
         findings
     }
 }
@@ -90,6 +95,9 @@ pub fn check_sources(files: &[(&str, &str)], rules: &[&dyn Rule]) -> Vec<Finding
         .iter()
         .flat_map(|file| file.check(&model, rules, &known, &[]))
         .collect();
+    for f in &mut findings {
+        crate::test_code::lower(f, false);
+    }
     findings.sort_by(|a, b| a.location.cmp(&b.location));
     findings
 }

@@ -34,8 +34,9 @@ mod run;
 mod source;
 mod span;
 mod suppress;
+mod test_code;
 
-pub use config::{Config, ConfigError};
+pub use config::{Config, ConfigError, TestCodeLevel};
 pub use context::{Callee, FileContext};
 pub use engine::{check_source, check_sources};
 pub use finding::{Finding, Label, Location};

@@ -26,6 +26,8 @@ pub(crate) struct ChildModule {
     /// The default lookup of a module whose `#[path]` comes from `cfg_attr`: audited when the
     /// file exists, not reported when it does not.
     pub(crate) optional: bool,
+    /// Declared under `#[cfg(test)]`, or inside an inline module that is.
+    pub(crate) test_only: bool,
 }
 
 /// Whether a file found by walking a directory (no manifest says what it is) declares its
@@ -61,7 +63,7 @@ pub(crate) fn child_modules(
         display,
         file_dir: &file_dir,
     };
-    walker.items(&syntax.items, &own_dir, true, &mut out);
+    walker.items(&syntax.items, &own_dir, true, false, &mut out);
     out
 }
 
@@ -107,16 +109,24 @@ fn cfg_gated(attrs: &[syn::Attribute]) -> bool {
 }
 
 impl Walker<'_> {
-    fn items(&self, items: &[syn::Item], dir: &Path, top: bool, out: &mut Vec<ChildModule>) {
+    fn items(
+        &self,
+        items: &[syn::Item],
+        dir: &Path,
+        top: bool,
+        test: bool,
+        out: &mut Vec<ChildModule>,
+    ) {
         for item in items {
             match item {
                 syn::Item::Mod(m) => {
                     let name = m.ident.to_string();
                     let explicit = path_attr(&m.attrs);
+                    let test_only = test || crate::test_code::is_test_only(&m.attrs);
                     match &m.content {
                         Some((_, inner)) => {
                             let inner_dir = dir.join(explicit.as_deref().unwrap_or(&name));
-                            self.items(inner, &inner_dir, false, out);
+                            self.items(inner, &inner_dir, false, test_only, out);
                         }
                         None => {
                             let declared_at = location(self.display, m.span());
@@ -134,6 +144,7 @@ impl Walker<'_> {
                                     declared_at: declared_at.clone(),
                                     cfg_gated,
                                     optional,
+                                    test_only,
                                 });
                             };
                             match explicit {
@@ -150,14 +161,20 @@ impl Walker<'_> {
                         }
                     }
                 }
-                syn::Item::Macro(mac) => self.macro_mods(&mac.mac.tokens, dir, out),
+                syn::Item::Macro(mac) => self.macro_mods(&mac.mac.tokens, dir, test, out),
                 _ => {}
             }
         }
     }
 
     /// `mod NAME;` token sequences anywhere inside a macro invocation (iterative walk).
-    fn macro_mods(&self, tokens: &TokenStream, dir: &Path, out: &mut Vec<ChildModule>) {
+    fn macro_mods(
+        &self,
+        tokens: &TokenStream,
+        dir: &Path,
+        test_only: bool,
+        out: &mut Vec<ChildModule>,
+    ) {
         let mut stack = vec![tokens.clone()];
         while let Some(stream) = stack.pop() {
             let tokens: Vec<TokenTree> = stream.into_iter().collect();
@@ -185,6 +202,7 @@ impl Walker<'_> {
                         declared_at: location(self.display, kw.span()),
                         cfg_gated: true,
                         optional: false,
+                        test_only,
                     });
                 }
             }

@@ -102,7 +102,11 @@ pub fn audit_path(
             // A crate root declares its modules beside itself; a file found by walking may be
             // a module file (`src/x.rs`) whose children live in `src/x/`.
             let mod_rs = !walked || crate::modules::walked_file_is_mod_rs(&path);
-            Job { path, mod_rs }
+            Job {
+                path,
+                mod_rs,
+                test_only: false,
+            }
         })
         .collect();
     let mut outcome = crawl_and_check(&root, roots, rules, config, threads, abi)?;
@@ -145,6 +149,7 @@ fn finish(outcome: &mut AuditOutcome, rules: &[&dyn Rule], config: &Config) {
         if let Some(meta) = known.iter().find(|m| m.id == finding.rule) {
             finding.level = config.level_of(meta);
         }
+        crate::test_code::lower(finding, config.keeps_test_code_levels());
     }
     outcome.findings.retain(|f| f.level > Level::Allow);
     outcome
@@ -161,6 +166,8 @@ fn finish(outcome: &mut AuditOutcome, rules: &[&dyn Rule], config: &Config) {
 struct Job {
     path: PathBuf,
     mod_rs: bool,
+    /// Reached through a module declared under `cfg(test)`.
+    test_only: bool,
 }
 
 struct Queue {
@@ -357,6 +364,7 @@ fn load(shared: &Shared<'_>, job: &Job) -> (Option<LoadedFile>, Vec<Job>) {
         Err(message) => return (Some(unreadable(display, message)), Vec::new()),
     };
     let mut file = LoadedFile::new(display, text);
+    file.test_only = job.test_only;
     let mut jobs = Vec::new();
     if let Ok(syntax) = &file.syntax {
         let children =
@@ -370,6 +378,7 @@ fn load(shared: &Shared<'_>, job: &Job) -> (Option<LoadedFile>, Vec<Job>) {
                 Some((path, mod_rs)) => jobs.push(Job {
                     path: path.clone(),
                     mod_rs: *mod_rs,
+                    test_only: job.test_only || child.test_only,
                 }),
                 None if child.optional => {}
                 None => {
