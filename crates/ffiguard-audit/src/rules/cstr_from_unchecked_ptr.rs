@@ -39,8 +39,10 @@ a function with no call, or named without being called (`.map(f)`), stays report
 from another file is not seen, nor a pointer reassigned between the check and the call; a \
 module declared through `#[path]` or inside a macro looks undeclared. Buffers filled by the standard C \
 functions that always terminate within the size they are given (`snprintf`, `strerror_r`, \
-`getcwd`, ..) and by a library's own `*_snprintf` (`nftnl_chain_snprintf`) are accepted; other C functions that always terminate are still reported when \
-given the full length: suppress with that reason or pass `len - 1`.",
+`getcwd`, ..), by a library's own `*_snprintf` (`nftnl_chain_snprintf`), and by a function the \
+same body first calls with a null buffer and size 0 to learn the length (the size query of \
+`snprintf`-like APIs) are accepted; other C functions that always terminate are still \
+reported when given the full length: suppress with that reason or pass `len - 1`.",
         example_bad: "let mut buf = [0 as c_char; 64];\nunsafe { get_name(buf.as_mut_ptr(), buf.len()) };\n\
 let name = unsafe { CStr::from_ptr(buf.as_ptr()) };",
         example_good: "let mut buf = [0u8; 64];\nunsafe { get_name(buf.as_mut_ptr().cast(), buf.len()) };\n\
@@ -364,16 +366,18 @@ fn guarded_when(cond: &syn::Expr, when: bool, out: &mut Vec<String>) {
     }
 }
 
+/// `ptr::null()` or `null_mut()`, through casts.
+fn is_null_call(e: &syn::Expr) -> bool {
+    super::util::call_path(peel_casts(e)).is_some_and(|(segs, c)| {
+        c.args.is_empty() && segs.last().is_some_and(|s| s == "null" || s == "null_mut")
+    })
+}
+
 /// `p != ptr::null()` (either side): `p`.
 fn compared_to_null(left: &syn::Expr, right: &syn::Expr, out: &mut Vec<String>) {
-    let is_null = |e: &syn::Expr| {
-        super::util::call_path(peel_casts(e)).is_some_and(|(segs, c)| {
-            c.args.is_empty() && segs.last().is_some_and(|s| s == "null" || s == "null_mut")
-        })
-    };
-    if is_null(right) {
+    if is_null_call(right) {
         out.push(text(peel_casts(left)));
-    } else if is_null(left) {
+    } else if is_null_call(left) {
         out.push(text(peel_casts(right)));
     }
 }
@@ -420,6 +424,20 @@ fn unterminated_buffer(
     if !is_buffer {
         return None;
     }
+    // `f(obj, null_mut(), 0)` first, for the length: the size-query idiom of functions with
+    // `snprintf`'s contract (wxdragon's `wxd_Config_GetPath`, then `vec![0; len + 1]`).
+    let mut size_queried: Vec<String> = Vec::new();
+    walk_exprs(f.block, &mut |e| {
+        if let Some((segs, call)) = super::util::call_path(e)
+            && call.args.iter().any(is_null_call)
+            && call.args.iter().any(|a| {
+                matches!(peel_casts(a), syn::Expr::Lit(l) if matches!(&l.lit, syn::Lit::Int(i) if i.base10_digits() == "0"))
+            })
+            && let Some(last) = segs.last()
+        {
+            size_queried.push(last.clone());
+        }
+    });
     let mut filled_full = false;
     let mut terminated = false;
     walk_exprs(f.block, &mut |e| {
@@ -436,7 +454,11 @@ fn unterminated_buffer(
         let callee = super::util::call_path(e).and_then(|(segs, _)| segs.last().cloned());
         // A library names its own formatter after `snprintf` when it keeps that contract
         // (`nftnl_chain_snprintf`: always terminated within the size given).
-        if callee.is_some_and(|c| TERMINATING.contains(&c.as_str()) || c.ends_with("_snprintf")) {
+        if callee.is_some_and(|c| {
+            TERMINATING.contains(&c.as_str())
+                || c.ends_with("_snprintf")
+                || size_queried.contains(&c)
+        }) {
             return;
         }
         let passes_buf = call.args.iter().any(|a| {
