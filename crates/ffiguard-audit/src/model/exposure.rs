@@ -241,7 +241,7 @@ impl Exposure {
 
 /// Module names of a file below the last `src` directory: `a/src/x/y.rs` → `[x, y]`,
 /// `src/x/mod.rs` → `[x]`, `src/lib.rs` → `[]`; empty when there is no `src` directory.
-fn module_chain(path: &str) -> Vec<&str> {
+pub(crate) fn module_chain(path: &str) -> Vec<&str> {
     let parts: Vec<&str> = path.split(['/', '\\']).collect();
     let Some(src) = parts.iter().rposition(|p| *p == "src") else {
         return Vec::new();

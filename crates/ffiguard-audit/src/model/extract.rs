@@ -360,6 +360,11 @@ impl Extractor<'_> {
             variants,
             generic: !head.generics.params.is_empty(),
             has_drop: false,
+            module: super::exposure::module_chain(self.file)
+                .into_iter()
+                .map(str::to_owned)
+                .chain(self.module.iter().cloned())
+                .collect(),
             location: location(self.file, head.whole),
         });
     }

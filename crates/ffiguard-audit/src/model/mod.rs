@@ -147,6 +147,9 @@ pub struct TypeDef {
     pub generic: bool,
     /// An `impl Drop for Name` exists somewhere in the crate.
     pub has_drop: bool,
+    /// The module path it is declared in, below its crate root (from the file layout and
+    /// inline modules).
+    pub module: Vec<String>,
     /// Where (the whole item).
     pub location: Location,
 }

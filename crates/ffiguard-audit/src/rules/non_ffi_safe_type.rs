@@ -37,7 +37,9 @@ that between compiler versions; fat pointers (`&str`, slices, `dyn`) are two wor
 expects one. C then reads fields at the wrong offsets or misses half of a pointer: wrong values \
 at best, memory corruption at worst. `SocketAddr` in particular is not a `sockaddr`.",
         known_problems: "Types are matched by name without resolving paths: a crate type that \
-shares its name with a `repr(C)` type elsewhere in the crate is not flagged, and a type imported \
+shares its name with a `repr(C)` type elsewhere in the crate is not flagged; a qualified path \
+(`vk::Device`) only matches types declared in a module of that name, so a module renamed by \
+`use .. as ffi` hides its types; a type imported \
 from another crate is only judged if it is a known std type (when several crates are audited as \
 one tree, a type counts only in files of its own crate, told apart by the directory above \
 `src/`). Type aliases are judged by what \
@@ -443,6 +445,11 @@ impl Checker<'_, '_> {
         if self.other_crate(&p.path) {
             return None;
         }
+        let segs = &p.path.segments;
+        let qualifier = (segs.len() >= 2)
+            .then(|| segs[segs.len() - 2].ident.to_string())
+            .filter(|q| !matches!(q.as_str(), "crate" | "self" | "super"));
+        let qualifier = qualifier.as_deref();
         match name.as_str() {
             "char" if p.path.segments.len() == 1 => {
                 Some("`char` (a Rust char is not a C char)".to_owned())
@@ -458,7 +465,7 @@ impl Checker<'_, '_> {
                     .then(|| format!("`Option<{}>` (no C layout)", super::util::text(written)))
             }
             _ if behind_ptr => (place == Place::Foreign
-                && self.crate_type_without_layout(&name, true))
+                && self.crate_type_without_layout(&name, qualifier, true))
             .then(|| format!("a pointer to `{name}`, which has no `repr(C)`,")),
             _ if STD_NO_LAYOUT.contains(&name.as_str())
                 && std_path(&p.path)
@@ -469,7 +476,7 @@ impl Checker<'_, '_> {
                 Some(format!("`{name}` (a Rust type with no C layout)"))
             }
             _ => self
-                .crate_type_without_layout(&name, false)
+                .crate_type_without_layout(&name, qualifier, false)
                 .then(|| format!("`{name}`, which has no `repr(C)`,")),
         }
     }
@@ -501,7 +508,15 @@ impl Checker<'_, '_> {
             && self.cx.model.types_named(&first).next().is_none()
     }
 
-    fn crate_type_without_layout(&self, name: &str, behind_ptr: bool) -> bool {
+    /// Whether `name` is a type of this crate without a C layout. `module` is the module a
+    /// qualified path names it in (`vk` of `vk::Device`): ash's `vk::Device` handle (made by a
+    /// macro) is not its `pub struct Device` wrapper of another module.
+    fn crate_type_without_layout(
+        &self,
+        name: &str,
+        module: Option<&str>,
+        behind_ptr: bool,
+    ) -> bool {
         if self.generics.contains(name) || self.cfg_attr_repr.contains(name) {
             return false;
         }
@@ -511,6 +526,7 @@ impl Checker<'_, '_> {
             .model
             .types_named(name)
             .filter(|t| super::util::same_crate(&t.location.file, self.cx.path))
+            .filter(|t| module.is_none_or(|m| t.module.last().is_some_and(|l| l == m)))
             .peekable();
         defs.peek().is_some()
             && defs.all(|t| {
@@ -684,7 +700,7 @@ impl Checker<'_, '_> {
     }
 
     fn rust_only(&self, name: &str) -> bool {
-        STD_NO_LAYOUT.contains(&name) || self.crate_type_without_layout(name, false)
+        STD_NO_LAYOUT.contains(&name) || self.crate_type_without_layout(name, None, false)
     }
 }
 
