@@ -265,8 +265,13 @@ mod tests {
             let p = unsafe { gdal_sys::OSRGetAxis(CString::new(k)?.as_ptr(), 0) };\n    Ok(p)\n}\n";
         assert_eq!(count(call), 0);
         // A tuple-struct constructor stores the pointer past the statement.
-        let stored = "pub fn name(k: &str) -> Name {\n\
+        let stored = "pub struct Name(*const c_char);\npub fn name(k: &str) -> Name {\n\
             let n = Name(CString::new(k).unwrap().as_ptr());\n    n\n}\n";
         assert_eq!(count(stored), 1);
+        // tflitec 0.7: a C function of generated (unseen) bindings, named like a type.
+        let generated = "pub fn runner(i: *mut I, key: &str) -> *mut R {\n\
+            // SAFETY: the temporary lives until the end of the statement.\n\
+            let r = unsafe { TfLiteInterpreterGetSignatureRunner(i, CString::new(key).unwrap().as_ptr()) };\n    r\n}\n";
+        assert_eq!(count(generated), 0);
     }
 }

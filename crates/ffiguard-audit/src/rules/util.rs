@@ -68,18 +68,31 @@ pub(crate) fn macros_in(block: &syn::Block) -> Vec<(String, &syn::Macro)> {
 
 pub(crate) use crate::model::crate_dir;
 
-/// A call of a tuple struct or enum variant (`Some(p)`, `Handle(raw)`): an `UpperCamelCase`
-/// callee without `_` that is not a foreign function (`GEOSGeom_clone(..)` and
-/// `gdal_sys::OSRGetAxis(..)` are C calls, not constructors).
+/// A call of a tuple struct or enum variant (`Some(p)`, `Handle(raw)`, `Self(..)`): `Some`,
+/// `Ok`, `Err`, `Self`, or an `UpperCamelCase` name without `_` that the audited code
+/// declares as a type or enum variant and that is not a foreign function
+/// (`GEOSGeom_clone(..)`, `gdal_sys::OSRGetAxis(..)` and tflitec's
+/// `TfLiteInterpreterGetSignatureRunner(..)`, declared in generated bindings, are C calls).
 pub(crate) fn is_constructor_call(cx: &crate::FileContext<'_>, e: &syn::Expr) -> bool {
     let syn::Expr::Call(c) = e else { return false };
     let syn::Expr::Path(p) = &*c.func else {
         return false;
     };
-    p.path.segments.last().is_some_and(|s| {
-        let n = s.ident.to_string();
-        n.starts_with(char::is_uppercase) && !n.contains('_')
-    }) && cx.foreign_callee(e).is_none()
+    let Some(n) = p.path.segments.last().map(|s| s.ident.to_string()) else {
+        return false;
+    };
+    if matches!(n.as_str(), "Some" | "Ok" | "Err" | "Self") {
+        return true;
+    }
+    n.starts_with(char::is_uppercase)
+        && !n.contains('_')
+        && cx.foreign_callee(e).is_none()
+        && (cx.model.types_named(&n).next().is_some()
+            || cx
+                .model
+                .types
+                .iter()
+                .any(|t| t.variants.iter().any(|(v, _)| *v == n)))
 }
 
 /// Whether two files may belong to the same crate: yes unless both paths name a crate
