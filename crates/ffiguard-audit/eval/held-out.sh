@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Held-out evaluation of `cargo ffiguard check`: FFI crates that the rules were NOT tuned on.
 #
-#   eval/held-out.sh [--set a|b|c|d|e|f|g|h] [--sample N] [--seed S] [--vendor-only]
+#   eval/held-out.sh [--set a|b|c|d|e|f|g|h|i] [--sample N] [--seed S] [--vendor-only]
 #
 # The rules were tuned on the crates of eval/vendor-and-check.sh (rusqlite, openssl, git2,
 # libz-sys, curl, their -sys crates and what they pull in). This script audits disjoint sets:
@@ -56,6 +56,14 @@
 #      engines and numerics (wasm3, rquickjs, rug), GPUs and ML (cudarc, ocl, ash, coqui-stt,
 #      tflitec, tensorflow, usearch), a database driver (cassandra-cpp) and C++ GUI bindings
 #      (qmetaobject, cxx-qt, wxdragon).
+#   i: chosen and vendored after set h's audit, before the changes that followed it: crates
+#      that export C APIs from Rust (wasmtime-c-api-impl, libbz2-rs-sys, libz-rs-sys, rav1e),
+#      FFmpeg and terminal bindings (rsmpeg, rusty_ffmpeg, libnotcurses-sys), devices and
+#      buses (mio-serial, socketcan, btleplug, nusb, coreaudio-rs, midir, rdev, device_query,
+#      libcamera), display stacks (wayland-sys, drm, gbm), small system crates (battery,
+#      whoami, region, shared_memory, ipc-channel, interprocess, daemonize, getrandom,
+#      dirs-sys, keyring, native-tls, schannel, trash, notify, fsevent-sys, fs4, tun,
+#      devicemapper, linux-keyutils, swift-rs) and Arrow's C data interface (arrow).
 #
 # 1. Vendors current releases of the set from crates.io into $FFIGUARD_HELDOUT_DIR (default
 #    /tmp/ffiguard-heldout, /tmp/ffiguard-heldout-b, -c, ..., -h) with `cargo vendor` (network:
@@ -209,7 +217,23 @@ case "$set_name" in
             qmetaobject qttypes cpp cxx-qt wxdragon wxdragon-sys)
         neighbours=()
         ;;
-    *) echo "unknown set $set_name (a to h)" >&2; exit 2 ;;
+    i)
+        eval_dir="${FFIGUARD_HELDOUT_DIR:-/tmp/ffiguard-heldout-i}"
+        deps=(wasmtime-c-api-impl libbz2-rs-sys libz-rs-sys rav1e rsmpeg libnotcurses-sys
+            mio-serial socketcan btleplug nusb coreaudio-rs midir rdev device_query wayland-sys
+            drm gbm battery whoami region shared_memory ipc-channel interprocess daemonize
+            getrandom dirs-sys keyring native-tls schannel trash notify fsevent-sys fs4 arrow
+            swift-rs tun devicemapper linux-keyutils libcamera)
+        # alsa and alsa-sys, vendored for midir, were in set a.
+        crates=(wasmtime-c-api-impl libbz2-rs-sys libz-rs-sys rav1e rsmpeg rusty_ffmpeg
+            libnotcurses-sys mio-serial socketcan btleplug nusb coreaudio-rs midir rdev
+            device_query wayland-sys drm drm-ffi drm-sys gbm gbm-sys battery whoami region
+            shared_memory ipc-channel interprocess daemonize getrandom dirs-sys keyring native-tls
+            schannel trash notify fsevent-sys fs4 arrow-schema arrow-data arrow-array arrow
+            swift-rs tun devicemapper devicemapper-sys linux-keyutils libcamera libcamera-sys)
+        neighbours=()
+        ;;
+    *) echo "unknown set $set_name (a to i)" >&2; exit 2 ;;
 esac
 mkdir -p "$eval_dir/corpus/src" "$eval_dir/reports"
 cd "$eval_dir/corpus"
