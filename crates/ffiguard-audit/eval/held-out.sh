@@ -46,9 +46,8 @@
 #      env-libvpx-sys, pdfium-render, pango), science and ML (rust-htslib, fasttext, lightgbm3,
 #      faiss, dlib-face-recognition, russimp, cadical, coin_cbc, osqp, nlopt, lapacke), and
 #      security tools (clamav-rs, zydis).
-#   h: chosen and vendored after set g's audit and its first fixes, never looked at by a rule
-#      change before it was audited: documents
-#      and images (poppler-rs, qpdf, gdk-pixbuf, vpx-encode), Linux and virtualisation
+#   h: chosen and vendored after set g's audit and its first fixes; no rule change looked at
+#      its crates before it was audited. Documents and images (poppler-rs, qpdf, gdk-pixbuf, vpx-encode), Linux and virtualisation
 #      interfaces (io-uring, memfd, userfaultfd, caps, landlock, seccompiler, sysctl,
 #      portable-pty, kvm-ioctls, vm-memory, vmm-sys-util), Apple and Windows system APIs
 #      (mach2, libproc, io-kit-sys, winreg, wmi), allocators and crash handling (stacker,
@@ -56,7 +55,8 @@
 #      engines and numerics (wasm3, rquickjs, rug), GPUs and ML (cudarc, ocl, ash, coqui-stt,
 #      tflitec, tensorflow, usearch), a database driver (cassandra-cpp) and C++ GUI bindings
 #      (qmetaobject, cxx-qt, wxdragon).
-#   i: chosen and vendored after set h's audit, before the changes that followed it: crates
+#   i: chosen and vendored after set h's audit and its first fixes; no rule change looked at
+#      its crates before it was audited. Crates
 #      that export C APIs from Rust (wasmtime-c-api-impl, libbz2-rs-sys, libz-rs-sys, rav1e),
 #      FFmpeg and terminal bindings (rsmpeg, rusty_ffmpeg, libnotcurses-sys), devices and
 #      buses (mio-serial, socketcan, btleplug, nusb, coreaudio-rs, midir, rdev, device_query,
