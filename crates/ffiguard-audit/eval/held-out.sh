@@ -47,14 +47,14 @@
 #      faiss, dlib-face-recognition, russimp, cadical, coin_cbc, osqp, nlopt, lapacke), and
 #      security tools (clamav-rs, zydis).
 #   h: chosen and vendored after set g's audit and its first fixes; no rule change looked at
-#      its crates before it was audited. Documents and images (poppler-rs, qpdf, gdk-pixbuf, vpx-encode), Linux and virtualisation
-#      interfaces (io-uring, memfd, userfaultfd, caps, landlock, seccompiler, sysctl,
-#      portable-pty, kvm-ioctls, vm-memory, vmm-sys-util), Apple and Windows system APIs
-#      (mach2, libproc, io-kit-sys, winreg, wmi), allocators and crash handling (stacker,
-#      snmalloc-rs, tikv-jemalloc-ctl, rpmalloc, minidump-writer, crash-handler), script
-#      engines and numerics (wasm3, rquickjs, rug), GPUs and ML (cudarc, ocl, ash, coqui-stt,
-#      tflitec, tensorflow, usearch), a database driver (cassandra-cpp) and C++ GUI bindings
-#      (qmetaobject, cxx-qt, wxdragon).
+#      its crates before it was audited. Documents and images (poppler-rs, qpdf, gdk-pixbuf,
+#      vpx-encode), Linux and virtualisation interfaces (io-uring, memfd, userfaultfd, caps,
+#      landlock, seccompiler, sysctl, portable-pty, kvm-ioctls, vm-memory, vmm-sys-util),
+#      Apple and Windows system APIs (mach2, libproc, io-kit-sys, winreg, wmi), allocators and
+#      crash handling (stacker, snmalloc-rs, tikv-jemalloc-ctl, rpmalloc, minidump-writer,
+#      crash-handler), script engines and numerics (wasm3, rquickjs, rug), GPUs and ML
+#      (cudarc, ocl, ash, coqui-stt, tflitec, tensorflow, usearch), a database driver
+#      (cassandra-cpp) and C++ GUI bindings (qmetaobject, cxx-qt, wxdragon).
 #   i: chosen and vendored after set h's audit and its first fixes; no rule change looked at
 #      its crates before it was audited. Crates
 #      that export C APIs from Rust (wasmtime-c-api-impl, libbz2-rs-sys, libz-rs-sys, rav1e),
