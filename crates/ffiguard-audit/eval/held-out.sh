@@ -66,7 +66,7 @@
 #      devicemapper, linux-keyutils, swift-rs) and Arrow's C data interface (arrow).
 #
 # 1. Vendors current releases of the set from crates.io into $FFIGUARD_HELDOUT_DIR (default
-#    /tmp/ffiguard-heldout, /tmp/ffiguard-heldout-b, -c, ..., -h) with `cargo vendor` (network:
+#    /tmp/ffiguard-heldout, /tmp/ffiguard-heldout-b, -c, ..., -i) with `cargo vendor` (network:
 #    crates.io). With --vendor-only it stops here, so a set can be fixed before rules change.
 # 2. Audits each crate with `check --format json` into $FFIGUARD_HELDOUT_DIR/reports/CRATE.json
 #    and prints per-crate lines, findings and findings per kLOC, and findings per rule and level.
