@@ -17,6 +17,49 @@ pub struct FileContext<'a> {
     pub syntax: &'a syn::File,
     /// The crate-wide model, built from every file before rules run.
     pub model: &'a FfiModel,
+    /// What the file's `use` items bring into scope.
+    pub imports: &'a Imports,
+}
+
+/// The names a file's `use` items bring into scope: enough to tell whether a bare call
+/// `floor(x)` can name a function another crate declares.
+#[derive(Debug, Default)]
+pub struct Imports {
+    names: std::collections::HashSet<String>,
+    glob: bool,
+}
+
+impl Imports {
+    /// Reads the `use` items of a file (inline modules included).
+    pub fn of(file: &syn::File) -> Imports {
+        fn tree(t: &syn::UseTree, out: &mut Imports) {
+            match t {
+                syn::UseTree::Path(p) => tree(&p.tree, out),
+                syn::UseTree::Name(n) => {
+                    out.names.insert(n.ident.to_string());
+                }
+                syn::UseTree::Rename(r) => {
+                    out.names.insert(r.rename.to_string());
+                }
+                syn::UseTree::Glob(_) => out.glob = true,
+                syn::UseTree::Group(g) => g.items.iter().for_each(|t| tree(t, out)),
+            }
+        }
+        struct V(Imports);
+        impl<'ast> syn::visit::Visit<'ast> for V {
+            fn visit_item_use(&mut self, u: &'ast syn::ItemUse) {
+                tree(&u.tree, &mut self.0);
+            }
+        }
+        let mut v = V(Imports::default());
+        syn::visit::Visit::visit_file(&mut v, file);
+        v.0
+    }
+
+    /// Whether `name` may come from another crate: imported by name, or through a glob.
+    pub fn may_import(&self, name: &str) -> bool {
+        self.glob || self.names.contains(name)
+    }
 }
 
 /// What a call expression's callee is, as far as syntax tells.
@@ -74,7 +117,23 @@ impl<'a> FileContext<'a> {
     /// If `path` names a foreign function (see [`foreign_callee`](Self::foreign_callee)).
     pub fn foreign_path(&self, path: &syn::Path) -> Option<Callee<'a>> {
         let last = path.segments.last()?;
-        if let Some(f) = self.model.foreign_fn(&last.ident.to_string()) {
+        let name = last.ident.to_string();
+        // A bare `floor(x)` names another crate's declaration only through a `use` (crates
+        // audited together: region's own `page::floor` is not a libm binding elsewhere).
+        let local_only = path.segments.len() == 1 && !self.imports.may_import(&name);
+        let same_crate = |f: &&ForeignFn| match (
+            crate::model::crate_dir(&f.location.file),
+            crate::model::crate_dir(self.path),
+        ) {
+            (Some(a), Some(b)) => a == b,
+            _ => true,
+        };
+        let declared = if local_only {
+            self.model.foreign_fns_named(&name).find(same_crate)
+        } else {
+            self.model.foreign_fn(&name)
+        };
+        if let Some(f) = declared {
             return Some(Callee::Declared(f));
         }
         let through_bindings = path.segments.iter().rev().skip(1).any(|s| {

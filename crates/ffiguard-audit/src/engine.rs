@@ -160,11 +160,13 @@ fn run_rules(
     model: &FfiModel,
     rules: &[&dyn Rule],
 ) -> Vec<Finding> {
+    let imports = crate::context::Imports::of(syntax);
     let cx = FileContext {
         path,
         source,
         syntax,
         model,
+        imports: &imports,
     };
     let mut findings = Vec::new();
     for rule in rules {

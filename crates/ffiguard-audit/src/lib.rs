@@ -37,7 +37,7 @@ mod suppress;
 mod test_code;
 
 pub use config::{Config, ConfigError, TestCodeLevel};
-pub use context::{Callee, FileContext};
+pub use context::{Callee, FileContext, Imports};
 pub use engine::{check_source, check_sources};
 pub use finding::{Finding, Label, Location};
 pub use level::{Confidence, Level, UnknownLevel};

@@ -137,3 +137,30 @@ fn facts_from_other_files_reach_the_rules() {
     assert_eq!(found("FFI004"), [("src/other.rs".to_owned(), 9)]);
     assert!(found("FFI020").is_empty(), "asserted in another file");
 }
+
+/// Crates audited together: a bare call names another crate's `extern` declaration only
+/// through a `use` (region's `page::floor(address)` is not a libm binding of another crate).
+#[test]
+fn bare_calls_reach_other_crates_only_through_imports() {
+    let sys = "unsafe extern \"C\" { pub fn floor(p: *const u8) -> *const u8; }\n";
+    let region = "pub fn ceil(address: *const u8) -> *const u8 {\n    floor(address)\n}\n\
+                  fn floor(address: *const u8) -> *const u8 {\n    address\n}\n";
+    let imported = format!(
+        "use libm_sys::floor;\n{}",
+        &region[..region.find("fn floor").unwrap_or(0)]
+    );
+    let rule = rules::all()
+        .iter()
+        .copied()
+        .find(|r| r.meta().id == "FFI009")
+        .expect("rule");
+    let run = |text: &str| {
+        ffiguard_audit::check_sources(
+            &[("libm-sys/src/lib.rs", sys), ("region/src/page.rs", text)],
+            &[rule],
+        )
+        .len()
+    };
+    assert_eq!(run(region), 0, "the crate's own floor");
+    assert_eq!(run(&imported), 1, "the imported binding");
+}
