@@ -48,7 +48,12 @@ impl Imports {
         struct V(Imports);
         impl<'ast> syn::visit::Visit<'ast> for V {
             fn visit_item_use(&mut self, u: &'ast syn::ItemUse) {
-                tree(&u.tree, &mut self.0);
+                // `use super::*` and `use crate::x::f` bring the crate's own items.
+                let local = matches!(&u.tree, syn::UseTree::Path(p)
+                    if matches!(p.ident.to_string().as_str(), "crate" | "self" | "super"));
+                if !local {
+                    tree(&u.tree, &mut self.0);
+                }
             }
         }
         let mut v = V(Imports::default());

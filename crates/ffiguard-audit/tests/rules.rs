@@ -144,7 +144,8 @@ fn facts_from_other_files_reach_the_rules() {
 fn bare_calls_reach_other_crates_only_through_imports() {
     let sys = "unsafe extern \"C\" { pub fn floor(p: *const u8) -> *const u8; }\n";
     let region = "pub fn ceil(address: *const u8) -> *const u8 {\n    floor(address)\n}\n\
-                  fn floor(address: *const u8) -> *const u8 {\n    address\n}\n";
+                  fn floor(address: *const u8) -> *const u8 {\n    address\n}\n\
+                  #[cfg(test)]\nmod tests {\n    use super::*;\n}\n";
     let imported = format!(
         "use libm_sys::floor;\n{}",
         &region[..region.find("fn floor").unwrap_or(0)]
