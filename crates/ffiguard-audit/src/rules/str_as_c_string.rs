@@ -25,7 +25,7 @@ or `let` typed `&str`/`String`, or a binding initialized by `format!`, `String::
 `.to_string()`, `.to_owned()` or `String::new()`. The pointer may also come through a `let` \
 whose `if`/`match` branches yield `s.as_ptr()`. Not flagged when the next parameter bounds \
 the string: a length (an integer whose name mentions `len`/`size`/`n`, or the next argument is \
-`s.len()`, converted or not, or a local holding it), or an end pointer (a pointer parameter named `end`/`limit`/\
+`s.len()`, converted or not, or a local holding it, or the argument before it is `s.len()`), or an end pointer (a pointer parameter named `end`/`limit`/\
 `stop` or `*_end`, .., or the next argument is the string's pointer moved forward, \
 `ptr.add(s.len())`, directly or through a local).",
         why_is_this_bad: "Rust strings are not NUL-terminated. C reads past the end until it \
@@ -36,7 +36,8 @@ not checked. A `String` that the code explicitly terminated with `push('\\0')` i
 reported; use `CString` instead and the finding goes away. A bounding parameter is recognized \
 only right after the string, by its name or by the argument's syntax: an end pointer that is \
 not derived from the string in view (a field, a helper's result) under an unrelated name is \
-not seen, and a callee that ignores the bound it was given is trusted.",
+not seen, and a callee that ignores the bound it was given is trusted. A variable given \
+alone to a statement macro (`cstring!(name);`) is taken to be rebound by it and not checked.",
         example_bad: "unsafe { open_file(path.as_ptr() as *const c_char) }",
         example_good: "let c = CString::new(path)?;\nunsafe { open_file(c.as_ptr()) }",
         fix: "Convert with `CString::new(s)` (it rejects interior NULs), keep it alive across the \
@@ -52,6 +53,7 @@ impl Rule for StrAsCString {
     fn check(&self, cx: &FileContext<'_>, out: &mut Vec<Finding>) {
         for f in functions(cx.syntax) {
             let locals = Locals::of(&f);
+            let rebound = rebound_by_macros(f.block);
             walk_exprs(f.block, &mut |e| {
                 let Some(Callee::Declared(decl)) = cx.foreign_callee(e) else {
                     return;
@@ -73,7 +75,11 @@ impl Rule for StrAsCString {
                         continue;
                     }
                     let receivers = string_pointers(arg, &locals);
-                    if receivers.is_empty() {
+                    if receivers.is_empty()
+                        || receivers
+                            .iter()
+                            .any(|r| ident_name(r).is_some_and(|n| rebound.contains(&n)))
+                    {
                         continue;
                     }
                     if bounded(&decl.params, i, &args, &locals) {
@@ -128,12 +134,24 @@ fn bounded(
                 })
             })
     });
+    // `len, ptr` in that order (Security.framework's `SecKeychainFindGenericPassword(..,
+    // account.len() as u32, account.as_ptr().cast(), ..)`).
+    let length_before = i > 0
+        && follow(args[i - 1], locals, &|e| {
+            method_receiver(converted(e), "len").is_some_and(|r| {
+                ident_name(r).is_some()
+                    && ident_name(r)
+                        == method_receiver(peel_casts(args[i]), "as_ptr")
+                            .and_then(|p| ident_name(p))
+            })
+        });
     let Some(next_arg) = args.get(i + 1) else {
-        return length_param;
+        return length_param || length_before;
     };
     let string_ptr = peel_casts(args[i]);
     length_param
         || end_param
+        || length_before
         || follow(next_arg, locals, &|e| {
             method_receiver(converted(e), "len").is_some() || moved_forward(e, string_ptr, locals)
         })
@@ -192,6 +210,24 @@ fn moved_forward(e: &syn::Expr, string_ptr: &syn::Expr, locals: &Locals<'_>) -> 
         && (same(base, string_ptr)
             || follow(string_ptr, locals, &|s| same(base, s))
             || follow(base, locals, &|b| same(b, string_ptr)))
+}
+
+/// Names a statement macro is given alone (`cstring!(name);`): sdl3's macro rebinds `name`
+/// to a `CString` with `let`, which syntax without expansion cannot see.
+fn rebound_by_macros(block: &syn::Block) -> std::collections::HashSet<String> {
+    struct V(std::collections::HashSet<String>);
+    impl<'ast> syn::visit::Visit<'ast> for V {
+        fn visit_stmt_macro(&mut self, m: &'ast syn::StmtMacro) {
+            let tokens: Vec<proc_macro2::TokenTree> = m.mac.tokens.clone().into_iter().collect();
+            if let [proc_macro2::TokenTree::Ident(i)] = tokens.as_slice() {
+                self.0.insert(i.to_string());
+            }
+        }
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut v = V(std::collections::HashSet::new());
+    syn::visit::Visit::visit_block(&mut v, block);
+    v.0
 }
 
 /// The values whose `.as_ptr()` the argument is: the argument itself, or each branch of the
