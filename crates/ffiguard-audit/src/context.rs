@@ -125,7 +125,15 @@ impl<'a> FileContext<'a> {
         let name = last.ident.to_string();
         // A bare `floor(x)` names another crate's declaration only through a `use` (crates
         // audited together: region's own `page::floor` is not a libm binding elsewhere).
-        let local_only = path.segments.len() == 1 && !self.imports.may_import(&name);
+        // So does `io::printf(..)` when `io` is a module of this crate (rutie's own wrapper).
+        let first = path.segments.first().map(|s| s.ident.to_string());
+        let local_module = path.segments.len() > 1
+            && first.as_deref().is_some_and(|m| {
+                matches!(m, "crate" | "self" | "super")
+                    || self.model.exposure.has_module(self.path, m)
+            });
+        let local_only =
+            local_module || path.segments.len() == 1 && !self.imports.may_import(&name);
         let same_crate = |f: &&ForeignFn| match (
             crate::model::crate_dir(&f.location.file),
             crate::model::crate_dir(self.path),

@@ -163,5 +163,8 @@ fn bare_calls_reach_other_crates_only_through_imports() {
         .len()
     };
     assert_eq!(run(region), 0, "the crate's own floor");
+    let qualified =
+        "mod page;\npub fn ceil(address: *const u8) -> *const u8 {\n    page::floor(address)\n}\n";
+    assert_eq!(run(qualified), 0, "a function of the crate's own module");
     assert_eq!(run(&imported), 1, "the imported binding");
 }

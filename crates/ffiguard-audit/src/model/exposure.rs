@@ -206,6 +206,15 @@ impl Exposure {
         self.private_modules.contains(&key) || self.public_modules.contains(&key)
     }
 
+    /// Whether the crate of the file at `path` declares a module named `name` (anywhere).
+    pub(crate) fn has_module(&self, path: &str, name: &str) -> bool {
+        let k = krate(path);
+        self.private_modules
+            .iter()
+            .chain(&self.public_modules)
+            .any(|(c, m)| *c == k && m.last().is_some_and(|l| l == name))
+    }
+
     /// Whether `item`, public in the module at `chain` of crate `k`, can be named from the
     /// crate root.
     fn reachable(&self, k: &str, item: &str, chain: &[String], depth: usize) -> bool {
