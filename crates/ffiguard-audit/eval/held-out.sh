@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Held-out evaluation of `cargo ffiguard check`: FFI crates that the rules were NOT tuned on.
 #
-#   eval/held-out.sh [--set a|b|c|d|e|f|g|h|i] [--sample N] [--seed S] [--vendor-only]
+#   eval/held-out.sh [--set a|b|c|d|e|f|g|h|i|j] [--sample N] [--seed S] [--vendor-only]
 #
 # The rules were tuned on the crates of eval/vendor-and-check.sh (rusqlite, openssl, git2,
 # libz-sys, curl, their -sys crates and what they pull in). This script audits disjoint sets:
@@ -64,9 +64,15 @@
 #      whoami, region, shared_memory, ipc-channel, interprocess, daemonize, getrandom,
 #      dirs-sys, keyring, native-tls, schannel, trash, notify, fsevent-sys, fs4, tun,
 #      devicemapper, linux-keyutils, swift-rs) and Arrow's C data interface (arrow).
+#   j: chosen and vendored after set i's audit and its fixes, before its crates were looked
+#      at: bindings-heavy crates again (opencv, x11-dl, xkbcommon-dl, sherpa-rs, ct2rs, cust,
+#      esp-idf-svc/-hal/-sys, freertos-rust, metal, cocoa, core-graphics, core-text,
+#      clipboard-win), devices (rppal, evdev, input-linux, pnet_sys, tun-tap), UEFI (uefi,
+#      r-efi), fuzzing entry points (honggfuzz, afl) and C translated to Rust
+#      (unsafe-libyaml, rav1d).
 #
 # 1. Vendors current releases of the set from crates.io into $FFIGUARD_HELDOUT_DIR (default
-#    /tmp/ffiguard-heldout, /tmp/ffiguard-heldout-b, -c, ..., -i) with `cargo vendor` (network:
+#    /tmp/ffiguard-heldout, /tmp/ffiguard-heldout-b, -c, ..., -j) with `cargo vendor` (network:
 #    crates.io). With --vendor-only it stops here, so a set can be fixed before rules change.
 # 2. Audits each crate with `check --format json` into $FFIGUARD_HELDOUT_DIR/reports/CRATE.json
 #    and prints per-crate lines, findings and findings per kLOC, and findings per rule and level.
@@ -233,7 +239,20 @@ case "$set_name" in
             swift-rs tun devicemapper devicemapper-sys linux-keyutils libcamera libcamera-sys)
         neighbours=()
         ;;
-    *) echo "unknown set $set_name (a to i)" >&2; exit 2 ;;
+    j)
+        eval_dir="${FFIGUARD_HELDOUT_DIR:-/tmp/ffiguard-heldout-j}"
+        deps=(opencv rppal evdev input-linux xkbcommon-dl x11-dl sherpa-rs ct2rs unsafe-libyaml
+            rav1d pnet_sys tun-tap uefi r-efi esp-idf-svc freertos-rust honggfuzz afl cust metal
+            cocoa core-graphics core-text clipboard-win)
+        # objc, vendored for cocoa and metal, was in set g.
+        crates=(opencv rppal evdev input-linux input-linux-sys xkbcommon-dl x11-dl sherpa-rs
+            sherpa-rs-sys ct2rs unsafe-libyaml rav1d pnet_sys tun-tap uefi uefi-raw r-efi
+            esp-idf-svc esp-idf-hal esp-idf-sys freertos-rust honggfuzz afl cust cust_raw
+            cust_core metal cocoa cocoa-foundation core-graphics core-graphics-types core-text
+            clipboard-win)
+        neighbours=()
+        ;;
+    *) echo "unknown set $set_name (a to j)" >&2; exit 2 ;;
 esac
 mkdir -p "$eval_dir/corpus/src" "$eval_dir/reports"
 cd "$eval_dir/corpus"
