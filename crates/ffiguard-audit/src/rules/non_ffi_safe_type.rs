@@ -461,8 +461,10 @@ impl Checker<'_, '_> {
                 let written: &syn::Type = args.first()?;
                 let resolved = self.resolve_alias(written);
                 let inner = resolved.as_ref().unwrap_or(written);
-                (!nullable_pointer(inner) && self.known_sized_value(inner))
-                    .then(|| format!("`Option<{}>` (no C layout)", super::util::text(written)))
+                (!nullable_pointer(inner)
+                    && !self.transparent_pointer(inner)
+                    && self.known_sized_value(inner))
+                .then(|| format!("`Option<{}>` (no C layout)", super::util::text(written)))
             }
             _ if behind_ptr => (place == Place::Foreign
                 && self.crate_type_without_layout(&name, qualifier, true))
@@ -697,6 +699,23 @@ impl Checker<'_, '_> {
             || matches!(name.as_str(), "bool" | "char" | "f32" | "f64")
             || STD_NO_LAYOUT.contains(&name.as_str())
             || self.cx.model.types_named(&name).next().is_some()
+    }
+
+    /// A `repr(transparent)` type of the crate around a non-null pointer (rav1d's
+    /// `SendSyncNonNull<T>(NonNull<T>)`): `Option` of it keeps the null niche C understands.
+    fn transparent_pointer(&self, ty: &syn::Type) -> bool {
+        let Some(name) = type_last(ty) else {
+            return false;
+        };
+        self.cx.model.types_named(&name).any(|t| {
+            t.repr.iter().any(|r| r == "transparent")
+                && t.fields
+                    .iter()
+                    .filter(|f| !f.ty.contains("PhantomData"))
+                    .all(|f| {
+                        syn::parse_str::<syn::Type>(&f.ty).is_ok_and(|ft| nullable_pointer(&ft))
+                    })
+        })
     }
 
     fn rust_only(&self, name: &str) -> bool {

@@ -98,9 +98,14 @@ pub(crate) fn is_constructor_call(cx: &crate::FileContext<'_>, e: &syn::Expr) ->
 /// Whether two files may belong to the same crate: yes unless both paths name a crate
 /// directory and the two differ (see [`crate_dir`]).
 pub(crate) fn same_crate(a: &str, b: &str) -> bool {
+    // A file outside `src/`, `tests/`, .. (`opencv/docs/core.rs`, `build.rs`) belongs to the
+    // crate whose directory it lies in.
+    let inside = |dir: &str, path: &str| dir.is_empty() || path.starts_with(&format!("{dir}/"));
     match (crate_dir(a), crate_dir(b)) {
         (Some(x), Some(y)) => x == y,
-        _ => true,
+        (Some(x), None) => inside(x, b),
+        (None, Some(y)) => inside(y, a),
+        (None, None) => true,
     }
 }
 
@@ -578,6 +583,10 @@ mod tests {
         assert_eq!(crate_dir("udev/tests/it.rs"), Some("udev"));
         assert_eq!(crate_dir("src/lib.rs"), Some(""));
         assert_eq!(crate_dir("build.rs"), None);
+        // opencv's `docs/core.rs` in a tree run is opencv's, not uefi-raw's.
+        assert!(!same_crate("opencv/docs/core.rs", "uefi-raw/src/lib.rs"));
+        assert!(same_crate("opencv/docs/core.rs", "opencv/src/lib.rs"));
+        assert!(same_crate("build.rs", "src/lib.rs"));
         assert!(same_crate("src/a.rs", "tests/b.rs"));
         assert!(
             same_crate("lib.rs", "src/x.rs"),
