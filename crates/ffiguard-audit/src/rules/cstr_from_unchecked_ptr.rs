@@ -41,7 +41,8 @@ module declared through `#[path]` or inside a macro looks undeclared. Buffers fi
 functions that always terminate within the size they are given (`snprintf`, `strerror_r`, \
 `getcwd`, ..), by a library's own `*_snprintf` (`nftnl_chain_snprintf`), and by a function the \
 same body first calls with a null buffer and size 0 to learn the length (the size query of \
-`snprintf`-like APIs) are accepted; other C functions that always terminate are still \
+`snprintf`-like APIs), or whose result the body compares with the buffer's length, are \
+accepted; other C functions that always terminate are still \
 reported when given the full length: suppress with that reason or pass `len - 1`.",
         example_bad: "let mut buf = [0 as c_char; 64];\nunsafe { get_name(buf.as_mut_ptr(), buf.len()) };\n\
 let name = unsafe { CStr::from_ptr(buf.as_ptr()) };",
@@ -438,6 +439,38 @@ fn unterminated_buffer(
             size_queried.push(last.clone());
         }
     });
+    // `let len = f(.., buf.as_mut_ptr(), buf.len()); if len < buf.len() { .. }`: the result
+    // is the length that would have been written, told apart from the capacity, as
+    // `snprintf` returns it (wxdragon's `wxd_ListBox_GetStringSelection`).
+    let mut compared: Vec<String> = Vec::new();
+    walk_exprs(f.block, &mut |e| {
+        if let syn::Expr::Binary(b) = e
+            && matches!(
+                b.op,
+                syn::BinOp::Lt(_) | syn::BinOp::Le(_) | syn::BinOp::Gt(_) | syn::BinOp::Ge(_)
+            )
+        {
+            let capacity = |x: &syn::Expr| {
+                method_receiver(peel_casts(x), "len")
+                    .and_then(ident_name)
+                    .as_deref()
+                    == Some(&buf)
+            };
+            let other = if capacity(&b.right) {
+                Some(&b.left)
+            } else if capacity(&b.left) {
+                Some(&b.right)
+            } else {
+                None
+            };
+            compared.extend(other.and_then(|o| ident_name(peel_casts(o))));
+        }
+    });
+    for name in &compared {
+        if let Some((segs, _)) = locals.init_of(name).and_then(super::util::call_path) {
+            size_queried.extend(segs.last().cloned());
+        }
+    }
     let mut filled_full = false;
     let mut terminated = false;
     walk_exprs(f.block, &mut |e| {
