@@ -151,10 +151,10 @@ let _ = (et, index, userdata);\n}\n";
     ];
     assert_eq!(found("FFI001", &tree), []);
 
-    // Without the import, and with the enum in the callback's own crate, C would receive it.
+    // Importing the enum of the callback's own crate instead, C would receive it.
     let uses_enum = pulse.replace(
         "pub use capi::pa_subscription_event_type_t as EventType;\n",
-        "",
+        "use crate::monitor::EventType;\n",
     );
     let own = [
         (
@@ -165,6 +165,31 @@ let _ = (et, index, userdata);\n}\n";
     ];
     assert_eq!(
         found("FFI001", &own),
-        [("libpulse-binding/src/context/subscribe.rs".to_owned(), 2)]
+        [("libpulse-binding/src/context/subscribe.rs".to_owned(), 3)]
+    );
+}
+
+/// Set h, ash 0.38: `vk/definitions.rs` writes a bare `Instance` for the handle of its own
+/// module; the crate's `Instance` wrapper (no `repr(C)`) lives in module `instance`, which the
+/// file does not import. Importing it makes the wrapper the one crossing.
+#[test]
+fn ffi001_judges_a_bare_name_by_what_the_file_can_see() {
+    let wrapper = "pub struct Instance {\n    handle: u64,\n    fns: Vec<usize>,\n}\n";
+    let definitions = "use crate::vk::enums::*;\n\
+pub type PFN_vkGetInstanceProcAddrLUNARG =\n    \
+Option<unsafe extern \"system\" fn(instance: Instance, p_name: *const c_char) -> *const c_void>;\n";
+    let tree = [
+        ("ash/src/instance.rs", wrapper),
+        ("ash/src/vk/definitions.rs", definitions),
+    ];
+    assert_eq!(found("FFI001", &tree), []);
+    let imported = definitions.replace("use crate::vk::enums::*;", "use crate::instance::*;");
+    let tree = [
+        ("ash/src/instance.rs", wrapper),
+        ("ash/src/vk/definitions.rs", imported.as_str()),
+    ];
+    assert_eq!(
+        found("FFI001", &tree),
+        [("ash/src/vk/definitions.rs".to_owned(), 3)]
     );
 }

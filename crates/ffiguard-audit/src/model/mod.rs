@@ -12,8 +12,8 @@ use crate::Location;
 use serde::Serialize;
 use std::collections::HashMap;
 
-pub(crate) use exposure::crate_dir;
 pub use exposure::{Exposure, ModuleKey, Reexport};
+pub(crate) use exposure::{crate_dir, module_chain};
 pub(crate) use extract::extract;
 pub use extract::type_text;
 

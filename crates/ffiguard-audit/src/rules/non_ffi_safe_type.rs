@@ -37,7 +37,10 @@ that between compiler versions; fat pointers (`&str`, slices, `dyn`) are two wor
 expects one. C then reads fields at the wrong offsets or misses half of a pointer: wrong values \
 at best, memory corruption at worst. `SocketAddr` in particular is not a `sockaddr`.",
         known_problems: "Types are matched by name without resolving paths: a crate type that \
-shares its name with a `repr(C)` type elsewhere in the crate is not flagged; a qualified path \
+shares its name with a `repr(C)` type elsewhere in the crate is not flagged; a bare name \
+only matches types of the file's own module, of modules it glob-imports with a crate path \
+(`use crate::x::*`, `use super::*`) or types it imports by name (a glob from another crate \
+keeps every type in view); a qualified path \
 (`vk::Device`) only matches types declared in a module of that name, so a module renamed by \
 `use .. as ffi` hides its types; a type imported \
 from another crate is only judged if it is a known std type (when several crates are audited as \
@@ -78,6 +81,7 @@ impl Rule for NonFfiSafeType {
             cfg_attr_repr: cfg_attr_repr_types(cx.syntax),
             local_names: local_type_names(cx.syntax),
             std_imports: std_imports(cx.syntax),
+            scope: Scope::of(cx),
             aliases: type_aliases(cx.syntax),
             generics: HashSet::new(),
             seen: HashSet::new(),
@@ -113,6 +117,8 @@ struct Checker<'c, 'a> {
     local_names: HashSet<String>,
     /// What the file imports from std (see [`StdImports`]).
     std_imports: StdImports,
+    /// Which modules' types a bare name can refer to (see [`Scope`]).
+    scope: Scope,
     /// Non-generic `type Name = ..;` aliases of the file, judged by what they name.
     aliases: HashMap<String, syn::Type>,
     generics: HashSet<String>,
@@ -203,6 +209,88 @@ fn std_path(path: &syn::Path) -> bool {
             .segments
             .first()
             .is_some_and(|s| matches!(s.ident.to_string().as_str(), "std" | "core" | "alloc"))
+}
+
+/// Where a bare type name in a file can come from: the file's own module (and its inline
+/// modules), a name it imports, or a module it glob-imports (`use crate::vk::enums::*`,
+/// `use super::*`). ash's `vk/definitions.rs` writes `Instance` for the handle of `vk`, not
+/// for the `Instance` wrapper of module `instance`, which it never imports.
+struct Scope {
+    own: Vec<String>,
+    names: HashSet<String>,
+    globs: Vec<Vec<String>>,
+    /// A glob whose source cannot be placed (another crate's, or through a rename).
+    unknown_glob: bool,
+}
+
+impl Scope {
+    fn of(cx: &FileContext<'_>) -> Scope {
+        let own: Vec<String> = crate::model::module_chain(cx.path)
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
+        let mut scope = Scope {
+            own: own.clone(),
+            names: HashSet::new(),
+            globs: Vec::new(),
+            unknown_glob: false,
+        };
+        fn tree(t: &syn::UseTree, prefix: &mut Vec<String>, own: &[String], out: &mut Scope) {
+            match t {
+                syn::UseTree::Path(p) => {
+                    prefix.push(p.ident.to_string());
+                    tree(&p.tree, prefix, own, out);
+                    prefix.pop();
+                }
+                syn::UseTree::Name(n) => {
+                    out.names.insert(n.ident.to_string());
+                }
+                syn::UseTree::Rename(r) => {
+                    out.names.insert(r.rename.to_string());
+                }
+                syn::UseTree::Glob(_) => match resolve(prefix, own) {
+                    Some(m) => out.globs.push(m),
+                    None => out.unknown_glob = true,
+                },
+                syn::UseTree::Group(g) => g.items.iter().for_each(|t| tree(t, prefix, own, out)),
+            }
+        }
+        /// A `use` path as a module path of this crate: `crate::a::b`, `self::a`, `super::a`.
+        fn resolve(path: &[String], own: &[String]) -> Option<Vec<String>> {
+            let (first, rest) = path.split_first()?;
+            let mut base: Vec<String> = match first.as_str() {
+                "crate" => Vec::new(),
+                "self" => own.to_vec(),
+                "super" => own[..own.len().saturating_sub(1)].to_vec(),
+                _ => return None,
+            };
+            for seg in rest {
+                if seg == "super" {
+                    base.pop();
+                } else {
+                    base.push(seg.clone());
+                }
+            }
+            Some(base)
+        }
+        struct V<'s>(&'s mut Scope, Vec<String>);
+        impl Visit<'_> for V<'_> {
+            fn visit_item_use(&mut self, u: &syn::ItemUse) {
+                let own = self.1.clone();
+                tree(&u.tree, &mut Vec::new(), &own, self.0);
+            }
+        }
+        V(&mut scope, own).visit_file(cx.syntax);
+        scope
+    }
+
+    /// Whether a type `name` declared in `module` can be what the file writes as `name`.
+    fn sees(&self, name: &str, module: &[String]) -> bool {
+        module.starts_with(&self.own)
+            || self.names.contains(name)
+            || self.unknown_glob
+            || self.globs.iter().any(|g| g.as_slice() == module)
+    }
 }
 
 /// The std names a file can write bare: the prelude's, and those it imports from `std`,
@@ -528,7 +616,10 @@ impl Checker<'_, '_> {
             .model
             .types_named(name)
             .filter(|t| super::util::same_crate(&t.location.file, self.cx.path))
-            .filter(|t| module.is_none_or(|m| t.module.last().is_some_and(|l| l == m)))
+            .filter(|t| match module {
+                Some(m) => t.module.last().is_some_and(|l| l == m),
+                None => self.scope.sees(name, &t.module),
+            })
             .peekable();
         defs.peek().is_some()
             && defs.all(|t| {
