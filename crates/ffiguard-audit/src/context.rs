@@ -134,13 +134,7 @@ impl<'a> FileContext<'a> {
             });
         let local_only =
             local_module || path.segments.len() == 1 && !self.imports.may_import(&name);
-        let same_crate = |f: &&ForeignFn| match (
-            crate::model::crate_dir(&f.location.file),
-            crate::model::crate_dir(self.path),
-        ) {
-            (Some(a), Some(b)) => a == b,
-            _ => true,
-        };
+        let same_crate = |f: &&ForeignFn| crate::model::same_crate(&f.location.file, self.path);
         let declared = if local_only {
             self.model.foreign_fns_named(&name).find(same_crate)
         } else {

@@ -175,7 +175,7 @@ let _ = (et, index, userdata);\n}\n";
 #[test]
 fn ffi001_judges_a_bare_name_by_what_the_file_can_see() {
     let wrapper = "pub struct Instance {\n    handle: u64,\n    fns: Vec<usize>,\n}\n";
-    let definitions = "use crate::vk::enums::*;\n\
+    let definitions = "use crate::vk::enums::*;\nuse core::ffi::*;\n\
 pub type PFN_vkGetInstanceProcAddrLUNARG =\n    \
 Option<unsafe extern \"system\" fn(instance: Instance, p_name: *const c_char) -> *const c_void>;\n";
     let tree = [
@@ -190,6 +190,6 @@ Option<unsafe extern \"system\" fn(instance: Instance, p_name: *const c_char) ->
     ];
     assert_eq!(
         found("FFI001", &tree),
-        [("ash/src/vk/definitions.rs".to_owned(), 3)]
+        [("ash/src/vk/definitions.rs".to_owned(), 4)]
     );
 }

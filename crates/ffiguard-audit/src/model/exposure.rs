@@ -67,6 +67,20 @@ pub(crate) fn crate_dir(path: &str) -> Option<&str> {
     None
 }
 
+/// Whether two files may belong to the same crate: yes unless both paths name a crate
+/// directory and the two differ (see [`crate_dir`]).
+pub(crate) fn same_crate(a: &str, b: &str) -> bool {
+    // A file outside `src/`, `tests/`, .. (`opencv/docs/core.rs`, `build.rs`) belongs to the
+    // crate whose directory it lies in.
+    let inside = |dir: &str, path: &str| dir.is_empty() || path.starts_with(&format!("{dir}/"));
+    match (crate_dir(a), crate_dir(b)) {
+        (Some(x), Some(y)) => x == y,
+        (Some(x), None) => inside(x, b),
+        (None, Some(y)) => inside(y, a),
+        (None, None) => true,
+    }
+}
+
 fn krate(path: &str) -> String {
     crate_dir(path).unwrap_or("").to_owned()
 }

@@ -12,8 +12,10 @@ use crate::Location;
 use serde::Serialize;
 use std::collections::HashMap;
 
+#[cfg(test)]
+pub(crate) use exposure::crate_dir;
 pub use exposure::{Exposure, ModuleKey, Reexport};
-pub(crate) use exposure::{crate_dir, module_chain};
+pub(crate) use exposure::{module_chain, same_crate};
 pub(crate) use extract::extract;
 pub use extract::type_text;
 

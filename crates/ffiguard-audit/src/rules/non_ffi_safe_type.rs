@@ -250,6 +250,10 @@ impl Scope {
                 }
                 syn::UseTree::Glob(_) => match resolve(prefix, own) {
                     Some(m) => out.globs.push(m),
+                    // `use core::ffi::*` brings no type of this crate.
+                    None if prefix
+                        .first()
+                        .is_some_and(|f| matches!(f.as_str(), "std" | "core" | "alloc")) => {}
                     None => out.unknown_glob = true,
                 },
                 syn::UseTree::Group(g) => g.items.iter().for_each(|t| tree(t, prefix, own, out)),

@@ -141,8 +141,7 @@ fn bounded(
             method_receiver(converted(e), "len").is_some_and(|r| {
                 ident_name(r).is_some()
                     && ident_name(r)
-                        == method_receiver(peel_casts(args[i]), "as_ptr")
-                            .and_then(|p| ident_name(p))
+                        == method_receiver(peel_casts(args[i]), "as_ptr").and_then(ident_name)
             })
         });
     let Some(next_arg) = args.get(i + 1) else {

@@ -66,7 +66,7 @@ pub(crate) fn macros_in(block: &syn::Block) -> Vec<(String, &syn::Macro)> {
     m.0
 }
 
-pub(crate) use crate::model::crate_dir;
+pub(crate) use crate::model::same_crate;
 
 /// A call of a tuple struct or enum variant (`Some(p)`, `Handle(raw)`, `Self(..)`): `Some`,
 /// `Ok`, `Err`, `Self`, or an `UpperCamelCase` name without `_` that the audited code
@@ -93,20 +93,6 @@ pub(crate) fn is_constructor_call(cx: &crate::FileContext<'_>, e: &syn::Expr) ->
                 .types
                 .iter()
                 .any(|t| t.variants.iter().any(|(v, _)| *v == n)))
-}
-
-/// Whether two files may belong to the same crate: yes unless both paths name a crate
-/// directory and the two differ (see [`crate_dir`]).
-pub(crate) fn same_crate(a: &str, b: &str) -> bool {
-    // A file outside `src/`, `tests/`, .. (`opencv/docs/core.rs`, `build.rs`) belongs to the
-    // crate whose directory it lies in.
-    let inside = |dir: &str, path: &str| dir.is_empty() || path.starts_with(&format!("{dir}/"));
-    match (crate_dir(a), crate_dir(b)) {
-        (Some(x), Some(y)) => x == y,
-        (Some(x), None) => inside(x, b),
-        (None, Some(y)) => inside(y, a),
-        (None, None) => true,
-    }
 }
 
 /// A function-like item with a body.
@@ -578,7 +564,7 @@ pub(crate) fn is_bindgen_output(source: &str) -> bool {
 mod tests {
     #[test]
     fn crates_of_a_tree_are_told_apart_by_path() {
-        use super::{crate_dir, same_crate};
+        use crate::model::{crate_dir, same_crate};
         assert_eq!(crate_dir("udev/src/device.rs"), Some("udev"));
         assert_eq!(crate_dir("udev/tests/it.rs"), Some("udev"));
         assert_eq!(crate_dir("src/lib.rs"), Some(""));
