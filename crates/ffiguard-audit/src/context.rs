@@ -131,6 +131,7 @@ impl<'a> FileContext<'a> {
             && first.as_deref().is_some_and(|m| {
                 matches!(m, "crate" | "self" | "super")
                     || self.model.exposure.has_module(self.path, m)
+                        && !self.model.exposure.reexports_into(self.path, m)
             });
         let local_only =
             local_module || path.segments.len() == 1 && !self.imports.may_import(&name);

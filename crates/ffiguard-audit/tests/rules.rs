@@ -166,5 +166,16 @@ fn bare_calls_reach_other_crates_only_through_imports() {
     let qualified =
         "mod page;\npub fn ceil(address: *const u8) -> *const u8 {\n    page::floor(address)\n}\n";
     assert_eq!(run(qualified), 0, "a function of the crate's own module");
+    // rust-htslib's `htslib` module is `pub use hts_sys::*`: its paths reach the bindings.
+    let reexported = ("region/src/page.rs", "pub use libm_sys::*;\n");
+    let through = (
+        "region/src/lib.rs",
+        "mod page;\npub fn ceil(address: *const u8) -> *const u8 {\n    page::floor(address)\n}\n",
+    );
+    let found = ffiguard_audit::check_sources(
+        &[("libm-sys/src/lib.rs", sys), reexported, through],
+        &[rule],
+    );
+    assert_eq!(found.len(), 1, "{found:?}");
     assert_eq!(run(&imported), 1, "the imported binding");
 }

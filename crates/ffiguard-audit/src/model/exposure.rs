@@ -229,6 +229,16 @@ impl Exposure {
             .any(|(c, m)| *c == k && m.last().is_some_and(|l| l == name))
     }
 
+    /// Whether a module named `name` of the crate of the file at `path` holds a `pub use`:
+    /// it may then hold another crate's items (rust-htslib's `htslib` is `pub use
+    /// hts_sys::*`).
+    pub(crate) fn reexports_into(&self, path: &str, name: &str) -> bool {
+        let k = krate(path);
+        self.reexports
+            .iter()
+            .any(|r| r.krate == k && r.holder.last().is_some_and(|h| h == name))
+    }
+
     /// Whether `item`, public in the module at `chain` of crate `k`, can be named from the
     /// crate root.
     fn reachable(&self, k: &str, item: &str, chain: &[String], depth: usize) -> bool {
