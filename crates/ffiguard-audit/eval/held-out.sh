@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Held-out evaluation of `cargo ffiguard check`: FFI crates that the rules were NOT tuned on.
 #
-#   eval/held-out.sh [--set a|b|c|d|e|f|g|h|i|j] [--sample N] [--seed S] [--vendor-only]
+#   eval/held-out.sh [--set a|b|c|d|e|f|g|h|i|j|k] [--sample N] [--seed S] [--vendor-only]
 #
 # The rules were tuned on the crates of eval/vendor-and-check.sh (rusqlite, openssl, git2,
 # libz-sys, curl, their -sys crates and what they pull in). This script audits disjoint sets:
@@ -70,9 +70,14 @@
 #      clipboard-win), devices (rppal, evdev, input-linux, pnet_sys, tun-tap), UEFI (uefi,
 #      r-efi), fuzzing entry points (honggfuzz, afl) and C translated to Rust
 #      (unsafe-libyaml, rav1d).
+#   k: chosen and vendored after set j's audit and all the fixes of sets f to j: games and
+#      graphics (allegro, bgfx, physx, meshopt, basis-universal, openvr, rlottie, skia-safe,
+#      msdfgen, erupt, nuklear-rust, gio), audio plugins and I/O (rtaudio, clap-sys, ladspa),
+#      cameras and radios (uvc, realsense-rust, openni2, soapysdr), solvers (russcip, grb,
+#      ceres-solver), and rsfbclient, sasl2-sys, lzfse, cld2, pocketsphinx.
 #
 # 1. Vendors current releases of the set from crates.io into $FFIGUARD_HELDOUT_DIR (default
-#    /tmp/ffiguard-heldout, /tmp/ffiguard-heldout-b, -c, ..., -j) with `cargo vendor` (network:
+#    /tmp/ffiguard-heldout, /tmp/ffiguard-heldout-b, -c, ..., -k) with `cargo vendor` (network:
 #    crates.io). With --vendor-only it stops here, so a set can be fixed before rules change.
 # 2. Audits each crate with `check --format json` into $FFIGUARD_HELDOUT_DIR/reports/CRATE.json
 #    and prints per-crate lines, findings and findings per kLOC, and findings per rule and level.
@@ -252,7 +257,21 @@ case "$set_name" in
             clipboard-win)
         neighbours=()
         ;;
-    *) echo "unknown set $set_name (a to j)" >&2; exit 2 ;;
+    k)
+        eval_dir="${FFIGUARD_HELDOUT_DIR:-/tmp/ffiguard-heldout-k}"
+        deps=(gio allegro bgfx-rs physx meshopt basis-universal openvr rlottie skia-safe msdfgen
+            rtaudio clap-sys ladspa uvc realsense-rust openni2 soapysdr russcip grb ceres-solver
+            rsfbclient sasl2-sys lzfse cld2 pocketsphinx erupt nuklear-rust)
+        crates=(gio gio-sys allegro allegro-sys allegro_util bgfx-rs bgfx-sys physx physx-sys
+            meshopt basis-universal basis-universal-sys openvr openvr_sys rlottie rlottie-sys
+            skia-safe skia-bindings msdfgen msdfgen-sys rtaudio rtaudio-sys clap-sys ladspa uvc
+            uvc-sys realsense-rust realsense-sys openni2 openni2-sys soapysdr soapysdr-sys
+            russcip scip-sys grb ceres-solver ceres-solver-sys rsfbclient rsfbclient-core
+            rsfbclient-native sasl2-sys lzfse lzfse-sys cld2 cld2-sys pocketsphinx
+            pocketsphinx-sys erupt nuklear-rust nuklear-sys)
+        neighbours=()
+        ;;
+    *) echo "unknown set $set_name (a to k)" >&2; exit 2 ;;
 esac
 mkdir -p "$eval_dir/corpus/src" "$eval_dir/reports"
 cd "$eval_dir/corpus"
