@@ -37,7 +37,8 @@ reported; use `CString` instead and the finding goes away. A bounding parameter 
 only right after the string, by its name or by the argument's syntax: an end pointer that is \
 not derived from the string in view (a field, a helper's result) under an unrelated name is \
 not seen, and a callee that ignores the bound it was given is trusted. A variable given \
-alone to a statement macro (`cstring!(name);`) is taken to be rebound by it and not checked.",
+alone to a statement macro (`cstring!(name);`) is taken to be rebound by it and not checked. \
+A bare `String` is not std's in a crate that declares its own `String` type.",
         example_bad: "unsafe { open_file(path.as_ptr() as *const c_char) }",
         example_good: "let c = CString::new(path)?;\nunsafe { open_file(c.as_ptr()) }",
         fix: "Convert with `CString::new(s)` (it rejects interior NULs), keep it alive across the \
@@ -85,7 +86,7 @@ impl Rule for StrAsCString {
                     if bounded(&decl.params, i, &args, &locals) {
                         continue;
                     }
-                    if let Some(what) = receivers.iter().find_map(|r| rust_string(r, &locals)) {
+                    if let Some(what) = receivers.iter().find_map(|r| rust_string(cx, r, &locals)) {
                         out.push(
                             cx.finding(&META, arg.span(), format!("{what} is not NUL-terminated but `{}` expects a C string", decl.name))
                                 .help("pass `CString::new(..)?.as_ptr()` kept alive across the call, or a `c\"..\"` literal"),
@@ -278,7 +279,7 @@ fn branch_values<'a>(e: &'a syn::Expr, out: &mut Vec<&'a syn::Expr>) {
     }
 }
 
-fn rust_string(e: &syn::Expr, locals: &Locals<'_>) -> Option<String> {
+fn rust_string(cx: &FileContext<'_>, e: &syn::Expr, locals: &Locals<'_>) -> Option<String> {
     if let syn::Expr::Lit(syn::ExprLit {
         lit: syn::Lit::Str(s),
         ..
@@ -292,8 +293,21 @@ fn rust_string(e: &syn::Expr, locals: &Locals<'_>) -> Option<String> {
             syn::Type::Reference(r) => &*r.elem,
             t => t,
         };
-        return matches!(type_last(inner).as_deref(), Some("str" | "String"))
-            .then(|| format!("`{name}` (a Rust string)"));
+        // nuklear-rust declares its own NUL-terminated `String<'a>`: a bare `String` is std's
+        // only where the crate declares none.
+        let own_string = || {
+            matches!(inner, syn::Type::Path(p) if p.path.segments.len() == 1)
+                && cx
+                    .model
+                    .types_named("String")
+                    .any(|t| super::util::same_crate(&t.location.file, cx.path))
+        };
+        return match type_last(inner).as_deref() {
+            Some("str") => true,
+            Some("String") => !own_string(),
+            _ => false,
+        }
+        .then(|| format!("`{name}` (a Rust string)"));
     }
     let init = peel(locals.inits.get(&name)?);
     let built = match init {
