@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Held-out evaluation of `cargo ffiguard check`: FFI crates that the rules were NOT tuned on.
 #
-#   eval/held-out.sh [--set a|b|c|d|e|f|g|h|i|j|k] [--sample N] [--seed S] [--vendor-only]
+#   eval/held-out.sh [--set a|b|c|d|e|f|g|h|i|j|k|l] [--sample N] [--seed S] [--vendor-only]
 #
 # The rules were tuned on the crates of eval/vendor-and-check.sh (rusqlite, openssl, git2,
 # libz-sys, curl, their -sys crates and what they pull in). This script audits disjoint sets:
@@ -75,9 +75,14 @@
 #      msdfgen, erupt, nuklear-rust, gio), audio plugins and I/O (rtaudio, clap-sys, ladspa),
 #      cameras and radios (uvc, realsense-rust, openni2, soapysdr), solvers (russcip, grb,
 #      ceres-solver), and rsfbclient, sasl2-sys, lzfse, cld2, pocketsphinx.
+#   l: chosen and vendored after set k's audit and its one fix: system and driver interfaces
+#      (hwloc, bcc, wintun, windivert, wireguard-nt, evdi, cros-libva, libretro-sys), script
+#      and language runtimes (janetrs, ruwren, jlrs, netcorehost, robusta_jni, swift-bridge,
+#      com), GUIs (web-view, sciter-rs) and audio (soloud, miniaudio, vorbis_rs,
+#      webrtc-audio-processing).
 #
 # 1. Vendors current releases of the set from crates.io into $FFIGUARD_HELDOUT_DIR (default
-#    /tmp/ffiguard-heldout, /tmp/ffiguard-heldout-b, -c, ..., -k) with `cargo vendor` (network:
+#    /tmp/ffiguard-heldout, /tmp/ffiguard-heldout-b, -c, ..., -l) with `cargo vendor` (network:
 #    crates.io). With --vendor-only it stops here, so a set can be fixed before rules change.
 # 2. Audits each crate with `check --format json` into $FFIGUARD_HELDOUT_DIR/reports/CRATE.json
 #    and prints per-crate lines, findings and findings per kLOC, and findings per rule and level.
@@ -271,7 +276,19 @@ case "$set_name" in
             pocketsphinx-sys erupt nuklear-rust nuklear-sys)
         neighbours=()
         ;;
-    *) echo "unknown set $set_name (a to k)" >&2; exit 2 ;;
+    l)
+        eval_dir="${FFIGUARD_HELDOUT_DIR:-/tmp/ffiguard-heldout-l}"
+        deps=(hwloc bcc wintun windivert evdi cros-libva libretro-sys janetrs ruwren jlrs
+            netcorehost robusta_jni swift-bridge com web-view sciter-rs soloud miniaudio vorbis_rs
+            webrtc-audio-processing wireguard-nt)
+        crates=(hwloc bcc bcc-sys wintun windivert windivert-sys evdi evdi-sys cros-libva
+            libretro-sys janetrs evil-janet ruwren ruwren-sys jlrs jl-sys jlrs-sys netcorehost
+            robusta_jni swift-bridge com web-view webview-sys sciter-rs soloud soloud-sys
+            miniaudio vorbis_rs aotuv_lancer_vorbis_sys ogg_next_sys webrtc-audio-processing
+            webrtc-audio-processing-sys wireguard-nt)
+        neighbours=()
+        ;;
+    *) echo "unknown set $set_name (a to l)" >&2; exit 2 ;;
 esac
 mkdir -p "$eval_dir/corpus/src" "$eval_dir/reports"
 cd "$eval_dir/corpus"
