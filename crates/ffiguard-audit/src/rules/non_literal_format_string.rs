@@ -239,7 +239,7 @@ fn literal_format(arg: &syn::Expr) -> bool {
     let e = peel_casts(arg);
     let base = method_receiver(e, "as_ptr").unwrap_or(e);
     let base = peel(base);
-    if cstr_of_literal(base) {
+    if cstr_of_literal(base) || cstring_of_literal(base) {
         return true;
     }
     match base {
@@ -319,6 +319,17 @@ fn cstr_of_literal(e: &syn::Expr) -> bool {
     constructor
         && call.args.len() == 1
         && matches!(peel(&call.args[0]), syn::Expr::Lit(l) if matches!(l.lit, syn::Lit::ByteStr(_)))
+}
+
+/// `CString::new("%s\n")`, unwrapped or not: a literal made a C string at run time
+/// (webview-sys's `webview_print_log`).
+fn cstring_of_literal(e: &syn::Expr) -> bool {
+    let e = method_receiver(e, "unwrap")
+        .or_else(|| method_receiver(e, "expect"))
+        .map_or(e, peel);
+    super::util::assoc_call(e, &["CString"], "new").is_some_and(|args| {
+        matches!(args.first().map(peel), Some(syn::Expr::Lit(l)) if matches!(l.lit, syn::Lit::Str(_) | syn::Lit::ByteStr(_)))
+    })
 }
 
 /// `s.replace('%', "%%")` (or with `"%"`): text in which no conversion can remain.
@@ -455,6 +466,13 @@ mod tests {
             pub fn text(t: *const c_char) {{\n    // SAFETY: t is a C string.\n    unsafe {{ printf(fmt_ptr(), t) }};\n}}\n"
         );
         assert!(lines(&helper).is_empty());
+        // webview-sys 0.6: a literal made a CString first.
+        let cstring = format!(
+            "{DECL}pub unsafe extern \"C\" fn log(s: *const c_char) {{\n\
+            let format = CString::new(\"%s\\n\").unwrap();\n    \
+            printf(format.as_ptr(), s);\n}}\n"
+        );
+        assert!(lines(&cstring).is_empty());
         // A helper that takes the text is not a constant.
         let passthrough = format!(
             "{DECL}fn fmt_of(t: *const c_char) -> *const c_char {{\n    t\n}}\n\
