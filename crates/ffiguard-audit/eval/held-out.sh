@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Held-out evaluation of `cargo ffiguard check`: FFI crates that the rules were NOT tuned on.
 #
-#   eval/held-out.sh [--set a|b|c|d|e|f|g|h|i|j|k|l] [--sample N] [--seed S] [--vendor-only]
+#   eval/held-out.sh [--set a|b|c|d|e|f|g|h|i|j|k|l|m] [--sample N] [--seed S] [--vendor-only]
 #
 # The rules were tuned on the crates of eval/vendor-and-check.sh (rusqlite, openssl, git2,
 # libz-sys, curl, their -sys crates and what they pull in). This script audits disjoint sets:
@@ -80,9 +80,13 @@
 #      and language runtimes (janetrs, ruwren, jlrs, netcorehost, robusta_jni, swift-bridge,
 #      com), GUIs (web-view, sciter-rs) and audio (soloud, miniaudio, vorbis_rs,
 #      webrtc-audio-processing).
+#   m: -sys crates that bundle their C headers, for the header cross-check (brotli-sys,
+#      chipmunk-sys, glslang-sys, libarchive3-sys, libsql-ffi, libtess2-sys, libuv-sys2,
+#      libxlsxwriter-sys, libz-ng-sys, recastnavigation-sys, shaderc-sys, spirv-cross-sys,
+#      tidy-sys), chosen and vendored after set l's audit and its one fix.
 #
 # 1. Vendors current releases of the set from crates.io into $FFIGUARD_HELDOUT_DIR (default
-#    /tmp/ffiguard-heldout, /tmp/ffiguard-heldout-b, -c, ..., -l) with `cargo vendor` (network:
+#    /tmp/ffiguard-heldout, /tmp/ffiguard-heldout-b, -c, ..., -m) with `cargo vendor` (network:
 #    crates.io). With --vendor-only it stops here, so a set can be fixed before rules change.
 # 2. Audits each crate with `check --format json` into $FFIGUARD_HELDOUT_DIR/reports/CRATE.json
 #    and prints per-crate lines, findings and findings per kLOC, and findings per rule and level.
@@ -288,7 +292,15 @@ case "$set_name" in
             webrtc-audio-processing-sys wireguard-nt)
         neighbours=()
         ;;
-    *) echo "unknown set $set_name (a to l)" >&2; exit 2 ;;
+    m)
+        eval_dir="${FFIGUARD_HELDOUT_DIR:-/tmp/ffiguard-heldout-m}"
+        deps=(libuv-sys2 brotli-sys libz-ng-sys libarchive3-sys recastnavigation-sys shaderc-sys
+            glslang-sys libxlsxwriter-sys tidy-sys libsql-ffi spirv-cross-sys chipmunk-sys
+            libtess2-sys)
+        crates=("${deps[@]}")
+        neighbours=()
+        ;;
+    *) echo "unknown set $set_name (a to m)" >&2; exit 2 ;;
 esac
 mkdir -p "$eval_dir/corpus/src" "$eval_dir/reports"
 cd "$eval_dir/corpus"
