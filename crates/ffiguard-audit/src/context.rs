@@ -30,8 +30,14 @@ pub struct Imports {
 }
 
 impl Imports {
-    /// Reads the `use` items of a file (inline modules included).
+    /// Reads the `use` items of a file (inline modules included) that may bring another
+    /// crate's items: not `use crate::..`, `use self::..` or `use super::..`.
     pub fn of(file: &syn::File) -> Imports {
+        Imports::with_root(file, &|root| !matches!(root, "crate" | "self" | "super"))
+    }
+
+    /// Reads the `use` items of a file whose path starts with a segment `keep` accepts.
+    pub(crate) fn with_root(file: &syn::File, keep: &dyn Fn(&str) -> bool) -> Imports {
         fn tree(t: &syn::UseTree, out: &mut Imports) {
             match t {
                 syn::UseTree::Path(p) => tree(&p.tree, out),
@@ -45,18 +51,19 @@ impl Imports {
                 syn::UseTree::Group(g) => g.items.iter().for_each(|t| tree(t, out)),
             }
         }
-        struct V(Imports);
-        impl<'ast> syn::visit::Visit<'ast> for V {
+        struct V<'k>(Imports, &'k dyn Fn(&str) -> bool);
+        impl<'ast> syn::visit::Visit<'ast> for V<'_> {
             fn visit_item_use(&mut self, u: &'ast syn::ItemUse) {
-                // `use super::*` and `use crate::x::f` bring the crate's own items.
-                let local = matches!(&u.tree, syn::UseTree::Path(p)
-                    if matches!(p.ident.to_string().as_str(), "crate" | "self" | "super"));
-                if !local {
+                let root = match &u.tree {
+                    syn::UseTree::Path(p) => p.ident.to_string(),
+                    _ => String::new(),
+                };
+                if (self.1)(&root) {
                     tree(&u.tree, &mut self.0);
                 }
             }
         }
-        let mut v = V(Imports::default());
+        let mut v = V(Imports::default(), keep);
         syn::visit::Visit::visit_file(&mut v, file);
         v.0
     }

@@ -97,21 +97,22 @@ pub fn load(root: &Path) -> Result<Option<AbiConfig>, AbiConfigError> {
         if let Ok(file) = syn::parse_file(&text) {
             let mut found = BuildScript::default();
             found.visit_file(&file);
-            let in_crate = |p: &String| Some(root.join(p)).filter(|p| p.exists());
-            config.headers.headers.extend(
-                found
-                    .headers
+            // Literal paths as written; paths joined onto some directory only where they exist.
+            let paths = |literal: &[String], joined: &[String]| -> Vec<PathBuf> {
+                literal
                     .iter()
                     .map(|p| root.join(p))
-                    .chain(found.joined_headers.iter().filter_map(in_crate)),
-            );
-            config.headers.include_dirs.extend(
-                found
-                    .include
-                    .iter()
-                    .map(|p| root.join(p))
-                    .chain(found.joined_include.iter().filter_map(in_crate)),
-            );
+                    .chain(joined.iter().map(|p| root.join(p)).filter(|p| p.exists()))
+                    .collect()
+            };
+            config
+                .headers
+                .headers
+                .extend(paths(&found.headers, &found.joined_headers));
+            config
+                .headers
+                .include_dirs
+                .extend(paths(&found.include, &found.joined_include));
             config.headers.defines.extend(found.defines);
         }
     }

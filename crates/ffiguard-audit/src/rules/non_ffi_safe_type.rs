@@ -300,47 +300,18 @@ impl Scope {
 /// The std names a file can write bare: the prelude's, and those it imports from `std`,
 /// `core` or `alloc` (by name or glob). openxr-sys writes `Path` for its own `Path(u64)`,
 /// made by a macro and imported through `use crate::*`: not std's.
-#[derive(Default)]
-struct StdImports {
-    names: HashSet<String>,
-    glob: bool,
-}
+struct StdImports(crate::Imports);
 
 impl StdImports {
     fn names(&self, name: &str) -> bool {
-        matches!(name, "String" | "Vec" | "Result") || self.glob || self.names.contains(name)
+        matches!(name, "String" | "Vec" | "Result") || self.0.may_import(name)
     }
 }
 
 fn std_imports(file: &syn::File) -> StdImports {
-    fn tree(t: &syn::UseTree, out: &mut StdImports) {
-        match t {
-            syn::UseTree::Path(p) => tree(&p.tree, out),
-            syn::UseTree::Name(n) => {
-                out.names.insert(n.ident.to_string());
-            }
-            syn::UseTree::Rename(r) => {
-                out.names.insert(r.rename.to_string());
-            }
-            syn::UseTree::Glob(_) => out.glob = true,
-            syn::UseTree::Group(g) => g.items.iter().for_each(|t| tree(t, out)),
-        }
-    }
-    struct V(StdImports);
-    impl Visit<'_> for V {
-        fn visit_item_use(&mut self, u: &syn::ItemUse) {
-            let root = match &u.tree {
-                syn::UseTree::Path(p) => p.ident.to_string(),
-                _ => String::new(),
-            };
-            if matches!(root.as_str(), "std" | "core" | "alloc") {
-                tree(&u.tree, &mut self.0);
-            }
-        }
-    }
-    let mut v = V(StdImports::default());
-    v.visit_file(file);
-    v.0
+    StdImports(crate::Imports::with_root(file, &|root| {
+        matches!(root, "std" | "core" | "alloc")
+    }))
 }
 
 fn local_type_names(file: &syn::File) -> HashSet<String> {
