@@ -29,6 +29,12 @@ pub struct Exposure {
     pub private_types: BTreeSet<(String, String)>,
     /// Structs, enums and unions declared `pub`, by crate and name.
     pub public_types: BTreeSet<(String, String)>,
+    /// (crate, last module name) of every module, and of every module holding a `pub use`:
+    /// built once by [`Exposure::index`], for lookups per call expression.
+    #[serde(skip)]
+    module_names: std::collections::HashSet<(String, String)>,
+    #[serde(skip)]
+    reexport_holders: std::collections::HashSet<(String, String)>,
 }
 
 /// One name a `pub use` makes public in the module that holds it.
@@ -220,23 +226,33 @@ impl Exposure {
         self.private_modules.contains(&key) || self.public_modules.contains(&key)
     }
 
-    /// Whether the crate of the file at `path` declares a module named `name` (anywhere).
-    pub(crate) fn has_module(&self, path: &str, name: &str) -> bool {
-        let k = krate(path);
-        self.private_modules
+    /// Builds the lookup sets behind [`has_module`](Self::has_module) and
+    /// [`reexports_into`](Self::reexports_into), once every file's part is merged.
+    pub(crate) fn index(&mut self) {
+        self.module_names = self
+            .private_modules
             .iter()
             .chain(&self.public_modules)
-            .any(|(c, m)| *c == k && m.last().is_some_and(|l| l == name))
+            .filter_map(|(c, m)| Some((c.clone(), m.last()?.clone())))
+            .collect();
+        self.reexport_holders = self
+            .reexports
+            .iter()
+            .filter_map(|r| Some((r.krate.clone(), r.holder.last()?.clone())))
+            .collect();
+    }
+
+    /// Whether the crate of the file at `path` declares a module named `name` (anywhere).
+    pub(crate) fn has_module(&self, path: &str, name: &str) -> bool {
+        self.module_names.contains(&(krate(path), name.to_owned()))
     }
 
     /// Whether a module named `name` of the crate of the file at `path` holds a `pub use`:
     /// it may then hold another crate's items (rust-htslib's `htslib` is `pub use
     /// hts_sys::*`).
     pub(crate) fn reexports_into(&self, path: &str, name: &str) -> bool {
-        let k = krate(path);
-        self.reexports
-            .iter()
-            .any(|r| r.krate == k && r.holder.last().is_some_and(|h| h == name))
+        self.reexport_holders
+            .contains(&(krate(path), name.to_owned()))
     }
 
     /// Whether `item`, public in the module at `chain` of crate `k`, can be named from the

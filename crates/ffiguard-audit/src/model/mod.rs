@@ -243,6 +243,8 @@ pub struct FfiModel {
     foreign_fn_index: HashMap<String, Vec<usize>>,
     #[serde(skip)]
     type_index: HashMap<String, Vec<usize>>,
+    #[serde(skip)]
+    variant_names: std::collections::HashSet<String>,
 }
 
 impl FfiModel {
@@ -279,7 +281,18 @@ impl FfiModel {
             t.has_drop = dropped.contains(t.name.as_str());
             model.type_index.entry(t.name.clone()).or_default().push(i);
         }
+        model.variant_names = model
+            .types
+            .iter()
+            .flat_map(|t| t.variants.iter().map(|(v, _)| v.clone()))
+            .collect();
+        model.exposure.index();
         model
+    }
+
+    /// Whether some enum of the audited code has a variant of this name.
+    pub(crate) fn is_variant(&self, name: &str) -> bool {
+        self.variant_names.contains(name)
     }
 
     /// The first foreign function declared with this Rust name (crates sometimes declare the

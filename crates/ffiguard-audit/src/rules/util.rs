@@ -87,12 +87,7 @@ pub(crate) fn is_constructor_call(cx: &crate::FileContext<'_>, e: &syn::Expr) ->
     n.starts_with(char::is_uppercase)
         && !n.contains('_')
         && cx.foreign_callee(e).is_none()
-        && (cx.model.types_named(&n).next().is_some()
-            || cx
-                .model
-                .types
-                .iter()
-                .any(|t| t.variants.iter().any(|(v, _)| *v == n)))
+        && (cx.model.types_named(&n).next().is_some() || cx.model.is_variant(&n))
 }
 
 /// A function-like item with a body.
