@@ -130,26 +130,29 @@ impl<'a> FileContext<'a> {
     pub fn foreign_path(&self, path: &syn::Path) -> Option<Callee<'a>> {
         let last = path.segments.last()?;
         let name = last.ident.to_string();
-        // A bare `floor(x)` names another crate's declaration only through a `use` (crates
-        // audited together: region's own `page::floor` is not a libm binding elsewhere).
-        // So does `io::printf(..)` when `io` is a module of this crate (rutie's own wrapper).
-        let first = path.segments.first().map(|s| s.ident.to_string());
-        let local_module = path.segments.len() > 1
-            && first.as_deref().is_some_and(|m| {
-                matches!(m, "crate" | "self" | "super")
-                    || self.model.exposure.has_module(self.path, m)
-                        && !self.model.exposure.reexports_into(self.path, m)
-            });
-        let local_only =
-            local_module || path.segments.len() == 1 && !self.imports.may_import(&name);
-        let same_crate = |f: &&ForeignFn| crate::model::same_crate(&f.location.file, self.path);
-        let declared = if local_only {
-            self.model.foreign_fns_named(&name).find(same_crate)
-        } else {
-            self.model.foreign_fn(&name)
-        };
-        if let Some(f) = declared {
-            return Some(Callee::Declared(f));
+        let mut declared = self.model.foreign_fns_named(&name).peekable();
+        // Most calls name no declaration at all: only those that do are placed.
+        if declared.peek().is_some() {
+            // A bare `floor(x)` names another crate's declaration only through a `use` (crates
+            // audited together: region's own `page::floor` is not a libm binding elsewhere).
+            // So does `io::printf(..)` when `io` is a module of this crate (rutie's wrapper).
+            let local_only = match path.segments.first() {
+                Some(first) if path.segments.len() > 1 => {
+                    let m = first.ident.to_string();
+                    matches!(m.as_str(), "crate" | "self" | "super")
+                        || self.model.exposure.has_module(self.path, &m)
+                            && !self.model.exposure.reexports_into(self.path, &m)
+                }
+                _ => !self.imports.may_import(&name),
+            };
+            let found = if local_only {
+                declared.find(|f| crate::model::same_crate(&f.location.file, self.path))
+            } else {
+                declared.next()
+            };
+            if let Some(f) = found {
+                return Some(Callee::Declared(f));
+            }
         }
         let through_bindings = path.segments.iter().rev().skip(1).any(|s| {
             let name = s.ident.to_string();

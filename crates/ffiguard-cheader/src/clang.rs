@@ -404,8 +404,7 @@ impl<'t> Type<'t> {
     /// incomplete.
     pub(crate) fn offset_of(&self, field: &str) -> Option<u64> {
         let name = CString::new(field).ok()?;
-        // SAFETY: the type's unit is live and `name` is a NUL-terminated string that outlives
-        // the call.
+        // SAFETY: the type's unit is live; `name` is NUL-terminated and outlives the call.
         u64::try_from(unsafe { clang_Type_getOffsetOf(self.raw, name.as_ptr()) }).ok()
     }
 

@@ -100,6 +100,7 @@ pub(crate) fn accept(
     confinement: &Confinement,
     status_word: u64,
     setup_socket: &OwnedFd,
+    worker_pid: u32,
 ) -> Result<(ConfinementStatus, Option<Listener>), SandboxError> {
     let status = ConfinementStatus::unpack(status_word);
     let required = confinement.policy.required_layers();
@@ -132,6 +133,7 @@ pub(crate) fn accept(
     };
     let thread = notify::serve(
         received,
+        worker_pid,
         &confinement.policy,
         on_violation,
         confinement.log.clone(),
@@ -208,7 +210,7 @@ mod tests {
                 .with(Layers::NOTIFY),
             landlock_abi: 0,
         };
-        let error = accept(&confinement, reported.pack(), &socket).err();
+        let error = accept(&confinement, reported.pack(), &socket, 1).err();
         let text = error.map(|e| e.to_string()).unwrap_or_default();
         assert!(text.contains("could not put in force: landlock"), "{text}");
         assert!(describe_failure((3 << 32) | 95).starts_with("the Landlock ruleset"));

@@ -145,7 +145,7 @@ impl WorkerProcess {
             .worker
             .setup_detail
             .load(Ordering::Relaxed);
-        match accept::accept(confinement, word, &spawned.setup_socket) {
+        match accept::accept(confinement, word, &spawned.setup_socket, pid) {
             Ok((status, listener)) => {
                 worker.confinement = Some(status);
                 worker._listener = listener;

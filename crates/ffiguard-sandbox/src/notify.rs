@@ -58,6 +58,8 @@ pub(crate) struct Received {
 
 /// What one listener thread serves with.
 struct Service {
+    /// The worker's process id (a notification names the calling *thread*).
+    worker_pid: u32,
     memory: Option<OwnedFd>,
     broker: Option<Broker>,
     on_violation: OnViolation,
@@ -68,12 +70,14 @@ struct Service {
 /// `policy` has read-only paths.
 pub(crate) fn serve(
     received: Received,
+    worker_pid: u32,
     policy: &Policy,
     on_violation: OnViolation,
     log: BlockedLog,
 ) -> std::io::Result<Listener> {
     let broker = Broker::start(policy, received.cwd)?;
     let service = Service {
+        worker_pid,
         memory: received.memory,
         broker,
         on_violation,
@@ -157,7 +161,7 @@ fn serve_one(fd: &OwnedFd, service: &Service) {
         OnViolation::Kill => Verdict::Killed,
         _ => Verdict::Denied,
     };
-    let pid = notif.pid;
+    let pid = service.worker_pid;
     service.log.push(BlockedCall {
         pid,
         syscall: name,
@@ -230,7 +234,7 @@ fn answer_brokered(
                 _ => Verdict::Denied,
             };
             service.log.push(BlockedCall {
-                pid: notif.pid,
+                pid: service.worker_pid,
                 syscall: name,
                 nr: i64::from(notif.data.nr),
                 args: notif.data.args,
@@ -240,7 +244,7 @@ fn answer_brokered(
             });
             match verdict {
                 Verdict::Killed => {
-                    kill(notif.pid);
+                    kill(service.worker_pid);
                     respond(fd, notif.id, -libc::EACCES, 0);
                 }
                 Verdict::Allowed => respond(fd, notif.id, 0, continue_flag()),
