@@ -351,6 +351,41 @@ fn hostile_inputs_are_reported_per_file_and_the_run_goes_on() {
     );
 }
 
+/// A generated 150,000-term `1 + 1 + …` chain (~600 KB) is one FG0001 finding about that
+/// file; the other files' findings survive, on one thread and on several, and a build script
+/// of the same shape does not take the run down either.
+#[test]
+fn a_long_operator_chain_is_reported_and_the_rest_survives() {
+    let chain = format!(
+        "pub fn total() -> u32 {{\n    {}\n}}\n",
+        vec!["1"; 150_000].join(" + ")
+    );
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "generated.rs", &chain);
+    write(dir.path(), "ffi.rs", &dangling_fn(""));
+    for threads in ["1", "4"] {
+        let r = check(dir.path(), &["--format", "json", "--threads", threads]);
+        assert_eq!(r.code, 1, "{}", r.stderr);
+        let findings = json_findings(&r);
+        assert!(
+            findings.iter().any(|f| f["rule"] == "FG0001"
+                && f["location"]["file"] == "generated.rs"
+                && f["message"].as_str().unwrap().contains("nesting")),
+            "{findings:?}"
+        );
+        assert!(
+            findings
+                .iter()
+                .any(|f| f["rule"] == "FFI011" && f["location"]["file"] == "ffi.rs"),
+            "{findings:?}"
+        );
+    }
+    let krate = krate(&dangling_fn(""));
+    write(krate.path(), "build.rs", &chain.replace("total", "main"));
+    let r = check(krate.path(), &["--format", "json"]);
+    assert_eq!(rules_of(&r), ["FG0001", "FFI011"], "{}", r.stdout);
+}
+
 #[test]
 fn directory_symlink_loop_without_manifest_terminates() {
     let dir = tempfile::tempdir().unwrap();

@@ -183,3 +183,41 @@ fn run_rules(
     }
     findings
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every rule, the model, suppressions and `Drop` follow a tree as deep as the nesting
+    /// guard lets through, on the caller's (test) thread; one level deeper is a finding.
+    #[test]
+    fn chains_at_the_nesting_cap_are_audited_and_longer_ones_reported() {
+        let chain = |n: usize, op: &str| {
+            format!(
+                "pub unsafe extern \"C\" fn f(p: *const u8) -> u32 {{ {} }}\n",
+                vec!["*p as u32"; n].join(op)
+            )
+        };
+        let rules = crate::registry::rules();
+        for op in [" + ", " - ", " * ", " && ", " | "] {
+            let findings = check_source("src/lib.rs", &chain(240, op), rules);
+            assert!(
+                findings.iter().all(|f| f.rule != "FG0001"),
+                "{op}: {findings:?}"
+            );
+            let findings = check_source("src/lib.rs", &chain(150_000, op), rules);
+            assert!(
+                findings
+                    .iter()
+                    .any(|f| f.rule == "FG0001" && f.message.contains("nesting")),
+                "{op}: {findings:?}"
+            );
+        }
+        let methods = format!(
+            "pub unsafe extern \"C\" fn f(p: *const u8) {{ let _ = (*p){}; }}\n",
+            ".m()".repeat(990)
+        );
+        let findings = check_source("src/lib.rs", &methods, rules);
+        assert!(findings.iter().all(|f| f.rule != "FG0001"), "{findings:?}");
+    }
+}

@@ -172,11 +172,26 @@ fn blank_out_shebang(text: &str) -> std::borrow::Cow<'_, str> {
 /// Tokens after which the parser may recurse into a sub-expression or sub-type without a group:
 /// prefix operators, `<` of generics, `=` of right-associative assignment, closure bars, `if`
 /// of `else if` chains, `return`/`break` with a value.
+///
+/// Also every token that chains onto the expression before it: binary operators (`+`, `/`,
+/// `%`, `^` besides the ones above), `.` of method calls and fields, `?` and `as`. `syn` parses
+/// `1 + 1 + … + 1` in a loop, but the tree it builds is nested one level per operator, and
+/// printing, visiting and dropping that tree recurse once per level: a 150,000-term chain
+/// overflows any stack there, long after parsing succeeded.
 fn deepens(tt: &TokenTree) -> bool {
     match tt {
-        TokenTree::Punct(p) => matches!(p.as_char(), '-' | '!' | '*' | '&' | '<' | '=' | '|'),
+        TokenTree::Punct(p) => matches!(
+            p.as_char(),
+            '-' | '!' | '*' | '&' | '<' | '=' | '|' | '+' | '/' | '%' | '^' | '.' | '?'
+        ),
         TokenTree::Ident(i) => {
-            i == "if" || i == "return" || i == "break" || i == "dyn" || i == "impl" || i == "mut"
+            i == "if"
+                || i == "return"
+                || i == "break"
+                || i == "dyn"
+                || i == "impl"
+                || i == "mut"
+                || i == "as"
         }
         _ => false,
     }
@@ -261,6 +276,20 @@ mod tests {
             parse_file(&unary),
             Err(ParseProblem::TooDeep { .. })
         ));
+        // Left-nested chains: parsed in a loop, but the tree is as deep as the chain is long.
+        for chain in [
+            format!("fn f() -> u32 {{ {} }}", vec!["1"; 150_000].join(" + ")),
+            format!("const X: u32 = {};", vec!["1"; 150_000].join(" ^ ")),
+            format!("fn f() {{ x{} }}", ".m()".repeat(150_000)),
+            format!("fn f() {{ x{} }}", "?".repeat(150_000)),
+            format!("fn f() {{ x{} }}", " as u8".repeat(150_000)),
+        ] {
+            assert!(
+                matches!(parse_file(&chain), Err(ParseProblem::TooDeep { line: 1 })),
+                "{}",
+                &chain[..40]
+            );
+        }
         let generics = format!(
             "type T = {}u8{};",
             "Vec<".repeat(50_000),
@@ -282,6 +311,16 @@ mod tests {
         let arms = "1 => { f(&x) }\n".repeat(2_000);
         assert!(parse_file(&format!("fn f() {{ match 1 {{ {arms} _ => {{}} }} }}")).is_ok());
         assert!(parse_file(&format!("fn f() {{ {stmts} }}")).is_ok());
+        // Chains as long as real code writes them.
+        let sum = vec!["a.b"; 200].join(" + ");
+        assert!(parse_file(&format!("fn f() -> u32 {{ {sum} }}")).is_ok());
+        let builder = ".flag(\"-O2\")".repeat(300);
+        assert!(
+            parse_file(&format!(
+                "fn main() {{ cc::Build::new(){builder}.compile(\"x\")?; }}"
+            ))
+            .is_ok()
+        );
     }
 
     #[test]

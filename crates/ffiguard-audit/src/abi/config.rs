@@ -94,7 +94,9 @@ pub fn load(root: &Path) -> Result<Option<AbiConfig>, AbiConfigError> {
     let build = root.join("build.rs");
     if build.is_file() {
         let text = read(&build)?;
-        if let Ok(file) = syn::parse_file(&text) {
+        // The guarded parser: a build script is input like any other file, and one that
+        // would overflow `syn` must not take the run down.
+        if let Ok(file) = crate::parse::parse_file(&text) {
             let mut found = BuildScript::default();
             found.visit_file(&file);
             // Literal paths as written; paths joined onto some directory only where they exist.
