@@ -2,8 +2,13 @@
 
 fn main() {
     println!("cargo:rerun-if-changed=c/attacks.c");
+    println!("cargo:rerun-if-changed=c/lifecycle.c");
     cc::Build::new()
         .file("c/attacks.c")
         .warnings(true)
         .compile("hostile_attacks");
+    cc::Build::new()
+        .file("c/lifecycle.c")
+        .warnings(true)
+        .compile("hostile_lifecycle");
 }

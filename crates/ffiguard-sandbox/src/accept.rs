@@ -95,7 +95,8 @@ pub(crate) fn with_required(error: SandboxError, policy: &Policy) -> SandboxErro
     }
 }
 
-/// Checks the status a ready worker reported and starts serving its listener.
+/// Checks the status a ready worker reported, against the policy and against what the kernel
+/// shows of the worker from outside (see [`crate::inspect`]), and starts serving its listener.
 pub(crate) fn accept(
     confinement: &Confinement,
     status_word: u64,
@@ -116,6 +117,14 @@ pub(crate) fn accept(
             status.layers,
         ));
     }
+    // The worker is ready, so the layers it reports are in force for good (none can be lifted
+    // again) and what `/proc` shows now holds for every later call.
+    if let Some(contradiction) = crate::inspect::contradiction(worker_pid, status.layers) {
+        return Err(refuse(
+            format!("the worker's report was contradicted: {contradiction}"),
+            status.layers,
+        ));
+    }
     if !status.layers.contains(Layers::NOTIFY) {
         return Ok((status, None));
     }
@@ -126,6 +135,14 @@ pub(crate) fn accept(
             status.layers,
         )
     })?;
+    if let Some(instead) = crate::inspect::not_a_listener(&received.listener) {
+        return Err(refuse(
+            format!(
+                "the worker's report was contradicted: it reported a seccomp listener and sent {instead}"
+            ),
+            status.layers,
+        ));
+    }
     let on_violation = match confinement.policy.on_violation {
         OnViolation::AllowAndLog => OnViolation::AllowAndLog,
         OnViolation::Kill => OnViolation::Kill,

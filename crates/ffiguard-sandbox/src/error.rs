@@ -23,12 +23,16 @@ pub enum SandboxError {
         signal: i32,
         /// Its name (`SIGSEGV`, …).
         signal_name: String,
-        /// What the worker's last words suggest (e.g. "stack overflow"), if anything.
+        /// What the worker's standard error claims caused it (`"stack overflow"`, `"memory
+        /// allocation failed"`), if anything. The worker wrote that text, so this is its own
+        /// account, not a finding: the signal is the kernel's.
         detail: Option<String>,
         /// The end of the worker's standard error.
         stderr_tail: String,
     },
-    /// The worker ran into a resource limit while running `function`.
+    /// The worker ran into a resource limit while running `function`. Named from the kernel's
+    /// report (the signal the limit sends, or the CPU time `wait4` accounts); for
+    /// [`Limit::Memory`] see that variant.
     #[error("`{function}`: worker {pid} exceeded its {limit} limit")]
     ResourceLimit {
         /// The isolated function that was running.
@@ -120,6 +124,23 @@ pub enum SandboxError {
         /// The blocked call, as the listener reported it.
         call: Box<crate::BlockedCall>,
     },
+    /// The worker was killed with `SIGSYS` by its seccomp filter for a syscall the filter
+    /// refused without a report: on x86_64 with a listener, a syscall through another ABI
+    /// (`int 0x80`, the 32-bit one), which the filter's architecture check kills before any
+    /// notification is possible; without a listener and with [`crate::OnViolation::Kill`], any
+    /// call outside the policy. The call is also recorded in [`crate::Sandbox::blocked_calls`]
+    /// (verdict [`crate::Verdict::Killed`]). The wait status cannot tell this from a worker that
+    /// raised `SIGSYS` itself: only workers whose seccomp filter was in force are reported this
+    /// way.
+    #[error("`{function}`: worker {pid} killed by SIGSYS from its seccomp filter: {call}")]
+    FilterKilled {
+        /// The isolated function being called.
+        function: &'static str,
+        /// The worker's process id.
+        pid: u32,
+        /// The refused call as far as it is known (its number and arguments are not).
+        call: Box<crate::BlockedCall>,
+    },
     /// No worker became free within the call's deadline.
     #[error("`{function}`: no worker free within {deadline:?}")]
     Busy {
@@ -137,7 +158,7 @@ pub enum SandboxError {
 fn describe(detail: &Option<String>) -> String {
     detail
         .as_ref()
-        .map(|d| format!(" ({d})"))
+        .map(|d| format!(" (its standard error claims: {d})"))
         .unwrap_or_default()
 }
 
@@ -148,6 +169,7 @@ impl SandboxError {
             self,
             SandboxError::Crashed { .. }
                 | SandboxError::PolicyViolation { .. }
+                | SandboxError::FilterKilled { .. }
                 | SandboxError::ResourceLimit { .. }
                 | SandboxError::Exited { .. }
                 | SandboxError::Timeout { .. }

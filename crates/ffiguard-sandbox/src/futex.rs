@@ -24,6 +24,19 @@ pub(crate) fn wait(word: &AtomicU32, expected: u32, timeout: Option<Duration>) {
     let _ = futex::wait(word, futex::Flags::empty(), expected, timespec.as_ref());
 }
 
+/// As [`wait`] with a timeout; says whether the sleep ran out its timeout, as opposed to ending
+/// early (a wake-up, a changed word, a signal).
+pub(crate) fn wait_timed_out(word: &AtomicU32, expected: u32, timeout: Duration) -> bool {
+    let timespec = rustix::time::Timespec {
+        tv_sec: i64::try_from(timeout.as_secs()).unwrap_or(i64::MAX),
+        tv_nsec: i64::from(timeout.subsec_nanos()),
+    };
+    matches!(
+        futex::wait(word, futex::Flags::empty(), expected, Some(&timespec)),
+        Err(rustix::io::Errno::TIMEDOUT)
+    )
+}
+
 /// Wakes one sleeper on `word`.
 pub(crate) fn wake_one(word: &AtomicU32) {
     let _ = futex::wake(word, futex::Flags::empty(), 1);

@@ -7,29 +7,35 @@ use std::process::{Child, ExitStatus};
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use rustix::process::{Pid, Signal, WaitIdOptions};
+use rustix::process::{Pid, PidfdFlags, Signal, WaitIdOptions};
 
 use crate::accept::{self, Confinement};
+use crate::builder::SandboxBuilder;
 use crate::bulk::{self, BulkSource, EncodeError};
 use crate::death::{Reaped, classify, describe_status, timeval};
 use crate::error::SandboxError;
 use crate::futex::{self, OWNER_DIED, WAITERS};
-use crate::limits::{Limit, Limits};
+use crate::limits::Limit;
 use crate::notify::Listener;
-use crate::report::BlockedLog;
+use crate::report::{BlockedCall, BlockedLog, Verdict};
 use crate::setup::Setup;
 use crate::shm::{
     Region, SETUP_BAD_CONTROL, SETUP_CONFINE_FAILED, SETUP_DUPLICATE_ID, SETUP_LEAKED_FD,
     SETUP_READY,
 };
-use crate::spawn::{self, WorkerBinary};
-use crate::spin::{SpinPolicy, Spinner};
-use crate::status::ConfinementStatus;
+use crate::spawn;
+use crate::spin::Spinner;
+use crate::status::{ConfinementStatus, Layers};
 use crate::wire::{self, ReplyError};
 
 /// Longest stretch the host sleeps without checking whether the worker still exists (the robust
 /// futex normally wakes it at once; this covers a worker that unregistered it).
 const LIVENESS_SLICE: Duration = Duration::from_millis(100);
+/// The first and the longest pause after a wake-up that brought neither a reply nor a death
+/// (see `await_reply`): long enough that a worker rattling the word costs the host a few
+/// system calls per millisecond, short enough that a reply is never held back much.
+const NO_PROGRESS_PAUSE: (Duration, Duration) =
+    (Duration::from_micros(10), Duration::from_millis(1));
 /// How long a worker that announced its death may take to become waitable before the
 /// announcement is treated as a lie.
 const DEATH_GRACE: Duration = Duration::from_millis(500);
@@ -41,6 +47,10 @@ const STDERR_TAIL: u64 = 2048;
 pub(crate) struct WorkerProcess {
     child: Option<Child>,
     pid: u32,
+    /// A pidfd of the worker, taken right after spawn (the worker is our unreaped child, so the
+    /// pid cannot have been reused): its death makes it readable, and signals sent through it
+    /// reach this process wherever it has moved. `None` on kernels before 5.3.
+    pidfd: Option<OwnedFd>,
     region: Region,
     log: OwnedFd,
     seq: u32,
@@ -54,6 +64,8 @@ pub(crate) struct WorkerProcess {
     worker_spin: Duration,
     /// The worker's `RLIMIT_CPU`, to recognise the kernel's hard-limit SIGKILL.
     cpu_budget: Option<Duration>,
+    /// The worker's `RLIMIT_AS`, against which its peak memory is judged.
+    address_space: Option<u64>,
     /// The layers the worker reported in force (checked against the policy).
     pub(crate) confinement: Option<ConfinementStatus>,
     /// Where the listener records blocked calls (to name the cause of a policy kill).
@@ -71,30 +83,26 @@ pub(crate) enum CallFailure {
 }
 
 impl WorkerProcess {
-    /// Starts a worker, waits until it serves calls, and checks its confinement.
-    // Each argument is an independent knob of the builder; a struct for them would only
-    // rename the builder.
-    #[allow(clippy::too_many_arguments)]
+    /// Starts a worker as `config` says, waits until it serves calls, and checks its
+    /// confinement.
     pub(crate) fn start(
         confinement: &Confinement,
-        binary: &WorkerBinary,
-        limits: Limits,
-        request_capacity: usize,
-        reply_capacity: usize,
-        spin: SpinPolicy,
-        worker_spin: SpinPolicy,
-        startup_deadline: Duration,
+        config: &SandboxBuilder,
     ) -> Result<Self, SandboxError> {
-        let region = Region::create(request_capacity, reply_capacity).map_err(|error| {
-            SandboxError::Spawn {
-                reason: "cannot create the shared region".into(),
-                source: Some(error),
-            }
-        })?;
+        let limits = config.limits;
+        let region =
+            Region::create(config.request_capacity, config.reply_capacity).map_err(|error| {
+                SandboxError::Spawn {
+                    reason: "cannot create the shared region".into(),
+                    source: Some(error),
+                }
+            })?;
         let setup = Setup {
-            worker_spin,
+            worker_spin: config.worker_spin,
             not_dumpable: true,
             policy: confinement.policy.clone(),
+            #[cfg(feature = "test-hooks")]
+            claimed_layers: config.claimed_layers,
         };
         // SAFETY: the region is fresh and no worker exists yet: nothing else can touch the
         // page-aligned request arena.
@@ -115,29 +123,36 @@ impl WorkerProcess {
                 reason: "cannot duplicate the shared region descriptor".into(),
                 source: Some(error),
             })?;
-        let spawned =
-            spawn::spawn(binary, &owned_fd, limits).map_err(|error| SandboxError::Spawn {
+        let spawned = spawn::spawn(&config.binary, &owned_fd, limits).map_err(|error| {
+            SandboxError::Spawn {
                 reason: "cannot execute the worker binary".into(),
                 source: Some(error),
-            })?;
+            }
+        })?;
         let pid = spawned.child.id();
+        let pidfd = i32::try_from(pid)
+            .ok()
+            .and_then(Pid::from_raw)
+            .and_then(|pid| rustix::process::pidfd_open(pid, PidfdFlags::empty()).ok());
         let mut worker = Self {
             child: Some(spawned.child),
             pid,
+            pidfd,
             region,
             log: spawned.log,
             seq: 0,
-            spinner: Spinner::new(spin),
+            spinner: Spinner::new(config.spin),
             calls: 0,
             busy: Duration::ZERO,
-            worker_spin: worker_spin.max_spin(),
+            worker_spin: config.worker_spin.max_spin(),
             cpu_budget: limits.cpu_time,
+            address_space: limits.address_space,
             confinement: None,
             blocked: confinement.log.clone(),
             _listener: None,
         };
         worker
-            .await_ready(startup_deadline)
+            .await_ready(config.startup_deadline)
             .map_err(|error| accept::with_required(error, &confinement.policy))?;
         let word = worker
             .region
@@ -340,6 +355,14 @@ impl WorkerProcess {
         }
         let started = Instant::now();
         let robust = &control.worker.robust_word;
+        // An honest worker wakes this sleep only once its reply is published, and the kernel
+        // only when it dies. A sleep that ends early with neither is the worker's doing
+        // (changing or waking the word in a loop), and sleeping on the word again at once
+        // would let it keep this thread spinning. After such a wake-up the host waits on the
+        // worker's pidfd instead, for a pause that doubles up to `NO_PROGRESS_PAUSE.1` and
+        // goes back to none after a sleep that ran its course; the wait ends at once if the
+        // worker dies. The honest path (a reply, or a death) never pauses.
+        let mut pause = Duration::ZERO;
         // Bounded by the deadline: every iteration either returns or sleeps at most until it.
         loop {
             let word = robust.fetch_or(WAITERS, Ordering::SeqCst);
@@ -359,15 +382,47 @@ impl WorkerProcess {
                     deadline,
                 }));
             }
-            futex::wait(
-                robust,
-                word | WAITERS,
-                Some((deadline - elapsed).min(LIVENESS_SLICE)),
-            );
-            if robust.load(Ordering::SeqCst) & OWNER_DIED == 0 && self.has_exited() {
+            let remaining = deadline - elapsed;
+            let ran_its_course =
+                futex::wait_timed_out(robust, word | WAITERS, remaining.min(LIVENESS_SLICE));
+            if reply_seq.load(Ordering::SeqCst) == seq {
+                return Ok(());
+            }
+            if robust.load(Ordering::SeqCst) & OWNER_DIED != 0 {
+                continue;
+            }
+            pause = if ran_its_course {
+                Duration::ZERO
+            } else {
+                (pause * 2).clamp(NO_PROGRESS_PAUSE.0, NO_PROGRESS_PAUSE.1)
+            };
+            let remaining = deadline.saturating_sub(started.elapsed());
+            if self.exits_within(pause.min(remaining)) {
                 return Err(CallFailure::Fatal(self.died(function)));
             }
         }
+    }
+
+    /// Waits at most `timeout` for the worker to terminate (a zero timeout only checks); says
+    /// whether it has. Through the pidfd when there is one, so the wait ends the moment the
+    /// worker dies; otherwise a plain sleep, then `waitid`.
+    fn exits_within(&self, timeout: Duration) -> bool {
+        let Some(pidfd) = &self.pidfd else {
+            if !timeout.is_zero() {
+                std::thread::sleep(timeout);
+            }
+            return self.has_exited();
+        };
+        let timespec = rustix::time::Timespec {
+            tv_sec: i64::try_from(timeout.as_secs()).unwrap_or(i64::MAX),
+            tv_nsec: i64::from(timeout.subsec_nanos()),
+        };
+        let mut fds = [rustix::event::PollFd::new(
+            pidfd,
+            rustix::event::PollFlags::IN,
+        )];
+        // An interrupted poll counts as "not yet": the caller's loop asks again.
+        matches!(rustix::event::poll(&mut fds, Some(&timespec)), Ok(ready) if ready > 0)
     }
 
     /// Whether the worker has terminated, without reaping it (so its process group id cannot
@@ -413,7 +468,18 @@ impl WorkerProcess {
                 .is_some_and(|(budget, reaped)| {
                     reaped.status.signal() == Some(libc::SIGKILL) && reaped.cpu >= budget
                 });
-        if reaped.as_ref().and_then(|r| r.status.signal()) == Some(libc::SIGKILL) {
+        let signal = reaped.as_ref().and_then(|r| r.status.signal());
+        if signal == Some(libc::SIGSYS)
+            && let Some(call) = self.filter_kill(pid)
+        {
+            self.blocked.push(call.clone());
+            return SandboxError::FilterKilled {
+                function,
+                pid,
+                call: Box::new(call),
+            };
+        }
+        if signal == Some(libc::SIGKILL) {
             if let Some(call) = self.blocked.killed(pid) {
                 let call = Box::new(call);
                 return SandboxError::PolicyViolation {
@@ -431,12 +497,51 @@ impl WorkerProcess {
                 stderr_tail,
             };
         }
-        classify(function, pid, reaped.map(|r| r.status), stderr_tail)
+        classify(
+            function,
+            pid,
+            reaped.as_ref(),
+            self.address_space,
+            stderr_tail,
+        )
     }
 
-    /// Kills the worker's whole process group (grandchildren included) and reaps the worker.
-    /// Bounded: if the worker is not reaped within two seconds it is left to the kernel's
-    /// orphan handling when the host exits.
+    /// The blocked call to record for a worker that died of `SIGSYS`, if its seccomp filter was
+    /// in force (verified from outside at start): the filter kills that way only for calls it
+    /// cannot report. Its number and arguments are unknown: the kernel sends no notification.
+    fn filter_kill(&self, pid: u32) -> Option<BlockedCall> {
+        let layers = self.confinement?.layers;
+        if !layers.contains(Layers::SECCOMP) {
+            return None;
+        }
+        let (syscall, detail) = if layers.contains(Layers::NOTIFY) {
+            (
+                "foreign-ABI syscall",
+                "refused by the seccomp filter's architecture check (a syscall through \
+                 another ABI, such as int 0x80 on x86_64); the kernel kills before any \
+                 notification, so its number and arguments are unknown",
+            )
+        } else {
+            (
+                "unreported syscall",
+                "refused by the seccomp filter, which kills without a report when there is \
+                 no listener; its number and arguments are unknown",
+            )
+        };
+        Some(BlockedCall {
+            pid,
+            syscall: syscall.to_owned(),
+            nr: -1,
+            args: [0; 6],
+            detail: Some(detail.to_owned()),
+            reason: None,
+            verdict: Verdict::Killed,
+        })
+    }
+
+    /// Kills the worker, then its process group (grandchildren that stayed in it), and reaps
+    /// the worker. Bounded: if the worker is not reaped within two seconds it is left to the
+    /// kernel's orphan handling when the host exits.
     pub(crate) fn kill_and_reap(&mut self) -> Option<ExitStatus> {
         self.kill_and_reap_with_usage().map(|reaped| reaped.status)
     }
@@ -445,7 +550,17 @@ impl WorkerProcess {
     /// resource usage), which names the CPU limit when the kernel's hard limit sent SIGKILL.
     fn kill_and_reap_with_usage(&mut self) -> Option<Reaped> {
         let raw_pid = i32::try_from(self.pid).ok()?;
+        // The worker itself first, by its pidfd (or its pid: our unreaped child, so the number
+        // is still its own). The group kill alone misses a worker that is no longer in its
+        // group; as a session leader it cannot leave it, but this does not rest on that.
+        let signalled = self
+            .pidfd
+            .as_ref()
+            .is_some_and(|pidfd| rustix::process::pidfd_send_signal(pidfd, Signal::KILL).is_ok());
         if let Some(pid) = Pid::from_raw(raw_pid) {
+            if !signalled && self.child.is_some() {
+                let _ = rustix::process::kill_process(pid, Signal::KILL);
+            }
             let _ = rustix::process::kill_process_group(pid, Signal::KILL);
         }
         // Our own child: reaped here with wait4 (std's `Child` is kept only for its pid and
@@ -462,9 +577,13 @@ impl WorkerProcess {
             let reaped = unsafe { libc::wait4(raw_pid, &mut status, libc::WNOHANG, &mut usage) };
             if reaped == raw_pid {
                 let cpu = timeval(usage.ru_utime).saturating_add(timeval(usage.ru_stime));
+                let peak_rss = u64::try_from(usage.ru_maxrss)
+                    .unwrap_or(0)
+                    .saturating_mul(1024);
                 return Some(Reaped {
                     status: ExitStatus::from_raw(status),
                     cpu,
+                    peak_rss,
                 });
             }
             if reaped < 0 {
@@ -487,7 +606,7 @@ impl WorkerProcess {
         let mut buffer = vec![0u8; usize::try_from(size - start).unwrap_or(0)];
         let read = rustix::io::pread(&self.log, &mut buffer, start).unwrap_or(0);
         buffer.truncate(read);
-        wire::sanitize_text(&buffer)
+        crate::text::sanitize(&buffer)
     }
 
     /// Keeps a long-lived worker's standard-error log from growing without bound.

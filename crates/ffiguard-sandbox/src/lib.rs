@@ -9,8 +9,8 @@
 //!   registered at link time.
 //! - **Workers** re-execute a binary (this one, or a dedicated one), never `fork` the live host
 //!   and keep running its code. They start with an empty environment, only their IPC
-//!   descriptors open, their own process group, rlimits and a parent-death signal, and pass a
-//!   single confinement step before serving calls.
+//!   descriptors open, their own session and process group (no controlling terminal), rlimits
+//!   and a parent-death signal, and pass a single confinement step before serving calls.
 //! - **Confinement**: before its first call every worker applies a [`Policy`] — by default
 //!   [`Policy::pure_compute`]: no filesystem, network, exec, new processes or threads. Layers:
 //!   user/network/IPC namespaces, `no_new_privs`, Landlock, a seccomp-bpf allowlist. The worker
@@ -94,6 +94,7 @@ mod death;
 mod error;
 mod futex;
 mod host;
+mod inspect;
 mod landlock_layer;
 mod limited;
 mod limits;
@@ -116,6 +117,7 @@ mod tainted;
 #[cfg(feature = "test-hooks")]
 pub mod test_hooks;
 pub mod testing;
+mod text;
 mod wire;
 mod worker;
 

@@ -66,6 +66,14 @@ impl Limits {
     }
 
     /// Sets `RLIMIT_AS`.
+    ///
+    /// Reaching it is silent: the kernel fails the `mmap` or `brk` with `ENOMEM` and sends no
+    /// signal. A C library that checks `malloc`'s result carries on (or returns its own error)
+    /// and nothing reaches the host. Only when the worker dies of it (Rust's allocation-failure
+    /// abort) is [`Limit::Memory`] reported, and only with the kernel's accounting behind it (see
+    /// [`Limit::Memory`]). The worker's peak address space cannot be reported either: the
+    /// kernel keeps `VmPeak` in `/proc/<pid>/status` only while the process lives, and a dead
+    /// worker's `wait4` usage has its peak resident set (`ru_maxrss`), not its address space.
     pub fn with_address_space(mut self, bytes: Option<u64>) -> Self {
         self.address_space = bytes;
         self
@@ -100,7 +108,11 @@ impl Limits {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Limit {
-    /// `RLIMIT_AS` (an allocation failed).
+    /// `RLIMIT_AS`: the worker aborted after an allocation failed, by its own account on
+    /// standard error, and the kernel's accounting supports it (its peak resident set reached
+    /// at least half the address-space limit). The message alone is not enough: a worker can
+    /// write it without having filled its memory, and is then reported as the abort it is
+    /// ([`crate::SandboxError::Crashed`], with the message as its claim).
     Memory,
     /// `RLIMIT_CPU` (SIGXCPU).
     CpuTime,

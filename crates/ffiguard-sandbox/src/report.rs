@@ -1,11 +1,14 @@
 //! Blocked-call events: what the host learned from the seccomp listener about a call outside
 //! the policy, kept in a bounded ring and emitted as `tracing` events.
 
+use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::fmt;
 use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
+
+use crate::text::escape;
 
 /// What the host did with a call outside the policy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -59,7 +62,10 @@ pub struct BlockedCall {
     /// The raw arguments.
     pub args: [u64; 6],
     /// The decoded meaningful argument, if any: `openat`'s path, `connect`'s address,
-    /// `execve`'s program.
+    /// `execve`'s program. Read from the worker's memory, so the sandbox's log holds it with
+    /// control characters, line breaks and bidi controls escaped (`\n`, `\u{1b}`): a path
+    /// cannot forge a log line or drive a terminal. (`Display` escapes it again, so a
+    /// `BlockedCall` built elsewhere is shown safely too.)
     pub detail: Option<String>,
     /// For a filesystem call the broker refused: why. `detail` then holds the path the
     /// host decided on (absolute, resolved against the worker's working directory), taken
@@ -71,9 +77,9 @@ pub struct BlockedCall {
 
 impl fmt::Display for BlockedCall {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "worker {}: {}", self.pid, self.syscall)?;
+        write!(f, "worker {}: {}", self.pid, escape(&self.syscall))?;
         if let Some(detail) = &self.detail {
-            write!(f, " {detail}")?;
+            write!(f, " {}", escape(detail))?;
         }
         if let Some(reason) = &self.reason {
             write!(f, " ({reason})")?;
@@ -90,7 +96,15 @@ const CAPACITY: usize = 4096;
 pub(crate) struct BlockedLog(Arc<Mutex<VecDeque<BlockedCall>>>);
 
 impl BlockedLog {
-    pub(crate) fn push(&self, call: BlockedCall) {
+    /// Records a blocked call. The one way blocked calls enter the log and the `tracing`
+    /// stream, so worker-written text is escaped here, once, for every reader.
+    pub(crate) fn push(&self, mut call: BlockedCall) {
+        if let Cow::Owned(escaped) = escape(&call.syscall) {
+            call.syscall = escaped;
+        }
+        if let Some(Cow::Owned(escaped)) = call.detail.as_deref().map(escape) {
+            call.detail = Some(escaped);
+        }
         tracing::warn!(
             target: "ffiguard_sandbox::blocked",
             pid = call.pid,

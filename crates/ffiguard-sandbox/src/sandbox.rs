@@ -127,17 +127,7 @@ impl Sandbox {
     }
 
     fn start_worker(&self) -> Result<WorkerProcess, SandboxError> {
-        let config = &self.config;
-        let worker = WorkerProcess::start(
-            &self.confinement,
-            &config.binary,
-            config.limits,
-            config.request_capacity,
-            config.reply_capacity,
-            config.spin,
-            config.worker_spin,
-            config.startup_deadline,
-        )?;
+        let worker = WorkerProcess::start(&self.confinement, &self.config)?;
         *self
             .last_status
             .lock()
@@ -152,6 +142,16 @@ impl Sandbox {
     }
 
     fn release(&self, worker: WorkerProcess) {
+        // A worker keeps whatever its library kept of earlier calls: past its call quota it
+        // serves no one else.
+        if self
+            .config
+            .calls_per_worker
+            .is_some_and(|quota| worker.calls >= quota)
+        {
+            self.discard(worker);
+            return;
+        }
         // Retire a worker before its lifetime CPU budget can run out in the middle of some
         // later, innocent call.
         if let Some(budget) = self.config.limits.cpu_time
@@ -339,7 +339,9 @@ pub fn call<A: Serialize, R: DeserializeOwned>(
     let result = sandbox.call_decoded::<A, R>(descriptor, args, deadline, &mut record);
     record.duration = started.elapsed();
     if let Err(error) = &result {
-        record.outcome = Outcome::Failed(error.to_string());
+        // Worker-written parts of the message are escaped already; this keeps the rule for any
+        // that are not.
+        record.outcome = Outcome::Failed(crate::text::escape(&error.to_string()).into_owned());
     }
     sandbox.audit.record(record);
     result.map(Tainted::__new)

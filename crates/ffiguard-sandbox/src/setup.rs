@@ -17,6 +17,9 @@ pub(crate) struct Setup {
     pub(crate) not_dumpable: bool,
     /// The confinement policy the worker applies before its first call.
     pub(crate) policy: crate::policy::Policy,
+    /// Test hook: layers the worker claims on top of those it puts in force.
+    #[cfg(feature = "test-hooks")]
+    pub(crate) claimed_layers: crate::Layers,
 }
 
 #[cfg(test)]
@@ -29,6 +32,8 @@ mod tests {
             worker_spin: crate::SpinPolicy::adaptive(),
             not_dumpable: true,
             policy: crate::policy::Policy::pure_compute(),
+            #[cfg(feature = "test-hooks")]
+            claimed_layers: crate::Layers::empty(),
         };
         let mut bytes = postcard::to_allocvec(&setup).unwrap_or_default();
         assert_eq!(postcard::from_bytes::<Setup>(&bytes).ok(), Some(setup));
@@ -38,6 +43,8 @@ mod tests {
                 worker_spin: crate::SpinPolicy::Never,
                 not_dumpable: false,
                 policy: crate::policy::Policy::unconfined_dangerous(),
+                #[cfg(feature = "test-hooks")]
+                claimed_layers: crate::Layers::empty(),
             },
             &[],
         ));

@@ -1,6 +1,6 @@
 //! Starting a worker: re-execute a binary (never fork the live host and keep running its code),
-//! with an empty environment, only the IPC descriptors open, its own process group, rlimits and
-//! a parent-death signal.
+//! with an empty environment, only the IPC descriptors open, its own session and process group
+//! (no controlling terminal), rlimits and a parent-death signal.
 
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::process::CommandExt;
@@ -129,10 +129,9 @@ fn spawn_here(
         .env_clear()
         .stdin(Stdio::null())
         .stdout(Stdio::null())
-        .stderr(Stdio::from(writer))
-        .process_group(0);
+        .stderr(Stdio::from(writer));
     // SAFETY: the closure runs in the forked child before exec, where only async-signal-safe
-    // operations are allowed: it makes raw syscalls only (prctl, getppid, fcntl/dup2,
+    // operations are allowed: it makes raw syscalls only (setsid, prctl, getppid, fcntl/dup2,
     // close_range, setrlimit, _exit), allocates nothing, takes no lock, and touches only
     // values copied into it (`region_raw`, `socket_raw`, `host_pid`, `limits`).
     unsafe {
@@ -155,6 +154,11 @@ fn child_setup(
     host_pid: u32,
     limits: Limits,
 ) -> std::io::Result<()> {
+    // A session of its own: no controlling terminal (the worker cannot read the host's
+    // terminal, inject input into it with TIOCSTI, or get its job-control signals), and as a
+    // session leader it cannot move into another process group (setpgid fails with EPERM), so
+    // the group kill always reaches it. The new group's id is the worker's pid.
+    rustix::process::setsid()?;
     rustix::process::set_parent_process_death_signal(Some(rustix::process::Signal::KILL))?;
     // If the host died before the line above, the signal will never come: leave now.
     let parent = rustix::process::getppid().map(|pid| pid.as_raw_nonzero().get());

@@ -1,10 +1,16 @@
 //! Hostile-worker behaviour for the crate's own tests (feature `test-hooks`): an isolated
 //! function running in a worker asks the serve loop to corrupt the reply it is about to publish,
-//! the way a compromised library could.
+//! rattles the word the host sleeps on, or the worker lies about its confinement, the way a
+//! compromised library could.
 
+use std::os::fd::{AsFd, BorrowedFd};
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
 
+use crate::setup::Setup;
 use crate::shm::Region;
+use crate::status::{ConfinementStatus, Layers};
 
 /// How the worker misbehaves after the current call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -100,4 +106,79 @@ pub fn worker_identity() -> (String, u32) {
         .map(|path| path.to_string_lossy().into_owned())
         .unwrap_or_default();
     (program, std::process::id())
+}
+
+/// The worker's shared region, for hooks that act during a call.
+static REGION: OnceLock<&'static Region> = OnceLock::new();
+
+/// Called by the worker before it serves its first call.
+pub(crate) fn serving(region: &'static Region) {
+    let _ = REGION.set(region);
+}
+
+/// Called from inside an isolated function: for `duration`, keeps changing the robust-futex
+/// word the host sleeps on and waking it, without publishing a reply or claiming a death — a
+/// worker trying to keep the host's wait busy. Returns the number of wake-ups (0 outside a
+/// worker).
+pub fn rattle_robust_word(duration: Duration) -> u64 {
+    let Some(region) = REGION.get() else {
+        return 0;
+    };
+    let word = &region.control().worker.robust_word;
+    let started = Instant::now();
+    let mut wakes = 0;
+    while started.elapsed() < duration {
+        // Flips a thread-id bit, never OWNER_DIED; two flips restore the word, so the kernel
+        // still recognises its owner if the worker dies afterwards.
+        word.fetch_xor(1, Ordering::SeqCst);
+        crate::futex::wake_one(word);
+        word.fetch_xor(1, Ordering::SeqCst);
+        crate::futex::wake_one(word);
+        wakes += 2;
+    }
+    wakes
+}
+
+impl crate::SandboxBuilder {
+    /// Test hook: the sandbox's workers report `layers` in force on top of the layers they
+    /// really put in force and, when `layers` includes [`Layers::NOTIFY`], send a descriptor of
+    /// `/dev/null` as their seccomp listener: workers lying about their confinement.
+    pub fn workers_claiming(mut self, layers: Layers) -> Self {
+        self.claimed_layers = layers;
+        self
+    }
+}
+
+/// Called by the worker before it confines itself: sends the fake listener a lying worker
+/// claims to have.
+pub(crate) fn before_confine(setup: &Setup) {
+    if !setup.claimed_layers.contains(Layers::NOTIFY) {
+        return;
+    }
+    let Ok(fake) = std::fs::File::open("/dev/null") else {
+        return;
+    };
+    // SAFETY: the spawner put the setup socket on this number before exec; it stays open until
+    // the confinement step takes ownership of it, which runs after this returns. The borrow
+    // ends with this function.
+    let socket = unsafe { BorrowedFd::borrow_raw(crate::seccomp::SETUP_SOCKET_FD) };
+    let mut space = [std::mem::MaybeUninit::<u8>::uninit(); rustix::cmsg_space!(ScmRights(1))];
+    let mut ancillary = rustix::net::SendAncillaryBuffer::new(&mut space);
+    let fds = [fake.as_fd()];
+    if ancillary.push(rustix::net::SendAncillaryMessage::ScmRights(&fds)) {
+        let _ = rustix::net::sendmsg(
+            socket,
+            &[std::io::IoSlice::new(&[b'L', 0])],
+            &mut ancillary,
+            rustix::net::SendFlags::empty(),
+        );
+    }
+}
+
+/// The status a lying worker reports.
+pub(crate) fn claimed(status: ConfinementStatus, setup: &Setup) -> ConfinementStatus {
+    ConfinementStatus {
+        layers: status.layers.with(setup.claimed_layers),
+        ..status
+    }
 }

@@ -42,7 +42,7 @@ pub struct Status {
 #[non_exhaustive]
 pub enum ReplyError {
     /// The isolated function panicked in the worker (message from the worker: untrusted text,
-    /// bounded and with control characters escaped).
+    /// bounded, with control characters, line breaks and bidi controls escaped).
     #[error("panicked in the worker: {0}")]
     Panicked(String),
     /// The worker does not know the function (a dedicated worker binary built from other
@@ -96,7 +96,9 @@ pub fn decode_reply<R: DeserializeOwned>(status: u32, payload: &[u8]) -> Result<
         status::OK => decode_exact(payload),
         status::PANICKED => {
             let message: String = decode_exact(payload)?;
-            Err(ReplyError::Panicked(sanitize_text(message.as_bytes())))
+            Err(ReplyError::Panicked(crate::text::sanitize(
+                message.as_bytes(),
+            )))
         }
         status::UNKNOWN_FUNCTION => Err(ReplyError::UnknownFunction),
         status::BAD_REQUEST => Err(ReplyError::BadRequest),
@@ -169,24 +171,6 @@ fn decode_exact<R: DeserializeOwned>(payload: &[u8]) -> Result<R, ReplyError> {
     } else {
         Err(ReplyError::TrailingBytes(rest.len()))
     }
-}
-
-/// Turns untrusted bytes into a bounded, printable string: invalid UTF-8 replaced, control
-/// characters escaped, at most [`MAX_MESSAGE_BYTES`] input bytes.
-pub(crate) fn sanitize_text(bytes: &[u8]) -> String {
-    let bytes = &bytes[..bytes.len().min(MAX_MESSAGE_BYTES)];
-    String::from_utf8_lossy(bytes)
-        .chars()
-        .flat_map(|c| {
-            let keep = !c.is_control() || c == '\n';
-            let escaped: Vec<char> = if keep {
-                vec![c]
-            } else {
-                c.escape_default().collect()
-            };
-            escaped
-        })
-        .collect()
 }
 
 /// A byte buffer that crosses the sandbox boundary as one block.

@@ -59,10 +59,16 @@ pub(crate) fn run() -> ! {
         Ok(table) => table,
         Err(duplicate) => fail(SETUP_DUPLICATE_ID, duplicate),
     };
+    #[cfg(feature = "test-hooks")]
+    crate::test_hooks::before_confine(&setup);
     let status = match confine(&setup) {
         Ok(status) => status,
         Err(failure) => fail(SETUP_CONFINE_FAILED, failure.pack()),
     };
+    #[cfg(feature = "test-hooks")]
+    let status = crate::test_hooks::claimed(status, &setup);
+    #[cfg(feature = "test-hooks")]
+    crate::test_hooks::serving(region);
     if futex::register_robust(&control.worker.robust_word).is_err() {
         fail(SETUP_CONFINE_FAILED, 0);
     }

@@ -178,7 +178,41 @@ fn hang_past_deadline_kills_worker() {
     assert_recovers(&sandbox);
 }
 
-/// Covers RLIMIT_AS: without the limit the bomb would allocate 64 GiB.
+#[isolated]
+fn abort_saying(last_words: String) {
+    eprint!("{last_words}");
+    std::process::abort();
+}
+
+/// Covers the classification by the kernel's account: a worker that writes the runtime's
+/// out-of-memory message and aborts, having used little memory, is an abort whose message is
+/// its own claim, not a memory limit; and its words reach the error escaped.
+fn forged_last_words_name_no_limit() {
+    let sandbox = Sandbox::new().expect("sandbox");
+    let forged = "memory allocation of 64 bytes failed\n\u{1b}[1A\u{1b}[2Kforged line";
+    let error = abort_saying::call(&sandbox, forged.into()).expect_err("must crash");
+    let SandboxError::Crashed {
+        signal,
+        detail,
+        stderr_tail,
+        ..
+    } = &error
+    else {
+        panic!("the worker's words were taken for a finding: {error}");
+    };
+    assert_eq!(*signal, libc::SIGABRT);
+    assert_eq!(detail.as_deref(), Some("memory allocation failed"));
+    assert!(error.to_string().contains("claims"), "{error}");
+    assert!(
+        !stderr_tail.chars().any(char::is_control) && stderr_tail.contains("\\u{1b}[2K"),
+        "{stderr_tail:?}"
+    );
+    assert_recovers(&sandbox);
+}
+
+/// Covers RLIMIT_AS: without the limit the bomb would allocate 64 GiB. The bomb touches what
+/// it allocates, so the kernel's peak-RSS figure backs the runtime's allocation-failure message
+/// and the error names the limit.
 fn memory_bomb_hits_address_space_limit() {
     let limits = Limits::default().with_address_space(Some(256 << 20));
     let sandbox = Sandbox::builder()
@@ -413,6 +447,10 @@ fn main() {
         (
             "hang_past_deadline_kills_worker",
             hang_past_deadline_kills_worker,
+        ),
+        (
+            "forged_last_words_name_no_limit",
+            forged_last_words_name_no_limit,
         ),
         (
             "memory_bomb_hits_address_space_limit",

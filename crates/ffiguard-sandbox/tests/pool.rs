@@ -164,8 +164,77 @@ fn same_binary_worker_is_this_binary() {
     assert_eq!(program, me.to_string_lossy());
 }
 
+/// What the previous call passed in, kept in the worker the way a compromised library could
+/// keep an earlier caller's data.
+static PREVIOUS: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
+
+#[isolated]
+fn keep_and_return_previous(input: String) -> Option<String> {
+    let mut previous = PREVIOUS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    previous.replace(input)
+}
+
+#[isolated]
+fn serving_pid() -> u32 {
+    std::process::id()
+}
+
+/// Covers `fresh_worker_per_call`: without it the second call gets the first caller's input.
+fn a_fresh_worker_per_call_keeps_nothing_from_earlier_calls() {
+    let reused = Sandbox::new().expect("sandbox");
+    let fresh = Sandbox::builder()
+        .fresh_worker_per_call()
+        .build()
+        .expect("sandbox");
+    for (sandbox, leaks) in [(&reused, true), (&fresh, false)] {
+        let first = keep_and_return_previous::call(sandbox, "alice's secret".into())
+            .expect("call")
+            .trust_unverified("compared");
+        assert_eq!(first, None);
+        let second = keep_and_return_previous::call(sandbox, "bob's input".into())
+            .expect("call")
+            .trust_unverified("compared");
+        let expected = leaks.then(|| "alice's secret".to_owned());
+        assert_eq!(second, expected, "reused worker: {leaks}");
+    }
+    assert_eq!(
+        fresh.live_workers(),
+        0,
+        "each fresh worker goes after its call"
+    );
+}
+
+/// Covers `max_calls_per_worker`: a worker serves three calls, then a new one serves.
+fn workers_are_replaced_after_their_quota_of_calls() {
+    let sandbox = Sandbox::builder()
+        .max_calls_per_worker(3)
+        .build()
+        .expect("sandbox");
+    let pids: Vec<u32> = (0..7)
+        .map(|_| {
+            serving_pid::call(&sandbox)
+                .expect("call")
+                .trust_unverified("compared")
+        })
+        .collect();
+    assert!(pids[0] == pids[1] && pids[1] == pids[2], "{pids:?}");
+    assert_ne!(pids[2], pids[3], "{pids:?}");
+    assert!(pids[3] == pids[4] && pids[4] == pids[5], "{pids:?}");
+    assert_ne!(pids[5], pids[6], "{pids:?}");
+}
+
 fn main() {
     support::run(&[
+        (
+            "a_fresh_worker_per_call_keeps_nothing_from_earlier_calls",
+            a_fresh_worker_per_call_keeps_nothing_from_earlier_calls,
+        ),
+        (
+            "workers_are_replaced_after_their_quota_of_calls",
+            workers_are_replaced_after_their_quota_of_calls,
+        ),
         ("threads_share_a_pool", threads_share_a_pool),
         (
             "a_panicking_decoder_does_not_leak_the_pool_slot",

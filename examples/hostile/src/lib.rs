@@ -332,3 +332,4 @@ pub fn open_race(allowed: String, secret: String, rounds: u32) -> (i32, ByteBuf)
 pub fn ping(value: u32) -> u32 {
     value.wrapping_add(1)
 }
+pub mod lifecycle;
