@@ -2,6 +2,7 @@
 
 use crate::{AuditOutcome, Finding, Level, Location, RuleMeta};
 use annotate_snippets::{AnnotationKind, Group, Renderer, Snippet};
+use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -24,18 +25,24 @@ pub fn render_human(
         Renderer::plain()
     };
     let mut out = String::new();
+    // Line starts of each file, found once: finding the lines of each finding by scanning from
+    // the top made a file with thousands of findings quadratic.
+    let mut line_starts: HashMap<&str, Vec<usize>> = HashMap::new();
     for finding in &outcome.findings {
         let text = outcome
             .sources
             .get(&finding.location.file)
             .map(|s| &**s)
             .unwrap_or("");
+        let starts = line_starts
+            .entry(finding.location.file.as_str())
+            .or_insert_with(|| line_starts_of(text));
         let name = super::meta_of(known, finding).map_or("", |m| m.name);
         let shown = |file: &str| shown_root.join(file).to_string_lossy().replace('\\', "/");
         let _ = writeln!(
             out,
             "{}",
-            renderer.render(&report(finding, text, name, &shown))
+            renderer.render(&report(finding, text, starts, name, &shown))
         );
         out.push('\n');
     }
@@ -82,6 +89,7 @@ fn level(level: Level) -> annotate_snippets::Level<'static> {
 fn report<'a>(
     finding: &'a Finding,
     text: &'a str,
+    line_starts: &[usize],
     name: &str,
     shown: &dyn Fn(&str) -> String,
 ) -> Vec<Group<'a>> {
@@ -99,7 +107,7 @@ fn report<'a>(
         .iter()
         .map(|l| l.location.end_line)
         .fold(loc.end_line, usize::max);
-    let lines = LineSlice::new(text, first, last);
+    let lines = LineSlice::new(text, line_starts, first, last);
     let id = if name.is_empty() {
         finding.rule.to_owned()
     } else {
@@ -149,25 +157,16 @@ struct LineSlice<'a> {
 }
 
 impl<'a> LineSlice<'a> {
-    fn new(text: &'a str, first: usize, last: usize) -> Self {
-        let mut start = text.len();
-        let mut end = text.len();
-        let mut line = 1;
-        if first <= 1 {
-            start = 0;
-        }
-        for (i, b) in text.bytes().enumerate() {
-            if b == b'\n' {
-                line += 1;
-                if line == first {
-                    start = i + 1;
-                }
-                if line == last + 1 {
-                    end = i;
-                    break;
-                }
-            }
-        }
+    /// Lines `first..=last` (1-based) of `text`, whose line starts are `line_starts`.
+    fn new(text: &'a str, line_starts: &[usize], first: usize, last: usize) -> Self {
+        let start = line_starts
+            .get(first.saturating_sub(1))
+            .copied()
+            .unwrap_or(text.len());
+        // The end excludes the newline that ends `last`.
+        let end = line_starts
+            .get(last)
+            .map_or(text.len(), |&next| next.saturating_sub(1));
         LineSlice {
             text: text.get(start..end.max(start)).unwrap_or(""),
             first,
@@ -197,6 +196,13 @@ impl<'a> LineSlice<'a> {
     }
 }
 
+/// Byte offset where each line starts (the first line at 0).
+fn line_starts_of(text: &str) -> Vec<usize> {
+    std::iter::once(0)
+        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -204,7 +210,7 @@ mod tests {
     #[test]
     fn slices_and_ranges_point_at_the_span() {
         let text = "a\nlet x = f(p);\nb\n";
-        let slice = LineSlice::new(text, 2, 2);
+        let slice = LineSlice::new(text, &line_starts_of(text), 2, 2);
         assert_eq!(slice.text, "let x = f(p);");
         let loc = Location {
             file: "f.rs".into(),

@@ -1,5 +1,6 @@
 //! FFI020 — a `repr(C)` type crosses the boundary with no layout assertion.
 
+use std::collections::HashSet;
 use syn::visit::Visit;
 
 use crate::{Confidence, FileContext, Finding, Level, Rule, RuleDocs, RuleMeta};
@@ -45,7 +46,9 @@ impl Rule for MissingLayoutAssertion {
         struct V<'c, 'a> {
             cx: &'c FileContext<'a>,
             out: &'c mut Vec<Finding>,
-            compact: Option<String>,
+            /// Built on the first `repr(C)` type of the file: once per file, not per type,
+            /// so a generated file of thousands of types stays linear.
+            index: Option<Index>,
         }
         impl<'ast> Visit<'ast> for V<'_, '_> {
             fn visit_item_struct(&mut self, s: &'ast syn::ItemStruct) {
@@ -63,18 +66,11 @@ impl Rule for MissingLayoutAssertion {
                     .iter()
                     .any(|a| a.path().is_ident("repr") && super::util::mentions(&a.meta, "C"));
                 let name = ident.to_string();
-                if !repr_c
-                    || empty
-                    || self.cx.model.layout_asserted.contains(&name)
-                    || !crosses(self.cx, &name)
-                {
+                if !repr_c || empty || self.cx.model.layout_asserted.contains(&name) {
                     return;
                 }
-                let text = self.cx.source.text();
-                let compact = self
-                    .compact
-                    .get_or_insert_with(|| text.chars().filter(|c| !c.is_whitespace()).collect());
-                if asserted(compact, &name) {
+                let index = self.index.get_or_insert_with(|| Index::of(self.cx));
+                if !index.crossing.contains(name.as_str()) || index.asserted.contains(&name) {
                     return;
                 }
                 let f = self
@@ -91,48 +87,90 @@ impl Rule for MissingLayoutAssertion {
         V {
             cx,
             out,
-            compact: None,
+            index: None,
         }
         .visit_file(cx.syntax);
     }
 }
 
-/// Whether `name` appears as a whole word in a foreign or exported signature.
-fn crosses(cx: &FileContext<'_>, name: &str) -> bool {
-    let word = |ty: &str| {
-        ty.split(|c: char| !(c.is_alphanumeric() || c == '_'))
-            .any(|w| w == name)
-    };
-    let model = cx.model;
-    model
-        .foreign_fns
-        .iter()
-        .any(|f| f.params.iter().any(|p| word(&p.ty)) || f.ret.as_deref().is_some_and(word))
-        || model
-            .exported_fns
-            .iter()
-            .any(|f| f.params.iter().any(|p| word(&p.ty)) || f.ret.as_deref().is_some_and(word))
+/// What the rule looks up per type, computed once per file.
+struct Index {
+    /// Every word in a foreign or exported signature of the crate.
+    crossing: HashSet<String>,
+    /// Type names this file's text checks the layout of.
+    asserted: HashSet<String>,
 }
 
-/// Whether the whitespace-free source mentions a layout check of `name`.
-fn asserted(compact: &str, name: &str) -> bool {
-    [
-        format!("size_of::<{name}>"),
-        format!("align_of::<{name}>"),
-        format!("offset_of!({name},"),
-        format!("bindgen_test_layout_{name}"),
-    ]
-    .iter()
-    .any(|needle| compact.contains(needle.as_str()))
-        || compact.match_indices("assert_layout!").any(|(at, _)| {
-            // The type comes first, maybe after `#[cfg(..)]`: look at the macro's opening.
-            let rest: String = compact
-                .get(at + "assert_layout!".len()..)
-                .unwrap_or("")
-                .chars()
-                .take(200)
-                .collect();
-            rest.split(|c: char| !(c.is_alphanumeric() || c == '_'))
-                .any(|w| w == name)
-        })
+impl Index {
+    fn of(cx: &FileContext<'_>) -> Self {
+        let model = cx.model;
+        let mut crossing = HashSet::new();
+        let foreign = model
+            .foreign_fns
+            .iter()
+            .map(|f| (&f.params, f.ret.as_deref()));
+        let exported = model
+            .exported_fns
+            .iter()
+            .map(|f| (&f.params, f.ret.as_deref()));
+        for (params, ret) in foreign.chain(exported) {
+            for ty in params.iter().map(|p| p.ty.as_str()).chain(ret) {
+                crossing.extend(words(ty).map(str::to_owned));
+            }
+        }
+        let compact: String = cx
+            .source
+            .text()
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        Index {
+            crossing,
+            asserted: asserted(&compact),
+        }
+    }
+}
+
+fn words(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .filter(|w| !w.is_empty())
+}
+
+/// The identifier at the start of `text`.
+fn leading_word(text: &str) -> &str {
+    let end = text
+        .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .unwrap_or(text.len());
+    &text[..end]
+}
+
+/// The type names whose layout the whitespace-free source checks: `size_of::<T>`,
+/// `align_of::<T>`, `offset_of!(T,`, bindgen's `bindgen_test_layout_T`, and any word within
+/// the first 200 characters of an `assert_layout!` (the type comes first, maybe after
+/// `#[cfg(..)]`). One pass per pattern over the text.
+fn asserted(compact: &str) -> HashSet<String> {
+    let mut names = HashSet::new();
+    for (prefix, closing) in [
+        ("size_of::<", Some('>')),
+        ("align_of::<", Some('>')),
+        ("offset_of!(", Some(',')),
+        ("bindgen_test_layout_", None),
+    ] {
+        for (at, _) in compact.match_indices(prefix) {
+            let rest = &compact[at + prefix.len()..];
+            let name = leading_word(rest);
+            let closed = closing.is_none_or(|c| rest[name.len()..].starts_with(c));
+            if !name.is_empty() && closed {
+                names.insert(name.to_owned());
+            }
+        }
+    }
+    for (at, _) in compact.match_indices("assert_layout!") {
+        let rest: String = compact[at + "assert_layout!".len()..]
+            .chars()
+            .take(200)
+            .collect();
+        names.extend(words(&rest).map(str::to_owned));
+    }
+    names
 }
