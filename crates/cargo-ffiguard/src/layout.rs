@@ -21,6 +21,8 @@ pub(crate) struct LayoutTestsCli {
 
 /// Generates the assertions and writes or prints them.
 pub(crate) fn run(args: &LayoutTestsCli) -> Result<ExitCode, String> {
+    // Without this, a mistyped path reads as a crate with no headers configured.
+    crate::paths::must_exist(&args.path, "the crate path")?;
     let text = layout_tests(&LayoutTestsArgs {
         root: args.path.clone(),
         type_prefix: args.type_prefix.clone(),

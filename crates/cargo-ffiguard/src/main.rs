@@ -7,6 +7,7 @@ mod check;
 mod cli;
 mod info;
 mod layout;
+mod paths;
 mod sanitize;
 
 use clap::Parser;

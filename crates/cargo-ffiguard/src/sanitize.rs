@@ -48,6 +48,8 @@ pub(crate) enum SummaryFormat {
 /// Plans every requested mode, then runs them in turn; exit 1 when any found something or
 /// failed.
 pub(crate) fn run(args: &SanitizeArgs) -> Result<ExitCode, String> {
+    // Checked here: cargo's own message for a missing directory is about `locate-project`.
+    crate::paths::must_exist(&args.path, "--path")?;
     let modes = Sanitizer::parse_selection(&args.mode).map_err(|e| e.to_string())?;
     let choice = match &args.toolchain {
         Some(name) => ToolchainChoice::Named(name.clone()),

@@ -529,3 +529,25 @@ fn a_single_file_and_workspace_metadata_config() {
     assert_eq!(json_findings(&r)[0]["level"], "info");
     assert_eq!(r.code, 1, "configured deny level `info` fails the run");
 }
+
+/// A path that does not exist is reported as such by every command that takes one, not as
+/// the first thing that fails because of it.
+#[test]
+fn missing_paths_are_named_as_missing() {
+    let r = run(&["sanitize", "address", "--path", "/nonexistent/crate"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("/nonexistent/crate does not exist"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("locate-project"), "{}", r.stderr);
+    let r = run(&["layout-tests", "/nonexistent/crate"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("/nonexistent/crate does not exist"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("no C headers"), "{}", r.stderr);
+}

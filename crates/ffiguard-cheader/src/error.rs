@@ -37,18 +37,109 @@ pub enum HeaderError {
     },
 }
 
-/// Points at the Debian package that provides a target's C library headers when an include
-/// was not found.
+/// Says what to do about each header libclang did not find: the Debian package of the
+/// target's C library for a C library header (`stdio.h`, `sys/types.h`), the include
+/// configuration for any other.
 fn hint(target: &str, diagnostics: &[String]) -> String {
-    if !diagnostics.iter().any(|d| d.contains("file not found")) {
-        return String::new();
+    let mut out = String::new();
+    let mut seen = Vec::new();
+    for missing in diagnostics.iter().filter_map(|d| missing_header(d)) {
+        if seen.contains(&missing) {
+            continue;
+        }
+        seen.push(missing);
+        let package = crate::Target::named(target).and_then(|t| t.debian_headers_package);
+        match package {
+            Some(package) if is_c_library_header(missing) => out.push_str(&format!(
+                "\nhelp: `{missing}` is a C library header; for {target} it comes from the \
+                 Debian package `{package}`"
+            )),
+            _ => out.push_str(&format!(
+                "\nhelp: `{missing}` was not found in the include path; add the directory that \
+                 holds it to `include = [..]` under [package.metadata.ffiguard] (or pass \
+                 `-I<dir>` through bindgen's `.clang_arg(..)` in build.rs)"
+            )),
+        }
     }
-    match crate::Target::named(target).and_then(|t| t.debian_headers_package) {
-        Some(package) => format!(
-            "\nhelp: the C library headers for {target} come from the Debian package `{package}`"
-        ),
-        None => String::new(),
-    }
+    out
+}
+
+/// The header named by a clang "file not found" diagnostic (`x.h:1:10: fatal error:
+/// 'zlib.h' file not found`).
+fn missing_header(diagnostic: &str) -> Option<&str> {
+    let before = diagnostic.find("' file not found")?;
+    let start = diagnostic[..before].rfind('\'')? + 1;
+    Some(&diagnostic[start..before])
+}
+
+/// Headers of the C standard library and POSIX, which a target's C library package provides.
+fn is_c_library_header(name: &str) -> bool {
+    const C_LIBRARY: &[&str] = &[
+        "assert.h",
+        "complex.h",
+        "ctype.h",
+        "errno.h",
+        "fenv.h",
+        "float.h",
+        "inttypes.h",
+        "iso646.h",
+        "limits.h",
+        "locale.h",
+        "math.h",
+        "setjmp.h",
+        "signal.h",
+        "stdalign.h",
+        "stdarg.h",
+        "stdatomic.h",
+        "stdbool.h",
+        "stddef.h",
+        "stdint.h",
+        "stdio.h",
+        "stdlib.h",
+        "stdnoreturn.h",
+        "string.h",
+        "tgmath.h",
+        "threads.h",
+        "time.h",
+        "uchar.h",
+        "wchar.h",
+        "wctype.h",
+        "unistd.h",
+        "fcntl.h",
+        "dirent.h",
+        "dlfcn.h",
+        "pthread.h",
+        "sched.h",
+        "semaphore.h",
+        "strings.h",
+        "termios.h",
+        "poll.h",
+        "netdb.h",
+        "pwd.h",
+        "grp.h",
+        "glob.h",
+        "regex.h",
+        "syslog.h",
+        "utime.h",
+        "alloca.h",
+        "malloc.h",
+        "features.h",
+        "endian.h",
+        "elf.h",
+        "link.h",
+        "spawn.h",
+        "iconv.h",
+        "langinfo.h",
+        "libgen.h",
+        "windows.h",
+        "winsock2.h",
+        "io.h",
+        "process.h",
+    ];
+    C_LIBRARY.contains(&name)
+        || ["sys/", "bits/", "gnu/", "netinet/", "arpa/", "net/"]
+            .iter()
+            .any(|dir| name.starts_with(dir))
 }
 
 #[cfg(test)]
@@ -68,5 +159,31 @@ mod tests {
         }
         .to_string();
         assert!(missing.contains("libc6-dev-i386-cross"), "{missing}");
+    }
+
+    /// A library's own header that is not found is an include-path problem, not a missing
+    /// C library package.
+    #[test]
+    fn only_c_library_headers_name_the_c_library_package() {
+        let text = |header: &str| {
+            HeaderError::Diagnostics {
+                target: "x86_64-linux".to_owned(),
+                diagnostics: vec![format!(
+                    "wrapper.h:3:10: fatal error: '{header}' file not found"
+                )],
+            }
+            .to_string()
+        };
+        let own = text("zlib.h");
+        assert!(!own.contains("libc6-dev"), "{own}");
+        assert!(
+            own.contains("`zlib.h` was not found in the include path")
+                && own.contains("include = ["),
+            "{own}"
+        );
+        for libc in ["stdio.h", "sys/types.h"] {
+            let message = text(libc);
+            assert!(message.contains("`libc6-dev`"), "{message}");
+        }
     }
 }

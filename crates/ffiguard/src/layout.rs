@@ -4,7 +4,8 @@
 //! every target it is built for: `long` changes size on Windows, pointers on 32-bit targets,
 //! and a reordered field shifts every offset after it. [`assert_layout!`](crate::assert_layout)
 //! states the size, alignment and field offsets the header gives, and the build fails — with a
-//! message naming the type and the field — if the Rust type disagrees.
+//! message pointing at the assertion and giving the stated and the real number — if the
+//! Rust type disagrees.
 //!
 //! ```
 //! use core::ffi::c_long;
@@ -50,27 +51,35 @@
 //!
 //! # What a failure looks like
 //!
-//! ```compile_fail,E0080
+//! The error gives both numbers, the stated one and the one this target's compiler uses:
+//!
+//! ```compile_fail,E0308
 //! #[repr(C)]
 //! struct Packet { version: u8, length: u32 }
 //!
-//! // error[E0080]: evaluation panicked: layout of `Packet`: size is not 5
+//! // error[E0308]: mismatched types: expected `5`, found `8`
+//! //   = note: expected struct `ffiguard::layout::Size<5>`
+//! //              found struct `ffiguard::layout::Size<8>`
 //! ffiguard::assert_layout!(Packet { size: 5, align: 4 });
 //! ```
 //!
-//! ```compile_fail,E0080
+//! ```compile_fail,E0308
 //! #[repr(C)]
 //! struct Packet { version: u8, length: u32 }
 //!
-//! // error[E0080]: evaluation panicked: layout of `Packet`: field `length` is not at offset 1
+//! // error[E0308]: mismatched types: expected `1`, found `4`
+//! //   = note: expected struct `ffiguard::layout::Offset<1>`
+//! //              found struct `ffiguard::layout::Offset<4>`
 //! ffiguard::assert_layout!(Packet { size: 8, align: 4, fields: { version: 0, length: 1 } });
 //! ```
 //!
-//! ```compile_fail,E0080
+//! ```compile_fail,E0308
 //! #[repr(C)]
 //! struct Packet { version: u8, length: u32 }
 //!
-//! // error[E0080]: evaluation panicked: layout of `Packet`: alignment is not 8
+//! // error[E0308]: mismatched types: expected `8`, found `4`
+//! //   = note: expected struct `ffiguard::layout::Align<8>`
+//! //              found struct `ffiguard::layout::Align<4>`
 //! ffiguard::assert_layout!(Packet { size: 8, align: 8 });
 //! ```
 //!
@@ -93,11 +102,11 @@
 /// ffiguard::assert_layout!(Pair { size: 16, align: 8, fields: { 0: 0, 1: 8 } });
 /// ```
 ///
-/// ```compile_fail,E0080
+/// ```compile_fail,E0308
 /// #[repr(C)]
 /// struct Pair(u16, u64);
 ///
-/// // error[E0080]: evaluation panicked: layout of `Pair`: field `1` is not at offset 2
+/// // error[E0308]: mismatched types: expected `2`, found `8`
 /// ffiguard::assert_layout!(Pair { size: 16, align: 8, fields: { 0: 0, 1: 2 } });
 /// ```
 #[macro_export]
@@ -113,27 +122,32 @@ macro_rules! assert_layout {
     ) => {
         $(#[$attr])*
         const _: () = {
-            assert!(
-                ::core::mem::size_of::<$ty>() == $size,
-                concat!("layout of `", stringify!($ty), "`: size is not ", stringify!($size)),
-            );
-            assert!(
-                ::core::mem::align_of::<$ty>() == $align,
-                concat!("layout of `", stringify!($ty), "`: alignment is not ", stringify!($align)),
-            );
+            // Each number is a const parameter of a marker type, so a mismatch is a type error
+            // that prints both numbers (a `const` panic message cannot format the real one).
+            let _: $crate::layout::Size<{ $size }> =
+                $crate::layout::Size::<{ ::core::mem::size_of::<$ty>() }>;
+            let _: $crate::layout::Align<{ $align }> =
+                $crate::layout::Align::<{ ::core::mem::align_of::<$ty>() }>;
             $($(
-                assert!(
-                    ::core::mem::offset_of!($ty, $first $(. $rest)*) == $offset,
-                    concat!(
-                        "layout of `", stringify!($ty), "`: field `",
-                        stringify!($first) $(, ".", stringify!($rest))*,
-                        "` is not at offset ", stringify!($offset),
-                    ),
-                );
+                let _: $crate::layout::Offset<{ $offset }> =
+                    $crate::layout::Offset::<{ ::core::mem::offset_of!($ty, $first $(. $rest)*) }>;
             )*)?
         };
     };
 }
+
+/// A size in a failed [`assert_layout!`](crate::assert_layout): the error shows the stated
+/// and the real one as this type's parameter.
+#[doc(hidden)]
+pub struct Size<const BYTES: usize>;
+
+/// An alignment in a failed [`assert_layout!`](crate::assert_layout).
+#[doc(hidden)]
+pub struct Align<const BYTES: usize>;
+
+/// A field offset in a failed [`assert_layout!`](crate::assert_layout).
+#[doc(hidden)]
+pub struct Offset<const BYTES: usize>;
 
 #[cfg(test)]
 mod tests {
