@@ -23,6 +23,7 @@ pub(crate) enum Step {
     AlwaysBlocked = 7,
     UnknownSyscall = 8,
     NotDumpable = 9,
+    Capabilities = 10,
 }
 
 impl Step {
@@ -37,6 +38,7 @@ impl Step {
             7 => "the policy allows an always-blocked syscall",
             8 => "the policy names a syscall this architecture does not know",
             9 => "the worker could not make itself non-dumpable",
+            10 => "the worker could not drop its capabilities",
             _ => "an unknown confinement step failed",
         }
     }
@@ -67,9 +69,11 @@ fn failure(step: Step, error: &std::io::Error) -> Failure {
 /// for an unprivileged host; it must happen before the worker makes itself non-dumpable (which
 /// hands its `/proc` entries to root) and before Landlock.
 pub(crate) fn open_own_memory() -> Option<OwnedFd> {
+    // Read-write: the filesystem broker answers `readlinkat` by writing the link's target
+    // into the worker's buffer itself, so that the kernel never reads the path again.
     rustix::fs::open(
         "/proc/self/mem",
-        rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::CLOEXEC,
+        rustix::fs::OFlags::RDWR | rustix::fs::OFlags::CLOEXEC,
         rustix::fs::Mode::empty(),
     )
     .ok()
@@ -112,6 +116,9 @@ pub(crate) fn apply(
         }
     }
     if policy.seccomp != Requirement::Off || policy.landlock != Requirement::Off {
+        // After the user namespace (whose capabilities it drops too), before the filter
+        // (which refuses capset).
+        crate::capabilities::drop_all().map_err(|error| failure(Step::Capabilities, &error))?;
         rustix::thread::set_no_new_privs(true)
             .map_err(|error| failure(Step::NoNewPrivs, &error.into()))?;
         layers = layers.with(Layers::NO_NEW_PRIVS);

@@ -77,11 +77,10 @@ pub struct Policy {
 }
 
 /// Syscalls a worker needs to compute, allocate and talk to the host: memory, futexes, time,
-/// signals to itself, I/O on descriptors it already holds, exit. Conditions are added by the
-/// filter builder: no `PROT_EXEC` for `mmap`/`mprotect`, `kill`/`tgkill` only to itself,
-/// `process_vm_readv` only on itself, `ioctl` only `TCGETS` (stdio's terminal check), `fcntl`
-/// only reading or setting flags, `prlimit64` only reading, `sendmsg` only on the
-/// setup socket.
+/// signals to itself, I/O on descriptors it already holds, exit. Each carries the conditions
+/// `syscall_rules` gives it wherever it is allowed (no `PROT_EXEC` for `mmap`/`mprotect`,
+/// `kill`/`tgkill`/`tkill` only to itself, `futex` without requeue, …; the table is in
+/// `docs/threat-model.md`).
 pub(crate) const PURE_COMPUTE: &[&str] = &[
     "read",
     "write",
@@ -196,16 +195,17 @@ impl Policy {
     }
 
     /// Allows reading `path` and everything beneath it (adds the syscalls opening needs:
-    /// `openat`, `getdents64`, `readlinkat`, `faccessat2`, `access`).
+    /// `openat`, `getdents64`, `readlink`, `readlinkat`, `faccessat`, `faccessat2`, `access`).
+    /// A path on procfs, sysfs or another pseudo-filesystem is refused by
+    /// [`Policy::validate`]: the broker opens files as the host.
     ///
     /// With reporting on (the default), path-taking calls then go to the host's filesystem
     /// broker rather than straight to the kernel: the host reads the path once, resolves it
     /// beneath the allowed paths without letting `..` or symbolic links lead out, opens an
     /// allowed file itself and hands the worker the descriptor; a refused path is a
-    /// [`crate::BlockedCall`] with the absolute path and a [`crate::Refusal`] reason. Landlock
-    /// stays in force in the worker. Opens relative to a directory descriptor the worker holds
-    /// are left to Landlock and not reported; `stat`-family calls are not brokered (see
-    /// `docs/threat-model.md`).
+    /// [`crate::BlockedCall`] with the absolute path and a [`crate::Refusal`] reason. The
+    /// worker's kernel never acts on a path the host has only read. Landlock stays in force
+    /// in the worker. `stat`-family calls are not brokered (see `docs/threat-model.md`).
     ///
     /// ```no_run
     /// use ffiguard_sandbox::{Policy, Refusal, Sandbox};
@@ -224,14 +224,24 @@ impl Policy {
     /// ```
     pub fn allow_read(mut self, path: impl Into<PathBuf>) -> Self {
         self.read_only_paths.push(path.into());
-        for name in ["openat", "getdents64", "readlinkat", "faccessat2", "access"] {
+        for name in [
+            "openat",
+            "getdents64",
+            "readlink",
+            "readlinkat",
+            "faccessat",
+            "faccessat2",
+            "access",
+        ] {
             self.syscalls.insert(name.to_owned());
         }
         self
     }
 
-    /// Allows one more syscall by name (see `ffiguard_sandbox::syscall_names`). Unknown names
-    /// are refused when the worker starts.
+    /// Allows one more syscall by name (see [`crate::syscall_classes`]). It carries the same
+    /// argument conditions as in the presets (`clone` stays threads-only, `kill` reaches only
+    /// the worker, `socket` only IP); names that cannot be conditioned, and unknown names, make
+    /// [`Policy::validate`] refuse the policy.
     pub fn allow_syscall(mut self, name: &str) -> Self {
         self.syscalls.insert(name.to_owned());
         self

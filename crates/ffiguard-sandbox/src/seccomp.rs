@@ -9,49 +9,17 @@
 use std::collections::BTreeMap;
 use std::os::fd::{FromRawFd, OwnedFd};
 
-use seccompiler::{
-    BpfProgram, SeccompAction, SeccompCmpArgLen, SeccompCmpOp, SeccompCondition, SeccompFilter,
-    SeccompRule, TargetArch,
-};
+use seccompiler::{BpfProgram, SeccompAction, SeccompFilter, TargetArch};
 
 use crate::policy::{OnViolation, Policy};
+use crate::syscall_rules::{self, SyscallClass, allowed_without_broker, syscall_class};
 use crate::syscalls;
-
-/// Syscalls no policy may allow: kernel attack surface, other processes, namespaces, mounts.
-/// A policy naming one of them is refused when the worker starts.
-pub const ALWAYS_BLOCKED: &[&str] = &[
-    "io_uring_setup",
-    "io_uring_enter",
-    "io_uring_register",
-    "bpf",
-    "userfaultfd",
-    "perf_event_open",
-    "ptrace",
-    "process_vm_writev",
-    "keyctl",
-    "add_key",
-    "request_key",
-    "mount",
-    "umount2",
-    "fsopen",
-    "fsmount",
-    "move_mount",
-    "open_tree",
-    "pivot_root",
-    "chroot",
-    "unshare",
-    "setns",
-    "personality",
-    "kexec_load",
-    "init_module",
-    "finit_module",
-    "pidfd_getfd",
-];
 
 /// Path-taking filesystem calls that, in a policy with read-only paths and a listener, go to
 /// the host's filesystem broker (`broker.rs`) instead of being allowed by the filter, so that
 /// a path outside the policy is refused and reported rather than refused silently by Landlock.
-/// A call listed here that the policy does not allow stays an ordinary blocked call.
+/// A call listed here that the policy does not allow stays an ordinary blocked call (except
+/// in learning mode, where the broker takes them all).
 pub(crate) const BROKERED: &[&str] = &[
     "open",
     "openat",
@@ -59,12 +27,20 @@ pub(crate) const BROKERED: &[&str] = &[
     "access",
     "faccessat",
     "faccessat2",
+    "readlink",
     "readlinkat",
 ];
 
-/// Whether `policy` sends [`BROKERED`] calls to the host's broker.
+/// Whether `policy` sends [`BROKERED`] calls to the host's broker: whenever it has a listener
+/// and read-only paths or a brokered syscall (so that every refused path is reported, never
+/// left to Landlock's silent `EACCES`), and in learning mode (where the host opens what the
+/// worker asks for itself, never letting the worker's kernel act on a path the host has only
+/// read).
 pub(crate) fn brokers(policy: &Policy) -> bool {
-    !policy.read_only_paths.is_empty() && listens(policy)
+    listens(policy)
+        && (!policy.read_only_paths.is_empty()
+            || policy.on_violation == OnViolation::AllowAndLog
+            || BROKERED.iter().any(|name| policy.syscalls.contains(*name)))
 }
 
 /// Whether the worker hands a user-notification listener to the host.
@@ -83,7 +59,8 @@ const NOTIFY_MARKER: u32 = 0x3fe;
 pub(crate) enum FilterError {
     /// The policy names a syscall this architecture does not know.
     UnknownSyscall,
-    /// The policy names an always-blocked syscall.
+    /// The policy names a syscall no policy may name (or one that cannot be conditioned
+    /// where the policy would use it).
     AlwaysBlocked,
     /// `seccompiler` refused the rules.
     Compile,
@@ -91,91 +68,53 @@ pub(crate) enum FilterError {
     Install(std::io::Error),
 }
 
-fn arg(index: u8, op: SeccompCmpOp, value: u64) -> Result<SeccompCondition, FilterError> {
-    SeccompCondition::new(index, SeccompCmpArgLen::Qword, op, value)
-        .map_err(|_| FilterError::Compile)
+/// The syscalls the allowlist of `policy` names: its own, and `clone` for threads.
+pub(crate) fn named(policy: &Policy) -> impl Iterator<Item = &str> {
+    let threads = policy.threads.then_some("clone");
+    policy.syscalls.iter().map(String::as_str).chain(threads)
 }
 
-fn rule(conditions: Vec<SeccompCondition>) -> Result<SeccompRule, FilterError> {
-    SeccompRule::new(conditions).map_err(|_| FilterError::Compile)
+/// Why `policy` may not name `name`, or `None` when it may.
+pub(crate) fn refusal(policy: &Policy, name: &str) -> Option<String> {
+    match syscall_class(name) {
+        SyscallClass::Never(why) => Some(format!("{name}: {why}")),
+        SyscallClass::Brokered(_) if !brokers(policy) && !allowed_without_broker(name) => {
+            Some(format!(
+                "{name}: its flags are in memory; allowed only through the broker (read-only paths with reporting)"
+            ))
+        }
+        _ => None,
+    }
 }
 
-/// Namespace flags `clone` may never carry.
-const NAMESPACE_FLAGS: u64 = (libc::CLONE_NEWNS
-    | libc::CLONE_NEWUSER
-    | libc::CLONE_NEWNET
-    | libc::CLONE_NEWIPC
-    | libc::CLONE_NEWPID
-    | libc::CLONE_NEWUTS
-    | libc::CLONE_NEWCGROUP) as u64;
-
-/// `open` flags that write or create (the filter refuses them; so does the broker).
-pub(crate) const WRITE_FLAGS: u64 = (libc::O_WRONLY
-    | libc::O_RDWR
-    | libc::O_CREAT
-    | libc::O_TRUNC
-    | libc::O_APPEND
-    | libc::O_TMPFILE) as u64;
-
-/// The conditions the preset attaches to a syscall, or none (allowed unconditionally).
-fn conditions(name: &str, policy: &Policy, pid: u64) -> Result<Vec<SeccompRule>, FilterError> {
-    let prot_exec = u64::try_from(libc::PROT_EXEC).unwrap_or(4);
-    Ok(match name {
-        // No executable memory from data: the binary and its libraries are mapped already.
-        "mmap" | "mprotect" => vec![rule(vec![arg(2, SeccompCmpOp::MaskedEq(prot_exec), 0)?])?],
-        // Signals only to itself; reading memory only its own (ffiguard's pointer-readability
-        // probe), never another process's.
-        "kill" | "tgkill" | "tkill" | "process_vm_readv" => {
-            vec![rule(vec![arg(0, SeccompCmpOp::Eq, pid)?])?]
-        }
-        "fcntl" => [libc::F_GETFD, libc::F_SETFD, libc::F_GETFL, libc::F_SETFL]
-            .into_iter()
-            .map(|cmd| {
-                rule(vec![arg(
-                    1,
-                    SeccompCmpOp::Eq,
-                    u64::try_from(cmd).unwrap_or(0),
-                )?])
-            })
-            .collect::<Result<_, _>>()?,
-        "prlimit64" => vec![rule(vec![arg(2, SeccompCmpOp::Eq, 0)?])?],
-        // stdio asks whether its streams are terminals before choosing a buffering mode.
-        "ioctl" => vec![rule(vec![arg(1, SeccompCmpOp::Eq, libc::TCGETS)?])?],
-        // Policies grant read access only (Landlock would refuse a write anyway): opening for
-        // writing goes to the listener, so the attempt is reported with its path. (With
-        // read-only paths and a listener every `openat` goes to the broker instead.)
-        "openat" => vec![rule(vec![arg(2, SeccompCmpOp::MaskedEq(WRITE_FLAGS), 0)?])?],
-        "sendmsg" => {
-            let fd = u64::try_from(SETUP_SOCKET_FD).unwrap_or(4);
-            vec![rule(vec![arg(0, SeccompCmpOp::Eq, fd)?])?]
-        }
-        "clone" if policy.threads => {
-            let thread = u64::try_from(libc::CLONE_THREAD).unwrap_or(0x10000);
-            vec![rule(vec![arg(
-                0,
-                SeccompCmpOp::MaskedEq(thread | NAMESPACE_FLAGS),
-                thread,
-            )?])?]
-        }
-        _ => Vec::new(),
-    })
-}
-
-/// Compiles the allowlist filter of `policy` for the process `pid`.
+/// Compiles the allowlist filter of `policy` for the process `pid`. Every syscall carries the
+/// conditions `syscall_rules` gives it, whoever named it.
 pub(crate) fn allowlist(policy: &Policy, pid: u32) -> Result<BpfProgram, FilterError> {
     let mut rules = BTreeMap::new();
     let brokered = brokers(policy);
-    for name in &policy.syscalls {
-        if ALWAYS_BLOCKED.contains(&name.as_str()) {
+    for name in named(policy) {
+        let nr = syscalls::number(name).ok_or(FilterError::UnknownSyscall)?;
+        if refusal(policy, name).is_some() {
             return Err(FilterError::AlwaysBlocked);
         }
-        let nr = syscalls::number(name).ok_or(FilterError::UnknownSyscall)?;
-        if brokered && BROKERED.contains(&name.as_str()) {
+        match syscall_class(name) {
+            // Answered by the first filter; never in the allowlist.
+            SyscallClass::Enosys(_) => continue,
             // Left out of the allowlist: the mismatch action hands the call to the listener,
             // where the broker decides on the host's copy of the path.
-            continue;
+            SyscallClass::Brokered(_) if brokered => continue,
+            _ => {}
         }
-        rules.insert(nr, conditions(name, policy, u64::from(pid))?);
+        let conditions = syscall_rules::conditions(name, pid).map_err(|_| FilterError::Compile)?;
+        rules.insert(nr, conditions);
+    }
+    // The worker sends its listener over the setup socket right after this filter is in:
+    // a policy that does not name `sendmsg` still allows that one send.
+    let sendmsg = syscalls::number("sendmsg").ok_or(FilterError::UnknownSyscall)?;
+    if let std::collections::btree_map::Entry::Vacant(entry) = rules.entry(sendmsg) {
+        let setup =
+            syscall_rules::on_descriptor(0, SETUP_SOCKET_FD).map_err(|_| FilterError::Compile)?;
+        entry.insert(setup);
     }
     let notify = listens(policy);
     let mismatch = match (notify, policy.on_violation) {
@@ -260,11 +199,6 @@ pub(crate) fn install(
     Ok(Some(unsafe { OwnedFd::from_raw_fd(fd) }))
 }
 
-/// Namespace flags `clone` may never carry (for the host's learning-mode check).
-pub(crate) fn namespace_flags() -> u64 {
-    NAMESPACE_FLAGS
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -281,12 +215,46 @@ mod tests {
             allowlist(&policy, 1),
             Err(FilterError::UnknownSyscall)
         ));
+        for name in [
+            "fsconfig",
+            "fspick",
+            "mount_setattr",
+            "kexec_file_load",
+            "setpgid",
+        ] {
+            let policy = Policy::pure_compute().allow_syscall(name);
+            assert!(
+                matches!(allowlist(&policy, 1), Err(FilterError::AlwaysBlocked)),
+                "{name}"
+            );
+        }
         assert!(allowlist(&Policy::pure_compute(), 1).is_ok());
         assert!(brokers(&Policy::read_only(["/"])));
         assert!(!brokers(&Policy::read_only(["/"]).report(false)));
         assert!(!brokers(&Policy::pure_compute()));
-        for name in ALWAYS_BLOCKED {
-            assert!(syscalls::number(name).is_some(), "{name}");
-        }
+        assert!(brokers(&Policy::learning()));
+    }
+
+    #[test]
+    fn a_syscall_added_by_name_keeps_its_conditions() {
+        // `clone` named without `allow_threads` is still threads-only, and an unconditioned
+        // `clone` would compile to a different (shorter) program.
+        let named = Policy::pure_compute().allow_syscall("clone");
+        let threads = Policy::pure_compute().allow_threads();
+        let named = allowlist(&named, 7).map_err(|_| ()).map(|p| p.len());
+        let threads = allowlist(&threads, 7).map_err(|_| ()).map(|p| p.len());
+        assert_eq!(named, threads);
+        // Without a broker (no listener), openat2's flags could not be checked.
+        assert!(matches!(
+            allowlist(
+                &Policy::pure_compute()
+                    .allow_syscall("openat2")
+                    .report(false),
+                7
+            ),
+            Err(FilterError::AlwaysBlocked)
+        ));
+        assert!(allowlist(&Policy::pure_compute().allow_syscall("openat2"), 7).is_ok());
+        assert!(allowlist(&Policy::read_only(["/tmp"]).allow_syscall("openat2"), 7).is_ok());
     }
 }
