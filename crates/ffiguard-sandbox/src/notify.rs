@@ -16,6 +16,7 @@
 //! allowed open, opens the file itself and places the descriptor in the worker, so the path
 //! it reports is the path it acted on.
 
+use std::collections::BTreeSet;
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -24,8 +25,9 @@ use std::time::Duration;
 use crate::broker::{Broker, Decision, Ruling};
 use crate::policy::{OnViolation, Policy};
 use crate::report::{BlockedCall, BlockedLog, Verdict};
-use crate::seccomp::ALWAYS_BLOCKED;
+use crate::syscall_rules::{SyscallClass, syscall_class};
 use crate::syscalls;
+use rustix::process::{Pid, PidfdFlags, Signal};
 
 /// How long the listener thread sleeps in `poll` before checking whether to stop.
 const POLL_INTERVAL: Duration = Duration::from_millis(200);
@@ -60,6 +62,12 @@ pub(crate) struct Received {
 struct Service {
     /// The worker's process id (a notification names the calling *thread*).
     worker_pid: u32,
+    /// A pidfd of the worker, taken while it is known alive and unreaped: kills reach the
+    /// worker and nothing else, even if it changed its process group.
+    pidfd: Option<OwnedFd>,
+    /// The syscalls the policy names (a call to one of them reached the listener because
+    /// it failed its conditions, which not even learning mode lets through).
+    named: BTreeSet<String>,
     memory: Option<OwnedFd>,
     broker: Option<Broker>,
     on_violation: OnViolation,
@@ -76,8 +84,12 @@ pub(crate) fn serve(
     log: BlockedLog,
 ) -> std::io::Result<Listener> {
     let broker = Broker::start(policy, received.cwd)?;
+    let pidfd = Pid::from_raw(i32::try_from(worker_pid).unwrap_or(0))
+        .and_then(|pid| rustix::process::pidfd_open(pid, PidfdFlags::empty()).ok());
     let service = Service {
         worker_pid,
+        pidfd,
+        named: crate::seccomp::named(policy).map(str::to_owned).collect(),
         memory: received.memory,
         broker,
         on_violation,
@@ -144,7 +156,12 @@ fn serve_one(fd: &OwnedFd, service: &Service) {
                 return;
             }
             let decision = broker.decide(request);
-            answer_brokered(fd, service, &notif, name, decision);
+            // The decision took a round trip to the opener thread: check again that the call
+            // is still waiting before acting on it.
+            if !id_valid(fd, notif.id) {
+                return;
+            }
+            answer_brokered(fd, service, broker, memory, &notif, name, decision);
             return;
         }
     }
@@ -154,16 +171,13 @@ fn serve_one(fd: &OwnedFd, service: &Service) {
         // process's memory now.
         detail = None;
     }
-    let forbidden = ALWAYS_BLOCKED.contains(&name.as_str())
-        || (name == "clone" && args[0] & crate::seccomp::namespace_flags() != 0);
     let verdict = match service.on_violation {
-        OnViolation::AllowAndLog if !forbidden => Verdict::Allowed,
+        OnViolation::AllowAndLog if learning_may_allow(service, &name) => Verdict::Allowed,
         OnViolation::Kill => Verdict::Killed,
         _ => Verdict::Denied,
     };
-    let pid = service.worker_pid;
     service.log.push(BlockedCall {
-        pid,
+        pid: service.worker_pid,
         syscall: name,
         nr,
         args,
@@ -173,27 +187,59 @@ fn serve_one(fd: &OwnedFd, service: &Service) {
     });
     // Logged before the kill, so that the host, seeing the death, finds the cause.
     if verdict == Verdict::Killed {
-        kill(pid);
+        kill(service);
     }
     if verdict == Verdict::Allowed {
-        respond(fd, notif.id, 0, continue_flag());
+        respond(fd, notif.id, 0, 0, continue_flag());
     } else {
-        respond(fd, notif.id, -libc::EPERM, 0);
+        respond(fd, notif.id, 0, -libc::EPERM, 0);
     }
+}
+
+/// Whether learning mode may let `name` through: only a syscall no policy names and whose
+/// review allows it without conditions. A call that failed the conditions of a syscall the
+/// policy names (a signal to another process, executable memory), a syscall no policy may name
+/// and one whose conditions the listener cannot check (it was not named, so the filter did not
+/// check them) are refused: learning mode is for trusted code, and still never reaches other
+/// processes.
+fn learning_may_allow(service: &Service, name: &str) -> bool {
+    !service.named.contains(name) && syscall_class(name) == SyscallClass::Plain
 }
 
 /// Carries out the broker's decision on a notification.
 fn answer_brokered(
     fd: &OwnedFd,
     service: &Service,
+    broker: &Broker,
+    memory: &OwnedFd,
     notif: &libc::seccomp_notif,
     name: String,
     decision: Decision,
 ) {
+    if let Some(refusal) = decision.refusal {
+        let verdict = match (&decision.ruling, service.on_violation) {
+            (Ruling::Refuse, OnViolation::Kill) => Verdict::Killed,
+            (Ruling::Refuse, _) => Verdict::Denied,
+            _ => Verdict::Allowed,
+        };
+        service.log.push(BlockedCall {
+            pid: service.worker_pid,
+            syscall: name,
+            nr: i64::from(notif.data.nr),
+            args: notif.data.args,
+            detail: decision.path,
+            reason: Some(refusal),
+            verdict,
+        });
+        if verdict == Verdict::Killed {
+            kill(service);
+        }
+    }
     match decision.ruling {
         Ruling::Inject {
             fd: opened,
             cloexec,
+            directory,
         } => {
             let addfd = libc::seccomp_notif_addfd {
                 id: notif.id,
@@ -221,36 +267,26 @@ fn answer_brokered(
                 // ENOENT: the call is gone. Otherwise (EMFILE: the worker's descriptor limit)
                 // the worker gets the error.
                 if error.raw_os_error() != Some(libc::ENOENT) {
-                    respond(fd, notif.id, -error.raw_os_error().unwrap_or(libc::EIO), 0);
+                    let errno = error.raw_os_error().unwrap_or(libc::EIO);
+                    respond(fd, notif.id, 0, -errno, 0);
                 }
+            } else {
+                broker.placed(placed, directory);
             }
         }
-        Ruling::Answer(code) => respond(fd, notif.id, code, 0),
-        Ruling::Continue => respond(fd, notif.id, 0, continue_flag()),
-        Ruling::Refuse(refusal) => {
-            let verdict = match service.on_violation {
-                OnViolation::AllowAndLog => Verdict::Allowed,
-                OnViolation::Kill => Verdict::Killed,
-                _ => Verdict::Denied,
-            };
-            service.log.push(BlockedCall {
-                pid: service.worker_pid,
-                syscall: name,
-                nr: i64::from(notif.data.nr),
-                args: notif.data.args,
-                detail: decision.path,
-                reason: Some(refusal),
-                verdict,
-            });
-            match verdict {
-                Verdict::Killed => {
-                    kill(service.worker_pid);
-                    respond(fd, notif.id, -libc::EACCES, 0);
+        Ruling::Answer(code) => respond(fd, notif.id, 0, code, 0),
+        Ruling::WriteBack { address, bytes } => {
+            // The worker's buffer, written through its own /proc/self/mem: a bad address is
+            // the worker's EFAULT, as the kernel would give it.
+            let written = rustix::io::pwrite(memory, &bytes, address);
+            match written {
+                Ok(count) if count == bytes.len() => {
+                    respond(fd, notif.id, i64::try_from(count).unwrap_or(0), 0, 0);
                 }
-                Verdict::Allowed => respond(fd, notif.id, 0, continue_flag()),
-                _ => respond(fd, notif.id, -libc::EACCES, 0),
+                _ => respond(fd, notif.id, 0, -libc::EFAULT, 0),
             }
         }
+        Ruling::Refuse => respond(fd, notif.id, 0, -libc::EACCES, 0),
     }
 }
 
@@ -258,12 +294,12 @@ fn continue_flag() -> u32 {
     u32::try_from(libc::SECCOMP_USER_NOTIF_FLAG_CONTINUE).unwrap_or(1)
 }
 
-/// Answers notification `id`: `error` 0 means success with value 0 (or, with the CONTINUE
-/// flag, the kernel carries the call out); otherwise a negative errno.
-fn respond(fd: &OwnedFd, id: u64, error: i32, flags: u32) {
+/// Answers notification `id`: `error` 0 means success with result `val` (or, with the
+/// CONTINUE flag, the kernel carries the call out); otherwise a negative errno.
+fn respond(fd: &OwnedFd, id: u64, val: i64, error: i32, flags: u32) {
     let response = libc::seccomp_notif_resp {
         id,
-        val: 0,
+        val,
         error,
         flags,
     };
@@ -278,12 +314,13 @@ fn respond(fd: &OwnedFd, id: u64, error: i32, flags: u32) {
     };
 }
 
-/// Kills the worker blocked in a notification.
-fn kill(pid: u32) {
-    if let Ok(pid) = i32::try_from(pid) {
-        // SAFETY: kill takes two integers and touches no memory. The pid is the worker's
-        // (ID_VALID was checked: it is still blocked in this call); only the host reaps
-        // workers, so the number cannot be reused before the worker is reaped.
+/// Kills the worker: through its pidfd, which names this process and no other.
+fn kill(service: &Service) {
+    if let Some(pidfd) = &service.pidfd {
+        let _ = rustix::process::pidfd_send_signal(pidfd, Signal::KILL);
+    } else if let Ok(pid) = i32::try_from(service.worker_pid) {
+        // SAFETY: kill takes two integers and touches no memory. The pid is the worker's;
+        // only the host reaps workers, so the number cannot be reused before it is reaped.
         unsafe { libc::kill(pid, libc::SIGKILL) };
     }
 }

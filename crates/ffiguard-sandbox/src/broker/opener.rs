@@ -3,18 +3,20 @@
 //! the rest of the host is untouched).
 
 use std::ffi::OsString;
-use std::os::fd::OwnedFd;
+use std::os::fd::{AsRawFd, OwnedFd};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 
-use rustix::fs::{Access, AtFlags, Mode, OFlags, ResolveFlags};
+use rustix::fs::{Access, AtFlags, FileType, Mode, OFlags, ResolveFlags};
 use rustix::io::Errno;
 
-use super::Kind;
+use super::{Kind, check};
 use crate::policy::Requirement;
+use crate::report::Refusal;
 
 /// The worker's open flags the host honours (everything else is dropped; the host always
-/// opens read-only, close-on-exec and without acquiring a terminal).
+/// opens read-only, close-on-exec and without acquiring a terminal). With `O_PATH`, only
+/// `O_DIRECTORY` and `O_NOFOLLOW` of them apply.
 const PASSED_FLAGS: u64 = (libc::O_DIRECTORY
     | libc::O_NOFOLLOW
     | libc::O_NONBLOCK
@@ -57,12 +59,28 @@ pub(super) fn run_on<T: Send + 'static>(
 /// What the opener did for a request beneath an allowed path.
 #[derive(Debug)]
 pub(super) enum Acted {
-    /// Opened the file.
-    Opened(OwnedFd),
+    /// Opened the file; `directory` says whether it is one (the worker may then open paths
+    /// relative to it).
+    Opened { fd: OwnedFd, directory: bool },
     /// Answered an `access` check with success.
     Answered,
-    /// Found the path (for `readlinkat`, which the kernel then carries out).
-    Found,
+    /// Read a symbolic link's target (for `readlinkat`, which the host answers itself).
+    Link(Vec<u8>),
+}
+
+/// Why the opener did not act.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Failed {
+    /// The error the worker gets (`EXDEV`: the path left the allowed one).
+    Errno(Errno),
+    /// A violation of the policy.
+    Refused(Refusal),
+}
+
+impl From<Errno> for Failed {
+    fn from(errno: Errno) -> Self {
+        Self::Errno(errno)
+    }
 }
 
 /// On the opener thread: the first candidate that resolves beneath its allowed path decides.
@@ -72,7 +90,7 @@ pub(super) fn resolve_and_act(
     kind: Kind,
     flags: u64,
     extra: u64,
-) -> Result<Acted, Errno> {
+) -> Result<Acted, Failed> {
     let mut error = None;
     for (index, rest) in candidates {
         let Some(root) = roots.get(*index) else {
@@ -80,21 +98,23 @@ pub(super) fn resolve_and_act(
         };
         match act(root, rest, kind, flags, extra) {
             Ok(acted) => return Ok(acted),
+            // A file the host must not open on the worker's behalf decides at once.
+            Err(refused @ Failed::Refused(_)) => return Err(refused),
             // An escape counts only when no other allowed path gives a better answer.
-            Err(Errno::XDEV) => {
-                error.get_or_insert(Errno::XDEV);
+            Err(Failed::Errno(Errno::XDEV)) => {
+                error.get_or_insert(Failed::Errno(Errno::XDEV));
             }
-            Err(errno) => error = Some(errno),
+            Err(failed) => error = Some(failed),
         }
     }
-    Err(error.unwrap_or(Errno::ACCESS))
+    Err(error.unwrap_or(Failed::Errno(Errno::ACCESS)))
 }
 
-fn act(root: &Root, rest: &Path, kind: Kind, flags: u64, extra: u64) -> Result<Acted, Errno> {
+fn act(root: &Root, rest: &Path, kind: Kind, flags: u64, extra: u64) -> Result<Acted, Failed> {
     let mut resolve = ResolveFlags::BENEATH | ResolveFlags::NO_MAGICLINKS;
     let name: &Path = match &root.file {
         // `file/` (here `file/.`) is not a directory.
-        Some(_) if !rest.as_os_str().is_empty() => return Err(Errno::NOTDIR),
+        Some(_) if !rest.as_os_str().is_empty() => return Err(Errno::NOTDIR.into()),
         // An allowed file is opened by its own name in its directory, never through a link.
         Some(file) => {
             resolve |= ResolveFlags::NO_SYMLINKS;
@@ -109,15 +129,23 @@ fn act(root: &Root, rest: &Path, kind: Kind, flags: u64, extra: u64) -> Result<A
                 & (ResolveFlags::NO_XDEV | ResolveFlags::NO_SYMLINKS | ResolveFlags::CACHED);
             let asked =
                 OFlags::from_bits_truncate(u32::try_from(flags & PASSED_FLAGS).unwrap_or(0));
-            // Always non-blocking, so that a FIFO or a device cannot stall the host's opener;
-            // the worker's own choice is restored on the (shared) open file description.
-            let oflags = asked | OFlags::CLOEXEC | OFlags::NOCTTY | OFlags::NONBLOCK;
-            let fd = rustix::fs::openat2(&root.base, name, oflags, Mode::empty(), resolve)?;
-            if !asked.contains(OFlags::NONBLOCK) && !asked.contains(OFlags::PATH) {
-                let status = rustix::fs::fcntl_getfl(&fd)?;
-                rustix::fs::fcntl_setfl(&fd, status - OFlags::NONBLOCK)?;
-            }
-            Ok(Acted::Opened(fd))
+            // First a path-only descriptor: it opens nothing (no device is opened, no FIFO
+            // waits), so the host can look at what the worker asked for before opening it.
+            let located = rustix::fs::openat2(
+                &root.base,
+                name,
+                OFlags::PATH | OFlags::CLOEXEC | (asked & (OFlags::DIRECTORY | OFlags::NOFOLLOW)),
+                Mode::empty(),
+                resolve,
+            )?;
+            let stat = check::file(&located)?;
+            let directory = FileType::from_raw_mode(stat.st_mode) == FileType::Directory;
+            // An `O_PATH` descriptor cannot be placed in another process (the kernel's
+            // ADDFD refuses it), so the worker gets a read-only one of the same file: no
+            // more than the policy grants it, and everything `O_PATH` allows works on it.
+            let wanted = asked - (OFlags::PATH | OFlags::NOFOLLOW);
+            let fd = reopen(&located, &stat, wanted, &root.base, name, resolve)?;
+            Ok(Acted::Opened { fd, directory })
         }
         Kind::Access => {
             let nofollow = extra & u64::from(AtFlags::SYMLINK_NOFOLLOW.bits()) != 0;
@@ -126,10 +154,11 @@ fn act(root: &Root, rest: &Path, kind: Kind, flags: u64, extra: u64) -> Result<A
                 oflags |= OFlags::NOFOLLOW;
             }
             let fd = rustix::fs::openat2(&root.base, name, oflags, Mode::empty(), resolve)?;
+            check::file(&fd)?;
             let mode = Access::from_bits_truncate(u32::try_from(flags & 7).unwrap_or(0));
             if mode.contains(Access::WRITE_OK) {
                 // The policy grants reading only, whatever the file's permissions say.
-                return Err(Errno::ACCESS);
+                return Err(Errno::ACCESS.into());
             }
             if !mode.is_empty() {
                 let mut at = AtFlags::EMPTY_PATH;
@@ -142,10 +171,47 @@ fn act(root: &Root, rest: &Path, kind: Kind, flags: u64, extra: u64) -> Result<A
         }
         Kind::Readlink => {
             let oflags = OFlags::PATH | OFlags::NOFOLLOW | OFlags::CLOEXEC;
-            rustix::fs::openat2(&root.base, name, oflags, Mode::empty(), resolve)?;
-            Ok(Acted::Found)
+            let fd = rustix::fs::openat2(&root.base, name, oflags, Mode::empty(), resolve)?;
+            check::file(&fd)?;
+            let target = rustix::fs::readlinkat(&fd, "", Vec::new())?;
+            Ok(Acted::Link(target.into_bytes()))
         }
     }
+}
+
+/// Opens for reading the file `located` (an `O_PATH` descriptor) stands for: through the
+/// host's `/proc/thread-self/fd`, which reaches exactly that file; without procfs, by its path
+/// again, checking that the same file was opened.
+fn reopen(
+    located: &OwnedFd,
+    stat: &rustix::fs::Stat,
+    wanted: OFlags,
+    base: &OwnedFd,
+    name: &Path,
+    resolve: ResolveFlags,
+) -> Result<OwnedFd, Failed> {
+    // Always non-blocking, so that a FIFO cannot stall the host's opener; the worker's own
+    // choice is restored on the (shared) open file description.
+    let oflags = wanted | OFlags::CLOEXEC | OFlags::NOCTTY | OFlags::NONBLOCK;
+    let through_proc = format!("/proc/thread-self/fd/{}", located.as_raw_fd());
+    let fd = match rustix::fs::open(through_proc.as_str(), oflags, Mode::empty()) {
+        Ok(fd) => fd,
+        Err(Errno::NOENT) => {
+            let fd = rustix::fs::openat2(base, name, oflags, Mode::empty(), resolve)?;
+            let opened = rustix::fs::fstat(&fd)?;
+            if (opened.st_dev, opened.st_ino) != (stat.st_dev, stat.st_ino) {
+                // Replaced between the look and the open: let the worker try again.
+                return Err(Errno::AGAIN.into());
+            }
+            fd
+        }
+        Err(errno) => return Err(errno.into()),
+    };
+    if !wanted.contains(OFlags::NONBLOCK) {
+        let status = rustix::fs::fcntl_getfl(&fd)?;
+        rustix::fs::fcntl_setfl(&fd, status - OFlags::NONBLOCK)?;
+    }
+    Ok(fd)
 }
 
 /// Opens one of the policy's paths for the broker; `None` when it does not exist (Landlock
@@ -161,6 +227,11 @@ pub(super) fn open_root(path: &Path) -> Option<Root> {
         prefixes.push(canonical.clone());
     }
     let directory = OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC;
+    if check::pseudo_filesystem(&canonical) != Some(false) {
+        // Never a root on procfs, sysfs and the like (the policy check refuses such paths;
+        // this keeps the broker safe on its own).
+        return None;
+    }
     if std::fs::metadata(&canonical).ok()?.is_dir() {
         let base = rustix::fs::open(&canonical, directory, Mode::empty()).ok()?;
         return Some(Root {
