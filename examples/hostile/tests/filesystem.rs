@@ -169,6 +169,10 @@ fn rewriting_the_path_after_the_check_gains_nothing() {
     let policy = Policy::read_only([tree.allowed.clone()])
         .allow_threads()
         .landlock(Requirement::Off);
+    // `validate` refuses read paths without Landlock; this test takes Landlock away on
+    // purpose, to show the broker alone holds.
+    assert!(policy.validate().is_err());
+    ffiguard_sandbox::waive_policy_check_for_tests();
     let sandbox = support::sandbox(policy);
     let (allowed_reads, leaked) =
         open_race::call(&sandbox, tree.public.clone(), tree.secret.clone(), 2000)
