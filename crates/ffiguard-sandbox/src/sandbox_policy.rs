@@ -43,12 +43,22 @@ impl Sandbox {
     /// Files the workers opened become read-only paths (taken from the reports' decoded
     /// arguments, which the library controlled); threads become [`Policy::allow_threads`];
     /// new processes (`clone` without `CLONE_THREAD`) cannot be allowed and are left out.
+    /// Conditioned syscalls the learning policy did not name (`socket`, `prctl`, …) were
+    /// refused during learning but are suggested: named, the filter checks their conditions.
     pub fn suggested_policy(&self) -> Policy {
         let mut policy = Policy::pure_compute();
         policy.preset = "suggested".into();
         let thread = u64::try_from(libc::CLONE_THREAD).unwrap_or(0x10000);
         for call in self.blocked_calls() {
-            if call.verdict != Verdict::Allowed {
+            // Learning mode refuses a conditioned syscall the policy does not name (it cannot
+            // check the conditions itself); naming it lets the filter check them.
+            let conditioned = matches!(
+                crate::syscall_class(&call.syscall),
+                crate::SyscallClass::Conditioned(_)
+            );
+            let suggest = call.verdict == Verdict::Allowed
+                || (conditioned && call.reason.is_none() && !policy.syscalls.contains(&call.syscall));
+            if !suggest {
                 continue;
             }
             match call.syscall.as_str() {

@@ -134,8 +134,8 @@ const TABLE: &[(&str, SyscallClass)] = {
         (
             "fcntl",
             Conditioned(
-                "F_GETFD, F_SETFD, F_GETFL, F_SETFL, F_DUPFD, F_DUPFD_CLOEXEC, F_GET_SEALS, \
-                 F_ADD_SEALS (no locks, no SIGIO owners)",
+                "F_GETFD, F_SETFD, F_GETFL, F_SETFL, F_GET_SEALS, F_ADD_SEALS (no locks, no \
+                 SIGIO owners; duplicating is `dup`'s, named on its own)",
             ),
         ),
         (
@@ -614,8 +614,6 @@ pub(crate) fn conditions(name: &str, pid: u32) -> Result<Vec<SeccompRule>, Condi
                 libc::F_SETFD,
                 libc::F_GETFL,
                 libc::F_SETFL,
-                libc::F_DUPFD,
-                libc::F_DUPFD_CLOEXEC,
                 libc::F_GET_SEALS,
                 libc::F_ADD_SEALS,
             ]
