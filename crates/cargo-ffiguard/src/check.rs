@@ -1,9 +1,9 @@
 //! `cargo ffiguard check`.
 
-use crate::cli::{CheckArgs, Color, Format};
+use crate::cli::{CheckArgs, Format};
 use ffiguard_audit::baseline::Baseline;
-use ffiguard_audit::{Config, Level, audit_path, registry};
-use std::io::{IsTerminal, Write};
+use ffiguard_audit::{Config, DEFAULT_FOLD, Level, Progress, audit_path_with_progress, registry};
+use std::io::Write;
 use std::process::ExitCode;
 
 /// Runs the audit and prints the report; the exit code says whether findings reach the
@@ -18,6 +18,7 @@ pub(crate) fn run(args: &CheckArgs) -> Result<ExitCode, String> {
     let config_root = if args.path.is_dir() {
         args.path.clone()
     } else {
+        // A `Cargo.toml` stands for its crate; a `.rs` file is configured by its directory.
         args.path
             .parent()
             .map(ToOwned::to_owned)
@@ -27,8 +28,11 @@ pub(crate) fn run(args: &CheckArgs) -> Result<ExitCode, String> {
     let rules = registry::rules();
     let known = registry::metas();
     config.validate(&known).map_err(|e| e.to_string())?;
-    let mut outcome =
-        audit_path(&args.path, rules, &config, args.threads).map_err(|e| e.to_string())?;
+    let progress = Progress::default();
+    let mut outcome = crate::progress::around(&progress, || {
+        audit_path_with_progress(&args.path, rules, &config, args.threads, &progress)
+    })
+    .map_err(|e| e.to_string())?;
     if let Some(path) = &args.write_baseline {
         Baseline::of(&outcome)
             .save(path)
@@ -47,13 +51,15 @@ pub(crate) fn run(args: &CheckArgs) -> Result<ExitCode, String> {
             eprintln!("ffiguard: {accepted} finding(s) accepted by the baseline");
         }
     }
+    // After the baseline, which needs every finding; before rendering, whose cost grows with
+    // the findings listed.
+    outcome.fold(DEFAULT_FOLD);
+    if let Some(level) = args.min_level {
+        outcome.hide_below(level);
+    }
     let report = match args.format {
         Format::Human => {
-            let color = match args.color {
-                Color::Always => true,
-                Color::Never => false,
-                Color::Auto => std::io::stdout().is_terminal(),
-            };
+            let color = crate::color::for_stdout(args.color);
             ffiguard_audit::render_human(&outcome, &known, color, &config_root)
         }
         Format::Json => ffiguard_audit::render_json(&outcome, &known),
@@ -64,10 +70,8 @@ pub(crate) fn run(args: &CheckArgs) -> Result<ExitCode, String> {
     let _ = stdout.write_all(report.as_bytes());
     let _ = stdout.flush();
     let deny = args.deny.or(config.deny).unwrap_or(Level::Error);
-    let failed = outcome
-        .findings
-        .iter()
-        .any(|f| f.level >= deny && f.level > Level::Allow);
+    // Counted, not listed: folded and hidden findings fail the run like listed ones.
+    let failed = outcome.counts().at_least(deny.max(Level::Info)) > 0;
     Ok(if failed {
         ExitCode::from(1)
     } else {

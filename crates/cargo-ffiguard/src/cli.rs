@@ -59,9 +59,13 @@ pub(crate) struct CheckArgs {
     /// Lowest level that fails the run (exit 1): info, warning or error.
     #[arg(long, value_name = "LEVEL", value_parser = parse_level)]
     pub(crate) deny: Option<Level>,
-    /// Color in human output.
-    #[arg(long, value_enum, default_value_t = Color::Auto)]
-    pub(crate) color: Color,
+    /// Color in human output [default: CARGO_TERM_COLOR, else auto; auto honours NO_COLOR].
+    #[arg(long, value_enum)]
+    pub(crate) color: Option<Color>,
+    /// Lowest level listed: info, warning or error (hidden findings are still counted and
+    /// still decide the exit code).
+    #[arg(long, value_name = "LEVEL", value_parser = parse_level)]
+    pub(crate) min_level: Option<Level>,
     /// Worker threads (default: one per core).
     #[arg(long, default_value_t = 0)]
     pub(crate) threads: usize,

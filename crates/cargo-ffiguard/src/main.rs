@@ -5,9 +5,11 @@
 
 mod check;
 mod cli;
+mod color;
 mod info;
 mod layout;
 mod paths;
+mod progress;
 mod sanitize;
 
 use clap::Parser;

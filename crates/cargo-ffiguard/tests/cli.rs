@@ -551,3 +551,224 @@ fn missing_paths_are_named_as_missing() {
     );
     assert!(!r.stderr.contains("no C headers"), "{}", r.stderr);
 }
+
+/// A target with nothing auditable fails with status 2 and says why, instead of a clean
+/// "0 file(s)".
+#[cfg(unix)]
+#[test]
+fn nothing_auditable_is_an_error_that_says_why() {
+    use std::os::unix::fs::symlink;
+    let looped = krate("");
+    std::fs::remove_file(looped.path().join("src/lib.rs")).unwrap();
+    symlink("lib.rs", looped.path().join("src/lib.rs")).unwrap();
+    let loops = tempfile::tempdir().unwrap();
+    symlink("b", loops.path().join("a")).unwrap();
+    symlink("a", loops.path().join("b")).unwrap();
+    let empty = tempfile::tempdir().unwrap();
+    let ws = tempfile::tempdir().unwrap();
+    write(
+        ws.path(),
+        "Cargo.toml",
+        "[workspace]\nmembers = [\"self\"]\n",
+    );
+    symlink(".", ws.path().join("self")).unwrap();
+    for (dir, why) in [
+        (looped.path(), "symbolic links"),
+        (loops.path(), "symbolic link not followed"),
+        (empty.path(), "no Rust source file"),
+        (ws.path(), "already read"),
+    ] {
+        let r = check(dir, &[]);
+        assert_eq!(r.code, 2, "{}: {}{}", dir.display(), r.stdout, r.stderr);
+        assert!(
+            r.stderr.contains("nothing to audit") && r.stderr.contains(why),
+            "{}",
+            r.stderr
+        );
+    }
+    // A folder with one good file and a loop audits the file and reports the loop.
+    write(loops.path(), "ok.rs", &dangling_fn(""));
+    let r = check(loops.path(), &["--format", "json"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(rules_of(&r), ["FG0001", "FG0001", "FFI011"], "{}", r.stdout);
+}
+
+/// A `Cargo.toml` path means that manifest's crate; any other file that is not `.rs` is an
+/// error, not Rust with a syntax error.
+#[test]
+fn manifest_path_is_its_crate_and_other_files_are_refused() {
+    let dir = krate(&dangling_fn(""));
+    let manifest = dir.path().join("Cargo.toml");
+    let r = run(&["check", manifest.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(rules_of(&r), ["FFI011"], "{}", r.stdout);
+    let notes = write(dir.path(), "notes.txt", "fn main() {}\n");
+    let r = run(&["check", notes.to_str().unwrap()]);
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    assert!(r.stderr.contains("not a Rust source file"), "{}", r.stderr);
+}
+
+/// Whether the C headers were cross-checked is said in every format, also when they were not.
+#[test]
+fn header_cross_check_status_is_reported() {
+    let dir = krate(&dangling_fn(""));
+    let r = check(dir.path(), &["--color", "never"]);
+    let summary = r.stdout.lines().last().unwrap_or("");
+    assert!(
+        summary.contains("headers cross-checked: none found — no `headers`"),
+        "{summary}"
+    );
+    let r = check(dir.path(), &["--format", "json"]);
+    let doc: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(doc["summary"]["headers"]["cross_checked"], 0);
+    assert!(doc["summary"]["headers"]["not_run"].is_string());
+    let r = check(dir.path(), &["--format", "sarif"]);
+    let doc: Value = serde_json::from_str(&r.stdout).unwrap();
+    let notes = doc["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+        .as_array()
+        .unwrap();
+    assert!(
+        notes[0]["message"]["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("headers cross-checked: none found"),
+        "{notes:?}"
+    );
+}
+
+/// The bundled legacy-sys crate is cross-checked with no flags, and a mismatch planted in a
+/// copy of its bindings is found.
+#[test]
+fn legacy_sys_is_cross_checked_and_a_planted_mismatch_is_found() {
+    let legacy = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/legacy/legacy-sys");
+    let r = check(&legacy, &["--color", "never"]);
+    let summary = r.stdout.lines().last().unwrap_or("");
+    assert!(
+        summary.contains("headers cross-checked: 1 ("),
+        "{summary}\n{}",
+        r.stderr
+    );
+    let copy = tempfile::tempdir().unwrap();
+    for rel in [
+        "Cargo.toml",
+        "build.rs",
+        "src/lib.rs",
+        "src/bindings.rs",
+        "csrc/wrapper.h",
+        "csrc/legacy.h",
+        "csrc/legacy_callbacks.h",
+    ] {
+        let text = std::fs::read_to_string(legacy.join(rel)).unwrap();
+        // The copy is not in the workspace: give it a standalone manifest.
+        let text = if rel == "Cargo.toml" {
+            text.replace(".workspace = true", " = \"0.1.0\"")
+                .replace("[lints]\nworkspace = true\n", "")
+        } else {
+            text
+        };
+        write(copy.path(), rel, &text);
+    }
+    let clean = check(copy.path(), &["--format", "json"]);
+    let abi: Vec<String> = rules_of(&clean)
+        .into_iter()
+        .filter(|r| r.starts_with("ABI"))
+        .collect();
+    assert!(abi.is_empty(), "{abi:?}\n{}", clean.stderr);
+    let bindings = std::fs::read_to_string(copy.path().join("src/bindings.rs")).unwrap();
+    let planted = bindings.replacen(
+        "pub fn lg_add(\n        a: ::std::os::raw::c_int,\n        b: ::std::os::raw::c_int,",
+        "pub fn lg_add(\n        a: ::std::os::raw::c_int,\n        b: ::std::os::raw::c_long,",
+        1,
+    );
+    assert_ne!(planted, bindings, "the planted line exists");
+    write(copy.path(), "src/bindings.rs", &planted);
+    let r = check(copy.path(), &["--format", "json"]);
+    let found: Vec<Value> = json_findings(&r)
+        .into_iter()
+        .filter(|f| f["rule"].as_str().unwrap().starts_with("ABI"))
+        .collect();
+    assert!(
+        found
+            .iter()
+            .any(|f| f["message"].as_str().unwrap().contains("lg_add")),
+        "{found:#?}\n{}",
+        r.stderr
+    );
+}
+
+/// A flood of one rule in one file is folded after 200 into one notice; the summary and the
+/// exit code still count every finding.
+#[test]
+fn floods_are_folded_but_counted() {
+    let body: String = (0..250)
+        .map(|i| format!("pub fn f{i}(name: &str) {{\n{DANGLING}    unsafe {{ use_it(p) }};\n}}\n"))
+        .collect();
+    let dir = krate(&format!("use std::ffi::CString;\n{body}"));
+    let r = check(dir.path(), &["--format", "json"]);
+    assert_eq!(r.code, 1);
+    let doc: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(doc["summary"]["errors"], 250);
+    assert_eq!(doc["summary"]["listed"], 200);
+    assert!(
+        doc["notices"][0]
+            .as_str()
+            .unwrap()
+            .contains("50 more FFI011"),
+        "{}",
+        doc["notices"]
+    );
+    let r = check(dir.path(), &["--color", "never"]);
+    assert_eq!(r.stdout.matches("error[FFI011").count(), 200);
+    assert!(r.stdout.contains("note: src/lib.rs: 50 more FFI011"));
+    assert!(r.stdout.contains("250 error(s)"), "{}", r.stdout);
+}
+
+/// Errors are listed before warnings; `--min-level` hides lower levels but the summary and
+/// the exit code still count them; each rule's first finding points at `explain`.
+#[test]
+fn human_output_order_min_level_and_explain_hints() {
+    let dir = krate(&format!("mod broken;\n{}", dangling_fn("")));
+    write(dir.path(), "src/broken.rs", "fn f( {\n");
+    // The warning (FG0001 in src/broken.rs) sorts before src/lib.rs by file, but is listed
+    // after the error.
+    let r = check(dir.path(), &["--color", "never"]);
+    let error_at = r.stdout.find("error[FFI011").expect("error listed");
+    let warning_at = r.stdout.find("warning[FG0001").expect("warning listed");
+    assert!(error_at < warning_at, "{}", r.stdout);
+    assert_eq!(r.stdout.matches("cargo ffiguard explain FFI011").count(), 1);
+    assert_eq!(r.stdout.matches("cargo ffiguard explain FG0001").count(), 1);
+    let r = check(dir.path(), &["--color", "never", "--min-level", "error"]);
+    assert!(!r.stdout.contains("warning[FG0001"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("1 error(s), 1 warning(s)"),
+        "{}",
+        r.stdout
+    );
+    let r = check(dir.path(), &["--min-level", "error", "--deny", "warning"]);
+    assert_eq!(r.code, 1, "hidden warnings still fail --deny warning");
+}
+
+/// `CARGO_TERM_COLOR` and `NO_COLOR` decide color when `--color` is not given.
+#[test]
+fn color_follows_cargo_term_color_and_no_color() {
+    let dir = krate(&dangling_fn(""));
+    let with_env = |vars: &[(&str, &str)], extra: &[&str]| {
+        let mut command = Command::new(BIN);
+        command
+            .args(["check", dir.path().to_str().unwrap()])
+            .args(extra);
+        command
+            .env_remove("CARGO_TERM_COLOR")
+            .env_remove("NO_COLOR");
+        for (k, v) in vars {
+            command.env(k, v);
+        }
+        String::from_utf8_lossy(&command.output().unwrap().stdout).into_owned()
+    };
+    assert!(with_env(&[("CARGO_TERM_COLOR", "always")], &[]).contains("\u{1b}["));
+    assert!(!with_env(&[("CARGO_TERM_COLOR", "never")], &["--color", "auto"]).contains("\u{1b}["));
+    assert!(
+        !with_env(&[("CARGO_TERM_COLOR", "always")], &["--color", "never"]).contains("\u{1b}[")
+    );
+    assert!(!with_env(&[("NO_COLOR", "1")], &[]).contains("\u{1b}["));
+}

@@ -36,8 +36,18 @@ pub(crate) fn discover(dir: &Path, display: &dyn Fn(&Path) -> String) -> Discove
         read_manifest(dir, display, &mut found, &mut seen, true);
     } else {
         let mut visited = HashSet::new();
-        walk(dir, 0, &mut visited, &mut found.roots);
+        let mut unresolved = Vec::new();
+        walk(dir, 0, &mut visited, &mut found.roots, &mut unresolved);
         found.roots.sort();
+        unresolved.sort();
+        for (path, error) in unresolved {
+            found.problems.push(Finding::new(
+                crate::diagnostics::UNPARSED_FILE.id,
+                crate::diagnostics::UNPARSED_FILE.default_level,
+                format!("symbolic link not followed: {error}"),
+                file_start(&display(&path)),
+            ));
+        }
         found.walked = true;
     }
     found
@@ -51,9 +61,6 @@ fn read_manifest(
     follow_workspace: bool,
 ) {
     let canonical = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
-    if !seen.insert(canonical) {
-        return;
-    }
     let manifest = dir.join("Cargo.toml");
     let problem = |message: String| {
         Finding::new(
@@ -63,6 +70,18 @@ fn read_manifest(
             file_start(&display(&manifest)),
         )
     };
+    if !seen.insert(canonical.clone()) {
+        // A member linked to the workspace root (or to another member) is audited once, and
+        // the link is said, so a virtual workspace whose only member is `.` is not "clean".
+        if !follow_workspace {
+            found.problems.push(problem(format!(
+                "workspace member at {} is {}, already read; not audited again",
+                display(dir),
+                canonical.display()
+            )));
+        }
+        return;
+    }
     let text = match std::fs::read_to_string(&manifest) {
         Ok(text) => text,
         Err(e) => {
@@ -157,7 +176,8 @@ fn package_targets(dir: &Path, manifest: &toml::Table, roots: &mut Vec<PathBuf>)
             .unwrap_or(true)
     };
     let mut push = |path: PathBuf| {
-        if path.is_file() && !roots.contains(&path) {
+        // A target path that is a broken or looping link is kept: reading it reports it.
+        if (path.is_file() || path.is_symlink()) && !roots.contains(&path) {
             roots.push(path);
         }
     };
@@ -228,8 +248,15 @@ fn target_dir_entries(dir: &Path) -> Vec<PathBuf> {
 }
 
 /// Every `.rs` file below `dir`, skipping hidden and build directories; symlinked directories
-/// are followed once (loops end at the first revisit).
-fn walk(dir: &Path, depth: usize, visited: &mut HashSet<PathBuf>, out: &mut Vec<PathBuf>) {
+/// are followed once (loops end at the first revisit). Symbolic links that do not resolve
+/// (loops, dangling) go to `unresolved` with the error, so they are reported, not skipped.
+fn walk(
+    dir: &Path,
+    depth: usize,
+    visited: &mut HashSet<PathBuf>,
+    out: &mut Vec<PathBuf>,
+    unresolved: &mut Vec<(PathBuf, String)>,
+) {
     if depth > MAX_WALK_DEPTH {
         return;
     }
@@ -248,11 +275,13 @@ fn walk(dir: &Path, depth: usize, visited: &mut HashSet<PathBuf>, out: &mut Vec<
         }
         if path.is_dir() {
             if !SKIPPED_DIRS.contains(&name.as_ref()) {
-                walk(&path, depth + 1, visited, out);
+                walk(&path, depth + 1, visited, out, unresolved);
             }
         } else if name.ends_with(".rs") {
             // A dangling or looping symlink is kept: reading it reports the problem.
             out.push(path);
+        } else if let (true, Err(e)) = (path.is_symlink(), std::fs::metadata(&path)) {
+            unresolved.push((path, e.to_string()));
         }
     }
 }
@@ -332,5 +361,22 @@ mod tests {
         std::os::unix::fs::symlink(dir.path(), dir.path().join("a/loop")).unwrap();
         let found = discover(dir.path(), &|p| p.display().to_string());
         assert_eq!(found.roots.len(), 1);
+    }
+
+    /// Links that never resolve are reported, whatever their name, and the walk ends.
+    #[cfg(unix)]
+    #[test]
+    fn unresolvable_links_are_problems() {
+        let dir = tempfile::tempdir().unwrap();
+        std::os::unix::fs::symlink("b", dir.path().join("a")).unwrap();
+        std::os::unix::fs::symlink("a", dir.path().join("b")).unwrap();
+        let found = discover(dir.path(), &|p| p.display().to_string());
+        assert!(found.roots.is_empty());
+        assert_eq!(found.problems.len(), 2, "{:?}", found.problems);
+        assert!(
+            found.problems[0]
+                .message
+                .contains("symbolic link not followed")
+        );
     }
 }

@@ -18,6 +18,8 @@ pub(crate) struct LoadedFile {
     pub(crate) extra: Vec<Finding>,
     /// Loaded through a module declared under `cfg(test)`.
     pub(crate) test_only: bool,
+    /// The text was read (false: audited as empty, with a finding that says why).
+    pub(crate) readable: bool,
 }
 
 impl LoadedFile {
@@ -30,6 +32,7 @@ impl LoadedFile {
             path,
             extra: Vec::new(),
             test_only: false,
+            readable: true,
         }
     }
 

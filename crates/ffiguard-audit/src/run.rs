@@ -10,30 +10,17 @@ use crate::discover::discover;
 use crate::engine::{LoadedFile, file_start, known_metas};
 use crate::model::FfiModel;
 use crate::modules::child_modules;
+use crate::outcome::{AuditOutcome, HeaderCheck};
 use crate::quiet_panic::{QuietPanics, catch};
 use crate::{Config, Finding, Level, Rule, diagnostics, parse};
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 
 /// Stack for worker threads: parsing stays well inside it given the nesting guard.
 const WORKER_STACK_BYTES: usize = 64 * 1024 * 1024;
-
-/// The result of auditing a path.
-#[derive(Debug, Default)]
-pub struct AuditOutcome {
-    /// Findings after suppressions and configured levels (`allow` removed), sorted.
-    pub findings: Vec<Finding>,
-    /// Source files audited (read and parsed or reported).
-    pub files: usize,
-    /// Lines in those files.
-    pub lines: usize,
-    /// Bytes in those files.
-    pub bytes: usize,
-    /// Text of every file that has a finding, for snippets and baselines.
-    pub sources: HashMap<String, Arc<str>>,
-}
 
 /// Why an audit could not run at all (per-file problems are findings, not errors).
 #[derive(Debug, thiserror::Error)]
@@ -47,6 +34,21 @@ pub enum AuditError {
         /// The I/O error.
         source: std::io::Error,
     },
+    /// The path is a file that is neither Rust source nor a `Cargo.toml`.
+    #[error("cannot audit {path}: not a Rust source file (`.rs`) or a `Cargo.toml`")]
+    NotRust {
+        /// The path given.
+        path: String,
+    },
+    /// Nothing under the path could be audited: no source file was found, or none could be
+    /// read. A clean report would claim something that was never checked.
+    #[error("nothing to audit in {path}: {why}")]
+    NothingToAudit {
+        /// The path given.
+        path: String,
+        /// What was found instead.
+        why: String,
+    },
     /// A worker thread could not be started.
     #[error("cannot start a worker thread: {0}")]
     Thread(std::io::Error),
@@ -55,11 +57,12 @@ pub enum AuditError {
     Abi(#[from] crate::abi::cli::AbiCliError),
 }
 
-/// Audits a crate directory, a workspace, a directory of sources or one `.rs` file.
+/// Audits a crate directory, a workspace, a directory of sources, one `.rs` file or the crate
+/// of a `Cargo.toml`.
 ///
 /// A directory with C headers configured (see [`crate::abi::config`]) is also cross-checked
 /// against them; those `ABI…` findings go through the same suppression comments, configured
-/// levels and sorting as every other finding.
+/// levels and sorting as every other finding. [`AuditOutcome::headers`] says whether it ran.
 ///
 /// `threads` of 0 means one per available core.
 pub fn audit_path(
@@ -68,12 +71,51 @@ pub fn audit_path(
     config: &Config,
     threads: usize,
 ) -> Result<AuditOutcome, AuditError> {
+    audit_path_with_progress(path, rules, config, threads, &Progress::default())
+}
+
+/// How far a running audit is, for a progress display on another thread.
+#[derive(Debug, Default)]
+pub struct Progress {
+    read: AtomicUsize,
+    checked: AtomicUsize,
+}
+
+impl Progress {
+    /// Files read and parsed so far.
+    pub fn read(&self) -> usize {
+        self.read.load(Ordering::Relaxed)
+    }
+
+    /// Files whose rules have run so far.
+    pub fn checked(&self) -> usize {
+        self.checked.load(Ordering::Relaxed)
+    }
+}
+
+/// [`audit_path`], counting files into `progress` as it goes.
+pub fn audit_path_with_progress(
+    path: &Path,
+    rules: &[&dyn Rule],
+    config: &Config,
+    threads: usize,
+    progress: &Progress,
+) -> Result<AuditOutcome, AuditError> {
     let _quiet = QuietPanics::install();
+    let shown = path.display().to_string();
     let meta = std::fs::metadata(path).map_err(|source| AuditError::Path {
-        path: path.display().to_string(),
+        path: shown.clone(),
         source,
     })?;
-    let (root, roots, problems, walked) = if meta.is_dir() {
+    // A manifest stands for its crate, as with cargo's `--manifest-path`.
+    let manifest_dir = (meta.is_file() && path.file_name().is_some_and(|n| n == "Cargo.toml"))
+        .then(|| path.parent().unwrap_or(Path::new(".")).to_path_buf());
+    let is_dir = meta.is_dir() || manifest_dir.is_some();
+    let path = manifest_dir.as_deref().unwrap_or(path);
+    if !is_dir && path.extension().is_none_or(|e| e != "rs") {
+        return Err(AuditError::NotRust { path: shown });
+    }
+    let (root, roots, problems, walked) = if is_dir {
         let display = |p: &Path| display_path(path, p);
         let found = discover(path, &display);
         (
@@ -91,10 +133,26 @@ pub fn audit_path(
     } else {
         threads
     };
-    let abi = if meta.is_dir() {
+    let (abi, headers) = if is_dir {
         abi_findings(path)?
     } else {
-        HashMap::new()
+        let not_run = "a single file was audited; headers are read for a crate directory";
+        (
+            HashMap::new(),
+            HeaderCheck {
+                not_run: Some(not_run.to_owned()),
+                ..HeaderCheck::default()
+            },
+        )
+    };
+    let nothing_found = if roots.is_empty() {
+        Some(if walked {
+            "no Rust source file (`.rs`) below it".to_owned()
+        } else {
+            "its Cargo.toml names no target whose source file exists".to_owned()
+        })
+    } else {
+        None
     };
     let roots = roots
         .into_iter()
@@ -109,25 +167,57 @@ pub fn audit_path(
             }
         })
         .collect();
-    let mut outcome = crawl_and_check(&root, roots, rules, config, threads, abi)?;
+    let mut outcome = crawl_and_check(&root, roots, rules, config, threads, abi, progress)?;
+    outcome.headers = headers;
+    if outcome.files == 0 && outcome.ignored == 0 {
+        let mut reasons: Vec<String> = problems
+            .iter()
+            .chain(&outcome.findings)
+            .filter(|f| f.rule == diagnostics::UNPARSED_FILE.id)
+            .map(|f| format!("{}: {}", f.location.file, f.message))
+            .collect();
+        reasons.extend(nothing_found);
+        return Err(AuditError::NothingToAudit {
+            path: shown,
+            why: reasons.join("; "),
+        });
+    }
     outcome.findings.extend(problems);
     finish(&mut outcome, rules, config);
     Ok(outcome)
 }
 
-/// The header cross-check's findings for the crate at `root`, by file (relative to `root`);
-/// empty when it has no headers configured.
-fn abi_findings(root: &Path) -> Result<HashMap<String, Vec<Finding>>, AuditError> {
+/// The header cross-check's findings for the crate at `root`, by file (relative to `root`),
+/// and what the check covered (why it did not run, when it did not).
+fn abi_findings(root: &Path) -> Result<(HashMap<String, Vec<Finding>>, HeaderCheck), AuditError> {
     let mut by_file: HashMap<String, Vec<Finding>> = HashMap::new();
-    if let Some(report) = crate::abi::cli::check_crate(root)? {
-        for finding in report.findings {
-            by_file
-                .entry(finding.location.file.clone())
-                .or_default()
-                .push(finding);
+    let mut check = HeaderCheck::default();
+    match crate::abi::cli::check_crate(root)? {
+        Some((report, headers)) => {
+            check.headers = headers;
+            check.targets = report.checked_targets.clone();
+            if report.checked_targets.is_empty() {
+                check.not_run =
+                    Some("the headers could not be read for any target (see ABI012)".to_owned());
+            }
+            for finding in report.findings {
+                by_file
+                    .entry(finding.location.file.clone())
+                    .or_default()
+                    .push(finding);
+            }
+        }
+        None => {
+            check.not_run = Some(if root.join("Cargo.toml").is_file() {
+                "no `headers` under [package.metadata.ffiguard] in Cargo.toml and no bindgen \
+                 `.header(\"..\")` in build.rs"
+                    .to_owned()
+            } else {
+                "no Cargo.toml, so no header configuration".to_owned()
+            });
         }
     }
-    Ok(by_file)
+    Ok((by_file, check))
 }
 
 /// `p` relative to `root` with `/` separators (or as given when outside `root`).
@@ -181,6 +271,9 @@ struct Shared<'a> {
     wake: Condvar,
     root: &'a Path,
     config: &'a Config,
+    progress: &'a Progress,
+    /// Files skipped because the configuration ignores them.
+    ignored: AtomicUsize,
 }
 
 /// What one worker returns.
@@ -188,6 +281,7 @@ struct Shared<'a> {
 struct WorkerResult {
     findings: Vec<Finding>,
     files: usize,
+    unreadable: usize,
     lines: usize,
     bytes: usize,
     sources: Vec<(String, Arc<str>)>,
@@ -200,6 +294,7 @@ fn crawl_and_check(
     config: &Config,
     threads: usize,
     abi: HashMap<String, Vec<Finding>>,
+    progress: &Progress,
 ) -> Result<AuditOutcome, AuditError> {
     let mut seen = HashSet::new();
     let jobs = roots
@@ -215,6 +310,8 @@ fn crawl_and_check(
         wake: Condvar::new(),
         root,
         config,
+        progress,
+        ignored: AtomicUsize::new(0),
     };
     let known = known_metas(rules);
     let checked = Mutex::new(HashSet::new());
@@ -243,7 +340,7 @@ fn crawl_and_check(
                         .lock()
                         .unwrap_or_else(PoisonError::into_inner)
                         .extend(files.iter().map(|f| f.path.clone()));
-                    let result = check_files(&files, &model, rules, known, abi);
+                    let result = check_files(&files, &model, rules, known, abi, shared.progress);
                     drop(files);
                     proc_macro2::extra::invalidate_current_thread_spans();
                     result
@@ -268,12 +365,14 @@ fn crawl_and_check(
             });
             outcome.findings.extend(result.findings);
             outcome.files += result.files;
+            outcome.unreadable += result.unreadable;
             outcome.lines += result.lines;
             outcome.bytes += result.bytes;
             outcome.sources.extend(result.sources);
         }
         Ok(())
     })?;
+    outcome.ignored = shared.ignored.load(Ordering::Relaxed);
     // Cross-check findings in files the crawl did not audit (not reached from a crate root,
     // or a header): no suppression comment can apply, but they are still reported.
     let audited: HashSet<String> = checked.into_inner().unwrap_or_else(PoisonError::into_inner);
@@ -295,12 +394,18 @@ fn check_files(
     rules: &[&dyn Rule],
     known: &[&'static crate::RuleMeta],
     abi: &HashMap<String, Vec<Finding>>,
+    progress: &Progress,
 ) -> WorkerResult {
     let mut result = WorkerResult::default();
     for file in files {
         let cross_checked = abi.get(&file.path).map_or(&[][..], Vec::as_slice);
         let findings = file.check(model, rules, known, cross_checked);
-        result.files += 1;
+        progress.checked.fetch_add(1, Ordering::Relaxed);
+        if file.readable {
+            result.files += 1;
+        } else {
+            result.unreadable += 1;
+        }
         result.lines += file.source.line_count();
         result.bytes += file.source.text().len();
         if !findings.is_empty() {
@@ -357,6 +462,7 @@ fn crawl(shared: &Shared<'_>) -> Vec<LoadedFile> {
 fn load(shared: &Shared<'_>, job: &Job) -> (Option<LoadedFile>, Vec<Job>) {
     let display = display_path(shared.root, &job.path);
     if shared.config.is_ignored(&display) {
+        shared.ignored.fetch_add(1, Ordering::Relaxed);
         return (None, Vec::new());
     }
     let text = match read_source(&job.path) {
@@ -364,6 +470,7 @@ fn load(shared: &Shared<'_>, job: &Job) -> (Option<LoadedFile>, Vec<Job>) {
         Err(message) => return (Some(unreadable(display, message)), Vec::new()),
     };
     let mut file = LoadedFile::new(display, text);
+    shared.progress.read.fetch_add(1, Ordering::Relaxed);
     file.test_only = job.test_only;
     let mut jobs = Vec::new();
     if let Ok(syntax) = &file.syntax {
@@ -412,6 +519,7 @@ fn load(shared: &Shared<'_>, job: &Job) -> (Option<LoadedFile>, Vec<Job>) {
 /// A file that could not be read: audited as empty, with a finding that says why.
 fn unreadable(display: String, message: String) -> LoadedFile {
     let mut file = LoadedFile::new(display, String::new());
+    file.readable = false;
     let finding = Finding::new(
         diagnostics::UNPARSED_FILE.id,
         diagnostics::UNPARSED_FILE.default_level,

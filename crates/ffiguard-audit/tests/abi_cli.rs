@@ -25,7 +25,7 @@ fn write(dir: &Path, path: &str, text: &str) {
 
 fn rules(dir: &Path) -> Vec<(&'static str, String)> {
     let report = match check_crate(dir) {
-        Ok(Some(report)) => report,
+        Ok(Some((report, _headers))) => report,
         other => panic!("expected a report, got {other:?}"),
     };
     assert_eq!(report.checked_targets.len(), 4, "{:#?}", report.findings);
@@ -55,7 +55,7 @@ fn headers_named_by_a_bindgen_build_script_are_found() {
     let dir = bindgen_crate(
         "fn main() { bindgen::Builder::default().header(\"csrc/pt.h\").clang_arg(\"-Icsrc\"); }",
     );
-    let report = check_crate(dir.path())
+    let (report, _headers) = check_crate(dir.path())
         .expect("config")
         .expect("headers found");
     let subjects: Vec<(&str, &str)> = report

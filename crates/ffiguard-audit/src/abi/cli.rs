@@ -48,19 +48,17 @@ fn read_bindings(root: &Path, config: &AbiConfig) -> Result<Vec<(String, String)
         .collect()
 }
 
-/// Cross-checks the crate at `root` when it has headers configured; `Ok(None)` when it has
-/// none (nothing to do). [`audit_path`](crate::audit_path) runs this for a directory and
-/// puts the findings through suppressions and configured levels.
-pub fn check_crate(root: &Path) -> Result<Option<AbiReport>, AbiCliError> {
+/// Cross-checks the crate at `root` when it has headers configured, with the number of
+/// headers configured; `Ok(None)` when it has none (nothing to do).
+/// [`audit_path`](crate::audit_path) runs this for a directory and puts the findings through
+/// suppressions and configured levels.
+pub fn check_crate(root: &Path) -> Result<Option<(AbiReport, usize)>, AbiCliError> {
     let Some(config) = config::load(root)? else {
         return Ok(None);
     };
     let files = read_bindings(root, &config)?;
-    Ok(Some(super::check_bindings(
-        &files,
-        &config.headers,
-        &config.targets,
-    )))
+    let report = super::check_bindings(&files, &config.headers, &config.targets);
+    Ok(Some((report, config.headers.headers.len())))
 }
 
 /// Arguments of `cargo ffiguard layout-tests`.

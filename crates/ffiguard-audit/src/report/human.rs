@@ -2,12 +2,17 @@
 
 use crate::{AuditOutcome, Finding, Level, Location, RuleMeta};
 use annotate_snippets::{AnnotationKind, Group, Renderer, Snippet};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-/// Renders every finding like rustc does, then a summary line. `color` adds ANSI styles.
+/// Renders every finding like rustc does — errors first, then warnings, then the rest, each
+/// group in file order — then the run's notices and a summary line. `color` adds ANSI styles.
+///
+/// The first finding of each rule ends with a pointer to `cargo ffiguard explain ID`. The
+/// summary counts hidden findings too ([`AuditOutcome::hidden`]) and says whether the C
+/// headers were cross-checked.
 ///
 /// `root` is the directory the findings' paths are relative to (the audited one). Paths are
 /// printed relative to the current directory when the file is below it, else absolute, so a
@@ -28,7 +33,11 @@ pub fn render_human(
     // Line starts of each file, found once: finding the lines of each finding by scanning from
     // the top made a file with thousands of findings quadratic.
     let mut line_starts: HashMap<&str, Vec<usize>> = HashMap::new();
-    for finding in &outcome.findings {
+    let mut explained: HashSet<&str> = HashSet::new();
+    let mut order: Vec<&Finding> = outcome.findings.iter().collect();
+    // Stable: within a level, the outcome's file order stays.
+    order.sort_by_key(|f| std::cmp::Reverse(f.level));
+    for finding in order {
         let text = outcome
             .sources
             .get(&finding.location.file)
@@ -39,22 +48,44 @@ pub fn render_human(
             .or_insert_with(|| line_starts_of(text));
         let name = super::meta_of(known, finding).map_or("", |m| m.name);
         let shown = |file: &str| shown_root.join(file).to_string_lossy().replace('\\', "/");
-        let _ = writeln!(
-            out,
-            "{}",
-            renderer.render(&report(finding, text, starts, name, &shown))
-        );
+        let mut groups = report(finding, text, starts, name, &shown);
+        if explained.insert(finding.rule) {
+            let hint = format!(
+                "`cargo ffiguard explain {}` describes this rule and how to fix it",
+                finding.rule
+            );
+            if let Some(group) = groups.pop() {
+                groups.push(group.element(annotate_snippets::Level::NOTE.message(hint)));
+            }
+        }
+        let _ = writeln!(out, "{}", renderer.render(&groups));
         out.push('\n');
     }
-    let count = |level: Level| outcome.findings.iter().filter(|f| f.level == level).count();
+    for notice in &outcome.notices {
+        let _ = writeln!(out, "note: {notice}");
+    }
+    let counts = outcome.counts();
+    let mut files = format!("{} file(s)", outcome.files);
+    if outcome.unreadable > 0 {
+        let _ = write!(files, " ({} unreadable)", outcome.unreadable);
+    }
+    if outcome.ignored > 0 {
+        let _ = write!(files, " ({} ignored by configuration)", outcome.ignored);
+    }
+    let hidden = outcome.hidden.total();
+    let not_listed = if hidden > 0 {
+        format!(" ({hidden} not listed)")
+    } else {
+        String::new()
+    };
     let _ = writeln!(
         out,
-        "ffiguard: {} error(s), {} warning(s), {} info in {} file(s), {} line(s)",
-        count(Level::Error),
-        count(Level::Warning),
-        count(Level::Info),
-        outcome.files,
-        outcome.lines
+        "ffiguard: {} error(s), {} warning(s), {} info{not_listed} in {files}, {} line(s); {}",
+        counts.errors,
+        counts.warnings,
+        counts.infos,
+        outcome.lines,
+        outcome.headers.summary()
     );
     out
 }

@@ -1,12 +1,12 @@
 //! Machine-readable JSON: every finding with its rule name and fingerprint, plus a summary.
 
 use crate::baseline::fingerprints;
-use crate::{AuditOutcome, Level, RuleMeta};
+use crate::{AuditOutcome, RuleMeta};
 use serde_json::{Value, json};
 
 /// Renders the outcome as one JSON document (format version 1).
 ///
-/// Shape: `{"version": 1, "summary": {..}, "findings": [{"rule", "name", "level",
+/// Shape: `{"version": 1, "summary": {..}, "notices": [..], "findings": [{"rule", "name", "level",
 /// "confidence", "message", "location", "labels", "notes", "help", "fingerprint"}]}`.
 pub fn render_json(outcome: &AuditOutcome, known: &[&RuleMeta]) -> String {
     let prints = fingerprints(outcome);
@@ -30,17 +30,26 @@ pub fn render_json(outcome: &AuditOutcome, known: &[&RuleMeta]) -> String {
             })
         })
         .collect();
-    let count = |level: Level| outcome.findings.iter().filter(|f| f.level == level).count();
+    let counts = outcome.counts();
     let doc = json!({
         "version": 1,
         "summary": {
             "files": outcome.files,
+            "unreadable_files": outcome.unreadable,
+            "ignored_files": outcome.ignored,
             "lines": outcome.lines,
-            "findings": outcome.findings.len(),
-            "errors": count(Level::Error),
-            "warnings": count(Level::Warning),
-            "infos": count(Level::Info),
+            "findings": counts.total(),
+            "listed": outcome.findings.len(),
+            "errors": counts.errors,
+            "warnings": counts.warnings,
+            "infos": counts.infos,
+            "headers": {
+                "cross_checked": outcome.headers.headers,
+                "targets": outcome.headers.targets,
+                "not_run": outcome.headers.not_run,
+            },
         },
+        "notices": outcome.notices,
         "findings": findings,
     });
     let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();

@@ -58,6 +58,33 @@ fn uri_path(path: &str) -> String {
     out
 }
 
+/// The run's invocation: whether the headers were cross-checked, and the run's notices
+/// (folded findings), as tool execution notifications, so a viewer shows them beside the
+/// results.
+fn invocation(outcome: &AuditOutcome) -> Value {
+    let headers_level = if outcome.headers.headers == 0 {
+        "warning"
+    } else {
+        "note"
+    };
+    let mut notifications = vec![json!({
+        "descriptor": { "id": "headers" },
+        "level": headers_level,
+        "message": { "text": outcome.headers.summary() },
+    })];
+    notifications.extend(outcome.notices.iter().map(|notice| {
+        json!({
+            "descriptor": { "id": "folded" },
+            "level": "note",
+            "message": { "text": notice },
+        })
+    }));
+    json!({
+        "executionSuccessful": true,
+        "toolExecutionNotifications": notifications,
+    })
+}
+
 /// Renders the outcome as a SARIF 2.1.0 log with one run. `root` is the audited directory,
 /// recorded as the `%SRCROOT%` base URI when it can be made absolute.
 pub fn render_sarif(outcome: &AuditOutcome, known: &[&RuleMeta], root: &Path) -> String {
@@ -136,6 +163,7 @@ pub fn render_sarif(outcome: &AuditOutcome, known: &[&RuleMeta], root: &Path) ->
         }},
         "columnKind": "unicodeCodePoints",
         "results": results,
+        "invocations": [invocation(outcome)],
     });
     if let Ok(abs) = std::path::absolute(root) {
         let mut uri = format!(
