@@ -2,7 +2,8 @@
 //! itself as a worker, so `init()` must run before anything else).
 //!
 //! `cargo bench -p ffiguard-sandbox --bench sandbox` prints medians and ratios; BENCHMARKS.md
-//! (`## Sandbox`, `## Sandbox confinement`) records them. `-- quick` runs fewer rounds. Run by `cargo test` (without
+//! (`## Sandbox`, `## Sandbox confinement`) records them. `-- quick` runs fewer rounds;
+//! `-- empty`, `-- zlib`, `-- broker`, `-- recycle` run one part. Run by `cargo test` (without
 //! `--bench`), it makes a few calls of each kind as a smoke test; its figures mean nothing.
 
 use std::hint::black_box;
@@ -144,11 +145,15 @@ fn main() {
     };
     let rounds = scale.pick(2, 21, 101);
     // `-- zlib` runs only the zlib comparison (for profiling), `-- empty` only the empty calls,
-    // `-- broker` only the brokered file reads.
+    // `-- broker` only the brokered file reads, `-- recycle` only the worker-reuse choices.
     let only_zlib = std::env::args().any(|a| a == "zlib");
     let only_empty = std::env::args().any(|a| a == "empty");
     if std::env::args().any(|a| a == "broker") {
         broker_cost(rounds, scale);
+        return;
+    }
+    if std::env::args().any(|a| a == "recycle") {
+        recycle_cost(scale);
         return;
     }
 
@@ -168,6 +173,7 @@ fn main() {
     drop(sandbox);
     confinement_cost(rounds, scale);
     broker_cost(rounds, scale);
+    recycle_cost(scale);
     many_calls(scale);
 }
 
@@ -225,6 +231,52 @@ fn confinement_cost(rounds: u32, scale: Scale) {
         "  start + 1st call  unconfined {start_unconfined:>10.2?}  pure_compute {start_confined:>10.2?}  ratio {:.2}",
         ratio(start_confined, start_unconfined)
     );
+}
+
+/// What the worker-reuse choices cost per empty call: one worker for every call (the default),
+/// a new worker every 100 calls (`max_calls_per_worker(100)`), and a fresh worker for each call
+/// (`fresh_worker_per_call`), whose calls each include a worker start and a kill. Rounds
+/// interleaved; the batches are of 100 calls, so the quota variant starts one worker per batch.
+fn recycle_cost(scale: Scale) {
+    let contenders: Vec<(&str, Sandbox)> = [
+        ("reuse (default)", Sandbox::builder()),
+        (
+            "max_calls_per_worker(100)",
+            Sandbox::builder().max_calls_per_worker(100),
+        ),
+        (
+            "fresh_worker_per_call",
+            Sandbox::builder().fresh_worker_per_call(),
+        ),
+    ]
+    .into_iter()
+    .map(|(name, builder)| {
+        let sandbox = builder.build().expect("sandbox");
+        sandbox.warm_up().expect("warm up");
+        (name, sandbox)
+    })
+    .collect();
+    let rounds = scale.pick(2, 5, 21);
+    let batch = scale.pick(5, 100, 100);
+    let mut samples: Vec<Vec<Duration>> = vec![Vec::new(); contenders.len()];
+    for _ in 0..rounds {
+        for ((_, sandbox), samples) in contenders.iter().zip(samples.iter_mut()) {
+            samples.push(measure(1, batch, || {
+                empty::call(sandbox).expect("call").trust_unverified("unit");
+            }));
+        }
+    }
+    println!(
+        "empty call by worker reuse (median per call, {rounds} interleaved rounds of {batch}):"
+    );
+    let reuse = median(&mut samples[0].clone());
+    for ((name, _), samples) in contenders.iter().zip(samples.iter_mut()) {
+        let time = median(samples);
+        println!(
+            "  {name:<28} {time:>10.2?}   {:>8.1}x reuse",
+            ratio(time, reuse)
+        );
+    }
 }
 
 #[isolated]
