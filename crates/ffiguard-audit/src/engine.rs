@@ -222,5 +222,11 @@ mod tests {
         );
         let findings = check_source("src/lib.rs", &methods, rules);
         assert!(findings.iter().all(|f| f.rule != "FG0001"), "{findings:?}");
+        let branches = "else if *p == 1 { 1 } ".repeat(300);
+        let else_if = format!(
+            "pub unsafe extern \"C\" fn f(p: *const u8) -> u8 {{ if *p == 0 {{ 0 }} {branches} else {{ 2 }} }}\n"
+        );
+        let findings = check_source("src/lib.rs", &else_if, rules);
+        assert!(findings.iter().all(|f| f.rule != "FG0001"), "{findings:?}");
     }
 }

@@ -197,22 +197,53 @@ fn deepens(tt: &TokenTree) -> bool {
     }
 }
 
+/// Whether a token after a `{}` group continues the expression the group ended: `else`,
+/// a binary operator, `.`, `?` or `as`. Then the group did not end a segment, so that
+/// `if a {} else if b {} …` and `unsafe { x } + unsafe { x } + …` are measured as the nested
+/// trees they are.
+fn continues_after_block(tt: &TokenTree) -> bool {
+    match tt {
+        TokenTree::Punct(p) => matches!(
+            p.as_char(),
+            '+' | '-' | '*' | '/' | '%' | '^' | '&' | '|' | '<' | '>' | '=' | '.' | '?'
+        ),
+        TokenTree::Ident(i) => i == "else" || i == "as",
+        _ => false,
+    }
+}
+
+/// Operators spelled with two punctuation characters that the parser treats as one.
+const TWO_CHARACTER_OPERATORS: [&str; 18] = [
+    "==", "!=", "<=", ">=", "&&", "||", "<<", ">>", "->", "..", "+=", "-=", "*=", "/=", "%=", "^=",
+    "&=", "|=",
+];
+
 /// Estimates parser recursion: group depth plus, at each enclosing level, the tokens that may
 /// deepen recursion since the segment began. A segment ends at `;`, `,`, `=>` and after a `{}`
-/// group (the ends of statements, items, list elements and match arms). Walks iteratively, so
-/// the measurement itself cannot overflow.
+/// group that is not followed by a token continuing the expression (the ends of statements,
+/// items, list elements and match arms). Walks iteratively, so the measurement itself cannot
+/// overflow.
 fn check_nesting(tokens: &TokenStream) -> Result<(), ParseProblem> {
     struct Frame {
         tokens: proc_macro2::token_stream::IntoIter,
         count: usize,
         brace: bool,
         last_was_eq: bool,
+        /// The previous token was a `{}` group: the next one decides whether it ended the
+        /// segment.
+        after_brace: bool,
+        /// The previous token, when it is punctuation joined to this one: the second
+        /// character of a two-character operator (`==`, `&&`, `<=`) does not count again.
+        /// Repeated prefix operators (`--x`, `**p`) are not such operators and count each.
+        joined: Option<char>,
     }
     let frame = |stream: TokenStream, brace: bool| Frame {
         tokens: stream.into_iter(),
         count: 0,
         brace,
         last_was_eq: false,
+        after_brace: false,
+        joined: None,
     };
     let mut stack = vec![frame(tokens.clone(), false)];
     let mut total = 0usize;
@@ -222,11 +253,14 @@ fn check_nesting(tokens: &TokenStream) -> Result<(), ParseProblem> {
             let closed_brace = top.brace;
             stack.pop();
             if let (true, Some(parent)) = (closed_brace, stack.last_mut()) {
-                total -= parent.count;
-                parent.count = 0;
+                parent.after_brace = true;
             }
             continue;
         };
+        if std::mem::take(&mut top.after_brace) && !continues_after_block(&tt) {
+            total -= top.count;
+            top.count = 0;
+        }
         let is_eq = matches!(&tt, TokenTree::Punct(p) if p.as_char() == '=');
         let ends_segment = match &tt {
             TokenTree::Punct(p) => {
@@ -235,13 +269,26 @@ fn check_nesting(tokens: &TokenStream) -> Result<(), ParseProblem> {
             _ => false,
         };
         top.last_was_eq = is_eq;
+        let (this, joined_next) = match &tt {
+            TokenTree::Punct(p) => (
+                Some(p.as_char()),
+                (p.spacing() == proc_macro2::Spacing::Joint).then_some(p.as_char()),
+            ),
+            _ => (None, None),
+        };
+        let continues_operator = match (std::mem::replace(&mut top.joined, joined_next), this) {
+            (Some(first), Some(second)) => TWO_CHARACTER_OPERATORS
+                .iter()
+                .any(|op| op.chars().eq([first, second])),
+            _ => false,
+        };
         if ends_segment {
             total -= top.count;
             top.count = 0;
         } else if let TokenTree::Group(g) = &tt {
             let brace = g.delimiter() == proc_macro2::Delimiter::Brace;
             stack.push(frame(g.stream(), brace));
-        } else if deepens(&tt) {
+        } else if deepens(&tt) && !continues_operator {
             top.count += 1;
             total += 1;
         }
@@ -283,6 +330,12 @@ mod tests {
             format!("fn f() {{ x{} }}", ".m()".repeat(150_000)),
             format!("fn f() {{ x{} }}", "?".repeat(150_000)),
             format!("fn f() {{ x{} }}", " as u8".repeat(150_000)),
+            // Blocks inside a chain do not end it.
+            format!(
+                "fn f(x: bool) {{ if x {{}} {} }}",
+                "else if x { 1 } ".repeat(150_000)
+            ),
+            format!("fn f() {{ {} }}", vec!["unsafe { 1 }"; 150_000].join(" + ")),
         ] {
             assert!(
                 matches!(parse_file(&chain), Err(ParseProblem::TooDeep { line: 1 })),
@@ -314,6 +367,15 @@ mod tests {
         // Chains as long as real code writes them.
         let sum = vec!["a.b"; 200].join(" + ");
         assert!(parse_file(&format!("fn f() -> u32 {{ {sum} }}")).is_ok());
+        let branches = "else if x == 1 { 1 } ".repeat(450);
+        assert!(
+            parse_file(&format!(
+                "fn f(x: u32) -> u32 {{ if x == 0 {{ 0 }} {branches} else {{ 2 }} }}"
+            ))
+            .is_ok()
+        );
+        let blocks = "impl S { fn f(&self) {} }\nif x { y() } else { z() }\n".repeat(5_000);
+        assert!(parse_file(&format!("struct S; fn g() {{ {blocks} }}")).is_ok());
         let builder = ".flag(\"-O2\")".repeat(300);
         assert!(
             parse_file(&format!(
