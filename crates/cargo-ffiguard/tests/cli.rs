@@ -694,6 +694,30 @@ fn legacy_sys_is_cross_checked_and_a_planted_mismatch_is_found() {
         "{found:#?}\n{}",
         r.stderr
     );
+    // The same crate as a workspace member is cross-checked from the workspace root.
+    let ws = tempfile::tempdir().unwrap();
+    write(
+        ws.path(),
+        "Cargo.toml",
+        "[workspace]\nmembers = [\"sys\"]\n",
+    );
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(copy.path(), ws.path().join("sys")).unwrap();
+    let r = check(ws.path(), &["--format", "json"]);
+    let doc: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(
+        doc["summary"]["headers"]["cross_checked"], 1,
+        "{}",
+        r.stderr
+    );
+    assert!(
+        json_findings(&r)
+            .iter()
+            .any(|f| f["rule"].as_str().unwrap().starts_with("ABI")
+                && f["location"]["file"] == "sys/src/bindings.rs"),
+        "{}",
+        r.stdout
+    );
 }
 
 /// A flood of one rule in one file is folded after 200 into one notice; the summary and the

@@ -20,6 +20,9 @@ pub(crate) struct Discovery {
     pub(crate) problems: Vec<Finding>,
     /// The roots are every `.rs` file of a walk, not crate roots named by a manifest.
     pub(crate) walked: bool,
+    /// Directories of the packages read (the crate, or each workspace member), in order: the
+    /// header cross-check reads each one's configuration.
+    pub(crate) packages: Vec<PathBuf>,
 }
 
 /// Directories never descended into when walking without a manifest.
@@ -103,6 +106,7 @@ fn read_manifest(
     };
     if value.contains_key("package") {
         package_targets(dir, &value, &mut found.roots);
+        found.packages.push(dir.to_path_buf());
     }
     let workspace = value.get("workspace").filter(|_| follow_workspace);
     if let Some(ws) = workspace {

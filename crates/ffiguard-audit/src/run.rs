@@ -115,7 +115,7 @@ pub fn audit_path_with_progress(
     if !is_dir && path.extension().is_none_or(|e| e != "rs") {
         return Err(AuditError::NotRust { path: shown });
     }
-    let (root, roots, problems, walked) = if is_dir {
+    let (root, roots, problems, walked, packages) = if is_dir {
         let display = |p: &Path| display_path(path, p);
         let found = discover(path, &display);
         (
@@ -123,10 +123,17 @@ pub fn audit_path_with_progress(
             found.roots,
             found.problems,
             found.walked,
+            found.packages,
         )
     } else {
         let parent = path.parent().unwrap_or(Path::new("")).to_path_buf();
-        (parent, vec![path.to_path_buf()], Vec::new(), false)
+        (
+            parent,
+            vec![path.to_path_buf()],
+            Vec::new(),
+            false,
+            Vec::new(),
+        )
     };
     let threads = if threads == 0 {
         std::thread::available_parallelism().map_or(1, usize::from)
@@ -134,7 +141,7 @@ pub fn audit_path_with_progress(
         threads
     };
     let (abi, headers) = if is_dir {
-        abi_findings(path)?
+        abi_findings(path, &packages)?
     } else {
         let not_run = "a single file was audited; headers are read for a crate directory";
         (
@@ -187,35 +194,67 @@ pub fn audit_path_with_progress(
     Ok(outcome)
 }
 
-/// The header cross-check's findings for the crate at `root`, by file (relative to `root`),
-/// and what the check covered (why it did not run, when it did not).
-fn abi_findings(root: &Path) -> Result<(HashMap<String, Vec<Finding>>, HeaderCheck), AuditError> {
+/// The header cross-check's findings for the packages below `root` (the crate, or each
+/// workspace member; `root` itself when it has no manifest), by file relative to `root`, and
+/// what the check covered (why it did not run, when it did not).
+fn abi_findings(
+    root: &Path,
+    packages: &[PathBuf],
+) -> Result<(HashMap<String, Vec<Finding>>, HeaderCheck), AuditError> {
     let mut by_file: HashMap<String, Vec<Finding>> = HashMap::new();
     let mut check = HeaderCheck::default();
-    match crate::abi::cli::check_crate(root)? {
-        Some((report, headers)) => {
-            check.headers = headers;
-            check.targets = report.checked_targets.clone();
-            if report.checked_targets.is_empty() {
-                check.not_run =
-                    Some("the headers could not be read for any target (see ABI012)".to_owned());
-            }
-            for finding in report.findings {
-                by_file
-                    .entry(finding.location.file.clone())
-                    .or_default()
-                    .push(finding);
+    let fallback = [root.to_path_buf()];
+    let packages = if packages.is_empty() {
+        &fallback[..]
+    } else {
+        packages
+    };
+    let mut unreadable = false;
+    for package in packages {
+        let Some((report, headers)) = crate::abi::cli::check_crate(package)? else {
+            continue;
+        };
+        check.headers += headers;
+        for target in &report.checked_targets {
+            if !check.targets.contains(target) {
+                check.targets.push(target);
             }
         }
-        None => {
-            check.not_run = Some(if root.join("Cargo.toml").is_file() {
-                "no `headers` under [package.metadata.ffiguard] in Cargo.toml and no bindgen \
-                 `.header(\"..\")` in build.rs"
-                    .to_owned()
-            } else {
-                "no Cargo.toml, so no header configuration".to_owned()
-            });
+        unreadable |= report.checked_targets.is_empty();
+        // The check names files relative to the package; the audit, relative to `root`.
+        let prefix = display_path(root, package);
+        let prefix = if package.as_path() == root || prefix.is_empty() {
+            String::new()
+        } else {
+            format!("{prefix}/")
+        };
+        for mut finding in report.findings {
+            let rebase = |file: &mut String| {
+                if !Path::new(file.as_str()).is_absolute() {
+                    file.insert_str(0, &prefix);
+                }
+            };
+            rebase(&mut finding.location.file);
+            for label in &mut finding.labels {
+                rebase(&mut label.location.file);
+            }
+            by_file
+                .entry(finding.location.file.clone())
+                .or_default()
+                .push(finding);
         }
+    }
+    if check.headers == 0 {
+        check.not_run = Some(if root.join("Cargo.toml").is_file() {
+            "no `headers` under [package.metadata.ffiguard] in Cargo.toml and no bindgen \
+             `.header(\"..\")` in build.rs"
+                .to_owned()
+        } else {
+            "no Cargo.toml, so no header configuration".to_owned()
+        });
+    } else if check.targets.is_empty() || unreadable {
+        check.not_run =
+            Some("the headers could not be read for some or all targets (see ABI012)".to_owned());
     }
     Ok((by_file, check))
 }
