@@ -1,7 +1,7 @@
 //! `cargo ffiguard`: audit FFI code without compiling it.
 //!
 //! Exit codes: 0 when clean, 1 when findings reach the deny level (or `docs --check` finds
-//! drift), 2 on usage or internal errors.
+//! drift), 2 on usage or internal errors and when the path holds nothing to audit.
 
 mod check;
 mod cli;

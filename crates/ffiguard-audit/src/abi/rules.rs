@@ -262,8 +262,9 @@ promise.",
         known_problems: "None known.",
         example_bad: "# Cargo.toml\n# [package.metadata.ffiguard]\n# headers = [\"csrc/missing.h\"]",
         example_good: "# [package.metadata.ffiguard]\n# headers = [\"csrc/legacy.h\"]\n# include = [\"csrc\"]",
-        fix: "Fix the header path, add the include directories and defines the build uses, or install \
-the target's C library headers (the message names the Debian package).",
+        fix: "Fix the header path, add the include directories (`include = [..]`) and defines the \
+build uses, or install the target's C library headers (for a missing C library header such as \
+`stdio.h` the message names the Debian package).",
     },
 };
 
