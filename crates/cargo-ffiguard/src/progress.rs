@@ -5,7 +5,7 @@ use ffiguard_audit::Progress;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
 use std::sync::mpsc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// How long a run goes before the spinner appears.
 const SHOW_AFTER: Duration = Duration::from_secs(1);
@@ -26,10 +26,12 @@ pub(crate) fn around<R: Send>(progress: &Progress, audit: impl FnOnce() -> R + S
 }
 
 fn show(progress: &Progress, finished: &mpsc::Receiver<()>) {
+    let start = Instant::now();
     if finished.recv_timeout(SHOW_AFTER) != Err(mpsc::RecvTimeoutError::Timeout) {
         return;
     }
-    let bar = ProgressBar::new_spinner();
+    // Counted from the start of the run, not from when the spinner appears.
+    let bar = ProgressBar::new_spinner().with_elapsed(start.elapsed());
     if let Ok(style) = ProgressStyle::with_template("{spinner} [{elapsed}] {msg}") {
         bar.set_style(style);
     }
