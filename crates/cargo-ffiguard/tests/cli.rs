@@ -602,6 +602,17 @@ fn manifest_path_is_its_crate_and_other_files_are_refused() {
     let r = run(&["check", manifest.to_str().unwrap(), "--format", "json"]);
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert_eq!(rules_of(&r), ["FFI011"], "{}", r.stdout);
+    let out = Command::new(BIN)
+        .args(["check", "Cargo.toml", "--format", "json"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let notes = write(dir.path(), "notes.txt", "fn main() {}\n");
     let r = run(&["check", notes.to_str().unwrap()]);
     assert_eq!(r.code, 2, "{}", r.stdout);

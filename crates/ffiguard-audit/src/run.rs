@@ -109,7 +109,10 @@ pub fn audit_path_with_progress(
     })?;
     // A manifest stands for its crate, as with cargo's `--manifest-path`.
     let manifest_dir = (meta.is_file() && path.file_name().is_some_and(|n| n == "Cargo.toml"))
-        .then(|| path.parent().unwrap_or(Path::new(".")).to_path_buf());
+        .then(|| {
+            let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
+            dir.unwrap_or(Path::new(".")).to_path_buf()
+        });
     let is_dir = meta.is_dir() || manifest_dir.is_some();
     let path = manifest_dir.as_deref().unwrap_or(path);
     if !is_dir && path.extension().is_none_or(|e| e != "rs") {
