@@ -6,8 +6,12 @@ use serde_json::{Value, json};
 
 /// Renders the outcome as one JSON document (format version 1).
 ///
-/// Shape: `{"version": 1, "summary": {..}, "notices": [..], "findings": [{"rule", "name", "level",
-/// "confidence", "message", "location", "labels", "notes", "help", "fingerprint"}]}`.
+/// Shape: `{"version": 1, "summary": {..}, "notices": [..], "findings": [{"rule", "name",
+/// "level", "confidence", "message", "location", "labels", "notes", "help", "fingerprint"}]}`.
+///
+/// In the summary, `findings`, `errors`, `warnings` and `infos` count every finding, also
+/// those folded or hidden by a minimum level; `listed` is the length of `findings`. `headers`
+/// says how many C headers were cross-checked, for which targets, and why none when none.
 pub fn render_json(outcome: &AuditOutcome, known: &[&RuleMeta]) -> String {
     let prints = fingerprints(outcome);
     let findings: Vec<Value> = outcome
