@@ -3,6 +3,7 @@
 fn main() {
     println!("cargo:rerun-if-changed=c/attacks.c");
     println!("cargo:rerun-if-changed=c/lifecycle.c");
+    println!("cargo:rerun-if-changed=c/policy.c");
     cc::Build::new()
         .file("c/attacks.c")
         .warnings(true)
@@ -11,4 +12,8 @@ fn main() {
         .file("c/lifecycle.c")
         .warnings(true)
         .compile("hostile_lifecycle");
+    cc::Build::new()
+        .file("c/policy.c")
+        .warnings(true)
+        .compile("hostile_policy");
 }

@@ -17,47 +17,6 @@ pub(crate) struct Confinement {
     pub(crate) log: BlockedLog,
 }
 
-/// Refuses, on the host and before any worker starts, a policy whose seccomp filter cannot be
-/// compiled (the worker would refuse it too, later and less helpfully).
-pub(crate) fn validate(policy: &Policy) -> Result<(), SandboxError> {
-    if policy.seccomp == crate::policy::Requirement::Off {
-        return Ok(());
-    }
-    let reason = match crate::seccomp::allowlist(policy, std::process::id()) {
-        Ok(_) => return Ok(()),
-        Err(crate::seccomp::FilterError::AlwaysBlocked) => {
-            let names: Vec<&str> = policy
-                .syscalls
-                .iter()
-                .map(String::as_str)
-                .filter(|name| crate::seccomp::ALWAYS_BLOCKED.contains(name))
-                .collect();
-            format!(
-                "the policy allows always-blocked syscalls: {}",
-                names.join(" ")
-            )
-        }
-        Err(crate::seccomp::FilterError::UnknownSyscall) => {
-            let names: Vec<&str> = policy
-                .syscalls
-                .iter()
-                .map(String::as_str)
-                .filter(|name| crate::syscalls::number(name).is_none())
-                .collect();
-            format!(
-                "the policy names syscalls this architecture does not know: {}",
-                names.join(" ")
-            )
-        }
-        Err(_) => "the seccomp filter cannot be compiled for this architecture".to_owned(),
-    };
-    Err(SandboxError::Confinement {
-        reason,
-        required: policy.required_layers(),
-        in_force: Layers::empty(),
-    })
-}
-
 /// Explains a worker's confinement failure word (step in the high half, errno in the low).
 pub(crate) fn describe_failure(word: u64) -> String {
     let step = word >> 32;

@@ -171,7 +171,7 @@ impl SandboxBuilder {
         if crate::worker::is_worker_process() {
             return Err(SandboxError::NotInitialized);
         }
-        crate::accept::validate(&self.policy)?;
+        crate::policy_check::before_build(&self.policy)?;
         Ok(Sandbox {
             audit: AuditRing::new(self.audit_capacity),
             confinement: Confinement {

@@ -5,7 +5,7 @@
 
 use std::io::IoSlice;
 use std::mem::MaybeUninit;
-use std::os::fd::{AsFd, BorrowedFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsFd, BorrowedFd, FromRawFd, IntoRawFd, OwnedFd};
 
 use crate::policy::{Policy, Requirement};
 use crate::seccomp::{self, FilterError, SETUP_SOCKET_FD};
@@ -153,7 +153,11 @@ pub(crate) fn apply(
             Err(_) => {}
         }
     }
-    drop(socket);
+    // The setup socket stays open for the worker's whole life (the host closes its end once
+    // it has the listener, so sending on it fails with EPIPE): the filter refuses closing or
+    // replacing descriptor 4 (`syscall_rules`), so no later socket can take its number and
+    // inherit the setup-only `sendmsg` rule of a policy that does not name `sendmsg`.
+    let _pinned = socket.into_raw_fd();
     drop(memory);
     Ok(ConfinementStatus {
         layers,

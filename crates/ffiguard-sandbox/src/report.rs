@@ -32,6 +32,14 @@ pub enum Refusal {
     WriteAccess,
     /// The path starts beneath an allowed path but leaves it through `..` or a symbolic link.
     Escape,
+    /// The path leads to a file whose content depends on who opens it (procfs, sysfs and
+    /// other pseudo-filesystems, devices other than `/dev/null`, `/dev/zero`, `/dev/full`,
+    /// `/dev/random` and `/dev/urandom`): the host, which opens files for the worker, would
+    /// hand over its own view.
+    PseudoFile,
+    /// The path is relative to a descriptor the broker did not hand out (or to a working
+    /// directory it no longer knows), so the host cannot tell what it names.
+    UnknownDescriptor,
 }
 
 impl fmt::Display for Refusal {
@@ -40,6 +48,8 @@ impl fmt::Display for Refusal {
             Self::OutsideAllowedPaths => "outside the allowed paths",
             Self::WriteAccess => "write access",
             Self::Escape => "leaves the allowed paths through .. or a symbolic link",
+            Self::PseudoFile => "a pseudo-filesystem or device file, which depends on who opens it",
+            Self::UnknownDescriptor => "relative to a descriptor the broker did not hand out",
         })
     }
 }

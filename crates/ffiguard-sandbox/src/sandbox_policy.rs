@@ -57,7 +57,9 @@ impl Sandbox {
                 crate::SyscallClass::Conditioned(_)
             );
             let suggest = call.verdict == Verdict::Allowed
-                || (conditioned && call.reason.is_none() && !policy.syscalls.contains(&call.syscall));
+                || (conditioned
+                    && call.reason.is_none()
+                    && !policy.syscalls.contains(&call.syscall));
             if !suggest {
                 continue;
             }

@@ -62,6 +62,7 @@ const IPC: &str = "IPC objects are shared with the host without an IPC namespace
 const CREDENTIALS: &str = "changes credentials or capabilities";
 const GROUP: &str = "leaves the worker's process group and session";
 const SELF_ONLY: &str = "on the worker itself (pid 0 or its own pid)";
+const SETUP_SOCKET: &str = "sparing descriptor 4, the setup socket kept for the worker's life";
 
 /// The review of every syscall a policy may name, and of those it may never name for a
 /// specific reason. Names missing here are refused as not reviewed.
@@ -80,11 +81,11 @@ const TABLE: &[(&str, SyscallClass)] = {
         ("preadv2", Plain),
         ("pwritev2", Plain),
         ("lseek", Plain),
-        ("close", Plain),
-        ("close_range", Plain),
+        ("close", Conditioned(SETUP_SOCKET)),
+        ("close_range", Conditioned(SETUP_SOCKET)),
         ("dup", Plain),
-        ("dup2", Plain),
-        ("dup3", Plain),
+        ("dup2", Conditioned(SETUP_SOCKET)),
+        ("dup3", Conditioned(SETUP_SOCKET)),
         ("fstat", Plain),
         ("fstatfs", Plain),
         ("getdents", Plain),
@@ -574,6 +575,7 @@ fn self_pid(
 /// without conditions). Only for names whose class is not [`SyscallClass::Never`].
 pub(crate) fn conditions(name: &str, pid: u32) -> Result<Vec<SeccompRule>, ConditionError> {
     let pid = u64::from(pid);
+    let setup = unsigned(crate::seccomp::SETUP_SOCKET_FD);
     let no_exec = |index: u8| -> Result<Vec<SeccompRule>, ConditionError> {
         let prot_exec = unsigned(libc::PROT_EXEC);
         Ok(vec![rule(vec![qword(
@@ -703,6 +705,13 @@ pub(crate) fn conditions(name: &str, pid: u32) -> Result<Vec<SeccompRule>, Condi
                 ])
             })
             .collect::<Result<_, _>>()?,
+        // Descriptor 4 stays the shut-down setup socket (see `confine.rs`).
+        "close" => vec![rule(vec![dword(0, SeccompCmpOp::Ne, setup)?])?],
+        "dup2" | "dup3" => vec![rule(vec![dword(1, SeccompCmpOp::Ne, setup)?])?],
+        "close_range" => vec![
+            rule(vec![dword(0, SeccompCmpOp::Gt, setup)?])?,
+            rule(vec![dword(1, SeccompCmpOp::Lt, setup)?])?,
+        ],
         // Outside the broker: policies grant read access only.
         "openat" => read_only(2)?,
         "open" => read_only(1)?,

@@ -161,9 +161,9 @@ fn leaked_host_descriptor_does_not_reach_worker() {
             .open_fds
             .contains(&u64::try_from(leaked.as_raw_fd()).unwrap_or(0))
     );
-    // Exactly stdio and the region: the listing itself worked (it found them) and nothing
-    // else came along.
-    assert_eq!(state.open_fds, [0, 1, 2, 3], "{:?}", state.open_fds);
+    // Exactly stdio, the region and the (pinned) setup socket: the listing itself worked (it
+    // found them) and nothing else came along.
+    assert_eq!(state.open_fds, [0, 1, 2, 3, 4], "{:?}", state.open_fds);
 }
 
 fn worker_starts_isolated_and_limited() {

@@ -9,11 +9,14 @@ use std::time::Duration;
 use ffiguard_sandbox::test_hooks::worker_identity;
 use ffiguard_sandbox::{Policy, Sandbox, SandboxError, isolated};
 
-/// `worker_identity` reads the `/proc/self/exe` link.
+/// `worker_identity` reads the `/proc/self/exe` link. Without a listener (`report(false)`)
+/// `readlink` is not brokered, so the worker's own kernel resolves its own `/proc/self`; the
+/// broker would refuse it (it opens as the host, and `/proc/self` would be the host's).
 fn identity_policy() -> Policy {
     Policy::pure_compute()
         .allow_syscall("readlink")
         .allow_syscall("readlinkat")
+        .report(false)
 }
 
 #[isolated]

@@ -146,3 +146,12 @@ int hostile_readlink(const char *path, char *out, int cap) {
     ssize_t got = readlink(path, out, (size_t)cap);
     return got < 0 ? fail() : (int)got;
 }
+
+/* close(fd): 0 or -errno. */
+int hostile_close(int fd) { return close(fd) == 0 ? 0 : fail(); }
+
+/* dup2(from, to): the new descriptor or -errno. */
+int hostile_dup2(int from, int to) {
+    int fd = dup2(from, to);
+    return fd < 0 ? fail() : fd;
+}

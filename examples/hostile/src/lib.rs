@@ -82,12 +82,12 @@ mod ffi {
 }
 
 /// A C string of `text`, or `-EINVAL` for text with a NUL byte.
-fn c_string(text: &str) -> Result<CString, i32> {
+pub(crate) fn c_string(text: &str) -> Result<CString, i32> {
     CString::new(text).map_err(|_| -22)
 }
 
 /// Runs `attack` with `text` as a C string.
-fn with_path(text: &str, attack: impl FnOnce(*const c_char) -> c_int) -> i32 {
+pub(crate) fn with_path(text: &str, attack: impl FnOnce(*const c_char) -> c_int) -> i32 {
     match c_string(text) {
         Ok(path) => attack(path.as_ptr()),
         Err(errno) => errno,
@@ -95,7 +95,10 @@ fn with_path(text: &str, attack: impl FnOnce(*const c_char) -> c_int) -> i32 {
 }
 
 /// Runs a read-style attack into a buffer of `cap` bytes; returns the C result and the bytes.
-fn with_buffer(cap: u32, attack: impl FnOnce(*mut c_char, c_int) -> c_int) -> (i32, ByteBuf) {
+pub(crate) fn with_buffer(
+    cap: u32,
+    attack: impl FnOnce(*mut c_char, c_int) -> c_int,
+) -> (i32, ByteBuf) {
     let cap = cap.min(1 << 20);
     let mut buffer = vec![0u8; usize::try_from(cap).unwrap_or(0)];
     let result = attack(
@@ -332,4 +335,6 @@ pub fn open_race(allowed: String, secret: String, rounds: u32) -> (i32, ByteBuf)
 pub fn ping(value: u32) -> u32 {
     value.wrapping_add(1)
 }
+
 pub mod lifecycle;
+pub mod policy_attacks;

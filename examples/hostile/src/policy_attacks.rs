@@ -32,6 +32,8 @@ mod ffi {
             rounds: c_int,
         ) -> c_int;
         pub(crate) fn hostile_readlink(path: *const c_char, out: *mut c_char, cap: c_int) -> c_int;
+        pub(crate) fn hostile_close(fd: c_int) -> c_int;
+        pub(crate) fn hostile_dup2(from: c_int, to: c_int) -> c_int;
     }
 }
 
@@ -125,4 +127,19 @@ pub fn read_link(path: String, cap: u32) -> (i32, ByteBuf) {
         }),
         Err(errno) => (errno, ByteBuf::new()),
     }
+}
+
+/// `close(fd)`: 0 or `-errno`.
+#[isolated]
+pub fn close_descriptor(fd: i32) -> i32 {
+    // SAFETY: closing a descriptor number of the worker's own touches no memory; the Rust code
+    // of the worker holds no owner of the numbers the tests close.
+    unsafe { ffi::hostile_close(fd) }
+}
+
+/// `dup2(from, to)`: the new descriptor or `-errno`.
+#[isolated]
+pub fn duplicate_onto(from: i32, to: i32) -> i32 {
+    // SAFETY: as for `close_descriptor`.
+    unsafe { ffi::hostile_dup2(from, to) }
 }

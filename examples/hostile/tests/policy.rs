@@ -229,6 +229,51 @@ fn sockets_are_ip_only_and_capabilities_are_gone() {
     assert_serves(&sandbox);
 }
 
+/// Finding 2, last part: `sendmsg` was allowed on descriptor 4 (the setup socket) by number,
+/// so a socket that later took that number could send. Descriptor 4 now stays the setup
+/// socket for the worker's life: closing it or duplicating onto it is refused and reported.
+fn the_setup_descriptor_cannot_be_reused() {
+    let mut policy = Policy::pure_compute()
+        .allow_syscall("socket")
+        .allow_syscall("dup2");
+    policy.syscalls.remove("sendmsg");
+    let sandbox = support::sandbox(policy);
+    for (name, result) in [
+        (
+            "close",
+            close_descriptor::call(&sandbox, 4)
+                .expect("call")
+                .trust_unverified("errno"),
+        ),
+        (
+            "dup2",
+            duplicate_onto::call(&sandbox, 0, 4)
+                .expect("call")
+                .trust_unverified("errno"),
+        ),
+    ] {
+        assert_eq!(result, -EPERM, "{name} of descriptor 4 went through");
+        assert!(
+            sandbox
+                .blocked_calls()
+                .iter()
+                .any(|call| call.syscall == name)
+        );
+    }
+    // Other descriptors are the worker's to close.
+    let result = duplicate_onto::call(&sandbox, 0, 9)
+        .expect("call")
+        .trust_unverified("fd");
+    assert_eq!(result, 9);
+    assert_eq!(
+        close_descriptor::call(&sandbox, 9)
+            .expect("call")
+            .trust_unverified("errno"),
+        0
+    );
+    assert_serves(&sandbox);
+}
+
 /// Finding 3: `allow_syscall("clone")` without threads was an unconditioned clone.
 fn clone_named_without_threads_is_threads_only() {
     let sandbox = support::sandbox(Policy::pure_compute().allow_syscall("clone"));
@@ -435,6 +480,10 @@ fn main() {
         (
             "sockets_are_ip_only_and_capabilities_are_gone",
             sockets_are_ip_only_and_capabilities_are_gone,
+        ),
+        (
+            "the_setup_descriptor_cannot_be_reused",
+            the_setup_descriptor_cannot_be_reused,
         ),
         (
             "clone_named_without_threads_is_threads_only",
