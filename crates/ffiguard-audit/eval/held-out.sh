@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Held-out evaluation of `cargo ffiguard check`: FFI crates that the rules were NOT tuned on.
 #
-#   eval/held-out.sh [--set a|b|c|d|e|f|g|h|i|j|k|l|m] [--sample N] [--seed S] [--vendor-only]
+#   eval/held-out.sh [--set a|b|...|n] [--sample N] [--seed S] [--vendor-only]
 #
 # The rules were tuned on the crates of eval/vendor-and-check.sh (rusqlite, openssl, git2,
 # libz-sys, curl, their -sys crates and what they pull in). This script audits disjoint sets:
@@ -84,6 +84,13 @@
 #      chipmunk-sys, glslang-sys, libarchive3-sys, libsql-ffi, libtess2-sys, libuv-sys2,
 #      libxlsxwriter-sys, libz-ng-sys, recastnavigation-sys, shaderc-sys, spirv-cross-sys,
 #      tidy-sys), chosen and vendored after set l's audit and its one fix.
+#   n: -sys crates that bundle their C headers, none in an earlier set, for zero-configuration
+#      header discovery and the cross-check's precision: compression (cloudflare-zlib-sys,
+#      liblzma-sys, brotlic-sys, zfp-sys), network (libssh2-sys, libnghttp2-sys, enet-sys,
+#      libevent-sys, open62541-sys, libcoap-sys, tinydtls-sys), audio (audiopus_sys,
+#      minimp3-sys, cubeb-sys, ogg-sys), crypto (monocypher-sys, oqs-sys), storage
+#      (lmdb-rkv-sys), and backtrace-sys, pdcurses-sys, qhull-sys, sass-sys, ui-sys,
+#      libwebp-sys2. Committed before discovery changed, and measured before and after it.
 #
 # 1. Vendors current releases of the set from crates.io into $FFIGUARD_HELDOUT_DIR (default
 #    /tmp/ffiguard-heldout, /tmp/ffiguard-heldout-b, -c, ..., -m) with `cargo vendor` (network:
@@ -92,7 +99,8 @@
 #    and prints per-crate lines, findings and findings per kLOC, and findings per rule and level.
 # 3. Audits the same crates as one tree (wrapper crates then see their -sys declarations) and,
 #    for set a, the vendored neighbours that touch C and are not in the tuning corpus.
-# 4. Lists every error-level finding, and a random sample (seeded, default 40) of warning-level
+# 4. Says per crate whether its headers were found and read for at least one target (the
+#    zero-configuration cross-check), and lists every error-level finding, and a random sample (seeded, default 40) of warning-level
 #    FFI findings of rules other than FFI017, as crate/file:line lines for checking by hand.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/../../.." && pwd)"
@@ -300,7 +308,16 @@ case "$set_name" in
         crates=("${deps[@]}")
         neighbours=()
         ;;
-    *) echo "unknown set $set_name (a to m)" >&2; exit 2 ;;
+    n)
+        eval_dir="${FFIGUARD_HELDOUT_DIR:-/tmp/ffiguard-heldout-n}"
+        deps=(cloudflare-zlib-sys liblzma-sys brotlic-sys zfp-sys libssh2-sys libnghttp2-sys
+            enet-sys libevent-sys open62541-sys libcoap-sys tinydtls-sys audiopus_sys minimp3-sys
+            cubeb-sys ogg-sys monocypher-sys oqs-sys lmdb-rkv-sys backtrace-sys pdcurses-sys
+            qhull-sys sass-sys ui-sys libwebp-sys2)
+        crates=("${deps[@]}")
+        neighbours=()
+        ;;
+    *) echo "unknown set $set_name (a to n)" >&2; exit 2 ;;
 esac
 mkdir -p "$eval_dir/corpus/src" "$eval_dir/reports"
 cd "$eval_dir/corpus"
@@ -378,6 +395,17 @@ def where(c, f):
 
 def line(c, f):
     return f"- {f['rule']} {where(c, f)}: {f['message'].splitlines()[0]}"
+
+print("\n## Header cross-check per crate (zero configuration)\n")
+print("| crate | headers | targets read | why not |")
+print("| --- | ---: | --- | --- |")
+ran = 0
+for c in crates:
+    h = reports[c]["summary"].get("headers", {})
+    n, targets = h.get("cross_checked", 0), h.get("targets", [])
+    ran += 1 if n and targets else 0
+    print(f"| {c} | {n} | {', '.join(targets)} | {h.get('not_run') or ''} |")
+print(f"\ncross-checked (headers found and read for a target): {ran} of {len(crates)}")
 
 print("\n## Every error-level finding, per-crate runs\n")
 for c in crates:
