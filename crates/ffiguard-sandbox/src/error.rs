@@ -2,8 +2,8 @@
 
 use std::time::Duration;
 
-use crate::limits::Limit;
-use crate::wire::ReplyError;
+use crate::host::limits::Limit;
+use crate::transport::wire::ReplyError;
 
 /// A sandboxed call that did not produce a value.
 ///

@@ -84,64 +84,43 @@
 #[cfg(feature = "test-hooks")]
 extern crate self as ffiguard_sandbox;
 
-mod accept;
-mod audit;
-mod broker;
-mod builder;
-mod bulk;
-mod capabilities;
+// The crate by role, as in Sandboxed API: `policy` (what a worker may do), `host` (the
+// `Sandbox` and its worker processes), `worker` (the process that runs the library),
+// `confine` (the layers a worker puts on itself), `monitor` (the host's watch over a confined
+// worker: seccomp listener, filesystem broker, admission), `transport` (the shared region,
+// doorbells and the zero-copy encoding between them).
 mod confine;
-mod death;
 mod error;
-mod futex;
 mod host;
-mod inspect;
-mod landlock_layer;
-mod limited;
-mod limits;
-mod namespaces;
-mod notify;
-mod output_buf;
+mod monitor;
 mod policy;
-mod policy_check;
 mod registry;
-mod report;
-mod sandbox;
-mod sandbox_policy;
-mod seccomp;
-mod setup;
-mod shm;
-mod spawn;
-mod spin;
-mod status;
-mod syscall_rules;
-mod syscalls;
 mod tainted;
 #[cfg(feature = "test-hooks")]
 pub mod test_hooks;
 pub mod testing;
 mod text;
-mod wire;
+mod transport;
 mod worker;
 
-pub use audit::{CallRecord, Outcome};
-pub use builder::SandboxBuilder;
+pub use confine::status::{ConfinementStatus, Layers};
 pub use error::SandboxError;
 pub use ffiguard_macros::isolated;
-pub use limits::{Limit, Limits};
-pub use output_buf::OutputBuf;
-pub use policy::{OnViolation, Policy, Requirement};
+pub use host::builder::SandboxBuilder;
+pub use host::call_log::{CallRecord, Outcome};
+pub use host::limits::{Limit, Limits};
+pub use host::sandbox::Sandbox;
+pub use monitor::blocked::{BlockedCall, Refusal, Verdict};
 #[cfg(feature = "test-hooks")]
 #[doc(hidden)]
-pub use policy_check::waive_policy_check_for_tests;
-pub use report::{BlockedCall, Refusal, Verdict};
-pub use sandbox::Sandbox;
-pub use spin::SpinPolicy;
-pub use status::{ConfinementStatus, Layers};
-pub use syscall_rules::{SyscallClass, syscall_class, syscall_classes, syscall_table_markdown};
-pub use syscalls::syscall_names;
+pub use policy::check::waive_policy_check_for_tests;
+pub use policy::rules::{SyscallClass, syscall_class, syscall_classes, syscall_table_markdown};
+pub use policy::syscalls::syscall_names;
+pub use policy::{OnViolation, Policy, Requirement};
 pub use tainted::Tainted;
-pub use wire::{ByteBuf, ReplyError, decode_reply, decode_reply_in_arena};
+pub use transport::output_buf::OutputBuf;
+pub use transport::spin::SpinPolicy;
+pub use transport::wire::{ByteBuf, ReplyError, decode_reply, decode_reply_in_arena};
 
 /// Turns this process into a worker if it was started as one; otherwise returns at once.
 ///
@@ -161,10 +140,10 @@ pub fn is_worker() -> bool {
 
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::host::sandbox::call;
     pub use crate::registry::{
         Descriptor, Entry, REGISTRY, ReplyWriter, Request, dispatch, function_id,
     };
-    pub use crate::sandbox::call;
-    pub use crate::wire::Status;
+    pub use crate::transport::wire::Status;
     pub use linkme;
 }

@@ -15,9 +15,9 @@ use std::panic::AssertUnwindSafe;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::bulk::{self, BulkSource, Encoded, Fault};
-use crate::output_buf;
-use crate::wire::{MAX_MESSAGE_BYTES, Status, status};
+use crate::transport::arena::{self, BulkSource, Encoded, Fault};
+use crate::transport::output_buf;
+use crate::transport::wire::{MAX_MESSAGE_BYTES, Status, status};
 
 /// Name and identifier of one isolated function.
 #[derive(Debug)]
@@ -135,13 +135,13 @@ impl ReplyWriter<'_> {
     ) -> Status {
         // SAFETY: the constructor's caller vouched for the arena range (page-aligned) and its
         // exclusivity; bytes a live OutputBuf holds are only read.
-        let direct = unsafe { bulk::encode_arena(&value, self.start, self.capacity) };
+        let direct = unsafe { arena::encode_arena(&value, self.start, self.capacity) };
         let outcome = match direct {
             Err(Fault::Held) => encode_aside(&value, self.capacity).map(Placed::Aside),
             other => other.map(Placed::Direct),
         };
         drop(value);
-        let held = output_buf::held_from(self.start, self.capacity).is_some();
+        let held = crate::transport::arena::held_from(self.start, self.capacity).is_some();
         if held && !held_before {
             return self.write_panic(OUTLIVED);
         }
@@ -169,7 +169,7 @@ impl ReplyWriter<'_> {
             bulk_len,
             ..
         } = aside.encoded;
-        let base = bulk::bulk_base(self.capacity, frame_len).unwrap_or(usize::MAX);
+        let base = arena::bulk_base(self.capacity, frame_len).unwrap_or(usize::MAX);
         let bytes = aside.bytes();
         let ranges = [(0, frame_len), (base, bulk_len)];
         for (offset, len) in ranges {
@@ -199,7 +199,7 @@ impl ReplyWriter<'_> {
     fn write_too_large(&mut self, needed: usize) -> Status {
         let needed = u64::try_from(needed).unwrap_or(u64::MAX);
         // SAFETY: the constructor's caller vouched for the arena range and its exclusivity.
-        let len = unsafe { bulk::encode_into(&needed, self.start, self.capacity) };
+        let len = unsafe { arena::encode_into(&needed, self.start, self.capacity) };
         Status {
             code: status::REPLY_TOO_LARGE,
             len: len.map_or(0, |(frame, _)| frame),
@@ -209,9 +209,9 @@ impl ReplyWriter<'_> {
     fn write_panic(&mut self, message: &str) -> Status {
         // While an OutputBuf outlives its call only the frame reserve is free: shorten the
         // message to fit it (a length prefix takes at most 3 bytes here).
-        let held = output_buf::held_from(self.start, self.capacity).is_some();
+        let held = crate::transport::arena::held_from(self.start, self.capacity).is_some();
         let limit = if held {
-            MAX_MESSAGE_BYTES.min(bulk::frame_reserve(self.capacity).saturating_sub(3))
+            MAX_MESSAGE_BYTES.min(arena::frame_reserve(self.capacity).saturating_sub(3))
         } else {
             MAX_MESSAGE_BYTES
         };
@@ -221,7 +221,7 @@ impl ReplyWriter<'_> {
         }
         let message = &message[..end];
         // SAFETY: the constructor's caller vouched for the arena range and its exclusivity.
-        let len = unsafe { bulk::encode_into(message, self.start, self.capacity) };
+        let len = unsafe { arena::encode_into(message, self.start, self.capacity) };
         Status {
             code: status::PANICKED,
             len: len.map_or(0, |(frame, _)| frame),
@@ -260,7 +260,8 @@ fn encode_aside<T: Serialize>(value: &T, capacity: usize) -> Result<Aside, Fault
     // SAFETY: `memory` is private, writable, 8-aligned, at least `capacity` bytes, and not
     // referenced during the call; no OutputBuf can hold it (holds are taken on open reply
     // arenas only).
-    let encoded = unsafe { bulk::encode_arena(value, memory.as_mut_ptr().cast::<u8>(), capacity) }?;
+    let encoded =
+        unsafe { arena::encode_arena(value, memory.as_mut_ptr().cast::<u8>(), capacity) }?;
     Ok(Aside {
         memory,
         capacity,
@@ -300,14 +301,14 @@ where
     // SAFETY: `Request::new`'s caller vouched for the arena.
     let source =
         unsafe { BulkSource::shared(request.arena, request.capacity, request.frame.len()) };
-    let (decoded, _) = bulk::with_source(source, || postcard::from_bytes::<A>(request.frame));
+    let (decoded, _) = arena::with_source(source, || postcard::from_bytes::<A>(request.frame));
     let Ok(args) = decoded else {
         return Status {
             code: status::BAD_REQUEST,
             len: 0,
         };
     };
-    let held_before = output_buf::held_from(reply.start, reply.capacity).is_some();
+    let held_before = crate::transport::arena::held_from(reply.start, reply.capacity).is_some();
     let run = || std::panic::catch_unwind(AssertUnwindSafe(|| function(args)));
     // SAFETY: `ReplyWriter::new`'s caller vouched for the reply arena: writable, 8-aligned,
     // exclusive to the writer (whose encoder respects holds) and mapped as long as an

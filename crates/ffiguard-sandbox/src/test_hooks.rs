@@ -8,9 +8,9 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
-use crate::setup::Setup;
-use crate::shm::Region;
-use crate::status::{ConfinementStatus, Layers};
+use crate::confine::status::{ConfinementStatus, Layers};
+use crate::transport::region::Region;
+use crate::worker::setup::Setup;
 
 /// How the worker misbehaves after the current call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,7 +71,7 @@ pub(crate) fn apply(region: &'static Region) {
             control
                 .worker
                 .robust_word
-                .fetch_or(crate::futex::OWNER_DIED, Ordering::SeqCst);
+                .fetch_or(crate::transport::futex::OWNER_DIED, Ordering::SeqCst);
         }
         _ => {}
     }
@@ -95,7 +95,7 @@ fn scribble(region: &Region, byte: u8, len: usize) {
 /// [`OutputBuf`](crate::OutputBuf) in the reply arena, without a copy. Called from an isolated
 /// function, it reports the worker's serving thread.
 pub fn in_place_bytes() -> u64 {
-    crate::output_buf::in_place_bytes()
+    crate::transport::output_buf::in_place_bytes()
 }
 
 /// Reports the worker's own program name and pid; linked into both the crate's tests and its
@@ -131,9 +131,9 @@ pub fn rattle_robust_word(duration: Duration) -> u64 {
         // Flips a thread-id bit, never OWNER_DIED; two flips restore the word, so the kernel
         // still recognises its owner if the worker dies afterwards.
         word.fetch_xor(1, Ordering::SeqCst);
-        crate::futex::wake_one(word);
+        crate::transport::futex::wake_one(word);
         word.fetch_xor(1, Ordering::SeqCst);
-        crate::futex::wake_one(word);
+        crate::transport::futex::wake_one(word);
         wakes += 2;
     }
     wakes
@@ -144,7 +144,7 @@ impl crate::SandboxBuilder {
     /// really put in force and, when `layers` includes [`Layers::NOTIFY`], send a descriptor of
     /// `/dev/null` as their seccomp listener: workers lying about their confinement.
     pub fn workers_claiming(mut self, layers: Layers) -> Self {
-        self.claimed_layers = layers;
+        self.settings.claimed_layers = layers;
         self
     }
 }
@@ -161,7 +161,7 @@ pub(crate) fn before_confine(setup: &Setup) {
     // SAFETY: the spawner put the setup socket on this number before exec; it stays open until
     // the confinement step takes ownership of it, which runs after this returns. The borrow
     // ends with this function.
-    let socket = unsafe { BorrowedFd::borrow_raw(crate::seccomp::SETUP_SOCKET_FD) };
+    let socket = unsafe { BorrowedFd::borrow_raw(crate::host::spawn::SETUP_SOCKET_FD) };
     let mut space = [std::mem::MaybeUninit::<u8>::uninit(); rustix::cmsg_space!(ScmRights(1))];
     let mut ancillary = rustix::net::SendAncillaryBuffer::new(&mut space);
     let fds = [fake.as_fd()];

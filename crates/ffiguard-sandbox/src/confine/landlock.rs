@@ -6,7 +6,7 @@ use landlock::{
     Scope, path_beneath_rules,
 };
 
-use crate::status::Layers;
+use crate::confine::status::Layers;
 
 /// The newest ABI whose rights this layer asks for (6: scoping of signals and abstract
 /// sockets). Newer kernels enforce it fully; older ones partially, which the status shows.

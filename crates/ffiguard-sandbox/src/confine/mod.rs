@@ -3,13 +3,21 @@
 //! listener goes to the host. Returns the layers in force, which the host checks against the
 //! policy; a required layer that fails stops the worker with a code naming the layer.
 
+pub(crate) mod capabilities;
+pub(crate) mod landlock;
+pub(crate) mod namespaces;
+pub(crate) mod seccomp;
+pub(crate) mod status;
+
 use std::io::IoSlice;
 use std::mem::MaybeUninit;
 use std::os::fd::{AsFd, BorrowedFd, FromRawFd, IntoRawFd, OwnedFd};
 
+use crate::confine::status::{ConfinementStatus, Layers};
+use crate::host::spawn::SETUP_SOCKET_FD;
+use crate::policy::rules::{brokers, listens};
 use crate::policy::{Policy, Requirement};
-use crate::seccomp::{self, FilterError, SETUP_SOCKET_FD};
-use crate::status::{ConfinementStatus, Layers};
+use seccomp::FilterError;
 
 /// Which step failed, carried in the high half of the worker's setup detail word.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,10 +112,10 @@ pub(crate) fn apply(
     // and nothing else in this process owns it.
     let socket = unsafe { OwnedFd::from_raw_fd(SETUP_SOCKET_FD) };
     let mut layers = Layers::empty();
-    let landlock_abi = crate::landlock_layer::kernel_abi();
+    let landlock_abi = crate::confine::landlock::kernel_abi();
 
     if policy.namespaces != Requirement::Off {
-        match crate::namespaces::enter() {
+        match crate::confine::namespaces::enter() {
             Ok(()) => layers = layers.with(Layers::NAMESPACES),
             Err(error) if policy.namespaces == Requirement::Required => {
                 return Err(failure(Step::Namespaces, &error));
@@ -118,13 +126,14 @@ pub(crate) fn apply(
     if policy.seccomp != Requirement::Off || policy.landlock != Requirement::Off {
         // After the user namespace (whose capabilities it drops too), before the filter
         // (which refuses capset).
-        crate::capabilities::drop_all().map_err(|error| failure(Step::Capabilities, &error))?;
+        crate::confine::capabilities::drop_all()
+            .map_err(|error| failure(Step::Capabilities, &error))?;
         rustix::thread::set_no_new_privs(true)
             .map_err(|error| failure(Step::NoNewPrivs, &error.into()))?;
         layers = layers.with(Layers::NO_NEW_PRIVS);
     }
     if policy.landlock != Requirement::Off {
-        match crate::landlock_layer::restrict(&policy.read_only_paths) {
+        match crate::confine::landlock::restrict(&policy.read_only_paths) {
             Ok(achieved) => layers = layers.with(achieved),
             Err(_) if policy.landlock == Requirement::Required => {
                 return Err(Failure {
@@ -155,7 +164,7 @@ pub(crate) fn apply(
     }
     // The setup socket stays open for the worker's whole life (the host closes its end once
     // it has the listener, so sending on it fails with EPIPE): the filter refuses closing or
-    // replacing descriptor 4 (`syscall_rules`), so no later socket can take its number and
+    // replacing descriptor 4 (`policy::rules`), so no later socket can take its number and
     // inherit the setup-only `sendmsg` rule of a policy that does not name `sendmsg`.
     let _pinned = socket.into_raw_fd();
     drop(memory);
@@ -189,10 +198,10 @@ fn install_filters(
     // syscalls the filters forbid.
     let clone3 = seccomp::clone3_enosys().map_err(compile_failure)?;
     let allowlist = seccomp::allowlist(policy, std::process::id()).map_err(compile_failure)?;
-    let listen = seccomp::listens(policy);
+    let listen = listens(policy);
     // The filesystem broker resolves relative paths against the working directory; opened
     // before the filter, which sends `openat` to a listener nobody serves yet.
-    let cwd = if seccomp::brokers(policy) {
+    let cwd = if brokers(policy) {
         open_working_directory()
     } else {
         None

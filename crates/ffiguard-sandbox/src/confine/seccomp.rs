@@ -11,45 +11,10 @@ use std::os::fd::{FromRawFd, OwnedFd};
 
 use seccompiler::{BpfProgram, SeccompAction, SeccompFilter, TargetArch};
 
+use crate::host::spawn::SETUP_SOCKET_FD;
+use crate::policy::rules::{self, SyscallClass, brokers, listens, named, refusal, syscall_class};
+use crate::policy::syscalls;
 use crate::policy::{OnViolation, Policy};
-use crate::syscall_rules::{self, SyscallClass, allowed_without_broker, syscall_class};
-use crate::syscalls;
-
-/// Path-taking filesystem calls that, in a policy with read-only paths and a listener, go to
-/// the host's filesystem broker (`broker.rs`) instead of being allowed by the filter, so that
-/// a path outside the policy is refused and reported rather than refused silently by Landlock.
-/// A call listed here that the policy does not allow stays an ordinary blocked call (except
-/// in learning mode, where the broker takes them all).
-pub(crate) const BROKERED: &[&str] = &[
-    "open",
-    "openat",
-    "openat2",
-    "access",
-    "faccessat",
-    "faccessat2",
-    "readlink",
-    "readlinkat",
-];
-
-/// Whether `policy` sends [`BROKERED`] calls to the host's broker: whenever it has a listener
-/// and read-only paths or a brokered syscall (so that every refused path is reported, never
-/// left to Landlock's silent `EACCES`), and in learning mode (where the host opens what the
-/// worker asks for itself, never letting the worker's kernel act on a path the host has only
-/// read).
-pub(crate) fn brokers(policy: &Policy) -> bool {
-    listens(policy)
-        && (!policy.read_only_paths.is_empty()
-            || policy.on_violation == OnViolation::AllowAndLog
-            || BROKERED.iter().any(|name| policy.syscalls.contains(*name)))
-}
-
-/// Whether the worker hands a user-notification listener to the host.
-pub(crate) fn listens(policy: &Policy) -> bool {
-    policy.report || policy.on_violation == OnViolation::AllowAndLog
-}
-
-/// The descriptor on which the worker sends its notification listener to the host.
-pub(crate) const SETUP_SOCKET_FD: i32 = 4;
 
 /// Marks the mismatch verdict while compiling; replaced by `SECCOMP_RET_USER_NOTIF`.
 const NOTIFY_MARKER: u32 = 0x3fe;
@@ -68,27 +33,8 @@ pub(crate) enum FilterError {
     Install(std::io::Error),
 }
 
-/// The syscalls the allowlist of `policy` names: its own, and `clone` for threads.
-pub(crate) fn named(policy: &Policy) -> impl Iterator<Item = &str> {
-    let threads = policy.threads.then_some("clone");
-    policy.syscalls.iter().map(String::as_str).chain(threads)
-}
-
-/// Why `policy` may not name `name`, or `None` when it may.
-pub(crate) fn refusal(policy: &Policy, name: &str) -> Option<String> {
-    match syscall_class(name) {
-        SyscallClass::Never(why) => Some(format!("{name}: {why}")),
-        SyscallClass::Brokered(_) if !brokers(policy) && !allowed_without_broker(name) => {
-            Some(format!(
-                "{name}: its flags are in memory; allowed only through the broker (read-only paths with reporting)"
-            ))
-        }
-        _ => None,
-    }
-}
-
 /// Compiles the allowlist filter of `policy` for the process `pid`. Every syscall carries the
-/// conditions `syscall_rules` gives it, whoever named it.
+/// conditions `policy::rules` gives it, whoever named it.
 pub(crate) fn allowlist(policy: &Policy, pid: u32) -> Result<BpfProgram, FilterError> {
     let mut rules = BTreeMap::new();
     let brokered = brokers(policy);
@@ -105,15 +51,14 @@ pub(crate) fn allowlist(policy: &Policy, pid: u32) -> Result<BpfProgram, FilterE
             SyscallClass::Brokered(_) if brokered => continue,
             _ => {}
         }
-        let conditions = syscall_rules::conditions(name, pid).map_err(|_| FilterError::Compile)?;
+        let conditions = rules::conditions(name, pid).map_err(|_| FilterError::Compile)?;
         rules.insert(nr, conditions);
     }
     // The worker sends its listener over the setup socket right after this filter is in:
     // a policy that does not name `sendmsg` still allows that one send.
     let sendmsg = syscalls::number("sendmsg").ok_or(FilterError::UnknownSyscall)?;
     if let std::collections::btree_map::Entry::Vacant(entry) = rules.entry(sendmsg) {
-        let setup =
-            syscall_rules::on_descriptor(0, SETUP_SOCKET_FD).map_err(|_| FilterError::Compile)?;
+        let setup = rules::on_descriptor(0, SETUP_SOCKET_FD).map_err(|_| FilterError::Compile)?;
         entry.insert(setup);
     }
     let notify = listens(policy);

@@ -4,14 +4,15 @@ use std::path::PathBuf;
 use std::sync::{Condvar, Mutex};
 use std::time::Duration;
 
-use crate::accept::Confinement;
-use crate::audit::AuditRing;
 use crate::error::SandboxError;
-use crate::limits::Limits;
-use crate::report::BlockedLog;
-use crate::sandbox::{Pool, Sandbox};
-use crate::spawn::WorkerBinary;
-use crate::spin::SpinPolicy;
+use crate::host::call_log::AuditRing;
+use crate::host::limits::Limits;
+use crate::host::sandbox::{Pool, Sandbox};
+use crate::host::settings::Settings;
+use crate::host::spawn::WorkerBinary;
+use crate::monitor::admission::Confinement;
+use crate::monitor::blocked::BlockedLog;
+use crate::transport::spin::SpinPolicy;
 
 /// How a [`Sandbox`] starts and runs its workers.
 ///
@@ -29,43 +30,9 @@ use crate::spin::SpinPolicy;
 /// sandbox.warm_up()?;
 /// # Ok::<(), ffiguard_sandbox::SandboxError>(())
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct SandboxBuilder {
-    pub(crate) binary: WorkerBinary,
-    pub(crate) workers: usize,
-    pub(crate) limits: Limits,
-    pub(crate) deadline: Duration,
-    pub(crate) startup_deadline: Duration,
-    pub(crate) request_capacity: usize,
-    pub(crate) reply_capacity: usize,
-    pub(crate) spin: SpinPolicy,
-    pub(crate) worker_spin: SpinPolicy,
-    pub(crate) audit_capacity: usize,
-    pub(crate) policy: crate::policy::Policy,
-    pub(crate) calls_per_worker: Option<u64>,
-    #[cfg(feature = "test-hooks")]
-    pub(crate) claimed_layers: crate::Layers,
-}
-
-impl Default for SandboxBuilder {
-    fn default() -> Self {
-        Self {
-            binary: WorkerBinary::SameBinary,
-            workers: 1,
-            limits: Limits::default(),
-            deadline: Duration::from_secs(30),
-            startup_deadline: Duration::from_secs(10),
-            request_capacity: 32 << 20,
-            reply_capacity: 32 << 20,
-            spin: SpinPolicy::adaptive(),
-            worker_spin: SpinPolicy::adaptive(),
-            audit_capacity: 256,
-            policy: crate::policy::Policy::pure_compute(),
-            calls_per_worker: None,
-            #[cfg(feature = "test-hooks")]
-            claimed_layers: crate::Layers::empty(),
-        }
-    }
+    pub(crate) settings: Settings,
 }
 
 impl SandboxBuilder {
@@ -73,39 +40,39 @@ impl SandboxBuilder {
     /// `main` calls [`crate::init`] first and links the isolated functions (typically from a
     /// library crate shared with the host).
     pub fn worker_binary(mut self, path: impl Into<PathBuf>) -> Self {
-        self.binary = WorkerBinary::Dedicated(path.into());
+        self.settings.binary = WorkerBinary::Dedicated(path.into());
         self
     }
 
     /// The most workers alive at once (at least 1). Calls beyond that wait for a free worker.
     pub fn workers(mut self, count: usize) -> Self {
-        self.workers = count.max(1);
+        self.settings.workers = count.max(1);
         self
     }
 
     /// Resource limits for every worker.
     pub fn limits(mut self, limits: Limits) -> Self {
-        self.limits = limits;
+        self.settings.limits = limits;
         self
     }
 
     /// Default per-call deadline (waiting for a free worker included).
     pub fn deadline(mut self, deadline: Duration) -> Self {
-        self.deadline = deadline;
+        self.settings.deadline = deadline;
         self
     }
 
     /// How long a new worker may take to become ready.
     pub fn startup_deadline(mut self, deadline: Duration) -> Self {
-        self.startup_deadline = deadline;
+        self.settings.startup_deadline = deadline;
         self
     }
 
     /// Sizes of the request and reply arenas (rounded up to pages). Arguments or results
     /// larger than these are refused with an error. Untouched pages cost nothing.
     pub fn arena_sizes(mut self, request: usize, reply: usize) -> Self {
-        self.request_capacity = request;
-        self.reply_capacity = reply;
+        self.settings.request_capacity = request;
+        self.settings.reply_capacity = reply;
         self
     }
 
@@ -113,7 +80,7 @@ impl SandboxBuilder {
     /// [`SpinPolicy::adaptive()`]: up to 20 µs, backing off when spinning catches nothing or
     /// loses its core). A [`Duration`] means [`SpinPolicy::Fixed`].
     pub fn spin(mut self, spin: impl Into<SpinPolicy>) -> Self {
-        self.spin = spin.into();
+        self.settings.spin = spin.into();
         self
     }
 
@@ -123,7 +90,7 @@ impl SandboxBuilder {
     /// the scheduler: with [`SpinPolicy::Fixed`] on a loaded machine that turns microseconds
     /// into milliseconds, which the adaptive policy detects and backs off from (BENCHMARKS.md).
     pub fn worker_spin(mut self, spin: impl Into<SpinPolicy>) -> Self {
-        self.worker_spin = spin.into();
+        self.settings.worker_spin = spin.into();
         self
     }
 
@@ -151,13 +118,13 @@ impl SandboxBuilder {
     /// worker per call, when callers that must not see each other's data share a sandbox, or
     /// when one call's input could compromise the library for the next.
     pub fn max_calls_per_worker(mut self, calls: u64) -> Self {
-        self.calls_per_worker = Some(calls.max(1));
+        self.settings.calls_per_worker = Some(calls.max(1));
         self
     }
 
     /// How many recent calls [`Sandbox::recent_calls`] keeps.
     pub fn audit_capacity(mut self, capacity: usize) -> Self {
-        self.audit_capacity = capacity;
+        self.settings.audit_capacity = capacity;
         self
     }
 
@@ -171,11 +138,11 @@ impl SandboxBuilder {
         if crate::worker::is_worker_process() {
             return Err(SandboxError::NotInitialized);
         }
-        crate::policy_check::before_build(&self.policy)?;
+        crate::policy::check::before_build(&self.settings.policy)?;
         Ok(Sandbox {
-            audit: AuditRing::new(self.audit_capacity),
+            audit: AuditRing::new(self.settings.audit_capacity),
             confinement: Confinement {
-                policy: self.policy.clone(),
+                policy: self.settings.policy.clone(),
                 log: BlockedLog::default(),
             },
             last_status: Mutex::new(None),
@@ -185,8 +152,24 @@ impl SandboxBuilder {
                 waiting: 0,
             }),
             freed: Condvar::new(),
-            config: self,
+            config: self.settings,
         })
+    }
+}
+
+impl Sandbox {
+    /// A sandbox with the defaults: one worker re-executing this binary, [`crate::Limits::default`],
+    /// a 30 s deadline, 32 MiB arenas, confined by [`crate::Policy::pure_compute`].
+    ///
+    /// # Errors
+    /// As [`SandboxBuilder::build`].
+    pub fn new() -> Result<Self, SandboxError> {
+        SandboxBuilder::default().build()
+    }
+
+    /// Starts configuring a sandbox.
+    pub fn builder() -> SandboxBuilder {
+        SandboxBuilder::default()
     }
 }
 
@@ -197,6 +180,6 @@ mod tests {
     #[test]
     fn builder_clamps_pool_size() {
         let builder = SandboxBuilder::default().workers(0);
-        assert_eq!(builder.workers, 1);
+        assert_eq!(builder.settings.workers, 1);
     }
 }

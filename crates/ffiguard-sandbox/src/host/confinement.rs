@@ -1,18 +1,18 @@
 //! The confinement side of [`Sandbox`]: choosing the policy, the layers in force, the blocked
 //! calls and, in learning mode, the policy they suggest.
 
-use crate::builder::SandboxBuilder;
+use crate::confine::status::ConfinementStatus;
+use crate::host::builder::SandboxBuilder;
+use crate::host::sandbox::Sandbox;
+use crate::monitor::blocked::{BlockedCall, Verdict};
 use crate::policy::Policy;
-use crate::report::{BlockedCall, Verdict};
-use crate::sandbox::Sandbox;
-use crate::status::ConfinementStatus;
 
 impl SandboxBuilder {
     /// The confinement policy of every worker (default [`Policy::pure_compute`]). A worker that
     /// cannot put in force a layer the policy requires is not used: the call fails with
     /// [`crate::SandboxError::Confinement`] naming the layer.
     pub fn policy(mut self, policy: Policy) -> Self {
-        self.policy = policy;
+        self.settings.policy = policy;
         self
     }
 }

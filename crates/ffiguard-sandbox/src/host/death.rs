@@ -7,7 +7,7 @@ use std::process::ExitStatus;
 use std::time::Duration;
 
 use crate::error::SandboxError;
-use crate::limits::{Limit, signal_name};
+use crate::host::limits::{Limit, signal_name};
 
 /// A reaped worker, as the kernel reports it: how it ended and what it used.
 pub(crate) struct Reaped {

@@ -6,15 +6,15 @@ use std::time::{Duration, Instant, SystemTime};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::accept::Confinement;
-use crate::audit::{AuditRing, CallRecord, Outcome};
-use crate::builder::SandboxBuilder;
+use crate::confine::status::ConfinementStatus;
 use crate::error::SandboxError;
-use crate::host::{CallFailure, WorkerProcess};
+use crate::host::call_log::{AuditRing, CallRecord, Outcome};
+use crate::host::settings::Settings;
+use crate::host::worker_process::{CallFailure, WorkerProcess};
+use crate::monitor::admission::Confinement;
 use crate::registry::Descriptor;
-use crate::status::ConfinementStatus;
 use crate::tainted::Tainted;
-use crate::wire::ReplyError;
+use crate::transport::wire::ReplyError;
 
 #[derive(Debug)]
 pub(crate) struct Pool {
@@ -29,11 +29,11 @@ pub(crate) struct Pool {
 ///
 /// Calls go through the shims `#[isolated]` generates (`function::call(&sandbox, …)`).
 /// `Sandbox` is `Sync`: share it by reference or in an `Arc` across threads; each call takes a
-/// free worker, starting one if fewer than [`SandboxBuilder::workers`] are alive. Dropping the
+/// free worker, starting one if fewer than [`crate::SandboxBuilder::workers`] are alive. Dropping the
 /// sandbox kills its workers.
 #[derive(Debug)]
 pub struct Sandbox {
-    pub(crate) config: SandboxBuilder,
+    pub(crate) config: Settings,
     pub(crate) pool: Mutex<Pool>,
     pub(crate) freed: Condvar,
     pub(crate) audit: AuditRing,
@@ -42,20 +42,6 @@ pub struct Sandbox {
 }
 
 impl Sandbox {
-    /// A sandbox with the defaults: one worker re-executing this binary, [`crate::Limits::default`],
-    /// a 30 s deadline, 32 MiB arenas, confined by [`crate::Policy::pure_compute`].
-    ///
-    /// # Errors
-    /// As [`SandboxBuilder::build`].
-    pub fn new() -> Result<Self, SandboxError> {
-        SandboxBuilder::default().build()
-    }
-
-    /// Starts configuring a sandbox.
-    pub fn builder() -> SandboxBuilder {
-        SandboxBuilder::default()
-    }
-
     /// Starts workers until the pool is full, so the first calls do not pay the cold start.
     ///
     /// # Errors
@@ -104,7 +90,7 @@ impl Sandbox {
         first_error.map_or(Ok(()), Err)
     }
 
-    /// The most recent calls, oldest first (at most [`SandboxBuilder::audit_capacity`]).
+    /// The most recent calls, oldest first (at most [`crate::SandboxBuilder::audit_capacity`]).
     pub fn recent_calls(&self) -> Vec<CallRecord> {
         self.audit.recent()
     }

@@ -12,11 +12,13 @@ use std::sync::{Mutex, OnceLock};
 use rustix::fs::{MemfdFlags, Mode, OFlags};
 use rustix::process::{Resource, Rlimit};
 
-use crate::limits::Limits;
-use crate::seccomp::SETUP_SOCKET_FD;
+use crate::host::limits::Limits;
 
 /// The argument that tells `init()` this process is a worker.
 pub(crate) const WORKER_ARG: &str = "--ffiguard-sandbox-worker";
+/// The descriptor on which the worker sends its notification listener to the host.
+pub(crate) const SETUP_SOCKET_FD: i32 = 4;
+
 /// The descriptor number the shared region arrives on in the worker.
 pub(crate) const REGION_FD: i32 = 3;
 

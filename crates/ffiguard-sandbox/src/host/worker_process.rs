@@ -9,24 +9,24 @@ use std::time::{Duration, Instant};
 
 use rustix::process::{Pid, PidfdFlags, Signal, WaitIdOptions};
 
-use crate::accept::{self, Confinement};
-use crate::builder::SandboxBuilder;
-use crate::bulk::{self, BulkSource, EncodeError};
-use crate::death::{Reaped, classify, describe_status, timeval};
+use crate::confine::status::{ConfinementStatus, Layers};
 use crate::error::SandboxError;
-use crate::futex::{self, OWNER_DIED, WAITERS};
-use crate::limits::Limit;
-use crate::notify::Listener;
-use crate::report::{BlockedCall, BlockedLog, Verdict};
-use crate::setup::Setup;
-use crate::shm::{
+use crate::host::death::{Reaped, classify, describe_status, timeval};
+use crate::host::limits::Limit;
+use crate::host::settings::Settings;
+use crate::host::spawn;
+use crate::monitor::admission::{self, Confinement};
+use crate::monitor::blocked::{BlockedCall, BlockedLog, Verdict};
+use crate::monitor::listener::Listener;
+use crate::transport::arena::{self, BulkSource, EncodeError};
+use crate::transport::futex::{self, OWNER_DIED, WAITERS};
+use crate::transport::region::{
     Region, SETUP_BAD_CONTROL, SETUP_CONFINE_FAILED, SETUP_DUPLICATE_ID, SETUP_LEAKED_FD,
     SETUP_READY,
 };
-use crate::spawn;
-use crate::spin::Spinner;
-use crate::status::{ConfinementStatus, Layers};
-use crate::wire::{self, ReplyError};
+use crate::transport::spin::Spinner;
+use crate::transport::wire::{self, ReplyError};
+use crate::worker::setup::Setup;
 
 /// Longest stretch the host sleeps without checking whether the worker still exists (the robust
 /// futex normally wakes it at once; this covers a worker that unregistered it).
@@ -87,7 +87,7 @@ impl WorkerProcess {
     /// confinement.
     pub(crate) fn start(
         confinement: &Confinement,
-        config: &SandboxBuilder,
+        config: &Settings,
     ) -> Result<Self, SandboxError> {
         let limits = config.limits;
         let region =
@@ -107,7 +107,7 @@ impl WorkerProcess {
         // SAFETY: the region is fresh and no worker exists yet: nothing else can touch the
         // page-aligned request arena.
         let encoded =
-            unsafe { bulk::encode_into(&setup, region.request_ptr(), region.request_capacity()) };
+            unsafe { arena::encode_into(&setup, region.request_ptr(), region.request_capacity()) };
         let (setup_len, _) = encoded.map_err(|_| SandboxError::Spawn {
             reason: "the setup message does not fit the request arena".into(),
             source: None,
@@ -153,14 +153,14 @@ impl WorkerProcess {
         };
         worker
             .await_ready(config.startup_deadline)
-            .map_err(|error| accept::with_required(error, &confinement.policy))?;
+            .map_err(|error| admission::with_required(error, &confinement.policy))?;
         let word = worker
             .region
             .control()
             .worker
             .setup_detail
             .load(Ordering::Relaxed);
-        match accept::accept(confinement, word, &spawned.setup_socket, pid) {
+        match admission::accept(confinement, word, &spawned.setup_socket, pid) {
             Ok((status, listener)) => {
                 worker.confinement = Some(status);
                 worker._listener = listener;
@@ -229,7 +229,7 @@ impl WorkerProcess {
                         .load(Ordering::Relaxed);
                     self.kill_and_reap();
                     if failure == SETUP_CONFINE_FAILED {
-                        return Err(accept::failed(detail));
+                        return Err(admission::failed(detail));
                     }
                     return Err(spawn_error(match failure {
                         SETUP_LEAKED_FD => format!("the worker inherited descriptor {detail}"),
@@ -278,7 +278,7 @@ impl WorkerProcess {
         // SAFETY: the request arena (page-aligned) is written only by the host, and only here,
         // while the worker is idle (it has published the previous reply); no reference into it
         // exists.
-        let encoded = unsafe { bulk::encode_into(args, self.region.request_ptr(), capacity) };
+        let encoded = unsafe { arena::encode_into(args, self.region.request_ptr(), capacity) };
         let (request_len, request_bulk) = match encoded {
             Ok(lengths) => lengths,
             Err(EncodeError::TooLarge(needed)) => {
@@ -334,7 +334,7 @@ impl WorkerProcess {
             })?;
         Ok((
             status,
-            bulk::copy_volatile(self.region.reply_ptr(), len),
+            arena::copy_volatile(self.region.reply_ptr(), len),
             request_len + request_bulk,
         ))
     }

@@ -4,11 +4,11 @@
 use std::mem::MaybeUninit;
 use std::os::fd::OwnedFd;
 
+use crate::confine::status::{ConfinementStatus, Layers};
 use crate::error::SandboxError;
-use crate::notify::{self, Listener};
+use crate::monitor::blocked::BlockedLog;
+use crate::monitor::listener::{self, Listener};
 use crate::policy::{OnViolation, Policy};
-use crate::report::BlockedLog;
-use crate::status::{ConfinementStatus, Layers};
 
 /// What the host needs to confine its workers: the policy and where blocked calls go.
 #[derive(Debug, Clone)]
@@ -55,7 +55,7 @@ pub(crate) fn with_required(error: SandboxError, policy: &Policy) -> SandboxErro
 }
 
 /// Checks the status a ready worker reported, against the policy and against what the kernel
-/// shows of the worker from outside (see [`crate::inspect`]), and starts serving its listener.
+/// shows of the worker from outside (see [`crate::monitor::inspect`]), and starts serving its listener.
 pub(crate) fn accept(
     confinement: &Confinement,
     status_word: u64,
@@ -78,7 +78,7 @@ pub(crate) fn accept(
     }
     // The worker is ready, so the layers it reports are in force for good (none can be lifted
     // again) and what `/proc` shows now holds for every later call.
-    if let Some(contradiction) = crate::inspect::contradiction(worker_pid, status.layers) {
+    if let Some(contradiction) = crate::monitor::inspect::contradiction(worker_pid, status.layers) {
         return Err(refuse(
             format!("the worker's report was contradicted: {contradiction}"),
             status.layers,
@@ -94,7 +94,7 @@ pub(crate) fn accept(
             status.layers,
         )
     })?;
-    if let Some(instead) = crate::inspect::not_a_listener(&received.listener) {
+    if let Some(instead) = crate::monitor::inspect::not_a_listener(&received.listener) {
         return Err(refuse(
             format!(
                 "the worker's report was contradicted: it reported a seccomp listener and sent {instead}"
@@ -107,7 +107,7 @@ pub(crate) fn accept(
         OnViolation::Kill => OnViolation::Kill,
         _ => OnViolation::Deny,
     };
-    let thread = notify::serve(
+    let thread = listener::serve(
         received,
         worker_pid,
         &confinement.policy,
@@ -125,7 +125,7 @@ pub(crate) fn accept(
 
 /// Receives the listener and, when the worker could open them, its `/proc/self/mem` and (for
 /// the filesystem broker) its working directory.
-fn receive_listener(socket: &OwnedFd) -> Option<notify::Received> {
+fn receive_listener(socket: &OwnedFd) -> Option<listener::Received> {
     let mut space = [MaybeUninit::<u8>::uninit(); rustix::cmsg_space!(ScmRights(3))];
     let mut ancillary = rustix::net::RecvAncillaryBuffer::new(&mut space);
     let mut message = [0u8; 2];
@@ -156,7 +156,7 @@ fn receive_listener(socket: &OwnedFd) -> Option<notify::Received> {
     } else {
         None
     };
-    Some(notify::Received {
+    Some(listener::Received {
         listener,
         memory,
         cwd,

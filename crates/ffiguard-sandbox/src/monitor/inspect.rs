@@ -10,7 +10,7 @@
 
 use std::os::fd::{AsRawFd, OwnedFd};
 
-use crate::status::Layers;
+use crate::confine::status::Layers;
 
 /// What `/proc/self/fd/N` names for a seccomp user-notification listener (the kernel's
 /// `anon_inode_getfile("seccomp notify", …)`).

@@ -12,7 +12,7 @@
 //! verdict depends on them.
 //!
 //! Filesystem calls of a policy with read-only paths are the exception: they go to the
-//! broker (`broker.rs`), which decides on the host's single copy of the path and, for an
+//! broker (`monitor/broker`), which decides on the host's single copy of the path and, for an
 //! allowed open, opens the file itself and places the descriptor in the worker, so the path
 //! it reports is the path it acted on.
 
@@ -22,11 +22,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use crate::broker::{Broker, Decision, Ruling};
+use crate::monitor::blocked::{BlockedCall, BlockedLog, Verdict};
+use crate::monitor::broker::{Broker, Decision, Ruling};
+use crate::monitor::worker_memory::{read_c_string, read_memory};
+use crate::policy::rules::{SyscallClass, syscall_class};
+use crate::policy::syscalls;
 use crate::policy::{OnViolation, Policy};
-use crate::report::{BlockedCall, BlockedLog, Verdict};
-use crate::syscall_rules::{SyscallClass, syscall_class};
-use crate::syscalls;
 use rustix::process::{Pid, PidfdFlags, Signal};
 
 /// How long the listener thread sleeps in `poll` before checking whether to stop.
@@ -89,7 +90,9 @@ pub(crate) fn serve(
     let service = Service {
         worker_pid,
         pidfd,
-        named: crate::seccomp::named(policy).map(str::to_owned).collect(),
+        named: crate::policy::rules::named(policy)
+            .map(str::to_owned)
+            .collect(),
         memory: received.memory,
         broker,
         on_violation,
@@ -355,43 +358,6 @@ fn decode(name: &str, memory: &OwnedFd, args: &[u64; 6]) -> Option<String> {
         "mmap" | "mprotect" => Some(format!("prot {:#x}", args[2])),
         _ => None,
     }
-}
-
-/// Reads up to `len` bytes at `address` of the worker, through its `/proc/<pid>/mem`.
-pub(crate) fn read_memory(memory: &OwnedFd, address: u64, len: usize) -> Option<Vec<u8>> {
-    let mut buffer = vec![0u8; len];
-    let read = rustix::io::pread(memory, &mut buffer, address).ok()?;
-    buffer.truncate(read);
-    Some(buffer)
-}
-
-/// Reads a C string of at most `max` bytes at `address` of the worker: the bytes before the
-/// NUL, and whether a NUL was found (false when the string is longer or runs into unmapped
-/// memory). `None` for a null or unreadable address.
-pub(crate) fn read_c_string(memory: &OwnedFd, address: u64, max: usize) -> Option<(Vec<u8>, bool)> {
-    if address == 0 {
-        return None;
-    }
-    let mut bytes = Vec::new();
-    // Page by page, so that a string ending just before an unmapped page is still read.
-    let mut at = address;
-    while bytes.len() < max {
-        let to_page_end = 4096 - usize::try_from(at % 4096).ok()?;
-        let chunk = read_memory(memory, at, to_page_end)?;
-        if chunk.is_empty() {
-            break;
-        }
-        if let Some(end) = chunk.iter().position(|byte| *byte == 0) {
-            bytes.extend_from_slice(&chunk[..end]);
-            let terminated = bytes.len() < max;
-            bytes.truncate(max);
-            return Some((bytes, terminated));
-        }
-        bytes.extend_from_slice(&chunk);
-        at = at.checked_add(u64::try_from(chunk.len()).ok()?)?;
-    }
-    bytes.truncate(max);
-    Some((bytes, false))
 }
 
 fn read_string(memory: &OwnedFd, address: u64) -> Option<String> {

@@ -1,9 +1,9 @@
 //! The check every policy passes before any worker starts: a policy the sandbox accepts must
 //! not open a path to the host, whatever a user added to a preset.
 
+use crate::confine::status::Layers;
 use crate::error::SandboxError;
 use crate::policy::{OnViolation, Policy, Requirement};
-use crate::status::Layers;
 
 impl Policy {
     /// Checks that this policy can be enforced as written and opens no path to the host;
@@ -48,8 +48,8 @@ impl Policy {
                     .into(),
             ));
         }
-        let unknown: Vec<&str> = crate::seccomp::named(self)
-            .filter(|name| crate::syscalls::number(name).is_none())
+        let unknown: Vec<&str> = crate::policy::rules::named(self)
+            .filter(|name| crate::policy::syscalls::number(name).is_none())
             .collect();
         if !unknown.is_empty() {
             return Err(refuse(format!(
@@ -57,8 +57,8 @@ impl Policy {
                 unknown.join(" ")
             )));
         }
-        let refused: Vec<String> = crate::seccomp::named(self)
-            .filter_map(|name| crate::seccomp::refusal(self, name))
+        let refused: Vec<String> = crate::policy::rules::named(self)
+            .filter_map(|name| crate::policy::rules::refusal(self, name))
             .collect();
         if !refused.is_empty() {
             return Err(refuse(format!(
@@ -77,7 +77,7 @@ impl Policy {
             ));
         }
         for path in &self.read_only_paths {
-            if crate::broker::check::pseudo_filesystem(path) == Some(true) {
+            if crate::monitor::broker::check::pseudo_filesystem(path) == Some(true) {
                 return Err(refuse(format!(
                     "{} is on a pseudo-filesystem (procfs, sysfs, …) whose files depend on who \
                      opens them; the host would open its own",
@@ -85,7 +85,7 @@ impl Policy {
                 )));
             }
         }
-        if crate::seccomp::allowlist(self, std::process::id()).is_err() {
+        if crate::confine::seccomp::allowlist(self, std::process::id()).is_err() {
             return Err(refuse(
                 "the seccomp filter cannot be compiled for this architecture".into(),
             ));

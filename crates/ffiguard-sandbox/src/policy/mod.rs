@@ -6,6 +6,10 @@
 //! the worker applies it in one step before serving calls and reports back which layers are in
 //! force, which the host checks against [`Policy::required_layers`].
 
+pub(crate) mod check;
+pub(crate) mod rules;
+pub(crate) mod syscalls;
+
 use std::collections::BTreeSet;
 use std::fmt;
 use std::path::PathBuf;
@@ -78,7 +82,7 @@ pub struct Policy {
 
 /// Syscalls a worker needs to compute, allocate and talk to the host: memory, futexes, time,
 /// signals to itself, I/O on descriptors it already holds, exit. Each carries the conditions
-/// `syscall_rules` gives it wherever it is allowed (no `PROT_EXEC` for `mmap`/`mprotect`,
+/// `policy::rules` gives it wherever it is allowed (no `PROT_EXEC` for `mmap`/`mprotect`,
 /// `kill`/`tgkill`/`tkill` only to itself, `futex` without requeue, …; the table is in
 /// `docs/threat-model.md`).
 pub(crate) const PURE_COMPUTE: &[&str] = &[

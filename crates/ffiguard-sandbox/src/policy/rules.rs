@@ -11,6 +11,8 @@
 
 use std::fmt;
 
+use crate::policy::{OnViolation, Policy};
+
 use seccompiler::{SeccompCmpArgLen, SeccompCmpOp, SeccompCondition, SeccompRule};
 
 /// How a syscall may appear in a policy.
@@ -504,7 +506,61 @@ pub fn syscall_class(name: &str) -> SyscallClass {
 
 /// Every syscall this architecture knows, with its class, in number order.
 pub fn syscall_classes() -> impl Iterator<Item = (&'static str, SyscallClass)> {
-    crate::syscalls::syscall_names().map(|name| (name, syscall_class(name)))
+    crate::policy::syscalls::syscall_names().map(|name| (name, syscall_class(name)))
+}
+
+// What a policy names, and which of its calls go to the host's broker.
+
+/// Path-taking filesystem calls that, in a policy with read-only paths and a listener, go to
+/// the host's filesystem broker (`monitor/broker`) instead of being allowed by the filter, so that
+/// a path outside the policy is refused and reported rather than refused silently by Landlock.
+/// A call listed here that the policy does not allow stays an ordinary blocked call (except
+/// in learning mode, where the broker takes them all).
+pub(crate) const BROKERED: &[&str] = &[
+    "open",
+    "openat",
+    "openat2",
+    "access",
+    "faccessat",
+    "faccessat2",
+    "readlink",
+    "readlinkat",
+];
+
+/// Whether `policy` sends [`BROKERED`] calls to the host's broker: whenever it has a listener
+/// and read-only paths or a brokered syscall (so that every refused path is reported, never
+/// left to Landlock's silent `EACCES`), and in learning mode (where the host opens what the
+/// worker asks for itself, never letting the worker's kernel act on a path the host has only
+/// read).
+pub(crate) fn brokers(policy: &Policy) -> bool {
+    listens(policy)
+        && (!policy.read_only_paths.is_empty()
+            || policy.on_violation == OnViolation::AllowAndLog
+            || BROKERED.iter().any(|name| policy.syscalls.contains(*name)))
+}
+
+/// Whether the worker hands a user-notification listener to the host.
+pub(crate) fn listens(policy: &Policy) -> bool {
+    policy.report || policy.on_violation == OnViolation::AllowAndLog
+}
+
+/// The syscalls the allowlist of `policy` names: its own, and `clone` for threads.
+pub(crate) fn named(policy: &Policy) -> impl Iterator<Item = &str> {
+    let threads = policy.threads.then_some("clone");
+    policy.syscalls.iter().map(String::as_str).chain(threads)
+}
+
+/// Why `policy` may not name `name`, or `None` when it may.
+pub(crate) fn refusal(policy: &Policy, name: &str) -> Option<String> {
+    match syscall_class(name) {
+        SyscallClass::Never(why) => Some(format!("{name}: {why}")),
+        SyscallClass::Brokered(_) if !brokers(policy) && !allowed_without_broker(name) => {
+            Some(format!(
+                "{name}: its flags are in memory; allowed only through the broker (read-only paths with reporting)"
+            ))
+        }
+        _ => None,
+    }
 }
 
 /// Why a condition could not be compiled (only a value outside seccompiler's ranges).
@@ -575,7 +631,7 @@ fn self_pid(
 /// without conditions). Only for names whose class is not [`SyscallClass::Never`].
 pub(crate) fn conditions(name: &str, pid: u32) -> Result<Vec<SeccompRule>, ConditionError> {
     let pid = u64::from(pid);
-    let setup = unsigned(crate::seccomp::SETUP_SOCKET_FD);
+    let setup = unsigned(crate::host::spawn::SETUP_SOCKET_FD);
     let no_exec = |index: u8| -> Result<Vec<SeccompRule>, ConditionError> {
         let prot_exec = unsigned(libc::PROT_EXEC);
         Ok(vec![rule(vec![qword(
@@ -705,7 +761,7 @@ pub(crate) fn conditions(name: &str, pid: u32) -> Result<Vec<SeccompRule>, Condi
                 ])
             })
             .collect::<Result<_, _>>()?,
-        // Descriptor 4 stays the shut-down setup socket (see `confine.rs`).
+        // Descriptor 4 stays the setup socket (see `confine/mod.rs`).
         "close" => vec![rule(vec![dword(0, SeccompCmpOp::Ne, setup)?])?],
         "dup2" | "dup3" => vec![rule(vec![dword(1, SeccompCmpOp::Ne, setup)?])?],
         "close_range" => vec![
@@ -748,9 +804,7 @@ pub fn syscall_table_markdown() -> String {
     ];
     out.push_str("| preset | syscalls it names | other settings |\n| --- | --- | --- |\n");
     for (name, policy) in presets {
-        let names: Vec<String> = crate::seccomp::named(&policy)
-            .map(|name| format!("`{name}`"))
-            .collect();
+        let names: Vec<String> = named(&policy).map(|name| format!("`{name}`")).collect();
         out.push_str(&format!(
             "| `{name}` | {} | seccomp {:?}, Landlock {:?}, namespaces {:?}, on violation {:?}, \
              report {}, threads {} |\n",
@@ -783,7 +837,7 @@ mod tests {
     #[test]
     fn every_reviewed_name_is_a_syscall_of_this_architecture() {
         for (name, _) in TABLE {
-            assert!(crate::syscalls::number(name).is_some(), "{name}");
+            assert!(crate::policy::syscalls::number(name).is_some(), "{name}");
         }
         let mut names: Vec<&str> = TABLE.iter().map(|(name, _)| *name).collect();
         names.sort_unstable();

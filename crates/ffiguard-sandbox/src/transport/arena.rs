@@ -28,7 +28,37 @@
 
 use std::cell::{Cell, RefCell};
 
-use crate::output_buf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// Address of the arena whose bulk area an `OutputBuf` holds; 0 when none does. The hold
+/// registry lives here, with the encoder that must respect it: an `OutputBuf` holds the bulk
+/// area of the open reply arena while the isolated function fills it, and the encoder never
+/// writes a held byte (it takes the held bytes as the result's first buffer instead).
+static HELD_ARENA: AtomicUsize = AtomicUsize::new(0);
+
+/// Holds the bulk area of the arena at `address`; false when some arena is already held.
+pub(crate) fn hold(address: usize) -> bool {
+    HELD_ARENA
+        .compare_exchange(0, address, Ordering::AcqRel, Ordering::Acquire)
+        .is_ok()
+}
+
+/// Releases the hold on the arena at `address` (if it is the one held).
+pub(crate) fn release(address: usize) {
+    let _ = HELD_ARENA.compare_exchange(address, 0, Ordering::AcqRel, Ordering::Acquire);
+}
+
+/// Whether any arena is held.
+#[cfg(test)]
+pub(crate) fn is_held() -> bool {
+    HELD_ARENA.load(Ordering::SeqCst) != 0
+}
+
+/// Where the area an `OutputBuf` holds in the arena at `start` begins, if one holds it.
+pub(crate) fn held_from(start: *const u8, capacity: usize) -> Option<usize> {
+    let held = HELD_ARENA.load(Ordering::Acquire);
+    (held != 0 && held == start.addr()).then(|| frame_reserve(capacity))
+}
 
 /// Upper bound of the frame reserve.
 const MAX_FRAME_RESERVE: usize = 8192;
@@ -250,7 +280,7 @@ pub(crate) unsafe fn encode_arena<T: serde::Serialize + ?Sized>(
     start: *mut u8,
     capacity: usize,
 ) -> Result<Encoded, Fault> {
-    let held_from = output_buf::held_from(start, capacity);
+    let held_from = held_from(start, capacity);
     let reserve = frame_reserve(capacity);
     // SAFETY: the caller's promise, passed on.
     let first = unsafe { encode_pass(value, start, capacity, reserve, held_from) }?;
@@ -517,7 +547,7 @@ mod tests {
 
     use super::*;
     use crate::ByteBuf;
-    use crate::wire::{ReplyError, decode_reply_in_arena};
+    use crate::transport::wire::{ReplyError, decode_reply_in_arena};
 
     /// A private arena of `capacity` bytes (a multiple of 8), 8-aligned.
     fn arena(capacity: usize) -> Vec<u64> {

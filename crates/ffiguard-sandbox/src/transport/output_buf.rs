@@ -17,27 +17,17 @@
 use std::cell::Cell;
 use std::mem::MaybeUninit;
 use std::ptr::NonNull;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::ByteBuf;
-use crate::bulk::{self, frame_reserve};
+use crate::transport::arena::{self, frame_reserve};
 
 thread_local! {
     /// The reply arena of the call running on this thread: start and capacity.
     static OPEN_ARENA: Cell<Option<(NonNull<u8>, usize)>> = const { Cell::new(None) };
     /// Bytes replies on this thread took straight from an `OutputBuf` (not copied).
     static IN_PLACE_BYTES: Cell<u64> = const { Cell::new(0) };
-}
-
-/// Address of the arena whose bulk area an `OutputBuf` holds; 0 when none does.
-static HELD_ARENA: AtomicUsize = AtomicUsize::new(0);
-
-/// Where the area an `OutputBuf` holds in the arena at `start` begins, if one holds it.
-pub(crate) fn held_from(start: *const u8, capacity: usize) -> Option<usize> {
-    let held = HELD_ARENA.load(Ordering::Acquire);
-    (held != 0 && held == start.addr()).then(|| frame_reserve(capacity))
 }
 
 /// Runs `run` with the arena at `start` open to [`OutputBuf::with_capacity`] on this thread.
@@ -382,9 +372,9 @@ fn take_arena(capacity: usize) -> Option<Held> {
     // base <= arena_capacity: inside the open arena (`with_open_arena`'s promise).
     let start = NonNull::new(arena.as_ptr().wrapping_add(base))?;
     let address = arena.as_ptr().addr();
-    HELD_ARENA
-        .compare_exchange(0, address, Ordering::AcqRel, Ordering::Acquire)
-        .ok()?;
+    if !arena::hold(address) {
+        return None;
+    }
     Some(Held {
         start,
         len: 0,
@@ -395,7 +385,7 @@ fn take_arena(capacity: usize) -> Option<Held> {
 
 impl Drop for Held {
     fn drop(&mut self) {
-        let _ = HELD_ARENA.compare_exchange(self.arena, 0, Ordering::AcqRel, Ordering::Acquire);
+        arena::release(self.arena);
     }
 }
 
@@ -509,7 +499,7 @@ impl std::io::Write for OutputBuf {
 impl Serialize for OutputBuf {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let bytes = self.as_slice();
-        if bulk::place_bulk(bytes) {
+        if arena::place_bulk(bytes) {
             serializer.serialize_u64(u64::try_from(bytes.len()).unwrap_or(u64::MAX))
         } else {
             serializer.serialize_bytes(bytes)
@@ -533,7 +523,7 @@ mod tests {
 
     use super::*;
     use crate::registry::{ReplyWriter, Request, dispatch};
-    use crate::wire::{ReplyError, Status, decode_reply_in_arena, status};
+    use crate::transport::wire::{ReplyError, Status, decode_reply_in_arena, status};
 
     /// Holds are process-wide: tests that take one run one at a time.
     static ONE_HOLDER: Mutex<()> = Mutex::new(());
@@ -577,7 +567,7 @@ mod tests {
     }
 
     fn arena_is_free() -> bool {
-        HELD_ARENA.load(Ordering::SeqCst) == 0
+        !arena::is_held()
     }
 
     #[test]

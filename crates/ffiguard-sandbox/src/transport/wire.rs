@@ -9,8 +9,8 @@
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::bulk::{self, BulkSource};
-use crate::limited::{Budget, Limited};
+use crate::transport::arena::{self, BulkSource};
+use crate::transport::budget::{Budget, Limited};
 
 /// The outcome word a worker writes next to its reply.
 pub(crate) mod status {
@@ -133,7 +133,7 @@ pub fn decode_reply_in_arena<R: DeserializeOwned>(
             capacity: u64::try_from(arena.len()).unwrap_or(u64::MAX),
         });
     };
-    bulk::with_source(BulkSource::private(arena, frame_len), || {
+    arena::with_source(BulkSource::private(arena, frame_len), || {
         decode_reply(status, frame)
     })
     .0
@@ -146,7 +146,7 @@ pub(crate) fn decode_shared<R: DeserializeOwned>(
     frame: &[u8],
     source: BulkSource,
 ) -> (Result<R, ReplyError>, usize) {
-    bulk::with_source(source, || decode_reply(status, frame))
+    arena::with_source(source, || decode_reply(status, frame))
 }
 
 fn decode_exact<R: DeserializeOwned>(payload: &[u8]) -> Result<R, ReplyError> {
@@ -247,7 +247,7 @@ impl AsRef<[u8]> for ByteBuf {
 
 impl Serialize for ByteBuf {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        if bulk::place_bulk(&self.0) {
+        if arena::place_bulk(&self.0) {
             serializer.serialize_u64(u64::try_from(self.0.len()).unwrap_or(u64::MAX))
         } else {
             serializer.serialize_bytes(&self.0)
@@ -270,9 +270,9 @@ impl<'de> Deserialize<'de> for ByteBuf {
                 Ok(ByteBuf(bytes))
             }
         }
-        if bulk::decoding_bulk() {
+        if arena::decoding_bulk() {
             let len = u64::deserialize(deserializer)?;
-            return match bulk::take_bulk(len) {
+            return match arena::take_bulk(len) {
                 Some(Ok(bytes)) => Ok(ByteBuf(bytes)),
                 Some(Err(message)) => Err(serde::de::Error::custom(message)),
                 None => Err(serde::de::Error::custom("bulk source vanished")),
@@ -402,7 +402,7 @@ mod tests {
         );
         // SAFETY: `arena` is private, writable, 8-aligned (a u8 Vec of 4096 from the global
         // allocator is at least 8-aligned here) and not otherwise referenced during the call.
-        let encoded = unsafe { bulk::encode_into(&value, arena.as_mut_ptr(), arena.len()) };
+        let encoded = unsafe { arena::encode_into(&value, arena.as_mut_ptr(), arena.len()) };
         let frame_len = encoded.map_or(usize::MAX, |(frame, _)| frame);
         assert!(frame_len < 8, "the frame holds lengths only: {frame_len}");
         let decoded: (ByteBuf, u32, ByteBuf) =

@@ -1,17 +1,19 @@
 //! The worker side: check the inherited state, confine, then serve calls until killed.
 
+pub(crate) mod setup;
+
+use crate::confine::status::ConfinementStatus;
 use crate::confine::{Failure, Step};
-use crate::futex::{self, WAITERS};
+use crate::host::spawn::{REGION_FD, WORKER_ARG};
 use crate::registry::{ReplyWriter, Table};
-use crate::setup::Setup;
-use crate::shm::{
+use crate::transport::futex::{self, WAITERS};
+use crate::transport::region::{
     MAGIC, PROTOCOL_VERSION, Region, SETUP_BAD_CONTROL, SETUP_CONFINE_FAILED, SETUP_DUPLICATE_ID,
     SETUP_LEAKED_FD, SETUP_READY,
 };
-use crate::spawn::{REGION_FD, WORKER_ARG};
-use crate::spin::Spinner;
-use crate::status::ConfinementStatus;
-use crate::wire::status;
+use crate::transport::spin::Spinner;
+use crate::transport::wire::status;
+use crate::worker::setup::Setup;
 use std::os::fd::{FromRawFd, OwnedFd};
 use std::sync::atomic::Ordering;
 
@@ -181,7 +183,7 @@ fn serve(region: &'static Region, table: &Table, setup: &Setup) -> ! {
                 };
                 (entry.dispatch)(&request, &mut writer)
             }
-            None => crate::wire::Status {
+            None => crate::transport::wire::Status {
                 code: status::UNKNOWN_FUNCTION,
                 len: 0,
             },

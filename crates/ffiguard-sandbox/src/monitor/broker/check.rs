@@ -14,7 +14,7 @@ use std::path::Path;
 use rustix::fs::{FileType, Stat};
 
 use super::opener::Failed;
-use crate::report::Refusal;
+use crate::monitor::blocked::Refusal;
 
 /// Filesystems whose files are views of the opener, of the kernel or of other processes
 /// (`linux/magic.h`): procfs, sysfs, debugfs, tracefs, securityfs, cgroup and cgroup2, bpffs,

@@ -3,7 +3,7 @@
 //! the path.
 //!
 //! The seccomp filter sends `open`, `openat`, `openat2`, `access`, `faccessat`, `faccessat2`,
-//! `readlink` and `readlinkat` to the listener (`seccomp::BROKERED`). The host copies the path
+//! `readlink` and `readlinkat` to the listener (`policy::rules::BROKERED`). The host copies the path
 //! (and `openat2`'s `open_how`) once out of the worker's memory and decides on that copy only:
 //! it makes the path absolute (against the worker's working directory, or against a directory
 //! descriptor the broker itself handed out), looks for an allowed path it starts with, and
@@ -42,9 +42,9 @@ use std::sync::{Arc, mpsc};
 use rustix::fs::{AtFlags, ResolveFlags};
 use rustix::io::Errno;
 
+use crate::monitor::blocked::Refusal;
+use crate::policy::rules::WRITE_FLAGS;
 use crate::policy::{OnViolation, Policy};
-use crate::report::Refusal;
-use crate::syscall_rules::WRITE_FLAGS;
 
 pub(crate) mod check;
 mod opener;
@@ -136,11 +136,11 @@ impl Broker {
     /// A broker for `policy`, or `None` when the policy has no broker (its brokered calls
     /// then stay with the filter). `cwd` is the worker's working directory.
     pub(crate) fn start(policy: &Policy, cwd: Option<OwnedFd>) -> std::io::Result<Option<Self>> {
-        if !crate::seccomp::brokers(policy) {
+        if !crate::policy::rules::brokers(policy) {
             return Ok(None);
         }
         let learning = policy.on_violation == OnViolation::AllowAndLog;
-        let names = crate::seccomp::BROKERED
+        let names = crate::policy::rules::BROKERED
             .iter()
             .copied()
             .filter(|name| learning || policy.syscalls.contains(*name))
@@ -342,7 +342,7 @@ impl Broker {
         match acted {
             Acted::Opened { fd, directory } => Ruling::Inject {
                 fd,
-                cloexec: request.flags & crate::syscall_rules::unsigned(libc::O_CLOEXEC) != 0,
+                cloexec: request.flags & crate::policy::rules::unsigned(libc::O_CLOEXEC) != 0,
                 directory: directory.then(|| absolute.to_path_buf()),
             },
             Acted::Answered => Ruling::Answer(0),
@@ -435,7 +435,8 @@ fn raw(fd: &OwnedFd) -> i32 {
 /// Reads a NUL-terminated path from the worker, with the kernel's errors for a bad one.
 fn read_path(memory: &OwnedFd, address: u64) -> Result<Vec<u8>, Errno> {
     let (bytes, terminated) =
-        crate::notify::read_c_string(memory, address, PATH_MAX).ok_or(Errno::FAULT)?;
+        crate::monitor::worker_memory::read_c_string(memory, address, PATH_MAX)
+            .ok_or(Errno::FAULT)?;
     if !terminated {
         return Err(if bytes.len() >= PATH_MAX {
             Errno::NAMETOOLONG
@@ -455,7 +456,8 @@ fn read_open_how(memory: &OwnedFd, address: u64, size: u64) -> Result<(u64, u64)
         // A newer layout than this host knows: refuse rather than guess.
         return Err(Errno::TOOBIG);
     }
-    let bytes = crate::notify::read_memory(memory, address, 24).ok_or(Errno::FAULT)?;
+    let bytes =
+        crate::monitor::worker_memory::read_memory(memory, address, 24).ok_or(Errno::FAULT)?;
     let word = |at: usize| -> Result<u64, Errno> {
         let slice = bytes.get(at..at + 8).ok_or(Errno::FAULT)?;
         Ok(u64::from_ne_bytes(

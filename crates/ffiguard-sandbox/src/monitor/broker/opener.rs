@@ -11,8 +11,8 @@ use rustix::fs::{Access, AtFlags, FileType, Mode, OFlags, ResolveFlags};
 use rustix::io::Errno;
 
 use super::{Kind, check};
+use crate::monitor::blocked::Refusal;
 use crate::policy::Requirement;
-use crate::report::Refusal;
 
 /// The worker's open flags the host honours (everything else is dropped; the host always
 /// opens read-only, close-on-exec and without acquiring a terminal). With `O_PATH`, only
@@ -262,7 +262,7 @@ pub(super) fn start_opener(
         .spawn(move || {
             let confined = match landlock {
                 Requirement::Off => true,
-                _ => match crate::landlock_layer::restrict_host_thread(&paths) {
+                _ => match crate::confine::landlock::restrict_host_thread(&paths) {
                     Ok(full) => full || landlock == Requirement::IfAvailable,
                     Err(_) => landlock == Requirement::IfAvailable,
                 },
