@@ -2,7 +2,9 @@
 # Runs the whole test suite on a fresh machine: installs what it needs (idempotently), then
 #   1. every unit, integration and doc test of the workspace (C fixtures, real workers, real
 #      seccomp/Landlock, the planted-bug sanitizer fixtures under address/leak/undefined/valgrind),
-#      and `cargo ffiguard check` of the workspace itself at `--deny warning`;
+#      the optional features, rustdoc without warnings, a check with the minimum supported Rust
+#      version (installed with rustup), and `cargo ffiguard check` of the workspace itself at
+#      `--deny warning`;
 #   2. the FFI crates' own tests under AddressSanitizer+LeakSanitizer and ThreadSanitizer,
 #      through `cargo ffiguard sanitize` (including the demonstration that TSan reports the race
 #      liblegacy's lock prevents);
@@ -14,11 +16,43 @@ cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 export LIBCLANG_PATH="${LIBCLANG_PATH:-/usr/lib/llvm-22/lib}"
 
-step() { printf '\n== %s (%s)\n' "$1" "$(date -u +%H:%M:%S)"; }
+started=$SECONDS
+current="setup"
+steps=0
+step() {
+    current=$1
+    steps=$((steps + 1))
+    printf '\n== %s (%s)\n' "$1" "$(date -u +%H:%M:%S)"
+}
+# One closing line, whatever happens: which step failed, or that all passed, and the time.
+finish() {
+    local status=$?
+    if [ "$status" -eq 0 ]; then
+        printf '\ntest-all: all %d steps passed in %d s\n' "$steps" "$((SECONDS - started))"
+    else
+        printf '\ntest-all: FAILED in step "%s" (exit %d) after %d s\n' \
+            "$current" "$status" "$((SECONDS - started))"
+    fi
+}
+trap finish EXIT
 
 step "workspace tests"
-cargo test --workspace --all-targets
-cargo test --workspace --doc
+cargo test --workspace --all-targets --locked
+cargo test --workspace --doc --locked
+
+step "feature builds"
+# The features CI would otherwise never build: ffiguard's `tracing` spans (tests/trace.rs runs
+# only with it), and every feature at once.
+cargo test -p ffiguard --features tracing --locked
+cargo check --workspace --all-targets --all-features --locked
+
+step "docs"
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --all-features --locked
+
+step "minimum supported Rust version"
+msrv=$(sed -n 's/^rust-version = "\(.*\)"/\1/p' Cargo.toml)
+rustup toolchain list | grep -q "^$msrv-" || rustup toolchain install "$msrv" --profile minimal
+CARGO_TARGET_DIR=target/msrv cargo "+$msrv" check --workspace --all-targets --locked
 
 step "the workspace audits itself"
 # Every warning-level FFI finding in our own code is fixed or suppressed with a reason.

@@ -20,7 +20,7 @@ pub(crate) struct SanitizeArgs {
     /// Rust toolchain (default: nightly if installed, else the default with RUSTC_BOOTSTRAP=1).
     #[arg(long)]
     pub(crate) toolchain: Option<String>,
-    /// Root of the per-mode target directories (default: <target dir>/ffiguard-sanitize).
+    /// Root of the per-mode target directories (default: `<target dir>/ffiguard-sanitize`).
     #[arg(long, value_name = "DIR")]
     pub(crate) target_root: Option<PathBuf>,
     /// Print every line of cargo's output instead of a progress spinner.
