@@ -16,6 +16,7 @@
 //! | [`callback`] | closures C calls back | panics, reentrancy, foreign threads, lifetime |
 //! | [`sync`] | libraries that are not thread-safe | one caller at a time, thread binding |
 //! | [`export`] | Rust functions called by C | panics caught into codes, null arguments, a last-error message |
+//! | [`untrusted`] | text from the other side | one bound, escaping of layout controls, panic payloads as messages |
 #![deny(missing_docs)]
 
 pub mod callback;
@@ -28,6 +29,7 @@ pub mod owned;
 pub mod ptr;
 pub mod sync;
 pub mod trace;
+pub mod untrusted;
 pub mod version;
 
 pub use error::Error;

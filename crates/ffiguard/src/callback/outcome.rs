@@ -130,13 +130,7 @@ impl Outcome {
 
 /// The text of a panic payload (`panic!("...")` yields `&str` or `String`).
 pub(crate) fn message_of(payload: &(dyn Any + Send)) -> String {
-    if let Some(s) = payload.downcast_ref::<&'static str>() {
-        (*s).to_owned()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "non-string panic payload".to_owned()
-    }
+    crate::untrusted::panic_message(payload)
 }
 
 /// Drops a payload without letting its destructor unwind into C.

@@ -127,7 +127,7 @@ pub struct LibraryMessage<C: ErrorCode> {
 
 /// Longest library message copied; the rest is cut (a hostile or broken library must not be
 /// able to make every error allocate megabytes).
-pub const MAX_LIBRARY_MESSAGE: usize = 4096;
+pub const MAX_LIBRARY_MESSAGE: usize = crate::untrusted::MAX_UNTRUSTED_TEXT;
 
 impl<C: ErrorCode> LibraryMessage<C> {
     /// A message about `code`, cut to [`MAX_LIBRARY_MESSAGE`] bytes on a character boundary.

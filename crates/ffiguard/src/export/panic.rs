@@ -18,7 +18,7 @@ pub struct PanicError {
 }
 
 impl PanicError {
-    /// The panic message (`"<non-string panic payload>"` when the payload was not a string).
+    /// The panic message (`"non-string panic payload"` when the payload was not a string).
     pub fn message(&self) -> &str {
         &self.message
     }
@@ -76,13 +76,7 @@ pub fn guard<R>(on_panic: R, body: impl FnOnce() -> R) -> R {
 
 /// The panic message, with the payload disposed of without unwinding.
 fn take_message(payload: Box<dyn Any + Send>) -> String {
-    let message = if let Some(s) = payload.downcast_ref::<&'static str>() {
-        (*s).to_owned()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "<non-string panic payload>".to_owned()
-    };
+    let message = crate::untrusted::panic_message(payload.as_ref());
     drop_without_unwinding(payload);
     message
 }
@@ -141,7 +135,7 @@ mod tests {
     #[test]
     fn payload_whose_drop_panics_does_not_escape() {
         let result = catch_panic(|| -> u8 { std::panic::panic_any(PanicsOnDrop) });
-        assert_eq!(result.unwrap_err().message(), "<non-string panic payload>");
+        assert_eq!(result.unwrap_err().message(), "non-string panic payload");
     }
 
     #[test]
