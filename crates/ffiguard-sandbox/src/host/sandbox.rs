@@ -14,6 +14,7 @@ use crate::host::worker_process::{CallFailure, WorkerProcess};
 use crate::monitor::admission::Confinement;
 use crate::registry::Descriptor;
 use crate::tainted::Tainted;
+use crate::transport::spin::SpinReport;
 use crate::transport::wire::ReplyError;
 
 #[derive(Debug)]
@@ -98,6 +99,21 @@ impl Sandbox {
     /// Workers currently alive.
     pub fn live_workers(&self) -> usize {
         self.lock().live
+    }
+
+    /// What spinning did on both sides of every idle worker, summed: how many waits caught
+    /// their event while spinning, ran out of budget, lost the core, skipped the spin, and
+    /// ended asleep. A worker busy with a call is not counted; counts go with a worker when
+    /// it is discarded. For tuning [`SpinPolicy`](crate::SpinPolicy) on a given machine.
+    pub fn spin_counters(&self) -> SpinReport {
+        self.lock()
+            .idle
+            .iter()
+            .map(WorkerProcess::spin_report)
+            .fold(SpinReport::default(), |total, one| SpinReport {
+                host: total.host.plus(one.host),
+                worker: total.worker.plus(one.worker),
+            })
     }
 
     /// Process ids of the idle workers (for diagnostics and tests).

@@ -24,7 +24,7 @@ use crate::transport::region::{
     Region, SETUP_BAD_CONTROL, SETUP_CONFINE_FAILED, SETUP_DUPLICATE_ID, SETUP_LEAKED_FD,
     SETUP_READY,
 };
-use crate::transport::spin::Spinner;
+use crate::transport::spin::{SpinCounters, SpinReport, Spinner};
 use crate::transport::wire::{self, ReplyError};
 use crate::worker::setup::Setup;
 
@@ -337,6 +337,21 @@ impl WorkerProcess {
             arena::copy_volatile(self.region.reply_ptr(), len),
             request_len + request_bulk,
         ))
+    }
+
+    /// This worker's spin counts: the host's own, and what the worker reports of its side.
+    pub(crate) fn spin_report(&self) -> SpinReport {
+        let shared = &self.region.control().worker_spin;
+        SpinReport {
+            host: self.spinner.counters,
+            worker: SpinCounters {
+                caught: shared.caught.load(Ordering::Relaxed),
+                idle: shared.idle.load(Ordering::Relaxed),
+                preempted: shared.preempted.load(Ordering::Relaxed),
+                skipped: shared.skipped.load(Ordering::Relaxed),
+                slept: shared.slept.load(Ordering::Relaxed),
+            },
+        }
     }
 
     fn await_reply(

@@ -15,7 +15,7 @@ use rustix::mm::{MapFlags, ProtFlags};
 /// `b"FFGS"`: identifies a control block written by this crate.
 pub(crate) const MAGIC: u32 = 0x4646_4753;
 /// Bumped whenever the control block or the wire format changes.
-pub(crate) const PROTOCOL_VERSION: u32 = 2;
+pub(crate) const PROTOCOL_VERSION: u32 = 3;
 /// The control block occupies the first page; the arenas start page-aligned after it.
 pub(crate) const CONTROL_SIZE: usize = 4096;
 
@@ -54,6 +54,18 @@ pub(crate) struct WorkerSide {
     pub(crate) setup_detail: AtomicU64,
 }
 
+/// The worker's spin counters ([`crate::SpinCounters`]), published after every wait. Worker
+/// written and so untrusted: the host only reports them, never acts on them.
+#[repr(C, align(64))]
+#[derive(Debug, Default)]
+pub(crate) struct WorkerSpinCounters {
+    pub(crate) caught: AtomicU64,
+    pub(crate) idle: AtomicU64,
+    pub(crate) preempted: AtomicU64,
+    pub(crate) skipped: AtomicU64,
+    pub(crate) slept: AtomicU64,
+}
+
 /// The worker finished its setup and serves calls.
 pub(crate) const SETUP_READY: u32 = 1;
 /// The worker found a descriptor it should not have; `setup_detail` holds its number.
@@ -71,6 +83,8 @@ pub(crate) const SETUP_CONFINE_FAILED: u32 = 5;
 pub(crate) struct Control {
     pub(crate) host: HostSide,
     pub(crate) worker: WorkerSide,
+    /// On a line of its own, so that publishing counts does not disturb the doorbell words.
+    pub(crate) worker_spin: WorkerSpinCounters,
 }
 
 const _: () = assert!(size_of::<Control>() <= CONTROL_SIZE);

@@ -111,10 +111,78 @@ enum SpinOutcome {
     Preempted,
 }
 
+/// What one waiter's spinning did, wait by wait: the evidence for (or against) a spin policy
+/// on a given machine. Read with [`Sandbox::spin_counters`](crate::Sandbox::spin_counters).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SpinCounters {
+    /// Spins that caught their event with the spinner running throughout.
+    pub caught: u64,
+    /// Spins whose budget ran out before the event came.
+    pub idle: u64,
+    /// Spins during which the spinner lost its core (whether or not the event came).
+    pub preempted: u64,
+    /// Waits that did not spin because the policy was backing off (or is `Never`).
+    pub skipped: u64,
+    /// Waits that ended asleep on the futex: the other side paid a wake-up for each.
+    pub slept: u64,
+}
+
+impl SpinCounters {
+    /// The counts since `earlier`, a snapshot of the same counters.
+    #[must_use]
+    pub fn since(self, earlier: Self) -> Self {
+        Self {
+            caught: self.caught.saturating_sub(earlier.caught),
+            idle: self.idle.saturating_sub(earlier.idle),
+            preempted: self.preempted.saturating_sub(earlier.preempted),
+            skipped: self.skipped.saturating_sub(earlier.skipped),
+            slept: self.slept.saturating_sub(earlier.slept),
+        }
+    }
+
+    /// Both sets of counts together (several workers' counts summed).
+    #[must_use]
+    pub fn plus(self, other: Self) -> Self {
+        Self {
+            caught: self.caught.saturating_add(other.caught),
+            idle: self.idle.saturating_add(other.idle),
+            preempted: self.preempted.saturating_add(other.preempted),
+            skipped: self.skipped.saturating_add(other.skipped),
+            slept: self.slept.saturating_add(other.slept),
+        }
+    }
+}
+
+/// Both sides' spin counters of a sandbox's idle workers, from
+/// [`Sandbox::spin_counters`](crate::Sandbox::spin_counters).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SpinReport {
+    /// The calling threads waiting for replies.
+    pub host: SpinCounters,
+    /// The workers waiting for calls, as the workers report them (a compromised worker can
+    /// report anything: these are for tuning, not for decisions).
+    pub worker: SpinCounters,
+}
+
+impl SpinReport {
+    /// The counts since `earlier`, a snapshot of the same sandbox.
+    #[must_use]
+    pub fn since(self, earlier: Self) -> Self {
+        Self {
+            host: self.host.since(earlier.host),
+            worker: self.worker.since(earlier.worker),
+        }
+    }
+}
+
 /// One waiter's spinning: its policy and the adaptive state. Not shared between threads.
 #[derive(Debug, Clone)]
 pub(crate) struct Spinner {
     policy: SpinPolicy,
+    /// What the waits so far did.
+    pub(crate) counters: SpinCounters,
     /// Waits left before the next spin.
     skip: u32,
     /// The skip count the next failure starts from (doubled per failure).
@@ -127,6 +195,7 @@ impl Spinner {
     pub(crate) fn new(policy: SpinPolicy) -> Self {
         Self {
             policy,
+            counters: SpinCounters::default(),
             skip: 0,
             backoff: 0,
             idle_streak: 0,
@@ -136,7 +205,11 @@ impl Spinner {
     /// Spins until `done()` or the policy says stop; returns whether `done()` became true.
     /// The caller sleeps on its futex when this returns `false`.
     pub(crate) fn spin(&mut self, done: impl FnMut() -> bool) -> bool {
-        self.spin_with_clock(done, Instant::now)
+        let caught = self.spin_with_clock(done, Instant::now);
+        if !caught {
+            self.counters.slept += 1;
+        }
+        caught
     }
 
     fn spin_with_clock(
@@ -145,15 +218,24 @@ impl Spinner {
         now: impl FnMut() -> Instant,
     ) -> bool {
         let budget = match self.policy {
-            SpinPolicy::Never => return done(),
-            SpinPolicy::Fixed(budget) => return poll(budget, &mut done, now).0,
+            SpinPolicy::Never => {
+                self.counters.skipped += 1;
+                return done();
+            }
+            SpinPolicy::Fixed(budget) => {
+                let (caught, outcome) = poll(budget, &mut done, now);
+                self.count(outcome);
+                return caught;
+            }
             SpinPolicy::Adaptive { max } => max,
         };
         if self.skip > 0 {
             self.skip -= 1;
+            self.counters.skipped += 1;
             return done();
         }
         let (caught, outcome) = poll(budget, &mut done, now);
+        self.count(outcome);
         match outcome {
             SpinOutcome::Caught => {
                 self.backoff = 0;
@@ -180,6 +262,15 @@ impl Spinner {
             }
         }
         caught
+    }
+
+    fn count(&mut self, outcome: SpinOutcome) {
+        let counter = match outcome {
+            SpinOutcome::Caught => &mut self.counters.caught,
+            SpinOutcome::Idle => &mut self.counters.idle,
+            SpinOutcome::Preempted => &mut self.counters.preempted,
+        };
+        *counter += 1;
     }
 }
 

@@ -9,9 +9,9 @@ use crate::registry::{ReplyWriter, Table};
 use crate::transport::futex::{self, WAITERS};
 use crate::transport::region::{
     MAGIC, PROTOCOL_VERSION, Region, SETUP_BAD_CONTROL, SETUP_CONFINE_FAILED, SETUP_DUPLICATE_ID,
-    SETUP_LEAKED_FD, SETUP_READY,
+    SETUP_LEAKED_FD, SETUP_READY, WorkerSpinCounters,
 };
-use crate::transport::spin::Spinner;
+use crate::transport::spin::{SpinCounters, Spinner};
 use crate::transport::wire::status;
 use crate::worker::setup::Setup;
 use std::os::fd::{FromRawFd, OwnedFd};
@@ -159,6 +159,7 @@ fn serve(region: &'static Region, table: &Table, setup: &Setup) -> ! {
             }
             control.worker.worker_sleeping.store(0, Ordering::Relaxed);
         }
+        publish(&control.worker_spin, spinner.counters);
         let seq = call_seq.load(Ordering::Acquire);
         let id = control.host.call_id.load(Ordering::Relaxed);
         let len = control.host.request_len.load(Ordering::Relaxed);
@@ -206,6 +207,18 @@ fn serve(region: &'static Region, table: &Table, setup: &Setup) -> ! {
         }
         last = seq;
     }
+}
+
+/// Copies the worker's spin counts where the host can read them (relaxed: they are reports,
+/// ordered with nothing; the line is the worker's own, so the stores cost no transfer).
+fn publish(shared: &WorkerSpinCounters, counters: SpinCounters) {
+    shared.caught.store(counters.caught, Ordering::Relaxed);
+    shared.idle.store(counters.idle, Ordering::Relaxed);
+    shared
+        .preempted
+        .store(counters.preempted, Ordering::Relaxed);
+    shared.skipped.store(counters.skipped, Ordering::Relaxed);
+    shared.slept.store(counters.slept, Ordering::Relaxed);
 }
 
 #[cfg(test)]

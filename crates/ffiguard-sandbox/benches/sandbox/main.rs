@@ -12,7 +12,7 @@ use std::os::unix::net::UnixStream;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use ffiguard_sandbox::{ByteBuf, Policy, Sandbox, SpinPolicy, isolated};
+use ffiguard_sandbox::{ByteBuf, Policy, Sandbox, SpinCounters, SpinPolicy, SpinReport, isolated};
 
 const SOCKET_WORKER_ARG: &str = "--bench-socket-worker";
 
@@ -125,6 +125,28 @@ fn open_fds() -> usize {
     std::fs::read_dir("/proc/self/fd")
         .map(|d| d.count())
         .unwrap_or(0)
+}
+
+/// Whether `-- counters` asks for each sandbox's spin counts after each empty-call table.
+fn show_counters() -> bool {
+    std::env::args().any(|a| a == "counters")
+}
+
+fn format_counters(counters: SpinCounters) -> String {
+    format!(
+        "caught {:>7} idle {:>6} preempted {:>5} skipped {:>7} slept {:>7}",
+        counters.caught, counters.idle, counters.preempted, counters.skipped, counters.slept
+    )
+}
+
+/// Prints the spin counts of `sandbox` since `before` (under `-- counters`).
+fn print_counters(name: &str, sandbox: &Sandbox, before: SpinReport) {
+    if !show_counters() {
+        return;
+    }
+    let report = sandbox.spin_counters().since(before);
+    println!("    {name:<34} host   {}", format_counters(report.host));
+    println!("    {:<34} worker {}", "", format_counters(report.worker));
 }
 
 fn ratio(a: Duration, b: Duration) -> f64 {
@@ -376,6 +398,9 @@ fn empty_calls(sandbox: &Sandbox, rounds: u32, scale: Scale) {
     .collect();
     // Rounds interleave the contenders, so load changes on a shared machine hit all of them.
     let batch = scale.pick(20, 2_000, 2_000);
+    let default_before = sandbox.spin_counters();
+    let variants_before: Vec<SpinReport> =
+        variants.iter().map(|(_, v)| v.spin_counters()).collect();
     let mut in_process = Vec::new();
     let mut shm = Vec::new();
     let mut sock = Vec::new();
@@ -407,6 +432,10 @@ fn empty_calls(sandbox: &Sandbox, rounds: u32, scale: Scale) {
         let time = median(samples);
         println!("  sandbox, {name:<32} {time:>10.2?}");
     }
+    print_counters("default (adaptive)", sandbox, default_before);
+    for ((name, variant), before) in variants.iter().zip(variants_before) {
+        print_counters(name, variant, before);
+    }
     loaded_empty_calls(sandbox, &variants, rounds, scale);
 }
 
@@ -428,6 +457,9 @@ fn loaded_empty_calls(sandbox: &Sandbox, variants: &[(&str, Sandbox)], rounds: u
         .collect();
     let rounds = (rounds / 2).max(1);
     let batch = scale.pick(20, 500, 500);
+    let default_before = sandbox.spin_counters();
+    let variants_before: Vec<SpinReport> =
+        variants.iter().map(|(_, v)| v.spin_counters()).collect();
     let mut default = Vec::new();
     let mut spun: Vec<Vec<Duration>> = vec![Vec::new(); variants.len()];
     for _ in 0..rounds {
@@ -455,6 +487,10 @@ fn loaded_empty_calls(sandbox: &Sandbox, variants: &[(&str, Sandbox)], rounds: u
     for ((name, _), samples) in variants.iter().zip(spun.iter_mut()) {
         let time = median(samples);
         println!("  sandbox, {name:<32} {time:>10.2?}");
+    }
+    print_counters("default (adaptive)", sandbox, default_before);
+    for ((name, variant), before) in variants.iter().zip(variants_before) {
+        print_counters(name, variant, before);
     }
 }
 
