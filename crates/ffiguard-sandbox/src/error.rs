@@ -13,7 +13,7 @@ use crate::transport::wire::ReplyError;
 #[non_exhaustive]
 pub enum SandboxError {
     /// The worker died from a signal while running `function`.
-    #[error("`{function}`: worker {pid} killed by {signal_name}{}", describe(.detail))]
+    #[error("`{function}`: worker {pid} killed by {signal_name}{}", describe(.detail, *.signal))]
     Crashed {
         /// The isolated function that was running.
         function: &'static str,
@@ -57,7 +57,7 @@ pub enum SandboxError {
         stderr_tail: String,
     },
     /// The call did not finish within its deadline; the worker was killed.
-    #[error("`{function}`: no reply within {deadline:?}; worker {pid} killed")]
+    #[error("`{function}`: no reply within {}; worker {pid} killed", shown(*.deadline))]
     Timeout {
         /// The isolated function that was running.
         function: &'static str,
@@ -155,11 +155,24 @@ pub enum SandboxError {
     NotInitialized,
 }
 
-fn describe(detail: &Option<String>) -> String {
-    detail
-        .as_ref()
-        .map(|d| format!(" (its standard error claims: {d})"))
-        .unwrap_or_default()
+/// A deadline as people write it: `2 s`, `250 ms`, `1.5 s`.
+fn shown(deadline: Duration) -> String {
+    if deadline.subsec_nanos() == 0 {
+        format!("{} s", deadline.as_secs())
+    } else if deadline < Duration::from_secs(1) && deadline.subsec_nanos() % 1_000_000 == 0 {
+        format!("{} ms", deadline.as_millis())
+    } else {
+        format!("{deadline:?}")
+    }
+}
+
+/// What the worker claimed, or else what the signal means.
+fn describe(detail: &Option<String>, signal: i32) -> String {
+    match (detail, crate::host::limits::signal_meaning(signal)) {
+        (Some(claim), _) => format!(" (its standard error claims: {claim})"),
+        (None, Some(meaning)) => format!(" ({meaning})"),
+        (None, None) => String::new(),
+    }
 }
 
 impl SandboxError {
@@ -175,5 +188,43 @@ impl SandboxError {
                 | SandboxError::Timeout { .. }
                 | SandboxError::Reply { .. }
         )
+    }
+}
+
+#[cfg(test)]
+mod display_tests {
+    use super::*;
+
+    #[test]
+    fn a_crash_without_the_workers_word_says_what_the_signal_means() {
+        let crash = |detail: Option<&str>| SandboxError::Crashed {
+            function: "f",
+            pid: 7,
+            signal: libc::SIGSEGV,
+            signal_name: "SIGSEGV".into(),
+            detail: detail.map(str::to_owned),
+            stderr_tail: String::new(),
+        };
+        assert_eq!(
+            crash(None).to_string(),
+            "`f`: worker 7 killed by SIGSEGV (invalid memory access)"
+        );
+        let timeout = |deadline| SandboxError::Timeout {
+            function: "f",
+            pid: 7,
+            deadline,
+        };
+        assert_eq!(
+            timeout(Duration::from_secs(2)).to_string(),
+            "`f`: no reply within 2 s; worker 7 killed"
+        );
+        assert_eq!(
+            timeout(Duration::from_millis(250)).to_string(),
+            "`f`: no reply within 250 ms; worker 7 killed"
+        );
+        assert_eq!(
+            crash(Some("stack overflow")).to_string(),
+            "`f`: worker 7 killed by SIGSEGV (its standard error claims: stack overflow)"
+        );
     }
 }

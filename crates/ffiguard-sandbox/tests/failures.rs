@@ -171,6 +171,11 @@ fn hang_past_deadline_kills_worker() {
         matches!(error, SandboxError::Timeout { pid: p, .. } if p == pid),
         "{error}"
     );
+    // The deadline the caller set, not what was left of it when the worker got the call.
+    assert!(
+        error.to_string().contains("no reply within 200 ms"),
+        "{error}"
+    );
     assert!(
         !std::path::Path::new(&format!("/proc/{pid}")).exists(),
         "worker reaped"

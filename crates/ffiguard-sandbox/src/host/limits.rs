@@ -131,6 +131,25 @@ impl std::fmt::Display for Limit {
 }
 
 /// The conventional name of a signal number.
+/// What a fatal signal usually means for a worker, for an error that has nothing better.
+pub(crate) fn signal_meaning(signal: i32) -> Option<&'static str> {
+    Some(match signal {
+        libc::SIGSEGV => "invalid memory access",
+        libc::SIGBUS => "misaligned or truncated memory access",
+        libc::SIGILL => "illegal instruction",
+        libc::SIGFPE => "arithmetic fault, such as an integer division by zero",
+        libc::SIGABRT => "aborted: an assertion, a double free or heap corruption detected",
+        libc::SIGTRAP => "trap or breakpoint instruction",
+        libc::SIGKILL => {
+            "killed outright: by the host, the kernel's out-of-memory killer, or \
+                           a hard resource limit"
+        }
+        libc::SIGPIPE => "wrote to a closed pipe or socket",
+        libc::SIGSYS => "a syscall refused by the seccomp filter",
+        _ => return None,
+    })
+}
+
 pub(crate) fn signal_name(signal: i32) -> String {
     let name = match signal {
         libc::SIGHUP => "SIGHUP",

@@ -291,7 +291,16 @@ impl Sandbox {
             Err(CallFailure::Fatal(error)) => {
                 slot.armed = false;
                 self.discard(worker);
-                Err(error)
+                // The worker measured what was left of the deadline after waiting for a free
+                // worker; the caller set the whole deadline, and that is what passed.
+                Err(match error {
+                    SandboxError::Timeout { function, pid, .. } => SandboxError::Timeout {
+                        function,
+                        pid,
+                        deadline,
+                    },
+                    other => other,
+                })
             }
         }
     }
