@@ -317,11 +317,7 @@ where
     match outcome {
         Ok(value) => reply.write_owned(status::OK, value, held_before),
         Err(payload) => {
-            let message = payload
-                .downcast_ref::<&str>()
-                .map(|s| (*s).to_owned())
-                .or_else(|| payload.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "non-string panic payload".to_owned());
+            let message = ffiguard::untrusted::panic_message(payload.as_ref());
             // Dropped first: the payload may own an OutputBuf.
             drop(payload);
             reply.write_panic(&message)

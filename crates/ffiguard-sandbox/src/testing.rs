@@ -1,9 +1,11 @@
-//! A minimal runner for `harness = false` test binaries that use a sandbox.
+//! The runner for `harness = false` test binaries that use a sandbox.
 //!
 //! A worker re-executes the test binary, so [`crate::init`] must run before any test harness
-//! does. [`run`] is the `main` such a binary needs: it becomes a worker when started as one,
-//! otherwise runs the named tests (each under `catch_unwind`, so one failure does not stop the
-//! others) and exits non-zero if any failed.
+//! does: under the built-in harness (a plain `#[test]`) the worker would be handed to libtest,
+//! which does not know the worker's argument, and never start. [`run`] is the `main` such a
+//! binary needs: it becomes a worker when started as one, otherwise runs the tests with the
+//! built-in harness's arguments and output (one failure does not stop the others), and exits
+//! non-zero if any failed.
 //!
 //! ```no_run
 //! // tests/sandboxed.rs, with `[[test]] name = "sandboxed"` and `harness = false`
@@ -25,35 +27,30 @@
 //! }
 //! ```
 
-use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::time::Instant;
+use libtest_mimic::{Arguments, Trial};
 
 /// One named test.
 pub type Test = (&'static str, fn());
 
-/// Becomes a worker if started as one; otherwise runs the tests whose name contains the first
-/// non-flag command-line argument (all if none), prints one line per test and a summary, and
-/// exits with status 1 if any failed.
+/// Becomes a worker if started as one; otherwise runs `tests` the way the built-in test harness
+/// does, through [`libtest_mimic`]: the same arguments (a name filter, `--exact`, `--skip`,
+/// `--list`, `--format terse|json`, `--test-threads`, …), the same output and exit status, so
+/// `cargo test`, nextest and IDEs drive it as they drive any test binary. Tests run one at a
+/// time unless `--test-threads` says otherwise: sandbox tests start processes and take
+/// rlimits, ports and temporary files that they do not share well.
 pub fn run(tests: &[Test]) {
     crate::init();
-    let filter = std::env::args().skip(1).find(|arg| !arg.starts_with('-'));
-    let mut failed = Vec::new();
-    let mut ran = 0;
-    for (name, test) in tests {
-        if filter.as_deref().is_some_and(|f| !name.contains(f)) {
-            continue;
-        }
-        ran += 1;
-        let started = Instant::now();
-        let outcome = catch_unwind(AssertUnwindSafe(test));
-        let verdict = if outcome.is_ok() { "ok" } else { "FAILED" };
-        println!("test {name} ... {verdict} ({:.1?})", started.elapsed());
-        if outcome.is_err() {
-            failed.push(*name);
-        }
-    }
-    println!("\n{ran} run, {} failed {failed:?}", failed.len());
-    if !failed.is_empty() {
-        std::process::exit(1);
-    }
+    let mut arguments = Arguments::from_args();
+    arguments.test_threads = Some(arguments.test_threads.unwrap_or(1));
+    let trials = tests
+        .iter()
+        .map(|(name, test)| {
+            let test = *test;
+            Trial::test(*name, move || {
+                test();
+                Ok(())
+            })
+        })
+        .collect();
+    libtest_mimic::run(&arguments, trials).exit();
 }

@@ -32,8 +32,8 @@ use rustix::process::{Pid, PidfdFlags, Signal};
 
 /// How long the listener thread sleeps in `poll` before checking whether to stop.
 const POLL_INTERVAL: Duration = Duration::from_millis(200);
-/// The longest string read from the worker for a report.
-const MAX_STRING: usize = 4096;
+/// The longest string read from the worker for a report: the bound on all untrusted text.
+const MAX_STRING: usize = crate::text::MAX_UNTRUSTED_BYTES;
 
 /// A running listener thread; dropping it asks the thread to stop (it also stops by itself
 /// when the worker is gone).
