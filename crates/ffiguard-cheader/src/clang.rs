@@ -18,6 +18,27 @@ pub(crate) fn ensure_loaded() -> Result<(), HeaderError> {
     clang_sys::load().map_err(HeaderError::Libclang)
 }
 
+/// clang's resource directory (its builtin headers: `stddef.h`, `mm_malloc.h`, ...), found
+/// next to the libclang that was loaded, by the path it was loaded from.
+///
+/// libclang derives it from its own file's real path, and where that is a symlink into
+/// another directory (Debian: `/usr/lib/llvm-22/lib/libclang.so` →
+/// `/usr/lib/x86_64-linux-gnu/libclang-22.so.22`) it looks in a directory that does not
+/// exist; a target whose C library includes a builtin header (MinGW's `<stdlib.h>` includes
+/// `<mm_malloc.h>`) then cannot be read.
+pub(crate) fn resource_dir() -> Option<std::path::PathBuf> {
+    let library = clang_sys::get_library()?;
+    let dir = library.path().parent()?.join("clang");
+    let mut versions: Vec<std::path::PathBuf> = std::fs::read_dir(&dir)
+        .ok()?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.join("include").join("stddef.h").is_file())
+        .collect();
+    versions.sort();
+    versions.pop()
+}
+
 /// Converts and frees a libclang string.
 fn take(s: CXString) -> String {
     // SAFETY: `s` is a live CXString just returned by libclang and not yet disposed.

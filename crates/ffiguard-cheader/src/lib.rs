@@ -52,6 +52,9 @@ pub struct HeaderSet {
     pub include_dirs: Vec<PathBuf>,
     /// `-D` definitions (`NAME` or `NAME=VALUE`).
     pub defines: Vec<String>,
+    /// `-D` definitions for one target only, as `(target name, definition)`: a build script
+    /// that defines `WIN32` only when building for Windows.
+    pub target_defines: Vec<(String, String)>,
     /// Any other clang arguments (`-std=c99`, ...).
     pub extra_args: Vec<String>,
 }
@@ -72,7 +75,12 @@ impl HeaderSet {
         for dir in &self.include_dirs {
             args.push(format!("-I{}", dir.display()));
         }
-        for define in &self.defines {
+        let for_target = self
+            .target_defines
+            .iter()
+            .filter(|(t, _)| t == target.name)
+            .map(|(_, d)| d);
+        for define in self.defines.iter().chain(for_target) {
             args.push(format!("-D{define}"));
         }
         args.extend(self.extra_args.iter().cloned());
@@ -108,8 +116,12 @@ pub fn parse_headers(set: &HeaderSet, target: &Target) -> Result<CModel, HeaderE
     clang::ensure_loaded()?;
     let umbrella_name = cstring("ffiguard-umbrella.h")?;
     let umbrella = cstring(&set.umbrella()?)?;
-    let args = set
-        .clang_args(target)
+    let mut args = set.clang_args(target);
+    if let Some(dir) = clang::resource_dir() {
+        args.push("-resource-dir".to_owned());
+        args.push(dir.display().to_string());
+    }
+    let args = args
         .iter()
         .map(|a| cstring(a))
         .collect::<Result<Vec<_>, _>>()?;

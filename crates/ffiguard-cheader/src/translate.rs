@@ -289,10 +289,10 @@ impl Translator {
             }
             CXType_Enum => {
                 let target = self.decl_name(&under.declaration());
-                if let Some(e) = self.model.enums.get_mut(&target) {
-                    if target != name {
-                        e.aliases.push(name.clone());
-                    }
+                if let Some(e) = self.model.enums.get_mut(&target)
+                    && target != name
+                {
+                    e.aliases.push(name.clone());
                 }
             }
             _ => {}

@@ -40,3 +40,20 @@ fn libc_headers_give_each_target_its_own_layouts() {
         ]
     );
 }
+
+#[test]
+fn stdlib_h_reads_on_every_target_including_mingw() {
+    // MinGW's <stdlib.h> includes <malloc.h>, which includes clang's builtin <mm_malloc.h>:
+    // it is found only when libclang is given its resource directory (a symlinked libclang
+    // looks for it next to the symlink's target).
+    let dir = std::env::temp_dir().join(format!("ffiguard-cheader-stdlib-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let header = dir.join("uses_stdlib.h");
+    std::fs::write(&header, "#include <stdlib.h>\nvoid *take(size_t n);\n").expect("write");
+    let results = parse_for_targets(&HeaderSet::new([&header]), &ALL_TARGETS);
+    let _ = std::fs::remove_dir_all(&dir);
+    for (target, model) in results {
+        let model = model.unwrap_or_else(|e| panic!("{}: {e}", target.name));
+        assert!(model.functions.contains_key("malloc"), "{}", target.name);
+    }
+}
