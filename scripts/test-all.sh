@@ -49,6 +49,13 @@ cargo check --workspace --all-targets --all-features --locked
 step "docs"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --all-features --locked
 
+step "packaging (dry run)"
+# Every publishable crate packages (versions on path dependencies, metadata, included files);
+# --no-verify: the unpublished crates cannot be fetched back from the registry to build.
+publishable=(ffiguard ffiguard-macros ffiguard-sandbox ffiguard-cheader ffiguard-audit
+    ffiguard-sanitize cargo-ffiguard)
+cargo package --no-verify --allow-dirty --locked "${publishable[@]/#/--package=}"
+
 step "minimum supported Rust version"
 msrv=$(sed -n 's/^rust-version = "\(.*\)"/\1/p' Cargo.toml)
 rustup toolchain list | grep -q "^$msrv-" || rustup toolchain install "$msrv" --profile minimal
