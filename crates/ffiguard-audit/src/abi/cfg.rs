@@ -19,7 +19,34 @@ pub(crate) fn of_attrs(attrs: &[syn::Attribute]) -> Cfgs {
 
 /// Whether the item may exist on `target`: false only when a predicate is known false.
 pub(crate) fn active(cfgs: &[syn::Meta], target: &Target) -> bool {
-    cfgs.iter().all(|m| eval(m, target) != Some(false))
+    cfgs.iter().all(|m| eval(m, target, None) != Some(false))
+}
+
+/// Whether every predicate is known to hold on `target` with the crate features `features`
+/// on (feature names compared as cargo's `CARGO_FEATURE_*` does: case and `-`/`_` aside).
+/// Unknown predicates (custom `--cfg`s) do not hold.
+pub(crate) fn holds(cfgs: &[syn::Meta], target: &Target, features: &Features) -> bool {
+    cfgs.iter()
+        .all(|m| eval(m, target, Some(features)) == Some(true))
+}
+
+/// Crate features that are on, normalised (`Foo-bar` → `foo_bar`).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Features(std::collections::HashSet<String>);
+
+impl Features {
+    /// The features in `names`.
+    pub(crate) fn new<'a>(names: impl IntoIterator<Item = &'a str>) -> Features {
+        Features(names.into_iter().map(normalise_feature).collect())
+    }
+
+    fn contains(&self, name: &str) -> bool {
+        self.0.contains(&normalise_feature(name))
+    }
+}
+
+fn normalise_feature(name: &str) -> String {
+    name.to_lowercase().replace('-', "_")
 }
 
 /// The predicates as the source spells them, for messages.
@@ -100,8 +127,9 @@ fn str_value(nv: &syn::MetaNameValue) -> Option<String> {
     }
 }
 
-/// `Some(true/false)` when the predicate is decided by the target, `None` when unknown.
-fn eval(meta: &syn::Meta, target: &Target) -> Option<bool> {
+/// `Some(true/false)` when the predicate is decided by the target (and by `features`, when
+/// given), `None` when unknown.
+fn eval(meta: &syn::Meta, target: &Target, features: Option<&Features>) -> Option<bool> {
     let windows = os(target) == "windows";
     match meta {
         syn::Meta::Path(p) if p.is_ident("windows") => Some(windows),
@@ -117,6 +145,8 @@ fn eval(meta: &syn::Meta, target: &Target) -> Option<bool> {
                 "target_pointer_width" => value == (target.pointer_bytes * 8).to_string(),
                 "target_env" => value == "gnu",
                 "target_endian" => value == "little",
+                "target_vendor" => value == if windows { "pc" } else { "unknown" },
+                "feature" => features?.contains(&value),
                 _ => return None,
             })
         }
@@ -126,7 +156,8 @@ fn eval(meta: &syn::Meta, target: &Target) -> Option<bool> {
                     syn::punctuated::Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated,
                 )
                 .ok()?;
-            let values: Vec<Option<bool>> = inner.iter().map(|m| eval(m, target)).collect();
+            let values: Vec<Option<bool>> =
+                inner.iter().map(|m| eval(m, target, features)).collect();
             if list.path.is_ident("all") {
                 if values.contains(&Some(false)) {
                     Some(false)

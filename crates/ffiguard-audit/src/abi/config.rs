@@ -12,9 +12,11 @@
 //! targets = ["x86_64-linux", "x86_64-windows"]  # default: all four
 //! ```
 
+use super::build_script;
+use super::cfg;
+use super::header_search::{self, CrateHeaders, SearchInput};
 use ffiguard_cheader::{ALL_TARGETS, HeaderSet, Target};
 use std::path::{Path, PathBuf};
-use syn::visit::Visit;
 
 /// Most `.rs` files read as bindings from `src/` when none are configured.
 const MAX_BINDING_FILES: usize = 2000;
@@ -58,83 +60,183 @@ pub enum AbiConfigError {
 }
 
 /// Reads the configuration of the crate at `root`. `Ok(None)` when no header is configured
-/// or found in `build.rs` (the crate has nothing to cross-check).
+/// or found (the crate has nothing to cross-check); [`find_headers`] says why.
 pub fn load(root: &Path) -> Result<Option<AbiConfig>, AbiConfigError> {
+    let (config, found) = read_crate(root)?;
+    Ok((!found.headers.is_empty()).then_some(config))
+}
+
+/// The headers the cross-check uses for the crate at `root`, each with the reason it was
+/// chosen, or why none was found. The configuration wins; without one, the headers are
+/// found as [`header_search`](super::header_search) describes.
+pub fn find_headers(root: &Path) -> Result<CrateHeaders, AbiConfigError> {
+    read_crate(root).map(|(_, found)| found)
+}
+
+/// What `[package]` and `[package.metadata.ffiguard]` of a manifest say.
+#[derive(Default)]
+struct Manifest {
+    headers: Vec<String>,
+    include: Vec<String>,
+    defines: Vec<String>,
+    bindings: Vec<String>,
+    targets: Vec<String>,
+    /// `package.build` (default `build.rs`).
+    build: Option<String>,
+    /// `lib.path` (default `src/lib.rs`).
+    lib: Option<String>,
+    /// The default features, expanded through the `[features]` table.
+    default_features: Vec<String>,
+}
+
+fn read_manifest(manifest: &Path) -> Result<Manifest, AbiConfigError> {
+    let mut out = Manifest::default();
+    if !manifest.is_file() {
+        return Ok(out);
+    }
+    let text = read(manifest)?;
+    let invalid = |message: String| AbiConfigError::Invalid {
+        path: manifest.display().to_string(),
+        message,
+    };
+    let value: toml::Table = toml::from_str(&text).map_err(|e| invalid(e.to_string()))?;
+    let package = value.get("package");
+    out.build = package
+        .and_then(|p| p.get("build"))
+        .and_then(toml::Value::as_str)
+        .map(str::to_owned);
+    out.lib = value
+        .get("lib")
+        .and_then(|l| l.get("path"))
+        .and_then(toml::Value::as_str)
+        .map(str::to_owned);
+    out.default_features = default_features(value.get("features"));
+    let Some(table) = package
+        .and_then(|p| p.get("metadata"))
+        .and_then(|m| m.get("ffiguard"))
+    else {
+        return Ok(out);
+    };
+    let list = |key: &str| -> Result<Vec<String>, AbiConfigError> {
+        match table.get(key) {
+            None => Ok(Vec::new()),
+            Some(v) => v
+                .as_array()
+                .and_then(|a| a.iter().map(|s| s.as_str().map(str::to_owned)).collect())
+                .ok_or_else(|| invalid(format!("`{key}` must be a list of strings"))),
+        }
+    };
+    out.headers = list("headers")?;
+    out.include = list("include")?;
+    out.defines = list("defines")?;
+    out.bindings = list("bindings")?;
+    out.targets = list("targets")?;
+    Ok(out)
+}
+
+/// The features `default` turns on, following feature-to-feature entries (not `dep:` ones or
+/// features of dependencies).
+fn default_features(features: Option<&toml::Value>) -> Vec<String> {
+    let Some(table) = features.and_then(toml::Value::as_table) else {
+        return Vec::new();
+    };
+    let mut on: Vec<String> = Vec::new();
+    let mut stack = vec!["default".to_owned()];
+    while let Some(f) = stack.pop() {
+        if on.contains(&f) || !table.contains_key(&f) {
+            continue;
+        }
+        for next in table[&f].as_array().into_iter().flatten() {
+            if let Some(n) = next.as_str().filter(|n| !n.contains([':', '/'])) {
+                stack.push(n.to_owned());
+            }
+        }
+        on.push(f);
+    }
+    on
+}
+
+fn read_crate(root: &Path) -> Result<(AbiConfig, CrateHeaders), AbiConfigError> {
+    let manifest = read_manifest(&root.join("Cargo.toml"))?;
     let mut config = AbiConfig::default();
-    let manifest = root.join("Cargo.toml");
-    let mut target_names: Vec<String> = Vec::new();
-    if manifest.is_file() {
-        let text = read(&manifest)?;
-        let invalid = |message: String| AbiConfigError::Invalid {
-            path: manifest.display().to_string(),
-            message,
-        };
-        let value: toml::Table = toml::from_str(&text).map_err(|e| invalid(e.to_string()))?;
-        let table = value
-            .get("package")
-            .and_then(|p| p.get("metadata"))
-            .and_then(|m| m.get("ffiguard"));
-        if let Some(table) = table {
-            let list = |key: &str| -> Result<Vec<String>, AbiConfigError> {
-                match table.get(key) {
-                    None => Ok(Vec::new()),
-                    Some(v) => v
-                        .as_array()
-                        .and_then(|a| a.iter().map(|s| s.as_str().map(str::to_owned)).collect())
-                        .ok_or_else(|| invalid(format!("`{key}` must be a list of strings"))),
-                }
-            };
-            config.headers.headers = list("headers")?.iter().map(|p| root.join(p)).collect();
-            config.headers.include_dirs = list("include")?.iter().map(|p| root.join(p)).collect();
-            config.headers.defines = list("defines")?;
-            config.bindings = list("bindings")?.iter().map(|p| root.join(p)).collect();
-            target_names = list("targets")?;
-        }
-    }
-    let build = root.join("build.rs");
-    if build.is_file() {
-        let text = read(&build)?;
-        // The guarded parser: a build script is input like any other file, and one that
-        // would overflow `syn` must not take the run down.
-        if let Ok(file) = crate::parse::parse_file(&text) {
-            let mut found = BuildScript::default();
-            found.visit_file(&file);
-            // Literal paths as written; paths joined onto some directory only where they exist.
-            let paths = |literal: &[String], joined: &[String]| -> Vec<PathBuf> {
-                literal
-                    .iter()
-                    .map(|p| root.join(p))
-                    .chain(joined.iter().map(|p| root.join(p)).filter(|p| p.exists()))
-                    .collect()
-            };
-            config
-                .headers
-                .headers
-                .extend(paths(&found.headers, &found.joined_headers));
-            config
-                .headers
-                .include_dirs
-                .extend(paths(&found.include, &found.joined_include));
-            config.headers.defines.extend(found.defines);
-        }
-    }
-    dedup(&mut config.headers.headers);
-    dedup(&mut config.headers.include_dirs);
-    if config.headers.headers.is_empty() {
-        return Ok(None);
-    }
-    if config.bindings.is_empty() {
-        config.bindings = rust_files(&root.join("src"));
-    }
-    config.targets = if target_names.is_empty() {
+    config.headers.include_dirs = manifest.include.iter().map(|p| root.join(p)).collect();
+    config.headers.defines = manifest.defines.clone();
+    config.bindings = manifest.bindings.iter().map(|p| root.join(p)).collect();
+    config.targets = if manifest.targets.is_empty() {
         ALL_TARGETS.to_vec()
     } else {
-        target_names
+        manifest
+            .targets
             .iter()
             .map(|n| Target::named(n).ok_or_else(|| AbiConfigError::UnknownTarget(n.clone())))
             .collect::<Result<_, _>>()?
     };
-    Ok(Some(config))
+    if config.bindings.is_empty() {
+        let src = root.join("src");
+        let dir = match &manifest.lib {
+            Some(lib) if !src.is_dir() => root.join(lib).parent().map_or(src, Path::to_path_buf),
+            _ => src,
+        };
+        config.bindings = rust_files(&dir);
+    }
+    let script_path = root.join(manifest.build.as_deref().unwrap_or("build.rs"));
+    let script = if script_path.is_file() {
+        let text = read(&script_path)?;
+        // The guarded parser: a build script is input like any other file, and one that
+        // would overflow `syn` must not take the run down.
+        crate::parse::parse_file(&text)
+            .ok()
+            .map(|file| build_script::read(&file))
+    } else {
+        None
+    };
+    if let Some(script) = &script {
+        // Paths joined onto a directory the script computes are kept only where they exist.
+        config.headers.include_dirs.extend(
+            script
+                .include
+                .iter()
+                .map(|p| (root.join(&p.path), p.certain))
+                .filter(|(p, certain)| *certain || p.exists())
+                .map(|(p, _)| p),
+        );
+        let features = cfg::Features::new(manifest.default_features.iter().map(String::as_str));
+        for define in &script.defines {
+            let c = &define.condition;
+            if c.unknown {
+                continue;
+            }
+            if c.cfgs.is_empty() {
+                config.headers.defines.push(define.text.clone());
+                continue;
+            }
+            for target in &config.targets {
+                if cfg::holds(&c.cfgs, target, &features) {
+                    config
+                        .headers
+                        .target_defines
+                        .push((target.name.to_owned(), define.text.clone()));
+                }
+            }
+        }
+    }
+    dedup(&mut config.headers.include_dirs);
+    let configured: Vec<PathBuf> = manifest.headers.iter().map(|p| root.join(p)).collect();
+    let found = header_search::search(&SearchInput {
+        root,
+        configured: &configured,
+        script: script.as_ref().map(|s| (script_path.as_path(), s)),
+        include_dirs: &config.headers.include_dirs,
+        bindings: &config.bindings,
+    });
+    config.headers.headers = found.headers.iter().map(|h| h.path.clone()).collect();
+    config
+        .headers
+        .include_dirs
+        .extend(found.inferred_include_dirs.iter().cloned());
+    dedup(&mut config.headers.headers);
+    dedup(&mut config.headers.include_dirs);
+    Ok((config, found))
 }
 
 fn dedup(v: &mut Vec<PathBuf>) {
@@ -178,138 +280,6 @@ pub fn rust_files(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
-/// Literal arguments of the bindgen and cc builder calls in a build script, and paths built
-/// from literals (`dir.join("include")`, `format!("-I{}", dir.join("x").display())`) taken
-/// relative to the crate; those are kept only where they exist in the crate, since `dir` may
-/// as well be `OUT_DIR`.
-#[derive(Default)]
-struct BuildScript {
-    headers: Vec<String>,
-    include: Vec<String>,
-    defines: Vec<String>,
-    joined_headers: Vec<String>,
-    joined_include: Vec<String>,
-}
-
-/// A string argument: a literal, or a path joined from literals onto some base directory
-/// (`true` in the second place).
-fn str_arg(e: &syn::Expr) -> Option<(String, bool)> {
-    if let Some(s) = lit_str(e) {
-        return Some((s, false));
-    }
-    if let syn::Expr::Macro(m) = e
-        && m.mac.path.is_ident("format")
-    {
-        let args = m
-            .mac
-            .parse_body_with(
-                syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated,
-            )
-            .ok()?;
-        let mut args = args.iter();
-        let template = lit_str(args.next()?)?;
-        let path = joined_path(args.next()?)?;
-        if args.next().is_some() || template.matches("{}").count() != 1 {
-            return None;
-        }
-        return Some((template.replacen("{}", &path, 1), true));
-    }
-    joined_path(e).map(|p| (p, true))
-}
-
-/// `base.join("a").join("b")` (with `.display()`, `.to_str().unwrap()` and the like after it)
-/// as `a/b`; `None` for anything else.
-fn joined_path(e: &syn::Expr) -> Option<String> {
-    let mut e = e;
-    let mut parts = Vec::new();
-    while let syn::Expr::MethodCall(call) = e {
-        match call.method.to_string().as_str() {
-            "display" | "to_str" | "unwrap" | "to_string_lossy" | "to_string" | "to_owned"
-            | "as_path" => {}
-            "join" => parts.push(lit_str(call.args.first()?)?),
-            _ => return None,
-        }
-        e = &call.receiver;
-    }
-    if parts.is_empty() || parts.iter().any(|p| Path::new(p).is_absolute()) {
-        return None;
-    }
-    parts.reverse();
-    Some(parts.join("/"))
-}
-
-fn lit_str(e: &syn::Expr) -> Option<String> {
-    match e {
-        syn::Expr::Lit(syn::ExprLit {
-            lit: syn::Lit::Str(s),
-            ..
-        }) => Some(s.value()),
-        syn::Expr::Reference(r) => lit_str(&r.expr),
-        _ => None,
-    }
-}
-
-impl BuildScript {
-    fn clang_arg(&mut self, arg: &str, joined: bool) {
-        if let Some(dir) = arg.strip_prefix("-I") {
-            if joined {
-                self.joined_include.push(dir.to_owned());
-            } else {
-                self.include.push(dir.to_owned());
-            }
-        } else if joined {
-            // Only include paths are taken from built arguments.
-        } else if let Some(def) = arg.strip_prefix("-D") {
-            self.defines.push(def.to_owned());
-        }
-    }
-}
-
-impl<'ast> Visit<'ast> for BuildScript {
-    fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
-        // Receiver first, so that a builder chain is read in source order.
-        syn::visit::visit_expr_method_call(self, call);
-        let args: Vec<&syn::Expr> = call.args.iter().collect();
-        match (call.method.to_string().as_str(), args.as_slice()) {
-            ("header", [a]) => match str_arg(a) {
-                Some((s, false)) => self.headers.push(s),
-                Some((s, true)) => self.joined_headers.push(s),
-                None => {}
-            },
-            ("include", [a]) => match str_arg(a) {
-                Some((s, false)) => self.include.push(s),
-                Some((s, true)) => self.joined_include.push(s),
-                None => {}
-            },
-            ("clang_arg" | "flag", [a]) => {
-                if let Some((s, joined)) = str_arg(a) {
-                    self.clang_arg(&s, joined);
-                }
-            }
-            ("clang_args", [syn::Expr::Array(arr)]) => {
-                for e in &arr.elems {
-                    if let Some((s, joined)) = str_arg(e) {
-                        self.clang_arg(&s, joined);
-                    }
-                }
-            }
-            ("define", [name, value]) => {
-                if let Some(n) = lit_str(name) {
-                    let v = match value {
-                        syn::Expr::Call(c) => c.args.first().and_then(lit_str),
-                        other => lit_str(other),
-                    };
-                    self.defines.push(match v {
-                        Some(v) => format!("{n}={v}"),
-                        None => n,
-                    });
-                }
-            }
-            _ => {}
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -325,14 +295,14 @@ mod tests {
                 cc::Build::new().include("vendor").define("NO_GZIP", None).define("LEVEL", Some("2")).flag("-DSQLITE_CORE").compile("z");
             }
         "#;
-        let mut found = BuildScript::default();
-        found.visit_file(&syn::parse_file(src).expect("parses"));
-        assert_eq!(found.headers, ["csrc/zlib.h"]);
-        assert_eq!(found.include, ["csrc/include", "vendor"]);
-        assert_eq!(
-            found.defines,
-            ["Z_SOLO", "NO_GZIP", "LEVEL=2", "SQLITE_CORE"]
-        );
+        let found = build_script::read(&syn::parse_file(src).expect("parses"));
+        let paths = |v: &[build_script::ScriptPath]| -> Vec<String> {
+            v.iter().map(|p| p.path.clone()).collect()
+        };
+        assert_eq!(paths(&found.headers), ["csrc/zlib.h"]);
+        assert_eq!(paths(&found.include), ["csrc/include", "vendor"]);
+        let defines: Vec<&str> = found.defines.iter().map(|d| d.text.as_str()).collect();
+        assert_eq!(defines, ["Z_SOLO", "NO_GZIP", "LEVEL=2", "SQLITE_CORE"]);
     }
 
     #[test]

@@ -24,12 +24,14 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 
+mod build_script;
 mod cfg;
 pub mod cli;
 mod compare;
 pub mod config;
 mod functions;
 mod group;
+pub mod header_search;
 mod items;
 mod layout;
 pub mod layout_tests;

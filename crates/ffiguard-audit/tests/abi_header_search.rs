@@ -1,0 +1,136 @@
+//! Zero-configuration header discovery on small crates modelled on real `-sys` crates.
+
+use ffiguard_audit::abi::config::{find_headers, load};
+use ffiguard_audit::abi::header_search::HeaderReason;
+use std::path::Path;
+
+fn write(root: &Path, files: &[(&str, &str)]) {
+    for (path, text) in files {
+        let path = root.join(path);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, text).expect("write");
+    }
+}
+
+#[test]
+fn cc_built_crate_gets_the_public_umbrella_header_its_sources_include() {
+    // Modelled on libssh2-sys and liblzma-sys: cc compiles bundled C files that include an
+    // internal header and, through the include directory, the public umbrella header, whose
+    // parts may only be included through it.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    write(
+        root,
+        &[
+            (
+                "Cargo.toml",
+                "[package]\nname = \"x-sys\"\nversion = \"0.1.0\"\n",
+            ),
+            (
+                "build.rs",
+                r#"fn main() {
+                    let os = std::env::var("CARGO_CFG_TARGET_OS").unwrap();
+                    let mut b = cc::Build::new();
+                    b.file("vendor/src/lib.c").include("vendor/include").define("X_STATIC", None);
+                    if os == "windows" { b.define("X_WIN32", None); }
+                    if probe() { b.define("X_PROBED", None); }
+                    b.compile("x");
+                }"#,
+            ),
+            (
+                "vendor/src/lib.c",
+                "#include \"internal.h\"\n#include <x.h>\nint x_open(void) { return 0; }\n",
+            ),
+            ("vendor/src/internal.h", "int x_internal(void);\n"),
+            ("vendor/include/x.h", "#include \"x/parts.h\"\n"),
+            (
+                "vendor/include/x/parts.h",
+                "int x_open(void);\nint x_close(int);\n",
+            ),
+            (
+                "src/lib.rs",
+                "unsafe extern \"C\" { pub fn x_open() -> i32; pub fn x_close(h: i32) -> i32; }\n",
+            ),
+        ],
+    );
+    let found = find_headers(root).expect("reads");
+    assert_eq!(found.none_found, None);
+    let headers: Vec<(String, &HeaderReason)> = found
+        .headers
+        .iter()
+        .map(|h| {
+            let rel = h
+                .path
+                .strip_prefix(std::fs::canonicalize(root).expect("root"));
+            (rel.expect("in crate").display().to_string(), &h.reason)
+        })
+        .collect();
+    assert_eq!(headers.len(), 1, "{headers:?}");
+    assert_eq!(headers[0].0, "vendor/include/x.h");
+    assert!(matches!(
+        headers[0].1,
+        HeaderReason::IncludedBySource { source } if source == Path::new("vendor/src/lib.c")
+    ));
+    // The define under `os == "windows"` applies to Windows only; the probed one nowhere.
+    let config = load(root).expect("reads").expect("has headers");
+    assert_eq!(config.headers.defines, ["X_STATIC"]);
+    assert_eq!(
+        config.headers.target_defines,
+        [("x86_64-windows".to_owned(), "X_WIN32".to_owned())]
+    );
+}
+
+#[test]
+fn bindgen_header_named_through_variables_and_format_is_found() {
+    // Modelled on zfp-sys and qhull-sys: the header path is built from CARGO_MANIFEST_DIR,
+    // and the include directory comes from a generated path, so it is found in the crate.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    write(
+        root,
+        &[
+            (
+                "Cargo.toml",
+                "[package]\nname = \"y-sys\"\nversion = \"0.1.0\"\n",
+            ),
+            (
+                "build.rs",
+                r#"fn main() {
+                    let dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap());
+                    let out = cmake::build("lib");
+                    let header = format!("{}/binding.h", dir.display());
+                    bindgen::Builder::default()
+                        .header(header)
+                        .clang_arg(format!("-I{}", out.join("include").display()));
+                }"#,
+            ),
+            ("binding.h", "#include <y.h>\n"),
+            ("lib/include/y.h", "int y_run(void);\n"),
+        ],
+    );
+    let found = find_headers(root).expect("reads");
+    assert_eq!(found.headers.len(), 1);
+    assert_eq!(found.headers[0].reason, HeaderReason::BindgenHeader);
+    assert!(found.headers[0].path.ends_with("binding.h"));
+    assert_eq!(found.inferred_include_dirs.len(), 1);
+    assert!(found.inferred_include_dirs[0].ends_with("lib/include"));
+}
+
+#[test]
+fn a_crate_without_headers_says_why() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        &[
+            (
+                "Cargo.toml",
+                "[package]\nname = \"z\"\nversion = \"0.1.0\"\n",
+            ),
+            ("src/lib.rs", "pub fn f() {}\n"),
+        ],
+    );
+    let found = find_headers(dir.path()).expect("reads");
+    assert!(found.headers.is_empty());
+    let why = found.none_found.expect("a reason");
+    assert!(why.contains("no build script"), "{why}");
+}
