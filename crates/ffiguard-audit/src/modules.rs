@@ -95,10 +95,10 @@ fn cfg_attr_paths(attrs: &[syn::Attribute]) -> Vec<String> {
     type MetaList = syn::punctuated::Punctuated<syn::Meta, syn::Token![,]>;
     let mut out = Vec::new();
     for attr in attrs.iter().filter(|a| a.path().is_ident("cfg_attr")) {
-        if let Ok(list) = attr.meta.require_list() {
-            if let Ok(metas) = list.parse_args_with(MetaList::parse_terminated) {
-                out.extend(metas.iter().skip(1).filter_map(path_value));
-            }
+        if let Ok(list) = attr.meta.require_list()
+            && let Ok(metas) = list.parse_args_with(MetaList::parse_terminated)
+        {
+            out.extend(metas.iter().skip(1).filter_map(path_value));
         }
     }
     out

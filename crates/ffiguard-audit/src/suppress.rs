@@ -253,14 +253,13 @@ mod tests {
             struct V<'c, 'a>(&'c FileContext<'a>, &'c mut Vec<Finding>);
             impl<'ast> Visit<'ast> for V<'_, '_> {
                 fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
-                    if let syn::Expr::Path(p) = &*c.func {
-                        if p.path.is_ident("bad") {
-                            self.1.push(self.0.finding(
-                                &META,
-                                p.path.segments[0].ident.span(),
-                                "bad",
-                            ));
-                        }
+                    if let syn::Expr::Path(p) = &*c.func
+                        && p.path.is_ident("bad")
+                    {
+                        self.1.push(
+                            self.0
+                                .finding(&META, p.path.segments[0].ident.span(), "bad"),
+                        );
                     }
                     syn::visit::visit_expr_call(self, c);
                 }

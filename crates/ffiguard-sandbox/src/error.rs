@@ -159,7 +159,8 @@ pub enum SandboxError {
 fn shown(deadline: Duration) -> String {
     if deadline.subsec_nanos() == 0 {
         format!("{} s", deadline.as_secs())
-    } else if deadline < Duration::from_secs(1) && deadline.subsec_nanos() % 1_000_000 == 0 {
+    } else if deadline < Duration::from_secs(1) && deadline.subsec_nanos().is_multiple_of(1_000_000)
+    {
         format!("{} ms", deadline.as_millis())
     } else {
         format!("{deadline:?}")

@@ -228,13 +228,13 @@ fn compare(
                 len: rl,
             },
         ) => {
-            if let (Some(a), Some(b)) = (len, rl) {
-                if a != b {
-                    return mismatch(
-                        Type,
-                        format!("C {} has {a} elements, Rust has {b}", c_name(c)),
-                    );
-                }
+            if let (Some(a), Some(b)) = (len, rl)
+                && a != b
+            {
+                return mismatch(
+                    Type,
+                    format!("C {} has {a} elements, Rust has {b}", c_name(c)),
+                );
             }
             compare(element, re, cx, depth + 1, false, callback)
         }

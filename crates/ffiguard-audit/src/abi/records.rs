@@ -169,12 +169,20 @@ fn record(def: &TypeDef, c: &Record, cx: &Cx<'_>, out: &mut Vec<Observation>) {
     }
     let rust_layout = layout::record(def, cx, 0);
     let size_check = |out: &mut Vec<Observation>| {
-        if let (Some(rl), Some(size), Some(align)) = (&rust_layout, c.size, c.align) {
-            if rl.layout.size != size || rl.layout.align != align {
-                out.push(observe(def, cx, layout_rule, format!("layout of `{name}`"),
-                    format!("C has size {size} and alignment {align}, Rust has size {} and alignment {}", rl.layout.size, rl.layout.align),
-                    "match the header's fields and attributes (`packed`, `aligned`) exactly"));
-            }
+        if let (Some(rl), Some(size), Some(align)) = (&rust_layout, c.size, c.align)
+            && (rl.layout.size != size || rl.layout.align != align)
+        {
+            out.push(observe(
+                def,
+                cx,
+                layout_rule,
+                format!("layout of `{name}`"),
+                format!(
+                    "C has size {size} and alignment {align}, Rust has size {} and alignment {}",
+                    rl.layout.size, rl.layout.align
+                ),
+                "match the header's fields and attributes (`packed`, `aligned`) exactly",
+            ));
         }
     };
     if c.has_bitfields() {
@@ -252,24 +260,22 @@ fn record(def: &TypeDef, c: &Record, cx: &Cx<'_>, out: &mut Vec<Observation>) {
             o.advisory = true;
             out.push(o);
         }
-        if offsets_ok {
-            if let Some(rl) = &rust_layout {
-                let c_off = cf.offset_bits / 8;
-                if let Some(&r_off) = rl.offsets.get(*i).filter(|&&o| o != c_off) {
-                    offsets_ok = false;
-                    out.push(observe(
-                        def,
-                        cx,
-                        layout_rule,
-                        format!("offset of field `{rname}` of `{name}`"),
-                        format!(
-                            "C puts it at byte {c_off}, Rust at byte {r_off} (field {} of {})",
-                            k + 1,
-                            c.fields.len()
-                        ),
-                        "fix the types of the fields before it, or the `packed`/`align` attributes",
-                    ));
-                }
+        if offsets_ok && let Some(rl) = &rust_layout {
+            let c_off = cf.offset_bits / 8;
+            if let Some(&r_off) = rl.offsets.get(*i).filter(|&&o| o != c_off) {
+                offsets_ok = false;
+                out.push(observe(
+                    def,
+                    cx,
+                    layout_rule,
+                    format!("offset of field `{rname}` of `{name}`"),
+                    format!(
+                        "C puts it at byte {c_off}, Rust at byte {r_off} (field {} of {})",
+                        k + 1,
+                        c.fields.len()
+                    ),
+                    "fix the types of the fields before it, or the `packed`/`align` attributes",
+                ));
             }
         }
     }
@@ -282,20 +288,20 @@ fn enumeration(def: &TypeDef, cx: &Cx<'_>, out: &mut Vec<Observation>) {
     };
     let rule = &rules::ENUM_MISMATCH;
     let name = &def.name;
-    if let (Some(rl), Some(size)) = (layout::record(def, cx, 0), c.underlying.size) {
-        if rl.layout.size != size {
-            out.push(observe(
-                def,
-                cx,
-                rule,
-                format!("representation of `{name}`"),
-                format!(
-                    "C's underlying type `{}` is {size} bytes, the Rust `repr` is {}",
-                    c.underlying.spelling, rl.layout.size
-                ),
-                "use the `repr` of the C enum's underlying type",
-            ));
-        }
+    if let (Some(rl), Some(size)) = (layout::record(def, cx, 0), c.underlying.size)
+        && rl.layout.size != size
+    {
+        out.push(observe(
+            def,
+            cx,
+            rule,
+            format!("representation of `{name}`"),
+            format!(
+                "C's underlying type `{}` is {size} bytes, the Rust `repr` is {}",
+                c.underlying.spelling, rl.layout.size
+            ),
+            "use the `repr` of the C enum's underlying type",
+        ));
     }
     let mut next = 0i128;
     for (variant, expr) in &def.variants {

@@ -207,14 +207,14 @@ fn resolve_path(path: &syn::Path, env: &Env, target: &Target, depth: u32) -> RTy
                 .find(|(cfgs, _)| super::cfg::active(cfgs, target))
                 .map(|(_, ty)| ty)
         });
-        if let Some(aliased) = aliased {
-            if !is_primitive(&name) {
-                let mut resolved = resolve(aliased, env, target, depth);
-                if let RType::Int { spelled, .. } = &mut resolved {
-                    *spelled = format!("{name}` = `{spelled}");
-                }
-                return resolved;
+        if let Some(aliased) = aliased
+            && !is_primitive(&name)
+        {
+            let mut resolved = resolve(aliased, env, target, depth);
+            if let RType::Int { spelled, .. } = &mut resolved {
+                *spelled = format!("{name}` = `{spelled}");
             }
+            return resolved;
         }
     }
     if let Some(builtin) = builtin(&name, target) {

@@ -174,12 +174,12 @@ fn collect_repr(meta: &syn::Meta, out: &mut Vec<String>) {
         if let Ok(metas) = list.parse_args_with(MetaList::parse_terminated) {
             out.extend(metas.iter().map(type_text));
         }
-    } else if list.path.is_ident("cfg_attr") {
-        if let Ok(metas) = list.parse_args_with(MetaList::parse_terminated) {
-            // The first element is the predicate; the rest are attributes.
-            for inner in metas.iter().skip(1) {
-                collect_repr(inner, out);
-            }
+    } else if list.path.is_ident("cfg_attr")
+        && let Ok(metas) = list.parse_args_with(MetaList::parse_terminated)
+    {
+        // The first element is the predicate; the rest are attributes.
+        for inner in metas.iter().skip(1) {
+            collect_repr(inner, out);
         }
     }
 }
@@ -201,10 +201,8 @@ fn layout_mentions(tokens: TokenStream, out: &mut std::collections::BTreeSet<Str
                             .iter()
                             .zip([':', ':', '<'])
                             .all(|(t, c)| matches!(t, TokenTree::Punct(p) if p.as_char() == c));
-                    if opens {
-                        if let Some(name) = last_ident_before(&rest[3..], '>') {
-                            out.insert(name);
-                        }
+                    if opens && let Some(name) = last_ident_before(&rest[3..], '>') {
+                        out.insert(name);
                     }
                 }
                 TokenTree::Ident(id) if id == "offset_of" || id == "assert_layout" => {
@@ -441,17 +439,13 @@ impl<'ast> Visit<'ast> for Extractor<'_> {
     }
 
     fn visit_path(&mut self, p: &'ast syn::Path) {
-        if let Some(last) = p.segments.last() {
-            if last.ident == "size_of" || last.ident == "align_of" {
-                if let syn::PathArguments::AngleBracketed(args) = &last.arguments {
-                    if let Some(syn::GenericArgument::Type(syn::Type::Path(t))) = args.args.first()
-                    {
-                        if let Some(seg) = t.path.segments.last() {
-                            self.part.layout_asserted.insert(seg.ident.to_string());
-                        }
-                    }
-                }
-            }
+        if let Some(last) = p.segments.last()
+            && (last.ident == "size_of" || last.ident == "align_of")
+            && let syn::PathArguments::AngleBracketed(args) = &last.arguments
+            && let Some(syn::GenericArgument::Type(syn::Type::Path(t))) = args.args.first()
+            && let Some(seg) = t.path.segments.last()
+        {
+            self.part.layout_asserted.insert(seg.ident.to_string());
         }
         visit::visit_path(self, p);
     }
@@ -534,24 +528,23 @@ impl<'ast> Visit<'ast> for Extractor<'_> {
             .as_ref()
             .and_then(|(_, path, _)| path.segments.last())
             .is_some_and(|s| s.ident == "Drop");
-        if is_drop {
-            if let syn::Type::Path(p) = &*i.self_ty {
-                if let Some(last) = p.path.segments.last() {
-                    let mut callees = Callees {
-                        names: Vec::new(),
-                        through_bindings: false,
-                        shared: false,
-                    };
-                    callees.visit_item_impl(i);
-                    self.part.drop_impls.push(DropImpl {
-                        type_name: last.ident.to_string(),
-                        releases_foreign: callees.through_bindings,
-                        shared: callees.shared,
-                        callees: callees.names,
-                        location: location(self.file, i.span()),
-                    });
-                }
-            }
+        if is_drop
+            && let syn::Type::Path(p) = &*i.self_ty
+            && let Some(last) = p.path.segments.last()
+        {
+            let mut callees = Callees {
+                names: Vec::new(),
+                through_bindings: false,
+                shared: false,
+            };
+            callees.visit_item_impl(i);
+            self.part.drop_impls.push(DropImpl {
+                type_name: last.ident.to_string(),
+                releases_foreign: callees.through_bindings,
+                shared: callees.shared,
+                callees: callees.names,
+                location: location(self.file, i.span()),
+            });
         }
         visit::visit_item_impl(self, i);
     }

@@ -166,7 +166,7 @@ impl Sandbox {
             self.discard(worker);
             return;
         }
-        if worker.calls % 1024 == 0 {
+        if worker.calls.is_multiple_of(1024) {
             worker.trim_log();
         }
         let mut pool = self.lock();

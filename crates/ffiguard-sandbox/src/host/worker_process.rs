@@ -494,15 +494,15 @@ impl WorkerProcess {
                 call: Box::new(call),
             };
         }
-        if signal == Some(libc::SIGKILL) {
-            if let Some(call) = self.blocked.killed(pid) {
-                let call = Box::new(call);
-                return SandboxError::PolicyViolation {
-                    function,
-                    pid,
-                    call,
-                };
-            }
+        if signal == Some(libc::SIGKILL)
+            && let Some(call) = self.blocked.killed(pid)
+        {
+            let call = Box::new(call);
+            return SandboxError::PolicyViolation {
+                function,
+                pid,
+                call,
+            };
         }
         if hard_cpu_limit {
             return SandboxError::ResourceLimit {

@@ -151,22 +151,22 @@ fn serve_one(fd: &OwnedFd, service: &Service) {
     let name = syscalls::name(nr).map_or_else(|| format!("nr {nr}"), str::to_owned);
     let args = notif.data.args;
     let memory = service.memory.as_ref();
-    if let (Some(broker), Some(memory)) = (&service.broker, memory) {
-        if broker.handles(&name) {
-            let request = Broker::read(&name, &args, memory);
-            if !id_valid(fd, notif.id) {
-                // Gone or replaced: what we read may belong to another process.
-                return;
-            }
-            let decision = broker.decide(request);
-            // The decision took a round trip to the opener thread: check again that the call
-            // is still waiting before acting on it.
-            if !id_valid(fd, notif.id) {
-                return;
-            }
-            answer_brokered(fd, service, broker, memory, &notif, name, decision);
+    if let (Some(broker), Some(memory)) = (&service.broker, memory)
+        && broker.handles(&name)
+    {
+        let request = Broker::read(&name, &args, memory);
+        if !id_valid(fd, notif.id) {
+            // Gone or replaced: what we read may belong to another process.
             return;
         }
+        let decision = broker.decide(request);
+        // The decision took a round trip to the opener thread: check again that the call is
+        // still waiting before acting on it.
+        if !id_valid(fd, notif.id) {
+            return;
+        }
+        answer_brokered(fd, service, broker, memory, &notif, name, decision);
+        return;
     }
     let mut detail = memory.and_then(|memory| decode(&name, memory, &args));
     if !id_valid(fd, notif.id) {

@@ -136,7 +136,7 @@ pub(crate) fn check_range_for<T>(ptr: *const T, len_bytes: usize) -> Result<(), 
     let addr = ptr.addr();
     AddrRules::TARGET.check_range(addr, len_bytes)?;
     let align = align_of::<T>();
-    if addr % align != 0 {
+    if !addr.is_multiple_of(align) {
         return Err(PtrError::Misaligned {
             addr,
             align,

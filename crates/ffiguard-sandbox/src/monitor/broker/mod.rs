@@ -398,11 +398,11 @@ fn candidates(roots: &[Root], path: &Path) -> Vec<(usize, PathBuf)> {
     let mut found = Vec::new();
     for (index, root) in roots.iter().enumerate() {
         for prefix in &root.prefixes {
-            if let Ok(rest) = path.strip_prefix(prefix) {
-                if root.file.is_none() || rest.as_os_str().is_empty() {
-                    found.push((index, rest.to_path_buf()));
-                    break;
-                }
+            if let Ok(rest) = path.strip_prefix(prefix)
+                && (root.file.is_none() || rest.as_os_str().is_empty())
+            {
+                found.push((index, rest.to_path_buf()));
+                break;
             }
         }
     }
