@@ -349,21 +349,10 @@ fn exit_becomes_error() {
     assert_recovers(&sandbox);
 }
 
-fn process_gone(pid: u32) -> bool {
-    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        Err(_) => true,
-        // A zombie waiting for its new parent to reap it is dead too.
-        Ok(stat) => stat
-            .rsplit(')')
-            .next()
-            .is_some_and(|rest| rest.trim_start().starts_with('Z')),
-    }
-}
-
 /// Waits (at most 2 s, in 10 ms steps) for `pid` to be gone; says whether it went.
 fn wait_until_gone(pid: u32) -> bool {
     for _ in 0..200 {
-        if process_gone(pid) {
+        if support::process_gone(pid) {
             return true;
         }
         std::thread::sleep(Duration::from_millis(10));
@@ -384,7 +373,7 @@ fn grandchildren_die_with_the_worker() {
         .expect("call")
         .trust_unverified("a pid to watch");
     assert_ne!(grandchild, 0);
-    assert!(!process_gone(grandchild));
+    assert!(!support::process_gone(grandchild));
     drop(sandbox);
     assert!(
         wait_until_gone(grandchild),

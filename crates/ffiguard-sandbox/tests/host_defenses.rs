@@ -60,16 +60,6 @@ fn join_process_group(group: i32) -> i32 {
     }
 }
 
-fn process_gone(pid: u32) -> bool {
-    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        Err(_) => true,
-        Ok(stat) => stat
-            .rsplit(')')
-            .next()
-            .is_some_and(|rest| rest.trim_start().starts_with('Z')),
-    }
-}
-
 /// Covers the kill through the pidfd (and the worker's own session, which keeps it in its
 /// group): a worker that moved into the host's process group outlived a group-only kill.
 fn a_worker_that_leaves_its_group_dies_with_its_sandbox() {
@@ -88,7 +78,7 @@ fn a_worker_that_leaves_its_group_dies_with_its_sandbox() {
     drop(sandbox);
     let gone = (0..200).any(|_| {
         std::thread::sleep(Duration::from_millis(10));
-        process_gone(worker)
+        support::process_gone(worker)
     });
     assert!(gone, "worker {worker} outlived its sandbox");
 }
