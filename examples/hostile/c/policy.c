@@ -155,3 +155,18 @@ int hostile_dup2(int from, int to) {
     int fd = dup2(from, to);
     return fd < 0 ? fail() : fd;
 }
+
+static void *blocked_call(void *unused) {
+    (void)unused;
+    long fd = syscall(SYS_socket, AF_INET, SOCK_STREAM, 0);
+    if (fd >= 0) close((int)fd);
+    return 0;
+}
+
+/* A call outside the policy made by a second thread: 0 if the thread ran, or -errno. */
+int hostile_blocked_call_from_thread(void) {
+    pthread_t thread;
+    if (pthread_create(&thread, 0, blocked_call, 0) != 0) return -EAGAIN;
+    pthread_join(thread, 0);
+    return 0;
+}

@@ -34,6 +34,7 @@ mod ffi {
         pub(crate) fn hostile_readlink(path: *const c_char, out: *mut c_char, cap: c_int) -> c_int;
         pub(crate) fn hostile_close(fd: c_int) -> c_int;
         pub(crate) fn hostile_dup2(from: c_int, to: c_int) -> c_int;
+        pub(crate) fn hostile_blocked_call_from_thread() -> c_int;
     }
 }
 
@@ -142,4 +143,12 @@ pub fn close_descriptor(fd: i32) -> i32 {
 pub fn duplicate_onto(from: i32, to: i32) -> i32 {
     // SAFETY: as for `close_descriptor`.
     unsafe { ffi::hostile_dup2(from, to) }
+}
+
+/// Makes a call outside the policy (`socket`) from a second thread.
+#[isolated]
+pub fn blocked_call_from_thread() -> i32 {
+    // SAFETY: the C function starts one thread that makes a raw syscall and closes what it
+    // got; it joins the thread before returning and touches no memory of ours.
+    unsafe { ffi::hostile_blocked_call_from_thread() }
 }

@@ -274,6 +274,25 @@ fn the_setup_descriptor_cannot_be_reused() {
     assert_serves(&sandbox);
 }
 
+/// Finding 8: a blocked call from a second worker thread was reported under the thread's id
+/// and, under `OnViolation::Kill`, the caller saw "killed by SIGKILL" instead of the policy
+/// violation.
+fn a_second_threads_violation_names_the_worker() {
+    let policy = Policy::pure_compute()
+        .allow_threads()
+        .on_violation(OnViolation::Kill);
+    let sandbox = support::sandbox(policy);
+    let error = blocked_call_from_thread::call(&sandbox).expect_err("killed");
+    match &error {
+        ffiguard_sandbox::SandboxError::PolicyViolation { pid, call, .. } => {
+            assert_eq!(call.syscall, "socket");
+            assert_eq!(call.pid, *pid, "reported under the worker's pid");
+        }
+        other => panic!("not a policy violation: {other}"),
+    }
+    assert_serves(&sandbox);
+}
+
 /// Finding 3: `allow_syscall("clone")` without threads was an unconditioned clone.
 fn clone_named_without_threads_is_threads_only() {
     let sandbox = support::sandbox(Policy::pure_compute().allow_syscall("clone"));
@@ -456,7 +475,6 @@ fn learning_mode_never_reaches_other_processes() {
                     && call.verdict == Verdict::Allowed
             )
     );
-    let _ = OnViolation::AllowAndLog;
 }
 
 fn main() {
@@ -484,6 +502,10 @@ fn main() {
         (
             "the_setup_descriptor_cannot_be_reused",
             the_setup_descriptor_cannot_be_reused,
+        ),
+        (
+            "a_second_threads_violation_names_the_worker",
+            a_second_threads_violation_names_the_worker,
         ),
         (
             "clone_named_without_threads_is_threads_only",
