@@ -23,7 +23,7 @@
 //! }
 //!
 //! fn main() {
-//!     ffiguard_sandbox::testing::run(&[("doubles", doubles)]);
+//!     ffiguard_sandbox::testing::run(ffiguard_sandbox::tests![doubles]);
 //! }
 //! ```
 
@@ -31,6 +31,15 @@ use libtest_mimic::{Arguments, Trial};
 
 /// One named test.
 pub type Test = (&'static str, fn());
+
+/// The list [`run`] takes, from the test functions' names alone:
+/// `ffiguard_sandbox::tests![round_trip, crash_is_an_error]`.
+#[macro_export]
+macro_rules! tests {
+    ($($test:ident),* $(,)?) => {
+        &[$((::core::stringify!($test), $test as fn())),*]
+    };
+}
 
 /// Becomes a worker if started as one; otherwise runs `tests` the way the built-in test harness
 /// does, through [`libtest_mimic`]: the same arguments (a name filter, `--exact`, `--skip`,

@@ -307,32 +307,14 @@ fn main() {
     if std::env::args().nth(1).as_deref() == Some(LOW_NOFILE_HOST) {
         low_nofile_host();
     }
-    support::run(&[
-        (
-            "worker_limits_never_exceed_the_hosts",
-            worker_limits_never_exceed_the_hosts,
-        ),
-        ("explicit_names_are_used", explicit_names_are_used),
-        (
-            "every_call_emits_a_tracing_event",
-            every_call_emits_a_tracing_event,
-        ),
-        (
-            "round_trip_with_tainted_result",
-            round_trip_with_tainted_result,
-        ),
-        (
-            "large_buffers_cross_both_ways",
-            large_buffers_cross_both_ways,
-        ),
-        (
-            "leaked_host_descriptor_does_not_reach_worker",
-            leaked_host_descriptor_does_not_reach_worker,
-        ),
-        (
-            "worker_starts_isolated_and_limited",
-            worker_starts_isolated_and_limited,
-        ),
-        ("audit_ring_records_calls", audit_ring_records_calls),
+    support::run(ffiguard_sandbox::tests![
+        worker_limits_never_exceed_the_hosts,
+        explicit_names_are_used,
+        every_call_emits_a_tracing_event,
+        round_trip_with_tainted_result,
+        large_buffers_cross_both_ways,
+        leaked_host_descriptor_does_not_reach_worker,
+        worker_starts_isolated_and_limited,
+        audit_ring_records_calls,
     ]);
 }

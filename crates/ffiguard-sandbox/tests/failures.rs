@@ -426,48 +426,21 @@ fn main() {
     if std::env::args().nth(1).as_deref() == Some(SHORT_LIVED_HOST) {
         short_lived_host();
     }
-    support::run(&[
-        ("worker_dies_with_its_host", worker_dies_with_its_host),
-        (
-            "segfault_becomes_error_naming_signal_and_function",
-            segfault_becomes_error_naming_signal_and_function,
-        ),
-        ("abort_becomes_error", abort_becomes_error),
-        ("stack_overflow_is_named", stack_overflow_is_named),
-        (
-            "panic_becomes_error_with_message",
-            panic_becomes_error_with_message,
-        ),
-        (
-            "hang_past_deadline_kills_worker",
-            hang_past_deadline_kills_worker,
-        ),
-        (
-            "forged_last_words_name_no_limit",
-            forged_last_words_name_no_limit,
-        ),
-        (
-            "memory_bomb_hits_address_space_limit",
-            memory_bomb_hits_address_space_limit,
-        ),
-        ("cpu_burner_hits_cpu_limit", cpu_burner_hits_cpu_limit),
-        (
-            "ignoring_sigxcpu_still_hits_cpu_limit",
-            ignoring_sigxcpu_still_hits_cpu_limit,
-        ),
-        (
-            "large_file_hits_file_size_limit",
-            large_file_hits_file_size_limit,
-        ),
-        (
-            "workers_retire_at_half_their_cpu_budget",
-            workers_retire_at_half_their_cpu_budget,
-        ),
-        ("exit_becomes_error", exit_becomes_error),
-        (
-            "grandchildren_die_with_the_worker",
-            grandchildren_die_with_the_worker,
-        ),
-        ("no_new_processes_by_default", no_new_processes_by_default),
+    support::run(ffiguard_sandbox::tests![
+        worker_dies_with_its_host,
+        segfault_becomes_error_naming_signal_and_function,
+        abort_becomes_error,
+        stack_overflow_is_named,
+        panic_becomes_error_with_message,
+        hang_past_deadline_kills_worker,
+        forged_last_words_name_no_limit,
+        memory_bomb_hits_address_space_limit,
+        cpu_burner_hits_cpu_limit,
+        ignoring_sigxcpu_still_hits_cpu_limit,
+        large_file_hits_file_size_limit,
+        workers_retire_at_half_their_cpu_budget,
+        exit_becomes_error,
+        grandchildren_die_with_the_worker,
+        no_new_processes_by_default,
     ]);
 }

@@ -277,26 +277,11 @@ fn blocked_paths_cannot_forge_log_lines() {
 }
 
 fn main() {
-    support::run(&[
-        (
-            "rattling_the_robust_word_does_not_keep_the_host_busy",
-            rattling_the_robust_word_does_not_keep_the_host_busy,
-        ),
-        (
-            "a_worker_that_leaves_its_group_dies_with_its_sandbox",
-            a_worker_that_leaves_its_group_dies_with_its_sandbox,
-        ),
-        (
-            "workers_lead_their_own_session",
-            workers_lead_their_own_session,
-        ),
-        (
-            "a_worker_lying_about_its_confinement_is_refused",
-            a_worker_lying_about_its_confinement_is_refused,
-        ),
-        (
-            "blocked_paths_cannot_forge_log_lines",
-            blocked_paths_cannot_forge_log_lines,
-        ),
+    support::run(ffiguard_sandbox::tests![
+        rattling_the_robust_word_does_not_keep_the_host_busy,
+        a_worker_that_leaves_its_group_dies_with_its_sandbox,
+        workers_lead_their_own_session,
+        a_worker_lying_about_its_confinement_is_refused,
+        blocked_paths_cannot_forge_log_lines,
     ]);
 }

@@ -158,22 +158,13 @@ fn ffiguard_sandbox_args_probe(sandbox: &Sandbox, big: Vec<u8>) -> SandboxError 
 }
 
 fn main() {
-    support::run(&[
-        ("lying_lengths_are_bounded", lying_lengths_are_bounded),
-        (
-            "garbage_and_unknown_status_are_errors",
-            garbage_and_unknown_status_are_errors,
-        ),
-        ("reply_rewritten_while_read", reply_rewritten_while_read),
-        ("faked_death_is_not_believed", faked_death_is_not_believed),
-        (
-            "enormous_deadline_does_not_overflow",
-            enormous_deadline_does_not_overflow,
-        ),
-        ("oversized_reply_is_an_error", oversized_reply_is_an_error),
-        (
-            "oversized_arguments_are_refused_before_the_worker",
-            oversized_arguments_are_refused_before_the_worker,
-        ),
+    support::run(ffiguard_sandbox::tests![
+        lying_lengths_are_bounded,
+        garbage_and_unknown_status_are_errors,
+        reply_rewritten_while_read,
+        faked_death_is_not_believed,
+        enormous_deadline_does_not_overflow,
+        oversized_reply_is_an_error,
+        oversized_arguments_are_refused_before_the_worker,
     ]);
 }

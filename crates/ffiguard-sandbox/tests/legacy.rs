@@ -122,18 +122,9 @@ fn bogus_pointer_crashes_only_the_worker() {
 }
 
 fn main() {
-    support::run(&[
-        (
-            "legacy_functions_work_isolated",
-            legacy_functions_work_isolated,
-        ),
-        (
-            "bogus_pointer_is_an_error_through_the_safe_wrapper",
-            bogus_pointer_is_an_error_through_the_safe_wrapper,
-        ),
-        (
-            "bogus_pointer_crashes_only_the_worker",
-            bogus_pointer_crashes_only_the_worker,
-        ),
+    support::run(ffiguard_sandbox::tests![
+        legacy_functions_work_isolated,
+        bogus_pointer_is_an_error_through_the_safe_wrapper,
+        bogus_pointer_crashes_only_the_worker,
     ]);
 }

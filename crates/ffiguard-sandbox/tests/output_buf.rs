@@ -186,23 +186,11 @@ fn a_panic_with_a_live_buffer_is_a_panic_reply() {
 }
 
 fn main() {
-    support::run(&[
-        (
-            "zlib_inflate_writes_into_the_reply_arena",
-            zlib_inflate_writes_into_the_reply_arena,
-        ),
-        (
-            "buffers_in_any_position_arrive_intact",
-            buffers_in_any_position_arrive_intact,
-        ),
-        (
-            "output_larger_than_the_reply_arena_is_an_error",
-            output_larger_than_the_reply_arena_is_an_error,
-        ),
-        ("a_kept_buffer_is_reported", a_kept_buffer_is_reported),
-        (
-            "a_panic_with_a_live_buffer_is_a_panic_reply",
-            a_panic_with_a_live_buffer_is_a_panic_reply,
-        ),
+    support::run(ffiguard_sandbox::tests![
+        zlib_inflate_writes_into_the_reply_arena,
+        buffers_in_any_position_arrive_intact,
+        output_larger_than_the_reply_arena_is_an_error,
+        a_kept_buffer_is_reported,
+        a_panic_with_a_live_buffer_is_a_panic_reply,
     ]);
 }

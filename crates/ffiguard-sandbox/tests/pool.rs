@@ -229,31 +229,13 @@ fn workers_are_replaced_after_their_quota_of_calls() {
 }
 
 fn main() {
-    support::run(&[
-        (
-            "a_fresh_worker_per_call_keeps_nothing_from_earlier_calls",
-            a_fresh_worker_per_call_keeps_nothing_from_earlier_calls,
-        ),
-        (
-            "workers_are_replaced_after_their_quota_of_calls",
-            workers_are_replaced_after_their_quota_of_calls,
-        ),
-        ("threads_share_a_pool", threads_share_a_pool),
-        (
-            "a_panicking_decoder_does_not_leak_the_pool_slot",
-            a_panicking_decoder_does_not_leak_the_pool_slot,
-        ),
-        (
-            "crashes_under_concurrency_are_contained",
-            crashes_under_concurrency_are_contained,
-        ),
-        (
-            "dedicated_worker_binary_serves_its_functions",
-            dedicated_worker_binary_serves_its_functions,
-        ),
-        (
-            "same_binary_worker_is_this_binary",
-            same_binary_worker_is_this_binary,
-        ),
+    support::run(ffiguard_sandbox::tests![
+        a_fresh_worker_per_call_keeps_nothing_from_earlier_calls,
+        workers_are_replaced_after_their_quota_of_calls,
+        threads_share_a_pool,
+        a_panicking_decoder_does_not_leak_the_pool_slot,
+        crashes_under_concurrency_are_contained,
+        dedicated_worker_binary_serves_its_functions,
+        same_binary_worker_is_this_binary,
     ]);
 }

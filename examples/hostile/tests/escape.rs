@@ -395,22 +395,19 @@ fn reports_decode_connect_addresses() {
 }
 
 fn main() {
-    support::run(&[
-        ("tcp_exfiltration", tcp_exfiltration),
-        ("udp_exfiltration", udp_exfiltration),
-        ("unix_socket_exfiltration", unix_socket_exfiltration),
-        ("program_execution", program_execution),
-        ("fork_and_vfork", fork_and_vfork),
-        ("secret_file", secret_file),
-        ("host_environment", host_environment),
-        ("host_memory", host_memory),
-        ("ptrace_host", ptrace_host),
-        ("signal_host", signal_host),
-        ("writes_outside_allowed_paths", writes_outside_allowed_paths),
-        ("symlink_tricks", symlink_tricks),
-        (
-            "reports_decode_connect_addresses",
-            reports_decode_connect_addresses,
-        ),
+    support::run(ffiguard_sandbox::tests![
+        tcp_exfiltration,
+        udp_exfiltration,
+        unix_socket_exfiltration,
+        program_execution,
+        fork_and_vfork,
+        secret_file,
+        host_environment,
+        host_memory,
+        ptrace_host,
+        signal_host,
+        writes_outside_allowed_paths,
+        symlink_tricks,
+        reports_decode_connect_addresses,
     ]);
 }

@@ -265,32 +265,14 @@ fn main() {
         unprivileged_checks();
         std::process::exit(0);
     }
-    support::run(&[
-        (
-            "secret_outside_the_allowed_path_is_reported",
-            secret_outside_the_allowed_path_is_reported,
-        ),
-        (
-            "links_and_dotdot_out_of_the_allowed_path_are_reported",
-            links_and_dotdot_out_of_the_allowed_path_are_reported,
-        ),
-        (
-            "allowed_files_are_read_through_the_broker",
-            allowed_files_are_read_through_the_broker,
-        ),
-        (
-            "a_fifo_cannot_stall_the_broker",
-            a_fifo_cannot_stall_the_broker,
-        ),
-        (
-            "rewriting_the_path_after_the_check_gains_nothing",
-            rewriting_the_path_after_the_check_gains_nothing,
-        ),
-        (
-            "learning_mode_reports_and_suggests_the_path",
-            learning_mode_reports_and_suggests_the_path,
-        ),
-        ("kill_mode_names_the_path", kill_mode_names_the_path),
-        ("works_unprivileged", works_unprivileged),
+    support::run(ffiguard_sandbox::tests![
+        secret_outside_the_allowed_path_is_reported,
+        links_and_dotdot_out_of_the_allowed_path_are_reported,
+        allowed_files_are_read_through_the_broker,
+        a_fifo_cannot_stall_the_broker,
+        rewriting_the_path_after_the_check_gains_nothing,
+        learning_mode_reports_and_suggests_the_path,
+        kill_mode_names_the_path,
+        works_unprivileged,
     ]);
 }

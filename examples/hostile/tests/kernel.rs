@@ -346,35 +346,20 @@ fn main() {
     if std::env::args().nth(1).as_deref() == Some(MISSING_LAYERS) {
         host_without_landlock_and_namespaces();
     }
-    support::run(&[
-        ("kernel_surfaces", kernel_surfaces),
-        ("memory_bomb_is_capped", memory_bomb_is_capped),
-        ("cpu_bomb_is_capped", cpu_bomb_is_capped),
-        ("descriptor_bomb_is_capped", descriptor_bomb_is_capped),
-        ("disk_bomb_is_capped", disk_bomb_is_capped),
-        ("crashes_of_every_kind", crashes_of_every_kind),
-        ("no_inherited_descriptors", no_inherited_descriptors),
-        (
-            "shared_memory_rewritten_while_read",
-            shared_memory_rewritten_while_read,
-        ),
-        ("kill_on_violation", kill_on_violation),
-        (
-            "learning_mode_suggests_a_policy",
-            learning_mode_suggests_a_policy,
-        ),
-        (
-            "status_reports_the_layers_in_force",
-            status_reports_the_layers_in_force,
-        ),
-        (
-            "an_unenforceable_policy_is_refused",
-            an_unenforceable_policy_is_refused,
-        ),
-        ("works_unprivileged", works_unprivileged),
-        (
-            "a_missing_layer_is_named_not_downgraded",
-            a_missing_layer_is_named_not_downgraded,
-        ),
+    support::run(ffiguard_sandbox::tests![
+        kernel_surfaces,
+        memory_bomb_is_capped,
+        cpu_bomb_is_capped,
+        descriptor_bomb_is_capped,
+        disk_bomb_is_capped,
+        crashes_of_every_kind,
+        no_inherited_descriptors,
+        shared_memory_rewritten_while_read,
+        kill_on_violation,
+        learning_mode_suggests_a_policy,
+        status_reports_the_layers_in_force,
+        an_unenforceable_policy_is_refused,
+        works_unprivileged,
+        a_missing_layer_is_named_not_downgraded,
     ]);
 }

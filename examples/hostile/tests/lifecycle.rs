@@ -50,8 +50,5 @@ fn a_foreign_abi_syscall_is_reported() {
 }
 
 fn main() {
-    support::run(&[(
-        "a_foreign_abi_syscall_is_reported",
-        a_foreign_abi_syscall_is_reported,
-    )]);
+    support::run(ffiguard_sandbox::tests![a_foreign_abi_syscall_is_reported,]);
 }

@@ -482,47 +482,17 @@ fn main() {
     // so no other thread reads the environment concurrently. (In a worker, re-executed from
     // this binary with an empty environment, it is set in the worker's own environment only.)
     unsafe { std::env::set_var(SECRET_VAR, SECRET) };
-    support::run(&[
-        (
-            "procfs_is_never_opened_for_the_worker",
-            procfs_is_never_opened_for_the_worker,
-        ),
-        (
-            "devices_that_depend_on_the_opener_are_refused",
-            devices_that_depend_on_the_opener_are_refused,
-        ),
-        (
-            "unsafe_policies_are_refused_before_start",
-            unsafe_policies_are_refused_before_start,
-        ),
-        (
-            "sockets_are_ip_only_and_capabilities_are_gone",
-            sockets_are_ip_only_and_capabilities_are_gone,
-        ),
-        (
-            "the_setup_descriptor_cannot_be_reused",
-            the_setup_descriptor_cannot_be_reused,
-        ),
-        (
-            "a_second_threads_violation_names_the_worker",
-            a_second_threads_violation_names_the_worker,
-        ),
-        (
-            "clone_named_without_threads_is_threads_only",
-            clone_named_without_threads_is_threads_only,
-        ),
-        (
-            "directories_list_and_path_opens_work",
-            directories_list_and_path_opens_work,
-        ),
-        (
-            "learning_mode_never_reaches_other_processes",
-            learning_mode_never_reaches_other_processes,
-        ),
+    support::run(ffiguard_sandbox::tests![
+        procfs_is_never_opened_for_the_worker,
+        devices_that_depend_on_the_opener_are_refused,
+        unsafe_policies_are_refused_before_start,
+        sockets_are_ip_only_and_capabilities_are_gone,
+        the_setup_descriptor_cannot_be_reused,
+        a_second_threads_violation_names_the_worker,
+        clone_named_without_threads_is_threads_only,
+        directories_list_and_path_opens_work,
+        learning_mode_never_reaches_other_processes,
         // Last: it waives the policy check for the rest of this process.
-        (
-            "the_worker_kernel_never_acts_on_what_the_host_read",
-            the_worker_kernel_never_acts_on_what_the_host_read,
-        ),
+        the_worker_kernel_never_acts_on_what_the_host_read,
     ]);
 }

@@ -420,5 +420,5 @@ fn policy_fuzzing() {
 }
 
 fn main() {
-    support::run(&[("policy_fuzzing", policy_fuzzing)]);
+    support::run(ffiguard_sandbox::tests![policy_fuzzing,]);
 }
