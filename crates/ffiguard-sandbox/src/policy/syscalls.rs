@@ -8,7 +8,9 @@ use syscalls::Sysno;
 
 /// The number of the syscall called `name` on this architecture.
 pub(crate) fn number(name: &str) -> Option<i64> {
-    Sysno::from_str(name).ok().map(|sysno| i64::from(sysno.id()))
+    Sysno::from_str(name)
+        .ok()
+        .map(|sysno| i64::from(sysno.id()))
 }
 
 /// The name of syscall `nr` on this architecture.
