@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Held-out evaluation of `cargo ffiguard check`: FFI crates that the rules were NOT tuned on.
 #
-#   eval/held-out.sh [--set a|b|...|n] [--sample N] [--seed S] [--vendor-only]
+#   eval/held-out.sh [--set a|b|...|o] [--sample N] [--seed S] [--vendor-only]
 #
 # The rules were tuned on the crates of eval/vendor-and-check.sh (rusqlite, openssl, git2,
 # libz-sys, curl, their -sys crates and what they pull in). This script audits disjoint sets:
@@ -91,6 +91,16 @@
 #      minimp3-sys, cubeb-sys, ogg-sys), crypto (monocypher-sys, oqs-sys), storage
 #      (lmdb-rkv-sys), and backtrace-sys, pdcurses-sys, qhull-sys, sass-sys, ui-sys,
 #      libwebp-sys2. Committed before discovery changed, and measured before and after it.
+#   o: -sys crates that bundle their C headers, none in an earlier set, chosen and vendored
+#      before the cross-check's fixes for set n (platform-specific bindings, cfg'd items,
+#      anonymous members, types paired by use, reachability): profiling and tracing
+#      (tracy-client-sys, ittapi-sys), storage and compression (littlefs2-sys, miniz-sys,
+#      isal-sys, libbzip3-sys), images, media and audio (spng-sys, vapoursynth-sys,
+#      assimp-sys, aubio-sys), solvers and science (lpsolve-sys, metis-sys, minimap2-sys),
+#      disassembly, crypto, regexes and scripting (bddisasm-sys, secp256k1-zkp-sys,
+#      vectorscan-rs-sys, ducc-sys), devices and network (snap7-sys, libftd2xx-ffi,
+#      picohttpparser-sys). (xgboost-sys could not be vendored beside bddisasm-sys, both link
+#      libclang; lv2-sys and termbox-sys were dropped on vendoring: they bundle no header.)
 #
 # 1. Vendors current releases of the set from crates.io into $FFIGUARD_HELDOUT_DIR (default
 #    /tmp/ffiguard-heldout, /tmp/ffiguard-heldout-b, -c, ..., -m) with `cargo vendor` (network:
@@ -317,7 +327,16 @@ case "$set_name" in
         crates=("${deps[@]}")
         neighbours=()
         ;;
-    *) echo "unknown set $set_name (a to n)" >&2; exit 2 ;;
+    o)
+        eval_dir="${FFIGUARD_HELDOUT_DIR:-/tmp/ffiguard-heldout-o}"
+        deps=(tracy-client-sys ittapi-sys littlefs2-sys miniz-sys isal-sys libbzip3-sys spng-sys
+            vapoursynth-sys assimp-sys aubio-sys lpsolve-sys metis-sys minimap2-sys bddisasm-sys
+            secp256k1-zkp-sys vectorscan-rs-sys ducc-sys snap7-sys libftd2xx-ffi
+            picohttpparser-sys)
+        crates=("${deps[@]}")
+        neighbours=()
+        ;;
+    *) echo "unknown set $set_name (a to o)" >&2; exit 2 ;;
 esac
 mkdir -p "$eval_dir/corpus/src" "$eval_dir/reports"
 cd "$eval_dir/corpus"
