@@ -213,7 +213,17 @@ fn abi_findings(
         packages
     };
     let mut unreadable = false;
+    let mut none_found = Vec::new();
     for package in packages {
+        let found = crate::abi::config::find_headers(package)
+            .map_err(crate::abi::cli::AbiCliError::from)?;
+        if found.headers.is_empty() {
+            let why = found
+                .none_found
+                .unwrap_or_else(|| "no header found".to_owned());
+            none_found.push((display_path(root, package), why));
+            continue;
+        }
         let Some((report, headers)) = crate::abi::cli::check_crate(package)? else {
             continue;
         };
@@ -248,12 +258,15 @@ fn abi_findings(
         }
     }
     if check.headers == 0 {
-        check.not_run = Some(if root.join("Cargo.toml").is_file() {
-            "no `headers` under [package.metadata.ffiguard] in Cargo.toml and no bindgen \
-             `.header(\"..\")` in build.rs"
-                .to_owned()
-        } else {
-            "no Cargo.toml, so no header configuration".to_owned()
+        // The search's own reason, for the one package or the first of several.
+        check.not_run = Some(match none_found.as_slice() {
+            [] => "no package to read headers for".to_owned(),
+            [(_, why)] => why.clone(),
+            [(first, why), rest @ ..] => format!(
+                "none in any of {} packages ({first}: {why}; and {} more)",
+                rest.len() + 1,
+                rest.len()
+            ),
         });
     } else if check.targets.is_empty() || unreadable {
         check.not_run =
