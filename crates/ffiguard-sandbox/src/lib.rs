@@ -77,8 +77,8 @@
 //!
 //! A worker re-executes the test binary, so the binary must call [`init`] before the test
 //! harness runs: give integration tests that use a sandbox `harness = false` and a `main` that
-//! calls [`testing::run`] (which calls `init()`, then the tests), or use a dedicated worker
-//! binary.
+//! calls `ffiguard_sandbox::testing::run` (feature `testing`; it calls `init()`, then the
+//! tests with libtest's arguments and output), or use a dedicated worker binary.
 
 // Lets `#[isolated]` expansions inside this crate (the test hooks) name it as users do.
 #[cfg(feature = "test-hooks")]
@@ -98,6 +98,7 @@ mod registry;
 mod tainted;
 #[cfg(feature = "test-hooks")]
 pub mod test_hooks;
+#[cfg(feature = "testing")]
 pub mod testing;
 mod text;
 mod transport;
