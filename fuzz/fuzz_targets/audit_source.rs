@@ -40,6 +40,7 @@ fuzz_target!(|input: &[u8]| {
             .iter()
             .map(|(p, b)| ((*p).to_owned(), Arc::from(*b)))
             .collect(),
+        ..AuditOutcome::default()
     };
     let metas = registry::metas();
     let _ = ffiguard_audit::render_human(&outcome, &metas, false, std::path::Path::new("."));
