@@ -120,7 +120,7 @@ pub use policy::syscalls::syscall_names;
 pub use policy::{OnViolation, Policy, Requirement};
 pub use tainted::Tainted;
 pub use transport::output_buf::OutputBuf;
-pub use transport::spin::{SpinCounters, SpinPolicy, SpinReport};
+pub use transport::spin::{PlanCounts, SpinCounters, SpinPolicy, SpinReport};
 pub use transport::wire::{ByteBuf, ReplyError, decode_reply, decode_reply_in_arena};
 
 /// Turns this process into a worker if it was started as one; otherwise returns at once.

@@ -77,8 +77,8 @@ impl SandboxBuilder {
     }
 
     /// How the calling thread spins for a reply before sleeping on the futex (default
-    /// [`SpinPolicy::adaptive()`]: up to 20 µs, backing off when spinning catches nothing or
-    /// loses its core). A [`Duration`] means [`SpinPolicy::Fixed`].
+    /// [`SpinPolicy::adaptive()`]: up to 20 µs, when the round trips it measures say that
+    /// spinning pays). A [`Duration`] means [`SpinPolicy::Fixed`].
     pub fn spin(mut self, spin: impl Into<SpinPolicy>) -> Self {
         self.settings.spin = spin.into();
         self
@@ -88,7 +88,8 @@ impl SandboxBuilder {
     /// [`SpinPolicy::adaptive()`]). A spinning worker saves the host's wake-up system call
     /// for back-to-back calls, but a preempted spinner is not woken by the host and waits for
     /// the scheduler: with [`SpinPolicy::Fixed`] on a loaded machine that turns microseconds
-    /// into milliseconds, which the adaptive policy detects and backs off from (BENCHMARKS.md).
+    /// into milliseconds. An adaptive worker spins when the calling thread's plan says so
+    /// (the caller times the round trips of each plan; BENCHMARKS.md).
     pub fn worker_spin(mut self, spin: impl Into<SpinPolicy>) -> Self {
         self.settings.worker_spin = spin.into();
         self

@@ -103,17 +103,14 @@ impl Sandbox {
 
     /// What spinning did on both sides of every idle worker, summed: how many waits caught
     /// their event while spinning, ran out of budget, lost the core, skipped the spin, and
-    /// ended asleep. A worker busy with a call is not counted; counts go with a worker when
+    /// ended asleep, and which plans the adaptive policy ran. A worker busy with a call is not counted; counts go with a worker when
     /// it is discarded. For tuning [`SpinPolicy`](crate::SpinPolicy) on a given machine.
     pub fn spin_counters(&self) -> SpinReport {
         self.lock()
             .idle
             .iter()
             .map(WorkerProcess::spin_report)
-            .fold(SpinReport::default(), |total, one| SpinReport {
-                host: total.host.plus(one.host),
-                worker: total.worker.plus(one.worker),
-            })
+            .fold(SpinReport::default(), SpinReport::plus)
     }
 
     /// Process ids of the idle workers (for diagnostics and tests).

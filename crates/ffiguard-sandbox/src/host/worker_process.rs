@@ -25,6 +25,7 @@ use crate::transport::region::{
     SETUP_READY,
 };
 use crate::transport::spin::{SpinCounters, SpinReport, Spinner};
+use crate::transport::spin_plan::PlanChooser;
 use crate::transport::wire::{self, ReplyError};
 use crate::worker::setup::Setup;
 
@@ -55,6 +56,8 @@ pub(crate) struct WorkerProcess {
     log: OwnedFd,
     seq: u32,
     spinner: Spinner,
+    /// Which sides spin for the next calls (adaptive policies), from the round trips so far.
+    plans: PlanChooser,
     pub(crate) calls: u64,
     /// Wall time spent serving calls plus the worker's spin after each: the CPU time a
     /// single-threaded worker can have used (a worker whose library runs threads can use
@@ -142,6 +145,7 @@ impl WorkerProcess {
             log: spawned.log,
             seq: 0,
             spinner: Spinner::new(config.spin),
+            plans: PlanChooser::new(config.spin, config.worker_spin),
             calls: 0,
             busy: Duration::ZERO,
             worker_spin: config.worker_spin.max_spin(),
@@ -304,17 +308,25 @@ impl WorkerProcess {
         self.seq = self.seq.wrapping_add(1);
         let seq = self.seq;
         self.calls += 1;
+        let plan = self.plans.plan();
+        control
+            .host
+            .worker_spins
+            .store(u32::from(plan.worker), Ordering::Relaxed);
+        // Timed from before the ring: a sleeping worker's wake-up is part of what a plan costs.
+        let started = Instant::now();
         control.host.call_seq.store(seq, Ordering::SeqCst);
         if control.worker.worker_sleeping.load(Ordering::SeqCst) != 0 {
             futex::wake_one(&control.host.call_seq);
         }
-        let started = Instant::now();
-        let waited = self.await_reply(function, seq, deadline);
+        let waited = self.await_reply(function, seq, deadline, plan.host);
+        let round_trip = started.elapsed();
         self.busy = self
             .busy
-            .saturating_add(started.elapsed())
+            .saturating_add(round_trip)
             .saturating_add(self.worker_spin);
         waited?;
+        self.plans.record(round_trip);
         let control = self.region.control();
         // Read each worker-written field once, then bound it by what the host itself knows.
         let status = control.worker.reply_status.load(Ordering::Acquire);
@@ -343,6 +355,7 @@ impl WorkerProcess {
     pub(crate) fn spin_report(&self) -> SpinReport {
         let shared = &self.region.control().worker_spin;
         SpinReport {
+            plans: self.plans.counts(),
             host: self.spinner.counters,
             worker: SpinCounters {
                 caught: shared.caught.load(Ordering::Relaxed),
@@ -359,12 +372,13 @@ impl WorkerProcess {
         function: &'static str,
         seq: u32,
         deadline: Duration,
+        spin: bool,
     ) -> Result<(), CallFailure> {
         let control = self.region.control();
         let reply_seq = &control.worker.reply_seq;
         if self
             .spinner
-            .spin(|| reply_seq.load(Ordering::Acquire) == seq)
+            .spin(spin, || reply_seq.load(Ordering::Acquire) == seq)
         {
             return Ok(());
         }

@@ -9,4 +9,5 @@ pub(crate) mod futex;
 pub(crate) mod output_buf;
 pub(crate) mod region;
 pub(crate) mod spin;
+pub(crate) mod spin_plan;
 pub(crate) mod wire;

@@ -15,7 +15,7 @@ use rustix::mm::{MapFlags, ProtFlags};
 /// `b"FFGS"`: identifies a control block written by this crate.
 pub(crate) const MAGIC: u32 = 0x4646_4753;
 /// Bumped whenever the control block or the wire format changes.
-pub(crate) const PROTOCOL_VERSION: u32 = 3;
+pub(crate) const PROTOCOL_VERSION: u32 = 4;
 /// The control block occupies the first page; the arenas start page-aligned after it.
 pub(crate) const CONTROL_SIZE: usize = 4096;
 
@@ -27,7 +27,9 @@ pub(crate) struct HostSide {
     pub(crate) version: AtomicU32,
     /// Incremented by the host to ring the worker's doorbell; the worker futex-waits on it.
     pub(crate) call_seq: AtomicU32,
-    pub(crate) _pad: AtomicU32,
+    /// 1 when the adaptive worker should spin for the next call, 0 when it should sleep at
+    /// once: the calling thread's plan (`spin_plan.rs`), written before each ring.
+    pub(crate) worker_spins: AtomicU32,
     pub(crate) call_id: AtomicU64,
     pub(crate) request_len: AtomicU64,
     pub(crate) request_capacity: AtomicU64,

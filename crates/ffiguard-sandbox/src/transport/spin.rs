@@ -1,13 +1,14 @@
 //! Spinning before sleeping: how long a waiter polls its shared word before it sleeps on the
-//! futex, and the adaptive policy that stops spinning where spinning does not pay.
+//! futex.
 //!
 //! Two waiters spin: the calling thread waiting for a reply, and the worker waiting for its
 //! next call. When both spin, a call costs no system call at all; when the awaited side sleeps,
 //! each direction costs a futex wake-up, which on a VM is an inter-processor interrupt. But
-//! spinning pays only with a free core: a spinner that is preempted is not woken by the other
-//! side (it is not asleep) and waits for the scheduler instead, which turns microseconds into
-//! milliseconds. [`SpinPolicy::Adaptive`] watches for exactly these two failures — spinning
-//! that caught nothing, and spinning that was preempted — and backs off.
+//! spinning pays only while every spinner and the side it waits for each have a core: on a
+//! machine where something else runs, a spinner holds the core the other side needs, and a
+//! preempted spinner is woken by nobody. Whether spinning pays is therefore a property of the
+//! machine at the moment, which [`SpinPolicy::Adaptive`] measures (`spin_plan.rs`) instead of
+//! guessing from how single spins end.
 
 use std::time::{Duration, Instant};
 
@@ -40,11 +41,13 @@ pub enum SpinPolicy {
     /// Spin up to this long on every wait, whatever happens: the lowest latency on a machine
     /// with a free core per spinner, and the worst on an oversubscribed one.
     Fixed(Duration),
-    /// Spin up to `max`, and back off when spinning did not pay: after four waits in a row in
-    /// which the awaited event did not come within `max`, spinning is skipped for the next 1,
-    /// 2, 4, … up to 64 waits; after a wait in which the spinner was preempted (its clock
-    /// jumped by more than 50 µs between two polls: no core was free), for the next 64, 128
-    /// or 256 waits. A spin that catches its event resets the backoff.
+    /// Spin up to `max` while spinning measurably pays. The calling thread times every call
+    /// and, in stretches of 16 calls, runs one of the plans "both sides spin", "only the
+    /// caller spins", "only the worker spins" and "neither spins" (the worker follows the
+    /// plan the caller sends with each call); it keeps the plan whose calls were fastest and
+    /// tries the others again now and then — the slower a plan was, the more rarely. A spin
+    /// during which the spinner lost its core (its clock jumped by more than 50 µs between
+    /// two polls) ends at once.
     Adaptive {
         /// The longest spin of one wait.
         max: Duration,
@@ -88,15 +91,6 @@ impl From<Duration> for SpinPolicy {
 
 /// A clock gap this long between two polls means the spinner was not running: preempted.
 const PREEMPTED: Duration = Duration::from_micros(50);
-/// Idle spins in a row before spinning backs off: one idle spin is often the other side
-/// waking from a sleep of its own, and backing off then would put both sides to sleep.
-const IDLE_STREAK: u32 = 4;
-/// The most waits skipped after spins that caught nothing.
-const MAX_IDLE_BACKOFF: u32 = 64;
-/// The most waits skipped after spins that were preempted. Larger caps starve a quiet VM whose
-/// vCPUs are briefly descheduled now and then (each such gap reads as a preemption); smaller
-/// ones pay a lost time slice too often on an oversubscribed machine (BENCHMARKS.md).
-const MAX_PREEMPTED_BACKOFF: u32 = 256;
 /// Polls between two clock reads: `Instant::now` costs ~20 ns (vDSO), a poll a few.
 const POLLS_PER_CLOCK_READ: u32 = 64;
 
@@ -122,7 +116,7 @@ pub struct SpinCounters {
     pub idle: u64,
     /// Spins during which the spinner lost its core (whether or not the event came).
     pub preempted: u64,
-    /// Waits that did not spin because the policy was backing off (or is `Never`).
+    /// Waits that did not spin: the adaptive plan said so, or the policy is `Never`.
     pub skipped: u64,
     /// Waits that ended asleep on the futex: the other side paid a wake-up for each.
     pub slept: u64,
@@ -154,6 +148,45 @@ impl SpinCounters {
     }
 }
 
+/// How many stretches of calls ran each plan of [`SpinPolicy::Adaptive`] (a stretch is 16
+/// calls; a plan says which sides spin).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PlanCounts {
+    /// Both the calling thread and the worker spin.
+    pub both_spin: u64,
+    /// Only the calling thread spins; the worker sleeps at once.
+    pub caller_spins: u64,
+    /// Only the worker spins; the calling thread sleeps at once.
+    pub worker_spins: u64,
+    /// Both sleep at once.
+    pub neither_spins: u64,
+}
+
+impl PlanCounts {
+    /// The counts since `earlier`, a snapshot of the same counters.
+    #[must_use]
+    pub fn since(self, earlier: Self) -> Self {
+        Self {
+            both_spin: self.both_spin.saturating_sub(earlier.both_spin),
+            caller_spins: self.caller_spins.saturating_sub(earlier.caller_spins),
+            worker_spins: self.worker_spins.saturating_sub(earlier.worker_spins),
+            neither_spins: self.neither_spins.saturating_sub(earlier.neither_spins),
+        }
+    }
+
+    /// Both sets of counts together.
+    #[must_use]
+    pub fn plus(self, other: Self) -> Self {
+        Self {
+            both_spin: self.both_spin.saturating_add(other.both_spin),
+            caller_spins: self.caller_spins.saturating_add(other.caller_spins),
+            worker_spins: self.worker_spins.saturating_add(other.worker_spins),
+            neither_spins: self.neither_spins.saturating_add(other.neither_spins),
+        }
+    }
+}
+
 /// Both sides' spin counters of a sandbox's idle workers, from
 /// [`Sandbox::spin_counters`](crate::Sandbox::spin_counters).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -164,6 +197,8 @@ pub struct SpinReport {
     /// The workers waiting for calls, as the workers report them (a compromised worker can
     /// report anything: these are for tuning, not for decisions).
     pub worker: SpinCounters,
+    /// The adaptive policy's plans, stretch by stretch (all zero unless a side is adaptive).
+    pub plans: PlanCounts,
 }
 
 impl SpinReport {
@@ -173,22 +208,27 @@ impl SpinReport {
         Self {
             host: self.host.since(earlier.host),
             worker: self.worker.since(earlier.worker),
+            plans: self.plans.since(earlier.plans),
+        }
+    }
+
+    /// Both reports together (several workers' counts summed).
+    #[must_use]
+    pub fn plus(self, other: Self) -> Self {
+        Self {
+            host: self.host.plus(other.host),
+            worker: self.worker.plus(other.worker),
+            plans: self.plans.plus(other.plans),
         }
     }
 }
 
-/// One waiter's spinning: its policy and the adaptive state. Not shared between threads.
+/// One waiter's spinning: its policy and what its waits did. Not shared between threads.
 #[derive(Debug, Clone)]
 pub(crate) struct Spinner {
     policy: SpinPolicy,
     /// What the waits so far did.
     pub(crate) counters: SpinCounters,
-    /// Waits left before the next spin.
-    skip: u32,
-    /// The skip count the next failure starts from (doubled per failure).
-    backoff: u32,
-    /// Idle spins since the last caught one.
-    idle_streak: u32,
 }
 
 impl Spinner {
@@ -196,16 +236,14 @@ impl Spinner {
         Self {
             policy,
             counters: SpinCounters::default(),
-            skip: 0,
-            backoff: 0,
-            idle_streak: 0,
         }
     }
 
     /// Spins until `done()` or the policy says stop; returns whether `done()` became true.
-    /// The caller sleeps on its futex when this returns `false`.
-    pub(crate) fn spin(&mut self, done: impl FnMut() -> bool) -> bool {
-        let caught = self.spin_with_clock(done, Instant::now);
+    /// `planned` says whether the adaptive plan of this wait spins (ignored by the other
+    /// policies). The caller sleeps on its futex when this returns `false`.
+    pub(crate) fn spin(&mut self, planned: bool, done: impl FnMut() -> bool) -> bool {
+        let caught = self.spin_with_clock(planned, done, Instant::now);
         if !caught {
             self.counters.slept += 1;
         }
@@ -214,63 +252,27 @@ impl Spinner {
 
     fn spin_with_clock(
         &mut self,
+        planned: bool,
         mut done: impl FnMut() -> bool,
         now: impl FnMut() -> Instant,
     ) -> bool {
         let budget = match self.policy {
-            SpinPolicy::Never => {
-                self.counters.skipped += 1;
-                return done();
-            }
-            SpinPolicy::Fixed(budget) => {
-                let (caught, outcome) = poll(budget, &mut done, now);
-                self.count(outcome);
-                return caught;
-            }
-            SpinPolicy::Adaptive { max } => max,
+            SpinPolicy::Fixed(budget) => budget,
+            SpinPolicy::Adaptive { max } if planned => max,
+            SpinPolicy::Never | SpinPolicy::Adaptive { .. } => Duration::ZERO,
         };
-        if self.skip > 0 {
-            self.skip -= 1;
+        if budget.is_zero() {
             self.counters.skipped += 1;
             return done();
         }
         let (caught, outcome) = poll(budget, &mut done, now);
-        self.count(outcome);
-        match outcome {
-            SpinOutcome::Caught => {
-                self.backoff = 0;
-                self.idle_streak = 0;
-            }
-            SpinOutcome::Idle => {
-                self.idle_streak = self.idle_streak.saturating_add(1);
-                // One idle spin says little (the other side may have been asleep); a streak
-                // says the waits are longer than the budget.
-                if self.idle_streak >= IDLE_STREAK {
-                    // An earlier preemption's longer backoff is not shortened by idle spins.
-                    if self.backoff < MAX_IDLE_BACKOFF {
-                        self.backoff = self.backoff.saturating_mul(2).clamp(1, MAX_IDLE_BACKOFF);
-                    }
-                    self.skip = self.backoff;
-                }
-            }
-            SpinOutcome::Preempted => {
-                self.backoff = self
-                    .backoff
-                    .saturating_mul(2)
-                    .clamp(MAX_IDLE_BACKOFF, MAX_PREEMPTED_BACKOFF);
-                self.skip = self.backoff;
-            }
-        }
-        caught
-    }
-
-    fn count(&mut self, outcome: SpinOutcome) {
         let counter = match outcome {
             SpinOutcome::Caught => &mut self.counters.caught,
             SpinOutcome::Idle => &mut self.counters.idle,
             SpinOutcome::Preempted => &mut self.counters.preempted,
         };
         *counter += 1;
+        caught
     }
 }
 
@@ -280,9 +282,6 @@ fn poll(
     done: &mut impl FnMut() -> bool,
     mut now: impl FnMut() -> Instant,
 ) -> (bool, SpinOutcome) {
-    if budget.is_zero() {
-        return (done(), SpinOutcome::Idle);
-    }
     let start = now();
     let mut last = start;
     loop {
@@ -329,90 +328,64 @@ mod tests {
 
     const MAX: Duration = Duration::from_micros(20);
 
-    #[test]
-    fn never_polls_once_and_fixed_spins_the_full_budget_every_time() {
+    /// Spins `spinner` on a word that never changes; returns how many times it was polled.
+    fn polls_of_an_idle_wait(spinner: &mut Spinner, planned: bool) -> u32 {
         let polls = Cell::new(0u32);
-        let mut never = Spinner::new(SpinPolicy::Never);
-        assert!(!never.spin_with_clock(
+        let caught = spinner.spin_with_clock(
+            planned,
             || {
                 polls.set(polls.get() + 1);
                 false
             },
-            steady()
-        ));
-        assert_eq!(polls.get(), 1);
+            steady(),
+        );
+        assert!(!caught);
+        polls.get()
+    }
 
+    #[test]
+    fn never_polls_once_and_fixed_spins_the_full_budget_whatever_the_plan() {
+        let mut never = Spinner::new(SpinPolicy::Never);
+        assert_eq!(polls_of_an_idle_wait(&mut never, true), 1);
         let mut fixed = Spinner::new(SpinPolicy::Fixed(MAX));
-        for _ in 0..5 {
-            polls.set(0);
-            assert!(!fixed.spin_with_clock(
-                || {
-                    polls.set(polls.get() + 1);
-                    false
-                },
-                steady()
-            ));
+        for planned in [true, false, true] {
             // 20 clock reads of 1 µs, 64 polls between reads, and the final check.
-            assert!(polls.get() > 1_000, "{}", polls.get());
+            let polls = polls_of_an_idle_wait(&mut fixed, planned);
+            assert!(polls > 1_000, "{polls}");
         }
+        assert_eq!((never.counters.skipped, never.counters.idle), (1, 0));
+        assert_eq!((fixed.counters.idle, fixed.counters.skipped), (3, 0));
     }
 
     #[test]
-    fn a_caught_event_keeps_adaptive_spinning() {
+    fn adaptive_spins_exactly_when_the_plan_says_so() {
         let mut spinner = Spinner::new(SpinPolicy::adaptive());
-        for _ in 0..100 {
-            let polls = Cell::new(0u32);
-            let caught = spinner.spin_with_clock(
-                || {
-                    polls.set(polls.get() + 1);
-                    polls.get() == 100
-                },
-                steady(),
-            );
-            assert!(caught);
-            assert_eq!(spinner.skip, 0);
-        }
+        assert!(polls_of_an_idle_wait(&mut spinner, true) > 1_000);
+        assert_eq!(polls_of_an_idle_wait(&mut spinner, false), 1);
+        let polls = Cell::new(0u32);
+        let caught = spinner.spin_with_clock(
+            true,
+            || {
+                polls.set(polls.get() + 1);
+                polls.get() == 100
+            },
+            steady(),
+        );
+        assert!(caught);
+        let counters = spinner.counters;
+        assert_eq!(
+            (counters.caught, counters.idle, counters.skipped),
+            (1, 1, 1)
+        );
     }
 
     #[test]
-    fn idle_spins_back_off_exponentially_up_to_the_cap_and_a_catch_resets() {
-        let mut spinner = Spinner::new(SpinPolicy::adaptive());
-        // The first idle spins of a streak do not back off yet.
-        for _ in 1..IDLE_STREAK {
-            assert!(!spinner.spin_with_clock(|| false, steady()));
-            assert_eq!(spinner.skip, 0);
-        }
-        let mut skips = Vec::new();
-        for _ in 0..10 {
-            assert!(!spinner.spin_with_clock(|| false, steady()));
-            skips.push(spinner.skip);
-            // The skipped waits poll exactly once each and do not spin.
-            while spinner.skip > 0 {
-                let polls = Cell::new(0u32);
-                spinner.spin_with_clock(
-                    || {
-                        polls.set(polls.get() + 1);
-                        false
-                    },
-                    steady(),
-                );
-                assert_eq!(polls.get(), 1);
-            }
-        }
-        assert_eq!(skips, [1, 2, 4, 8, 16, 32, 64, 64, 64, 64]);
-        assert!(spinner.spin_with_clock(|| true, steady()));
-        assert_eq!((spinner.skip, spinner.backoff), (0, 0));
-        // After a catch, a new streak is needed before backing off again.
-        assert!(!spinner.spin_with_clock(|| false, steady()));
-        assert_eq!(spinner.skip, 0);
-    }
-
-    #[test]
-    fn a_preempted_spin_backs_off_harder_even_if_the_event_came() {
+    fn a_spin_that_lost_its_core_ends_at_once_and_still_reports_the_event() {
         let mut spinner = Spinner::new(SpinPolicy::adaptive());
         let polls = Cell::new(0u32);
         // The clock jumps 3 ms at its third read: the spinner was off its core.
         let caught = spinner.spin_with_clock(
+            true,
             || {
                 polls.set(polls.get() + 1);
                 polls.get() > 128
@@ -421,25 +394,39 @@ mod tests {
         );
         assert!(
             caught,
-            "the event that came during the preemption is still reported"
+            "the event that came during the preemption is reported"
         );
-        assert_eq!(spinner.skip, MAX_IDLE_BACKOFF);
-        let mut skips = vec![spinner.skip];
-        for _ in 0..8 {
-            spinner.skip = 0;
-            spinner.spin_with_clock(
-                || false,
-                clock(Duration::from_micros(1), 2, Duration::from_millis(3)),
-            );
-            skips.push(spinner.skip);
-        }
-        assert_eq!(skips, [64, 128, 256, 256, 256, 256, 256, 256, 256]);
-        // A streak of idle spins afterwards does not shorten the preemption backoff.
-        for _ in 0..IDLE_STREAK {
-            spinner.skip = 0;
-            spinner.spin_with_clock(|| false, steady());
-        }
-        assert_eq!(spinner.skip, MAX_PREEMPTED_BACKOFF);
+        assert_eq!(spinner.counters.preempted, 1);
+        // Without the event, the spin stops at the jump instead of running out its budget.
+        polls.set(0);
+        let caught = spinner.spin_with_clock(
+            true,
+            || {
+                polls.set(polls.get() + 1);
+                false
+            },
+            clock(Duration::from_micros(1), 2, Duration::from_millis(3)),
+        );
+        assert!(!caught);
+        assert!(
+            polls.get() <= 2 * POLLS_PER_CLOCK_READ + 1,
+            "{}",
+            polls.get()
+        );
+        assert_eq!(spinner.counters.preempted, 2);
+    }
+
+    #[test]
+    fn counters_subtract_and_add() {
+        let one = SpinCounters {
+            caught: 5,
+            idle: 4,
+            preempted: 3,
+            skipped: 2,
+            slept: 1,
+        };
+        assert_eq!(one.plus(one).since(one), one);
+        assert_eq!(one.since(one.plus(one)), SpinCounters::default());
     }
 
     #[test]

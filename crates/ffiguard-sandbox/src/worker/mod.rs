@@ -151,7 +151,9 @@ fn serve(region: &'static Region, table: &Table, setup: &Setup) -> ! {
     let mut last = 0;
     loop {
         let call_seq = &control.host.call_seq;
-        if !spinner.spin(|| call_seq.load(Ordering::Acquire) != last) {
+        // The plan the host sent with the call just served (none before the first).
+        let planned = control.host.worker_spins.load(Ordering::Relaxed) != 0;
+        if !spinner.spin(planned, || call_seq.load(Ordering::Acquire) != last) {
             // Announce the sleep, then re-check: the host rings only when it sees the flag.
             control.worker.worker_sleeping.store(1, Ordering::SeqCst);
             while call_seq.load(Ordering::SeqCst) == last {
