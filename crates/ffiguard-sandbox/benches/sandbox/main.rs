@@ -3,29 +3,30 @@
 //!
 //! `cargo bench -p ffiguard-sandbox --bench sandbox` prints medians and ratios; BENCHMARKS.md
 //! (`## Sandbox`, `## Sandbox confinement`) records them. `-- quick` runs fewer rounds;
-//! `-- empty`, `-- zlib`, `-- broker`, `-- recycle` run one part. Run by `cargo test` (without
+//! `-- empty`, `-- zlib`, `-- payload`, `-- broker`, `-- recycle` run one part; `-- counters`
+//! adds each sandbox's spin counts to the empty-call tables, `-- long-spin` a 200 µs fixed
+//! spin, and `-- busy` runs only the table with every core busy. Run by `cargo test` (without
 //! `--bench`), it makes a few calls of each kind as a smoke test; its figures mean nothing.
 
-use std::hint::black_box;
-use std::io::{Read, Write};
-use std::os::unix::net::UnixStream;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use ffiguard_sandbox::{ByteBuf, Policy, Sandbox, SpinCounters, SpinPolicy, SpinReport, isolated};
+mod load;
+mod payload;
+mod peers;
+mod round_trip;
 
-const SOCKET_WORKER_ARG: &str = "--bench-socket-worker";
+use ffiguard_sandbox::{ByteBuf, Policy, Sandbox, isolated};
 
 /// How much to run: a smoke test under `cargo test`, a short or a full benchmark.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Scale {
+pub(crate) enum Scale {
     Smoke,
     Quick,
     Full,
 }
 
 impl Scale {
-    fn pick(self, smoke: u32, quick: u32, full: u32) -> u32 {
+    pub(crate) fn pick(self, smoke: u32, quick: u32, full: u32) -> u32 {
         match self {
             Scale::Smoke => smoke,
             Scale::Quick => quick,
@@ -35,7 +36,7 @@ impl Scale {
 }
 
 #[isolated]
-fn empty() {}
+pub(crate) fn empty() {}
 
 #[isolated]
 fn crash() {
@@ -64,51 +65,6 @@ fn measure(rounds: u32, batch: u32, mut call: impl FnMut()) -> Duration {
     median(&mut samples)
 }
 
-/// The socket peer: the same empty call, framed over a Unix stream (id, length, postcard
-/// payload each way), in a re-executed worker process.
-fn socket_worker() -> ! {
-    // SAFETY: fd 0 is the socket the host passed as stdin, owned by nothing else here.
-    let mut stream = unsafe { <UnixStream as std::os::fd::FromRawFd>::from_raw_fd(0) };
-    let mut header = [0u8; 12];
-    let mut payload = Vec::new();
-    loop {
-        if stream.read_exact(&mut header).is_err() {
-            std::process::exit(0);
-        }
-        let len = u32::from_le_bytes([header[8], header[9], header[10], header[11]]);
-        payload.resize(usize::try_from(len).unwrap_or(0), 0);
-        if stream.read_exact(&mut payload).is_err() {
-            std::process::exit(0);
-        }
-        let args: () = postcard::from_bytes(&payload).unwrap_or(());
-        black_box(args);
-        empty();
-        let reply = postcard::to_allocvec(&()).unwrap_or_default();
-        let mut frame = Vec::with_capacity(8 + reply.len());
-        frame.extend_from_slice(&0u32.to_le_bytes());
-        frame.extend_from_slice(&u32::try_from(reply.len()).unwrap_or(0).to_le_bytes());
-        frame.extend_from_slice(&reply);
-        if stream.write_all(&frame).is_err() {
-            std::process::exit(0);
-        }
-    }
-}
-
-fn socket_call(stream: &mut UnixStream) {
-    let payload = postcard::to_allocvec(&()).unwrap_or_default();
-    let mut frame = Vec::with_capacity(12 + payload.len());
-    frame.extend_from_slice(&empty::SIGNATURE.len().to_le_bytes());
-    frame.extend_from_slice(&u32::try_from(payload.len()).unwrap_or(0).to_le_bytes());
-    frame.extend_from_slice(&payload);
-    stream.write_all(&frame).expect("socket write");
-    let mut header = [0u8; 8];
-    stream.read_exact(&mut header).expect("socket read");
-    let len = u32::from_le_bytes([header[4], header[5], header[6], header[7]]);
-    let mut reply = vec![0u8; usize::try_from(len).unwrap_or(0)];
-    stream.read_exact(&mut reply).expect("socket read");
-    let () = postcard::from_bytes(&reply).expect("decode");
-}
-
 fn rss_kib() -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
@@ -127,37 +83,17 @@ fn open_fds() -> usize {
         .unwrap_or(0)
 }
 
-/// Whether `-- counters` asks for each sandbox's spin counts after each empty-call table.
-fn show_counters() -> bool {
-    std::env::args().any(|a| a == "counters")
-}
-
-fn format_counters(counters: SpinCounters) -> String {
-    format!(
-        "caught {:>7} idle {:>6} preempted {:>5} skipped {:>7} slept {:>7}",
-        counters.caught, counters.idle, counters.preempted, counters.skipped, counters.slept
-    )
-}
-
-/// Prints the spin counts of `sandbox` since `before` (under `-- counters`).
-fn print_counters(name: &str, sandbox: &Sandbox, before: SpinReport) {
-    if !show_counters() {
-        return;
-    }
-    let report = sandbox.spin_counters().since(before);
-    println!("    {name:<34} host   {}", format_counters(report.host));
-    println!("    {:<34} worker {}", "", format_counters(report.worker));
-}
-
 fn ratio(a: Duration, b: Duration) -> f64 {
     a.as_secs_f64() / b.as_secs_f64().max(f64::MIN_POSITIVE)
 }
 
 fn main() {
     ffiguard_sandbox::init();
-    if std::env::args().nth(1).as_deref() == Some(SOCKET_WORKER_ARG) {
-        socket_worker();
+    let role = std::env::args().nth(1);
+    if role.as_deref() == Some(load::BUSY_ARG) {
+        load::busy_loop();
     }
+    peers::serve_if_worker(role.as_deref());
     let scale = if !std::env::args().any(|a| a == "--bench") {
         Scale::Smoke
     } else if std::env::args().any(|a| a == "quick") {
@@ -167,9 +103,14 @@ fn main() {
     };
     let rounds = scale.pick(2, 21, 101);
     // `-- zlib` runs only the zlib comparison (for profiling), `-- empty` only the empty calls,
-    // `-- broker` only the brokered file reads, `-- recycle` only the worker-reuse choices.
+    // `-- payload` only the payload sizes, `-- broker` only the brokered file reads,
+    // `-- recycle` only the worker-reuse choices.
     let only_zlib = std::env::args().any(|a| a == "zlib");
     let only_empty = std::env::args().any(|a| a == "empty");
+    if std::env::args().any(|a| a == "payload") {
+        payload::run(scale);
+        return;
+    }
     if std::env::args().any(|a| a == "broker") {
         broker_cost(rounds, scale);
         return;
@@ -179,20 +120,21 @@ fn main() {
         return;
     }
 
-    let sandbox = Sandbox::new().expect("sandbox");
-    sandbox.warm_up().expect("warm up");
     if !only_zlib {
-        empty_calls(&sandbox, rounds, scale);
+        round_trip::run(rounds, scale);
     }
     if only_empty {
         return;
     }
+    let sandbox = Sandbox::new().expect("sandbox");
+    sandbox.warm_up().expect("warm up");
     zlib_inflate(&sandbox, scale);
     if only_zlib {
         return;
     }
     lifecycle(&sandbox, scale);
     drop(sandbox);
+    payload::run(scale);
     confinement_cost(rounds, scale);
     broker_cost(rounds, scale);
     recycle_cost(scale);
@@ -359,138 +301,6 @@ fn broker_cost(rounds: u32, scale: Scale) {
     );
     for (name, samples) in names.iter().zip(samples.iter_mut()) {
         println!("  sandbox, {name:<38} {:>10.2?}", median(samples));
-    }
-}
-
-fn empty_calls(sandbox: &Sandbox, rounds: u32, scale: Scale) {
-    // --- empty call: in-process, shared memory + futex, Unix socket -------------------------
-    let (host, client) = UnixStream::pair().expect("socketpair");
-    let mut socket_child = Command::new("/proc/self/exe")
-        .arg(SOCKET_WORKER_ARG)
-        .env_clear()
-        .stdin(Stdio::from(std::os::fd::OwnedFd::from(client)))
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("socket worker");
-    let mut socket = host;
-    for _ in 0..scale.pick(10, 10_000, 10_000) {
-        empty::call(sandbox).expect("call").trust_unverified("unit");
-        socket_call(&mut socket);
-    }
-    // Spin policies beside the default (adaptive on both sides).
-    let variants: Vec<(&str, Sandbox)> = [
-        ("never spin (two futex wake-ups)", SpinPolicy::Never),
-        (
-            "fixed 20 µs spin, both sides",
-            SpinPolicy::Fixed(Duration::from_micros(20)),
-        ),
-    ]
-    .into_iter()
-    .map(|(name, policy)| {
-        let variant = Sandbox::builder()
-            .spin(policy)
-            .worker_spin(policy)
-            .build()
-            .expect("sandbox");
-        variant.warm_up().expect("warm up");
-        (name, variant)
-    })
-    .collect();
-    // Rounds interleave the contenders, so load changes on a shared machine hit all of them.
-    let batch = scale.pick(20, 2_000, 2_000);
-    let default_before = sandbox.spin_counters();
-    let variants_before: Vec<SpinReport> =
-        variants.iter().map(|(_, v)| v.spin_counters()).collect();
-    let mut in_process = Vec::new();
-    let mut shm = Vec::new();
-    let mut sock = Vec::new();
-    let mut spun: Vec<Vec<Duration>> = vec![Vec::new(); variants.len()];
-    for _ in 0..rounds {
-        // Through an opaque function pointer, so the call is not optimised away.
-        in_process.push(measure(1, batch, || (black_box(empty as fn()))()));
-        shm.push(measure(1, batch, || {
-            empty::call(sandbox).expect("call").trust_unverified("unit");
-        }));
-        sock.push(measure(1, batch, || socket_call(&mut socket)));
-        for ((_, variant), samples) in variants.iter().zip(spun.iter_mut()) {
-            samples.push(measure(1, batch, || {
-                empty::call(variant).expect("call").trust_unverified("unit");
-            }));
-        }
-    }
-    drop(socket);
-    let _ = socket_child.wait();
-    let (in_process, shm, sock) = (median(&mut in_process), median(&mut shm), median(&mut sock));
-    println!("empty call round trip (median per call, {rounds} interleaved rounds of {batch}):");
-    println!("  in-process                                {in_process:>10.2?}");
-    println!("  sandbox, default (adaptive spin)          {shm:>10.2?}");
-    println!(
-        "  Unix socket worker                        {sock:>10.2?}   socket/sandbox = {:.1}x",
-        ratio(sock, shm)
-    );
-    for ((name, _), samples) in variants.iter().zip(spun.iter_mut()) {
-        let time = median(samples);
-        println!("  sandbox, {name:<32} {time:>10.2?}");
-    }
-    print_counters("default (adaptive)", sandbox, default_before);
-    for ((name, variant), before) in variants.iter().zip(variants_before) {
-        print_counters(name, variant, before);
-    }
-    loaded_empty_calls(sandbox, &variants, rounds, scale);
-}
-
-/// The same empty-call contenders while busy threads occupy every core: how each spin policy
-/// behaves when no core is free. The load is bounded: the threads stop when this returns.
-fn loaded_empty_calls(sandbox: &Sandbox, variants: &[(&str, Sandbox)], rounds: u32, scale: Scale) {
-    let cores = std::thread::available_parallelism().map_or(2, usize::from);
-    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let load: Vec<_> = (0..2 * cores)
-        .map(|_| {
-            let stop = std::sync::Arc::clone(&stop);
-            std::thread::spawn(move || {
-                let mut x = 0u64;
-                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-                    x = black_box(x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1));
-                }
-            })
-        })
-        .collect();
-    let rounds = (rounds / 2).max(1);
-    let batch = scale.pick(20, 500, 500);
-    let default_before = sandbox.spin_counters();
-    let variants_before: Vec<SpinReport> =
-        variants.iter().map(|(_, v)| v.spin_counters()).collect();
-    let mut default = Vec::new();
-    let mut spun: Vec<Vec<Duration>> = vec![Vec::new(); variants.len()];
-    for _ in 0..rounds {
-        default.push(measure(1, batch, || {
-            empty::call(sandbox).expect("call").trust_unverified("unit");
-        }));
-        for ((_, variant), samples) in variants.iter().zip(spun.iter_mut()) {
-            samples.push(measure(1, batch, || {
-                empty::call(variant).expect("call").trust_unverified("unit");
-            }));
-        }
-    }
-    stop.store(true, std::sync::atomic::Ordering::Relaxed);
-    for thread in load {
-        let _ = thread.join();
-    }
-    println!(
-        "empty call with {} busy threads on {cores} cores (median per call, {rounds} interleaved rounds of {batch}):",
-        2 * cores
-    );
-    println!(
-        "  sandbox, default (adaptive spin)          {:>10.2?}",
-        median(&mut default)
-    );
-    for ((name, _), samples) in variants.iter().zip(spun.iter_mut()) {
-        let time = median(samples);
-        println!("  sandbox, {name:<32} {time:>10.2?}");
-    }
-    print_counters("default (adaptive)", sandbox, default_before);
-    for ((name, variant), before) in variants.iter().zip(variants_before) {
-        print_counters(name, variant, before);
     }
 }
 
