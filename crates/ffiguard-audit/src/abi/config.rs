@@ -68,7 +68,7 @@ pub fn load(root: &Path) -> Result<Option<AbiConfig>, AbiConfigError> {
 
 /// The headers the cross-check uses for the crate at `root`, each with the reason it was
 /// chosen, or why none was found. The configuration wins; without one, the headers are
-/// found as [`header_search`](super::header_search) describes.
+/// found as [`header_search`] describes.
 pub fn find_headers(root: &Path) -> Result<CrateHeaders, AbiConfigError> {
     read_crate(root).map(|(_, found)| found)
 }

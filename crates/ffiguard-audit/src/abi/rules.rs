@@ -1,6 +1,6 @@
 //! The ABI cross-check's rules: identity and documentation, in the same shape as every other
 //! rule (`cargo ffiguard explain ABI003`). The checks themselves live in
-//! [`functions`](super::functions) and [`records`](super::records), because they need the C
+//! `abi::functions` and `abi::records`, because they need the C
 //! headers, which a per-file [`Rule`](crate::Rule) never sees.
 
 use crate::{Confidence, Level, RuleDocs, RuleMeta};

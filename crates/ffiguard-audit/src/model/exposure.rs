@@ -11,7 +11,7 @@
 use serde::Serialize;
 use std::collections::BTreeSet;
 
-/// A module: the directory of its crate (see [`crate_dir`]; empty for a crate at the audit
+/// A module: the directory of its crate (see `crate_dir`; empty for a crate at the audit
 /// root) and its path below the crate root.
 pub type ModuleKey = (String, Vec<String>);
 
