@@ -18,8 +18,11 @@ pub(crate) fn of_attrs(attrs: &[syn::Attribute]) -> Cfgs {
 }
 
 /// Whether the item may exist on `target`: false only when a predicate is known false.
-pub(crate) fn active(cfgs: &[syn::Meta], target: &Target) -> bool {
-    cfgs.iter().all(|m| eval(m, target, None) != Some(false))
+/// With `features` (the crate's default features), `feature = ".."` is known; without, it
+/// is "maybe".
+pub(crate) fn active(cfgs: &[syn::Meta], target: &Target, features: Option<&Features>) -> bool {
+    cfgs.iter()
+        .all(|m| eval(m, target, features) != Some(false))
 }
 
 /// Whether every predicate is known to hold on `target` with the crate features `features`
@@ -190,7 +193,7 @@ mod tests {
 
     fn on(cfg: &str, t: &Target) -> bool {
         let meta: syn::Meta = syn::parse_str(cfg).expect("parses");
-        active(&[meta], t)
+        active(&[meta], t, None)
     }
 
     #[test]
@@ -230,5 +233,16 @@ mod tests {
         // Unknown: compared everywhere.
         assert!(on("zng", &X86_64_LINUX) && on(r#"feature = "x""#, &X86_64_WINDOWS));
         assert!(!on(r#"all(feature = "x", windows)"#, &X86_64_LINUX));
+    }
+
+    #[test]
+    fn with_the_default_features_known_feature_predicates_decide() {
+        let features = Features::new(["1_2", "1_1", "0_6", "0_5", "std"]);
+        let meta = |s: &str| -> syn::Meta { syn::parse_str(s).expect("parses") };
+        let old = [meta(r#"not(feature = "0_5")"#)];
+        let new = [meta(r#"feature = "1_1""#)];
+        assert!(!active(&old, &X86_64_LINUX, Some(&features)));
+        assert!(active(&new, &X86_64_LINUX, Some(&features)));
+        assert!(active(&old, &X86_64_LINUX, None) && active(&new, &X86_64_LINUX, None));
     }
 }

@@ -30,6 +30,9 @@ pub struct AbiConfig {
     pub bindings: Vec<PathBuf>,
     /// Targets to compare on.
     pub targets: Vec<Target>,
+    /// The crate's default features, expanded through its `[features]` table: they decide
+    /// the `#[cfg(feature = "..")]` items and fields of the bindings.
+    pub default_features: Vec<String>,
 }
 
 /// Why the configuration could not be read.
@@ -162,6 +165,7 @@ fn read_crate(root: &Path) -> Result<(AbiConfig, CrateHeaders), AbiConfigError> 
     config.headers.include_dirs = manifest.include.iter().map(|p| root.join(p)).collect();
     config.headers.defines = manifest.defines.clone();
     config.bindings = manifest.bindings.iter().map(|p| root.join(p)).collect();
+    config.default_features = manifest.default_features.clone();
     config.targets = if manifest.targets.is_empty() {
         ALL_TARGETS.to_vec()
     } else {

@@ -2,10 +2,13 @@
 //! (`type` aliases, integer constants) and the constants to compare with C macros.
 
 use super::cfg;
+use super::includes;
+use super::platform::{self, Platform};
 use super::rtype::Env;
 use crate::model::{FfiModel, extract};
 use crate::span::location;
 use crate::{Finding, Location, diagnostics};
+use std::collections::HashMap;
 use syn::spanned::Spanned;
 use syn::visit::Visit;
 
@@ -26,10 +29,29 @@ impl RustSide {
     pub(crate) fn active(&self, location: &Location, target: &ffiguard_cheader::Target) -> bool {
         cfg::file_matches(&location.file, target)
             && self
+                .platforms
+                .get(&location.file)
+                .is_none_or(|p| p.fits(target))
+            && self
                 .env
                 .cfgs
                 .get(location)
-                .is_none_or(|cfgs| cfg::active(cfgs, target))
+                .is_none_or(|cfgs| cfg::active(cfgs, target, self.env.features.as_ref()))
+    }
+
+    /// Whether field `index` of the record at `location` exists on `target` (its own `cfg`s;
+    /// the record's are [`RustSide::active`]'s).
+    pub(crate) fn field_active(
+        &self,
+        location: &Location,
+        index: usize,
+        target: &ffiguard_cheader::Target,
+    ) -> bool {
+        self.env
+            .field_cfgs
+            .get(location)
+            .and_then(|fields| fields.get(index))
+            .is_none_or(|cfgs| cfg::active(cfgs, target, self.env.features.as_ref()))
     }
 
     /// The `cfg`s of the item at `location`, as the source spells them (empty if none).
@@ -49,41 +71,67 @@ pub(crate) struct RustSide {
     pub(crate) env: Env,
     /// Integer constants.
     pub(crate) consts: Vec<RustConst>,
+    /// Files generated for one platform, by display path.
+    pub(crate) platforms: HashMap<String, Platform>,
 }
 
 /// Parses the binding sources (`(display path, text)`); unparsable files become findings.
-pub(crate) fn load(files: &[(String, String)]) -> (RustSide, Vec<Finding>) {
-    let mut parts = Vec::new();
-    let mut env = Env::default();
+pub(crate) fn load(
+    files: &[(String, String)],
+    features: Option<cfg::Features>,
+) -> (RustSide, Vec<Finding>) {
+    let mut env = Env {
+        features,
+        ..Env::default()
+    };
     let mut consts = Vec::new();
     let mut problems = Vec::new();
+    let mut parsed = Vec::new();
     for (path, text) in files {
-        let syntax = match crate::parse::parse_file(text) {
-            Ok(syntax) => syntax,
-            Err(problem) => {
-                problems.push(Finding::new(
-                    diagnostics::UNPARSED_FILE.id,
-                    diagnostics::UNPARSED_FILE.default_level,
-                    format!("bindings not cross-checked: {problem}"),
-                    crate::engine::file_start(path),
-                ));
-                continue;
-            }
-        };
-        parts.push(extract(path, &syntax));
+        match crate::parse::parse_file(text) {
+            Ok(syntax) => parsed.push((path.as_str(), syntax)),
+            Err(problem) => problems.push(Finding::new(
+                diagnostics::UNPARSED_FILE.id,
+                diagnostics::UNPARSED_FILE.default_level,
+                format!("bindings not cross-checked: {problem}"),
+                crate::engine::file_start(path),
+            )),
+        }
+    }
+    let file_cfgs = includes::file_cfgs(
+        &parsed
+            .iter()
+            .map(|(p, s)| (*p, s))
+            .collect::<Vec<(&str, &syn::File)>>(),
+    );
+    let mut parts = Vec::new();
+    let mut platforms = HashMap::new();
+    for (path, syntax) in &parsed {
+        parts.push(extract(path, syntax));
+        if let Some(p) = platform::of_file(syntax) {
+            platforms.insert((*path).to_owned(), p);
+        }
         let mut collector = Collector {
             path,
             env: &mut env,
             consts: &mut consts,
-            cfg_stack: Vec::new(),
+            cfg_stack: file_cfgs.get(*path).cloned().unwrap_or_default(),
         };
-        collector.visit_file(&syntax);
+        collector.visit_file(syntax);
     }
     let model = FfiModel::merge(parts);
     for t in &model.types {
         env.types.insert(t.name.clone());
     }
-    (RustSide { model, env, consts }, problems)
+    (
+        RustSide {
+            model,
+            env,
+            consts,
+            platforms,
+        },
+        problems,
+    )
 }
 
 struct Collector<'a> {
@@ -107,6 +155,19 @@ impl Collector<'_> {
         let cfgs = self.cfgs(attrs);
         if !cfgs.is_empty() {
             self.env.cfgs.insert(location(self.path, span), cfgs);
+        }
+    }
+
+    /// Remembers the `cfg`s of a record's fields, when any field has one (libwebp-sys2's
+    /// `#[cfg(not(feature = "0_5"))] pub rotate: c_int`).
+    fn record_fields<'f>(
+        &mut self,
+        span: proc_macro2::Span,
+        fields: impl Iterator<Item = &'f syn::Field>,
+    ) {
+        let cfgs: Vec<cfg::Cfgs> = fields.map(|f| cfg::of_attrs(&f.attrs)).collect();
+        if cfgs.iter().any(|c| !c.is_empty()) {
+            self.env.field_cfgs.insert(location(self.path, span), cfgs);
         }
     }
 
@@ -139,10 +200,12 @@ impl<'ast> Visit<'ast> for Collector<'_> {
 
     fn visit_item_struct(&mut self, item: &'ast syn::ItemStruct) {
         self.record(&item.attrs, item.span());
+        self.record_fields(item.span(), item.fields.iter());
     }
 
     fn visit_item_union(&mut self, item: &'ast syn::ItemUnion) {
         self.record(&item.attrs, item.span());
+        self.record_fields(item.span(), item.fields.named.iter());
     }
 
     fn visit_item_enum(&mut self, item: &'ast syn::ItemEnum) {

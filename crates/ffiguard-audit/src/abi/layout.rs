@@ -116,7 +116,12 @@ pub(crate) fn record(def: &TypeDef, cx: &Cx<'_>, depth: u32) -> Option<RecordLay
     let mut offsets = Vec::with_capacity(def.fields.len());
     let mut end = 0u64;
     let mut align = 1u64;
-    for field in &def.fields {
+    for (i, field) in def.fields.iter().enumerate() {
+        if !cx.rust.field_active(&def.location, i, cx.target) {
+            // Compiled out here: takes no room (its offset is never read).
+            offsets.push(end);
+            continue;
+        }
         let ty = resolve_text(&field.ty, &cx.rust.env, cx.target);
         let l = of(&ty, cx, depth + 1)?;
         let field_align = pack.map_or(l.align, |p| l.align.min(p));

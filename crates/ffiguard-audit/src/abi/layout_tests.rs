@@ -26,7 +26,7 @@ pub fn generate(
     type_prefix: &str,
     headers: &[String],
 ) -> String {
-    let (rust, _) = items::load(files);
+    let (rust, _) = items::load(files, None);
     let mut out = String::new();
     let _ = writeln!(
         out,

@@ -32,9 +32,11 @@ pub mod config;
 mod functions;
 mod group;
 pub mod header_search;
+mod includes;
 mod items;
 mod layout;
 pub mod layout_tests;
+mod platform;
 mod records;
 mod rtype;
 pub mod rules;
@@ -66,10 +68,31 @@ pub struct AbiReport {
 ///
 /// A target whose headers cannot be read yields one [`rules::HEADER_UNREADABLE`] finding
 /// (with libclang's message) and is left out; the others are still compared.
+///
+/// `#[cfg(feature = "..")]` is not known here, so items and fields under one are compared
+/// on every target; [`check_config`] decides them with the crate's default features.
 pub fn check_bindings(
     files: &[(String, String)],
     headers: &HeaderSet,
     targets: &[Target],
+) -> AbiReport {
+    check_with_features(files, headers, targets, None)
+}
+
+/// [`check_bindings`] with a crate's configuration: its headers and targets, and its
+/// default features, which decide the `#[cfg(feature = "..")]` items and fields (a struct
+/// whose fields differ between library versions is compared in the version the crate
+/// builds by default).
+pub fn check_config(files: &[(String, String)], config: &config::AbiConfig) -> AbiReport {
+    let features = cfg::Features::new(config.default_features.iter().map(String::as_str));
+    check_with_features(files, &config.headers, &config.targets, Some(features))
+}
+
+fn check_with_features(
+    files: &[(String, String)],
+    headers: &HeaderSet,
+    targets: &[Target],
+    features: Option<cfg::Features>,
 ) -> AbiReport {
     let parsed = ffiguard_cheader::parse_for_targets(headers, targets);
     let mut models = Vec::new();
@@ -101,12 +124,56 @@ pub fn check_bindings(
         .chain(headers.include_dirs.iter().cloned())
         .map(|d| std::path::absolute(&d).unwrap_or(d).display().to_string())
         .collect();
-    let mut report = check_against_models(files, &models, &library_dirs);
+    let mut report = check_models(files, &models, &library_dirs, features);
     report.findings.extend(unreadable);
     report
         .findings
         .sort_by(|a, b| a.location.cmp(&b.location).then(a.rule.cmp(b.rule)));
     report
+}
+
+/// One [`rules::PLATFORM_BINDINGS`] finding per file generated for one platform: what gave
+/// it away and which of the checked targets it was compared on.
+fn platform_notes(rust: &RustSide, models: &[(Target, CModel)]) -> Vec<Finding> {
+    let mut files: Vec<(&String, &platform::Platform)> = rust.platforms.iter().collect();
+    files.sort_by_key(|(f, _)| *f);
+    files
+        .into_iter()
+        .filter(|(_, p)| models.iter().any(|(t, _)| !p.fits(t)))
+        .map(|(file, p)| {
+            let fits: Vec<&str> = models
+                .iter()
+                .filter(|(t, _)| p.fits(t))
+                .map(|(t, _)| t.name)
+                .collect();
+            let compared = if fits.is_empty() {
+                "compared on none of the checked targets".to_owned()
+            } else {
+                format!("compared on {} only", fits.join(", "))
+            };
+            let meta = &rules::PLATFORM_BINDINGS;
+            // A bindgen dump of a CRT can give dozens of signs; three make the case.
+            let mut why = p
+                .evidence
+                .iter()
+                .take(3)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ");
+            if p.evidence.len() > 3 {
+                why.push_str(&format!(" and {} more", p.evidence.len() - 3));
+            }
+            Finding::new(
+                meta.id,
+                meta.default_level,
+                format!(
+                    "`{file}` was generated for {} ({why}): {compared}",
+                    p.describe()
+                ),
+                crate::engine::file_start(file),
+            )
+        })
+        .collect()
 }
 
 /// Cross-checks binding sources against C models already read (one per target).
@@ -117,7 +184,16 @@ pub fn check_against_models(
     models: &[(Target, CModel)],
     library_dirs: &[String],
 ) -> AbiReport {
-    let (rust, mut findings) = items::load(files);
+    check_models(files, models, library_dirs, None)
+}
+
+fn check_models(
+    files: &[(String, String)],
+    models: &[(Target, CModel)],
+    library_dirs: &[String],
+    features: Option<cfg::Features>,
+) -> AbiReport {
+    let (rust, mut findings) = items::load(files, features);
     let cxs: Vec<Cx<'_>> = models
         .iter()
         .map(|(target, c)| Cx {
@@ -138,6 +214,7 @@ pub fn check_against_models(
             .is_some_and(|(t, _)| rust.active(location, t))
     };
     findings.extend(group::findings(observations, &checked, &exists));
+    findings.extend(platform_notes(&rust, models));
     if let Some((target, model)) = models.first() {
         let bound: HashSet<String> = rust
             .model

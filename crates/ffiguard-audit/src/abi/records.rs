@@ -156,6 +156,7 @@ fn record(def: &TypeDef, c: &Record, cx: &Cx<'_>, out: &mut Vec<Observation>) {
         .fields
         .iter()
         .enumerate()
+        .filter(|(i, _)| cx.rust.field_active(&def.location, *i, cx.target))
         .filter_map(|(i, f)| f.name.as_deref().map(|n| (i, n)))
         .filter(|(_, n)| !is_bindgen_padding(n))
         .map(|(i, n)| (i, n.to_owned()))

@@ -95,6 +95,11 @@ pub(crate) struct Env {
     pub(crate) aliases: HashMap<String, Vec<(super::cfg::Cfgs, syn::Type)>>,
     /// The `cfg` predicates of binding items, by the item's location.
     pub(crate) cfgs: HashMap<crate::Location, super::cfg::Cfgs>,
+    /// The `cfg` predicates of each field of a record, by the record's location (only for
+    /// records where some field has one).
+    pub(crate) field_cfgs: HashMap<crate::Location, Vec<super::cfg::Cfgs>>,
+    /// The crate's default features, when known; unknown, `feature` predicates are "maybe".
+    pub(crate) features: Option<super::cfg::Features>,
     /// Integer `const` items by name (for array lengths).
     pub(crate) consts: HashMap<String, i128>,
     /// Names of structs, unions and enums defined in the crate.
@@ -204,7 +209,7 @@ fn resolve_path(path: &syn::Path, env: &Env, target: &Target, depth: u32) -> RTy
     if !foreign_crate && last.arguments.is_empty() {
         let aliased = env.aliases.get(&name).and_then(|defs| {
             defs.iter()
-                .find(|(cfgs, _)| super::cfg::active(cfgs, target))
+                .find(|(cfgs, _)| super::cfg::active(cfgs, target, env.features.as_ref()))
                 .map(|(_, ty)| ty)
         });
         if let Some(aliased) = aliased

@@ -268,6 +268,32 @@ build uses, or install the target's C library headers (for a missing C library h
     },
 };
 
+/// A bindings file generated for one platform, compared only on the targets it fits.
+pub static PLATFORM_BINDINGS: RuleMeta = RuleMeta {
+    id: "ABI013",
+    name: "platform-bindings",
+    summary: "a bindings file was generated for one platform, so it is cross-checked only on the targets it fits",
+    default_level: Level::Info,
+    confidence: Confidence::Medium,
+    docs: RuleDocs {
+        what_it_does: "Reads what a generator wrote into a bindings file about the machine it ran on \
+(`pub type wchar_t = c_ushort` on Windows, `size_t` as `c_ulonglong` on 64-bit Windows, `c_ulong` on \
+64-bit Unix, `c_uint` on 32-bit targets, records of one C library such as MSVC's `_iobuf` or \
+glibc's `__fsid_t`) and, when the signs agree, compares the file only on the targets that fit. \
+A file brought in by `#[cfg(..)] include!(..)` or `#[cfg(..)] mod ..;` is compared under that \
+`cfg` too. This finding says which file was restricted, why, and where it was compared.",
+        why_is_this_bad: "Not a bug where the crate picks the file per platform. Where it does not, the \
+bindings are wrong on every other platform: regenerate them there, or generate them at build time.",
+        known_problems: "A hand-written file that spells `size_t` as `c_ulong` is taken for 64-bit Unix.",
+        example_bad: "// src/lib.rs, generated on Windows and compiled everywhere\n\
+pub type wchar_t = ::std::os::raw::c_ushort;\npub type size_t = ::std::os::raw::c_ulonglong;",
+        example_good: "// build.rs runs bindgen for the target, or the crate picks a file per target:\n\
+#[cfg(windows)]\ninclude!(\"bindings_windows.rs\");",
+        fix: "Generate the bindings per target (in `build.rs`, or one file per target chosen by \
+`cfg`), or set this rule to `allow` when the crate supports that one platform only.",
+    },
+};
+
 /// Every rule of the cross-check, in id order.
 pub static ALL: &[&RuleMeta] = &[
     &UNDECLARED_FUNCTION,
@@ -282,4 +308,5 @@ pub static ALL: &[&RuleMeta] = &[
     &CONSTANT_MISMATCH,
     &UNBOUND_FUNCTION,
     &HEADER_UNREADABLE,
+    &PLATFORM_BINDINGS,
 ];
