@@ -56,8 +56,15 @@ for target in "${targets[@]}"; do
     corpus="$target_dir/smoke-corpus/$target"
     mkdir -p "$corpus"
     log="$target_dir/smoke-$target.log"
-    if cargo "${toolchain[@]}" fuzz run --fuzz-dir fuzz --target-dir "$target_dir" "$target" "$corpus" -- \
-        -max_total_time="$seconds" -rss_limit_mb=2048 -print_final_stats=1 >"$log" 2>&1; then
+    # The committed seeds (fuzz/seeds/<target>) are read, never written; new inputs go to the
+    # corpus under the target directory. A committed dictionary is used when there is one.
+    seeds=()
+    [ -d "fuzz/seeds/$target" ] && seeds=("fuzz/seeds/$target")
+    dict=()
+    [ -f "fuzz/dict/$target.dict" ] && dict=("-dict=fuzz/dict/$target.dict")
+    if cargo "${toolchain[@]}" fuzz run --fuzz-dir fuzz --target-dir "$target_dir" "$target" \
+        "$corpus" "${seeds[@]}" -- -max_total_time="$seconds" -rss_limit_mb=2048 \
+        -print_final_stats=1 "${dict[@]}" >"$log" 2>&1; then
         execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
         echo "fuzz-smoke: $target: ok, ${execs:-?} executions in ${seconds} s"
     else
