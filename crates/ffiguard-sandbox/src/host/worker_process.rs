@@ -251,7 +251,10 @@ impl WorkerProcess {
                 let status = self.kill_and_reap();
                 let tail = self.stderr_tail();
                 return Err(spawn_error(format!(
-                    "the worker exited during setup ({}); does its main call ffiguard_sandbox::init() first? {tail}",
+                    "the worker exited during setup ({}); does its main call \
+                     ffiguard_sandbox::init() first? (A test binary needs `harness = false` and \
+                     `ffiguard_sandbox::testing::run` as its main: the built-in test harness \
+                     does not know the worker's argument.) {tail}",
                     describe_status(status)
                 )));
             }
