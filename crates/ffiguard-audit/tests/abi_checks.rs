@@ -145,11 +145,13 @@ fn fixed_width_for_long_is_reported_even_where_it_happens_to_fit() {
     let header = dir.path().join("fits.h");
     std::fs::write(
         &header,
-        "#include <stddef.h>\nlong f_len(size_t n);\nstruct f_rec { unsigned long v; };\n",
+        "#include <stddef.h>\nlong f_len(size_t n);\nstruct f_rec { unsigned long v; };\n\
+         void f_set(struct f_rec *r);\n",
     )
     .expect("write");
     let rust = "#[repr(C)] pub struct f_rec { pub v: u64 }\n\
-                unsafe extern \"C\" { pub fn f_len(n: usize) -> i64; }\n";
+                unsafe extern \"C\" { pub fn f_len(n: usize) -> i64; }\n\
+                unsafe extern \"C\" { pub fn f_set(r: *mut f_rec); }\n";
     let targets = [abi::ALL_TARGETS[0].clone(), abi::ALL_TARGETS[2].clone()];
     let report = abi::check_bindings(
         &[("fits.rs".to_owned(), rust.to_owned())],

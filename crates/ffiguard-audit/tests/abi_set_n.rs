@@ -90,3 +90,56 @@ fn fields_under_a_feature_are_compared_as_the_default_features_build_them() {
     let errors = errors(&report.findings);
     assert!(errors.is_empty(), "{errors:#?}");
 }
+
+#[test]
+fn types_are_paired_by_use_and_their_layout_compared_through_the_pair() {
+    let good = check("by_use", "ctx.h", &["good.rs"]);
+    assert!(errors(&good).is_empty(), "{:#?}", errors(&good));
+    // The renamed type's real layout is compared with the C type it stands for.
+    let bad = check("by_use", "ctx.h", &["bad.rs"]);
+    assert!(
+        bad.iter().any(|f| f.level == ffiguard_audit::Level::Error
+            && f.message.contains("field `total` of `FooCtx`")),
+        "{bad:#?}"
+    );
+}
+
+#[test]
+fn an_unnamed_union_member_matches_the_named_rust_union_that_stands_for_it() {
+    let f = check("unnamed", "decode.h", &["decode.rs"]);
+    assert!(errors(&f).is_empty(), "{:#?}", errors(&f));
+}
+
+#[test]
+fn types_that_never_cross_the_boundary_are_not_compared() {
+    let f = check("reach", "lib.h", &["bindings.rs"]);
+    let compared: Vec<&Finding> = f
+        .iter()
+        .filter(|f| f.message.contains("max_align_t"))
+        .collect();
+    assert!(compared.is_empty(), "{compared:#?}");
+}
+
+#[test]
+fn a_returned_char_pointer_read_as_const_is_no_constness_finding() {
+    let f = check("const_result", "version.h", &["version.rs"]);
+    let constness: Vec<&Finding> = f.iter().filter(|f| f.rule == "ABI005").collect();
+    assert!(constness.is_empty(), "{constness:#?}");
+}
+
+#[test]
+fn fields_named_or_grouped_differently_with_the_same_layout_are_info() {
+    let good = check("renamed", "lib.h", &["good.rs"]);
+    assert!(errors(&good).is_empty(), "{:#?}", errors(&good));
+    let renamed = good
+        .iter()
+        .find(|f| f.rule == "ABI007" && f.message.contains("fields of `lzma_stream`"))
+        .unwrap_or_else(|| panic!("no info about lzma_stream in {good:#?}"));
+    assert_eq!(renamed.level, ffiguard_audit::Level::Info);
+    // Fields in another order are a real difference.
+    let bad = check("renamed", "lib.h", &["bad.rs"]);
+    assert!(
+        errors(&bad).iter().any(|f| f.message.contains("`swapped`")),
+        "{bad:#?}"
+    );
+}

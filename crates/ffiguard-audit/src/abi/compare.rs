@@ -36,9 +36,11 @@ fn c_name(c: &CType) -> String {
     format!("`{}`", c.spelling)
 }
 
-/// Whether a C record name (tag or typedef) denotes the Rust type `rust`.
+/// Whether a C record name (tag or typedef) denotes the Rust type `rust`: by name, or
+/// because the crate's extern declarations pair them ([`super::pairing`]).
 fn same_record(cx: &Cx<'_>, c_name: &str, rust: &str) -> bool {
     c_name == rust
+        || cx.pairs.get(rust).is_some_and(|paired| paired == c_name)
         || cx
             .c
             .record(c_name)
@@ -47,6 +49,26 @@ fn same_record(cx: &Cx<'_>, c_name: &str, rust: &str) -> bool {
             .c
             .enumeration(c_name)
             .is_some_and(|e| e.name == rust || e.aliases.iter().any(|a| a == rust))
+}
+
+/// Whether Rust `rust` is known to stand for another C type than `c_name`: it is paired by
+/// use with a different record, or the crate defines a type under the C name. A name that
+/// merely differs (`Struct__win` for `WINDOW`) is not a mismatch: the record's fields and
+/// layout are compared through the pairing.
+fn other_record(cx: &Cx<'_>, c_name: &str, rust: &str) -> bool {
+    let c_names: Vec<&str> = std::iter::once(c_name)
+        .chain(cx.c.record(c_name).into_iter().flat_map(|r| {
+            std::iter::once(r.name.as_str()).chain(r.aliases.iter().map(String::as_str))
+        }))
+        .chain(cx.c.enumeration(c_name).into_iter().flat_map(|e| {
+            std::iter::once(e.name.as_str()).chain(e.aliases.iter().map(String::as_str))
+        }))
+        .collect();
+    let paired_elsewhere = cx
+        .pairs
+        .get(rust)
+        .is_some_and(|p| !c_names.contains(&p.as_str()));
+    paired_elsewhere || c_names.iter().any(|n| cx.rust.env.types.contains(*n))
 }
 
 /// Compares a value type (parameter, return, field).
@@ -203,7 +225,7 @@ fn compare(
             ),
         ),
         (CTypeKind::Record { name, .. } | CTypeKind::Enum { name }, RType::Named(rust)) => {
-            if !same_record(cx, name, rust) {
+            if !same_record(cx, name, rust) && other_record(cx, name, rust) {
                 return mismatch(Type, format!("C {} is not Rust `{rust}`", c_name(c)));
             }
             if pointee {

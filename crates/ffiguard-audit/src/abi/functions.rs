@@ -89,6 +89,7 @@ fn function(
             detail,
             help: help.to_owned(),
             advisory: false,
+            info: false,
         };
     if sig.unprototyped {
         return;
@@ -121,6 +122,7 @@ fn function(
         compare_one(c, &f.location, &p.ty, cx, subject, &observe, out);
     }
     let ret = f.ret.as_deref().unwrap_or("()");
+    let mut result = Vec::new();
     compare_one(
         &sig.ret,
         &f.location,
@@ -128,7 +130,14 @@ fn function(
         cx,
         format!("result of `{sym}`"),
         &observe,
-        out,
+        &mut result,
+    );
+    // A returned `char *` read as `*const c_char` is the same pointer in the same register:
+    // const-ness matters only where C writes through what Rust passes it.
+    out.extend(
+        result
+            .into_iter()
+            .filter(|o| o.rule.id != rules::CONSTNESS_MISMATCH.id),
     );
 }
 
@@ -301,7 +310,10 @@ pub(crate) fn statics(
                 continue;
             };
             let r = resolve_text(&s.ty, &rust.env, cx.target);
-            if let Some(m) = compare::value(&var.ty, &r, cx) {
+            // As for results: C never writes through Rust's copy of the pointer.
+            if let Some(m) =
+                compare::value(&var.ty, &r, cx).filter(|m| m.kind != MismatchKind::Constness)
+            {
                 observations.push(Observation {
                     rule: rule_for(m.kind),
                     width_sensitive: m.kind != MismatchKind::Constness,
@@ -311,6 +323,7 @@ pub(crate) fn statics(
                     detail: m.detail,
                     help: help_for(&var.ty, m.kind),
                     advisory: false,
+                    info: false,
                 });
             }
         }

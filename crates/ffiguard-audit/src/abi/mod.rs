@@ -29,6 +29,7 @@ mod cfg;
 pub mod cli;
 mod compare;
 pub mod config;
+mod flat;
 mod functions;
 mod group;
 pub mod header_search;
@@ -36,7 +37,9 @@ mod includes;
 mod items;
 mod layout;
 pub mod layout_tests;
+mod pairing;
 mod platform;
+mod reach;
 mod records;
 mod rtype;
 pub mod rules;
@@ -47,11 +50,13 @@ use crate::Finding;
 use items::RustSide;
 use std::collections::HashSet;
 
-/// What one target's check sees: its C model, the Rust side, and the target.
+/// What one target's check sees: its C model, the Rust side, the target, and which C type
+/// each Rust type stands for there.
 pub(crate) struct Cx<'a> {
     pub(crate) c: &'a CModel,
     pub(crate) rust: &'a RustSide,
     pub(crate) target: &'a Target,
+    pub(crate) pairs: pairing::Pairs,
 }
 
 /// The result of a cross-check.
@@ -196,10 +201,15 @@ fn check_models(
     let (rust, mut findings) = items::load(files, features);
     let cxs: Vec<Cx<'_>> = models
         .iter()
-        .map(|(target, c)| Cx {
-            c,
-            rust: &rust,
-            target,
+        .map(|(target, c)| {
+            let mut cx = Cx {
+                c,
+                rust: &rust,
+                target,
+                pairs: pairing::Pairs::new(),
+            };
+            cx.pairs = pairing::by_use(&cx);
+            cx
         })
         .collect();
     let mut observations = Vec::new();

@@ -2,15 +2,17 @@
 //! enumerations and macros.
 
 use super::compare::{self, MismatchKind};
+use super::flat;
 use super::functions::help_for;
 use super::group::{Observation, rule_for};
 use super::items::int_value;
 use super::layout;
+use super::reach;
 use super::rtype::resolve_text;
 use super::{Cx, rules};
 use crate::Finding;
 use crate::model::{TypeDef, TypeKind};
-use ffiguard_cheader::Record;
+use ffiguard_cheader::{Enum, Record};
 
 /// Rust field names bindgen adds that have no C counterpart.
 pub(crate) fn is_bindgen_padding(name: &str) -> bool {
@@ -77,22 +79,36 @@ pub(crate) fn check(
     let Some(first) = cxs.first() else {
         return;
     };
+    let crossing = reach::crossing(first.rust);
     for def in &first.rust.model.types {
+        if crossing
+            .as_ref()
+            .is_some_and(|names| !names.contains(&def.name))
+        {
+            continue;
+        }
         let is_record = matches!(def.kind, TypeKind::Struct | TypeKind::Union);
-        let in_c = cxs
-            .iter()
-            .filter(|cx| first.rust.active(&def.location, cx.target))
-            .any(|cx| {
-                if is_record {
-                    cx.c.record(&def.name).is_some_and(|r| r.complete)
-                } else {
-                    cx.c.enumeration(&def.name).is_some()
-                }
-            });
-        if !in_c || def.generic || holds_rust_data(def) {
+        let active = || {
+            cxs.iter()
+                .filter(|cx| first.rust.active(&def.location, cx.target))
+        };
+        let named_in_c = active().any(|cx| {
+            if is_record {
+                cx.c.record(&def.name).is_some_and(|r| r.complete)
+            } else {
+                cx.c.enumeration(&def.name).is_some()
+            }
+        });
+        let paired = active().any(|cx| c_record(def, cx).is_some() || c_enum(def, cx).is_some());
+        if !(named_in_c || paired) || def.generic || holds_rust_data(def) {
             continue;
         }
         if !def.has_c_layout() && !def.repr.iter().any(|r| r.starts_with("packed")) {
+            // Only a type named as in C is known to be meant as its mirror; one paired by
+            // use may be an opaque stand-in (`pub enum foo {}`) for a record passed by pointer.
+            if !named_in_c {
+                continue;
+            }
             let meta = &rules::MISSING_REPR_C;
             findings.push(
                 Finding::new(
@@ -113,20 +129,54 @@ pub(crate) fn check(
             );
             continue;
         }
-        for cx in cxs
-            .iter()
-            .filter(|cx| first.rust.active(&def.location, cx.target))
-        {
+        // A dump made on one platform copies that toolchain's C library records (MSVC's
+        // `_iobuf` is one opaque pointer), and the model's C library for that OS may be
+        // another's (MinGW's `_iobuf` has eight fields): only the library's own records are
+        // the binding's to get right.
+        let platform_dump = first.rust.platforms.contains_key(&def.location.file);
+        for cx in active() {
             if is_record {
-                if let Some(c) = cx.c.record(&def.name).filter(|r| r.complete) {
+                if let Some(c) = c_record(def, cx).filter(|c| !(platform_dump && c.origin.system)) {
                     record(def, c, cx, observations);
                 }
-            } else {
-                enumeration(def, cx, observations);
+            } else if let Some(c) = c_enum(def, cx) {
+                enumeration(def, c, cx, observations);
             }
         }
     }
     constants(cxs, observations);
+}
+
+/// Whether a struct holds the same scalars at the same offsets as C, in the same size and
+/// alignment, whatever the fields are called.
+fn same_scalars(def: &TypeDef, c: &Record, cx: &Cx<'_>) -> bool {
+    let same_size = layout::record(def, cx, 0)
+        .is_some_and(|rl| Some(rl.layout.size) == c.size && Some(rl.layout.align) == c.align);
+    same_size
+        && matches!(
+            (flat::rust_record(def, cx), flat::c_record(c, cx)),
+            (Some(r), Some(k)) if r == k
+        )
+}
+
+/// The complete C record a Rust struct or union stands for: the one of its name, else the
+/// one the extern declarations pair it with.
+fn c_record<'c>(def: &TypeDef, cx: &Cx<'c>) -> Option<&'c Record> {
+    if !matches!(def.kind, TypeKind::Struct | TypeKind::Union) {
+        return None;
+    }
+    cx.c.record(&def.name)
+        .or_else(|| cx.pairs.get(&def.name).and_then(|n| cx.c.record(n)))
+        .filter(|r| r.complete)
+}
+
+/// The C enum a Rust enum stands for, by name or by use.
+fn c_enum<'c>(def: &TypeDef, cx: &Cx<'c>) -> Option<&'c Enum> {
+    if def.kind != TypeKind::Enum {
+        return None;
+    }
+    cx.c.enumeration(&def.name)
+        .or_else(|| cx.pairs.get(&def.name).and_then(|n| cx.c.enumeration(n)))
 }
 
 fn observe(
@@ -146,6 +196,7 @@ fn observe(
         detail,
         help: help.to_owned(),
         advisory: false,
+        info: false,
     }
 }
 
@@ -224,6 +275,21 @@ fn record(def: &TypeDef, c: &Record, cx: &Cx<'_>, out: &mut Vec<Observation>) {
             }
             parts.join("; ")
         };
+        if same_scalars(def, c, cx) {
+            let mut o = observe(
+                def,
+                cx,
+                layout_rule,
+                format!("fields of `{name}`"),
+                format!(
+                    "{detail}, with the same layout: named or grouped differently, not an ABI difference"
+                ),
+                "rename the fields as the header does, if the difference is not meant",
+            );
+            o.info = true;
+            out.push(o);
+            return;
+        }
         out.push(observe(def, cx, layout_rule, format!("fields of `{name}`"), detail,
             "copy the fields from the header in order, then generate layout assertions with `cargo ffiguard layout-tests`"));
         size_check(out);
@@ -283,10 +349,7 @@ fn record(def: &TypeDef, c: &Record, cx: &Cx<'_>, out: &mut Vec<Observation>) {
     size_check(out);
 }
 
-fn enumeration(def: &TypeDef, cx: &Cx<'_>, out: &mut Vec<Observation>) {
-    let Some(c) = cx.c.enumeration(&def.name) else {
-        return;
-    };
+fn enumeration(def: &TypeDef, c: &Enum, cx: &Cx<'_>, out: &mut Vec<Observation>) {
     let rule = &rules::ENUM_MISMATCH;
     let name = &def.name;
     if let (Some(rl), Some(size)) = (layout::record(def, cx, 0), c.underlying.size)
@@ -351,6 +414,7 @@ fn constants(cxs: &[Cx<'_>], out: &mut Vec<Observation>) {
                     detail: format!("Rust says {}, the header says {c}", k.value),
                     help: "take the value from the header".to_owned(),
                     advisory: false,
+                    info: false,
                 });
             }
         }
