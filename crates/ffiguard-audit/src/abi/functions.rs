@@ -89,7 +89,6 @@ fn function(
             detail,
             help: help.to_owned(),
             advisory: false,
-            info: false,
         };
     if sig.unprototyped {
         return;
@@ -323,7 +322,6 @@ pub(crate) fn statics(
                     detail: m.detail,
                     help: help_for(&var.ty, m.kind),
                     advisory: false,
-                    info: false,
                 });
             }
         }

@@ -26,9 +26,6 @@ pub(crate) struct Observation {
     /// Right on this target but not portable (a fixed-width type for `long`): reported only
     /// when the position has no real mismatch on any checked target, at warning level.
     pub(crate) advisory: bool,
-    /// Not an ABI difference, only worth knowing (fields renamed with the same layout):
-    /// reported at level info.
-    pub(crate) info: bool,
 }
 
 /// The rule for a comparison result.
@@ -100,8 +97,6 @@ pub(crate) fn findings(
             }
             let level = if first.advisory {
                 crate::Level::Warning
-            } else if first.info {
-                crate::Level::Info
             } else {
                 rule.default_level
             };

@@ -196,7 +196,6 @@ fn observe(
         detail,
         help: help.to_owned(),
         advisory: false,
-        info: false,
     }
 }
 
@@ -276,18 +275,15 @@ fn record(def: &TypeDef, c: &Record, cx: &Cx<'_>, out: &mut Vec<Observation>) {
             parts.join("; ")
         };
         if same_scalars(def, c, cx) {
-            let mut o = observe(
+            // Its own rule, at level info: a configured level of ABI007 must not raise it.
+            out.push(observe(
                 def,
                 cx,
-                layout_rule,
+                &rules::FIELD_NAMES_DIFFER,
                 format!("fields of `{name}`"),
-                format!(
-                    "{detail}, with the same layout: named or grouped differently, not an ABI difference"
-                ),
+                format!("{detail}, over the same layout"),
                 "rename the fields as the header does, if the difference is not meant",
-            );
-            o.info = true;
-            out.push(o);
+            ));
             return;
         }
         out.push(observe(def, cx, layout_rule, format!("fields of `{name}`"), detail,
@@ -414,7 +410,6 @@ fn constants(cxs: &[Cx<'_>], out: &mut Vec<Observation>) {
                     detail: format!("Rust says {}, the header says {c}", k.value),
                     help: "take the value from the header".to_owned(),
                     advisory: false,
-                    info: false,
                 });
             }
         }

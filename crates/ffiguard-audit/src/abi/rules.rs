@@ -294,6 +294,28 @@ pub type wchar_t = ::std::os::raw::c_ushort;\npub type size_t = ::std::os::raw::
     },
 };
 
+/// Fields named or grouped differently from C over the same layout.
+pub static FIELD_NAMES_DIFFER: RuleMeta = RuleMeta {
+    id: "ABI014",
+    name: "field-names-differ",
+    summary: "a record's fields are named or grouped differently from C, over the same layout",
+    default_level: Level::Info,
+    confidence: Confidence::High,
+    docs: RuleDocs {
+        what_it_does: "When a Rust record's field names differ from the header's, compares the two as \
+runs of scalars (integers, floats and pointers at their offsets, arrays and nested structs \
+expanded). If the runs, the size and the alignment agree, the difference is reported here, at \
+level info, instead of as ABI007.",
+        why_is_this_bad: "Not an ABI difference: the bytes mean the same to both sides. It tells of a \
+header update that renamed a reserved field or put a new field into padding, which the Rust side \
+may want to expose.",
+        known_problems: "Two integers of the same width that swapped places (and meanings) look the same.",
+        example_bad: "// C (xz 5.4): uint64_t seek_pos;\npub reserved_int1: u64,",
+        example_good: "pub seek_pos: u64,",
+        fix: "Rename the fields as the header does, or set this rule to `allow`.",
+    },
+};
+
 /// Every rule of the cross-check, in id order.
 pub static ALL: &[&RuleMeta] = &[
     &UNDECLARED_FUNCTION,
@@ -309,4 +331,5 @@ pub static ALL: &[&RuleMeta] = &[
     &UNBOUND_FUNCTION,
     &HEADER_UNREADABLE,
     &PLATFORM_BINDINGS,
+    &FIELD_NAMES_DIFFER,
 ];
