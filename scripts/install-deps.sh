@@ -22,7 +22,13 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # rustup components.
-# rust-src: ThreadSanitizer and MemorySanitizer rebuild std with -Zbuild-std.
+# rust-src: ThreadSanitizer and MemorySanitizer rebuild std with -Zbuild-std, with the toolchain
+# `cargo ffiguard sanitize` really uses: nightly when rustup has one, else the default. Both get
+# it, so that installing a nightly later does not break the sanitizer runs.
 for c in rustfmt clippy rust-src; do
     rustup component list --installed 2>/dev/null | grep -q "^$c" || rustup component add "$c"
 done
+if rustup toolchain list 2>/dev/null | grep -q '^nightly-'; then
+    rustup component list --installed --toolchain nightly 2>/dev/null | grep -q '^rust-src' ||
+        rustup component add rust-src --toolchain nightly
+fi
