@@ -44,8 +44,9 @@ const SETTLE_TIME: Duration = Duration::from_micros(500);
 /// as 1,000 times a quiet round trip).
 const LONGEST_COUNTED: Duration = Duration::from_millis(1);
 /// Each spinning side must make a plan this much faster before it is preferred: spinning
-/// costs CPU time the round trip does not show.
-const SPIN_MARGIN: f64 = 0.05;
+/// costs CPU time the round trip does not show. Only a tie-break: at 5 % the chooser passed
+/// up host spinning that paid a little on a loaded machine (BENCHMARKS.md, `## Sandbox`).
+const SPIN_MARGIN: f64 = 0.01;
 /// Stretches between two tries of a plan that is not the fastest: this many times the square
 /// of how much slower it was (r), at least this many and at most [`MAX_RETRY_GAP`]. A stretch
 /// lasts about [`STRETCH_TIME`] whatever the plan, so a retry loses a share of the time of
