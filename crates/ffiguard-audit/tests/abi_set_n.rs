@@ -143,3 +143,21 @@ fn fields_named_or_grouped_differently_with_the_same_layout_are_info() {
         "{bad:#?}"
     );
 }
+
+// Set o (held out until measured) showed these; fixed after it was measured.
+
+#[test]
+fn an_alias_from_a_file_made_for_another_target_is_not_this_targets() {
+    let f = check(
+        "set_o",
+        "aubio.h",
+        &["mips-linux-gnu_double.rs", "x86_64-linux-gnu_single.rs"],
+    );
+    assert!(errors(&f).is_empty(), "{:#?}", errors(&f));
+}
+
+#[test]
+fn a_parameter_of_function_type_is_a_function_pointer() {
+    let f = check("set_o", "lpsolve.h", &["lpsolve.rs"]);
+    assert!(errors(&f).is_empty(), "{:#?}", errors(&f));
+}

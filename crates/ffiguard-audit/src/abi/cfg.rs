@@ -69,6 +69,8 @@ pub(crate) fn file_matches(file: &str, target: &Target) -> bool {
         ("x86_64", "x86_64"),
         ("i686", "x86"),
         ("i586", "x86"),
+        // `x86-linux-gnu` (aubio-sys): after `x86_64`, which it would otherwise not reach.
+        ("x86", "x86"),
         ("aarch64", "aarch64"),
         ("armv7", "arm"),
         ("arm", "arm"),
@@ -76,6 +78,10 @@ pub(crate) fn file_matches(file: &str, target: &Target) -> bool {
         ("riscv64", "riscv64"),
         ("powerpc64le", "powerpc64"),
         ("powerpc64", "powerpc64"),
+        ("powerpc", "powerpc"),
+        ("mips64", "mips64"),
+        ("mips", "mips"),
+        ("sparc64", "sparc64"),
         ("loongarch64", "loongarch64"),
         ("s390x", "s390x"),
         ("wasm32", "wasm32"),
@@ -91,7 +97,7 @@ pub(crate) fn file_matches(file: &str, target: &Target) -> bool {
         })
     });
     let Some((file_arch, rest)) = found else {
-        return true;
+        return os_arch_matches(stem, target);
     };
     let file_os = if rest.contains("windows") {
         "windows"
@@ -102,6 +108,30 @@ pub(crate) fn file_matches(file: &str, target: &Target) -> bool {
         return false;
     };
     file_arch == arch(target) && file_os == os(target)
+}
+
+/// The other naming: an OS then an architecture (`bindings_linux_x64.rs`,
+/// `bindings_windows_arm64.rs`, `bindings_macos_aarch64.rs`, libftd2xx-ffi's), as
+/// `_`/`-`/`.`-separated words. A name without both matches every target.
+fn os_arch_matches(stem: &str, target: &Target) -> bool {
+    let words: Vec<&str> = stem.split(['_', '-', '.']).collect();
+    for (i, pair) in words.windows(2).enumerate() {
+        let os = match pair[0] {
+            "linux" => "linux",
+            "windows" | "win" => "windows",
+            "macos" | "darwin" | "ios" | "android" | "freebsd" => "other",
+            _ => continue,
+        };
+        let arch = match (pair[1], words.get(i + 2).copied()) {
+            ("x86", Some("64")) | ("x64" | "amd64", _) => "x86_64",
+            ("x86" | "i686" | "i386", _) => "x86",
+            ("arm64" | "aarch64" | "armv8", _) => "aarch64",
+            ("arm" | "armv6" | "armv7" | "armhf", _) => "arm",
+            _ => continue,
+        };
+        return os == self::os(target) && arch == self::arch(target);
+    }
+    true
 }
 
 fn os(target: &Target) -> &'static str {
@@ -210,6 +240,28 @@ mod tests {
         let paho = "bindings/bindings_paho_mqtt_c_1.3.13-aarch64-unknown-linux-gnu.rs";
         assert!(super::file_matches(paho, &AARCH64_LINUX));
         assert!(!super::file_matches(paho, &X86_64_LINUX));
+        let ftd = "src/bindings_linux_x64.rs";
+        assert!(super::file_matches(ftd, &X86_64_LINUX));
+        assert!(!super::file_matches(ftd, &X86_64_WINDOWS));
+        assert!(super::file_matches(
+            "src/bindings_windows_x64.rs",
+            &X86_64_WINDOWS
+        ));
+        assert!(super::file_matches(
+            "src/bindings_linux_armv8.rs",
+            &AARCH64_LINUX
+        ));
+        assert!(!super::file_matches(
+            "src/bindings_macos_x64.rs",
+            &X86_64_LINUX
+        ));
+        let aubio = "src/bindings/x86-linux-gnu_single.rs";
+        assert!(super::file_matches(aubio, &I686_LINUX));
+        assert!(!super::file_matches(aubio, &X86_64_LINUX));
+        assert!(!super::file_matches(
+            "src/bindings/mips64-linux-gnu_double.rs",
+            &X86_64_LINUX
+        ));
         for plain in [
             "src/bindings/generic.rs",
             "src/lib.rs",

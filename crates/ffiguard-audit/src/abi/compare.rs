@@ -208,6 +208,16 @@ fn compare(
                 ),
             ),
         },
+        // A parameter of function type (`lphandle_intfunc newctrlc`, where the typedef names
+        // a function, not a pointer: lpsolve's callbacks) is a function pointer in C too.
+        (
+            CTypeKind::Function(sig),
+            RType::FnPtr {
+                params,
+                ret,
+                variadic,
+            },
+        ) => function_pointer(sig, params, ret, *variadic, cx, depth),
         (CTypeKind::Pointer { .. }, other) => mismatch(
             Type,
             format!(

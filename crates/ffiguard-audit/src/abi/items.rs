@@ -3,12 +3,11 @@
 
 use super::cfg;
 use super::includes;
-use super::platform::{self, Platform};
+use super::platform;
 use super::rtype::Env;
 use crate::model::{FfiModel, extract};
 use crate::span::location;
 use crate::{Finding, Location, diagnostics};
-use std::collections::HashMap;
 use syn::spanned::Spanned;
 use syn::visit::Visit;
 
@@ -29,6 +28,7 @@ impl RustSide {
     pub(crate) fn active(&self, location: &Location, target: &ffiguard_cheader::Target) -> bool {
         cfg::file_matches(&location.file, target)
             && self
+                .env
                 .platforms
                 .get(&location.file)
                 .is_none_or(|p| p.fits(target))
@@ -71,8 +71,6 @@ pub(crate) struct RustSide {
     pub(crate) env: Env,
     /// Integer constants.
     pub(crate) consts: Vec<RustConst>,
-    /// Files generated for one platform, by display path.
-    pub(crate) platforms: HashMap<String, Platform>,
 }
 
 /// Parses the binding sources (`(display path, text)`); unparsable files become findings.
@@ -105,11 +103,10 @@ pub(crate) fn load(
             .collect::<Vec<(&str, &syn::File)>>(),
     );
     let mut parts = Vec::new();
-    let mut platforms = HashMap::new();
     for (path, syntax) in &parsed {
         parts.push(extract(path, syntax));
         if let Some(p) = platform::of_file(syntax) {
-            platforms.insert((*path).to_owned(), p);
+            env.platforms.insert((*path).to_owned(), p);
         }
         let mut collector = Collector {
             path,
@@ -123,15 +120,7 @@ pub(crate) fn load(
     for t in &model.types {
         env.types.insert(t.name.clone());
     }
-    (
-        RustSide {
-            model,
-            env,
-            consts,
-            platforms,
-        },
-        problems,
-    )
+    (RustSide { model, env, consts }, problems)
 }
 
 struct Collector<'a> {
@@ -219,7 +208,7 @@ impl<'ast> Visit<'ast> for Collector<'_> {
                 .aliases
                 .entry(item.ident.to_string())
                 .or_default()
-                .push((cfgs, (*item.ty).clone()));
+                .push((cfgs, (*item.ty).clone(), self.path.to_owned()));
         }
     }
 

@@ -140,7 +140,7 @@ fn check_with_features(
 /// One [`rules::PLATFORM_BINDINGS`] finding per file generated for one platform: what gave
 /// it away and which of the checked targets it was compared on.
 fn platform_notes(rust: &RustSide, models: &[(Target, CModel)]) -> Vec<Finding> {
-    let mut files: Vec<(&String, &platform::Platform)> = rust.platforms.iter().collect();
+    let mut files: Vec<(&String, &platform::Platform)> = rust.env.platforms.iter().collect();
     files.sort_by_key(|(f, _)| *f);
     files
         .into_iter()

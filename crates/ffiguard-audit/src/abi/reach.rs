@@ -35,7 +35,7 @@ pub(crate) fn crossing(rust: &RustSide) -> Option<HashSet<String>> {
             continue;
         }
         if let Some(defs) = rust.env.aliases.get(&name) {
-            for (_, ty) in defs {
+            for (_, ty, _) in defs {
                 names_in(&crate::type_text(ty), &mut queue);
             }
         }

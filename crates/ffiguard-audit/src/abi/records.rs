@@ -133,7 +133,7 @@ pub(crate) fn check(
         // `_iobuf` is one opaque pointer), and the model's C library for that OS may be
         // another's (MinGW's `_iobuf` has eight fields): only the library's own records are
         // the binding's to get right.
-        let platform_dump = first.rust.platforms.contains_key(&def.location.file);
+        let platform_dump = first.rust.env.platforms.contains_key(&def.location.file);
         for cx in active() {
             if is_record {
                 if let Some(c) = c_record(def, cx).filter(|c| !(platform_dump && c.origin.system)) {

@@ -91,8 +91,11 @@ impl RType {
 /// What the crate defines that type resolution needs.
 #[derive(Default)]
 pub(crate) struct Env {
-    /// `type Name = Type;` items by name, each definition with the `cfg` it is under.
-    pub(crate) aliases: HashMap<String, Vec<(super::cfg::Cfgs, syn::Type)>>,
+    /// `type Name = Type;` items by name, each definition with the `cfg` it is under and the
+    /// file that holds it.
+    pub(crate) aliases: HashMap<String, Vec<(super::cfg::Cfgs, syn::Type, String)>>,
+    /// Files generated for one platform, by display path.
+    pub(crate) platforms: HashMap<String, super::platform::Platform>,
     /// The `cfg` predicates of binding items, by the item's location.
     pub(crate) cfgs: HashMap<crate::Location, super::cfg::Cfgs>,
     /// The `cfg` predicates of each field of a record, by the record's location (only for
@@ -207,10 +210,17 @@ fn resolve_path(path: &syn::Path, env: &Env, target: &Target, depth: u32) -> RTy
     }
     // A crate-local alias wins over a C name it shadows (bindgen emits `type size_t = c_ulong`).
     if !foreign_crate && last.arguments.is_empty() {
+        // A definition in a file made for another target (aubio-sys's per-triple files,
+        // libftd2xx-ffi's per-platform ones all define `smpl_t` or `DWORD`) is not this
+        // target's.
         let aliased = env.aliases.get(&name).and_then(|defs| {
             defs.iter()
-                .find(|(cfgs, _)| super::cfg::active(cfgs, target, env.features.as_ref()))
-                .map(|(_, ty)| ty)
+                .find(|(cfgs, _, file)| {
+                    super::cfg::file_matches(file, target)
+                        && env.platforms.get(file).is_none_or(|p| p.fits(target))
+                        && super::cfg::active(cfgs, target, env.features.as_ref())
+                })
+                .map(|(_, ty, _)| ty)
         });
         if let Some(aliased) = aliased
             && !is_primitive(&name)
@@ -328,10 +338,11 @@ mod tests {
         let mut env = Env::default();
         for item in file.items {
             if let syn::Item::Type(t) = item {
-                env.aliases
-                    .entry(t.ident.to_string())
-                    .or_default()
-                    .push((super::super::cfg::of_attrs(&t.attrs), *t.ty));
+                env.aliases.entry(t.ident.to_string()).or_default().push((
+                    super::super::cfg::of_attrs(&t.attrs),
+                    *t.ty,
+                    String::new(),
+                ));
             }
         }
         env
