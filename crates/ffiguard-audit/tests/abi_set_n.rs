@@ -161,3 +161,16 @@ fn a_parameter_of_function_type_is_a_function_pointer() {
     let f = check("set_o", "lpsolve.h", &["lpsolve.rs"]);
     assert!(errors(&f).is_empty(), "{:#?}", errors(&f));
 }
+
+#[test]
+fn an_alias_two_files_for_one_target_define_differently_is_not_guessed() {
+    // aubio-sys's build script picks `_single` or `_double` from a feature, through an
+    // environment variable the audit cannot read.
+    let f = check(
+        "set_o",
+        "aubio.h",
+        // The `_double` file first, as aubio-sys's directory lists it.
+        &["x86_64-linux-gnu_double.rs", "x86_64-linux-gnu_single.rs"],
+    );
+    assert!(errors(&f).is_empty(), "{:#?}", errors(&f));
+}

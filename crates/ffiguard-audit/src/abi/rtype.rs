@@ -212,16 +212,28 @@ fn resolve_path(path: &syn::Path, env: &Env, target: &Target, depth: u32) -> RTy
     if !foreign_crate && last.arguments.is_empty() {
         // A definition in a file made for another target (aubio-sys's per-triple files,
         // libftd2xx-ffi's per-platform ones all define `smpl_t` or `DWORD`) is not this
-        // target's.
-        let aliased = env.aliases.get(&name).and_then(|defs| {
-            defs.iter()
-                .find(|(cfgs, _, file)| {
+        // target's. Two that disagree and may both apply (aubio-sys's `_single` and `_double`
+        // file for one triple, picked by its build script from a feature) leave the alias
+        // unknown: comparing either would be a guess.
+        let mut candidates =
+            env.aliases
+                .get(&name)
+                .into_iter()
+                .flatten()
+                .filter(|(cfgs, _, file)| {
                     super::cfg::file_matches(file, target)
                         && env.platforms.get(file).is_none_or(|p| p.fits(target))
                         && super::cfg::active(cfgs, target, env.features.as_ref())
-                })
-                .map(|(_, ty, _)| ty)
-        });
+                });
+        let aliased = candidates.next().map(|(_, ty, _)| ty);
+        if let Some(first) = aliased {
+            let text = crate::type_text(first);
+            if candidates.any(|(_, ty, _)| crate::type_text(ty) != text) && !is_primitive(&name) {
+                return RType::Unknown(format!(
+                    "{name} (defined differently by files that may all apply)"
+                ));
+            }
+        }
         if let Some(aliased) = aliased
             && !is_primitive(&name)
         {
