@@ -109,6 +109,30 @@ pub(crate) struct Env {
     pub(crate) types: std::collections::HashSet<String>,
 }
 
+/// Whether two resolved types are the same to the ABI, however they are spelled
+/// (`c_uchar` and `::std::os::raw::c_uchar`).
+fn same_shape(a: &RType, b: &RType) -> bool {
+    match (a, b) {
+        (
+            RType::Int {
+                bytes: x,
+                signed: s,
+                ..
+            },
+            RType::Int {
+                bytes: y,
+                signed: t,
+                ..
+            },
+        ) => x == y && s == t,
+        (RType::Ptr { pointee: x, .. }, RType::Ptr { pointee: y, .. }) => same_shape(x, y),
+        (RType::Array { element: x, len: m }, RType::Array { element: y, len: n }) => {
+            m == n && same_shape(x, y)
+        }
+        _ => a.describe() == b.describe(),
+    }
+}
+
 /// Resolves a type written as text (as the FFI model stores it).
 pub(crate) fn resolve_text(text: &str, env: &Env, target: &Target) -> RType {
     match syn::parse_str::<syn::Type>(text) {
@@ -226,9 +250,13 @@ fn resolve_path(path: &syn::Path, env: &Env, target: &Target, depth: u32) -> RTy
                         && super::cfg::active(cfgs, target, env.features.as_ref())
                 });
         let aliased = candidates.next().map(|(_, ty, _)| ty);
-        if let Some(first) = aliased {
-            let text = crate::type_text(first);
-            if candidates.any(|(_, ty, _)| crate::type_text(ty) != text) && !is_primitive(&name) {
+        if let Some(first) = aliased
+            && !is_primitive(&name)
+        {
+            let shape = resolve(first, env, target, depth + 1);
+            if candidates
+                .any(|(_, ty, _)| !same_shape(&resolve(ty, env, target, depth + 1), &shape))
+            {
                 return RType::Unknown(format!(
                     "{name} (defined differently by files that may all apply)"
                 ));
