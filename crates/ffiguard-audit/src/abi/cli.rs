@@ -57,7 +57,7 @@ pub fn check_crate(root: &Path) -> Result<Option<(AbiReport, usize)>, AbiCliErro
         return Ok(None);
     };
     let files = read_bindings(root, &config)?;
-    let report = super::check_bindings(&files, &config.headers, &config.targets);
+    let report = super::check_config(&files, &config);
     Ok(Some((report, config.headers.headers.len())))
 }
 
