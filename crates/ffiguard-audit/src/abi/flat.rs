@@ -82,11 +82,7 @@ fn rust_type(ty: &RType, at: u64, cx: &Cx<'_>, depth: u32, out: &mut Vec<Scalar>
             Some(())
         }
         RType::Named(name) => {
-            let def = cx
-                .rust
-                .model
-                .types_named(name)
-                .find(|d| cx.rust.active(&d.location, cx.target))?;
+            let def = cx.rust_type(name)?;
             if def.kind == TypeKind::Enum {
                 let size = layout::record(def, cx, depth)?.layout.size;
                 return push(out, (at, size, Class::Int));

@@ -61,11 +61,7 @@ pub(crate) fn of(ty: &RType, cx: &Cx<'_>, depth: u32) -> Option<Layout> {
             })
         }
         RType::Named(name) => {
-            let def = cx
-                .rust
-                .model
-                .types_named(name)
-                .find(|d| cx.rust.active(&d.location, cx.target))?;
+            let def = cx.rust_type(name)?;
             record(def, cx, depth + 1).map(|r| r.layout)
         }
         RType::Void | RType::Unknown(_) => None,

@@ -59,6 +59,16 @@ pub(crate) struct Cx<'a> {
     pub(crate) pairs: pairing::Pairs,
 }
 
+impl Cx<'_> {
+    /// The Rust type definition called `name` that this target compiles (of the cfg variants).
+    pub(crate) fn rust_type(&self, name: &str) -> Option<&crate::model::TypeDef> {
+        self.rust
+            .model
+            .types_named(name)
+            .find(|d| self.rust.active(&d.location, self.target))
+    }
+}
+
 /// The result of a cross-check.
 #[derive(Debug, Default)]
 pub struct AbiReport {

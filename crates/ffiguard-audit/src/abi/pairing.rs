@@ -97,12 +97,7 @@ fn fields(c_name: &str, rust: &str, cx: &Cx<'_>, depth: u32, pairs: &mut Pairs) 
     let Some(c) = cx.c.record(c_name).filter(|r| r.complete) else {
         return;
     };
-    let Some(def) = cx
-        .rust
-        .model
-        .types_named(rust)
-        .find(|d| cx.rust.active(&d.location, cx.target))
-    else {
+    let Some(def) = cx.rust_type(rust) else {
         return;
     };
     let rust_fields: Vec<&crate::model::Field> = def
