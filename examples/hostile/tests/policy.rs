@@ -121,6 +121,9 @@ fn unsafe_policies_are_refused_before_start() {
         Policy::read_only(["/proc"]),
         Policy::read_only([host.as_str()]),
         Policy::read_only(["/sys"]),
+        // Without the broker the worker would open /proc/<host>/cmdline or /dev/sda itself.
+        Policy::read_only(["/"]).report(false),
+        Policy::read_only(["/dev"]).report(false),
         Policy::read_only([std::env::temp_dir()]).landlock(Requirement::IfAvailable),
         Policy::pure_compute().allow_syscall("setpgid"),
         Policy::pure_compute().allow_syscall("setsid"),
@@ -404,6 +407,21 @@ fn the_worker_kernel_never_acts_on_what_the_host_read() {
     assert_eq!(&leaked[..], b"the-secret", "the comparison is not vacuous");
 }
 
+/// Without the broker (`report(false)`) the worker's own kernel opens what Landlock allows:
+/// with `/` allowed that is other processes' world-readable `/proc` entries. `validate`
+/// refuses such a policy; taken away, the worker reads the host's `/proc/<pid>/status`.
+fn unbrokered_root_would_open_other_processes_proc() {
+    let policy = Policy::read_only(["/"]).report(false);
+    assert!(policy.validate().is_err());
+    ffiguard_sandbox::waive_policy_check_for_tests();
+    let sandbox = support::sandbox(policy);
+    let (result, bytes) = read(&sandbox, &format!("/proc/{}/status", std::process::id()));
+    assert!(
+        result > 0 && contains(&bytes, &format!("Pid:\t{}", std::process::id())),
+        "the refused policy is not vacuous: {result}"
+    );
+}
+
 /// Finding 9: `O_TMPFILE` contains `O_DIRECTORY`, so every directory open was refused as a
 /// write; `O_PATH` failed with `EINVAL`. `readlink` is answered by the host.
 fn directories_list_and_path_opens_work() {
@@ -492,7 +510,8 @@ fn main() {
         clone_named_without_threads_is_threads_only,
         directories_list_and_path_opens_work,
         learning_mode_never_reaches_other_processes,
-        // Last: it waives the policy check for the rest of this process.
+        // Last: these waive the policy check for the rest of this process.
+        unbrokered_root_would_open_other_processes_proc,
         the_worker_kernel_never_acts_on_what_the_host_read,
     ]);
 }

@@ -18,6 +18,9 @@ impl Policy {
     ///   learning mode;
     /// - a read-only path on procfs, sysfs or another pseudo-filesystem: the filesystem
     ///   broker opens files as the host, so `/proc/self` would be the host's.
+    /// - without the broker (`report(false)`), a read-only path with procfs, sysfs, devices or
+    ///   another such mount at or beneath it (`/`, `/dev`): the worker would open other
+    ///   processes' `/proc` entries and device nodes itself.
     ///
     /// ```
     /// use ffiguard_sandbox::Policy;
@@ -84,6 +87,20 @@ impl Policy {
                     path.display()
                 )));
             }
+            // Without the broker the worker's own kernel opens what Landlock lets it read:
+            // beneath `/` that includes other processes' world-readable /proc entries
+            // (cmdline, status) and, for a worker that is uid 0 without a user namespace, raw
+            // devices. Landlock cannot exclude a mount beneath an allowed directory.
+            if !crate::policy::rules::brokers(self)
+                && let Some((mount, kind)) = opener_dependent_mount_beneath(path)
+            {
+                return Err(refuse(format!(
+                    "{} has {kind} mounted at {}: without the broker (report(false)) the worker \
+                     would open those files itself; allow narrower paths, or keep reporting on",
+                    path.display(),
+                    mount.display()
+                )));
+            }
         }
         if crate::confine::seccomp::allowlist(self, std::process::id()).is_err() {
             return Err(refuse(
@@ -92,6 +109,70 @@ impl Policy {
         }
         Ok(())
     }
+}
+
+/// Mount types whose files are views of the opener, the kernel or other processes, and
+/// `devtmpfs` (device nodes): what a worker must not open through a read path of its own.
+const OPENER_DEPENDENT_MOUNTS: &[&str] = &[
+    "proc",
+    "sysfs",
+    "devtmpfs",
+    "devpts",
+    "debugfs",
+    "tracefs",
+    "securityfs",
+    "cgroup",
+    "cgroup2",
+    "bpf",
+    "nsfs",
+    "mqueue",
+    "pstore",
+    "configfs",
+    "efivarfs",
+    "fusectl",
+    "binfmt_misc",
+    "selinuxfs",
+    "autofs",
+    "rpc_pipefs",
+];
+
+/// The first mount at or beneath `path` (symbolic links resolved) of a type in
+/// [`OPENER_DEPENDENT_MOUNTS`], from `/proc/self/mountinfo`; `None` when there is none, or
+/// when the mount table cannot be read (`validate` then relies on the checks above).
+fn opener_dependent_mount_beneath(path: &std::path::Path) -> Option<(std::path::PathBuf, String)> {
+    let root = std::fs::canonicalize(path).ok()?;
+    let table = std::fs::read_to_string("/proc/self/mountinfo").ok()?;
+    table.lines().find_map(|line| {
+        let (fields, after) = line.split_once(" - ")?;
+        let mount = unescape_mount_path(fields.split(' ').nth(4)?);
+        let kind = after.split(' ').next()?;
+        (OPENER_DEPENDENT_MOUNTS.contains(&kind) && mount.starts_with(&root))
+            .then(|| (mount, kind.to_owned()))
+    })
+}
+
+/// A mountinfo path field: spaces, tabs, newlines and backslashes are written as octal escapes.
+fn unescape_mount_path(field: &str) -> std::path::PathBuf {
+    use std::os::unix::ffi::OsStringExt;
+    let bytes = field.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let octal = bytes
+            .get(i + 1..i + 4)
+            .filter(|d| d.iter().all(|b| (b'0'..=b'7').contains(b)));
+        match (bytes[i], octal) {
+            (b'\\', Some(d)) => {
+                out.push((d[0] - b'0') * 64 + (d[1] - b'0') * 8 + (d[2] - b'0'));
+                i += 4;
+            }
+            (byte, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    std::ffi::OsString::from_vec(out).into()
 }
 
 /// Test builds only: lets [`crate::SandboxBuilder::build`] accept a policy [`Policy::validate`]
@@ -145,6 +226,28 @@ mod tests {
         assert!(reason(&Policy::read_only(["/proc/self"])).contains("pseudo-filesystem"));
         let host = format!("/proc/{}", std::process::id());
         assert!(reason(&Policy::read_only([host])).contains("pseudo-filesystem"));
+    }
+
+    /// Without a broker the worker opens files itself: a read path with /proc, /sys or /dev
+    /// mounted beneath it would hand it other processes' /proc entries and device nodes.
+    #[test]
+    fn unbrokered_read_paths_may_not_cover_proc_or_devices() {
+        assert!(reason(&Policy::read_only(["/"]).report(false)).contains("mounted at"));
+        assert!(reason(&Policy::read_only(["/dev"]).report(false)).contains("devtmpfs"));
+        assert!(
+            Policy::read_only(["/"]).validate().is_ok(),
+            "the broker refuses them itself"
+        );
+        assert!(
+            Policy::read_only([std::env::temp_dir()])
+                .report(false)
+                .validate()
+                .is_ok()
+        );
+        assert_eq!(
+            unescape_mount_path("/mnt/a\\040b\\134c"),
+            std::path::PathBuf::from("/mnt/a b\\c")
+        );
     }
 
     #[test]
