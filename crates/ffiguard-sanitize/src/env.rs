@@ -2,7 +2,6 @@
 
 use crate::Error;
 use std::env;
-use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -154,10 +153,7 @@ fn find_clang(base: &str, major: u32) -> Option<PathBuf> {
 
 /// The first executable file called `name` on `PATH`.
 pub(crate) fn which(name: &str) -> Option<PathBuf> {
-    let path = env::var_os("PATH")?;
-    env::split_paths(&path)
-        .map(|dir| dir.join(OsStr::new(name)))
-        .find(|candidate| candidate.is_file())
+    which::which(name).ok()
 }
 
 #[cfg(test)]

@@ -249,16 +249,10 @@ impl Plan {
     }
 }
 
+/// `word` as one POSIX shell word. Environment values and arguments cannot hold a NUL, the
+/// one thing shlex refuses; should one ever appear it is shown escaped rather than dropped.
 fn quote(word: &str) -> String {
-    let plain = !word.is_empty()
-        && word
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_=/.,:+@%".contains(&b));
-    if plain {
-        word.to_owned()
-    } else {
-        format!("'{}'", word.replace('\'', r"'\''"))
-    }
+    shlex::try_quote(word).map_or_else(|_| word.escape_default().to_string(), Into::into)
 }
 
 fn append_flags(name: &str, ours: &str) -> String {
@@ -288,5 +282,26 @@ fn default_target_root(options: &Options) -> Result<PathBuf, Error> {
             program: "cargo locate-project".to_owned(),
             detail: String::from_utf8_lossy(&output.stderr).trim().to_owned(),
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::quote;
+
+    #[test]
+    fn shell_words_survive_a_shell_split() {
+        let words = [
+            "plain",
+            "",
+            "two words",
+            "it's",
+            "-C link-arg=-Wl,--as-needed",
+            "$HOME`x`\"y\"",
+        ];
+        let line = words.iter().map(|w| quote(w)).collect::<Vec<_>>().join(" ");
+        let back = shlex::split(&line).expect("a shell line");
+        assert_eq!(back, words);
+        assert_eq!(quote("plain"), "plain");
     }
 }
