@@ -7,6 +7,7 @@
 use crate::baseline::fingerprints;
 use crate::{AuditOutcome, Level, Location, RuleMeta};
 use serde_json::{Value, json};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use std::path::Path;
 
 /// The schema URI written into the document.
@@ -45,17 +46,18 @@ fn physical(loc: &Location, snippet: Option<&str>) -> Value {
 /// GitHub code scanning expects (`%SRCROOT%` is the name its documentation uses).
 const SRCROOT: &str = "%SRCROOT%";
 
+/// Bytes a path keeps as they are in a URI reference: RFC 3986's unreserved characters and
+/// the `/` separator; everything else is percent-encoded.
+const URI_PATH: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'/')
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
 /// A relative path as a URI reference: `/` separators, reserved bytes percent-encoded.
 fn uri_path(path: &str) -> String {
-    let mut out = String::with_capacity(path.len());
-    for b in path.bytes() {
-        if b.is_ascii_alphanumeric() || b"/-._~".contains(&b) {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    utf8_percent_encode(path, URI_PATH).to_string()
 }
 
 /// The run's invocation: whether the headers were cross-checked, and the run's notices
@@ -183,4 +185,17 @@ pub fn render_sarif(outcome: &AuditOutcome, known: &[&RuleMeta], root: &Path) ->
     let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
     text.push('\n');
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::uri_path;
+
+    #[test]
+    fn paths_become_uri_references() {
+        assert_eq!(uri_path("src/ffi/mod.rs"), "src/ffi/mod.rs");
+        assert_eq!(uri_path("my crate/a#b%c?.rs"), "my%20crate/a%23b%25c%3F.rs");
+        assert_eq!(uri_path("src/é.rs"), "src/%C3%A9.rs");
+        assert_eq!(uri_path("a:b;c@d[e].rs"), "a%3Ab%3Bc%40d%5Be%5D.rs");
+    }
 }
