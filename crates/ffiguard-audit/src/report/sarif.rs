@@ -6,8 +6,8 @@
 
 use crate::baseline::fingerprints;
 use crate::{AuditOutcome, Level, Location, RuleMeta};
-use serde_json::{Value, json};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use serde_json::{Value, json};
 use std::path::Path;
 
 /// The schema URI written into the document.
