@@ -16,6 +16,7 @@
 //! ```
 
 use crate::{Level, RuleMeta};
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -27,8 +28,9 @@ pub struct Config {
     /// Level per rule, keyed by id or name.
     #[serde(default)]
     pub levels: BTreeMap<String, Level>,
-    /// Glob patterns (`*`, `**`) of paths relative to the root that are not audited; a pattern
-    /// naming a directory covers everything below it.
+    /// Glob patterns (globset syntax: `*`, `?`, `**`, `[..]`, `{a,b}`; `*` does not cross a
+    /// `/`) of paths relative to the root that are not audited; a pattern naming a directory
+    /// covers everything below it.
     #[serde(default)]
     pub ignore: Vec<String>,
     /// Lowest level that makes `check` fail (exit code 1). Default: `error`.
@@ -86,6 +88,14 @@ pub enum ConfigError {
         /// The file.
         path: String,
         /// The parser's message.
+        message: String,
+    },
+    /// An `ignore` pattern is not a valid glob.
+    #[error("invalid ignore pattern `{pattern}`: {message}")]
+    BadPattern {
+        /// The pattern as written.
+        pattern: String,
+        /// What is wrong with it.
         message: String,
     },
     /// `levels` names a rule that does not exist.
@@ -150,8 +160,9 @@ impl Config {
         self.test_code == Some(TestCodeLevel::Same)
     }
 
-    /// Checks that every rule named in `levels` exists.
+    /// Checks that every rule named in `levels` exists and every `ignore` pattern is a glob.
     pub fn validate(&self, known: &[&'static RuleMeta]) -> Result<(), ConfigError> {
+        self.ignored_paths()?;
         for key in self.levels.keys() {
             if !known
                 .iter()
@@ -165,10 +176,15 @@ impl Config {
 
     /// The level of `meta`'s findings: configured, else the rule's default.
     pub fn level_of(&self, meta: &RuleMeta) -> Level {
+        self.configured_level(meta).unwrap_or(meta.default_level)
+    }
+
+    /// The level `levels` sets for `meta`'s rule, by id (any case) or name, if it sets one.
+    pub fn configured_level(&self, meta: &RuleMeta) -> Option<Level> {
         self.levels
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(meta.id) || *k == meta.name)
-            .map_or(meta.default_level, |(_, &level)| level)
+            .map(|(_, &level)| level)
     }
 
     /// Whether `path` (relative, `/`-separated) is ignored.
@@ -183,12 +199,60 @@ impl Config {
     /// assert!(config.is_ignored("x.inc.rs"));
     /// assert!(!config.is_ignored("src/lib.rs"));
     /// ```
+    ///
+    /// Compiles the patterns on every call (an invalid pattern matches nothing); for many
+    /// paths, compile them once with [`Config::ignored_paths`].
     pub fn is_ignored(&self, path: &str) -> bool {
-        let parts: Vec<&str> = path.split('/').filter(|p| !p.is_empty()).collect();
-        self.ignore.iter().any(|pattern| {
-            let pattern: Vec<&str> = pattern.split('/').filter(|p| !p.is_empty()).collect();
-            (1..=parts.len()).any(|n| glob_segments(&pattern, &parts[..n]))
-        })
+        IgnoredPaths::new(&self.ignore).is_ok_and(|set| set.contains(path))
+    }
+
+    /// The `ignore` patterns compiled once, or the first that is not a valid glob.
+    pub fn ignored_paths(&self) -> Result<IgnoredPaths, ConfigError> {
+        IgnoredPaths::new(&self.ignore)
+    }
+}
+
+/// The compiled `ignore` patterns of a [`Config`] (globset syntax: `*` and `?` within one
+/// path segment, `**` for any number of segments, `[abc]`, `{a,b}`).
+#[derive(Clone, Debug)]
+pub struct IgnoredPaths {
+    set: GlobSet,
+}
+
+impl IgnoredPaths {
+    fn new(patterns: &[String]) -> Result<IgnoredPaths, ConfigError> {
+        let mut builder = GlobSetBuilder::new();
+        for pattern in patterns {
+            // `/src/gen/`, `./src/gen` and `src/gen` all name the same directory.
+            let trimmed = pattern.trim_start_matches("./").trim_matches('/');
+            let glob = GlobBuilder::new(trimmed)
+                .literal_separator(true)
+                .backslash_escape(true)
+                .build()
+                .map_err(|e| ConfigError::BadPattern {
+                    pattern: pattern.clone(),
+                    message: e.kind().to_string(),
+                })?;
+            builder.add(glob);
+        }
+        let set = builder.build().map_err(|e| ConfigError::BadPattern {
+            pattern: patterns.join(", "),
+            message: e.to_string(),
+        })?;
+        Ok(IgnoredPaths { set })
+    }
+
+    /// Whether `path` (relative, `/`-separated) or a directory above it matches a pattern.
+    pub fn contains(&self, path: &str) -> bool {
+        if self.set.is_empty() {
+            return false;
+        }
+        let path = path.trim_start_matches("./").trim_matches('/');
+        let mut prefix_end = path
+            .char_indices()
+            .filter(|&(_, c)| c == '/')
+            .map(|(i, _)| i);
+        prefix_end.any(|end| self.set.is_match(&path[..end])) || self.set.is_match(path)
     }
 }
 
@@ -204,40 +268,6 @@ fn invalid(path: &Path, e: &impl std::fmt::Display) -> ConfigError {
         path: path.display().to_string(),
         message: e.to_string(),
     }
-}
-
-/// Matches path segments against pattern segments, `**` standing for any number of segments.
-fn glob_segments(pattern: &[&str], path: &[&str]) -> bool {
-    match pattern.split_first() {
-        None => path.is_empty(),
-        Some((&"**", rest)) => (0..=path.len()).any(|skip| glob_segments(rest, &path[skip..])),
-        Some((first, rest)) => path.split_first().is_some_and(|(p, path_rest)| {
-            glob_one(first.as_bytes(), p.as_bytes()) && glob_segments(rest, path_rest)
-        }),
-    }
-}
-
-/// Matches one segment, `*` standing for any run of characters and `?` for one byte.
-fn glob_one(pattern: &[u8], text: &[u8]) -> bool {
-    // Iterative wildcard matching with backtracking to the last `*`: linear in practice.
-    let (mut p, mut t) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while t < text.len() {
-        if p < pattern.len() && (pattern[p] == b'?' || pattern[p] == text[t]) {
-            p += 1;
-            t += 1;
-        } else if p < pattern.len() && pattern[p] == b'*' {
-            star = Some((p, t));
-            p += 1;
-        } else if let Some((sp, st)) = star {
-            p = sp + 1;
-            t = st + 1;
-            star = Some((sp, st + 1));
-        } else {
-            return false;
-        }
-    }
-    pattern[p..].iter().all(|&c| c == b'*')
 }
 
 #[cfg(test)]
@@ -300,10 +330,42 @@ mod tests {
     }
 
     #[test]
-    fn glob_star_is_linear_enough() {
-        let text = "a".repeat(5000);
-        assert!(!glob_one("*a*a*a*a*a*b".as_bytes(), text.as_bytes()));
-        assert!(glob_one(b"*.rs", b"lib.rs"));
-        assert!(!glob_one(b"*.rs", b"lib.rc"));
+    fn ignore_patterns_follow_globset_within_segments() {
+        let set = |patterns: &[&str]| {
+            IgnoredPaths::new(&patterns.iter().map(|p| (*p).to_owned()).collect::<Vec<_>>())
+                .unwrap()
+        };
+        let gen_dirs = set(&["src/gen/**", "/tests/", "*.inc.rs", "src/{ffi,sys}_*.rs"]);
+        assert!(gen_dirs.contains("src/gen/a/b.rs"));
+        assert!(gen_dirs.contains("tests/it.rs"));
+        assert!(gen_dirs.contains("x.inc.rs"));
+        assert!(gen_dirs.contains("src/sys_linux.rs"));
+        assert!(!gen_dirs.contains("src/lib.rs"));
+        // `*` stays inside one segment, and a root pattern does not match deeper down.
+        assert!(!gen_dirs.contains("src/x.inc.rs"));
+        assert!(!set(&["src/*.rs"]).contains("src/a/b.rs"));
+        assert!(set(&["src/**/*.rs"]).contains("src/a/b.rs"));
+        // A directory pattern covers what is below it, not a file that starts like it.
+        assert!(set(&["gen"]).contains("gen/x.rs"));
+        assert!(!set(&["gen"]).contains("generated/x.rs"));
+        // Long runs of stars against long names stay fast (no backtracking blow-up).
+        assert!(!set(&["*a*a*a*a*a*b"]).contains(&"a".repeat(5000)));
+    }
+
+    #[test]
+    fn an_invalid_ignore_pattern_is_a_config_error() {
+        let config = Config {
+            ignore: vec!["src/[gen".to_owned()],
+            ..Config::default()
+        };
+        assert!(matches!(
+            config.ignored_paths(),
+            Err(ConfigError::BadPattern { .. })
+        ));
+        assert!(matches!(
+            config.validate(&[]),
+            Err(ConfigError::BadPattern { .. })
+        ));
+        assert!(!config.is_ignored("src/[gen"));
     }
 }

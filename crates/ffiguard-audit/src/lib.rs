@@ -37,7 +37,7 @@ mod span;
 mod suppress;
 mod test_code;
 
-pub use config::{Config, ConfigError, TestCodeLevel};
+pub use config::{Config, ConfigError, IgnoredPaths, TestCodeLevel};
 pub use context::{Callee, FileContext, Imports};
 pub use engine::{check_source, check_sources};
 pub use finding::{Finding, Label, Location};

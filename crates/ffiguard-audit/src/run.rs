@@ -6,6 +6,7 @@
 //! the rules on the files *it* parsed. `syn` trees are not `Send`, so they never leave the
 //! thread that built them; only plain data (model parts, findings) crosses threads.
 
+use crate::config::IgnoredPaths;
 use crate::discover::discover;
 use crate::engine::{LoadedFile, file_start, known_metas};
 use crate::model::FfiModel;
@@ -49,6 +50,9 @@ pub enum AuditError {
         /// What was found instead.
         why: String,
     },
+    /// The configuration cannot be applied (an `ignore` pattern that is not a glob).
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
     /// A worker thread could not be started.
     #[error("cannot start a worker thread: {0}")]
     Thread(std::io::Error),
@@ -103,6 +107,7 @@ pub fn audit_path_with_progress(
 ) -> Result<AuditOutcome, AuditError> {
     let _quiet = QuietPanics::install();
     let shown = path.display().to_string();
+    let ignored = config.ignored_paths()?;
     let meta = std::fs::metadata(path).map_err(|source| AuditError::Path {
         path: shown.clone(),
         source,
@@ -177,7 +182,7 @@ pub fn audit_path_with_progress(
             }
         })
         .collect();
-    let mut outcome = crawl_and_check(&root, roots, rules, config, threads, abi, progress)?;
+    let mut outcome = crawl_and_check(&root, roots, rules, &ignored, threads, abi, progress)?;
     outcome.headers = headers;
     if outcome.files == 0 && outcome.ignored == 0 {
         let mut reasons: Vec<String> = problems
@@ -288,11 +293,22 @@ fn display_path(root: &Path, p: &Path) -> String {
 }
 
 /// Applies configured levels, drops `allow`, sorts.
+///
+/// A finding keeps the level its rule gave it unless the configuration names the rule. Rules
+/// report some findings below their default (a declaration under a feature that may select
+/// another header is info); a configured level replaces the default but does not raise those:
+/// they take the lower of the two.
 fn finish(outcome: &mut AuditOutcome, rules: &[&dyn Rule], config: &Config) {
     let known = known_metas(rules);
     for finding in &mut outcome.findings {
-        if let Some(meta) = known.iter().find(|m| m.id == finding.rule) {
-            finding.level = config.level_of(meta);
+        let meta = known.iter().find(|m| m.id == finding.rule);
+        if let Some((meta, configured)) = meta.and_then(|m| Some((m, config.configured_level(m)?)))
+        {
+            finding.level = if finding.level < meta.default_level {
+                finding.level.min(configured)
+            } else {
+                configured
+            };
         }
         crate::test_code::lower(finding, config.keeps_test_code_levels());
     }
@@ -325,7 +341,8 @@ struct Shared<'a> {
     queue: Mutex<Queue>,
     wake: Condvar,
     root: &'a Path,
-    config: &'a Config,
+    /// The configuration's `ignore` patterns, compiled.
+    ignore: &'a IgnoredPaths,
     progress: &'a Progress,
     /// Files skipped because the configuration ignores them.
     ignored: AtomicUsize,
@@ -346,7 +363,7 @@ fn crawl_and_check(
     root: &Path,
     roots: Vec<Job>,
     rules: &[&dyn Rule],
-    config: &Config,
+    ignored: &IgnoredPaths,
     threads: usize,
     abi: HashMap<String, Vec<Finding>>,
     progress: &Progress,
@@ -364,7 +381,7 @@ fn crawl_and_check(
         }),
         wake: Condvar::new(),
         root,
-        config,
+        ignore: ignored,
         progress,
         ignored: AtomicUsize::new(0),
     };
@@ -405,6 +422,7 @@ fn crawl_and_check(
         }
         drop(parts_tx);
         let model = Arc::new(FfiModel::merge(parts_rx.iter().flatten()));
+        outcome.surface = crate::outcome::FfiSurface::by_file(&model);
         for tx in &model_txs {
             let _ = tx.send(Arc::clone(&model));
         }
@@ -432,7 +450,7 @@ fn crawl_and_check(
     // or a header): no suppression comment can apply, but they are still reported.
     let audited: HashSet<String> = checked.into_inner().unwrap_or_else(PoisonError::into_inner);
     for (file, findings) in abi {
-        if audited.contains(&file) || config.is_ignored(&file) {
+        if audited.contains(&file) || ignored.contains(&file) {
             continue;
         }
         if let Ok(text) = read_source(&root.join(&file)) {
@@ -516,7 +534,7 @@ fn crawl(shared: &Shared<'_>) -> Vec<LoadedFile> {
 /// Problems with declared-but-missing modules are attached to the declaring file.
 fn load(shared: &Shared<'_>, job: &Job) -> (Option<LoadedFile>, Vec<Job>) {
     let display = display_path(shared.root, &job.path);
-    if shared.config.is_ignored(&display) {
+    if shared.ignore.contains(&display) {
         shared.ignored.fetch_add(1, Ordering::Relaxed);
         return (None, Vec::new());
     }

@@ -230,3 +230,45 @@ fn suppressions_apply_to_cross_check_findings() {
         outcome.findings
     );
 }
+
+/// A finding a rule reports below its default level keeps that level through `check`: a
+/// function declared under a (default) feature that may select another header is info, not the rule's
+/// error. Configuring the rule replaces its default, and does not raise such a finding.
+#[test]
+fn findings_a_rule_lowered_keep_their_level() {
+    let gated = format!(
+        "{BINDINGS}#[cfg(feature = \"v2\")]\nunsafe extern \"C\" {{ pub fn pt_reset(p: *mut pt); }}\n"
+    );
+    let dir = bindgen_crate("fn main() { bindgen::Builder::default().header(\"csrc/pt.h\"); }");
+    write(dir.path(), "src/lib.rs", &gated);
+    write(
+        dir.path(),
+        "Cargo.toml",
+        "[package]\nname = \"pt-sys\"\nversion = \"0.1.0\"\n[features]\ndefault = [\"v2\"]\nv2 = []\n",
+    );
+    let level_of_pt_reset = |config: &ffiguard_audit::Config| {
+        let outcome =
+            ffiguard_audit::audit_path(dir.path(), ffiguard_audit::registry::rules(), config, 1)
+                .expect("runs");
+        outcome
+            .findings
+            .iter()
+            .find(|f| f.message.contains("`pt_reset`"))
+            .map(|f| (f.rule, f.level))
+    };
+    let (rule, level) = level_of_pt_reset(&ffiguard_audit::Config::default()).expect("reported");
+    assert_eq!(level, ffiguard_audit::Level::Info, "{rule}");
+    let mut raised = ffiguard_audit::Config::default();
+    raised
+        .levels
+        .insert(rule.to_owned(), ffiguard_audit::Level::Error);
+    assert_eq!(
+        level_of_pt_reset(&raised).map(|(_, level)| level),
+        Some(ffiguard_audit::Level::Info)
+    );
+    let mut silenced = ffiguard_audit::Config::default();
+    silenced
+        .levels
+        .insert(rule.to_owned(), ffiguard_audit::Level::Allow);
+    assert_eq!(level_of_pt_reset(&silenced), None);
+}
