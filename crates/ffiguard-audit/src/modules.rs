@@ -5,11 +5,17 @@
 //! directory level; `#[path = ".."]` overrides the lookup. Modules behind `#[cfg]` are followed
 //! too (the audit covers every configuration). Inside item macros such as `cfg_if!` the tokens
 //! `mod NAME;` are followed as well, since that is how many `-sys` crates pick platform modules.
+//!
+//! `include!("file.rs")` items are followed the same way (relative to the including file, or
+//! to the crate's manifest directory through `concat!(env!("CARGO_MANIFEST_DIR"), ..)`): a
+//! crate's whole `extern` surface often sits in one included bindings file. Files under
+//! `OUT_DIR` exist only after a build and are not followed.
 
 use crate::Location;
 use crate::span::location;
 use proc_macro2::{TokenStream, TokenTree};
 use std::path::{Path, PathBuf};
+use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 
 /// A `mod x;` to load.
@@ -28,6 +34,8 @@ pub(crate) struct ChildModule {
     pub(crate) optional: bool,
     /// Declared under `#[cfg(test)]`, or inside an inline module that is.
     pub(crate) test_only: bool,
+    /// Brought in by `include!`, not declared with `mod`.
+    pub(crate) included: bool,
 }
 
 /// Whether a file found by walking a directory (no manifest says what it is) declares its
@@ -120,7 +128,8 @@ impl Walker<'_> {
         for item in items {
             match item {
                 syn::Item::Mod(m) => {
-                    let name = m.ident.to_string();
+                    // `mod r#async;` is the file `async.rs`.
+                    let name = m.ident.unraw().to_string();
                     let explicit = path_attr(&m.attrs);
                     let test_only = test || crate::test_code::is_test_only(&m.attrs);
                     match &m.content {
@@ -145,6 +154,7 @@ impl Walker<'_> {
                                     cfg_gated,
                                     optional,
                                     test_only,
+                                    included: false,
                                 });
                             };
                             match explicit {
@@ -160,6 +170,11 @@ impl Walker<'_> {
                             }
                         }
                     }
+                }
+                syn::Item::Macro(mac) if mac.mac.path.is_ident("include") => {
+                    let test_only = test || crate::test_code::is_test_only(&mac.attrs);
+                    let at = location(self.display, mac.span());
+                    self.include(&mac.mac.tokens, at, cfg_gated(&mac.attrs), test_only, out);
                 }
                 syn::Item::Macro(mac) => self.macro_mods(&mac.mac.tokens, dir, test, out),
                 _ => {}
@@ -183,6 +198,16 @@ impl Walker<'_> {
                     stack.push(g.stream());
                     continue;
                 }
+                if let TokenTree::Ident(kw) = tt
+                    && kw == "include"
+                    && let (Some(TokenTree::Punct(bang)), Some(TokenTree::Group(args))) =
+                        (tokens.get(i + 1), tokens.get(i + 2))
+                    && bang.as_char() == '!'
+                {
+                    let at = location(self.display, kw.span());
+                    self.include(&args.stream(), at, true, test_only, out);
+                    continue;
+                }
                 let (
                     TokenTree::Ident(kw),
                     Some(TokenTree::Ident(name)),
@@ -192,7 +217,7 @@ impl Walker<'_> {
                     continue;
                 };
                 if kw == "mod" && semi.as_char() == ';' {
-                    let name = name.to_string();
+                    let name = name.unraw().to_string();
                     out.push(ChildModule {
                         candidates: vec![
                             (dir.join(format!("{name}.rs")), false),
@@ -203,11 +228,83 @@ impl Walker<'_> {
                         cfg_gated: true,
                         optional: false,
                         test_only,
+                        included: false,
                     });
                 }
             }
         }
     }
+
+    /// The file an `include!(..)` with these arguments brings in, if it can be known without
+    /// building: a string literal (relative to this file), or `concat!` of
+    /// `env!("CARGO_MANIFEST_DIR")` and literals.
+    fn include(
+        &self,
+        args: &TokenStream,
+        declared_at: Location,
+        cfg_gated: bool,
+        test_only: bool,
+        out: &mut Vec<ChildModule>,
+    ) {
+        let Some(path) = include_path(args, self.file_dir) else {
+            return;
+        };
+        out.push(ChildModule {
+            name: path.display().to_string(),
+            candidates: vec![(path, true)],
+            declared_at,
+            cfg_gated,
+            optional: false,
+            test_only,
+            included: true,
+        });
+    }
+}
+
+/// The path an `include!` argument names, when it needs nothing from the build.
+fn include_path(args: &TokenStream, file_dir: &Path) -> Option<PathBuf> {
+    let expr: syn::Expr = syn::parse2(args.clone()).ok()?;
+    match &expr {
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(s),
+            ..
+        }) => Some(file_dir.join(s.value())),
+        syn::Expr::Macro(m) if m.mac.path.is_ident("concat") => {
+            type Args = syn::punctuated::Punctuated<syn::Expr, syn::Token![,]>;
+            let parts = m.mac.parse_body_with(Args::parse_terminated).ok()?;
+            let mut base: Option<PathBuf> = None;
+            let mut text = String::new();
+            for (i, part) in parts.iter().enumerate() {
+                match part {
+                    syn::Expr::Lit(syn::ExprLit {
+                        lit: syn::Lit::Str(s),
+                        ..
+                    }) => text.push_str(&s.value()),
+                    syn::Expr::Macro(env) if i == 0 && env.mac.path.is_ident("env") => {
+                        let var: syn::LitStr = env.mac.parse_body().ok()?;
+                        // OUT_DIR and other variables name places only a build creates.
+                        if var.value() != "CARGO_MANIFEST_DIR" {
+                            return None;
+                        }
+                        base = Some(manifest_dir(file_dir)?);
+                    }
+                    _ => return None,
+                }
+            }
+            match base {
+                Some(dir) => Some(dir.join(text.trim_start_matches('/'))),
+                None => Some(file_dir.join(text)),
+            }
+        }
+        _ => None,
+    }
+}
+
+/// The nearest directory at or above `dir` that holds a `Cargo.toml`.
+fn manifest_dir(dir: &Path) -> Option<PathBuf> {
+    dir.ancestors()
+        .find(|d| d.join("Cargo.toml").is_file())
+        .map(Path::to_path_buf)
 }
 
 #[cfg(test)]
@@ -252,6 +349,73 @@ mod tests {
             )
             .len(),
             2
+        );
+    }
+
+    #[test]
+    fn raw_identifiers_name_plain_files() {
+        assert_eq!(
+            children("src/lib.rs", true, "mod r#async;")[0].1,
+            ["src/async.rs", "src/async/mod.rs"]
+        );
+        assert_eq!(
+            children(
+                "src/lib.rs",
+                true,
+                "cfg_if::cfg_if! { if #[cfg(unix)] { mod r#type; } }"
+            )[0]
+            .1[0],
+            "src/type.rs"
+        );
+    }
+
+    #[test]
+    fn included_files_are_followed_unless_a_build_makes_them() {
+        assert_eq!(
+            children("src/ffi/mod.rs", true, "include!(\"bindings.rs\");")[0].1,
+            ["src/ffi/bindings.rs"]
+        );
+        // Relative to the including file, whatever its module directory.
+        assert_eq!(
+            children("src/a.rs", false, "include!(\"gen/a.rs\");")[0].1,
+            ["src/gen/a.rs"]
+        );
+        assert_eq!(
+            children(
+                "src/lib.rs",
+                true,
+                "cfg_if::cfg_if! { if #[cfg(unix)] { include!(\"unix.rs\"); } }"
+            )[0]
+            .1,
+            ["src/unix.rs"]
+        );
+        assert!(
+            children(
+                "src/lib.rs",
+                true,
+                "include!(concat!(env!(\"OUT_DIR\"), \"/bindings.rs\"));"
+            )
+            .is_empty()
+        );
+        assert!(children("src/lib.rs", true, "include!(some_macro!());").is_empty());
+    }
+
+    #[test]
+    fn manifest_relative_includes_start_at_the_manifest() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("src/sys")).unwrap();
+        std::fs::write(dir.path().join("Cargo.toml"), "[package]\nname = \"x\"\n").unwrap();
+        let file = dir.path().join("src/sys/mod.rs");
+        let syntax = syn::parse_file(
+            "include!(concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/bindings/linux.rs\"));",
+        )
+        .unwrap();
+        let found = child_modules("src/sys/mod.rs", &file, true, &syntax);
+        assert_eq!(found.len(), 1);
+        assert!(found[0].included);
+        assert_eq!(
+            found[0].candidates[0].0,
+            dir.path().join("bindings/linux.rs")
         );
     }
 }

@@ -575,11 +575,18 @@ fn load(shared: &Shared<'_>, job: &Job) -> (Option<LoadedFile>, Vec<Job>) {
                     file.extra.push(Finding::new(
                         diagnostics::UNPARSED_FILE.id,
                         diagnostics::UNPARSED_FILE.default_level,
-                        format!(
-                            "module `{}` not audited: file not found{gated}; looked for {}",
-                            child.name,
-                            tried.join(" and ")
-                        ),
+                        if child.included {
+                            format!(
+                                "`include!`d file not audited: file not found{gated}; looked for {}",
+                                tried.join(" and ")
+                            )
+                        } else {
+                            format!(
+                                "module `{}` not audited: file not found{gated}; looked for {}",
+                                child.name,
+                                tried.join(" and ")
+                            )
+                        },
                         child.declared_at,
                     ));
                 }
