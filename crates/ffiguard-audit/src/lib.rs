@@ -43,7 +43,7 @@ pub use engine::{check_source, check_sources};
 pub use finding::{Finding, Label, Location};
 pub use level::{Confidence, Level, UnknownLevel};
 pub use model::{FfiModel, type_text};
-pub use outcome::{AuditOutcome, DEFAULT_FOLD, HeaderCheck, LevelCounts};
+pub use outcome::{AuditOutcome, DEFAULT_FOLD, FfiSurface, HeaderCheck, LevelCounts};
 pub use report::{render_human, render_json, render_sarif};
 pub use rule::{Rule, RuleDocs, RuleMeta};
 pub use run::{AuditError, Progress, audit_path, audit_path_with_progress};

@@ -3,8 +3,8 @@
 //! threshold. Hidden findings stay in the counts, so the summary and the exit code never
 //! depend on what was shown.
 
-use crate::{Finding, Level};
-use std::collections::HashMap;
+use crate::{FfiModel, Finding, Level};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 /// The result of auditing a path.
@@ -31,6 +31,66 @@ pub struct AuditOutcome {
     pub notices: Vec<String>,
     /// Whether the header cross-check ran, and on what.
     pub headers: HeaderCheck,
+    /// What each audited file declares across the FFI boundary, by file (relative to the
+    /// audited root); files that declare nothing are left out.
+    pub surface: BTreeMap<String, FfiSurface>,
+}
+
+/// How much FFI a file, a crate or a set of crates has: what a reviewer of a dependency
+/// wants to know before reading its findings.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FfiSurface {
+    /// Functions declared in `extern "C"` (or other C-like ABI) blocks.
+    pub extern_fns: usize,
+    /// Rust functions with a C-like ABI exported under their symbol name (`#[no_mangle]`,
+    /// `#[export_name]`).
+    pub exported_fns: usize,
+    /// Rust functions with a C-like ABI that are not exported by name: callbacks and
+    /// trampolines handed to C as function pointers.
+    pub callbacks: usize,
+    /// `unsafe impl Send` and `unsafe impl Sync` items.
+    pub send_sync_impls: usize,
+}
+
+impl FfiSurface {
+    /// The surface of each file of `model` (keyed by [`Location::file`](crate::Location)).
+    pub(crate) fn by_file(model: &FfiModel) -> BTreeMap<String, FfiSurface> {
+        fn entry<'m>(
+            by_file: &'m mut BTreeMap<String, FfiSurface>,
+            file: &str,
+        ) -> &'m mut FfiSurface {
+            by_file.entry(file.to_owned()).or_default()
+        }
+        let mut by_file = BTreeMap::new();
+        for f in &model.foreign_fns {
+            entry(&mut by_file, &f.location.file).extern_fns += 1;
+        }
+        for f in &model.exported_fns {
+            let surface = entry(&mut by_file, &f.location.file);
+            if f.exported_symbol {
+                surface.exported_fns += 1;
+            } else {
+                surface.callbacks += 1;
+            }
+        }
+        for at in &model.send_sync_impls {
+            entry(&mut by_file, &at.file).send_sync_impls += 1;
+        }
+        by_file
+    }
+
+    /// Adds `other`'s counts to these.
+    pub fn add(&mut self, other: &FfiSurface) {
+        self.extern_fns += other.extern_fns;
+        self.exported_fns += other.exported_fns;
+        self.callbacks += other.callbacks;
+        self.send_sync_impls += other.send_sync_impls;
+    }
+
+    /// Whether nothing crosses the boundary.
+    pub fn is_empty(&self) -> bool {
+        *self == FfiSurface::default()
+    }
 }
 
 /// Findings per level.

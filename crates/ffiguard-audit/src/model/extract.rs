@@ -523,6 +523,16 @@ impl<'ast> Visit<'ast> for Extractor<'_> {
     }
 
     fn visit_item_impl(&mut self, i: &'ast syn::ItemImpl) {
+        let send_sync = i.unsafety.is_some()
+            && i.trait_
+                .as_ref()
+                .and_then(|(_, path, _)| path.segments.last())
+                .is_some_and(|s| s.ident == "Send" || s.ident == "Sync");
+        if send_sync {
+            self.part
+                .send_sync_impls
+                .push(location(self.file, i.span()));
+        }
         let is_drop = i
             .trait_
             .as_ref()

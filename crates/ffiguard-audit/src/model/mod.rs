@@ -237,6 +237,9 @@ pub struct FfiModel {
     /// `size_of::<T>()`, `align_of::<T>()` (also inside macros such as `assert!`),
     /// `offset_of!(T, ..)`, `assert_layout!(T ..)`, or a `bindgen_test_layout_T` function.
     pub layout_asserted: std::collections::BTreeSet<String>,
+    /// Where `unsafe impl Send for ..` and `unsafe impl Sync for ..` items are: promises
+    /// about thread safety the compiler takes on trust.
+    pub send_sync_impls: Vec<Location>,
     /// Private modules and `pub use` re-exports, to tell API items from crate-internal ones.
     pub exposure: Exposure,
     #[serde(skip)]
@@ -259,6 +262,7 @@ impl FfiModel {
             model.drop_impls.extend(part.drop_impls);
             model.statics.extend(part.statics);
             model.layout_asserted.extend(part.layout_asserted);
+            model.send_sync_impls.extend(part.send_sync_impls);
             model.exposure.merge(part.exposure);
         }
         for (i, f) in model.foreign_fns.iter().enumerate() {
