@@ -2,20 +2,91 @@
 
 use crate::cli::{CheckArgs, Format};
 use ffiguard_audit::baseline::Baseline;
-use ffiguard_audit::{Config, DEFAULT_FOLD, Level, Progress, audit_path_with_progress, registry};
+use ffiguard_audit::{
+    AuditOutcome, Config, DEFAULT_FOLD, Level, LevelCounts, Progress, RuleMeta,
+    audit_path_with_progress, registry,
+};
+use std::collections::HashMap;
 use std::io::Write;
+use std::path::PathBuf;
 use std::process::ExitCode;
+
+/// The audit of the named crate or workspace, with the baseline, folding and minimum level
+/// applied: what every output format starts from.
+pub(crate) struct Audited {
+    pub(crate) outcome: AuditOutcome,
+    pub(crate) config: Config,
+    /// The directory the findings' paths are relative to, and whose configuration applies.
+    pub(crate) root: PathBuf,
+    pub(crate) known: Vec<&'static RuleMeta>,
+    /// Findings per level in each file, counted before folding and hiding (which keep only
+    /// the totals).
+    pub(crate) counts_by_file: HashMap<String, LevelCounts>,
+}
+
+impl Audited {
+    /// The level at which the audited code's findings fail the run.
+    pub(crate) fn deny(&self, args: &CheckArgs) -> Level {
+        args.deny.or(self.config.deny).unwrap_or(Level::Error)
+    }
+
+    /// Whether the audited code's findings fail the run. Counted, not listed: folded and
+    /// hidden findings fail it like listed ones.
+    pub(crate) fn failed(&self, args: &CheckArgs) -> bool {
+        self.outcome
+            .counts()
+            .at_least(self.deny(args).max(Level::Info))
+            > 0
+    }
+}
 
 /// Runs the audit and prints the report; the exit code says whether findings reach the
 /// deny level.
 pub(crate) fn run(args: &CheckArgs) -> Result<ExitCode, String> {
+    let audited = audit(args)?;
+    if args.dependencies {
+        return crate::deps::run(args, audited);
+    }
+    let report = match args.format {
+        Format::Human => {
+            let color = crate::color::for_stdout(args.color);
+            ffiguard_audit::render_human(&audited.outcome, &audited.known, color, &audited.root)
+        }
+        Format::Json => ffiguard_audit::render_json(&audited.outcome, &audited.known),
+        Format::Sarif => {
+            ffiguard_audit::render_sarif(&audited.outcome, &audited.known, &audited.root)
+        }
+    };
+    print_report(&report);
+    Ok(exit_code(audited.failed(args)))
+}
+
+/// Writes `report` to stdout; a closed pipe (`| head`) is not an error worth a different
+/// exit code.
+pub(crate) fn print_report(report: &str) {
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(report.as_bytes());
+    let _ = stdout.flush();
+}
+
+/// 1 when the run failed, else 0.
+pub(crate) fn exit_code(failed: bool) -> ExitCode {
+    if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// Audits the path the arguments name, with its configuration and baseline.
+fn audit(args: &CheckArgs) -> Result<Audited, String> {
     if !args.path.exists() {
         return Err(format!(
             "{}: no such file or directory",
             args.path.display()
         ));
     }
-    let config_root = if args.path.is_dir() {
+    let root = if args.path.is_dir() {
         args.path.clone()
     } else {
         // A `Cargo.toml` stands for its crate; a `.rs` file is configured by its directory.
@@ -24,7 +95,7 @@ pub(crate) fn run(args: &CheckArgs) -> Result<ExitCode, String> {
             .map(ToOwned::to_owned)
             .unwrap_or_default()
     };
-    let config = Config::load(&config_root).map_err(|e| e.to_string())?;
+    let config = Config::load(&root).map_err(|e| e.to_string())?;
     let rules = registry::rules();
     let known = registry::metas();
     config.validate(&known).map_err(|e| e.to_string())?;
@@ -53,28 +124,22 @@ pub(crate) fn run(args: &CheckArgs) -> Result<ExitCode, String> {
     }
     // After the baseline, which needs every finding; before rendering, whose cost grows with
     // the findings listed.
+    let mut counts_by_file: HashMap<String, LevelCounts> = HashMap::new();
+    for f in &outcome.findings {
+        counts_by_file
+            .entry(f.location.file.clone())
+            .or_default()
+            .add(f.level);
+    }
     outcome.fold(DEFAULT_FOLD);
     if let Some(level) = args.min_level {
         outcome.hide_below(level);
     }
-    let report = match args.format {
-        Format::Human => {
-            let color = crate::color::for_stdout(args.color);
-            ffiguard_audit::render_human(&outcome, &known, color, &config_root)
-        }
-        Format::Json => ffiguard_audit::render_json(&outcome, &known),
-        Format::Sarif => ffiguard_audit::render_sarif(&outcome, &known, &config_root),
-    };
-    let mut stdout = std::io::stdout().lock();
-    // A closed pipe (`| head`) is not an error worth a different exit code.
-    let _ = stdout.write_all(report.as_bytes());
-    let _ = stdout.flush();
-    let deny = args.deny.or(config.deny).unwrap_or(Level::Error);
-    // Counted, not listed: folded and hidden findings fail the run like listed ones.
-    let failed = outcome.counts().at_least(deny.max(Level::Info)) > 0;
-    Ok(if failed {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
+    Ok(Audited {
+        outcome,
+        config,
+        root,
+        known,
+        counts_by_file,
     })
 }

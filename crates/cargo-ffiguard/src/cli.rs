@@ -69,6 +69,23 @@ pub(crate) struct CheckArgs {
     /// Worker threads (default: one per core).
     #[arg(long, default_value_t = 0)]
     pub(crate) threads: usize,
+    /// Also audit every dependency (from cargo's registry and git checkouts, as resolved by
+    /// `cargo metadata`) and print a table of each crate's FFI surface and findings.
+    /// Dependencies' findings fail the run only with `--deny-dependencies`.
+    #[arg(long)]
+    pub(crate) dependencies: bool,
+    /// With `--dependencies`: lowest level of a dependency's finding that fails the run
+    /// (exit 1) [default: none fails it].
+    #[arg(
+        long,
+        value_name = "LEVEL",
+        value_parser = parse_level,
+        requires = "dependencies"
+    )]
+    pub(crate) deny_dependencies: Option<Level>,
+    /// With `--dependencies`: run `cargo metadata` without the network (`--offline`).
+    #[arg(long, requires = "dependencies")]
+    pub(crate) offline: bool,
 }
 
 fn parse_level(text: &str) -> Result<Level, String> {

@@ -6,6 +6,7 @@
 mod check;
 mod cli;
 mod color;
+mod deps;
 mod info;
 mod layout;
 mod paths;

@@ -64,3 +64,41 @@ fn schema_rejects_a_broken_document() {
     doc["runs"][0]["results"][0]["message"] = serde_json::json!({});
     assert!(!validator().is_valid(&doc));
 }
+
+/// With `--dependencies`, findings in a dependency carry absolute paths: still valid SARIF.
+#[test]
+fn dependency_report_is_schema_valid() {
+    let outer = tempfile::tempdir().unwrap();
+    let write = |rel: &str, text: &str| {
+        let path = outer.path().join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write(
+        "dep/Cargo.toml",
+        "[package]\nname = \"dep\"\nversion = \"0.1.0\"\n",
+    );
+    write(
+        "dep/src/lib.rs",
+        "use std::ffi::CString;\npub fn f(n: &str) { let p = CString::new(n).unwrap().as_ptr(); let _ = p; }\n",
+    );
+    write(
+        "app/Cargo.toml",
+        "[package]\nname = \"app\"\nversion = \"0.1.0\"\n[dependencies]\ndep = { path = \"../dep\" }\n",
+    );
+    write("app/src/lib.rs", "pub fn g() {}\n");
+    let app = outer.path().join("app");
+    let out = Command::new(env!("CARGO_BIN_EXE_cargo-ffiguard"))
+        .args([
+            "check",
+            app.to_str().unwrap(),
+            "--dependencies",
+            "--offline",
+        ])
+        .args(["--format", "sarif"])
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(!doc["runs"][0]["results"].as_array().unwrap().is_empty());
+    assert_valid(&doc);
+}
