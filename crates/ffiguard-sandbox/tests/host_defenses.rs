@@ -88,8 +88,15 @@ fn a_worker_that_leaves_its_group_dies_with_its_sandbox() {
 /// Read with libc rather than rustix: in a container whose session leader sits outside the
 /// pid namespace `getsid` answers 0, which rustix's `Pid` cannot hold.
 fn own_ids() -> (i32, i32, i32) {
-    // SAFETY: getsid(0), getpgrp and getpid read this process's ids; no memory is touched.
-    unsafe { (libc::getsid(0), libc::getpgrp(), libc::getpid()) }
+    // SAFETY: getsid(0) reads this process's session id; it touches no memory.
+    let session = unsafe { libc::getsid(0) };
+    // SAFETY: getpgrp has no preconditions and touches no memory.
+    let group = unsafe { libc::getpgrp() };
+    (
+        session,
+        group,
+        i32::try_from(std::process::id()).unwrap_or(-1),
+    )
 }
 
 #[isolated]
