@@ -18,6 +18,8 @@ use syn::{
 ///
 /// - `call(&Sandbox, args…) -> Result<Tainted<R>, SandboxError>` and
 ///   `call_with_deadline(&Sandbox, Duration, args…)`: the host-side shims;
+/// - `call_in(&mut Session, args…)` and `call_in_with_deadline(&mut Session, Duration, args…)`:
+///   the same in a session, whose worker keeps the objects `Handle`s name between calls;
 /// - `NAME`: the stable name the worker looks the function up by (the module path, or the
 ///   `name = "…"` given to the attribute);
 /// - a worker-side dispatch entry, registered in the sandbox's link-time registry.
@@ -95,10 +97,13 @@ fn expand(attr: TokenStream2, function: &ItemFn) -> syn::Result<TokenStream2> {
             }
             FnArg::Typed(typed) => match &*typed.pat {
                 Pat::Ident(ident) if ident.by_ref.is_none() && ident.subpat.is_none() => {
-                    if ident.ident == "sandbox" || ident.ident == "deadline" {
+                    if ident.ident == "sandbox"
+                        || ident.ident == "session"
+                        || ident.ident == "deadline"
+                    {
                         return Err(syn::Error::new(
                             ident.span(),
-                            "`sandbox` and `deadline` are the shims' own parameters; rename this argument",
+                            "`sandbox`, `session` and `deadline` are the shims' own parameters; rename this argument",
                         ));
                     }
                     arg_names.push(format_ident!("{}", ident.ident));
@@ -193,6 +198,36 @@ fn expand(attr: TokenStream2, function: &ItemFn) -> syn::Result<TokenStream2> {
             ) -> ::core::result::Result<#krate::Tainted<#return_type>, #krate::SandboxError> {
                 #private::call::<(#(#arg_types,)*), #return_type>(
                     sandbox, &DESCRIPTOR, &(#(#arg_names,)*), ::core::option::Option::Some(deadline),
+                )
+            }
+
+            /// Calls the function in the worker of `session`, with the sandbox's default
+            /// deadline. Handles in the arguments and the result are the session's.
+            ///
+            /// # Errors
+            /// As [`call`]; [`SessionEnded`](#krate::SandboxError::SessionEnded) once the
+            /// session has ended.
+            #item_vis fn call_in(
+                session: &mut #krate::Session<'_>,
+                #(#arg_names: #arg_types),*
+            ) -> ::core::result::Result<#krate::Tainted<#return_type>, #krate::SandboxError> {
+                #private::call_in::<(#(#arg_types,)*), #return_type>(
+                    session, &DESCRIPTOR, &(#(#arg_names,)*), ::core::option::Option::None,
+                )
+            }
+
+            /// Calls the function in the worker of `session`, ending the session (and killing
+            /// the worker) if it has not answered within `deadline`.
+            ///
+            /// # Errors
+            /// As [`call_in`].
+            #item_vis fn call_in_with_deadline(
+                session: &mut #krate::Session<'_>,
+                deadline: ::core::time::Duration,
+                #(#arg_names: #arg_types),*
+            ) -> ::core::result::Result<#krate::Tainted<#return_type>, #krate::SandboxError> {
+                #private::call_in::<(#(#arg_types,)*), #return_type>(
+                    session, &DESCRIPTOR, &(#(#arg_names,)*), ::core::option::Option::Some(deadline),
                 )
             }
 

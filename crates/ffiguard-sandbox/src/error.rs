@@ -149,6 +149,13 @@ pub enum SandboxError {
         /// The deadline that passed.
         deadline: Duration,
     },
+    /// The session ended earlier — its worker died, missed a deadline, panicked or sent a
+    /// reply that did not decode, or the session was ended — and its state went with it.
+    #[error("the session has ended: {cause}")]
+    SessionEnded {
+        /// The failure that ended it (escaped where the worker wrote it).
+        cause: String,
+    },
     /// This process was started as a sandbox worker but `ffiguard_sandbox::init()` did not run
     /// first; it refuses to start workers of its own (that would recurse).
     #[error("this process is a sandbox worker: call ffiguard_sandbox::init() at the top of main")]

@@ -95,6 +95,7 @@ mod host;
 mod monitor;
 mod policy;
 mod registry;
+pub mod session;
 mod tainted;
 #[cfg(feature = "test-hooks")]
 pub mod test_hooks;
@@ -111,6 +112,7 @@ pub use host::builder::SandboxBuilder;
 pub use host::call_log::{CallRecord, Outcome};
 pub use host::limits::{Limit, Limits};
 pub use host::sandbox::Sandbox;
+pub use host::session::Session;
 pub use monitor::blocked::{BlockedCall, Refusal, Verdict};
 #[cfg(feature = "test-hooks")]
 #[doc(hidden)]
@@ -118,6 +120,7 @@ pub use policy::check::waive_policy_check_for_tests;
 pub use policy::rules::{SyscallClass, syscall_class, syscall_classes, syscall_table_markdown};
 pub use policy::syscalls::syscall_names;
 pub use policy::{OnViolation, Policy, Requirement};
+pub use session::{Handle, HandleError};
 pub use tainted::Tainted;
 pub use transport::output_buf::OutputBuf;
 pub use transport::spin::{PlanCounts, SpinCounters, SpinPolicy, SpinReport};
@@ -142,6 +145,7 @@ pub fn is_worker() -> bool {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::host::sandbox::call;
+    pub use crate::host::session::call_in;
     pub use crate::registry::{
         Descriptor, Entry, REGISTRY, ReplyWriter, Request, dispatch, function_id,
     };

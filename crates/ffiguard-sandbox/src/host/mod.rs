@@ -7,6 +7,7 @@ mod confinement;
 pub(crate) mod death;
 pub(crate) mod limits;
 pub(crate) mod sandbox;
+pub(crate) mod session;
 pub(crate) mod settings;
 pub(crate) mod spawn;
 pub(crate) mod worker_process;

@@ -175,7 +175,7 @@ impl Sandbox {
         }
     }
 
-    fn discard(&self, worker: WorkerProcess) {
+    pub(crate) fn discard(&self, worker: WorkerProcess) {
         drop(worker);
         let mut pool = self.lock();
         pool.live -= 1;
@@ -184,6 +184,25 @@ impl Sandbox {
         if wake {
             self.freed.notify_one();
         }
+    }
+
+    /// A worker that has served no call (an idle one that has is replaced by a fresh one in
+    /// its pool slot): a session must not find objects or library state of earlier calls.
+    pub(crate) fn acquire_fresh(
+        &self,
+        function: &'static str,
+        deadline: Duration,
+        until: Instant,
+    ) -> Result<WorkerProcess, SandboxError> {
+        let worker = self.acquire(function, deadline, until)?;
+        if worker.calls == 0 {
+            return Ok(worker);
+        }
+        drop(worker);
+        self.start_worker().inspect_err(|_| {
+            self.lock().live -= 1;
+            self.freed.notify_one();
+        })
     }
 
     /// Takes an idle worker, starts one if the pool has room, or waits until `until`.
@@ -234,12 +253,7 @@ impl Sandbox {
         deadline: Duration,
         record: &mut CallRecord,
     ) -> Result<R, SandboxError> {
-        // `Instant + Duration` panics on overflow; an enormous deadline means "no deadline".
-        let now = Instant::now();
-        let until = now
-            .checked_add(deadline)
-            .or_else(|| now.checked_add(Duration::from_secs(1 << 32)))
-            .unwrap_or(now);
+        let until = deadline_from_now(deadline);
         let mut worker = self.acquire(descriptor.name, deadline, until)?;
         // If a user's Serialize or Deserialize impl panics below, the worker is dropped (and
         // killed) by unwinding; the guard gives its pool slot back.
@@ -247,6 +261,35 @@ impl Sandbox {
             sandbox: self,
             armed: true,
         };
+        let ran = self.run_on(&mut worker, descriptor, args, deadline, until, record);
+        slot.armed = false;
+        match ran {
+            Ran::Done(value) => {
+                self.release(worker);
+                Ok(value)
+            }
+            Ran::Refused(error) => {
+                self.release(worker);
+                Err(error)
+            }
+            Ran::Failed(error) => {
+                self.discard(worker);
+                Err(error)
+            }
+        }
+    }
+
+    /// Runs one call on a worker the caller holds and says whether the worker can serve
+    /// again. `deadline` is the whole deadline the caller set, `until` when it passes.
+    pub(crate) fn run_on<A: Serialize + ?Sized, R: DeserializeOwned>(
+        &self,
+        worker: &mut WorkerProcess,
+        descriptor: &'static Descriptor,
+        args: &A,
+        deadline: Duration,
+        until: Instant,
+        record: &mut CallRecord,
+    ) -> Ran<R> {
         record.worker_pid = worker.pid();
         let remaining = until.saturating_duration_since(Instant::now());
         match worker.call(descriptor.name, descriptor.id, args, remaining) {
@@ -254,17 +297,12 @@ impl Sandbox {
                 record.input_bytes = input_bytes;
                 record.output_bytes = reply.len();
                 let (decoded, bulk_bytes) = worker.decode::<R>(status, &reply);
-                slot.armed = false;
                 record.output_bytes += bulk_bytes;
                 match decoded {
-                    Ok(value) => {
-                        self.release(worker);
-                        Ok(value)
-                    }
+                    Ok(value) => Ran::Done(value),
                     Err(source) => {
                         // A worker that panicked, or answered with anything but a valid value,
                         // may be in any state: it is replaced.
-                        self.discard(worker);
                         let source = match source {
                             ReplyError::ReplyTooLarge { needed, .. } => ReplyError::ReplyTooLarge {
                                 needed,
@@ -273,34 +311,46 @@ impl Sandbox {
                             },
                             other => other,
                         };
-                        Err(SandboxError::Reply {
+                        Ran::Failed(SandboxError::Reply {
                             function: descriptor.name,
                             source,
                         })
                     }
                 }
             }
-            Err(CallFailure::Rejected(error)) => {
-                slot.armed = false;
-                self.release(worker);
-                Err(error)
-            }
-            Err(CallFailure::Fatal(error)) => {
-                slot.armed = false;
-                self.discard(worker);
-                // The worker measured what was left of the deadline after waiting for a free
-                // worker; the caller set the whole deadline, and that is what passed.
-                Err(match error {
-                    SandboxError::Timeout { function, pid, .. } => SandboxError::Timeout {
-                        function,
-                        pid,
-                        deadline,
-                    },
-                    other => other,
-                })
-            }
+            Err(CallFailure::Rejected(error)) => Ran::Refused(error),
+            // The worker measured what was left of the deadline after waiting for a free
+            // worker; the caller set the whole deadline, and that is what passed.
+            Err(CallFailure::Fatal(error)) => Ran::Failed(match error {
+                SandboxError::Timeout { function, pid, .. } => SandboxError::Timeout {
+                    function,
+                    pid,
+                    deadline,
+                },
+                other => other,
+            }),
         }
     }
+}
+
+/// `now + deadline`; an enormous deadline means "no deadline" (`Instant + Duration` panics on
+/// overflow).
+pub(crate) fn deadline_from_now(deadline: Duration) -> Instant {
+    let now = Instant::now();
+    now.checked_add(deadline)
+        .or_else(|| now.checked_add(Duration::from_secs(1 << 32)))
+        .unwrap_or(now)
+}
+
+/// What became of a call on a worker.
+pub(crate) enum Ran<R> {
+    /// The reply, decoded.
+    Done(R),
+    /// Refused before the worker saw it (arguments too large, not encodable): the worker is
+    /// as it was.
+    Refused(SandboxError),
+    /// The worker died, missed the deadline or sent no valid reply: it must not serve again.
+    Failed(SandboxError),
 }
 
 /// Returns a worker's pool slot if the call unwinds while the worker is out of the pool.
@@ -333,6 +383,19 @@ pub fn call<A: Serialize, R: DeserializeOwned>(
     args: &A,
     deadline: Option<Duration>,
 ) -> Result<Tainted<R>, SandboxError> {
+    let deadline = deadline.unwrap_or(sandbox.config.deadline);
+    recorded(sandbox, descriptor, |record| {
+        sandbox.call_decoded::<A, R>(descriptor, args, deadline, record)
+    })
+}
+
+/// Runs `call`, timing it into a [`CallRecord`] that goes into the sandbox's ring, and taints
+/// what it returns.
+pub(crate) fn recorded<R>(
+    sandbox: &Sandbox,
+    descriptor: &'static Descriptor,
+    call: impl FnOnce(&mut CallRecord) -> Result<R, SandboxError>,
+) -> Result<Tainted<R>, SandboxError> {
     let started = Instant::now();
     let mut record = CallRecord {
         function: descriptor.name,
@@ -343,8 +406,7 @@ pub fn call<A: Serialize, R: DeserializeOwned>(
         started: SystemTime::now(),
         outcome: Outcome::Ok,
     };
-    let deadline = deadline.unwrap_or(sandbox.config.deadline);
-    let result = sandbox.call_decoded::<A, R>(descriptor, args, deadline, &mut record);
+    let result = call(&mut record).map_err(with_refusal);
     record.duration = started.elapsed();
     if let Err(error) = &result {
         // Worker-written parts of the message are escaped already; this keeps the rule for any
@@ -353,6 +415,27 @@ pub fn call<A: Serialize, R: DeserializeOwned>(
     }
     sandbox.audit.record(record);
     result.map(Tainted::__new)
+}
+
+/// Puts the reason a handle was refused into the error the encoder or decoder left without it.
+fn with_refusal(error: SandboxError) -> SandboxError {
+    let Some(reason) = crate::session::shared::take_refusal() else {
+        return error;
+    };
+    match error {
+        SandboxError::Encode { function, .. } => SandboxError::Encode {
+            function,
+            message: reason,
+        },
+        SandboxError::Reply {
+            function,
+            source: ReplyError::Malformed(_),
+        } => SandboxError::Reply {
+            function,
+            source: ReplyError::Malformed(reason),
+        },
+        other => other,
+    }
 }
 
 #[cfg(test)]

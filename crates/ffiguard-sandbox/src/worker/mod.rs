@@ -83,6 +83,7 @@ pub(crate) fn run() -> ! {
         .setup_state
         .store(SETUP_READY, Ordering::Release);
     futex::wake_one(&control.worker.setup_state);
+    crate::session::objects::mark_serving();
     serve(region, &table, &setup)
 }
 
