@@ -363,6 +363,7 @@ fn enumeration(def: &TypeDef, c: &Enum, cx: &Cx<'_>, out: &mut Vec<Observation>)
             "use the `repr` of the C enum's underlying type",
         ));
     }
+    let enumerators = Enumerators::new(&c.constants);
     let mut next = 0i128;
     for (variant, expr) in &def.variants {
         let value = match expr.as_deref().map(syn::parse_str::<syn::Expr>) {
@@ -374,14 +375,13 @@ fn enumeration(def: &TypeDef, c: &Enum, cx: &Cx<'_>, out: &mut Vec<Observation>)
             None => next,
         };
         next = value + 1;
-        let c_value = c
-            .constants
-            .iter()
-            .find(|(k, _)| k == variant || k.ends_with(&format!("_{variant}")));
-        let detail = match c_value {
+        let detail = match enumerators.find(variant) {
             Some((_, v)) if *v == value => continue,
             Some((k, v)) => format!("`{variant}` is {value} in Rust, C's `{k}` is {v}"),
-            None => format!("`{variant}` has no C enumerator"),
+            // A variant renamed past recognition (`Int` for `SENTRY_VALUE_TYPE_INT32`) that
+            // holds a value C has is the same enumerator by another name.
+            None if c.constants.iter().any(|(_, v)| *v == value) => continue,
+            None => format!("`{variant}` ({value}) has no C enumerator of that name or value"),
         };
         out.push(observe(
             def,
@@ -392,6 +392,81 @@ fn enumeration(def: &TypeDef, c: &Enum, cx: &Cx<'_>, out: &mut Vec<Observation>)
             "copy the values from the header",
         ));
     }
+}
+
+/// C's enumerators looked up by the ends of their names, built once per enum so that a
+/// variant is matched in time independent of the enum's size.
+struct Enumerators<'c> {
+    constants: &'c [(String, i128)],
+    /// Each name, and each part of it after an underscore (`ALIGN_LEFT`, `LEFT`).
+    by_word_suffix: std::collections::HashMap<&'c str, Vec<usize>>,
+    /// Each ending of each name with the underscores taken out (`ALIGNMASK`, `MASK`, `ASK`..).
+    by_squashed_suffix: std::collections::HashMap<String, Vec<usize>>,
+}
+
+impl<'c> Enumerators<'c> {
+    fn new(constants: &'c [(String, i128)]) -> Self {
+        let mut by_word_suffix: std::collections::HashMap<&str, Vec<usize>> = Default::default();
+        let mut by_squashed_suffix: std::collections::HashMap<String, Vec<usize>> =
+            Default::default();
+        for (i, (k, _)) in constants.iter().enumerate() {
+            by_word_suffix.entry(k.as_str()).or_default().push(i);
+            for (at, _) in k.match_indices('_') {
+                by_word_suffix.entry(&k[at + 1..]).or_default().push(i);
+            }
+            let squashed = squash(k);
+            for at in squashed.char_indices().map(|(at, _)| at) {
+                let ends = by_squashed_suffix
+                    .entry(squashed[at..].to_owned())
+                    .or_default();
+                if ends.last() != Some(&i) {
+                    ends.push(i);
+                }
+            }
+        }
+        Self {
+            constants,
+            by_word_suffix,
+            by_squashed_suffix,
+        }
+    }
+
+    /// The C enumerator a Rust variant stands for: the one of its name, else the one it names
+    /// with the library's prefix dropped (`UFBX_ELEMENT_ANIM_CURVE` for `AnimCurve`,
+    /// `HOEDOWN_TABLE_ALIGNMASK` for `Mask`), when exactly one does.
+    fn find(&self, variant: &str) -> Option<&'c (String, i128)> {
+        if let Some(&i) = self.by_word_suffix.get(variant).and_then(|v| v.first()) {
+            return Some(&self.constants[i]);
+        }
+        let unique = |found: Option<&Vec<usize>>| match found.map(Vec::as_slice) {
+            Some(&[i]) => Some(&self.constants[i]),
+            _ => None,
+        };
+        unique(self.by_word_suffix.get(screaming_snake(variant).as_str()))
+            .or_else(|| unique(self.by_squashed_suffix.get(&squash(variant))))
+    }
+}
+
+/// `AnimCurve` as C spells an enumerator: `ANIM_CURVE` (`Xyz` is `XYZ`).
+fn screaming_snake(name: &str) -> String {
+    let mut out = String::with_capacity(name.len() + 4);
+    let mut prev_lower = false;
+    for ch in name.chars() {
+        if ch.is_ascii_uppercase() && prev_lower {
+            out.push('_');
+        }
+        prev_lower = ch.is_ascii_lowercase() || ch.is_ascii_digit();
+        out.push(ch.to_ascii_uppercase());
+    }
+    out
+}
+
+/// A name's letters and digits in upper case, underscores dropped.
+fn squash(name: &str) -> String {
+    name.chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
 }
 
 fn constants(cxs: &[Cx<'_>], out: &mut Vec<Observation>) {
