@@ -54,3 +54,48 @@ fn renamed_enumerators_are_matched_by_their_spelling_and_value() {
         "{errors:#?}"
     );
 }
+
+#[test]
+fn anonymous_union_members_generic_lists_and_transparent_pointers_match_c() {
+    let f = check("wrappers.h", "wrappers.rs");
+    assert!(errors(&f).is_empty(), "{:#?}", errors(&f));
+}
+
+#[test]
+fn a_member_of_an_anonymous_union_is_still_compared() {
+    // ufbx's `Vec3` with a field of the wrong width: found through the anonymous members.
+    let headers = HeaderSet::new([dir().join("wrappers.h")]);
+    let text = std::fs::read_to_string(dir().join("wrappers.rs"))
+        .expect("fixture")
+        .replace(
+            "pub struct Vec3 { pub x: Real",
+            "pub struct Vec3 { pub x: f32",
+        );
+    let report = abi::check_bindings(
+        &[("src/wrappers.rs".to_owned(), text)],
+        &headers,
+        &ALL_TARGETS,
+    );
+    let errors = errors(&report.findings);
+    assert!(
+        errors
+            .iter()
+            .any(|f| f.message.contains("field `x` of `Vec3`")),
+        "{errors:#?}"
+    );
+}
+
+#[test]
+fn bindgen_union_storage_fields_are_no_fields_of_c() {
+    let f = check("unions.h", "unions.rs");
+    let errors = errors(&f);
+    // nsvg's 64-bit dump is wrong on i686 only (its storage field is 8 bytes where C's union
+    // is 4), and that is all.
+    assert!(!errors.is_empty(), "the i686 size difference must be found");
+    assert!(
+        errors
+            .iter()
+            .all(|f| f.message.contains("(on i686-linux;") && !f.message.contains("not in C")),
+        "{errors:#?}"
+    );
+}

@@ -2,7 +2,7 @@
 
 use super::Cx;
 use super::layout;
-use super::rtype::RType;
+use super::rtype::{RType, resolve_text};
 use ffiguard_cheader::{CType, CTypeKind, Signature};
 
 /// Deepest nesting of function-pointer signatures compared.
@@ -64,11 +64,32 @@ fn other_record(cx: &Cx<'_>, c_name: &str, rust: &str) -> bool {
             std::iter::once(e.name.as_str()).chain(e.aliases.iter().map(String::as_str))
         }))
         .collect();
+    // A generic Rust type (ufbx's `List<T>`) stands for one C record per argument.
+    if cx.rust_type(rust).is_some_and(|d| d.generic) {
+        return false;
+    }
     let paired_elsewhere = cx
         .pairs
         .get(rust)
         .is_some_and(|p| !c_names.contains(&p.as_str()));
     paired_elsewhere || c_names.iter().any(|n| cx.rust.env.types.contains(*n))
+}
+
+/// What a `#[repr(transparent)]` wrapper of a pointer is at the ABI: its one field that is not
+/// `PhantomData` (ufbx's `Ref<T> { ptr: NonNull<T>, _marker: PhantomData<T> }` is a pointer).
+fn transparent_pointer(cx: &Cx<'_>, name: &str) -> Option<RType> {
+    let def = cx.rust_type(name)?;
+    if !def.repr.iter().any(|r| r == "transparent") {
+        return None;
+    }
+    let mut data = def.fields.iter().filter(|f| {
+        !f.ty.trim_start().starts_with("PhantomData") && !f.ty.contains("::PhantomData")
+    });
+    let (field, None) = (data.next()?, data.next()) else {
+        return None;
+    };
+    let ty = resolve_text(&field.ty, &cx.rust.env, cx.target);
+    matches!(ty, RType::Ptr { .. } | RType::FnPtr { .. }).then_some(ty)
 }
 
 /// Compares a value type (parameter, return, field).
@@ -89,6 +110,11 @@ fn compare(
     use MismatchKind::{Signedness, Type};
     if depth > MAX_DEPTH || matches!(r, RType::Unknown(_)) {
         return None;
+    }
+    if let RType::Named(name) = r
+        && let Some(inner) = transparent_pointer(cx, name)
+    {
+        return compare(c, &inner, cx, depth + 1, pointee, callback);
     }
     match (&c.kind, r) {
         (CTypeKind::Void, RType::Unit | RType::Void) => None,

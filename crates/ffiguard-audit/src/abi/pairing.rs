@@ -81,7 +81,8 @@ fn pair(c: &CType, r: &RType, cx: &Cx<'_>, depth: u32, pairs: &mut Pairs) {
             pairs.entry(rust.clone()).or_insert_with(|| name.clone());
         }
         (CTypeKind::Record { name, .. }, RType::Named(rust)) => {
-            if pairs.contains_key(rust) {
+            // A generic Rust type (ufbx's `List<T>`) stands for one C record per argument.
+            if pairs.contains_key(rust) || cx.rust_type(rust).is_some_and(|d| d.generic) {
                 return;
             }
             pairs.insert(rust.clone(), name.clone());
@@ -115,6 +116,20 @@ fn fields(c_name: &str, rust: &str, cx: &Cx<'_>, depth: u32, pairs: &mut Pairs) 
     }
     for (cf, rf) in c.fields.iter().zip(rust_fields) {
         let r = resolve_text(&rf.ty, &cx.rust.env, cx.target);
-        pair(&cf.ty, &r, cx, depth + 1, pairs);
+        // A named Rust field in the place of an anonymous C member is one of its members
+        // (ufbx's `value_vec4` for `union { .. ufbx_vec4 value_vec4; }`), found by name.
+        let named = rf
+            .name
+            .as_deref()
+            .map(super::records::c_spelling)
+            .filter(|n| !n.is_empty());
+        match named {
+            Some(n) if cf.name.is_empty() => {
+                if let Some((_, ty)) = super::records::member_named(c, &n, cx) {
+                    pair(ty, &r, cx, depth + 1, pairs);
+                }
+            }
+            _ => pair(&cf.ty, &r, cx, depth + 1, pairs),
+        }
     }
 }

@@ -15,8 +15,65 @@ use crate::model::{TypeDef, TypeKind};
 use ffiguard_cheader::{Enum, Record};
 
 /// Rust field names bindgen adds that have no C counterpart.
+/// Bindgen's storage member of a union written as a struct (`bindgen_union_field`, before Rust
+/// had unions) and its alignment member (`_bindgen_union_align`) are no C members either: the
+/// record's size, which they set, is still compared.
 pub(crate) fn is_bindgen_padding(name: &str) -> bool {
-    name.starts_with("__bindgen_padding") || name.starts_with("_bitfield_align")
+    name.starts_with("__bindgen_padding")
+        || name.starts_with("_bitfield_align")
+        || name == "bindgen_union_field"
+        || name == "_bindgen_union_align"
+}
+
+/// The type a field stands for in C: bindgen's zero-sized `__BindgenUnionField<T>` marks a
+/// member of type `T` of a union written as a struct.
+fn member_type(text: &str) -> &str {
+    text.trim()
+        .strip_prefix("__BindgenUnionField")
+        .and_then(|rest| rest.trim().strip_prefix('<'))
+        .and_then(|rest| rest.trim_end().strip_suffix('>'))
+        .unwrap_or(text)
+}
+
+/// Deepest nesting of anonymous members followed.
+const MAX_ANONYMOUS_DEPTH: u32 = 8;
+
+/// C's members as C11 names them: the members of an anonymous struct or union member are
+/// members of the record that holds it (`ufbx_vec3`'s `x` inside `union { struct { x, y, z };
+/// v[3]; }`), each with its offset in bits from the start of `record`.
+fn named_members<'c>(
+    record: &'c Record,
+    cx: &Cx<'c>,
+    base_bits: u64,
+    depth: u32,
+    out: &mut Vec<(&'c str, u64, &'c ffiguard_cheader::CType)>,
+) {
+    for f in &record.fields {
+        let at = base_bits + f.offset_bits;
+        if !f.name.is_empty() {
+            out.push((f.name.as_str(), at, &f.ty));
+        } else if depth < MAX_ANONYMOUS_DEPTH
+            && let ffiguard_cheader::CTypeKind::Record { name, .. } = &f.ty.kind
+            && let Some(inner) = cx.c.record(name)
+        {
+            named_members(inner, cx, at, depth + 1, out);
+        }
+    }
+}
+
+/// The member of C record `record` called `name`, through anonymous members: its offset in
+/// bits and type.
+pub(crate) fn member_named<'c>(
+    record: &'c Record,
+    name: &str,
+    cx: &Cx<'c>,
+) -> Option<(u64, &'c ffiguard_cheader::CType)> {
+    let mut members = Vec::new();
+    named_members(record, cx, 0, 0, &mut members);
+    members
+        .into_iter()
+        .find(|(n, _, _)| *n == name)
+        .map(|(_, at, ty)| (at, ty))
 }
 
 /// A Rust field name as C spells it (`r#type` and bindgen's `type_` are C's `type`).
@@ -242,6 +299,31 @@ fn record(def: &TypeDef, c: &Record, cx: &Cx<'_>, out: &mut Vec<Observation>) {
     }
     let c_names: Vec<&str> = c.fields.iter().map(|f| f.name.as_str()).collect();
     let r_names: Vec<String> = rust_fields.iter().map(|(_, n)| c_spelling(n)).collect();
+    if c_names != r_names
+        && c_names.iter().any(|n| n.is_empty())
+        && r_names.iter().all(|n| !n.is_empty())
+    {
+        // Rust names the members of C's anonymous struct or union members directly (ufbx's
+        // `Vec3 { x, y, z }` for `union { struct { x, y, z }; v[3]; }`): each is compared with
+        // the member of its name, at that member's offset.
+        let mut members = Vec::new();
+        named_members(c, cx, 0, 0, &mut members);
+        let mut by_member: std::collections::HashMap<&str, (u64, &ffiguard_cheader::CType)> =
+            std::collections::HashMap::new();
+        for (n, at, ty) in members {
+            by_member.entry(n).or_insert((at, ty));
+        }
+        let by_name: Option<Vec<_>> = rust_fields
+            .iter()
+            .zip(&r_names)
+            .map(|(rf, n)| by_member.get(n.as_str()).map(|&(at, ty)| (rf, at, ty)))
+            .collect();
+        if let Some(pairs) = by_name {
+            fields(def, c, cx, &pairs, rust_layout.as_ref(), out);
+            size_check(out);
+            return;
+        }
+    }
     if c_names != r_names {
         // Multiset differences: anonymous members all have the empty name.
         let r_strs: Vec<&str> = r_names.iter().map(String::as_str).collect();
@@ -291,14 +373,34 @@ fn record(def: &TypeDef, c: &Record, cx: &Cx<'_>, out: &mut Vec<Observation>) {
         size_check(out);
         return;
     }
+    let pairs: Vec<(&(usize, String), u64, &ffiguard_cheader::CType)> = rust_fields
+        .iter()
+        .zip(&c.fields)
+        .map(|(rf, cf)| (rf, cf.offset_bits, &cf.ty))
+        .collect();
+    fields(def, c, cx, &pairs, rust_layout.as_ref(), out);
+    size_check(out);
+}
+
+/// Compares each Rust field with the C member it stands for (offset in bits, type).
+fn fields(
+    def: &TypeDef,
+    c: &Record,
+    cx: &Cx<'_>,
+    pairs: &[(&(usize, String), u64, &ffiguard_cheader::CType)],
+    rust_layout: Option<&layout::RecordLayout>,
+    out: &mut Vec<Observation>,
+) {
+    let layout_rule = &rules::RECORD_LAYOUT_MISMATCH;
+    let name = &def.name;
     let mut offsets_ok = true;
-    for (k, ((i, rname), cf)) in rust_fields.iter().zip(&c.fields).enumerate() {
+    for (k, ((i, rname), offset_bits, c_ty)) in pairs.iter().enumerate() {
         let rf = &def.fields[*i];
-        let r = resolve_text(&rf.ty, &cx.rust.env, cx.target);
+        let r = resolve_text(member_type(&rf.ty), &cx.rust.env, cx.target);
         let subject = format!("field `{rname}` of `{name}`");
-        if let Some(m) = compare::value(&cf.ty, &r, cx) {
+        if let Some(m) = compare::value(c_ty, &r, cx) {
             if m.kind != MismatchKind::Constness {
-                let help = help_for(&cf.ty, m.kind);
+                let help = help_for(c_ty, m.kind);
                 out.push(observe(
                     def,
                     cx,
@@ -308,10 +410,10 @@ fn record(def: &TypeDef, c: &Record, cx: &Cx<'_>, out: &mut Vec<Observation>) {
                     &help,
                 ));
             }
-        } else if let Some(detail) = compare::fixed_width_for_varying(&cf.ty, &r)
+        } else if let Some(detail) = compare::fixed_width_for_varying(c_ty, &r)
             .filter(|_| cx.rust.cfg_text(&def.location).is_empty())
         {
-            let help = help_for(&cf.ty, MismatchKind::Type);
+            let help = help_for(c_ty, MismatchKind::Type);
             let mut o = observe(
                 def,
                 cx,
@@ -323,8 +425,8 @@ fn record(def: &TypeDef, c: &Record, cx: &Cx<'_>, out: &mut Vec<Observation>) {
             o.advisory = true;
             out.push(o);
         }
-        if offsets_ok && let Some(rl) = &rust_layout {
-            let c_off = cf.offset_bits / 8;
+        if offsets_ok && let Some(rl) = rust_layout {
+            let c_off = offset_bits / 8;
             if let Some(&r_off) = rl.offsets.get(*i).filter(|&&o| o != c_off) {
                 offsets_ok = false;
                 out.push(observe(
@@ -342,7 +444,6 @@ fn record(def: &TypeDef, c: &Record, cx: &Cx<'_>, out: &mut Vec<Observation>) {
             }
         }
     }
-    size_check(out);
 }
 
 fn enumeration(def: &TypeDef, c: &Enum, cx: &Cx<'_>, out: &mut Vec<Observation>) {
