@@ -1,0 +1,242 @@
+//! SQLite in a sandbox session against SQLite in-process, side by side in one run.
+//!
+//! `cargo bench -p sqlite-sandboxed --bench sqlite` prints medians (and min–max over the
+//! rounds): a point query by primary key on a 100,000-row table, a scan of the table returned
+//! in one call, and a call that only takes a handle next to an empty plain call. BENCHMARKS.md
+//! (`## SQLite sessions`) records them. `-- quick` runs fewer rounds. Under `cargo test` it
+//! runs each once as a smoke test; its figures mean nothing.
+
+use std::ffi::{CStr, c_int};
+use std::time::{Duration, Instant};
+
+use ffiguard_sandbox::{Sandbox, isolated};
+use libsqlite3_sys as ffi;
+use sqlite_sandboxed::{Connection, Value};
+
+const ROWS: i64 = 100_000;
+
+#[isolated]
+fn empty() {}
+
+/// The same table, in-process, through the raw API.
+struct Local {
+    db: *mut ffi::sqlite3,
+    point: *mut ffi::sqlite3_stmt,
+    scan: *mut ffi::sqlite3_stmt,
+}
+
+/// One live statement, driven one SQLite call per method.
+#[derive(Clone, Copy)]
+struct Raw(*mut ffi::sqlite3_stmt);
+
+impl Raw {
+    fn reset(self) {
+        // SAFETY: the statement is live (finalized only when `Local` drops).
+        unsafe { ffi::sqlite3_reset(self.0) };
+    }
+
+    fn bind(self, id: i64) {
+        // SAFETY: as above; parameter 1 exists in every statement bound here.
+        unsafe { ffi::sqlite3_bind_int64(self.0, 1, id) };
+    }
+
+    fn step(self) -> c_int {
+        // SAFETY: as above.
+        unsafe { ffi::sqlite3_step(self.0) }
+    }
+
+    fn int(self, column: c_int) -> i64 {
+        // SAFETY: as above, positioned on a row that has `column`.
+        unsafe { ffi::sqlite3_column_int64(self.0, column) }
+    }
+
+    fn real(self, column: c_int) -> f64 {
+        // SAFETY: as above.
+        unsafe { ffi::sqlite3_column_double(self.0, column) }
+    }
+
+    fn text(self, column: c_int) -> String {
+        // SAFETY: as above; the pointer is read before the statement moves.
+        let text = unsafe { ffi::sqlite3_column_text(self.0, column) };
+        // SAFETY: SQLite's text is NUL-terminated and valid until the next step or reset.
+        unsafe { CStr::from_ptr(text.cast()) }
+            .to_string_lossy()
+            .into_owned()
+    }
+
+    fn finalize(self) {
+        // SAFETY: called once per statement, from `Drop`.
+        unsafe { ffi::sqlite3_finalize(self.0) };
+    }
+}
+
+impl Local {
+    fn new() -> Self {
+        let mut db = std::ptr::null_mut();
+        // SAFETY: literal name, valid out-pointer.
+        let code = unsafe { ffi::sqlite3_open(c":memory:".as_ptr(), &raw mut db) };
+        assert_eq!(code, ffi::SQLITE_OK);
+        let exec = |sql: &CStr| {
+            // SAFETY: `db` is open, `sql` NUL-terminated.
+            let code = unsafe {
+                ffi::sqlite3_exec(
+                    db,
+                    sql.as_ptr(),
+                    None,
+                    std::ptr::null_mut(),
+                    std::ptr::null_mut(),
+                )
+            };
+            assert_eq!(code, ffi::SQLITE_OK);
+        };
+        exec(c"CREATE TABLE t(id INTEGER PRIMARY KEY, name TEXT NOT NULL, score REAL)");
+        exec(c"BEGIN");
+        let insert = Raw(prepare(
+            db,
+            c"INSERT INTO t VALUES (?1, 'row ' || ?1, ?1 / 2.0)",
+        ));
+        for id in 0..ROWS {
+            insert.bind(id);
+            assert_eq!(insert.step(), ffi::SQLITE_DONE);
+            insert.reset();
+        }
+        insert.finalize();
+        exec(c"COMMIT");
+        Self {
+            db,
+            point: prepare(db, c"SELECT name, score FROM t WHERE id = ?1"),
+            scan: prepare(db, c"SELECT id, name, score FROM t"),
+        }
+    }
+
+    /// A point query, reading the row into owned values as the sandboxed one does.
+    fn point(&self, id: i64) -> (String, f64) {
+        let point = Raw(self.point);
+        point.reset();
+        point.bind(id);
+        assert_eq!(point.step(), ffi::SQLITE_ROW);
+        (point.text(0), point.real(1))
+    }
+
+    fn scan(&self) -> usize {
+        let scan = Raw(self.scan);
+        let mut rows = Vec::new();
+        scan.reset();
+        while scan.step() == ffi::SQLITE_ROW {
+            rows.push((scan.int(0), scan.text(1), scan.real(2)));
+        }
+        rows.len()
+    }
+}
+
+impl Drop for Local {
+    fn drop(&mut self) {
+        Raw(self.point).finalize();
+        Raw(self.scan).finalize();
+        // SAFETY: every statement is finalized; the connection is closed once.
+        unsafe { ffi::sqlite3_close(self.db) };
+    }
+}
+
+fn prepare(db: *mut ffi::sqlite3, sql: &CStr) -> *mut ffi::sqlite3_stmt {
+    let mut stmt = std::ptr::null_mut();
+    // SAFETY: `db` is open, `sql` NUL-terminated, `stmt` a valid out-pointer.
+    let code: c_int = unsafe {
+        ffi::sqlite3_prepare_v2(db, sql.as_ptr(), -1, &raw mut stmt, std::ptr::null_mut())
+    };
+    assert_eq!(code, ffi::SQLITE_OK);
+    stmt
+}
+
+/// Per-call time of `rounds` batches of `batch` calls: (median, min, max).
+fn measure(rounds: u32, batch: u32, mut call: impl FnMut(u32)) -> (Duration, Duration, Duration) {
+    let mut samples: Vec<Duration> = (0..rounds)
+        .map(|_| {
+            let start = Instant::now();
+            for i in 0..batch {
+                call(i);
+            }
+            start.elapsed() / batch.max(1)
+        })
+        .collect();
+    samples.sort_unstable();
+    (
+        samples[samples.len() / 2],
+        samples[0],
+        samples[samples.len() - 1],
+    )
+}
+
+fn show(name: &str, (median, min, max): (Duration, Duration, Duration), base: Duration) {
+    let ratio = base.as_secs_f64() / median.as_secs_f64().max(f64::MIN_POSITIVE);
+    println!(
+        "| {name} | {:.2} µs | {:.2}–{:.2} µs | {ratio:.2}× |",
+        median.as_secs_f64() * 1e6,
+        min.as_secs_f64() * 1e6,
+        max.as_secs_f64() * 1e6,
+    );
+}
+
+fn main() {
+    ffiguard_sandbox::init();
+    let args: Vec<String> = std::env::args().collect();
+    let smoke = !args.iter().any(|a| a == "--bench");
+    let quick = args.iter().any(|a| a == "quick");
+    let (rounds, batch, scans) = match (smoke, quick) {
+        (true, _) => (1, 1, 1),
+        (false, true) => (5, 2_000, 3),
+        (false, false) => (11, 10_000, 7),
+    };
+    let sandbox = Sandbox::builder().workers(2).build().expect("sandbox");
+    let db = Connection::open_in_memory(&sandbox).expect("open");
+    db.execute("CREATE TABLE t(id INTEGER PRIMARY KEY, name TEXT NOT NULL, score REAL)")
+        .expect("create");
+    db.execute(&format!(
+        "BEGIN; WITH RECURSIVE c(x) AS (SELECT 0 UNION ALL SELECT x + 1 FROM c WHERE x + 1 < {ROWS}) \
+         INSERT INTO t SELECT x, 'row ' || x, x / 2.0 FROM c; COMMIT"
+    ))
+    .expect("fill");
+    let point = db
+        .prepare("SELECT name, score FROM t WHERE id = ?1")
+        .expect("prepare");
+    let scan = db
+        .prepare("SELECT id, name, score FROM t")
+        .expect("prepare");
+    let local = Local::new();
+    let id = |i: u32| i64::from(i).wrapping_mul(7919) % ROWS;
+
+    println!("| operation | median | min–max | vs in-process |");
+    println!("| --- | ---: | ---: | ---: |");
+    let base = measure(rounds, batch, |i| {
+        std::hint::black_box(local.point(id(i)));
+    });
+    show("point query, in-process", base, base.0);
+    let sandboxed = measure(rounds, batch, |i| {
+        std::hint::black_box(point.query_row(&[Value::Integer(id(i))]).expect("query"));
+    });
+    show("point query, session", sandboxed, base.0);
+
+    let base = measure(scans, 1, |_| {
+        assert_eq!(
+            std::hint::black_box(local.scan()),
+            usize::try_from(ROWS).unwrap_or(0)
+        );
+    });
+    show("100k-row scan, in-process", base, base.0);
+    let sandboxed = measure(scans, 1, |_| {
+        assert_eq!(
+            scan.query_all(&[]).expect("scan").len(),
+            usize::try_from(ROWS).unwrap_or(0)
+        );
+    });
+    show("100k-row scan, session, one call", sandboxed, base.0);
+
+    let plain = measure(rounds, batch, |_| {
+        empty::call(&sandbox)
+            .expect("call")
+            .trust_unverified("unit");
+    });
+    show("empty call, pool", plain, plain.0);
+    let handle = measure(rounds, batch, |_| point.ping().expect("ping"));
+    show("handle-taking empty call, session", handle, plain.0);
+}

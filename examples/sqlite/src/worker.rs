@@ -1,0 +1,377 @@
+//! The worker side: SQLite's own objects, kept in the session's worker and used through
+//! [`Handle`]s. Everything here runs in the sandbox; the host only calls the isolated
+//! functions' shims.
+
+use std::ffi::{CStr, CString, c_char, c_int};
+use std::ptr::NonNull;
+
+use ffiguard_sandbox::{ByteBuf, Handle, HandleError, isolated};
+use libsqlite3_sys as ffi;
+
+use crate::value::{Row, SqlError, Value};
+
+unsafe extern "C" {
+    /// In the bundled library, left out of libsqlite3-sys's bindings. Closes the connection
+    /// once its last statement is finalized (a "zombie" until then), so the host may drop a
+    /// connection's handle before its statements'.
+    fn sqlite3_close_v2(db: *mut ffi::sqlite3) -> c_int;
+}
+
+/// An open `sqlite3*`, closed with `sqlite3_close_v2` (which waits for its statements).
+pub struct Conn(NonNull<ffi::sqlite3>);
+
+// SAFETY: the bundled SQLite is built threadsafe (SQLITE_THREADSAFE=1, serialized), so a
+// connection may be used from any thread; the worker uses it from its one serving thread.
+unsafe impl Send for Conn {}
+
+impl Drop for Conn {
+    fn drop(&mut self) {
+        // SAFETY: the pointer came from sqlite3_open_v2 and is closed once, here; close_v2
+        // defers the close until the connection's statements are finalized.
+        unsafe { sqlite3_close_v2(self.0.as_ptr()) };
+    }
+}
+
+/// A prepared `sqlite3_stmt*`, finalized on drop. Its connection may be closed first:
+/// `sqlite3_close_v2` keeps it until its last statement is finalized.
+pub struct Stmt {
+    raw: NonNull<ffi::sqlite3_stmt>,
+}
+
+// SAFETY: as for `Conn`: serialized threading mode.
+unsafe impl Send for Stmt {}
+
+impl Drop for Stmt {
+    fn drop(&mut self) {
+        // SAFETY: the pointer came from sqlite3_prepare_v2 and is finalized once, here.
+        unsafe { ffi::sqlite3_finalize(self.raw.as_ptr()) };
+    }
+}
+
+/// What a failed call returns: SQLite's error, or a handle that named nothing usable.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, thiserror::Error)]
+#[non_exhaustive]
+pub enum WorkerError {
+    /// SQLite said no.
+    #[error(transparent)]
+    Sql(#[from] SqlError),
+    /// The handle could not be used.
+    #[error(transparent)]
+    Handle(#[from] HandleError),
+}
+
+fn error_of(db: *mut ffi::sqlite3, code: c_int) -> SqlError {
+    // SAFETY: `db` is a live connection (or null, which errmsg answers for with "out of
+    // memory").
+    let text = unsafe { ffi::sqlite3_errmsg(db) };
+    // SAFETY: errmsg returns a NUL-terminated string that stays valid until the next call on
+    // the connection; it is copied before that.
+    let message = unsafe { CStr::from_ptr(text) };
+    SqlError {
+        code,
+        message: message.to_string_lossy().into_owned(),
+    }
+}
+
+fn c_string(text: String) -> Result<CString, SqlError> {
+    CString::new(text).map_err(|_| SqlError {
+        code: ffi::SQLITE_MISUSE,
+        message: "SQL text holds a NUL byte".to_owned(),
+    })
+}
+
+fn open_memory_raw() -> Result<Conn, SqlError> {
+    let mut db = std::ptr::null_mut();
+    let flags = ffi::SQLITE_OPEN_READWRITE | ffi::SQLITE_OPEN_CREATE | ffi::SQLITE_OPEN_MEMORY;
+    // SAFETY: the name is a NUL-terminated literal, `db` a valid out-pointer, no VFS named.
+    let code =
+        unsafe { ffi::sqlite3_open_v2(c":memory:".as_ptr(), &raw mut db, flags, std::ptr::null()) };
+    let Some(conn) = NonNull::new(db) else {
+        return Err(SqlError {
+            code,
+            message: "sqlite3_open_v2 returned no connection".to_owned(),
+        });
+    };
+    let conn = Conn(conn);
+    if code != ffi::SQLITE_OK {
+        return Err(error_of(conn.0.as_ptr(), code));
+    }
+    #[cfg(feature = "planted-bugs")]
+    crate::planted::register(conn.0.as_ptr());
+    Ok(conn)
+}
+
+/// Opens an empty in-memory database.
+#[isolated]
+pub fn open_memory() -> Result<Handle<Conn>, WorkerError> {
+    Ok(Handle::new(open_memory_raw()?)?)
+}
+
+/// Opens a database from the bytes of a database file, in memory: the worker needs no
+/// filesystem access, and whatever the file holds is parsed only here.
+#[isolated]
+pub fn open_image(image: ByteBuf) -> Result<Handle<Conn>, WorkerError> {
+    let conn = open_memory_raw()?;
+    let image = image.into_vec();
+    let len = i64::try_from(image.len()).map_err(|_| SqlError {
+        code: ffi::SQLITE_TOOBIG,
+        message: "database image too large".to_owned(),
+    })?;
+    let size = u64::try_from(len).unwrap_or(0).max(1);
+    // SAFETY: sqlite3_malloc64 has no preconditions; the result is checked below.
+    let buffer = unsafe { ffi::sqlite3_malloc64(size) }.cast::<u8>();
+    if buffer.is_null() {
+        return Err(SqlError {
+            code: ffi::SQLITE_NOMEM,
+            message: "no memory for the database image".to_owned(),
+        }
+        .into());
+    }
+    // SAFETY: `buffer` holds at least `image.len()` bytes and is fresh, so disjoint from
+    // `image`.
+    unsafe { std::ptr::copy_nonoverlapping(image.as_ptr(), buffer, image.len()) };
+    let flags = ffi::SQLITE_DESERIALIZE_FREEONCLOSE | ffi::SQLITE_DESERIALIZE_RESIZEABLE;
+    // SAFETY: `buffer` came from sqlite3_malloc64 with `size >= len` bytes, and with
+    // FREEONCLOSE SQLite owns it from here (it frees it on failure too).
+    let code = unsafe {
+        ffi::sqlite3_deserialize(conn.0.as_ptr(), c"main".as_ptr(), buffer, len, len, flags)
+    };
+    if code != ffi::SQLITE_OK {
+        return Err(error_of(conn.0.as_ptr(), code).into());
+    }
+    Ok(Handle::new(conn)?)
+}
+
+/// Runs statements that return no rows (`sqlite3_exec`).
+#[isolated]
+pub fn execute(conn: Handle<Conn>, sql: String) -> Result<(), WorkerError> {
+    let sql = c_string(sql)?;
+    conn.with(|conn| {
+        let db = conn.0.as_ptr();
+        // SAFETY: `db` is live, `sql` NUL-terminated; no callback, no error out-pointer.
+        let code = unsafe {
+            ffi::sqlite3_exec(
+                db,
+                sql.as_ptr(),
+                None,
+                std::ptr::null_mut(),
+                std::ptr::null_mut(),
+            )
+        };
+        if code == ffi::SQLITE_OK {
+            Ok(())
+        } else {
+            Err(error_of(db, code).into())
+        }
+    })?
+}
+
+/// Prepares one statement; the statement keeps its connection alive.
+#[isolated]
+pub fn prepare(conn: Handle<Conn>, sql: String) -> Result<(Handle<Stmt>, u32), WorkerError> {
+    let sql = c_string(sql)?;
+    let raw = conn.with(|c| {
+        let db = c.0.as_ptr();
+        let mut stmt = std::ptr::null_mut();
+        // SAFETY: `db` is live, `sql` NUL-terminated (-1: read to the NUL), `stmt` a valid
+        // out-pointer; the tail is not wanted.
+        let code = unsafe {
+            ffi::sqlite3_prepare_v2(db, sql.as_ptr(), -1, &raw mut stmt, std::ptr::null_mut())
+        };
+        match NonNull::new(stmt) {
+            Some(stmt) if code == ffi::SQLITE_OK => Ok(stmt),
+            _ if code == ffi::SQLITE_OK => Err(SqlError {
+                code: ffi::SQLITE_MISUSE,
+                message: "no statement in the SQL text".to_owned(),
+            }),
+            _ => Err(error_of(db, code)),
+        }
+    })??;
+    // SAFETY: `raw` is a live statement.
+    let columns = unsafe { ffi::sqlite3_column_count(raw.as_ptr()) };
+    let stmt = Stmt { raw };
+    Ok((Handle::new(stmt)?, u32::try_from(columns).unwrap_or(0)))
+}
+
+fn bind(stmt: &mut Stmt, params: &[Value]) -> Result<(), SqlError> {
+    let raw = stmt.raw.as_ptr();
+    // SAFETY: `raw` is live; reset and clear have no other preconditions.
+    unsafe {
+        ffi::sqlite3_reset(raw);
+    }
+    // SAFETY: as above.
+    unsafe {
+        ffi::sqlite3_clear_bindings(raw);
+    }
+    for (index, value) in params.iter().enumerate() {
+        let index = c_int::try_from(index + 1).unwrap_or(c_int::MAX);
+        let code = match value {
+            // SAFETY: `raw` is live; out-of-range indexes return SQLITE_RANGE.
+            Value::Null => unsafe { ffi::sqlite3_bind_null(raw, index) },
+            // SAFETY: as above.
+            Value::Integer(n) => unsafe { ffi::sqlite3_bind_int64(raw, index, *n) },
+            // SAFETY: as above.
+            Value::Real(x) => unsafe { ffi::sqlite3_bind_double(raw, index, *x) },
+            // SAFETY: pointer and length describe `text`; SQLITE_TRANSIENT makes SQLite copy
+            // it before returning.
+            Value::Text(text) => unsafe {
+                ffi::sqlite3_bind_text64(
+                    raw,
+                    index,
+                    text.as_ptr().cast::<c_char>(),
+                    text.len() as u64,
+                    ffi::SQLITE_TRANSIENT(),
+                    u8::try_from(ffi::SQLITE_UTF8).unwrap_or(1),
+                )
+            },
+            // SAFETY: as for text.
+            Value::Blob(bytes) => unsafe {
+                ffi::sqlite3_bind_blob64(
+                    raw,
+                    index,
+                    bytes.as_ptr().cast(),
+                    bytes.len() as u64,
+                    ffi::SQLITE_TRANSIENT(),
+                )
+            },
+        };
+        if code != ffi::SQLITE_OK {
+            // SAFETY: `raw` is live.
+            let db = unsafe { ffi::sqlite3_db_handle(raw) };
+            return Err(error_of(db, code));
+        }
+    }
+    Ok(())
+}
+
+/// Column `index` of the current row.
+fn column(raw: *mut ffi::sqlite3_stmt, index: c_int) -> Value {
+    // SAFETY: `raw` is live and positioned on a row; `index` < sqlite3_column_count.
+    match unsafe { ffi::sqlite3_column_type(raw, index) } {
+        // SAFETY: as above.
+        ffi::SQLITE_INTEGER => Value::Integer(unsafe { ffi::sqlite3_column_int64(raw, index) }),
+        // SAFETY: as above.
+        ffi::SQLITE_FLOAT => Value::Real(unsafe { ffi::sqlite3_column_double(raw, index) }),
+        ffi::SQLITE_TEXT => {
+            Value::Text(String::from_utf8_lossy(&bytes(raw, index, true)).into_owned())
+        }
+        ffi::SQLITE_BLOB => Value::Blob(bytes(raw, index, false)),
+        _ => Value::Null,
+    }
+}
+
+/// A text or blob column's bytes, copied.
+fn bytes(raw: *mut ffi::sqlite3_stmt, index: c_int, text: bool) -> Vec<u8> {
+    let data = if text {
+        // SAFETY: `raw` is live and on a row; the pointer is read before the next call.
+        unsafe { ffi::sqlite3_column_text(raw, index) }.cast::<u8>()
+    } else {
+        // SAFETY: as above.
+        unsafe { ffi::sqlite3_column_blob(raw, index) }.cast::<u8>()
+    };
+    // SAFETY: called after the text/blob accessor, as SQLite documents.
+    let len = unsafe { ffi::sqlite3_column_bytes(raw, index) };
+    let len = usize::try_from(len).unwrap_or(0);
+    if data.is_null() || len == 0 {
+        return Vec::new();
+    }
+    // SAFETY: SQLite guarantees `len` readable bytes at `data` until the row changes.
+    unsafe { std::slice::from_raw_parts(data, len) }.to_vec()
+}
+
+/// Steps once: `Some(row)`, or `None` when the statement is done.
+fn step(stmt: &mut Stmt) -> Result<Option<Row>, SqlError> {
+    let raw = stmt.raw.as_ptr();
+    // SAFETY: `raw` is live.
+    match unsafe { ffi::sqlite3_step(raw) } {
+        ffi::SQLITE_ROW => {
+            // SAFETY: `raw` is live.
+            let columns = unsafe { ffi::sqlite3_data_count(raw) };
+            Ok(Some((0..columns).map(|index| column(raw, index)).collect()))
+        }
+        ffi::SQLITE_DONE => Ok(None),
+        code => {
+            // SAFETY: `raw` is live.
+            let db = unsafe { ffi::sqlite3_db_handle(raw) };
+            Err(error_of(db, code))
+        }
+    }
+}
+
+/// Binds `params` and returns the first row, if any (a point query in one call).
+#[isolated]
+pub fn query_row(stmt: Handle<Stmt>, params: Vec<Value>) -> Result<Option<Row>, WorkerError> {
+    Ok(stmt.with(|stmt| {
+        bind(stmt, &params)?;
+        step(stmt)
+    })??)
+}
+
+/// Binds `params` and returns every row, up to `limit` (a scan in one call).
+#[isolated]
+pub fn query_all(
+    stmt: Handle<Stmt>,
+    params: Vec<Value>,
+    limit: u64,
+) -> Result<Vec<Row>, WorkerError> {
+    Ok(stmt.with(|stmt| {
+        bind(stmt, &params)?;
+        let mut rows = Vec::new();
+        while (rows.len() as u64) < limit {
+            match step(stmt)? {
+                Some(row) => rows.push(row),
+                None => break,
+            }
+        }
+        Ok::<_, SqlError>(rows)
+    })??)
+}
+
+/// Binds each parameter list in turn and steps the statement to its end: many inserts in
+/// one call. Returns the rows changed.
+#[isolated]
+pub fn execute_many(stmt: Handle<Stmt>, batches: Vec<Vec<Value>>) -> Result<u64, WorkerError> {
+    Ok(stmt.with(|stmt| {
+        let mut changed = 0u64;
+        for params in &batches {
+            bind(stmt, params)?;
+            while step(stmt)?.is_some() {}
+            // SAFETY: `stmt.raw` is live.
+            let db = unsafe { ffi::sqlite3_db_handle(stmt.raw.as_ptr()) };
+            // SAFETY: a statement's connection lives at least as long as the statement.
+            let rows = unsafe { ffi::sqlite3_changes64(db) };
+            changed += u64::try_from(rows).unwrap_or(0);
+        }
+        Ok::<_, SqlError>(changed)
+    })??)
+}
+
+/// Does nothing with a statement handle: what taking a handle costs.
+#[isolated]
+pub fn touch(stmt: Handle<Stmt>) -> Result<(), WorkerError> {
+    Ok(stmt.with(|_| ())?)
+}
+
+/// The database's file image (`sqlite3_serialize` of `main`).
+#[isolated]
+pub fn serialize(conn: Handle<Conn>) -> Result<ByteBuf, WorkerError> {
+    Ok(conn.with(|c| {
+        let db = c.0.as_ptr();
+        let mut size: i64 = 0;
+        // SAFETY: `db` is live, the schema name NUL-terminated, `size` a valid out-pointer;
+        // flags 0: SQLite returns a fresh sqlite3_malloc copy, freed below.
+        let data = unsafe { ffi::sqlite3_serialize(db, c"main".as_ptr(), &raw mut size, 0) };
+        if data.is_null() {
+            return Err(SqlError {
+                code: ffi::SQLITE_NOMEM,
+                message: "sqlite3_serialize returned nothing".to_owned(),
+            });
+        }
+        let len = usize::try_from(size).unwrap_or(0);
+        // SAFETY: SQLite returned `size` bytes at `data`.
+        let bytes = unsafe { std::slice::from_raw_parts(data, len) }.to_vec();
+        // SAFETY: `data` came from SQLite's allocator and is freed once.
+        unsafe { ffi::sqlite3_free(data.cast()) };
+        Ok(ByteBuf::from(bytes))
+    })??)
+}
