@@ -3,7 +3,8 @@
 
 #![no_main]
 
-use ffiguard_sandbox::{ByteBuf, OutputBuf, decode_reply, decode_reply_in_arena};
+use ffiguard_sandbox::session::__decode_reply_in_session;
+use ffiguard_sandbox::{ByteBuf, Handle, OutputBuf, decode_reply, decode_reply_in_arena};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|input: &[u8]| {
@@ -18,6 +19,12 @@ fuzz_target!(|input: &[u8]| {
     let _ = decode_reply::<std::collections::BTreeMap<String, ByteBuf>>(status, payload);
     // Zero-sized elements: the element budget, not the payload length, bounds this one.
     let _ = decode_reply::<Vec<Vec<()>>>(status, payload);
+    // Handles: refused outside a session; in one, checked for their type's tag and counted
+    // against the session's bound.
+    let _ = decode_reply::<Vec<Handle<u64>>>(status, payload);
+    let _ = __decode_reply_in_session::<Result<(Handle<String>, Vec<Handle<u64>>), String>>(
+        status, payload,
+    );
     // The same bytes as a whole reply arena: a frame length, then the arena whose bulk area
     // (from the frame reserve, or after a longer frame) holds the byte buffers the frame only
     // gives lengths for. `OutputBuf` is what a worker returns from its reply arena.

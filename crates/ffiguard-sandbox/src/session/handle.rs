@@ -242,3 +242,77 @@ impl<'de, T: Any + Send> Deserialize<'de> for Handle<T> {
         ))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::session::{__decode_reply_in_session, MAX_OBJECTS};
+    use crate::transport::wire::status;
+
+    fn reply<T: Serialize>(value: &T) -> Vec<u8> {
+        postcard::to_allocvec(value).expect("encodes")
+    }
+
+    #[test]
+    fn the_host_checks_the_tag_and_counts_handles() {
+        let good = reply(&(3_u32, 1_u32, type_tag::<u64>()));
+        let handle: Handle<u64> =
+            __decode_reply_in_session(status::OK, &good).expect("a handle to a u64");
+        assert!(format!("{handle:?}").contains("#3.1"));
+        assert_eq!(handle.with(|_| ()), Err(HandleError::OnHost));
+        assert!(
+            __decode_reply_in_session::<Handle<String>>(status::OK, &good).is_err(),
+            "a u64's tag is not a String's"
+        );
+        // Outside a session (and not in a worker) no handle is accepted.
+        assert!(crate::decode_reply::<Handle<u64>>(status::OK, &good).is_err());
+        let many = reply(&vec![(3_u32, 1_u32, type_tag::<u64>()); MAX_OBJECTS + 1]);
+        assert!(__decode_reply_in_session::<Vec<Handle<u64>>>(status::OK, &many).is_err());
+        let most = reply(&vec![(3_u32, 1_u32, type_tag::<u64>()); MAX_OBJECTS]);
+        assert!(__decode_reply_in_session::<Vec<Handle<u64>>>(status::OK, &most).is_ok());
+    }
+
+    #[test]
+    fn a_host_handle_is_sent_only_inside_its_session() {
+        let good = reply(&(0_u32, 1_u32, type_tag::<u64>()));
+        let session = shared::SessionShared::new(MAX_OBJECTS);
+        let handle: Handle<u64> = {
+            let _scope = shared::enter(&session);
+            crate::decode_reply(status::OK, &good).expect("adopted")
+        };
+        assert_eq!(session.live(), 1);
+        assert!(
+            postcard::to_allocvec(&handle).is_err(),
+            "outside any session"
+        );
+        let other = shared::SessionShared::new(MAX_OBJECTS);
+        {
+            let _scope = shared::enter(&other);
+            assert!(
+                postcard::to_allocvec(&handle).is_err(),
+                "in another session"
+            );
+            assert_eq!(
+                shared::take_refusal().as_deref(),
+                Some("the handle belongs to another session")
+            );
+        }
+        {
+            let _scope = shared::enter(&session);
+            assert_eq!(postcard::to_allocvec(&handle).expect("its own"), good);
+        }
+        drop(handle);
+        assert_eq!(session.live(), 0);
+        assert_eq!(session.take_pending(), vec![(0, 1)]);
+        session.end();
+        let late: Handle<u64> = {
+            let _scope = shared::enter(&session);
+            crate::decode_reply(status::OK, &good).expect("adopted")
+        };
+        let _scope = shared::enter(&session);
+        assert!(
+            postcard::to_allocvec(&late).is_err(),
+            "its session has ended"
+        );
+    }
+}

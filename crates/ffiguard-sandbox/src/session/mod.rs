@@ -22,3 +22,18 @@ pub(crate) mod shared;
 
 pub use handle::{Handle, HandleError};
 pub use objects::{MAX_OBJECTS, live_objects};
+
+/// [`decode_reply`](crate::decode_reply) as a session call decodes: handles in the reply are
+/// adopted by a scratch session (tag check, bound on their number). For the `sandbox_reply`
+/// fuzz target; not part of the API.
+#[doc(hidden)]
+pub fn __decode_reply_in_session<R: serde::de::DeserializeOwned>(
+    status: u32,
+    payload: &[u8],
+) -> Result<R, crate::ReplyError> {
+    let session = shared::SessionShared::new(MAX_OBJECTS);
+    let _scope = shared::enter(&session);
+    let decoded = crate::decode_reply(status, payload);
+    shared::take_refusal();
+    decoded
+}
