@@ -167,6 +167,32 @@ fn measure(rounds: u32, batch: u32, mut call: impl FnMut(u32)) -> (Duration, Dur
     )
 }
 
+/// [`measure`] for two calls, their rounds alternating.
+fn measure_pair(
+    rounds: u32,
+    batch: u32,
+    mut first: impl FnMut(),
+    mut second: impl FnMut(),
+) -> (
+    (Duration, Duration, Duration),
+    (Duration, Duration, Duration),
+) {
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    for _ in 0..rounds {
+        a.push(measure(1, batch, |_| first()).0);
+        b.push(measure(1, batch, |_| second()).0);
+    }
+    let summary = |mut samples: Vec<Duration>| {
+        samples.sort_unstable();
+        (
+            samples[samples.len() / 2],
+            samples[0],
+            samples[samples.len() - 1],
+        )
+    };
+    (summary(a), summary(b))
+}
+
 fn show(name: &str, (median, min, max): (Duration, Duration, Duration), base: Duration) {
     let ratio = base.as_secs_f64() / median.as_secs_f64().max(f64::MIN_POSITIVE);
     println!(
@@ -207,6 +233,20 @@ fn main() {
 
     println!("| operation | median | min–max | vs in-process |");
     println!("| --- | ---: | ---: | ---: |");
+    // First, and in alternating rounds, so both see the same machine: an empty call through
+    // the pool and one that takes a statement's handle in the session.
+    let (plain, handle) = measure_pair(
+        rounds,
+        batch,
+        || {
+            empty::call(&sandbox)
+                .expect("call")
+                .trust_unverified("unit")
+        },
+        || point.ping().expect("ping"),
+    );
+    show("empty call, pool", plain, plain.0);
+    show("handle-taking empty call, session", handle, plain.0);
     let base = measure(rounds, batch, |i| {
         std::hint::black_box(local.point(id(i)));
     });
@@ -230,13 +270,4 @@ fn main() {
         );
     });
     show("100k-row scan, session, one call", sandboxed, base.0);
-
-    let plain = measure(rounds, batch, |_| {
-        empty::call(&sandbox)
-            .expect("call")
-            .trust_unverified("unit");
-    });
-    show("empty call, pool", plain, plain.0);
-    let handle = measure(rounds, batch, |_| point.ping().expect("ping"));
-    show("handle-taking empty call, session", handle, plain.0);
 }
