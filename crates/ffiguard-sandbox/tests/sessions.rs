@@ -242,6 +242,28 @@ fn one_object_at_a_time() {
     assert_eq!(nested, Err(HandleError::InUse));
 }
 
+/// A fresh worker per call isolates callers of the pool; a session is one caller, so its
+/// calls share their worker, and the pool's calls still get fresh ones after it.
+fn sessions_and_fresh_workers_per_call_fit_together() {
+    let sandbox = Sandbox::builder()
+        .workers(2)
+        .fresh_worker_per_call()
+        .build()
+        .expect("sandbox");
+    let mut session = sandbox.session().expect("session");
+    let handle = new_counter(&mut session, 1);
+    assert_eq!(bumped(&mut session, &handle).expect("bump"), 2);
+    assert_eq!(bumped(&mut session, &handle).expect("bump"), 3);
+    drop(handle);
+    drop(session);
+    for _ in 0..2 {
+        let kept = keep_one::call(&sandbox)
+            .expect("call")
+            .trust_unverified("compared");
+        assert_eq!(kept, 1, "each plain call starts on a worker with nothing kept");
+    }
+}
+
 fn main() {
     support::run(ffiguard_sandbox::tests![
         state_lives_between_calls,
@@ -254,5 +276,6 @@ fn main() {
         repeated_ids_end_in_a_typed_error,
         a_session_holds_a_bounded_number_of_handles,
         one_object_at_a_time,
+        sessions_and_fresh_workers_per_call_fit_together,
     ]);
 }
