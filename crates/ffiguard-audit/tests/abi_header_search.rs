@@ -134,3 +134,64 @@ fn a_crate_without_headers_says_why() {
     let why = found.none_found.expect("a reason");
     assert!(why.contains("no build script"), "{why}");
 }
+
+#[test]
+fn an_include_a_dependency_ships_is_found_beside_the_crate() {
+    // Modelled on vorbis-sys 0.1.1 in a `cargo vendor` directory: `codec.h` includes
+    // `<ogg/ogg.h>`, which ogg-sys ships and the build reaches through `DEP_OGG_INCLUDE`.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let vendor = dir.path();
+    write(
+        vendor,
+        &[
+            (
+                "vorbis-sys/Cargo.toml",
+                "[package]\nname = \"vorbis-sys\"\nversion = \"0.1.1\"\n\n\
+                 [dependencies.ogg-sys]\nversion = \"0.0.9\"\n",
+            ),
+            (
+                "vorbis-sys/build.rs",
+                r#"fn main() {
+                    let ogg = std::env::var("DEP_OGG_INCLUDE").unwrap();
+                    cc::Build::new().file("libvorbis/lib/info.c").include("libvorbis/include").include(&ogg).compile("vorbis");
+                }"#,
+            ),
+            (
+                "vorbis-sys/libvorbis/lib/info.c",
+                "#include \"vorbis/codec.h\"\nint vorbis_info_blocksize(vorbis_info *vi, int zo) { return 0; }\n",
+            ),
+            (
+                "vorbis-sys/libvorbis/include/vorbis/codec.h",
+                "#include <ogg/ogg.h>\ntypedef struct vorbis_info { int version; ogg_int64_t rate; } vorbis_info;\n\
+                 int vorbis_info_blocksize(vorbis_info *vi, int zo);\n",
+            ),
+            (
+                "vorbis-sys/src/lib.rs",
+                "#[repr(C)] pub struct vorbis_info { pub version: i32, pub rate: i64 }\n\
+                 extern \"C\" { pub fn vorbis_info_blocksize(vi: *mut vorbis_info, zo: i32) -> i32; }\n",
+            ),
+            (
+                "ogg-sys-0.0.9/Cargo.toml",
+                "[package]\nname = \"ogg-sys\"\nversion = \"0.0.9\"\n",
+            ),
+            (
+                "ogg-sys-0.0.9/libogg/include/ogg/ogg.h",
+                "#include <ogg/os_types.h>\n",
+            ),
+            (
+                "ogg-sys-0.0.9/libogg/include/ogg/os_types.h",
+                "typedef long long ogg_int64_t;\n",
+            ),
+        ],
+    );
+    let config = load(&vendor.join("vorbis-sys"))
+        .expect("reads")
+        .expect("headers found");
+    let ogg_include =
+        std::fs::canonicalize(vendor.join("ogg-sys-0.0.9/libogg/include")).expect("canonical");
+    assert!(
+        config.headers.include_dirs.contains(&ogg_include),
+        "{:#?}",
+        config.headers.include_dirs
+    );
+}

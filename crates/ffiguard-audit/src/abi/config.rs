@@ -90,6 +90,8 @@ struct Manifest {
     lib: Option<String>,
     /// The default features, expanded through the `[features]` table.
     default_features: Vec<String>,
+    /// The packages named under `[dependencies]` (renamed ones by their `package`).
+    dependencies: Vec<String>,
 }
 
 fn read_manifest(manifest: &Path) -> Result<Manifest, AbiConfigError> {
@@ -114,6 +116,20 @@ fn read_manifest(manifest: &Path) -> Result<Manifest, AbiConfigError> {
         .and_then(toml::Value::as_str)
         .map(str::to_owned);
     out.default_features = default_features(value.get("features"));
+    out.dependencies = value
+        .get("dependencies")
+        .and_then(toml::Value::as_table)
+        .map(|deps| {
+            deps.iter()
+                .map(|(name, spec)| {
+                    spec.get("package")
+                        .and_then(toml::Value::as_str)
+                        .unwrap_or(name)
+                        .to_owned()
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     let Some(table) = package
         .and_then(|p| p.get("metadata"))
         .and_then(|m| m.get("ffiguard"))
@@ -226,12 +242,14 @@ fn read_crate(root: &Path) -> Result<(AbiConfig, CrateHeaders), AbiConfigError> 
     }
     dedup(&mut config.headers.include_dirs);
     let configured: Vec<PathBuf> = manifest.headers.iter().map(|p| root.join(p)).collect();
+    let dependency_roots = dependency_roots(root, &manifest.dependencies);
     let found = header_search::search(&SearchInput {
         root,
         configured: &configured,
         script: script.as_ref().map(|s| (script_path.as_path(), s)),
         include_dirs: &config.headers.include_dirs,
         bindings: &config.bindings,
+        dependency_roots: &dependency_roots,
     });
     config.headers.headers = found.headers.iter().map(|h| h.path.clone()).collect();
     config
@@ -241,6 +259,45 @@ fn read_crate(root: &Path) -> Result<(AbiConfig, CrateHeaders), AbiConfigError> 
     dedup(&mut config.headers.headers);
     dedup(&mut config.headers.include_dirs);
     Ok((config, found))
+}
+
+/// The directories of the crate's dependencies where they sit beside it, as in a `cargo
+/// vendor` directory (`ogg-sys`, or `ogg-sys-0.0.9` beside another version) or the registry's
+/// source directory (`ogg-sys-0.0.9`): a `-sys` crate's header may include one that its
+/// dependency ships (vorbis-sys's `codec.h` includes ogg-sys's `<ogg/ogg.h>`, passed to the
+/// build as `DEP_OGG_INCLUDE`). The newest by name when several versions sit there.
+fn dependency_roots(root: &Path, dependencies: &[String]) -> Vec<PathBuf> {
+    let Some(parent) = root.parent() else {
+        return Vec::new();
+    };
+    if dependencies.is_empty() {
+        return Vec::new();
+    }
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return Vec::new();
+    };
+    let siblings: Vec<String> = entries
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    dependencies
+        .iter()
+        .filter_map(|dep| {
+            if siblings.iter().any(|s| s == dep) {
+                return Some(parent.join(dep));
+            }
+            siblings
+                .iter()
+                .filter(|s| {
+                    s.strip_prefix(dep.as_str())
+                        .and_then(|rest| rest.strip_prefix('-'))
+                        .is_some_and(|v| v.starts_with(|c: char| c.is_ascii_digit()))
+                })
+                .max()
+                .map(|s| parent.join(s))
+        })
+        .collect()
 }
 
 fn dedup(v: &mut Vec<PathBuf>) {

@@ -96,6 +96,9 @@ pub(crate) struct SearchInput<'a> {
     pub(crate) include_dirs: &'a [PathBuf],
     /// The Rust files holding the bindings.
     pub(crate) bindings: &'a [PathBuf],
+    /// The directories of the crate's dependencies found beside it, searched for an
+    /// `#include` the crate does not hold.
+    pub(crate) dependency_roots: &'a [PathBuf],
 }
 
 /// Chooses the headers of a crate (see the module documentation for the order).
@@ -105,7 +108,7 @@ pub(crate) fn search(input: &SearchInput<'_>) -> CrateHeaders {
         // Headers named directly (bindgen, wrapper.h) may include others through directories
         // the build passes from generated paths: find those in the crate.
         let root = std::fs::canonicalize(input.root).unwrap_or_else(|_| input.root.to_path_buf());
-        let mut graph = IncludeGraph::new(&root, input.include_dirs);
+        let mut graph = IncludeGraph::new(&root, input.include_dirs, input.dependency_roots);
         let paths: Vec<PathBuf> = found.headers.iter().map(|h| h.path.clone()).collect();
         graph.follow(&paths);
         found.inferred_include_dirs = graph.inferred_dirs;
@@ -147,7 +150,7 @@ fn choose(input: &SearchInput<'_>) -> CrateHeaders {
     }
     let bound = bound_functions(input.bindings);
     let canonical_root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
-    let mut graph = IncludeGraph::new(&canonical_root, input.include_dirs);
+    let mut graph = IncludeGraph::new(&canonical_root, input.include_dirs, input.dependency_roots);
     if let Some((_, script)) = input.script {
         let sources: Vec<PathBuf> = script
             .sources
@@ -179,7 +182,8 @@ fn choose(input: &SearchInput<'_>) -> CrateHeaders {
         }
     }
     if !bound.is_empty() {
-        let mut graph = IncludeGraph::new(&canonical_root, input.include_dirs);
+        let mut graph =
+            IncludeGraph::new(&canonical_root, input.include_dirs, input.dependency_roots);
         let headers = crate_headers(&canonical_root);
         graph.follow(&headers);
         let covered = graph.cover(&headers, &bound);
@@ -376,11 +380,19 @@ struct IncludeGraph<'a> {
     pub(crate) inferred_dirs: Vec<PathBuf>,
     /// The crate's headers, listed when the first include needs inferring.
     crate_headers: Option<Vec<PathBuf>>,
+    /// The dependencies' directories (canonical), searched after the crate.
+    dependency_roots: Vec<PathBuf>,
+    /// Their headers, listed when an include is found nowhere in the crate.
+    dependency_headers: Option<Vec<PathBuf>>,
     read: usize,
 }
 
 impl<'a> IncludeGraph<'a> {
-    fn new(root: &'a Path, include_dirs: &[PathBuf]) -> IncludeGraph<'a> {
+    fn new(
+        root: &'a Path,
+        include_dirs: &[PathBuf],
+        dependency_roots: &[PathBuf],
+    ) -> IncludeGraph<'a> {
         IncludeGraph {
             root,
             include_dirs: include_dirs
@@ -393,8 +405,18 @@ impl<'a> IncludeGraph<'a> {
             names: HashMap::new(),
             inferred_dirs: Vec::new(),
             crate_headers: None,
+            dependency_roots: dependency_roots
+                .iter()
+                .filter_map(|d| std::fs::canonicalize(d).ok())
+                .collect(),
+            dependency_headers: None,
             read: 0,
         }
+    }
+
+    /// Whether `path` is the crate's, or a dependency's that it takes headers from.
+    fn within(&self, path: &Path) -> bool {
+        path.starts_with(self.root) || self.dependency_roots.iter().any(|d| path.starts_with(d))
     }
 
     /// Where an `#include` resolves, inside the crate: the includer's directory first for
@@ -413,7 +435,7 @@ impl<'a> IncludeGraph<'a> {
         for (path, relative) in candidates {
             if let Ok(path) = std::fs::canonicalize(&path)
                 && path.is_file()
-                && path.starts_with(self.root)
+                && self.within(&path)
             {
                 return Some((path, relative));
             }
@@ -428,9 +450,18 @@ impl<'a> IncludeGraph<'a> {
         if name.is_absolute() || include.name.contains("..") {
             return None;
         }
-        let headers = self
+        let own = self
             .crate_headers
             .get_or_insert_with(|| crate_headers(self.root));
+        let headers = if own.iter().any(|h| h.ends_with(name)) {
+            &*own
+        } else {
+            // Not the crate's: one its dependencies ship (vorbis-sys's `<ogg/ogg.h>`).
+            let roots = &self.dependency_roots;
+            &*self
+                .dependency_headers
+                .get_or_insert_with(|| roots.iter().flat_map(|d| crate_headers(d)).collect())
+        };
         let dir = headers
             .iter()
             .filter(|h| h.ends_with(name))
