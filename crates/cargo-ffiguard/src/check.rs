@@ -52,6 +52,10 @@ pub(crate) fn run(args: &CheckArgs) -> Result<ExitCode, String> {
             let color = crate::color::for_stdout(args.color);
             ffiguard_audit::render_human(&audited.outcome, &audited.known, color, &audited.root)
         }
+        Format::Short => ffiguard_audit::render_short(&audited.outcome, &audited.root),
+        Format::Github => {
+            ffiguard_audit::render_github(&audited.outcome, &audited.known, &audited.root)
+        }
         Format::Json => ffiguard_audit::render_json(&audited.outcome, &audited.known),
         Format::Sarif => {
             ffiguard_audit::render_sarif(&audited.outcome, &audited.known, &audited.root)

@@ -96,6 +96,10 @@ fn parse_level(text: &str) -> Result<Level, String> {
 pub(crate) enum Format {
     /// rustc-style text with code snippets.
     Human,
+    /// One line per finding: `path:line:col: level[ID]: message`.
+    Short,
+    /// GitHub Actions workflow commands (`::error file=..,line=..::message`): annotations.
+    Github,
     /// One JSON document.
     Json,
     /// SARIF 2.1.0 for code-scanning services.

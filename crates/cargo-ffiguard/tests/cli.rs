@@ -807,3 +807,60 @@ fn color_follows_cargo_term_color_and_no_color() {
     );
     assert!(!with_env(&[("NO_COLOR", "1")], &[]).contains("\u{1b}["));
 }
+
+#[test]
+fn short_format_is_one_line_per_finding() {
+    let dir = krate(&dangling_fn(""));
+    let r = check(dir.path(), &["--format", "short"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let json = check(dir.path(), &["--format", "json"]);
+    assert_eq!(
+        r.stdout.lines().count(),
+        json_findings(&json).len(),
+        "one line per finding and nothing else: {}",
+        r.stdout
+    );
+    let line = r
+        .stdout
+        .lines()
+        .find(|l| l.contains("[FFI011]"))
+        .unwrap_or_else(|| panic!("{}", r.stdout));
+    let expected = format!(
+        "{}/src/lib.rs:3:",
+        dir.path().canonicalize().unwrap().display()
+    );
+    assert!(line.starts_with(&expected), "{line}");
+    let (_, rest) = line.split_at(expected.len());
+    let (column, rest) = rest.split_once(": ").unwrap();
+    assert!(column.parse::<usize>().is_ok(), "{line}");
+    assert!(rest.starts_with("error[FFI011]: "), "{line}");
+}
+
+#[test]
+fn github_format_writes_escaped_workflow_commands() {
+    let dir = tempfile::tempdir().unwrap();
+    // `,` and `:` in a file name would end a property value unescaped.
+    write(dir.path(), "odd,name:x.rs", &dangling_fn(""));
+    let r = check(dir.path(), &["--format", "github"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let line = r
+        .stdout
+        .lines()
+        .find(|l| l.contains("title=FFI011"))
+        .unwrap_or_else(|| panic!("{}", r.stdout));
+    assert!(line.starts_with("::error file="), "{line}");
+    assert!(line.contains("odd%2Cname%3Ax.rs,line=3,col="), "{line}");
+    assert!(line.contains(",endLine=3,endColumn="), "{line}");
+    let (properties, message) = line.split_once("::").unwrap().1.split_once("::").unwrap();
+    assert!(properties.ends_with("title=FFI011"), "{properties}");
+    assert!(!message.is_empty() && !message.contains('\n'));
+    assert!(
+        r.stdout
+            .lines()
+            .last()
+            .unwrap()
+            .starts_with("ffiguard: 1 error(s)"),
+        "{}",
+        r.stdout
+    );
+}

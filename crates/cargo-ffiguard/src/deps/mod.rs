@@ -141,6 +141,11 @@ pub(crate) fn run(args: &CheckArgs, audited: Audited) -> Result<ExitCode, String
             text.push_str(&report::table(&report.crates, args.deny_dependencies));
             text
         }
+        // Every finding, the dependencies' at their absolute paths, as in SARIF.
+        Format::Short => ffiguard_audit::render_short(&report.outcome, &audited.root),
+        Format::Github => {
+            ffiguard_audit::render_github(&report.outcome, &audited.known, &audited.root)
+        }
         Format::Json => report::json(&report, &audited.known),
         Format::Sarif => {
             ffiguard_audit::render_sarif(&report.outcome, &audited.known, &audited.root)
@@ -227,9 +232,14 @@ fn dependency_config(workspace: &Config) -> Config {
     }
 }
 
-/// Audits each dependency on a pool of `threads` workers (0: one per core), one crate per
-/// worker at a time: a dependency graph is hundreds of mostly small crates, so crates, not
-/// files, are what keeps the cores busy.
+/// Crates with more Rust source than this are audited one at a time with every worker
+/// (`windows` has 109 MiB); the rest, one crate per worker.
+const LARGE_CRATE_BYTES: u64 = 8 << 20;
+
+/// Audits each dependency with `threads` workers (0: one per core). A dependency graph is
+/// hundreds of mostly small crates, so crates, not files, keep the cores busy: each worker
+/// audits one crate at a time, largest first. A few generated crates are larger than all the
+/// others together; those go first, alone, with every worker on their files.
 fn audit_all(
     packages: &[&Package],
     config: &Config,
@@ -242,37 +252,51 @@ fn audit_all(
         std::thread::available_parallelism().map_or(1, usize::from)
     } else {
         threads
-    }
-    .min(packages.len().max(1));
-    let next = AtomicUsize::new(0);
+    };
+    let mut order: Vec<(u64, usize)> = packages
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let dir = p
+                .manifest_path
+                .parent()
+                .map_or(Path::new("."), |d| d.as_std_path());
+            (source_bytes(dir, 0), i)
+        })
+        .collect();
+    order.sort_by(|a, b| b.cmp(a));
+    let split = order.partition_point(|&(bytes, _)| bytes >= LARGE_CRATE_BYTES);
+    let (large, small) = order.split_at(split);
     let results: Mutex<Vec<Option<Result<AuditOutcome, String>>>> =
         Mutex::new((0..packages.len()).map(|_| None).collect());
-    let rules = registry::rules();
+    let audit_one = |index: usize, threads: usize| {
+        let manifest = packages[index].manifest_path.as_std_path();
+        let result =
+            audit_path_with_progress(manifest, registry::rules(), config, threads, progress)
+                .map(|mut outcome| {
+                    outcome.fold(DEFAULT_FOLD);
+                    if let Some(level) = min_level {
+                        outcome.hide_below(level);
+                    }
+                    if !keep_sources {
+                        outcome.sources.clear();
+                    }
+                    outcome
+                })
+                .map_err(|e| e.to_string());
+        results
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)[index] = Some(result);
+    };
+    for &(_, index) in large {
+        audit_one(index, threads);
+    }
+    let next = AtomicUsize::new(0);
     std::thread::scope(|scope| {
-        for _ in 0..threads {
+        for _ in 0..threads.min(small.len()) {
             scope.spawn(|| {
-                loop {
-                    let index = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(package) = packages.get(index) else {
-                        break;
-                    };
-                    let manifest = package.manifest_path.as_std_path();
-                    let result = audit_path_with_progress(manifest, rules, config, 1, progress)
-                        .map(|mut outcome| {
-                            outcome.fold(DEFAULT_FOLD);
-                            if let Some(level) = min_level {
-                                outcome.hide_below(level);
-                            }
-                            if !keep_sources {
-                                outcome.sources.clear();
-                            }
-                            outcome
-                        })
-                        .map_err(|e| e.to_string());
-                    let mut results = results
-                        .lock()
-                        .unwrap_or_else(std::sync::PoisonError::into_inner);
-                    results[index] = Some(result);
+                while let Some(&(_, index)) = small.get(next.fetch_add(1, Ordering::Relaxed)) {
+                    audit_one(index, 1);
                 }
             });
         }
@@ -283,6 +307,28 @@ fn audit_all(
         .into_iter()
         .map(|r| r.unwrap_or_else(|| Err("not audited: a worker thread failed".to_owned())))
         .collect()
+}
+
+/// Bytes of `.rs` files below `dir` (not following links, not into `target/`): how long a
+/// crate will take, for scheduling.
+fn source_bytes(dir: &Path, depth: usize) -> u64 {
+    const MAX_DEPTH: usize = 32;
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    let mut total = 0;
+    for entry in entries.flatten() {
+        let Ok(kind) = entry.file_type() else {
+            continue;
+        };
+        let path = entry.path();
+        if kind.is_dir() && depth < MAX_DEPTH && entry.file_name() != "target" {
+            total += source_bytes(&path, depth + 1);
+        } else if kind.is_file() && path.extension().is_some_and(|e| e == "rs") {
+            total += entry.metadata().map_or(0, |m| m.len());
+        }
+    }
+    total
 }
 
 /// The rows and the merged outcome: members first (from the usual audit, each finding and

@@ -92,7 +92,7 @@ pub fn render_human(
 
 /// `root` as the user should see it: relative to the current directory when below it
 /// (empty for the directory itself), else absolute.
-fn shown_root(root: &Path) -> PathBuf {
+pub(super) fn shown_root(root: &Path) -> PathBuf {
     let real = |p: &Path| {
         p.canonicalize()
             .or_else(|_| std::path::absolute(p))
