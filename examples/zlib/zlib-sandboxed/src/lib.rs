@@ -24,6 +24,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod chunked;
 mod stream;
 
 use ffiguard_sandbox::{ByteBuf, OutputBuf, isolated};
@@ -55,6 +56,9 @@ pub enum ZError {
     /// The compression level is not 0–9 (or -1 for the default).
     #[error("compression level {0} is not in -1..=9")]
     BadLevel(i32),
+    /// A stream's handle could not be used in the worker.
+    #[error(transparent)]
+    Handle(ffiguard_sandbox::HandleError),
 }
 
 /// Inflates a zlib stream, refusing to produce more than `max_output` bytes.

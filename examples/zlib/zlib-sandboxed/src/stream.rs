@@ -12,7 +12,7 @@ use crate::ZError;
 
 /// Rounds without input consumed or output produced before giving up (one is normal: a round
 /// that only discovers the output buffer is full).
-const MAX_STALLED_ROUNDS: u32 = 4;
+pub(crate) const MAX_STALLED_ROUNDS: u32 = 4;
 
 /// Largest slice handed to zlib at once: `avail_in`/`avail_out` are C `unsigned int`.
 const CHUNK: usize = 1 << 30;
@@ -35,20 +35,25 @@ unsafe extern "C" fn zfree(_opaque: z::voidpf, address: z::voidpf) {
     unsafe { libc::free(address) }
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Kind {
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub(crate) enum Kind {
     Inflate,
     Deflate,
 }
 
 /// An initialised z_stream, ended exactly once on drop.
-struct Stream {
+pub(crate) struct Stream {
     raw: Box<z::z_stream>,
     kind: Kind,
 }
 
+// SAFETY: a z_stream is plain state owned by this value: zlib keeps no thread-affine data in
+// it and touches it only during calls made through `&mut self`, so moving it to another
+// thread between calls is sound (zlib is documented as thread-safe for distinct streams).
+unsafe impl Send for Stream {}
+
 impl Stream {
-    fn new(kind: Kind, level: c_int) -> Result<Self, ZError> {
+    pub(crate) fn new(kind: Kind, level: c_int) -> Result<Self, ZError> {
         let mut raw = Box::new(z::z_stream {
             next_in: std::ptr::null_mut(),
             avail_in: 0,
@@ -83,7 +88,7 @@ impl Stream {
         Ok(Self { raw, kind })
     }
 
-    fn message(&self) -> Option<String> {
+    pub(crate) fn message(&self) -> Option<String> {
         let msg = NonNull::new(self.raw.msg)?;
         // SAFETY: zlib sets `msg` to null or to one of its static NUL-terminated strings.
         Some(
@@ -95,7 +100,7 @@ impl Stream {
 
     /// One zlib step over `input` into `output` (spare capacity of a buffer). Returns zlib's
     /// code, the bytes consumed and the bytes written at the start of `output`.
-    fn step(
+    pub(crate) fn step(
         &mut self,
         input: &[u8],
         output: &mut [MaybeUninit<u8>],
@@ -138,7 +143,7 @@ impl Drop for Stream {
     }
 }
 
-fn zlib_error(function: &str, code: c_int, message: Option<String>) -> ZError {
+pub(crate) fn zlib_error(function: &str, code: c_int, message: Option<String>) -> ZError {
     ZError::Zlib {
         function: function.to_owned(),
         code,
