@@ -22,6 +22,8 @@ pub(crate) struct Audited {
     /// Findings per level in each file, counted before folding and hiding (which keep only
     /// the totals).
     pub(crate) counts_by_file: HashMap<String, LevelCounts>,
+    /// The members chosen with `-p` (empty without it: everything below `root`).
+    pub(crate) selected: Vec<String>,
 }
 
 impl Audited {
@@ -82,32 +84,76 @@ pub(crate) fn exit_code(failed: bool) -> ExitCode {
     }
 }
 
-/// Audits the path the arguments name, with its configuration and baseline.
+/// Audits the path the arguments name (or the members `-p` names), with its configuration
+/// and baseline.
 fn audit(args: &CheckArgs) -> Result<Audited, String> {
-    if !args.path.exists() {
-        return Err(format!(
-            "{}: no such file or directory",
-            args.path.display()
-        ));
-    }
-    let root = if args.path.is_dir() {
-        args.path.clone()
-    } else {
-        // A `Cargo.toml` stands for its crate; a `.rs` file is configured by its directory.
-        args.path
-            .parent()
-            .map(ToOwned::to_owned)
-            .unwrap_or_default()
+    let selection = args.target.selection()?;
+    // What to audit: (path, the directory whose configuration applies, the prefix of its
+    // paths in the report).
+    let (root, units, selected) = match selection {
+        None => {
+            let path = args.target.path()?;
+            let root = if path.is_dir() {
+                path.clone()
+            } else {
+                // A `Cargo.toml` stands for its crate; a `.rs` file is configured by its
+                // directory.
+                path.parent().map(ToOwned::to_owned).unwrap_or_default()
+            };
+            (root.clone(), vec![(path, root, String::new())], Vec::new())
+        }
+        Some(selection) => {
+            let base = selection
+                .root
+                .canonicalize()
+                .unwrap_or_else(|_| selection.root.clone());
+            let units = selection
+                .members
+                .iter()
+                .map(|m| {
+                    let dir = m.dir.canonicalize().unwrap_or_else(|_| m.dir.clone());
+                    let prefix = dir.strip_prefix(&base).map_or_else(
+                        |_| dir.to_string_lossy().into_owned(),
+                        |rel| rel.to_string_lossy().replace('\\', "/"),
+                    );
+                    (m.dir.join("Cargo.toml"), m.dir.clone(), prefix)
+                })
+                .collect();
+            let names = selection.members.into_iter().map(|m| m.name).collect();
+            (selection.root, units, names)
+        }
     };
-    let config = Config::load(&root).map_err(|e| e.to_string())?;
+    let config = match &args.config {
+        Some(file) => Config::load_file(file),
+        None => Config::load(&root),
+    }
+    .map_err(|e| e.to_string())?;
     let rules = registry::rules();
     let known = registry::metas();
     config.validate(&known).map_err(|e| e.to_string())?;
     let progress = Progress::default();
-    let mut outcome = crate::progress::around(&progress, || {
-        audit_path_with_progress(&args.path, rules, &config, args.threads, &progress)
-    })
-    .map_err(|e| e.to_string())?;
+    let mut outcome: Option<AuditOutcome> = None;
+    for (path, config_dir, prefix) in units {
+        // `--config` is the configuration of everything audited; otherwise each member
+        // chosen with `-p` is configured as `check DIR` would configure it.
+        let own = if args.config.is_some() || config_dir == root {
+            config.clone()
+        } else {
+            let own = Config::load(&config_dir).map_err(|e| e.to_string())?;
+            own.validate(&known).map_err(|e| e.to_string())?;
+            own
+        };
+        let mut part = crate::progress::around(&progress, || {
+            audit_path_with_progress(&path, rules, &own, args.threads, &progress)
+        })
+        .map_err(|e| e.to_string())?;
+        crate::merge::rebase(&mut part, &prefix);
+        match &mut outcome {
+            None => outcome = Some(part),
+            Some(total) => crate::merge::absorb(total, part),
+        }
+    }
+    let mut outcome = outcome.unwrap_or_default();
     if let Some(path) = &args.write_baseline {
         Baseline::of(&outcome)
             .save(path)
@@ -145,5 +191,6 @@ fn audit(args: &CheckArgs) -> Result<Audited, String> {
         root,
         known,
         counts_by_file,
+        selected,
     })
 }

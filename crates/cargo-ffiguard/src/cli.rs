@@ -44,9 +44,12 @@ pub(crate) enum Command {
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct CheckArgs {
-    /// Crate or workspace directory, directory of sources, or a `.rs` file.
-    #[arg(default_value = ".")]
-    pub(crate) path: PathBuf,
+    #[command(flatten)]
+    pub(crate) target: crate::target::TargetArgs,
+    /// Use this configuration file instead of the one found with the audited crate
+    /// (`ffiguard.toml`, `[package.metadata.ffiguard]`, `[workspace.metadata.ffiguard]`).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) config: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub(crate) format: Format,

@@ -8,9 +8,10 @@ use std::process::ExitCode;
 /// Arguments of `cargo ffiguard layout-tests`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct LayoutTestsCli {
-    /// Crate directory; its headers come from `[package.metadata.ffiguard]` or `build.rs`.
-    #[arg(default_value = ".")]
-    pub(crate) path: PathBuf,
+    /// The crate (directory, `Cargo.toml`, `--manifest-path` or one `-p`); its headers come
+    /// from `[package.metadata.ffiguard]` or `build.rs`.
+    #[command(flatten)]
+    pub(crate) target: crate::target::TargetArgs,
     /// Prefix for the type paths in the generated file, e.g. `my_sys::`.
     #[arg(long, default_value = "")]
     pub(crate) type_prefix: String,
@@ -21,10 +22,16 @@ pub(crate) struct LayoutTestsCli {
 
 /// Generates the assertions and writes or prints them.
 pub(crate) fn run(args: &LayoutTestsCli) -> Result<ExitCode, String> {
-    // Without this, a mistyped path reads as a crate with no headers configured.
-    crate::paths::must_exist(&args.path, "the crate path")?;
+    // Checked to exist: a mistyped path would read as a crate with no headers configured.
+    let root = match args.target.selection()? {
+        None => args.target.crate_dir("layout-tests")?,
+        Some(selection) => match selection.members.as_slice() {
+            [one] => one.dir.clone(),
+            _ => return Err("layout-tests generates one file: name one package".to_owned()),
+        },
+    };
     let text = layout_tests(&LayoutTestsArgs {
-        root: args.path.clone(),
+        root,
         type_prefix: args.type_prefix.clone(),
     })
     .map_err(|e| e.to_string())?;

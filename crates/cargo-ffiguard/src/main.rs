@@ -9,9 +9,11 @@ mod color;
 mod deps;
 mod info;
 mod layout;
+mod merge;
 mod paths;
 mod progress;
 mod sanitize;
+mod target;
 
 use clap::Parser;
 use std::process::ExitCode;

@@ -11,9 +11,13 @@ use std::process::ExitCode;
 pub(crate) struct SanitizeArgs {
     /// address, leak, thread, memory, undefined, valgrind, or all (every sanitizer).
     pub(crate) mode: String,
-    /// Crate or workspace directory to test.
-    #[arg(long, default_value = ".")]
-    pub(crate) path: PathBuf,
+    /// The crate or workspace to test (directory, `Cargo.toml` or `--manifest-path`); `-p`
+    /// tests only that member (passed on to `cargo test`).
+    #[command(flatten)]
+    pub(crate) target: crate::target::TargetArgs,
+    /// The crate or workspace directory (the positional path is the same).
+    #[arg(long = "path", value_name = "DIR", hide = true, conflicts_with_all = ["path", "manifest_path"])]
+    pub(crate) path_option: Option<PathBuf>,
     /// Output format of the summary.
     #[arg(long, value_enum, default_value_t = SummaryFormat::Human)]
     pub(crate) format: SummaryFormat,
@@ -49,14 +53,29 @@ pub(crate) enum SummaryFormat {
 /// failed.
 pub(crate) fn run(args: &SanitizeArgs) -> Result<ExitCode, String> {
     // Checked here: cargo's own message for a missing directory is about `locate-project`.
-    crate::paths::must_exist(&args.path, "--path")?;
+    let dir = match &args.path_option {
+        Some(dir) => {
+            crate::paths::must_exist(dir, "--path")?;
+            dir.clone()
+        }
+        None => args.target.crate_dir("sanitize")?,
+    };
+    // Unknown names are refused here, with the members listed, before any build starts.
+    let mut cargo_args: Vec<OsString> = Vec::new();
+    if let Some(selection) = args.target.selection()? {
+        for member in selection.members {
+            cargo_args.push("-p".into());
+            cargo_args.push(member.name.into());
+        }
+    }
+    cargo_args.extend(args.cargo_args.iter().cloned());
     let modes = Sanitizer::parse_selection(&args.mode).map_err(|e| e.to_string())?;
     let choice = match &args.toolchain {
         Some(name) => ToolchainChoice::Named(name.clone()),
         None => ToolchainChoice::Auto,
     };
     let env = Environment::detect(&choice).map_err(|e| e.to_string())?;
-    let mut options = Options::new(&args.path).cargo_args(args.cargo_args.iter().cloned());
+    let mut options = Options::new(&dir).cargo_args(cargo_args);
     if let Some(root) = &args.target_root {
         options = options.target_root(root);
     }

@@ -104,6 +104,13 @@ pub enum ConfigError {
 }
 
 impl Config {
+    /// Loads the configuration from one file in `ffiguard.toml`'s format (the keys at the top
+    /// level), instead of the files [`Config::load`] looks for. The file must exist.
+    pub fn load_file(path: &Path) -> Result<Config, ConfigError> {
+        let text = read(path)?;
+        toml::from_str(&text).map_err(|e| invalid(path, &e))
+    }
+
     /// Loads the configuration for the crate or workspace rooted at `root` (a directory).
     /// Missing files are fine; malformed ones are errors.
     pub fn load(root: &Path) -> Result<Config, ConfigError> {

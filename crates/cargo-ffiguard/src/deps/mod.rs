@@ -87,7 +87,11 @@ pub(crate) struct Report {
 
 /// Resolves the graph, audits every dependency, prints the report in the chosen format.
 pub(crate) fn run(args: &CheckArgs, audited: Audited) -> Result<ExitCode, String> {
-    let manifest = manifest_of(&args.path)?;
+    let manifest = match &args.target.manifest_path {
+        Some(manifest) => manifest.clone(),
+        None if !audited.selected.is_empty() => audited.root.join("Cargo.toml"),
+        None => manifest_of(&args.target.path()?)?,
+    };
     let mut command = MetadataCommand::new();
     command.manifest_path(&manifest);
     if args.offline {
@@ -99,7 +103,10 @@ pub(crate) fn run(args: &CheckArgs, audited: Audited) -> Result<ExitCode, String
             manifest.display()
         )
     })?;
-    let members = audited_members(&metadata, &audited.root);
+    let mut members = audited_members(&metadata, &audited.root);
+    if !audited.selected.is_empty() {
+        members.retain(|(p, _)| audited.selected.iter().any(|name| **name == *p.name));
+    }
     if members.is_empty() {
         return Err(format!(
             "{} holds no workspace member whose dependencies could be resolved",
@@ -435,7 +442,7 @@ fn assemble<'m>(
                     row.surface.add(surface);
                 }
                 row.headers = std::mem::take(&mut audit.headers);
-                rebase(&mut audit, &row.dir);
+                crate::merge::rebase(&mut audit, &row.dir.to_string_lossy().replace('\\', "/"));
                 crate_of.extend(audit.findings.iter().map(|_| Some(index)));
                 outcome.findings.append(&mut audit.findings);
                 outcome.sources.extend(audit.sources);
@@ -483,27 +490,4 @@ fn member_headers(all: &HeaderCheck, dir: &Path, relative: &str) -> HeaderCheck 
             format!("no header found for {name}")
         }),
     }
-}
-
-/// Makes every path of `outcome` absolute by joining it onto `dir`.
-fn rebase(outcome: &mut AuditOutcome, dir: &Path) {
-    let prefix = dir.to_string_lossy().replace('\\', "/");
-    let join = |file: &mut String| {
-        if !Path::new(file.as_str()).is_absolute() {
-            *file = format!("{prefix}/{file}");
-        }
-    };
-    for finding in &mut outcome.findings {
-        join(&mut finding.location.file);
-        for label in &mut finding.labels {
-            join(&mut label.location.file);
-        }
-    }
-    outcome.sources = std::mem::take(&mut outcome.sources)
-        .into_iter()
-        .map(|(mut file, text)| {
-            join(&mut file);
-            (file, text)
-        })
-        .collect();
 }
