@@ -260,7 +260,10 @@ fn sessions_and_fresh_workers_per_call_fit_together() {
         let kept = keep_one::call(&sandbox)
             .expect("call")
             .trust_unverified("compared");
-        assert_eq!(kept, 1, "each plain call starts on a worker with nothing kept");
+        assert_eq!(
+            kept, 1,
+            "each plain call starts on a worker with nothing kept"
+        );
     }
 }
 
