@@ -114,6 +114,7 @@ fn fields(c_name: &str, rust: &str, cx: &Cx<'_>, depth: u32, pairs: &mut Pairs) 
     if rust_fields.len() != c.fields.len() {
         return;
     }
+    let mut members = None;
     for (cf, rf) in c.fields.iter().zip(rust_fields) {
         let r = resolve_text(&rf.ty, &cx.rust.env, cx.target);
         // A named Rust field in the place of an anonymous C member is one of its members
@@ -125,7 +126,8 @@ fn fields(c_name: &str, rust: &str, cx: &Cx<'_>, depth: u32, pairs: &mut Pairs) 
             .filter(|n| !n.is_empty());
         match named {
             Some(n) if cf.name.is_empty() => {
-                if let Some((_, ty)) = super::records::member_named(c, &n, cx) {
+                let members = members.get_or_insert_with(|| super::records::members_by_name(c, cx));
+                if let Some(&(_, ty)) = members.get(n.as_str()) {
                     pair(ty, &r, cx, depth + 1, pairs);
                 }
             }

@@ -61,19 +61,19 @@ fn named_members<'c>(
     }
 }
 
-/// The member of C record `record` called `name`, through anonymous members: its offset in
-/// bits and type.
-pub(crate) fn member_named<'c>(
+/// C record `record`'s members by name, through anonymous members: each one's offset in
+/// bits and type (the first of a name, as C allows only one).
+pub(crate) fn members_by_name<'c>(
     record: &'c Record,
-    name: &str,
     cx: &Cx<'c>,
-) -> Option<(u64, &'c ffiguard_cheader::CType)> {
+) -> std::collections::HashMap<&'c str, (u64, &'c ffiguard_cheader::CType)> {
     let mut members = Vec::new();
     named_members(record, cx, 0, 0, &mut members);
-    members
-        .into_iter()
-        .find(|(n, _, _)| *n == name)
-        .map(|(_, at, ty)| (at, ty))
+    let mut by_name = std::collections::HashMap::with_capacity(members.len());
+    for (n, at, ty) in members {
+        by_name.entry(n).or_insert((at, ty));
+    }
+    by_name
 }
 
 /// A Rust field name as C spells it (`r#type` and bindgen's `type_` are C's `type`).
@@ -306,13 +306,7 @@ fn record(def: &TypeDef, c: &Record, cx: &Cx<'_>, out: &mut Vec<Observation>) {
         // Rust names the members of C's anonymous struct or union members directly (ufbx's
         // `Vec3 { x, y, z }` for `union { struct { x, y, z }; v[3]; }`): each is compared with
         // the member of its name, at that member's offset.
-        let mut members = Vec::new();
-        named_members(c, cx, 0, 0, &mut members);
-        let mut by_member: std::collections::HashMap<&str, (u64, &ffiguard_cheader::CType)> =
-            std::collections::HashMap::new();
-        for (n, at, ty) in members {
-            by_member.entry(n).or_insert((at, ty));
-        }
+        let by_member = members_by_name(c, cx);
         let by_name: Option<Vec<_>> = rust_fields
             .iter()
             .zip(&r_names)
