@@ -1,7 +1,7 @@
 //! zlib streams kept in a sandbox session: input fed and output taken in bounded chunks, so a
 //! stream of any length runs in constant memory on both sides.
 //!
-//! The worker keeps one `z_stream` per [`Handle<Chunked>`]; each [`feed`] call hands it at
+//! The worker keeps one `z_stream` per [`Handle<Chunked>`]; each [`feed()`] call hands it at
 //! most one input chunk and takes at most `max_output` bytes back, reporting how much input it
 //! consumed. The host ([`pump`]) re-sends what was not consumed, so a stream that expands
 //! (inflate) is drained chunk by chunk instead of buffered: that is the backpressure.
@@ -32,7 +32,7 @@ pub struct Chunked {
     finished: bool,
 }
 
-/// What one [`feed`] did.
+/// What one [`feed()`] did.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Fed {
     /// Output produced by this call (at most the `max_output` asked for).
