@@ -16,6 +16,8 @@ pub(crate) struct Cli {
 pub(crate) enum Command {
     /// Audit a crate, a workspace, a directory or a file.
     Check(CheckArgs),
+    /// Write a commented `ffiguard.toml` naming every setting and every rule's level.
+    Init(crate::init::InitArgs),
     /// Print the documentation of a rule.
     Explain {
         /// Rule id (`FFI001`) or name.

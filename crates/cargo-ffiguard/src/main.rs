@@ -8,6 +8,7 @@ mod cli;
 mod color;
 mod deps;
 mod info;
+mod init;
 mod layout;
 mod merge;
 mod paths;
@@ -27,6 +28,7 @@ fn main() -> ExitCode {
     let cli = cli::Cli::parse_from(args);
     let result = match cli.command {
         cli::Command::Check(args) => check::run(&args),
+        cli::Command::Init(args) => init::run(&args),
         cli::Command::Explain { rule } => info::explain(&rule),
         cli::Command::Rules { format } => info::list(format),
         cli::Command::Docs { out, check } => info::docs(&out, check),
