@@ -8,8 +8,8 @@ use std::process::ExitCode;
 /// Arguments of `cargo ffiguard layout-tests`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct LayoutTestsCli {
-    /// The crate (directory, `Cargo.toml`, `--manifest-path` or one `-p`); its headers come
-    /// from `[package.metadata.ffiguard]` or `build.rs`.
+    // The crate (directory, `Cargo.toml`, `--manifest-path` or one `-p`); its headers come
+    // from `[package.metadata.ffiguard]` or `build.rs`.
     #[command(flatten)]
     pub(crate) target: crate::target::TargetArgs,
     /// Prefix for the type paths in the generated file, e.g. `my_sys::`.

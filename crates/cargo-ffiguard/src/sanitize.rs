@@ -11,8 +11,8 @@ use std::process::ExitCode;
 pub(crate) struct SanitizeArgs {
     /// address, leak, thread, memory, undefined, valgrind, or all (every sanitizer).
     pub(crate) mode: String,
-    /// The crate or workspace to test (directory, `Cargo.toml` or `--manifest-path`); `-p`
-    /// tests only that member (passed on to `cargo test`).
+    // The crate or workspace to test (directory, `Cargo.toml` or `--manifest-path`); `-p`
+    // tests only that member (passed on to `cargo test`).
     #[command(flatten)]
     pub(crate) target: crate::target::TargetArgs,
     /// The crate or workspace directory (the positional path is the same).

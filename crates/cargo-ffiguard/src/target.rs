@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 /// The target arguments every subcommand shares.
 #[derive(Debug, Default, clap::Args)]
 pub(crate) struct TargetArgs {
-    /// Crate or workspace directory, its `Cargo.toml`, a directory of sources, or a `.rs`
-    /// file [default: .].
+    /// Crate or workspace directory, or its `Cargo.toml` (`check` also takes a directory of
+    /// sources or a `.rs` file) [default: .].
     #[arg(value_name = "PATH")]
     pub(crate) path: Option<PathBuf>,
     /// Path to the `Cargo.toml` of the crate or workspace, as with cargo.
