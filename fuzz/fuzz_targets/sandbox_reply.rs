@@ -4,7 +4,7 @@
 #![no_main]
 
 use ffiguard_sandbox::session::__decode_reply_in_session;
-use ffiguard_sandbox::{ByteBuf, Handle, OutputBuf, decode_reply, decode_reply_in_arena};
+use ffiguard_sandbox::{ByteBuf, OutputBuf, Remote, decode_reply, decode_reply_in_arena};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|input: &[u8]| {
@@ -21,8 +21,8 @@ fuzz_target!(|input: &[u8]| {
     let _ = decode_reply::<Vec<Vec<()>>>(status, payload);
     // Handles: refused outside a session; in one, checked for their type's tag and counted
     // against the session's bound.
-    let _ = decode_reply::<Vec<Handle<u64>>>(status, payload);
-    let _ = __decode_reply_in_session::<Result<(Handle<String>, Vec<Handle<u64>>), String>>(
+    let _ = decode_reply::<Vec<Remote<u64>>>(status, payload);
+    let _ = __decode_reply_in_session::<Result<(Remote<String>, Vec<Remote<u64>>), String>>(
         status, payload,
     );
     // The same bytes as a whole reply arena: a frame length, then the arena whose bulk area

@@ -19,7 +19,7 @@ use syn::{
 /// - `call(&Sandbox, args…) -> Result<Tainted<R>, SandboxError>` and
 ///   `call_with_deadline(&Sandbox, Duration, args…)`: the host-side shims;
 /// - `call_in(&mut Session, args…)` and `call_in_with_deadline(&mut Session, Duration, args…)`:
-///   the same in a session, whose worker keeps the objects `Handle`s name between calls;
+///   the same in a session, whose worker keeps the objects `Remote`s name between calls;
 /// - `NAME`: the stable name the worker looks the function up by (the module path, or the
 ///   `name = "…"` given to the attribute);
 /// - a worker-side dispatch entry, registered in the sandbox's link-time registry.

@@ -120,7 +120,7 @@ pub use policy::check::waive_policy_check_for_tests;
 pub use policy::rules::{SyscallClass, syscall_class, syscall_classes, syscall_table_markdown};
 pub use policy::syscalls::syscall_names;
 pub use policy::{OnViolation, Policy, Requirement};
-pub use session::{Handle, HandleError};
+pub use session::{Remote, RemoteError};
 pub use tainted::Tainted;
 pub use transport::output_buf::OutputBuf;
 pub use transport::spin::{PlanCounts, SpinCounters, SpinPolicy, SpinReport};

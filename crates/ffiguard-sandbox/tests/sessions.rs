@@ -7,15 +7,15 @@ mod support;
 use std::time::Duration;
 
 use ffiguard_sandbox::session::MAX_OBJECTS;
-use ffiguard_sandbox::{Handle, HandleError, Sandbox, SandboxError, Session, isolated};
+use ffiguard_sandbox::{Remote, RemoteError, Sandbox, SandboxError, Session, isolated};
 
 #[isolated]
-fn counter(start: u64) -> Result<Handle<u64>, HandleError> {
-    Handle::new(start)
+fn counter(start: u64) -> Result<Remote<u64>, RemoteError> {
+    Remote::new(start)
 }
 
 #[isolated]
-fn bump(counter: Handle<u64>) -> Result<u64, HandleError> {
+fn bump(counter: Remote<u64>) -> Result<u64, RemoteError> {
     counter.with(|n| {
         *n += 1;
         *n
@@ -30,13 +30,13 @@ fn live_objects() -> usize {
 /// Keeps an object in whatever worker runs it, and answers how many it holds.
 #[isolated]
 fn keep_one() -> usize {
-    std::mem::forget(Handle::new(1_u8));
+    std::mem::forget(Remote::new(1_u8));
     ffiguard_sandbox::session::live_objects()
 }
 
 /// Answers with `copies` names for one object, as a worker that repeats an id would.
 #[isolated]
-fn repeat(counter: Handle<u64>, copies: usize) -> Vec<Handle<u64>> {
+fn repeat(counter: Remote<u64>, copies: usize) -> Vec<Remote<u64>> {
     vec![counter; copies]
 }
 
@@ -56,7 +56,7 @@ fn hang() {
 }
 
 #[isolated]
-fn use_twice(counter: Handle<u64>) -> Result<u64, HandleError> {
+fn use_twice(counter: Remote<u64>) -> Result<u64, RemoteError> {
     counter.with(|_| counter.with(|n| *n))?
 }
 
@@ -68,14 +68,14 @@ fn sandbox() -> Sandbox {
         .expect("sandbox")
 }
 
-fn new_counter(session: &mut Session<'_>, start: u64) -> Handle<u64> {
+fn new_counter(session: &mut Session<'_>, start: u64) -> Remote<u64> {
     counter::call_in(session, start)
         .expect("call")
         .trust_unverified("an opaque name")
         .expect("kept")
 }
 
-fn bumped(session: &mut Session<'_>, handle: &Handle<u64>) -> Result<u64, SandboxError> {
+fn bumped(session: &mut Session<'_>, handle: &Remote<u64>) -> Result<u64, SandboxError> {
     Ok(bump::call_in(session, handle.clone())?
         .trust_unverified("compared")
         .expect("live"))
@@ -106,7 +106,7 @@ fn dropped_handles_are_freed_in_the_worker() {
     let mut session = sandbox.session().expect("session");
     let kept = new_counter(&mut session, 1);
     let copy = kept.clone();
-    let dropped: Vec<Handle<u64>> = (0..3).map(|n| new_counter(&mut session, n)).collect();
+    let dropped: Vec<Remote<u64>> = (0..3).map(|n| new_counter(&mut session, n)).collect();
     assert_eq!(live_in_worker(&mut session), 4);
     drop(dropped);
     drop(kept);
@@ -239,7 +239,7 @@ fn one_object_at_a_time() {
     let nested = use_twice::call_in(&mut session, handle)
         .expect("call")
         .trust_unverified("compared");
-    assert_eq!(nested, Err(HandleError::InUse));
+    assert_eq!(nested, Err(RemoteError::InUse));
 }
 
 /// A fresh worker per call isolates callers of the pool; a session is one caller, so its

@@ -4,7 +4,7 @@
 use std::cell::RefCell;
 use std::time::Duration;
 
-use ffiguard_sandbox::{ByteBuf, Handle, HandleError, Sandbox, SandboxError, Session, Tainted};
+use ffiguard_sandbox::{ByteBuf, Remote, RemoteError, Sandbox, SandboxError, Session, Tainted};
 
 use crate::value::{Row, SqlError, Value};
 use crate::worker::{self, Conn, Stmt, WorkerError};
@@ -22,7 +22,7 @@ pub enum Error {
     Sql(SqlError),
     /// A handle could not be used in the worker.
     #[error(transparent)]
-    Handle(HandleError),
+    Remote(RemoteError),
     /// The worker's answer contradicts what the host knows (a row with the wrong number of
     /// columns).
     #[error("the worker's answer does not fit the statement: {0}")]
@@ -33,7 +33,7 @@ impl From<WorkerError> for Error {
     fn from(error: WorkerError) -> Self {
         match error {
             WorkerError::Sql(error) => Error::Sql(error),
-            WorkerError::Handle(error) => Error::Handle(error),
+            WorkerError::Remote(error) => Error::Remote(error),
         }
     }
 }
@@ -55,7 +55,7 @@ impl From<WorkerError> for Error {
 /// ```
 pub struct Connection<'s> {
     session: RefCell<Session<'s>>,
-    handle: Handle<Conn>,
+    handle: Remote<Conn>,
     deadline: Option<Duration>,
 }
 
@@ -105,7 +105,7 @@ impl<'s> Connection<'s> {
         Ok(Self::new(session, handle))
     }
 
-    fn new(session: Session<'s>, handle: Handle<Conn>) -> Self {
+    fn new(session: Session<'s>, handle: Remote<Conn>) -> Self {
         Self {
             session: RefCell::new(session),
             handle,
@@ -178,7 +178,7 @@ impl<'s> Connection<'s> {
 /// A prepared statement of a [`Connection`].
 pub struct Statement<'c, 's> {
     conn: &'c Connection<'s>,
-    handle: Handle<Stmt>,
+    handle: Remote<Stmt>,
     columns: u32,
 }
 

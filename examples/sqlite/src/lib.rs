@@ -1,5 +1,5 @@
 //! SQLite in a sandbox session: the connection and its statements live in a confined worker,
-//! the host holds [`Handle`](ffiguard_sandbox::Handle)s and gets checked values back.
+//! the host holds [`Remote`](ffiguard_sandbox::Remote)s and gets checked values back.
 //!
 //! - [`worker`]: the isolated functions, the only code that touches `sqlite3*` pointers;
 //! - [`Connection`] and [`Statement`]: a small `rusqlite`-shaped API on the host;

@@ -1,11 +1,11 @@
 //! The worker side: SQLite's own objects, kept in the session's worker and used through
-//! [`Handle`]s. Everything here runs in the sandbox; the host only calls the isolated
+//! [`Remote`]s. Everything here runs in the sandbox; the host only calls the isolated
 //! functions' shims.
 
 use std::ffi::{CStr, CString, c_char, c_int};
 use std::ptr::NonNull;
 
-use ffiguard_sandbox::{ByteBuf, Handle, HandleError, isolated};
+use ffiguard_sandbox::{ByteBuf, Remote, RemoteError, isolated};
 use libsqlite3_sys as ffi;
 
 use crate::value::{Row, SqlError, Value};
@@ -57,7 +57,7 @@ pub enum WorkerError {
     Sql(#[from] SqlError),
     /// The handle could not be used.
     #[error(transparent)]
-    Handle(#[from] HandleError),
+    Remote(#[from] RemoteError),
 }
 
 fn error_of(db: *mut ffi::sqlite3, code: c_int) -> SqlError {
@@ -103,14 +103,14 @@ fn open_memory_raw() -> Result<Conn, SqlError> {
 
 /// Opens an empty in-memory database.
 #[isolated]
-pub fn open_memory() -> Result<Handle<Conn>, WorkerError> {
-    Ok(Handle::new(open_memory_raw()?)?)
+pub fn open_memory() -> Result<Remote<Conn>, WorkerError> {
+    Ok(Remote::new(open_memory_raw()?)?)
 }
 
 /// Opens a database from the bytes of a database file, in memory: the worker needs no
 /// filesystem access, and whatever the file holds is parsed only here.
 #[isolated]
-pub fn open_image(image: ByteBuf) -> Result<Handle<Conn>, WorkerError> {
+pub fn open_image(image: ByteBuf) -> Result<Remote<Conn>, WorkerError> {
     let conn = open_memory_raw()?;
     let image = image.into_vec();
     let len = i64::try_from(image.len()).map_err(|_| SqlError {
@@ -139,12 +139,12 @@ pub fn open_image(image: ByteBuf) -> Result<Handle<Conn>, WorkerError> {
     if code != ffi::SQLITE_OK {
         return Err(error_of(conn.0.as_ptr(), code).into());
     }
-    Ok(Handle::new(conn)?)
+    Ok(Remote::new(conn)?)
 }
 
 /// Runs statements that return no rows (`sqlite3_exec`).
 #[isolated]
-pub fn execute(conn: Handle<Conn>, sql: String) -> Result<(), WorkerError> {
+pub fn execute(conn: Remote<Conn>, sql: String) -> Result<(), WorkerError> {
     let sql = c_string(sql)?;
     conn.with(|conn| {
         let db = conn.0.as_ptr();
@@ -168,7 +168,7 @@ pub fn execute(conn: Handle<Conn>, sql: String) -> Result<(), WorkerError> {
 
 /// Prepares one statement; the statement keeps its connection alive.
 #[isolated]
-pub fn prepare(conn: Handle<Conn>, sql: String) -> Result<(Handle<Stmt>, u32), WorkerError> {
+pub fn prepare(conn: Remote<Conn>, sql: String) -> Result<(Remote<Stmt>, u32), WorkerError> {
     let sql = c_string(sql)?;
     let raw = conn.with(|c| {
         let db = c.0.as_ptr();
@@ -190,7 +190,7 @@ pub fn prepare(conn: Handle<Conn>, sql: String) -> Result<(Handle<Stmt>, u32), W
     // SAFETY: `raw` is a live statement.
     let columns = unsafe { ffi::sqlite3_column_count(raw.as_ptr()) };
     let stmt = Stmt { raw };
-    Ok((Handle::new(stmt)?, u32::try_from(columns).unwrap_or(0)))
+    Ok((Remote::new(stmt)?, u32::try_from(columns).unwrap_or(0)))
 }
 
 fn bind(stmt: &mut Stmt, params: &[Value]) -> Result<(), SqlError> {
@@ -300,7 +300,7 @@ fn step(stmt: &mut Stmt) -> Result<Option<Row>, SqlError> {
 
 /// Binds `params` and returns the first row, if any (a point query in one call).
 #[isolated]
-pub fn query_row(stmt: Handle<Stmt>, params: Vec<Value>) -> Result<Option<Row>, WorkerError> {
+pub fn query_row(stmt: Remote<Stmt>, params: Vec<Value>) -> Result<Option<Row>, WorkerError> {
     Ok(stmt.with(|stmt| {
         bind(stmt, &params)?;
         step(stmt)
@@ -310,7 +310,7 @@ pub fn query_row(stmt: Handle<Stmt>, params: Vec<Value>) -> Result<Option<Row>, 
 /// Binds `params` and returns every row, up to `limit` (a scan in one call).
 #[isolated]
 pub fn query_all(
-    stmt: Handle<Stmt>,
+    stmt: Remote<Stmt>,
     params: Vec<Value>,
     limit: u64,
 ) -> Result<Vec<Row>, WorkerError> {
@@ -330,7 +330,7 @@ pub fn query_all(
 /// Binds each parameter list in turn and steps the statement to its end: many inserts in
 /// one call. Returns the rows changed.
 #[isolated]
-pub fn execute_many(stmt: Handle<Stmt>, batches: Vec<Vec<Value>>) -> Result<u64, WorkerError> {
+pub fn execute_many(stmt: Remote<Stmt>, batches: Vec<Vec<Value>>) -> Result<u64, WorkerError> {
     Ok(stmt.with(|stmt| {
         let mut changed = 0u64;
         for params in &batches {
@@ -348,13 +348,13 @@ pub fn execute_many(stmt: Handle<Stmt>, batches: Vec<Vec<Value>>) -> Result<u64,
 
 /// Does nothing with a statement handle: what taking a handle costs.
 #[isolated]
-pub fn touch(stmt: Handle<Stmt>) -> Result<(), WorkerError> {
+pub fn touch(stmt: Remote<Stmt>) -> Result<(), WorkerError> {
     Ok(stmt.with(|_| ())?)
 }
 
 /// The database's file image (`sqlite3_serialize` of `main`).
 #[isolated]
-pub fn serialize(conn: Handle<Conn>) -> Result<ByteBuf, WorkerError> {
+pub fn serialize(conn: Remote<Conn>) -> Result<ByteBuf, WorkerError> {
     Ok(conn.with(|c| {
         let db = c.0.as_ptr();
         let mut size: i64 = 0;

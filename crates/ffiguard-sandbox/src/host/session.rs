@@ -17,7 +17,7 @@ use crate::tainted::Tainted;
 /// A worker of a [`Sandbox`] held for a sequence of calls.
 ///
 /// Isolated functions called in a session (`function::call_in(&mut session, …)`) run one after
-/// the other in the same worker, so what one keeps with [`Handle::new`](crate::Handle::new) the
+/// the other in the same worker, so what one keeps with [`Remote::new`](crate::Remote::new) the
 /// next can use. The session starts on a worker that has served no call and never moves: when
 /// the worker dies, misses a deadline, panics or sends a reply that does not decode, the
 /// session **ends**, and every later call fails with [`SandboxError::SessionEnded`] naming
@@ -28,15 +28,15 @@ use crate::tainted::Tainted;
 /// Handles dropped on the host are freed in the worker with the session's next call.
 ///
 /// ```no_run
-/// use ffiguard_sandbox::{Handle, HandleError, Sandbox, isolated};
+/// use ffiguard_sandbox::{Remote, RemoteError, Sandbox, isolated};
 ///
 /// #[isolated]
-/// fn remember(text: String) -> Result<Handle<String>, HandleError> {
-///     Handle::new(text)
+/// fn remember(text: String) -> Result<Remote<String>, RemoteError> {
+///     Remote::new(text)
 /// }
 ///
 /// #[isolated]
-/// fn length(text: Handle<String>) -> Result<usize, HandleError> {
+/// fn length(text: Remote<String>) -> Result<usize, RemoteError> {
 ///     text.with(|text| text.len())
 /// }
 ///

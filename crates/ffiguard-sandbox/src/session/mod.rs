@@ -3,25 +3,25 @@
 //!
 //! [`Sandbox::session`](crate::Sandbox::session) returns a [`Session`](crate::Session) that
 //! owns one worker until it ends. Isolated functions called in it (`function::call_in(&mut
-//! session, …)`) can keep values in the worker with [`Handle::new`] and use them in later
-//! calls through the [`Handle`]s the host holds. The host never sees an address: a handle is
+//! session, …)`) can keep values in the worker with [`Remote::new`] and use them in later
+//! calls through the [`Remote`]s the host holds. The host never sees an address: a handle is
 //! an index, a generation and a type tag, checked in the worker against its object table, and
 //! on the host against the session that received it.
 //!
 //! - `objects` — the worker's table (bounded, generation-checked, one lock per object);
-//! - `handle` — [`Handle`] and its encoding;
+//! - `remote` — [`Remote`] and its encoding;
 //! - `shared` — the host's record of a session's handles and the per-thread scope in which a
 //!   session call encodes and decodes them.
 //!
 //! The [`Session`](crate::Session) type itself is in `host/session.rs`, with the pool it
 //! takes its worker from.
 
-mod handle;
 pub(crate) mod objects;
+mod remote;
 pub(crate) mod shared;
 
-pub use handle::{Handle, HandleError};
 pub use objects::{MAX_OBJECTS, live_objects};
+pub use remote::{Remote, RemoteError};
 
 /// [`decode_reply`](crate::decode_reply) as a session call decodes: handles in the reply are
 /// adopted by a scratch session (tag check, bound on their number). For the `sandbox_reply`

@@ -1,4 +1,4 @@
-//! The worker's table of objects that outlive a call: what a [`Handle`](super::Handle) names.
+//! The worker's table of objects that outlive a call: what a [`Remote`](super::Remote) names.
 //!
 //! Slots are reused with a new generation, so an id whose object was freed never names the
 //! next object put in its slot; a slot whose generation would wrap is retired. Objects are
@@ -10,7 +10,7 @@ use std::any::{Any, TypeId};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use super::HandleError;
+use super::RemoteError;
 
 /// Most objects one worker (one session) holds at once.
 pub const MAX_OBJECTS: usize = 4096;
@@ -53,17 +53,17 @@ fn table() -> MutexGuard<'static, Table> {
 }
 
 /// Puts `value` in a free slot and returns its id.
-pub(crate) fn insert<T: Any + Send>(value: T) -> Result<(u32, u32), HandleError> {
+pub(crate) fn insert<T: Any + Send>(value: T) -> Result<(u32, u32), RemoteError> {
     let mut table = table();
     if table.live >= MAX_OBJECTS {
-        return Err(HandleError::TableFull { max: MAX_OBJECTS });
+        return Err(RemoteError::TableFull { max: MAX_OBJECTS });
     }
     let object: Object = Arc::new(Mutex::new(Box::new(value)));
     let index = match table.free.pop() {
         Some(index) => index,
         None => {
             let index = u32::try_from(table.slots.len())
-                .map_err(|_| HandleError::TableFull { max: MAX_OBJECTS })?;
+                .map_err(|_| RemoteError::TableFull { max: MAX_OBJECTS })?;
             table.slots.push(Slot {
                 generation: 0,
                 object: None,
@@ -80,7 +80,7 @@ pub(crate) fn insert<T: Any + Send>(value: T) -> Result<(u32, u32), HandleError>
 }
 
 /// The object `(index, generation)` names, if it is live and a `T`.
-pub(crate) fn get<T: Any + Send>(index: u32, generation: u32) -> Result<Object, HandleError> {
+pub(crate) fn get<T: Any + Send>(index: u32, generation: u32) -> Result<Object, RemoteError> {
     let table = table();
     let slot = table
         .slots
@@ -88,10 +88,10 @@ pub(crate) fn get<T: Any + Send>(index: u32, generation: u32) -> Result<Object, 
         .filter(|slot| slot.generation == generation);
     match slot.and_then(|slot| slot.object.as_ref()) {
         Some((type_id, object)) if *type_id == TypeId::of::<T>() => Ok(Arc::clone(object)),
-        Some(_) => Err(HandleError::WrongType {
+        Some(_) => Err(RemoteError::WrongType {
             expected: std::any::type_name::<T>().to_owned(),
         }),
-        None => Err(HandleError::Stale),
+        None => Err(RemoteError::Stale),
     }
 }
 
@@ -150,19 +150,19 @@ mod tests {
         );
         assert!(matches!(
             get::<u64>(index, generation),
-            Err(HandleError::WrongType { .. })
+            Err(RemoteError::WrongType { .. })
         ));
         assert_eq!(remove_all(&[(index, generation), (index, generation)]), 1);
         assert!(matches!(
             get::<u32>(index, generation),
-            Err(HandleError::Stale)
+            Err(RemoteError::Stale)
         ));
         let (again, next) = insert(6_u32).unwrap();
         assert_eq!(again, index);
         assert_ne!(next, generation);
         assert!(matches!(
             get::<u32>(index, generation),
-            Err(HandleError::Stale)
+            Err(RemoteError::Stale)
         ));
         assert_eq!(remove_all(&[(again, next), (9_999, 1)]), 1);
         assert_eq!(live_objects(), before);

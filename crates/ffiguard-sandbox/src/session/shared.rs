@@ -1,7 +1,7 @@
 //! The host's record of one session's handles, and the scope in which a call's arguments and
 //! reply are encoded and decoded for it.
 //!
-//! A [`Handle`](super::Handle) is encoded and decoded by serde, which gives no way to pass the
+//! A [`Remote`](super::Remote) is encoded and decoded by serde, which gives no way to pass the
 //! session along; the session call sets it for the calling thread for exactly that span
 //! ([`enter`]). Outside such a span a handle can be neither sent nor received.
 

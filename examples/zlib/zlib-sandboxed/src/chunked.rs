@@ -1,7 +1,7 @@
 //! zlib streams kept in a sandbox session: input fed and output taken in bounded chunks, so a
 //! stream of any length runs in constant memory on both sides.
 //!
-//! The worker keeps one `z_stream` per [`Handle<Chunked>`]; each [`feed()`] call hands it at
+//! The worker keeps one `z_stream` per [`Remote<Chunked>`]; each [`feed()`] call hands it at
 //! most one input chunk and takes at most `max_output` bytes back, reporting how much input it
 //! consumed. The host ([`pump`]) re-sends what was not consumed, so a stream that expands
 //! (inflate) is drained chunk by chunk instead of buffered: that is the backpressure.
@@ -9,7 +9,7 @@
 use std::ffi::c_int;
 use std::io::{Read, Write};
 
-use ffiguard_sandbox::{ByteBuf, Handle, HandleError, OutputBuf, SandboxError, Session, isolated};
+use ffiguard_sandbox::{ByteBuf, OutputBuf, Remote, RemoteError, SandboxError, Session, isolated};
 use libz_sys as z;
 use serde::{Deserialize, Serialize};
 
@@ -48,7 +48,7 @@ pub struct Fed {
 /// # Errors
 /// [`ZError`] when zlib cannot start one, or the worker holds too many objects.
 #[isolated]
-pub fn start(direction: Direction) -> Result<Handle<Chunked>, ZError> {
+pub fn start(direction: Direction) -> Result<Remote<Chunked>, ZError> {
     let stream = match direction {
         Direction::Inflate => Stream::new(Kind::Inflate, 0)?,
         Direction::Deflate(level) if (-1..=9).contains(&level) => {
@@ -56,7 +56,7 @@ pub fn start(direction: Direction) -> Result<Handle<Chunked>, ZError> {
         }
         Direction::Deflate(level) => return Err(ZError::BadLevel(level)),
     };
-    Ok(Handle::new(Chunked {
+    Ok(Remote::new(Chunked {
         stream,
         finished: false,
     })?)
@@ -69,7 +69,7 @@ pub fn start(direction: Direction) -> Result<Handle<Chunked>, ZError> {
 /// [`ZError`] for corrupt input or a zlib failure.
 #[isolated]
 pub fn feed(
-    stream: Handle<Chunked>,
+    stream: Remote<Chunked>,
     input: ByteBuf,
     max_output: u64,
     last: bool,
@@ -251,8 +251,8 @@ pub fn pump(
     }
 }
 
-impl From<HandleError> for ZError {
-    fn from(error: HandleError) -> Self {
-        ZError::Handle(error)
+impl From<RemoteError> for ZError {
+    fn from(error: RemoteError) -> Self {
+        ZError::Remote(error)
     }
 }

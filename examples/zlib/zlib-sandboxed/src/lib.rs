@@ -58,7 +58,7 @@ pub enum ZError {
     BadLevel(i32),
     /// A stream's handle could not be used in the worker.
     #[error(transparent)]
-    Handle(ffiguard_sandbox::HandleError),
+    Remote(ffiguard_sandbox::RemoteError),
 }
 
 /// Inflates a zlib stream, refusing to produce more than `max_output` bytes.

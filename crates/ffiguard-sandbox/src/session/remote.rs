@@ -1,4 +1,4 @@
-//! [`Handle`]: a typed name for an object that stays in the worker between calls.
+//! [`Remote`]: a typed name for an object that stays in the worker between calls.
 
 use std::any::{Any, type_name};
 use std::fmt;
@@ -12,13 +12,13 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use super::objects;
 use super::shared::{self, SessionShared};
 
-/// Why a [`Handle`] could not be made or used.
+/// Why a [`Remote`] could not be made or used.
 ///
 /// Serializable, so an isolated function can return it; on the host it is then the worker's
 /// claim, inside the call's [`Tainted`](crate::Tainted) result.
 #[derive(Clone, Debug, thiserror::Error, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
-pub enum HandleError {
+pub enum RemoteError {
     /// The object was freed (or the id was never issued).
     #[error("the handle names no live object (freed, or never issued)")]
     Stale,
@@ -40,15 +40,15 @@ pub enum HandleError {
     /// An earlier call panicked while using the object.
     #[error("an earlier call panicked while using the object")]
     Poisoned,
-    /// [`Handle::with`] was called on the host: the object lives in the worker.
+    /// [`Remote::with`] was called on the host: the object lives in the worker.
     #[error("the object lives in the worker; use it from an isolated function")]
     OnHost,
 }
 
 /// A typed, opaque name for a `T` kept in a session's worker.
 ///
-/// In an isolated function, [`Handle::new`] keeps a value in the worker and returns its
-/// handle, and [`Handle::with`] uses the value a handle names. On the host a handle is only a
+/// In an isolated function, [`Remote::new`] keeps a value in the worker and returns its
+/// handle, and [`Remote::with`] uses the value a handle names. On the host a handle is only a
 /// name: it holds no address, cannot be turned into one, and is refused by every session but
 /// the one that received it. Cloning it is cheap; when the last clone is dropped the object is
 /// freed in the worker with the session's next call. After the session ends, its handles name
@@ -58,15 +58,15 @@ pub enum HandleError {
 /// exceed it ends the session.
 ///
 /// ```no_run
-/// use ffiguard_sandbox::{Handle, HandleError, Sandbox, isolated};
+/// use ffiguard_sandbox::{Remote, RemoteError, Sandbox, isolated};
 ///
 /// #[isolated]
-/// fn counter(start: u64) -> Result<Handle<u64>, HandleError> {
-///     Handle::new(start)
+/// fn counter(start: u64) -> Result<Remote<u64>, RemoteError> {
+///     Remote::new(start)
 /// }
 ///
 /// #[isolated]
-/// fn bump(counter: Handle<u64>) -> Result<u64, HandleError> {
+/// fn bump(counter: Remote<u64>) -> Result<u64, RemoteError> {
 ///     counter.with(|n| {
 ///         *n += 1;
 ///         *n
@@ -83,7 +83,7 @@ pub enum HandleError {
 /// # Ok(())
 /// # }
 /// ```
-pub struct Handle<T> {
+pub struct Remote<T> {
     inner: Inner,
     _type: PhantomData<fn() -> T>,
 }
@@ -110,13 +110,13 @@ impl Drop for HostRef {
     }
 }
 
-impl<T: Any + Send> Handle<T> {
+impl<T: Any + Send> Remote<T> {
     /// Keeps `value` in this process's object table — in a worker, for the rest of the
     /// session — and returns its handle.
     ///
     /// # Errors
-    /// [`HandleError::TableFull`] when [`MAX_OBJECTS`](super::MAX_OBJECTS) objects are kept.
-    pub fn new(value: T) -> Result<Self, HandleError> {
+    /// [`RemoteError::TableFull`] when [`MAX_OBJECTS`](super::MAX_OBJECTS) objects are kept.
+    pub fn new(value: T) -> Result<Self, RemoteError> {
         let (index, generation) = objects::insert(value)?;
         Ok(Self {
             inner: Inner::Local { index, generation },
@@ -127,31 +127,31 @@ impl<T: Any + Send> Handle<T> {
     /// Runs `f` on the object, in the process that keeps it.
     ///
     /// # Errors
-    /// [`HandleError::OnHost`] for a handle the host received; [`HandleError::InUse`] when the
-    /// object is already being used further up this call; [`HandleError::Stale`] or
-    /// [`HandleError::WrongType`] when the id names no such object (a handle the worker was
+    /// [`RemoteError::OnHost`] for a handle the host received; [`RemoteError::InUse`] when the
+    /// object is already being used further up this call; [`RemoteError::Stale`] or
+    /// [`RemoteError::WrongType`] when the id names no such object (a handle the worker was
     /// handed is checked before the call, so these mean it was freed since);
-    /// [`HandleError::Poisoned`] after a panic while the object was in use.
-    pub fn with<R>(&self, f: impl FnOnce(&mut T) -> R) -> Result<R, HandleError> {
+    /// [`RemoteError::Poisoned`] after a panic while the object was in use.
+    pub fn with<R>(&self, f: impl FnOnce(&mut T) -> R) -> Result<R, RemoteError> {
         let Inner::Local { index, generation } = self.inner else {
-            return Err(HandleError::OnHost);
+            return Err(RemoteError::OnHost);
         };
         let object = objects::get::<T>(index, generation)?;
         let mut guard = match object.try_lock() {
             Ok(guard) => guard,
-            Err(TryLockError::WouldBlock) => return Err(HandleError::InUse),
-            Err(TryLockError::Poisoned(_)) => return Err(HandleError::Poisoned),
+            Err(TryLockError::WouldBlock) => return Err(RemoteError::InUse),
+            Err(TryLockError::Poisoned(_)) => return Err(RemoteError::Poisoned),
         };
         let value = guard
             .downcast_mut::<T>()
-            .ok_or_else(|| HandleError::WrongType {
+            .ok_or_else(|| RemoteError::WrongType {
                 expected: type_name::<T>().to_owned(),
             })?;
         Ok(f(value))
     }
 }
 
-impl<T> Clone for Handle<T> {
+impl<T> Clone for Remote<T> {
     fn clone(&self) -> Self {
         Self {
             inner: self.inner.clone(),
@@ -160,13 +160,13 @@ impl<T> Clone for Handle<T> {
     }
 }
 
-impl<T> fmt::Debug for Handle<T> {
+impl<T> fmt::Debug for Remote<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (index, generation) = match &self.inner {
             Inner::Host(host) => (host.index, host.generation),
             Inner::Local { index, generation } => (*index, *generation),
         };
-        write!(f, "Handle<{}>(#{index}.{generation})", type_name::<T>())
+        write!(f, "Remote<{}>(#{index}.{generation})", type_name::<T>())
     }
 }
 
@@ -177,7 +177,7 @@ fn type_tag<T>() -> u64 {
     crate::registry::function_id(type_name::<T>(), "handle")
 }
 
-impl<T> Serialize for Handle<T> {
+impl<T> Serialize for Remote<T> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let (index, generation) = match &self.inner {
             Inner::Host(host) => {
@@ -201,7 +201,7 @@ impl<T> Serialize for Handle<T> {
     }
 }
 
-impl<'de, T: Any + Send> Deserialize<'de> for Handle<T> {
+impl<'de, T: Any + Send> Deserialize<'de> for Remote<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let (index, generation, tag) = <(u32, u32, u64)>::deserialize(deserializer)?;
         let refuse = |reason: String| D::Error::custom(shared::refuse(reason));
@@ -256,27 +256,27 @@ mod tests {
     #[test]
     fn the_host_checks_the_tag_and_counts_handles() {
         let good = reply(&(3_u32, 1_u32, type_tag::<u64>()));
-        let handle: Handle<u64> =
+        let handle: Remote<u64> =
             __decode_reply_in_session(status::OK, &good).expect("a handle to a u64");
         assert!(format!("{handle:?}").contains("#3.1"));
-        assert_eq!(handle.with(|_| ()), Err(HandleError::OnHost));
+        assert_eq!(handle.with(|_| ()), Err(RemoteError::OnHost));
         assert!(
-            __decode_reply_in_session::<Handle<String>>(status::OK, &good).is_err(),
+            __decode_reply_in_session::<Remote<String>>(status::OK, &good).is_err(),
             "a u64's tag is not a String's"
         );
         // Outside a session (and not in a worker) no handle is accepted.
-        assert!(crate::decode_reply::<Handle<u64>>(status::OK, &good).is_err());
+        assert!(crate::decode_reply::<Remote<u64>>(status::OK, &good).is_err());
         let many = reply(&vec![(3_u32, 1_u32, type_tag::<u64>()); MAX_OBJECTS + 1]);
-        assert!(__decode_reply_in_session::<Vec<Handle<u64>>>(status::OK, &many).is_err());
+        assert!(__decode_reply_in_session::<Vec<Remote<u64>>>(status::OK, &many).is_err());
         let most = reply(&vec![(3_u32, 1_u32, type_tag::<u64>()); MAX_OBJECTS]);
-        assert!(__decode_reply_in_session::<Vec<Handle<u64>>>(status::OK, &most).is_ok());
+        assert!(__decode_reply_in_session::<Vec<Remote<u64>>>(status::OK, &most).is_ok());
     }
 
     #[test]
     fn a_host_handle_is_sent_only_inside_its_session() {
         let good = reply(&(0_u32, 1_u32, type_tag::<u64>()));
         let session = shared::SessionShared::new(MAX_OBJECTS);
-        let handle: Handle<u64> = {
+        let handle: Remote<u64> = {
             let _scope = shared::enter(&session);
             crate::decode_reply(status::OK, &good).expect("adopted")
         };
@@ -305,7 +305,7 @@ mod tests {
         assert_eq!(session.live(), 0);
         assert_eq!(session.take_pending(), vec![(0, 1)]);
         session.end();
-        let late: Handle<u64> = {
+        let late: Remote<u64> = {
             let _scope = shared::enter(&session);
             crate::decode_reply(status::OK, &good).expect("adopted")
         };
