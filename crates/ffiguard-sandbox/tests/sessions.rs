@@ -42,10 +42,7 @@ fn repeat(counter: Remote<u64>, copies: usize) -> Vec<Remote<u64>> {
 
 #[isolated]
 fn segfault() {
-    // An aligned, non-null address in the never-mapped first page: a genuine invalid write.
-    let address = std::hint::black_box(16usize) as *mut u64;
-    // SAFETY: deliberately violated — this write faults, which is what the test needs.
-    unsafe { address.write_volatile(1) };
+    support::write_to_unmapped_page();
 }
 
 #[isolated]

@@ -15,3 +15,12 @@ pub(crate) fn process_gone(pid: u32) -> bool {
             .is_some_and(|rest| rest.trim_start().starts_with('Z')),
     }
 }
+
+/// Writes to an aligned, non-null address in the never-mapped first page: a genuine invalid
+/// write, which kills the process with SIGSEGV.
+#[allow(dead_code)] // Not every suite crashes workers.
+pub(crate) fn write_to_unmapped_page() {
+    let address = std::hint::black_box(16usize) as *mut u64;
+    // SAFETY: deliberately violated — this write faults, which is what the callers want.
+    unsafe { address.write_volatile(1) };
+}
