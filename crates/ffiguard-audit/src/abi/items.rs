@@ -8,6 +8,7 @@ use super::rtype::Env;
 use crate::model::{FfiModel, extract};
 use crate::span::location;
 use crate::{Finding, Location, diagnostics};
+use std::collections::HashSet;
 use syn::spanned::Spanned;
 use syn::visit::Visit;
 
@@ -120,7 +121,55 @@ pub(crate) fn load(
     for t in &model.types {
         env.types.insert(t.name.clone());
     }
+    for t in &model.types {
+        if is_transparent_generic(t, &env.types) {
+            env.transparent_generic.insert(t.name.clone());
+        }
+    }
     (RustSide { model, env, consts }, problems)
+}
+
+/// Whether a generic struct is, at the ABI, its type argument: `#[repr(transparent)]` with one
+/// field that is not `PhantomData`, whose type is a bare type parameter, possibly in
+/// `MaybeUninit`, `ManuallyDrop` or a cell (ufbx's `InlineBuf<T> { data: MaybeUninit<T> }`).
+fn is_transparent_generic(def: &crate::model::TypeDef, types: &HashSet<String>) -> bool {
+    if !def.generic || !def.repr.iter().any(|r| r == "transparent") {
+        return false;
+    }
+    let mut data = def.fields.iter().filter(|f| !f.ty.contains("PhantomData"));
+    let (Some(field), None) = (data.next(), data.next()) else {
+        return false;
+    };
+    let Ok(mut ty) = syn::parse_str::<syn::Type>(&field.ty) else {
+        return false;
+    };
+    loop {
+        let syn::Type::Path(p) = &ty else {
+            return false;
+        };
+        let Some(last) = p.path.segments.last() else {
+            return false;
+        };
+        let name = last.ident.to_string();
+        match (&last.arguments, name.as_str()) {
+            (
+                syn::PathArguments::AngleBracketed(args),
+                "MaybeUninit" | "ManuallyDrop" | "Cell" | "UnsafeCell",
+            ) => match args.args.first() {
+                Some(syn::GenericArgument::Type(inner)) => ty = inner.clone(),
+                _ => return false,
+            },
+            (syn::PathArguments::None, _) => {
+                // A type parameter: one short segment, not a type of the crate or a primitive.
+                return p.path.segments.len() == 1
+                    && p.qself.is_none()
+                    && !types.contains(&name)
+                    && name.starts_with(|c: char| c.is_ascii_uppercase())
+                    && name.len() <= 2;
+            }
+            _ => return false,
+        }
+    }
 }
 
 struct Collector<'a> {

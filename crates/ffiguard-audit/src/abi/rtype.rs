@@ -107,6 +107,8 @@ pub(crate) struct Env {
     pub(crate) consts: HashMap<String, i128>,
     /// Names of structs, unions and enums defined in the crate.
     pub(crate) types: std::collections::HashSet<String>,
+    /// Generic `#[repr(transparent)]` structs that are their type argument at the ABI.
+    pub(crate) transparent_generic: std::collections::HashSet<String>,
 }
 
 /// Whether two resolved types are the same to the ABI, however they are spelled
@@ -274,6 +276,11 @@ fn resolve_path(path: &syn::Path, env: &Env, target: &Target, depth: u32) -> RTy
     }
     if let Some(builtin) = builtin(&name, target) {
         return builtin;
+    }
+    if env.transparent_generic.contains(&name)
+        && let Some(inner) = first_generic(last)
+    {
+        return resolve(inner, env, target, depth);
     }
     if env.types.contains(&name) {
         return RType::Named(name);
