@@ -4,6 +4,7 @@
 //! documentation says exactly what it matches and where that is wrong; its tests are the
 //! fixtures in `tests/fixtures/rules/`, one true-positive and one true-negative file per rule.
 
+mod bindings_use;
 mod int_width;
 mod util;
 

@@ -1,10 +1,14 @@
 //! FFI010 — a pointer returned by C is used without a null check.
 
-use syn::spanned::Spanned;
+use std::collections::BTreeSet;
 
+use syn::spanned::Spanned;
+use syn::visit::Visit;
+
+use super::bindings_use::BindingsUse;
 use super::util::{
-    Locals, assoc_call, functions, ident_name, method_receiver, null_checked, peel, peel_casts,
-    text_is_ptr, walk_exprs,
+    FnItem, Locals, assoc_call, functions, ident_name, method_receiver, null_checked, peel,
+    peel_casts, text_is_ptr, walk_exprs,
 };
 use crate::{Callee, Confidence, FileContext, Finding, Level, Rule, RuleDocs, RuleMeta};
 
@@ -19,17 +23,23 @@ static META: RuleMeta = RuleMeta {
     confidence: Confidence::Medium,
     docs: RuleDocs {
         what_it_does: "Tracks pointers returned by foreign functions declared in the crate to \
-return a raw pointer, directly or through a `let` binding, and flags their use without a null \
-check anywhere in the function: `*p`, `(*p).field`, `&*p`, `CStr::from_ptr(p)`, \
+return a raw pointer, or imported by name or glob from a bindings module (`use ffi::*;`, whose \
+declarations may be generated at build time), directly or through a `let` binding, and flags \
+their use as a pointer without a null check anywhere in the function: `*p`, `(*p).field`, `&*p`, `CStr::from_ptr(p)`, \
 `slice::from_raw_parts(p, ..)`, `p.read()`, and `p.as_ref().unwrap()` / `.expect(..)`.",
         why_is_this_bad: "C functions return NULL for \"not found\", \"out of memory\" and \
 errors. Dereferencing it is undefined behaviour (usually a crash); `as_ref().unwrap()` turns \
 it into a panic, which is an abort if it happens in a callback.",
-        known_problems: "Functions documented never to return NULL (`sqlite3_errmsg`, \
-`zlibVersion`) are reported; suppress with the documentation as the reason. Version-string \
-getters and errno accessors (name contains `version` or `errno`) are exempt. Calls through a \
-bindings crate (`ffi::x()`) are not checked: their return type is not visible. A check in a helper function is not seen, and any \
-check on the same name anywhere in the function counts, even on another path.",
+        known_problems: "Functions documented never to return NULL are reported unless their \
+name says what they return: getters of versions, licences and build configuration, errno \
+accessors and error-message getters (name contains `version`, `license`, `configuration`, \
+`errno`, `errmsg`, `error_message` or `error_desc`) are exempt (not `strerror`: PulseAudio's \
+`pa_strerror` returns NULL for an unknown code); suppress the others \
+with the documentation as the reason. Calls through a bindings crate by path (`ffi::x()`) are \
+not checked, as measured on real crates those were mostly getters of static strings; bare names \
+imported from one (`use ffi::*;`) are, because crates with bindings generated at build time \
+call C that way. A check in a helper function is not seen, and any check on the same name \
+anywhere in the function counts, even on another path.",
         example_bad: "let e = unsafe { find_entry(key) };\nlet id = unsafe { (*e).id };",
         example_good: "let e = unsafe { find_entry(key) };\nif e.is_null() {\n    return None;\n}\n\
 // SAFETY: e is non-null and points to a live entry.\nlet id = unsafe { (*e).id };",
@@ -44,8 +54,22 @@ impl Rule for UncheckedForeignPointer {
     }
 
     fn check(&self, cx: &FileContext<'_>, out: &mut Vec<Finding>) {
+        let bindings = BindingsUse::of(cx.syntax);
         for f in functions(cx.syntax) {
             let locals = Locals::of(&f);
+            // A bare callee bound in the function (a parameter, `let`, `if let Some(f) = ..`,
+            // closure argument) is a value, not the glob-imported C function of that name.
+            let bound_here = bound_names(&f);
+            let imported_callee = |e: &syn::Expr| -> Option<String> {
+                let syn::Expr::Call(call) = e else {
+                    return None;
+                };
+                let syn::Expr::Path(p) = &*call.func else {
+                    return None;
+                };
+                let name = p.path.get_ident()?.to_string();
+                (bindings.provides(&p.path) && !bound_here.contains(&name)).then_some(name)
+            };
             let from_c = |e: &syn::Expr| -> Option<String> {
                 let mut e = peel_casts(e);
                 let mut bound = None;
@@ -60,18 +84,36 @@ impl Rule for UncheckedForeignPointer {
                     e = locals.init_of(&name)?;
                     bound = Some(name);
                 }
-                // Only crate declarations: through a bindings crate (`ffi::x()`) the return type
-                // is unknown, and measured on real crates those calls were mostly getters of
+                // Crate declarations, and bare names imported from a bindings module
+                // (`use ffi::*;`), whose declarations may be generated at build time; their use
+                // as a pointer here says they return one. Not paths through a bindings crate
+                // (`ffi::x()`): measured on real crates those calls were mostly getters of
                 // static strings that never return NULL.
-                let Some(Callee::Declared(decl)) = cx.foreign_callee(e) else {
-                    return None;
+                let callee = match cx.foreign_callee(e) {
+                    Some(Callee::Declared(decl)) => {
+                        if !decl.ret.as_deref().is_some_and(text_is_ptr) {
+                            return None;
+                        }
+                        decl.name.clone()
+                    }
+                    Some(Callee::BindingModule) => return None,
+                    None => imported_callee(e)?,
                 };
-                if !decl.ret.as_deref().is_some_and(text_is_ptr) {
-                    return None;
-                }
-                let callee = decl.name.clone();
-                let lower = callee.to_ascii_lowercase();
-                if lower.contains("version") || lower.contains("errno") {
+                let lower = callee.to_ascii_lowercase().replace('_', "");
+                // Getters of build information and of error messages return static or
+                // per-handle strings, never NULL (`zlibVersion`, `avcodec_license`,
+                // `avutil_configuration`, `sqlite3_errmsg`, `PQerrorMessage`, `cass_error_desc`).
+                let never_null = [
+                    "version",
+                    "errno",
+                    "license",
+                    "licence",
+                    "configuration",
+                    "errmsg",
+                    "errormessage",
+                    "errordesc",
+                ];
+                if never_null.iter().any(|w| lower.contains(w)) {
                     return None;
                 }
                 if let Some(name) = &bound {
@@ -112,4 +154,19 @@ impl Rule for UncheckedForeignPointer {
             });
         }
     }
+}
+
+/// Every name a pattern binds in `f`: its parameters and the identifiers of `let`, `match`,
+/// `if let`, `for` and closure patterns in its body.
+fn bound_names(f: &FnItem<'_>) -> BTreeSet<String> {
+    struct Names(BTreeSet<String>);
+    impl<'ast> Visit<'ast> for Names {
+        fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
+            self.0.insert(p.ident.to_string());
+            syn::visit::visit_pat_ident(self, p);
+        }
+    }
+    let mut names = Names(f.params().into_iter().map(|(n, _)| n).collect());
+    names.visit_block(f.block);
+    names.0
 }

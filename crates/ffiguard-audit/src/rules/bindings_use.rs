@@ -1,0 +1,204 @@
+//! Bare names a file takes from a bindings module with `use`.
+//!
+//! `use ffi::*;` followed by `avfilter_graph_dump(graph, ptr::null())` calls a C function even
+//! when no declaration of it is in the audited tree: bindings crates such as ffmpeg-sys-next
+//! generate theirs into `OUT_DIR` at build time. Rules that only trust declarations they can
+//! read ([`crate::Callee::Declared`]) miss every such call; this module lets them recognise the
+//! call by the `use` that brought the name in.
+
+use std::collections::BTreeSet;
+
+use syn::visit::Visit;
+
+/// What a file imports from bindings modules, module by module: a `use` holds in the module
+/// it is written in (function bodies count as their module), not in modules nested in it.
+#[derive(Debug)]
+pub(crate) struct BindingsUse {
+    /// The file's root module first, then each inline `mod { .. }` in source order.
+    scopes: Vec<Scope>,
+    /// Indices into `scopes` of the modules being read.
+    open: Vec<usize>,
+}
+
+/// One module's imports from bindings modules.
+#[derive(Debug)]
+struct Scope {
+    /// Where the module starts and ends, as (line, column).
+    start: (usize, usize),
+    end: (usize, usize),
+    /// A glob import of a bindings module (`use ffi::*;`).
+    glob: bool,
+    /// Names imported one by one from a bindings module (`use sys::{av_free, av_malloc};`),
+    /// under the name they have here (the alias of a `use .. as ..`).
+    names: BTreeSet<String>,
+    /// Functions the module defines: a local `fn` shadows a glob import of the same name.
+    defined: BTreeSet<String>,
+}
+
+impl Scope {
+    fn new(start: (usize, usize), end: (usize, usize)) -> Self {
+        Scope {
+            start,
+            end,
+            glob: false,
+            names: BTreeSet::new(),
+            defined: BTreeSet::new(),
+        }
+    }
+}
+
+fn line_col(at: proc_macro2::LineColumn) -> (usize, usize) {
+    (at.line, at.column)
+}
+
+impl BindingsUse {
+    /// Reads every `use` item and `fn` of `file` (inline modules and function bodies included).
+    pub(crate) fn of(file: &syn::File) -> Self {
+        let mut found = BindingsUse {
+            scopes: vec![Scope::new((0, 0), (usize::MAX, usize::MAX))],
+            open: vec![0],
+        };
+        found.visit_file(file);
+        found
+    }
+
+    /// Whether a call of `path` calls a function of a bindings module: `path` is a bare name
+    /// that the innermost module around it imports from one (by name, or through a glob it
+    /// does not shadow with a `fn` of the same name).
+    pub(crate) fn provides(&self, path: &syn::Path) -> bool {
+        if path.leading_colon.is_some() || path.segments.len() != 1 {
+            return false;
+        }
+        let at = line_col(path.segments[0].ident.span().start());
+        let Some(scope) = self
+            .scopes
+            .iter()
+            .filter(|s| s.start <= at && at <= s.end)
+            .max_by_key(|s| s.start)
+        else {
+            return false;
+        };
+        let name = path.segments[0].ident.to_string();
+        scope.names.contains(&name) || (scope.glob && !scope.defined.contains(&name))
+    }
+
+    fn current(&mut self) -> &mut Scope {
+        let i = self.open.last().copied().unwrap_or(0);
+        &mut self.scopes[i]
+    }
+
+    fn add_tree(&mut self, prefix: &mut Vec<String>, tree: &syn::UseTree) {
+        match tree {
+            syn::UseTree::Path(p) => {
+                prefix.push(p.ident.to_string());
+                self.add_tree(prefix, &p.tree);
+                prefix.pop();
+            }
+            syn::UseTree::Group(g) => {
+                for t in &g.items {
+                    self.add_tree(prefix, t);
+                }
+            }
+            syn::UseTree::Glob(_) => {
+                let bindings = is_bindings_module(prefix);
+                self.current().glob |= bindings;
+            }
+            syn::UseTree::Name(n) if is_bindings_module(prefix) => {
+                self.current().names.insert(n.ident.to_string());
+            }
+            syn::UseTree::Rename(r) if is_bindings_module(prefix) => {
+                self.current().names.insert(r.rename.to_string());
+            }
+            syn::UseTree::Name(_) | syn::UseTree::Rename(_) => {}
+        }
+    }
+}
+
+impl<'ast> Visit<'ast> for BindingsUse {
+    fn visit_item_use(&mut self, item: &'ast syn::ItemUse) {
+        self.add_tree(&mut Vec::new(), &item.tree);
+    }
+
+    fn visit_item_fn(&mut self, item: &'ast syn::ItemFn) {
+        self.current().defined.insert(item.sig.ident.to_string());
+        syn::visit::visit_item_fn(self, item);
+    }
+
+    fn visit_item_mod(&mut self, item: &'ast syn::ItemMod) {
+        use syn::spanned::Spanned;
+        let span = item.span();
+        self.scopes
+            .push(Scope::new(line_col(span.start()), line_col(span.end())));
+        self.open.push(self.scopes.len() - 1);
+        syn::visit::visit_item_mod(self, item);
+        self.open.pop();
+    }
+}
+
+/// Whether a `use` path names a module that conventionally holds C bindings: a segment `ffi`,
+/// `sys`, `bindings` or `libc`, or a `-sys` crate (`libseccomp_sys`, and `ffmpeg_sys_next` for
+/// ffmpeg-sys-next, but not `file_system`). The standard library's `std::ffi` and
+/// `std::os::raw` hold types, not C functions.
+fn is_bindings_module(path: &[String]) -> bool {
+    let Some(first) = path.first() else {
+        return false;
+    };
+    if matches!(first.as_str(), "std" | "core" | "alloc") {
+        return false;
+    }
+    path.iter().any(|s| {
+        matches!(s.as_str(), "ffi" | "sys" | "bindings" | "libc")
+            || s.ends_with("_sys")
+            || s.contains("_sys_")
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn provides(source: &str, name: &str) -> bool {
+        let file = syn::parse_file(source).expect("test source parses");
+        let path: syn::Path = syn::parse_str(name).expect("test path parses");
+        BindingsUse::of(&file).provides(&path)
+    }
+
+    #[test]
+    fn globs_and_names_of_bindings_modules() {
+        assert!(provides("use ffi::*;", "avfilter_graph_dump"));
+        assert!(provides("use crate::ffi::*;", "av_free"));
+        assert!(provides("use ffmpeg_sys_next::*;", "av_free"));
+        assert!(provides("use sys::{av_free, av_malloc as alloc};", "alloc"));
+        assert!(provides("fn f() { use libc::getenv; }", "getenv"));
+    }
+
+    #[test]
+    fn other_modules_and_shadowed_names_are_not_bindings() {
+        assert!(!provides("use std::ffi::*;", "c_str"));
+        assert!(!provides("use crate::util::*;", "helper"));
+        assert!(!provides("use crate::file_system::*;", "open_path"));
+        assert!(!provides("use sys::av_free;", "av_malloc"));
+        assert!(!provides("use ffi::*;\nfn name() {}", "name"));
+        assert!(!provides("use ffi::*;", "ffi::av_free"));
+    }
+
+    #[test]
+    fn a_use_holds_in_its_own_module_only() {
+        let source = "mod a {\n    use ffi::*;\n    fn f() { av_free(p) }\n}\n\
+                      mod b {\n    use util::*;\n    fn g() { av_free(p) }\n}\n";
+        let file = syn::parse_file(source).expect("test source parses");
+        let uses = BindingsUse::of(&file);
+        let mut calls = Vec::new();
+        struct Calls<'a>(&'a mut Vec<syn::Path>);
+        impl<'ast> Visit<'ast> for Calls<'_> {
+            fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+                if let syn::Expr::Path(p) = &*c.func {
+                    self.0.push(p.path.clone());
+                }
+            }
+        }
+        Calls(&mut calls).visit_file(&file);
+        let provided: Vec<bool> = calls.iter().map(|p| uses.provides(p)).collect();
+        assert_eq!(provided, [true, false]);
+    }
+}
