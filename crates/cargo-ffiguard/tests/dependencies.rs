@@ -258,3 +258,30 @@ fn dependencies_need_a_manifest() {
         "--deny-dependencies without --dependencies is a usage error"
     );
 }
+
+/// With `-p`, the table holds the chosen members and what they depend on, nothing else.
+#[test]
+fn package_narrows_the_members_and_their_dependencies() {
+    let (outer, _app) = project();
+    write(
+        outer.path(),
+        "Cargo.toml",
+        "[workspace]\nmembers = [\"app\", \"other\"]\nexclude = [\"ffidep\"]\nresolver = \"2\"\n",
+    );
+    write(
+        outer.path(),
+        "other/Cargo.toml",
+        "[package]\nname = \"other\"\nversion = \"0.2.0\"\nedition = \"2021\"\n",
+    );
+    write(outer.path(), "other/src/lib.rs", "pub fn o() {}\n");
+    let root = outer.path();
+    let r = deps(root, &["-p", "other"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("\nother "), "{}", r.stdout);
+    assert!(!r.stdout.contains("\napp "), "{}", r.stdout);
+    assert!(!r.stdout.contains("ffidep"), "{}", r.stdout);
+    let r = deps(root, &["-p", "app"]);
+    assert_eq!(row(&r.stdout, "app")[2], "member");
+    assert_eq!(row(&r.stdout, "ffidep")[2], "path");
+    assert!(!r.stdout.contains("\nother "), "{}", r.stdout);
+}
