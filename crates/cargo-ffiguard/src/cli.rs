@@ -91,6 +91,10 @@ pub(crate) struct CheckArgs {
     /// With `--dependencies`: run `cargo metadata` without the network (`--offline`).
     #[arg(long, requires = "dependencies")]
     pub(crate) offline: bool,
+    /// With `--dependencies`: only the dependencies built for this target triple (e.g.
+    /// `x86_64-unknown-linux-gnu`; repeatable) [default: every platform's].
+    #[arg(long, value_name = "TRIPLE", requires = "dependencies")]
+    pub(crate) filter_platform: Vec<String>,
 }
 
 fn parse_level(text: &str) -> Result<Level, String> {

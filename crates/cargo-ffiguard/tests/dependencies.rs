@@ -285,3 +285,28 @@ fn package_narrows_the_members_and_their_dependencies() {
     assert_eq!(row(&r.stdout, "ffidep")[2], "path");
     assert!(!r.stdout.contains("\nother "), "{}", r.stdout);
 }
+
+/// `--filter-platform` leaves out what is only built for other targets.
+#[test]
+fn filter_platform_leaves_out_other_targets_dependencies() {
+    let (outer, app) = project();
+    write(
+        outer.path(),
+        "windep/Cargo.toml",
+        "[package]\nname = \"windep\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    );
+    write(outer.path(), "windep/src/lib.rs", "pub fn w() {}\n");
+    write(
+        &app,
+        "Cargo.toml",
+        "[package]\nname = \"app\"\nversion = \"1.0.0\"\nedition = \"2021\"\n\n\
+         [dependencies]\nffidep = { path = \"../ffidep\" }\n\n\
+         [target.'cfg(windows)'.dependencies]\nwindep = { path = \"../windep\" }\n",
+    );
+    let all = deps(&app, &[]);
+    assert_eq!(row(&all.stdout, "windep")[2], "path");
+    let linux = deps(&app, &["--filter-platform", "x86_64-unknown-linux-gnu"]);
+    assert_eq!(linux.code, 0, "{}", linux.stderr);
+    assert!(!linux.stdout.contains("windep"), "{}", linux.stdout);
+    assert_eq!(row(&linux.stdout, "ffidep")[2], "path");
+}

@@ -3,8 +3,9 @@
 //! registry's extracted sources, git checkouts, path dependencies), summed up in one table.
 //!
 //! The dependency graph is `cargo metadata`'s resolve: every kind (normal, build, and the
-//! members' dev-dependencies) on every platform, so the table lists what any build or test of
-//! the workspace may compile. Nothing is vendored or copied.
+//! members' dev-dependencies) on every platform unless `--filter-platform` names some, so
+//! the table lists what any build or test of the workspace may compile. Nothing is vendored
+//! or copied.
 //!
 //! A dependency is audited with the workspace's rule levels and `test-code` setting, and
 //! without its own `[package.metadata.ffiguard]` levels, ignores or deny level: a crate does
@@ -94,9 +95,14 @@ pub(crate) fn run(args: &CheckArgs, audited: Audited) -> Result<ExitCode, String
     };
     let mut command = MetadataCommand::new();
     command.manifest_path(&manifest);
+    let mut options = Vec::new();
     if args.offline {
-        command.other_options(vec!["--offline".to_owned()]);
+        options.push("--offline".to_owned());
     }
+    for triple in &args.filter_platform {
+        options.extend(["--filter-platform".to_owned(), triple.clone()]);
+    }
+    command.other_options(options);
     let metadata = command.exec().map_err(|e| {
         format!(
             "cannot resolve the dependencies of {}: {e}",
