@@ -80,8 +80,9 @@ const TOP: &str = r#"## ffiguard configuration.
 ## functions): "lower" reports errors there as warnings, "same" keeps them errors.
 # test-code = "lower"
 
-## The C-header cross-check. It reads these five keys from `[package.metadata.ffiguard]` in
-## the crate's Cargo.toml, not from this file: copy them there. Without them, headers are
+## The C-header cross-check: these five keys, here or in `[package.metadata.ffiguard]` of
+## the crate's Cargo.toml (this file wins; `--config` does not carry them: they belong to the
+## crate whose headers they name). Without them, headers are
 ## found the way a reader would: the header bindgen is given in `build.rs`, a `wrapper.h`,
 ## the headers the bundled C sources include, then the crate's own headers that declare
 ## the functions its `extern` blocks declare.

@@ -272,3 +272,35 @@ fn findings_a_rule_lowered_keep_their_level() {
         .insert(rule.to_owned(), ffiguard_audit::Level::Allow);
     assert_eq!(level_of_pt_reset(&silenced), None);
 }
+
+/// The header keys work in `ffiguard.toml` as in `[package.metadata.ffiguard]`: `Config`
+/// accepts them there, so the cross-check must read them there too (and a key there replaces
+/// the manifest's).
+#[test]
+fn header_keys_in_ffiguard_toml_are_used() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "Cargo.toml",
+        "[package]\nname = \"pt-sys\"\nversion = \"0.1.0\"\n\
+         [package.metadata.ffiguard]\nheaders = [\"csrc/missing.h\"]\n",
+    );
+    write(dir.path(), "csrc/pt.h", HEADER);
+    write(dir.path(), "src/lib.rs", BINDINGS);
+    write(dir.path(), "ffiguard.toml", "headers = [\"csrc/pt.h\"]\n");
+    let found = rules(dir.path());
+    // The planted mismatches of the bindings are found in `src/lib.rs`, and the manifest's
+    // missing header is not looked for.
+    assert!(
+        found
+            .iter()
+            .any(|(rule, file)| rule.starts_with("ABI") && file == "src/lib.rs"),
+        "{found:?}"
+    );
+    assert!(
+        found.iter().all(|(_, file)| !file.contains("missing")),
+        "{found:?}"
+    );
+    write(dir.path(), "ffiguard.toml", "headers = \"csrc/pt.h\"\n");
+    assert!(check_crate(dir.path()).is_err(), "not a list");
+}

@@ -1,5 +1,6 @@
 //! Which headers a crate's bindings belong to, with the include paths and defines its build
-//! uses: read from `[package.metadata.ffiguard]` and, where it spells them as literals, from
+//! uses: read from `[package.metadata.ffiguard]`, then `ffiguard.toml` beside the manifest (same
+//! keys, top level; a key there replaces the manifest's), and, where it spells them as literals, from
 //! `build.rs` (bindgen's `.header(..)`, `.clang_arg("-I..")`, cc's `.include(..)`,
 //! `.define(..)`, `.flag("-D..")`).
 //!
@@ -130,27 +131,49 @@ fn read_manifest(manifest: &Path) -> Result<Manifest, AbiConfigError> {
                 .collect()
         })
         .unwrap_or_default();
-    let Some(table) = package
+    if let Some(table) = package
         .and_then(|p| p.get("metadata"))
         .and_then(|m| m.get("ffiguard"))
-    else {
-        return Ok(out);
-    };
-    let list = |key: &str| -> Result<Vec<String>, AbiConfigError> {
-        match table.get(key) {
-            None => Ok(Vec::new()),
-            Some(v) => v
+    {
+        header_keys(table, &mut out, &invalid)?;
+    }
+    // `ffiguard.toml` beside the manifest is read after it, as `Config::load` does: a key
+    // it sets replaces the manifest's.
+    let own = manifest.with_file_name("ffiguard.toml");
+    if own.is_file() {
+        let invalid = |message: String| AbiConfigError::Invalid {
+            path: own.display().to_string(),
+            message,
+        };
+        let text = read(&own)?;
+        let table: toml::Table = toml::from_str(&text).map_err(|e| invalid(e.to_string()))?;
+        header_keys(&toml::Value::Table(table), &mut out, &invalid)?;
+    }
+    Ok(out)
+}
+
+/// The header keys (`headers`, `include`, `defines`, `bindings`, `targets`) of one
+/// configuration table; each key present replaces what `out` had.
+fn header_keys(
+    table: &toml::Value,
+    out: &mut Manifest,
+    invalid: &dyn Fn(String) -> AbiConfigError,
+) -> Result<(), AbiConfigError> {
+    for (key, slot) in [
+        ("headers", &mut out.headers),
+        ("include", &mut out.include),
+        ("defines", &mut out.defines),
+        ("bindings", &mut out.bindings),
+        ("targets", &mut out.targets),
+    ] {
+        if let Some(v) = table.get(key) {
+            *slot = v
                 .as_array()
                 .and_then(|a| a.iter().map(|s| s.as_str().map(str::to_owned)).collect())
-                .ok_or_else(|| invalid(format!("`{key}` must be a list of strings"))),
+                .ok_or_else(|| invalid(format!("`{key}` must be a list of strings")))?;
         }
-    };
-    out.headers = list("headers")?;
-    out.include = list("include")?;
-    out.defines = list("defines")?;
-    out.bindings = list("bindings")?;
-    out.targets = list("targets")?;
-    Ok(out)
+    }
+    Ok(())
 }
 
 /// The features `default` turns on, following feature-to-feature entries (not `dep:` ones or
