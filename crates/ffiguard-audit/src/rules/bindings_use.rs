@@ -147,7 +147,7 @@ fn is_bindings_module(path: &[String]) -> bool {
         return false;
     }
     path.iter().any(|s| {
-        matches!(s.as_str(), "ffi" | "sys" | "bindings" | "libc")
+        matches!(s.as_str(), "ffi" | "sys" | "bindings" | "libc" | "winapi")
             || s.ends_with("_sys")
             || s.contains("_sys_")
     })

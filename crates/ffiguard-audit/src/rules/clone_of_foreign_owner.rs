@@ -47,6 +47,7 @@ impl Rule for CloneOfForeignOwner {
     fn check(&self, cx: &FileContext<'_>, out: &mut Vec<Finding>) {
         let mut v = Impls {
             cx,
+            bindings: super::bindings_use::BindingsUse::of(cx.syntax),
             drops: HashMap::new(),
             manual_clones: Vec::new(),
             derived: Vec::new(),
@@ -89,6 +90,8 @@ impl Rule for CloneOfForeignOwner {
 
 struct Impls<'c, 'a> {
     cx: &'c FileContext<'a>,
+    /// Bare names the file imports from bindings modules (`use libseccomp_sys::*;`).
+    bindings: super::bindings_use::BindingsUse,
     /// Type name → the foreign function its `drop` calls.
     drops: HashMap<String, String>,
     manual_clones: Vec<(String, proc_macro2::Span)>,
@@ -96,14 +99,54 @@ struct Impls<'c, 'a> {
 }
 
 impl Impls<'_, '_> {
-    fn foreign_call_in(&self, block: &syn::Block) -> Option<String> {
+    fn foreign_call_in(&self, ty: &str, block: &syn::Block) -> Option<String> {
+        // `let func = bindings::drmModeFreeResources;` then `func(self.ptr)` (libdrm).
+        let mut bound_fns: HashMap<String, String> = HashMap::new();
+        for stmt in &block.stmts {
+            if let syn::Stmt::Local(l) = stmt
+                && let syn::Pat::Ident(id) = &l.pat
+                && let Some(init) = &l.init
+                && let syn::Expr::Path(p) = super::util::peel(&init.expr)
+                && (self.cx.foreign_path(&p.path).is_some() || self.bindings.provides(&p.path))
+                && let Some(last) = p.path.segments.last()
+            {
+                bound_fns.insert(id.ident.to_string(), last.ident.to_string());
+            }
+        }
+        // A field of C function-pointer type called in `drop`: arrow2's `release` callback.
+        let fn_fields: Vec<String> = self
+            .cx
+            .model
+            .types_named(ty)
+            .flat_map(|t| t.fields.iter())
+            .filter(|f| f.ty.contains("extern") && f.ty.contains("fn"))
+            .filter_map(|f| f.name.clone())
+            .collect();
         let mut found = None;
         walk_exprs(block, &mut |e| {
-            if found.is_none()
-                && self.cx.foreign_callee(e).is_some()
-                && let Some((segs, _)) = super::util::call_path(e)
-            {
-                found = segs.last().cloned();
+            if found.is_some() {
+                return;
+            }
+            let Some((segs, call)) = super::util::call_path(e) else {
+                if let syn::Expr::Call(c) = e
+                    && let syn::Expr::Field(f) = super::util::peel(&c.func)
+                    && let syn::Member::Named(m) = &f.member
+                    && fn_fields.contains(&m.to_string())
+                {
+                    found = Some(m.to_string());
+                }
+                return;
+            };
+            let syn::Expr::Path(p) = &*call.func else {
+                return;
+            };
+            let last = segs.last().cloned();
+            if self.cx.foreign_callee(e).is_some() || self.bindings.provides(&p.path) {
+                found = last;
+            } else if let Some(name) = last.as_ref().and_then(|n| bound_fns.get(n)) {
+                found = Some(name.clone());
+            } else if segs.len() == 1 && last.as_ref().is_some_and(|n| fn_fields.contains(n)) {
+                found = last;
             }
         });
         found
@@ -144,7 +187,7 @@ impl<'ast> Visit<'ast> for Impls<'_, '_> {
             // imgui's `SharedFontAtlas(Rc<*mut ImFontAtlas>)` frees only when
             // `Rc::strong_count(..) == 1`: clones share one owner.
             ("Drop", Some(b)) if !asks_last_reference(b) => {
-                if let Some(free) = self.foreign_call_in(b) {
+                if let Some(free) = self.foreign_call_in(&ty, b) {
                     self.drops.insert(ty, format!("`{free}`"));
                 }
             }
