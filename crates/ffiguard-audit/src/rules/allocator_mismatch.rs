@@ -106,25 +106,49 @@ impl Rule for AllocatorMismatch {
 /// ncurses' `new_item` then `item_name`), so a `from_raw` of the same owner on a pointer C
 /// returns is taken for that round trip.
 fn handed_to_c(cx: &FileContext<'_>, functions: &[super::util::FnItem<'_>]) -> Vec<String> {
-    let mut owners = Vec::new();
+    let mut finder = RoundTrips {
+        cx,
+        owners: Vec::new(),
+    };
     for f in functions {
-        walk_exprs(f.block, &mut |e| {
-            // Handing it to `free` is the other mismatch, not a round trip.
-            if let syn::Expr::Call(call) = e
-                && cx.foreign_callee(e).is_some()
-                && !is_free(cx, e)
-            {
-                for arg in &call.args {
-                    if let Some(owner) = into_raw_owner(arg)
-                        && !owners.iter().any(|o| o == owner)
-                    {
-                        owners.push(owner.to_owned());
-                    }
+        syn::visit::Visit::visit_block(&mut finder, f.block);
+    }
+    finder.owners
+}
+
+/// Collects the owners whose `into_raw` is passed straight into a foreign call, in macro
+/// arguments too (ducc's `Box::into_raw` round trip sits inside its own `assert_stack!(..)`).
+struct RoundTrips<'c, 'a> {
+    cx: &'c FileContext<'a>,
+    owners: Vec<String>,
+}
+
+impl<'ast> syn::visit::Visit<'ast> for RoundTrips<'_, '_> {
+    fn visit_expr(&mut self, e: &'ast syn::Expr) {
+        // Handing it to `free` is the other mismatch, not a round trip.
+        if let syn::Expr::Call(call) = e
+            && self.cx.foreign_callee(e).is_some()
+            && !is_free(self.cx, e)
+        {
+            for arg in &call.args {
+                if let Some(owner) = into_raw_owner(arg)
+                    && !self.owners.iter().any(|o| o == owner)
+                {
+                    self.owners.push(owner.to_owned());
                 }
             }
-        });
+        }
+        syn::visit::visit_expr(self, e);
     }
-    owners
+
+    fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+        for e in super::util::macro_exprs(mac) {
+            self.visit_expr(&e);
+        }
+    }
+
+    // Nested items are functions of their own.
+    fn visit_item(&mut self, _: &'ast syn::Item) {}
 }
 
 /// `Box::into_raw(x)`, `CString::into_raw(x)` or `<CString expr>.into_raw()`, through casts.
@@ -270,5 +294,24 @@ mod tests {
         // Cast to a C type, the same read is C's memory.
         let c_memory = round_trip.replace("Box<dyn Any>", "c_char");
         assert_eq!(count(&c_memory), 1);
+    }
+
+    #[test]
+    fn a_round_trip_inside_a_macro_is_seen() {
+        // ducc 0.1 (held-out set p): the `Box::into_raw` handed to C sits inside the crate's
+        // own `assert_stack!(ctx, 0, { .. })`, and the box comes back from C to be freed.
+        let src = "extern \"C\" {\n    fn duk_push_pointer(ctx: *mut c_void, p: *mut c_void);\n    \
+                   fn duk_get_pointer(ctx: *mut c_void, i: i32) -> *mut c_void;\n}\n\
+                   fn push(ctx: *mut c_void, state: Box<State>) {\n    \
+                   assert_stack!(ctx, 1, {\n        \
+                   // SAFETY: C keeps the box until `finalize` takes it back.\n        \
+                   unsafe { duk_push_pointer(ctx, Box::into_raw(state).cast()) }\n    });\n}\n\
+                   fn finalize(ctx: *mut c_void) {\n    \
+                   // SAFETY: the pointer is the box `push` gave C.\n    \
+                   drop(unsafe { Box::from_raw(duk_get_pointer(ctx, 0).cast::<State>()) });\n}\n";
+        assert_eq!(count(src), 0);
+        // Without the round trip, the same free of C's pointer is a mismatch.
+        let no_round_trip = src.replace("Box::into_raw(state).cast()", "std::ptr::null_mut()");
+        assert_eq!(count(&no_round_trip), 1);
     }
 }

@@ -8,9 +8,10 @@ use quote::ToTokens;
 use syn::punctuated::Punctuated;
 use syn::visit::{self, Visit};
 
-/// Calls `f` on every expression under `node`, outermost first, including the arguments of
-/// macros that parse as comma-separated expressions (`assert!(..)`, `format!(..)`, `vec![..]`).
-/// Nested items (`fn` inside a body) are skipped: they are visited as functions of their own.
+/// Calls `f` on every expression under `node`, outermost first. Macro arguments are not
+/// visited (they are parsed into owned trees that cannot be lent out for `'a`): rules that
+/// look into macros use [`macro_exprs`]. Nested items (`fn` inside a body) are skipped: they
+/// are visited as functions of their own.
 pub(crate) fn walk_exprs<'a>(node: &'a syn::Block, f: &mut dyn FnMut(&'a syn::Expr)) {
     ExprWalker { f }.visit_block(node);
 }
