@@ -9,7 +9,7 @@
 use std::ffi::{CStr, c_int};
 use std::time::{Duration, Instant};
 
-use ffiguard_sandbox::{Sandbox, isolated};
+use ffiguard_sandbox::{Remote, RemoteError, Sandbox, isolated};
 use libsqlite3_sys as ffi;
 use sqlite_sandboxed::{Connection, Value};
 
@@ -17,6 +17,18 @@ const ROWS: i64 = 100_000;
 
 #[isolated]
 fn empty() {}
+
+/// Keeps a byte in the session's worker.
+#[isolated]
+fn keep() -> Result<Remote<u8>, RemoteError> {
+    Remote::new(1)
+}
+
+/// Takes a handle and does nothing with it: what a handle adds to a call.
+#[isolated]
+fn take(kept: Remote<u8>) {
+    drop(kept);
+}
 
 /// The same table, in-process, through the raw API.
 struct Local {
@@ -234,8 +246,9 @@ fn main() {
     println!("| operation | median | min–max | vs in-process |");
     println!("| --- | ---: | ---: | ---: |");
     // First, and in alternating rounds, so both see the same machine: an empty call through
-    // the pool and one that takes a statement's handle in the session.
-    let (plain, handle) = measure_pair(
+    // the pool, then, in one session of a sandbox of its own, an empty call and one that
+    // takes a handle.
+    let (plain, _) = measure_pair(
         rounds,
         batch,
         || {
@@ -246,7 +259,35 @@ fn main() {
         || point.ping().expect("ping"),
     );
     show("empty call, pool", plain, plain.0);
-    show("handle-taking empty call, session", handle, plain.0);
+    {
+        // Dropped before the queries below, so its worker does not spin beside theirs.
+        let own = Sandbox::builder().workers(1).build().expect("sandbox");
+        let session = std::cell::RefCell::new(own.session().expect("session"));
+        let kept = keep::call_in(&mut session.borrow_mut())
+            .expect("call")
+            .trust_unverified("an opaque name")
+            .expect("kept");
+        let (in_session, taking) = measure_pair(
+            rounds,
+            batch,
+            || {
+                empty::call_in(&mut session.borrow_mut())
+                    .expect("call")
+                    .trust_unverified("unit");
+            },
+            || {
+                take::call_in(&mut session.borrow_mut(), kept.clone())
+                    .expect("call")
+                    .trust_unverified("unit");
+            },
+        );
+        show("empty call, session", in_session, in_session.0);
+        show(
+            "handle-taking empty call, same session",
+            taking,
+            in_session.0,
+        );
+    }
     let base = measure(rounds, batch, |i| {
         std::hint::black_box(local.point(id(i)));
     });

@@ -55,7 +55,9 @@ pub enum RemoteError {
 /// nothing and every call that passes one fails.
 ///
 /// A session holds at most [`MAX_OBJECTS`](super::MAX_OBJECTS) handles; a reply that would
-/// exceed it ends the session.
+/// exceed it ends the session. In the worker, a handle the host passed in holds its object
+/// until it is dropped: an object that keeps such a handle (a statement keeping its
+/// connection's) keeps the other object alive after the host frees it.
 ///
 /// ```no_run
 /// use ffiguard_sandbox::{Remote, RemoteError, Sandbox, isolated};
@@ -94,7 +96,12 @@ enum Inner {
     Host(Arc<HostRef>),
     /// An id in this process's object table (a worker's, or any process that calls isolated
     /// functions directly).
-    Local { index: u32, generation: u32 },
+    Local {
+        index: u32,
+        generation: u32,
+        /// The object, when the worker already looked it up to check a handle it was handed.
+        found: Option<objects::Object>,
+    },
 }
 
 /// The host's side of one handle; frees the object when the last clone goes.
@@ -119,7 +126,11 @@ impl<T: Any + Send> Remote<T> {
     pub fn new(value: T) -> Result<Self, RemoteError> {
         let (index, generation) = objects::insert(value)?;
         Ok(Self {
-            inner: Inner::Local { index, generation },
+            inner: Inner::Local {
+                index,
+                generation,
+                found: None,
+            },
             _type: PhantomData,
         })
     }
@@ -133,10 +144,18 @@ impl<T: Any + Send> Remote<T> {
     /// handed is checked before the call, so these mean it was freed since);
     /// [`RemoteError::Poisoned`] after a panic while the object was in use.
     pub fn with<R>(&self, f: impl FnOnce(&mut T) -> R) -> Result<R, RemoteError> {
-        let Inner::Local { index, generation } = self.inner else {
+        let Inner::Local {
+            index,
+            generation,
+            found,
+        } = &self.inner
+        else {
             return Err(RemoteError::OnHost);
         };
-        let object = objects::get::<T>(index, generation)?;
+        let object = match found {
+            Some(object) => std::sync::Arc::clone(object),
+            None => objects::get::<T>(*index, *generation)?,
+        };
         let mut guard = match object.try_lock() {
             Ok(guard) => guard,
             Err(TryLockError::WouldBlock) => return Err(RemoteError::InUse),
@@ -164,7 +183,9 @@ impl<T> fmt::Debug for Remote<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (index, generation) = match &self.inner {
             Inner::Host(host) => (host.index, host.generation),
-            Inner::Local { index, generation } => (*index, *generation),
+            Inner::Local {
+                index, generation, ..
+            } => (*index, *generation),
         };
         write!(f, "Remote<{}>(#{index}.{generation})", type_name::<T>())
     }
@@ -182,12 +203,12 @@ impl<T> Serialize for Remote<T> {
         let (index, generation) = match &self.inner {
             Inner::Host(host) => {
                 let refuse = |reason: &str| S::Error::custom(shared::refuse(reason.to_owned()));
-                let Some(current) = shared::current() else {
+                let Some(current) = shared::current_nonce() else {
                     return Err(refuse(
                         "a session's handle can only be passed to a call in that session (`call_in`)",
                     ));
                 };
-                if current.nonce != host.session.nonce {
+                if current != host.session.nonce {
                     return Err(refuse("the handle belongs to another session"));
                 }
                 if !host.session.is_alive() {
@@ -195,7 +216,9 @@ impl<T> Serialize for Remote<T> {
                 }
                 (host.index, host.generation)
             }
-            Inner::Local { index, generation } => (*index, *generation),
+            Inner::Local {
+                index, generation, ..
+            } => (*index, *generation),
         };
         (index, generation, type_tag::<T>()).serialize(serializer)
     }
@@ -231,9 +254,13 @@ impl<'de, T: Any + Send> Deserialize<'de> for Remote<T> {
         // In a worker: a handle the host passed; refused before the function runs unless it
         // names a live `T`.
         if objects::serving() {
-            objects::get::<T>(index, generation).map_err(|e| refuse(e.to_string()))?;
+            let object = objects::get::<T>(index, generation).map_err(|e| refuse(e.to_string()))?;
             return Ok(Self {
-                inner: Inner::Local { index, generation },
+                inner: Inner::Local {
+                    index,
+                    generation,
+                    found: Some(object),
+                },
                 _type: PhantomData,
             });
         }

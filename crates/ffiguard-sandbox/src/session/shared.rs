@@ -102,6 +102,11 @@ pub(crate) fn current() -> Option<Arc<SessionShared>> {
     CURRENT.with(|current| current.borrow().clone())
 }
 
+/// The nonce of the session whose call this thread is encoding, if any (no reference taken).
+pub(crate) fn current_nonce() -> Option<u64> {
+    CURRENT.with(|current| current.borrow().as_ref().map(|session| session.nonce))
+}
+
 /// Sets the session for this thread until the returned guard is dropped.
 pub(crate) fn enter(session: &Arc<SessionShared>) -> Scope {
     let previous = CURRENT.with(|current| current.replace(Some(Arc::clone(session))));
