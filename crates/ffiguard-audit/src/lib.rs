@@ -44,7 +44,9 @@ pub use finding::{Finding, Label, Location};
 pub use level::{Confidence, Level, UnknownLevel};
 pub use model::{FfiModel, type_text};
 pub use outcome::{AuditOutcome, DEFAULT_FOLD, FfiSurface, HeaderCheck, LevelCounts};
-pub use report::{render_github, render_human, render_json, render_sarif, render_short};
+pub use report::{
+    finding_json, render_github, render_human, render_json, render_sarif, render_short,
+};
 pub use rule::{Rule, RuleDocs, RuleMeta};
 pub use run::{AuditError, Progress, audit_path, audit_path_with_progress};
 pub use source::{Comment, SourceText};

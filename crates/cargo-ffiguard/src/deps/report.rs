@@ -185,21 +185,10 @@ pub(super) fn json(report: &Report, known: &[&RuleMeta]) -> String {
         .zip(&prints)
         .zip(&report.crate_of)
         .map(|((f, print), owner)| {
-            let meta = known.iter().find(|m| m.id == f.rule);
-            json!({
-                "crate": owner.map(|i| &report.crates[i].name),
-                "version": owner.map(|i| &report.crates[i].version),
-                "rule": f.rule,
-                "name": meta.map(|m| m.name),
-                "level": f.level,
-                "confidence": meta.map(|m| m.confidence),
-                "message": f.message,
-                "location": f.location,
-                "labels": f.labels,
-                "notes": f.notes,
-                "help": f.help,
-                "fingerprint": print,
-            })
+            let mut finding = ffiguard_audit::finding_json(f, known, print);
+            finding["crate"] = json!(owner.map(|i| &report.crates[i].name));
+            finding["version"] = json!(owner.map(|i| &report.crates[i].version));
+            finding
         })
         .collect();
     let mut members = LevelCounts::default();

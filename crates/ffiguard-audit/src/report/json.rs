@@ -1,8 +1,27 @@
 //! Machine-readable JSON: every finding with its rule name and fingerprint, plus a summary.
 
 use crate::baseline::fingerprints;
-use crate::{AuditOutcome, RuleMeta};
+use crate::{AuditOutcome, Finding, RuleMeta};
 use serde_json::{Value, json};
+
+/// One finding as the JSON reports write it: `{"rule", "name", "level", "confidence",
+/// "message", "location", "labels", "notes", "help", "fingerprint"}` (`name` and `confidence`
+/// are null for a rule not in `known`).
+pub fn finding_json(finding: &Finding, known: &[&RuleMeta], fingerprint: &str) -> Value {
+    let meta = super::meta_of(known, finding);
+    json!({
+        "rule": finding.rule,
+        "name": meta.map(|m| m.name),
+        "level": finding.level,
+        "confidence": meta.map(|m| m.confidence),
+        "message": finding.message,
+        "location": finding.location,
+        "labels": finding.labels,
+        "notes": finding.notes,
+        "help": finding.help,
+        "fingerprint": fingerprint,
+    })
+}
 
 /// Renders the outcome as one JSON document (format version 1).
 ///
@@ -18,21 +37,7 @@ pub fn render_json(outcome: &AuditOutcome, known: &[&RuleMeta]) -> String {
         .findings
         .iter()
         .zip(&prints)
-        .map(|(f, print)| {
-            let meta = super::meta_of(known, f);
-            json!({
-                "rule": f.rule,
-                "name": meta.map(|m| m.name),
-                "level": f.level,
-                "confidence": meta.map(|m| m.confidence),
-                "message": f.message,
-                "location": f.location,
-                "labels": f.labels,
-                "notes": f.notes,
-                "help": f.help,
-                "fingerprint": print,
-            })
-        })
+        .map(|(f, print)| finding_json(f, known, print))
         .collect();
     let counts = outcome.counts();
     let doc = json!({

@@ -9,7 +9,7 @@ mod short;
 
 pub use github::render_github;
 pub use human::render_human;
-pub use json::render_json;
+pub use json::{finding_json, render_json};
 pub use sarif::render_sarif;
 pub use short::render_short;
 
