@@ -110,7 +110,7 @@ impl<'a> FileContext<'a> {
         span: Span,
         message: impl Into<String>,
     ) -> Finding {
-        Finding::new(meta.id, meta.default_level, message, self.location(span))
+        Finding::of(meta, message, self.location(span))
     }
 
     /// If `expr` is a call `path(args)` to a foreign function, which one.

@@ -44,9 +44,8 @@ pub(crate) fn discover(dir: &Path, display: &dyn Fn(&Path) -> String) -> Discove
         found.roots.sort();
         unresolved.sort();
         for (path, error) in unresolved {
-            found.problems.push(Finding::new(
-                crate::diagnostics::UNPARSED_FILE.id,
-                crate::diagnostics::UNPARSED_FILE.default_level,
+            found.problems.push(Finding::of(
+                &crate::diagnostics::UNPARSED_FILE,
                 format!("symbolic link not followed: {error}"),
                 file_start(&display(&path)),
             ));
@@ -66,9 +65,8 @@ fn read_manifest(
     let canonical = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
     let manifest = dir.join("Cargo.toml");
     let problem = |message: String| {
-        Finding::new(
-            crate::diagnostics::UNPARSED_FILE.id,
-            crate::diagnostics::UNPARSED_FILE.default_level,
+        Finding::of(
+            &crate::diagnostics::UNPARSED_FILE,
             message,
             file_start(&display(&manifest)),
         )

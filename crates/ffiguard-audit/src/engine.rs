@@ -115,9 +115,8 @@ fn parse_guarded(path: &str, text: &str) -> Parsed {
     match catch(|| parse_file(text)) {
         Ok(Ok(file)) => Ok(file),
         Ok(Err(problem)) => Err(Box::new(unparsed(path, &problem))),
-        Err(_) => Err(Box::new(Finding::new(
-            diagnostics::INTERNAL_ERROR.id,
-            diagnostics::INTERNAL_ERROR.default_level,
+        Err(_) => Err(Box::new(Finding::of(
+            &diagnostics::INTERNAL_ERROR,
             "the parser panicked on this file",
             file_start(path),
         ))),
@@ -130,9 +129,8 @@ fn unparsed(path: &str, problem: &ParseProblem) -> Finding {
         ParseProblem::TooDeep { line } => (*line, 1),
         _ => (1, 1),
     };
-    Finding::new(
-        diagnostics::UNPARSED_FILE.id,
-        diagnostics::UNPARSED_FILE.default_level,
+    Finding::of(
+        &diagnostics::UNPARSED_FILE,
         format!("file not audited: {problem}"),
         Location {
             file: path.to_owned(),
@@ -176,9 +174,8 @@ fn run_rules(
         let mut out = Vec::new();
         match catch(|| rule.check(&cx, &mut out)) {
             Ok(()) => findings.extend(out),
-            Err(_) => findings.push(Finding::new(
-                diagnostics::INTERNAL_ERROR.id,
-                diagnostics::INTERNAL_ERROR.default_level,
+            Err(_) => findings.push(Finding::of(
+                &diagnostics::INTERNAL_ERROR,
                 format!("rule {} panicked on this file", rule.meta().id),
                 file_start(path),
             )),

@@ -1,6 +1,6 @@
 //! What a rule reports: a message at a precise place, with optional context.
 
-use crate::Level;
+use crate::{Level, RuleMeta};
 use serde::Serialize;
 
 /// A range in a source file. Lines and columns are 1-based; columns count Unicode scalar
@@ -51,6 +51,11 @@ pub struct Finding {
 }
 
 impl Finding {
+    /// A finding of `rule` at its default level, with no labels, notes or help.
+    pub fn of(rule: &RuleMeta, message: impl Into<String>, location: Location) -> Self {
+        Finding::new(rule.id, rule.default_level, message, location)
+    }
+
     /// A finding with no labels, notes or help.
     pub fn new(
         rule: &'static str,

@@ -428,9 +428,8 @@ fn crawl_and_check(
         }
         for handle in handles {
             let result = handle.join().unwrap_or_else(|_| WorkerResult {
-                findings: vec![Finding::new(
-                    diagnostics::INTERNAL_ERROR.id,
-                    diagnostics::INTERNAL_ERROR.default_level,
+                findings: vec![Finding::of(
+                    &diagnostics::INTERNAL_ERROR,
                     "a worker thread failed; some files may be missing from this report",
                     file_start("."),
                 )],
@@ -572,10 +571,7 @@ fn load(shared: &Shared<'_>, job: &Job) -> (Option<LoadedFile>, Vec<Job>) {
                     } else {
                         ""
                     };
-                    file.extra.push(Finding::new(
-                        diagnostics::UNPARSED_FILE.id,
-                        diagnostics::UNPARSED_FILE.default_level,
-                        if child.included {
+                    file.extra.push(Finding::of(&diagnostics::UNPARSED_FILE, if child.included {
                             format!(
                                 "`include!`d file not audited: file not found{gated}; looked for {}",
                                 tried.join(" and ")
@@ -600,9 +596,8 @@ fn load(shared: &Shared<'_>, job: &Job) -> (Option<LoadedFile>, Vec<Job>) {
 fn unreadable(display: String, message: String) -> LoadedFile {
     let mut file = LoadedFile::new(display, String::new());
     file.readable = false;
-    let finding = Finding::new(
-        diagnostics::UNPARSED_FILE.id,
-        diagnostics::UNPARSED_FILE.default_level,
+    let finding = Finding::of(
+        &diagnostics::UNPARSED_FILE,
         format!("file not audited: {message}"),
         file_start(&file.path),
     );

@@ -70,12 +70,7 @@ pub(crate) fn apply(
                     used: false,
                 });
             }
-            Err(problem) => out.push(Finding::new(
-                diagnostics::BAD_SUPPRESSION.id,
-                diagnostics::BAD_SUPPRESSION.default_level,
-                problem,
-                at,
-            )),
+            Err(problem) => out.push(Finding::of(&diagnostics::BAD_SUPPRESSION, problem, at)),
         }
     }
     for finding in findings {
@@ -89,9 +84,8 @@ pub(crate) fn apply(
         }
     }
     for s in suppressions.into_iter().filter(|s| !s.used) {
-        out.push(Finding::new(
-            diagnostics::UNUSED_SUPPRESSION.id,
-            diagnostics::UNUSED_SUPPRESSION.default_level,
+        out.push(Finding::of(
+            &diagnostics::UNUSED_SUPPRESSION,
             format!("suppression of {} matches no finding", s.ids.join(", ")),
             s.at,
         ));

@@ -47,9 +47,8 @@ pub(crate) fn check(
         if active.iter().all(|cx| !cx.c.functions.contains_key(sym)) {
             let meta = &rules::UNDECLARED_FUNCTION;
             let gate = rust.cfg_text(&f.location);
-            let mut finding = Finding::new(
-                meta.id,
-                meta.default_level,
+            let mut finding = Finding::of(
+                meta,
                 format!("`{sym}` is declared in Rust but in none of the configured headers"),
                 f.location.clone(),
             )
@@ -247,9 +246,8 @@ pub(crate) fn unbound(
         })
         .map(|f| {
             let line = usize::try_from(f.origin.line).unwrap_or(1).max(1);
-            Finding::new(
-                meta.id,
-                meta.default_level,
+            Finding::of(
+                meta,
                 format!(
                     "`{}` has no `extern` declaration (read for {})",
                     f.name, target.name
@@ -289,9 +287,8 @@ pub(crate) fn statics(
             .all(|cx| !cx.c.variables.contains_key(&s.name))
         {
             let meta = &rules::UNDECLARED_FUNCTION;
-            let mut finding = Finding::new(
-                meta.id,
-                meta.default_level,
+            let mut finding = Finding::of(
+                meta,
                 format!(
                     "`extern` static `{}` is declared in Rust but in none of the configured headers",
                     s.name

@@ -89,9 +89,8 @@ pub(crate) fn load(
     for (path, text) in files {
         match crate::parse::parse_file(text) {
             Ok(syntax) => parsed.push((path.as_str(), syntax)),
-            Err(problem) => problems.push(Finding::new(
-                diagnostics::UNPARSED_FILE.id,
-                diagnostics::UNPARSED_FILE.default_level,
+            Err(problem) => problems.push(Finding::of(
+                &diagnostics::UNPARSED_FILE,
                 format!("bindings not cross-checked: {problem}"),
                 crate::engine::file_start(path),
             )),

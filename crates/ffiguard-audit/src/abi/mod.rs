@@ -121,9 +121,8 @@ fn check_with_features(
                     .headers
                     .first()
                     .map_or_else(String::new, |h| h.display().to_string());
-                unreadable.push(Finding::new(
-                    meta.id,
-                    meta.default_level,
+                unreadable.push(Finding::of(
+                    meta,
                     format!("headers not cross-checked for {}: {e}", target.name),
                     crate::engine::file_start(&file),
                 ));
@@ -178,9 +177,8 @@ fn platform_notes(rust: &RustSide, models: &[(Target, CModel)]) -> Vec<Finding> 
             if p.evidence.len() > 3 {
                 why.push_str(&format!(" and {} more", p.evidence.len() - 3));
             }
-            Finding::new(
-                meta.id,
-                meta.default_level,
+            Finding::of(
+                meta,
                 format!(
                     "`{file}` was generated for {} ({why}): {compared}",
                     p.describe()

@@ -168,9 +168,8 @@ pub(crate) fn check(
             }
             let meta = &rules::MISSING_REPR_C;
             findings.push(
-                Finding::new(
-                    meta.id,
-                    meta.default_level,
+                Finding::of(
+                    meta,
                     format!(
                         "`{}` mirrors a C type but has Rust's unspecified layout",
                         def.name
