@@ -1,7 +1,7 @@
 //! `cargo ffiguard layout-tests`: argument syntax and output; the generator lives in
 //! `ffiguard_audit::abi`.
 
-use ffiguard_audit::abi::cli::{LayoutTestsArgs, layout_tests};
+use ffiguard_audit::abi::crate_check::{LayoutTestsArgs, layout_tests};
 use std::path::PathBuf;
 use std::process::ExitCode;
 

@@ -58,7 +58,7 @@ pub enum AuditError {
     Thread(std::io::Error),
     /// The header cross-check's configuration is invalid or a binding file cannot be read.
     #[error(transparent)]
-    Abi(#[from] crate::abi::cli::AbiCliError),
+    Abi(#[from] crate::abi::crate_check::CrateCheckError),
 }
 
 /// Audits a crate directory, a workspace, a directory of sources, one `.rs` file or the crate
@@ -221,7 +221,7 @@ fn abi_findings(
     let mut none_found = Vec::new();
     for package in packages {
         let found = crate::abi::config::find_headers(package)
-            .map_err(crate::abi::cli::AbiCliError::from)?;
+            .map_err(crate::abi::crate_check::CrateCheckError::from)?;
         if found.headers.is_empty() {
             let why = found
                 .none_found
@@ -229,7 +229,7 @@ fn abi_findings(
             none_found.push((display_path(root, package), why));
             continue;
         }
-        let Some((report, headers)) = crate::abi::cli::check_crate(package)? else {
+        let Some((report, headers)) = crate::abi::crate_check::check_crate(package)? else {
             continue;
         };
         check.headers += headers;

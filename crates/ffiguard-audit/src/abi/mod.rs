@@ -26,9 +26,9 @@
 
 mod build_script;
 mod cfg;
-pub mod cli;
 mod compare;
 pub mod config;
+pub mod crate_check;
 mod flat;
 mod functions;
 mod group;

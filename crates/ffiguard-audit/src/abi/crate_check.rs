@@ -1,5 +1,5 @@
-//! The logic of the `cargo ffiguard` commands that use the headers, kept here so the CLI
-//! only parses arguments and prints.
+//! One crate's header cross-check and layout tests, from its directory: what `cargo ffiguard
+//! check` and `layout-tests` run for each crate (the CLI only parses arguments and prints).
 
 use super::config::{self, AbiConfig, AbiConfigError};
 use super::{AbiReport, layout_tests};
@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 /// Why a command could not run.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
-pub enum AbiCliError {
+pub enum CrateCheckError {
     /// The configuration is invalid.
     #[error(transparent)]
     Config(#[from] AbiConfigError),
@@ -33,12 +33,15 @@ pub enum AbiCliError {
 }
 
 /// Reads the binding files as `(path relative to root, text)`.
-fn read_bindings(root: &Path, config: &AbiConfig) -> Result<Vec<(String, String)>, AbiCliError> {
+fn read_bindings(
+    root: &Path,
+    config: &AbiConfig,
+) -> Result<Vec<(String, String)>, CrateCheckError> {
     config
         .bindings
         .iter()
         .map(|p| {
-            let text = std::fs::read_to_string(p).map_err(|source| AbiCliError::Read {
+            let text = std::fs::read_to_string(p).map_err(|source| CrateCheckError::Read {
                 path: p.display().to_string(),
                 source,
             })?;
@@ -52,7 +55,7 @@ fn read_bindings(root: &Path, config: &AbiConfig) -> Result<Vec<(String, String)
 /// headers configured; `Ok(None)` when it has none (nothing to do).
 /// [`audit_path`](crate::audit_path) runs this for a directory and puts the findings through
 /// suppressions and configured levels.
-pub fn check_crate(root: &Path) -> Result<Option<(AbiReport, usize)>, AbiCliError> {
+pub fn check_crate(root: &Path) -> Result<Option<(AbiReport, usize)>, CrateCheckError> {
     let Some(config) = config::load(root)? else {
         return Ok(None);
     };
@@ -72,9 +75,9 @@ pub struct LayoutTestsArgs {
 }
 
 /// `cargo ffiguard layout-tests`: the generated file's text (the CLI writes or prints it).
-pub fn layout_tests(args: &LayoutTestsArgs) -> Result<String, AbiCliError> {
+pub fn layout_tests(args: &LayoutTestsArgs) -> Result<String, CrateCheckError> {
     let config = config::load(&args.root)?
-        .ok_or_else(|| AbiCliError::NoHeaders(args.root.display().to_string()))?;
+        .ok_or_else(|| CrateCheckError::NoHeaders(args.root.display().to_string()))?;
     let files = read_bindings(&args.root, &config)?;
     let mut models = Vec::new();
     let mut first_error = None;
@@ -88,7 +91,7 @@ pub fn layout_tests(args: &LayoutTestsArgs) -> Result<String, AbiCliError> {
     }
     // A partial file would silently drop a target's assertions: refuse instead.
     if let Some(e) = first_error {
-        return Err(AbiCliError::Headers(e));
+        return Err(CrateCheckError::Headers(e));
     }
     let headers: Vec<String> = config
         .headers

@@ -6,7 +6,9 @@
 //! targets' C headers (`libc6-dev-i386-cross`, `libc6-dev-arm64-cross`,
 //! `mingw-w64-x86-64-dev`).
 
-use ffiguard_audit::abi::cli::{AbiCliError, LayoutTestsArgs, check_crate, layout_tests};
+use ffiguard_audit::abi::crate_check::{
+    CrateCheckError, LayoutTestsArgs, check_crate, layout_tests,
+};
 use std::path::Path;
 
 const HEADER: &str = "#include <stddef.h>\n\
@@ -136,7 +138,7 @@ fn a_crate_without_headers_has_nothing_to_check() {
             root: dir.path().to_path_buf(),
             type_prefix: String::new(),
         }),
-        Err(AbiCliError::NoHeaders(_))
+        Err(CrateCheckError::NoHeaders(_))
     ));
 }
 
