@@ -4,8 +4,9 @@
 
 #![cfg(all(unix, any(target_arch = "x86_64", target_arch = "aarch64")))]
 
+mod support;
+
 use core::ffi::{c_char, c_int, c_long, c_void};
-use std::path::PathBuf;
 use std::process::Command;
 
 /// The Rust mirror of `struct record` below.
@@ -57,22 +58,9 @@ int main(void) {
 "#;
 
 fn c_layout() -> Vec<usize> {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("ffiguard-layout-fixture");
-    std::fs::create_dir_all(&dir).expect("fixture dir");
-    let src = dir.join(format!("record-{}.c", std::process::id()));
-    let exe = dir.join(format!("record-{}", std::process::id()));
-    std::fs::write(&src, HEADER_AND_PROBE).expect("write fixture");
-    let cc = std::env::var("CC").unwrap_or_else(|_| "cc".to_owned());
-    let status = Command::new(&cc)
-        .arg("-o")
-        .arg(&exe)
-        .arg(&src)
-        .status()
-        .unwrap_or_else(|e| panic!("running the C compiler `{cc}`: {e}"));
-    assert!(status.success(), "compiling the layout probe failed");
+    let exe = support::compile_c("record", "", HEADER_AND_PROBE, &[]);
     let out = Command::new(&exe).output().expect("run layout probe");
     let _ = std::fs::remove_file(&exe);
-    let _ = std::fs::remove_file(&src);
     assert!(out.status.success());
     String::from_utf8(out.stdout)
         .expect("ASCII output")

@@ -295,3 +295,4 @@ fn denied_probe_is_a_distinct_error_never_readable() {
 
 #[path = "ptr/hostile_c.rs"]
 mod hostile_c;
+mod support;

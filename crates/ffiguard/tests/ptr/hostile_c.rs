@@ -3,8 +3,6 @@
 
 use core::ffi::{c_char, c_void};
 use std::ffi::CString;
-use std::path::PathBuf;
-use std::process::Command;
 use std::sync::OnceLock;
 
 use ffiguard::cstr::{self, CStrError};
@@ -92,26 +90,14 @@ unsafe fn symbol<F: Copy>(handle: *mut c_void, name: &core::ffi::CStr) -> F {
 fn hostile() -> &'static Hostile {
     static LIB: OnceLock<Hostile> = OnceLock::new();
     LIB.get_or_init(|| {
-        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("ffiguard-ptr-fixture");
-        std::fs::create_dir_all(&dir).expect("fixture dir");
-        let src = dir.join(format!("hostile-{}.c", std::process::id()));
-        let lib = dir.join(format!("libhostile-{}.so", std::process::id()));
-        std::fs::write(&src, HOSTILE_C).expect("write fixture");
-        let cc = std::env::var("CC").unwrap_or_else(|_| "cc".to_owned());
-        let status = Command::new(&cc)
-            .args(["-shared", "-fPIC", "-O1", "-o"])
-            .arg(&lib)
-            .arg(&src)
-            .status()
-            .unwrap_or_else(|e| panic!("running the C compiler `{cc}`: {e}"));
-        assert!(status.success(), "compiling the C fixture failed");
+        let lib =
+            crate::support::compile_c("libhostile", ".so", HOSTILE_C, &["-shared", "-fPIC", "-O1"]);
         let path = CString::new(lib.clone().into_os_string().into_encoded_bytes()).expect("path");
         // SAFETY: path is a NUL-terminated file name; the library has no initializers.
         let handle = unsafe { libc::dlopen(path.as_ptr(), libc::RTLD_NOW | libc::RTLD_LOCAL) };
         assert!(!handle.is_null(), "dlopen fixture");
         // The loaded library stays mapped; the files are not needed any more.
         let _ = std::fs::remove_file(&lib);
-        let _ = std::fs::remove_file(&src);
         // SAFETY: hostile_alloc is defined above as `void *(size_t)`.
         let alloc = unsafe { symbol(handle, c"hostile_alloc") };
         // SAFETY: hostile_misaligned is defined above as `const int *(void)`.
