@@ -264,6 +264,33 @@ fn sessions_and_fresh_workers_per_call_fit_together() {
     }
 }
 
+/// Refuses to be encoded, as a user's type might.
+#[derive(Debug, serde::Deserialize)]
+struct Unencodable;
+
+impl serde::Serialize for Unencodable {
+    fn serialize<S: serde::Serializer>(&self, _: S) -> Result<S::Ok, S::Error> {
+        Err(serde::ser::Error::custom("unencodable"))
+    }
+}
+
+#[isolated]
+fn takes_unencodable(_value: Unencodable) {}
+
+/// The reason a handle was refused is put into that call's error only: a handle the caller
+/// tried to encode outside any call does not lend its reason to a later, unrelated failure.
+fn a_refused_handle_explains_only_its_own_call() {
+    let sandbox = sandbox();
+    let mut session = sandbox.session().expect("session");
+    let handle = new_counter(&mut session, 1);
+    assert!(postcard::to_allocvec(&handle).is_err(), "outside any call");
+    let error = takes_unencodable::call(&sandbox, Unencodable).expect_err("cannot encode");
+    let SandboxError::Encode { message, .. } = &error else {
+        panic!("not an encoding error: {error}");
+    };
+    assert!(!message.contains("session"), "{message}");
+}
+
 fn main() {
     support::run(ffiguard_sandbox::tests![
         state_lives_between_calls,
@@ -277,5 +304,6 @@ fn main() {
         a_session_holds_a_bounded_number_of_handles,
         one_object_at_a_time,
         sessions_and_fresh_workers_per_call_fit_together,
+        a_refused_handle_explains_only_its_own_call,
     ]);
 }

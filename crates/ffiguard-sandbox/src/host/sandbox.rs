@@ -406,6 +406,9 @@ pub(crate) fn recorded<R>(
         started: SystemTime::now(),
         outcome: Outcome::Ok,
     };
+    // A reason noted by an encoding outside any call (a handle serialized by the caller's own
+    // code) must not be blamed on this call's error.
+    crate::session::shared::take_refusal();
     let result = call(&mut record).map_err(with_refusal);
     record.duration = started.elapsed();
     if let Err(error) = &result {
