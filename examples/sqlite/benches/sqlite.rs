@@ -1,10 +1,11 @@
 //! SQLite in a sandbox session against SQLite in-process, side by side in one run.
 //!
 //! `cargo bench -p sqlite-sandboxed --bench sqlite` prints medians (and min–max over the
-//! rounds): a point query by primary key on a 100,000-row table, a scan of the table returned
-//! in one call, and a call that only takes a handle next to an empty plain call. BENCHMARKS.md
-//! (`## SQLite sessions`) records them. `-- quick` runs fewer rounds. Under `cargo test` it
-//! runs each once as a smoke test; its figures mean nothing.
+//! rounds): empty calls through the pool and in a session, a call that only takes a handle
+//! next to the session's empty call, a point query by primary key on a 100,000-row table, and
+//! a scan of the table returned in one call. BENCHMARKS.md (`## Sandbox sessions: SQLite and
+//! streams`) records them. `-- quick` runs fewer rounds. Run without `--bench` (`cargo test
+//! --benches`), it makes each call once as a smoke test; its figures mean nothing.
 
 use std::ffi::{CStr, c_int};
 use std::time::{Duration, Instant};

@@ -1,7 +1,7 @@
 //! Streams N MiB (default 1024) of text through zlib in sandbox sessions — deflate into a
 //! temporary file, then inflate from it into a digest — and prints the peak resident memory of
-//! the host and of each worker (`VmHWM`). BENCHMARKS.md (`## SQLite sessions and streams`)
-//! records it:
+//! the host and of each worker (`VmHWM`). BENCHMARKS.md (`## Sandbox sessions: SQLite and
+//! streams`) records it:
 //!
 //! ```sh
 //! cargo run --release -p zlib-sandboxed --example stream -- 1024
