@@ -1,7 +1,8 @@
 //! The designs a user would pick instead of the sandbox, each serving the same empty call in
 //! a re-executed process of its own: a Unix socket pair, a pipe pair (one byte each way, and
-//! postcard-framed arguments), `ipc-channel`, and a raw spinning shared-memory ping-pong with
-//! no framing, no futex and no checks (the floor of a cross-process round trip).
+//! postcard-framed arguments), `ipc-channel`, a raw spinning shared-memory ping-pong with no
+//! framing, no futex and no checks (the floor of a cross-process round trip), and the same
+//! shared page with a futex doorbell and no spinning (the floor of a round trip that sleeps).
 
 use std::hint::black_box;
 use std::io::{Read, Write};
@@ -21,6 +22,7 @@ const PIPE_BYTE_ARG: &str = "--bench-pipe-byte-worker";
 const PIPE_FRAMED_ARG: &str = "--bench-pipe-framed-worker";
 const IPC_ARG: &str = "--bench-ipc-channel-worker";
 const SHM_ARG: &str = "--bench-raw-shm-worker";
+const FUTEX_ARG: &str = "--bench-futex-shm-worker";
 
 /// The request both sides of `ipc-channel` exchange at start: where to send calls, where
 /// replies come from.
@@ -39,6 +41,7 @@ pub(crate) fn serve_if_worker(arg: Option<&str>) {
         Some(PIPE_BYTE_ARG) => serve_byte(),
         Some(IPC_ARG) => serve_ipc(),
         Some(SHM_ARG) => serve_shm(),
+        Some(FUTEX_ARG) => serve_futex(),
         _ => {}
     }
 }
@@ -430,6 +433,89 @@ impl Drop for RawShm {
     fn drop(&mut self) {
         self.page.word(STOP).store(1, Ordering::Relaxed);
         futex::wake(self.page.word(ACTIVE), futex::Flags::empty(), 1).ok();
+        finish(&mut self.child);
+    }
+}
+
+// --- shared memory with a futex doorbell and no spinning -----------------------------------
+
+/// How long a sleeping futex worker waits before it checks whether the host is still there.
+const FUTEX_CHECK: rustix::time::Timespec = rustix::time::Timespec {
+    tv_sec: 0,
+    tv_nsec: 100_000_000,
+};
+
+fn serve_futex() -> ! {
+    // SAFETY: fd 0 is the memfd the host passed as stdin, owned by nothing else here.
+    let fd = unsafe { OwnedFd::from_raw_fd(0) };
+    let page = SharedPage::map(&fd);
+    let parent = rustix::process::getppid();
+    let (ping, pong, stop) = (page.word(PING), page.word(PONG), page.word(STOP));
+    let mut last = 0;
+    loop {
+        let seq = ping.load(Ordering::Acquire);
+        if seq != last {
+            empty();
+            pong.store(seq, Ordering::Release);
+            futex::wake(pong, futex::Flags::empty(), 1).ok();
+            last = seq;
+            continue;
+        }
+        if stop.load(Ordering::Relaxed) != 0 || rustix::process::getppid() != parent {
+            std::process::exit(0);
+        }
+        let _ = futex::wait(ping, futex::Flags::empty(), last, Some(&FUTEX_CHECK));
+    }
+}
+
+/// The design without spinning a user would write on shared memory: write the call, wake the
+/// worker's futex, sleep on the reply's futex (the sandbox's never-spin policy, without the
+/// arena, the codec and the checks).
+pub(crate) struct FutexShm {
+    page: SharedPage,
+    seq: u32,
+    child: Child,
+}
+
+impl FutexShm {
+    pub(crate) fn start() -> Self {
+        let fd = rustix::fs::memfd_create("bench-futex-shm", rustix::fs::MemfdFlags::CLOEXEC)
+            .expect("memfd");
+        rustix::fs::ftruncate(&fd, PAGE as u64).expect("ftruncate");
+        let page = SharedPage::map(&fd);
+        let child = spawn(FUTEX_ARG, Stdio::from(fd), Stdio::null());
+        Self {
+            page,
+            seq: 0,
+            child,
+        }
+    }
+}
+
+impl Peer for FutexShm {
+    fn name(&self) -> &'static str {
+        "shared memory, futex wake, no spin"
+    }
+    fn call(&mut self) {
+        self.seq = self.seq.wrapping_add(1).max(1);
+        let ping = self.page.word(PING);
+        ping.store(self.seq, Ordering::Release);
+        futex::wake(ping, futex::Flags::empty(), 1).ok();
+        let pong = self.page.word(PONG);
+        loop {
+            let seen = pong.load(Ordering::Acquire);
+            if seen == self.seq {
+                break;
+            }
+            let _ = futex::wait(pong, futex::Flags::empty(), seen, Some(&FUTEX_CHECK));
+        }
+    }
+}
+
+impl Drop for FutexShm {
+    fn drop(&mut self) {
+        self.page.word(STOP).store(1, Ordering::Relaxed);
+        futex::wake(self.page.word(PING), futex::Flags::empty(), 1).ok();
         finish(&mut self.child);
     }
 }

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use ffiguard_sandbox::{PlanCounts, Sandbox, SpinCounters, SpinPolicy, SpinReport};
 
-use crate::peers::{IpcChannel, Peer, Pipe, RawShm, Socket};
+use crate::peers::{FutexShm, IpcChannel, Peer, Pipe, RawShm, Socket};
 use crate::{Scale, empty, load};
 
 /// What one contender's calls took.
@@ -135,6 +135,7 @@ pub(crate) fn run(rounds: u32, scale: Scale) {
     contenders.append(&mut sandboxes);
     for peer in [
         Box::new(RawShm::start()) as Box<dyn Peer>,
+        Box::new(FutexShm::start()),
         Box::new(Socket::start()),
         Box::new(Pipe::start(false)),
         Box::new(Pipe::start(true)),
