@@ -2,7 +2,7 @@
 # Recall and precision of `cargo ffiguard check` on code with known FFI bugs: the last
 # vulnerable release of crates with a published advisory (RustSec) or a fixed issue.
 #
-#   eval/known-bugs.sh [--set 1|2|3|4] [--vendor-only]
+#   eval/known-bugs.sh [--set 1|2|3|4|5] [--vendor-only]
 #
 # 1. Vendors each exact version into its own scratch project under $FFIGUARD_KNOWNBUGS_DIR
 #    (default /tmp/ffiguard-knownbugs for set 1, /tmp/ffiguard-knownbugs-2 for set 2) with
@@ -26,7 +26,15 @@
 # about and for FFI bugs no rule is meant for (iterator invalidation, lifetimes, C++
 # exceptions, unaligned reads). Each bug was located by reading the released source of the
 # last version before the fix (or of the current release, where the bug is still open). It
-# was chosen, vendored and committed before any rule was changed for it.
+# was chosen, vendored and committed before any rule was changed for it. Set 5 is disjoint from
+# sets 1 to 4 and from the tuning corpus: RustSec and GitHub advisories and fixed (or still open)
+# issues of crates' trackers, searched for each class the rules are about (NULL from C, C
+# strings on unterminated buffers, allocator mismatches, panics in callbacks, lossy casts,
+# format strings, `Clone` of owners, `&str` as a C string, slices from C, missing `repr(C)`,
+# safe functions taking raw pointers) and for FFI bugs no rule is meant for. Each bug was
+# located by reading the released source of the last version before the fix (or of the
+# current release, where it is still open). It was chosen, vendored and committed before it
+# was audited and before any rule was changed for it.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/../../.." && pwd)"
 set_name=1
@@ -171,7 +179,51 @@ case "$set_name" in
             "portaudio-rs|0.3.1|portaudio-sys"
         )
         ;;
-    *) echo "unknown set $set_name (1, 2, 3 or 4)" >&2; exit 2 ;;
+    5)
+        eval_dir="${FFIGUARD_KNOWNBUGS_DIR:-/tmp/ffiguard-knownbugs-5}"
+        advisories=(
+            "rust-secp256k1#228|secp256k1-sys|0.4.0|src/lib.rs:599,603,622,626|FFI003"
+            "liblzma-rs#223|liblzma-sys|0.4.7|src/wasm_shim.rs:34,35,86|FFI015"
+            "xkbcommon-rs#54|xkbcommon|0.7.0|src/xkb/mod.rs:1305,1306|-"
+            "wxDragon#138|wxdragon|0.9.14|src/font.rs:65,66|FFI016"
+            "RUSTSEC-2023-0004|bzip2|0.4.3|src/mem.rs:153,155,228,230|FFI002"
+            "dbn#67|dbn|0.22.0|src/record/conv.rs:129|FFI005"
+            "rust-fitsio#437|fitsio|0.21.10|src/stringutils.rs:8|FFI005"
+            "libbayer#1|bayer|0.1.5|src/ffi.rs:82,94,106,118,134,161|FFI009"
+            "rust-harfbuzz#273|harfbuzz|0.6.0|src/language.rs:71|FFI010"
+            "glfw-rs#402|glfw|0.26.0|src/lib.rs:1245,2162|FFI010"
+            "mp4parse_fallible#5|mp4parse_fallible|0.0.3|lib.rs:86,88,97|FFI006"
+            "extendr#565|extendr-api|0.4.0|src/lib.rs:557,565|FFI013"
+            "extendr#1058|extendr-api|0.9.0|src/thread_safety.rs:56|FFI013"
+            "iovec#26|iovec|0.1.3|src/sys/windows.rs:10|ABI008"
+            "libpnet#466|pnet_datalink|0.26.0|src/bindings/bpf.rs:94,110|ABI008"
+            "rust-riot-wrappers#93|riot-wrappers|0.8.4|src/vfs.rs:62,125|FFI012"
+            "grpc-rs#185|grpcio|0.2.3|src/channel.rs:399|FFI002"
+            "arrow-adbc#4178|adbc_ffi|0.23.0|src/types.rs:565,571|-"
+            "ffi-convert-rs#66|ffi-convert|0.7.0|src/types.rs:70,75,84|-"
+            "libbpf-rs#98|libbpf-rs|0.9.3|src/program.rs:239,264,281,282,299|FFI012"
+            "RUSTSEC-2025-0032|redox_uefi_std|0.1.13|src/ffi.rs:15,20|FFI009"
+            "c2pa-rs#672|c2pa|0.39.0|src/callback_signer.rs:53,55|FFI007"
+            "rusty_libimobiledevice#12|rusty_libimobiledevice|0.2.3|src/services/misagent.rs:56|FFI012"
+            "special-fun#13|special-fun|0.2.0|src/lib.rs:109,839|ABI003"
+            "khronos-egl#27|khronos-egl|6.0.0|src/lib.rs:1043,1044,2554|-"
+            "aubio-rs#29|aubio|0.2.1|src/vec.rs:48,171|-"
+            "interoptopus#126|interoptopus|0.14.27|src/patterns/string.rs:80|-"
+            "RUSTSEC-2023-0024|openssl|0.10.47|src/x509/mod.rs:821,825,846,850|-"
+            "widestring-rs#4|widestring|0.2.1|src/widecstring.rs:400,401,402|-"
+            "RUSTSEC-2020-0071|time|0.1.45|src/sys.rs:375|-"
+        )
+        sys_trees=(
+            "extendr-api|0.4.0|libR-sys"
+            "extendr-api|0.9.0|extendr-ffi"
+            "harfbuzz|0.6.0|harfbuzz-sys"
+            "bzip2|0.4.3|bzip2-sys"
+            "grpcio|0.2.3|grpcio-sys"
+            "libbpf-rs|0.9.3|libbpf-sys"
+            "riot-wrappers|0.8.4|riot-sys"
+        )
+        ;;
+    *) echo "unknown set $set_name (1 to 5)" >&2; exit 2 ;;
 esac
 
 mkdir -p "$eval_dir/reports"
