@@ -93,6 +93,18 @@ pub enum SandboxError {
         /// The serializer's message.
         message: String,
     },
+    /// A file passed in the arguments could not be handed to the worker: more than
+    /// [`MAX_FILES_PER_CALL`](crate::files::MAX_FILES_PER_CALL) (refused before the worker saw
+    /// the call), the send failed (the worker is replaced), or the worker already holds
+    /// [`MAX_OPEN_FILES`](crate::files::MAX_OPEN_FILES) (it refused the call and serves on).
+    #[error("`{function}`: {source}")]
+    File {
+        /// The isolated function being called.
+        function: &'static str,
+        /// What went wrong.
+        #[source]
+        source: crate::files::FileError,
+    },
     /// A worker could not be started.
     #[error("cannot start a worker: {reason}")]
     Spawn {
@@ -195,6 +207,10 @@ impl SandboxError {
                 | SandboxError::Exited { .. }
                 | SandboxError::Timeout { .. }
                 | SandboxError::Reply { .. }
+                | SandboxError::File {
+                    source: crate::files::FileError::Send(_),
+                    ..
+                }
         )
     }
 }

@@ -26,6 +26,8 @@
 //!   into private memory, bounds every length and never follows a worker's pointer or offset.
 //!   A large result built in an [`OutputBuf`] is written straight into the reply arena by the
 //!   isolated function, so the worker does not copy it again; the host still copies it once.
+//! - **Files, capability style**: a [`PassedFile`] hands one call an open regular file,
+//!   reopened read-only for the worker, which reads it without any filesystem policy.
 //! - **Results are [`Tainted`]** until the caller verifies them.
 //! - **Failures are values**: a crash, a resource limit, a missed deadline or a garbled reply
 //!   becomes a [`SandboxError`] naming the function and the cause, and a fresh worker serves
@@ -91,6 +93,7 @@ extern crate self as ffiguard_sandbox;
 // doorbells and the zero-copy encoding between them).
 mod confine;
 mod error;
+pub mod files;
 mod host;
 mod monitor;
 mod policy;
@@ -108,6 +111,7 @@ mod worker;
 pub use confine::status::{ConfinementStatus, Layers};
 pub use error::SandboxError;
 pub use ffiguard_macros::isolated;
+pub use files::{FileError, PassedFile};
 pub use host::builder::SandboxBuilder;
 pub use host::call_log::{CallRecord, Outcome};
 pub use host::limits::{Limit, Limits};

@@ -32,6 +32,10 @@ pub enum Hostility {
     RewriteWhileRead = 5,
     /// Claim to have died (set `OWNER_DIED` in the robust word) while staying alive.
     FakeDeath = 6,
+    /// Claim to have taken one passed file more than the call's message held.
+    MoreFilesTaken = 7,
+    /// Claim to have taken the call's files from the message of another call.
+    FilesFromAnotherCall = 8,
 }
 
 static MODE: AtomicU32 = AtomicU32::new(0);
@@ -72,6 +76,12 @@ pub(crate) fn apply(region: &'static Region) {
                 .worker
                 .robust_word
                 .fetch_or(crate::transport::futex::OWNER_DIED, Ordering::SeqCst);
+        }
+        7 => {
+            control.worker.files_taken.fetch_add(1, Ordering::Relaxed);
+        }
+        8 => {
+            control.worker.files_seq.fetch_sub(1, Ordering::Relaxed);
         }
         _ => {}
     }

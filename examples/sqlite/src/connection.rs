@@ -23,6 +23,9 @@ pub enum Error {
     /// A handle could not be used in the worker.
     #[error(transparent)]
     Remote(RemoteError),
+    /// The database file could not be passed to the worker (not a readable regular file).
+    #[error(transparent)]
+    File(#[from] ffiguard_sandbox::FileError),
     /// The worker's answer contradicts what the host knows (a row with the wrong number of
     /// columns).
     #[error("the worker's answer does not fit the statement: {0}")]
@@ -102,6 +105,35 @@ impl<'s> Connection<'s> {
             ByteBuf::from(image.to_vec()),
         ))?
         .trust_unverified("an opaque name, checked by the session");
+        Ok(Self::new(session, handle))
+    }
+
+    /// Opens the database file `file` read-only, in memory, in a new session of `sandbox`. The
+    /// file is passed to the worker as a read-only descriptor
+    /// ([`PassedFile`](ffiguard_sandbox::PassedFile)): the worker needs no filesystem policy,
+    /// cannot write the file, and learns nothing of its path. Writes through the connection
+    /// fail with `SQLITE_READONLY`.
+    ///
+    /// ```no_run
+    /// use sqlite_sandboxed::Connection;
+    ///
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// ffiguard_sandbox::init();
+    /// let sandbox = ffiguard_sandbox::Sandbox::new()?;
+    /// let db = Connection::open_file(&sandbox, &std::fs::File::open("app.db")?)?;
+    /// let rows = db.prepare("SELECT name FROM sqlite_schema")?.query_all(&[])?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::File`] when `file` is not a readable regular file; otherwise as
+    /// [`Connection::open_image`].
+    pub fn open_file(sandbox: &'s Sandbox, file: impl std::os::fd::AsFd) -> Result<Self, Error> {
+        let file = ffiguard_sandbox::PassedFile::read_only(file)?;
+        let mut session = sandbox.session()?;
+        let handle = flatten(worker::open_file::call_in(&mut session, file))?
+            .trust_unverified("an opaque name, checked by the session");
         Ok(Self::new(session, handle))
     }
 

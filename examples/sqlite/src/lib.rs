@@ -5,8 +5,9 @@
 //! - [`Connection`] and [`Statement`]: a small `rusqlite`-shaped API on the host;
 //! - [`Value`], [`SqlError`]: what crosses between them.
 //!
-//! A database file is opened from its bytes ([`Connection::open_image`]), in memory, so the
-//! worker runs under [`Policy::pure_compute`](ffiguard_sandbox::Policy::pure_compute) — no
+//! A database file is opened from its bytes ([`Connection::open_image`]) or, read-only, from
+//! an open file passed to the worker as a descriptor ([`Connection::open_file`]), in memory, so
+//! the worker runs under [`Policy::pure_compute`](ffiguard_sandbox::Policy::pure_compute) — no
 //! filesystem at all. A corrupt or hostile file that crashes or hangs SQLite ends that
 //! connection's session with a typed error; the next connection starts a fresh worker.
 

@@ -3,9 +3,10 @@
 //! functions' shims.
 
 use std::ffi::{CStr, CString, c_char, c_int};
+use std::io::Read;
 use std::ptr::NonNull;
 
-use ffiguard_sandbox::{ByteBuf, Remote, RemoteError, isolated};
+use ffiguard_sandbox::{ByteBuf, PassedFile, Remote, RemoteError, isolated};
 use libsqlite3_sys as ffi;
 
 use crate::value::{Row, SqlError, Value};
@@ -111,8 +112,29 @@ pub fn open_memory() -> Result<Remote<Conn>, WorkerError> {
 /// filesystem access, and whatever the file holds is parsed only here.
 #[isolated]
 pub fn open_image(image: ByteBuf) -> Result<Remote<Conn>, WorkerError> {
+    let flags = ffi::SQLITE_DESERIALIZE_FREEONCLOSE | ffi::SQLITE_DESERIALIZE_RESIZEABLE;
+    Ok(Remote::new(deserialize(&image.into_vec(), flags)?)?)
+}
+
+/// Opens, read-only and in memory, the database file the host passed: the worker reads it
+/// through its descriptor (no filesystem policy) and SQLite refuses every write to it.
+#[isolated]
+pub fn open_file(file: PassedFile) -> Result<Remote<Conn>, WorkerError> {
+    let mut image = Vec::new();
+    file.as_file()
+        .read_to_end(&mut image)
+        .map_err(|error| SqlError {
+            code: ffi::SQLITE_IOERR,
+            message: format!("cannot read the database file: {error}"),
+        })?;
+    drop(file);
+    let flags = ffi::SQLITE_DESERIALIZE_FREEONCLOSE | ffi::SQLITE_DESERIALIZE_READONLY;
+    Ok(Remote::new(deserialize(&image, flags)?)?)
+}
+
+/// A connection to an in-memory copy of `image` (`sqlite3_deserialize` with `flags`).
+fn deserialize(image: &[u8], flags: u32) -> Result<Conn, SqlError> {
     let conn = open_memory_raw()?;
-    let image = image.into_vec();
     let len = i64::try_from(image.len()).map_err(|_| SqlError {
         code: ffi::SQLITE_TOOBIG,
         message: "database image too large".to_owned(),
@@ -124,22 +146,21 @@ pub fn open_image(image: ByteBuf) -> Result<Remote<Conn>, WorkerError> {
         return Err(SqlError {
             code: ffi::SQLITE_NOMEM,
             message: "no memory for the database image".to_owned(),
-        }
-        .into());
+        });
     }
     // SAFETY: `buffer` holds at least `image.len()` bytes and is fresh, so disjoint from
     // `image`.
     unsafe { std::ptr::copy_nonoverlapping(image.as_ptr(), buffer, image.len()) };
-    let flags = ffi::SQLITE_DESERIALIZE_FREEONCLOSE | ffi::SQLITE_DESERIALIZE_RESIZEABLE;
     // SAFETY: `buffer` came from sqlite3_malloc64 with `size >= len` bytes, and with
-    // FREEONCLOSE SQLite owns it from here (it frees it on failure too).
+    // FREEONCLOSE (which every caller passes) SQLite owns it from here (it frees it on
+    // failure too).
     let code = unsafe {
         ffi::sqlite3_deserialize(conn.0.as_ptr(), c"main".as_ptr(), buffer, len, len, flags)
     };
     if code != ffi::SQLITE_OK {
-        return Err(error_of(conn.0.as_ptr(), code).into());
+        return Err(error_of(conn.0.as_ptr(), code));
     }
-    Ok(Remote::new(conn)?)
+    Ok(conn)
 }
 
 /// Runs statements that return no rows (`sqlite3_exec`).

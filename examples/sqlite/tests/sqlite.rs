@@ -207,8 +207,40 @@ fn corrupted_files_never_hurt_the_host() {
     assert!(db.prepare("SELECT 1").is_ok());
 }
 
+/// A database file passed as a descriptor: read under `pure_compute`, never written.
+fn a_database_file_opens_read_only_from_its_descriptor() {
+    let sandbox = sandbox();
+    let path = std::env::temp_dir().join(format!("ffiguard-sqlite-{}.db", std::process::id()));
+    std::fs::write(&path, image(&sandbox)).expect("write the file");
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(&path)
+        .expect("open");
+    let db = Connection::open_file(&sandbox, &file).expect("open from the descriptor");
+    let count = db
+        .prepare("SELECT count(*) FROM t")
+        .expect("prepare")
+        .query_row(&[])
+        .expect("query");
+    assert_eq!(count, Some(vec![Value::Integer(50)]));
+    let refused = db.execute("DELETE FROM t");
+    assert!(
+        matches!(&refused, Err(Error::Sql(error)) if error.code == libsqlite3_sys::SQLITE_READONLY),
+        "{refused:?}"
+    );
+    drop(db);
+    let directory = std::fs::File::open(std::env::temp_dir()).expect("directory");
+    assert!(matches!(
+        Connection::open_file(&sandbox, &directory),
+        Err(Error::File(ffiguard_sandbox::FileError::Directory))
+    ));
+    let _ = std::fs::remove_file(&path);
+}
+
 fn main() {
     ffiguard_sandbox::testing::run(ffiguard_sandbox::tests![
+        a_database_file_opens_read_only_from_its_descriptor,
         statements_live_in_the_worker,
         sqlite_errors_are_typed_and_the_connection_goes_on,
         a_file_that_is_not_a_database_is_an_error,

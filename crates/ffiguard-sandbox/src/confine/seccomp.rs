@@ -61,6 +61,14 @@ pub(crate) fn allowlist(policy: &Policy, pid: u32) -> Result<BpfProgram, FilterE
         let setup = rules::on_descriptor(0, SETUP_SOCKET_FD).map_err(|_| FilterError::Compile)?;
         entry.insert(setup);
     }
+    // Files passed into calls arrive on the setup socket (`files::channel`): a policy that
+    // does not name `recvmsg` still receives on descriptor 4, and on no other. (A policy that
+    // names it gets it unconditioned, as its class says: this adds no other case.)
+    let recvmsg = syscalls::number("recvmsg").ok_or(FilterError::UnknownSyscall)?;
+    if let std::collections::btree_map::Entry::Vacant(entry) = rules.entry(recvmsg) {
+        let setup = rules::on_descriptor(0, SETUP_SOCKET_FD).map_err(|_| FilterError::Compile)?;
+        entry.insert(setup);
+    }
     let notify = listens(policy);
     let mismatch = match (notify, policy.on_violation) {
         (true, _) => SeccompAction::Trace(NOTIFY_MARKER),

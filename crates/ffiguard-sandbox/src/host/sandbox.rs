@@ -300,6 +300,14 @@ impl Sandbox {
                 record.output_bytes += bulk_bytes;
                 match decoded {
                     Ok(value) => Ran::Done(value),
+                    // The worker closed the call's files and ran nothing: it serves on (its
+                    // claim; at worst it keeps refusing).
+                    Err(ReplyError::TooManyFiles) => Ran::Refused(SandboxError::File {
+                        function: descriptor.name,
+                        source: crate::files::FileError::WorkerFull {
+                            max: crate::files::MAX_OPEN_FILES,
+                        },
+                    }),
                     Err(source) => {
                         // A worker that panicked, or answered with anything but a valid value,
                         // may be in any state: it is replaced.

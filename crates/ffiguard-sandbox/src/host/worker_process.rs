@@ -1,7 +1,7 @@
 //! The host's handle on one worker process: start it, make calls over the shared region, and
 //! turn its death into a value.
 
-use std::os::fd::OwnedFd;
+use std::os::fd::{AsFd, OwnedFd};
 use std::os::unix::process::ExitStatusExt;
 use std::process::{Child, ExitStatus};
 use std::sync::atomic::Ordering;
@@ -54,6 +54,9 @@ pub(crate) struct WorkerProcess {
     pidfd: Option<OwnedFd>,
     region: Region,
     log: OwnedFd,
+    /// The host's end of the setup socket: after the listener arrived, only the way passed
+    /// files go to the worker (`files::channel`); its reading side is shut.
+    setup_socket: OwnedFd,
     seq: u32,
     spinner: Spinner,
     /// Which sides spin for the next calls (adaptive policies), from the round trips so far.
@@ -143,6 +146,7 @@ impl WorkerProcess {
             pidfd,
             region,
             log: spawned.log,
+            setup_socket: spawned.setup_socket,
             seq: 0,
             spinner: Spinner::new(config.spin),
             plans: PlanChooser::new(config.spin, config.worker_spin),
@@ -164,10 +168,11 @@ impl WorkerProcess {
             .worker
             .setup_detail
             .load(Ordering::Relaxed);
-        match admission::accept(confinement, word, &spawned.setup_socket, pid) {
+        match admission::accept(confinement, word, &worker.setup_socket, pid) {
             Ok((status, listener)) => {
                 worker.confinement = Some(status);
                 worker._listener = listener;
+                crate::files::channel::close_return_path(worker.setup_socket.as_fd());
             }
             Err(error) => {
                 worker.kill_and_reap();
@@ -282,10 +287,14 @@ impl WorkerProcess {
         deadline: Duration,
     ) -> Result<(u32, Vec<u8>, usize), CallFailure> {
         let capacity = self.region.request_capacity();
-        // SAFETY: the request arena (page-aligned) is written only by the host, and only here,
-        // while the worker is idle (it has published the previous reply); no reference into it
-        // exists.
-        let encoded = unsafe { arena::encode_into(args, self.region.request_ptr(), capacity) };
+        let request = self.region.request_ptr();
+        // The descriptors of the files among the arguments are collected while encoding.
+        let (encoded, files) = crate::files::collecting(|| {
+            // SAFETY: the request arena (page-aligned) is written only by the host, and only
+            // here, while the worker is idle (it has published the previous reply); no
+            // reference into it exists.
+            unsafe { arena::encode_into(args, request, capacity) }
+        });
         let (request_len, request_bulk) = match encoded {
             Ok(lengths) => lengths,
             Err(EncodeError::TooLarge(needed)) => {
@@ -302,7 +311,20 @@ impl WorkerProcess {
                 }));
             }
         };
+        let Some(sent_files) = u32::try_from(files.len())
+            .ok()
+            .filter(|count| *count as usize <= crate::files::MAX_FILES_PER_CALL)
+        else {
+            return Err(CallFailure::Rejected(SandboxError::File {
+                function,
+                source: crate::files::FileError::TooMany {
+                    given: files.len(),
+                    max: crate::files::MAX_FILES_PER_CALL,
+                },
+            }));
+        };
         let control = self.region.control();
+        control.host.call_files.store(sent_files, Ordering::Relaxed);
         control.host.call_id.store(id, Ordering::Relaxed);
         control.host.request_len.store(
             u64::try_from(request_len).unwrap_or(u64::MAX),
@@ -316,6 +338,16 @@ impl WorkerProcess {
             .host
             .worker_spins
             .store(u32::from(plan.worker), Ordering::Relaxed);
+        // Queued before the ring, so the worker finds them when it takes the call. A send that
+        // fails (the worker stopped taking messages, or shut its end) leaves it out of step.
+        if sent_files > 0
+            && let Err(error) = crate::files::channel::send(self.setup_socket.as_fd(), seq, &files)
+        {
+            return Err(CallFailure::Fatal(SandboxError::File {
+                function,
+                source: crate::files::FileError::Send(error),
+            }));
+        }
         // Timed from before the ring: a sleeping worker's wake-up is part of what a plan costs.
         let started = Instant::now();
         control.host.call_seq.store(seq, Ordering::SeqCst);
@@ -333,6 +365,23 @@ impl WorkerProcess {
         let control = self.region.control();
         // Read each worker-written field once, then bound it by what the host itself knows.
         let status = control.worker.reply_status.load(Ordering::Acquire);
+        let taken = control.worker.files_taken.load(Ordering::Acquire);
+        let taken_seq = control.worker.files_seq.load(Ordering::Acquire);
+        let in_step = match sent_files {
+            0 => taken == 0,
+            sent => taken == sent && taken_seq == seq,
+        };
+        if !in_step && status != wire::status::FILES_MISSING {
+            return Err(CallFailure::Fatal(SandboxError::Reply {
+                function,
+                source: ReplyError::FilesMismatch {
+                    sent: sent_files,
+                    seq,
+                    taken,
+                    taken_seq,
+                },
+            }));
+        }
         let claimed = control.worker.reply_len.load(Ordering::Acquire);
         let capacity = self.region.reply_capacity();
         let len = usize::try_from(claimed)

@@ -15,7 +15,7 @@ use rustix::mm::{MapFlags, ProtFlags};
 /// `b"FFGS"`: identifies a control block written by this crate.
 pub(crate) const MAGIC: u32 = 0x4646_4753;
 /// Bumped whenever the control block or the wire format changes.
-pub(crate) const PROTOCOL_VERSION: u32 = 4;
+pub(crate) const PROTOCOL_VERSION: u32 = 5;
 /// The control block occupies the first page; the arenas start page-aligned after it.
 pub(crate) const CONTROL_SIZE: usize = 4096;
 
@@ -34,6 +34,9 @@ pub(crate) struct HostSide {
     pub(crate) request_len: AtomicU64,
     pub(crate) request_capacity: AtomicU64,
     pub(crate) reply_capacity: AtomicU64,
+    /// Descriptors sent for this call on the setup socket (`files::channel`), in a message
+    /// numbered with `call_seq`; 0 when none.
+    pub(crate) call_files: AtomicU32,
 }
 
 /// Fields the worker writes and the host reads (and must distrust).
@@ -54,6 +57,11 @@ pub(crate) struct WorkerSide {
     pub(crate) setup_state: AtomicU32,
     pub(crate) _pad: AtomicU32,
     pub(crate) setup_detail: AtomicU64,
+    /// The sequence number of the descriptor message the worker took for the call just
+    /// answered, and how many descriptors it held (0 and 0 when it took none): checked by the
+    /// host against what it sent.
+    pub(crate) files_seq: AtomicU32,
+    pub(crate) files_taken: AtomicU32,
 }
 
 /// The worker's spin counters ([`crate::SpinCounters`]), published after every wait. Worker

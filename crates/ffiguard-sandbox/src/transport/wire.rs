@@ -24,6 +24,12 @@ pub(crate) mod status {
     pub(crate) const BAD_REQUEST: u32 = 3;
     /// The return value did not fit; the payload is the postcard-encoded size it needed.
     pub(crate) const REPLY_TOO_LARGE: u32 = 4;
+    /// The host announced descriptors for the call, and the worker found no message with
+    /// them (or one holding another number of them); the call did not run.
+    pub(crate) const FILES_MISSING: u32 = 5;
+    /// The worker already holds [`MAX_OPEN_FILES`](crate::files::MAX_OPEN_FILES) received
+    /// descriptors; it closed the call's and did not run it.
+    pub(crate) const TOO_MANY_FILES: u32 = 6;
 }
 
 /// Longest panic message the worker sends and the host accepts.
@@ -77,6 +83,28 @@ pub enum ReplyError {
     /// The status word is not one this version knows.
     #[error("unknown reply status {0}")]
     UnknownStatus(u32),
+    /// The worker says it found no descriptors for the call, though the host sent them.
+    #[error("the worker says the call's files did not reach it")]
+    FilesMissing,
+    /// The worker says it holds too many received descriptors to take the call's.
+    #[error("the worker says it already holds the most passed files it may")]
+    TooManyFiles,
+    /// What the worker says it took of the call's descriptors is not what the host sent: its
+    /// account of the descriptor messages is out of step with the calls.
+    #[error(
+        "the worker says it took {taken} files from message {taken_seq}; the host sent {sent} \
+         with message {seq}"
+    )]
+    FilesMismatch {
+        /// Descriptors the host sent with the call.
+        sent: u32,
+        /// The call's sequence number.
+        seq: u32,
+        /// Descriptors the worker says it took.
+        taken: u32,
+        /// The message number the worker says it took them from.
+        taken_seq: u32,
+    },
 }
 
 /// Decodes a reply that has already been copied into private memory.
@@ -109,6 +137,8 @@ pub fn decode_reply<R: DeserializeOwned>(status: u32, payload: &[u8]) -> Result<
                 capacity: 0,
             })
         }
+        status::FILES_MISSING => Err(ReplyError::FilesMissing),
+        status::TOO_MANY_FILES => Err(ReplyError::TooManyFiles),
         other => Err(ReplyError::UnknownStatus(other)),
     }
 }

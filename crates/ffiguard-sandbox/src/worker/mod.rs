@@ -4,7 +4,7 @@ pub(crate) mod setup;
 
 use crate::confine::status::ConfinementStatus;
 use crate::confine::{Failure, Step};
-use crate::host::spawn::{REGION_FD, WORKER_ARG};
+use crate::host::spawn::{REGION_FD, SETUP_SOCKET_FD, WORKER_ARG};
 use crate::registry::{ReplyWriter, Table};
 use crate::transport::futex::{self, WAITERS};
 use crate::transport::region::{
@@ -14,7 +14,7 @@ use crate::transport::region::{
 use crate::transport::spin::{SpinCounters, Spinner};
 use crate::transport::wire::status;
 use crate::worker::setup::Setup;
-use std::os::fd::{FromRawFd, OwnedFd};
+use std::os::fd::{BorrowedFd, FromRawFd, OwnedFd};
 use std::sync::atomic::Ordering;
 
 /// Whether this process was started as a worker.
@@ -175,8 +175,13 @@ fn serve(region: &'static Region, table: &Table, setup: &Setup) -> ! {
         // `OutputBuf` that outlived an earlier call holds bytes the writer respects). The
         // region is leaked, so the arena stays mapped for as long as any `OutputBuf` lives.
         let mut writer = unsafe { ReplyWriter::new(region.reply_ptr(), region.reply_capacity()) };
-        let outcome = match table.find(id) {
-            Some(entry) => {
+        let files = take_files(control, seq);
+        let outcome = match (table.find(id), files) {
+            (_, Err(refused)) => crate::transport::wire::Status {
+                code: refused,
+                len: 0,
+            },
+            (Some(entry), Ok(files)) => {
                 // SAFETY: as for `request` above; the arena is page-aligned.
                 let request = unsafe {
                     crate::registry::Request::new(
@@ -185,9 +190,9 @@ fn serve(region: &'static Region, table: &Table, setup: &Setup) -> ! {
                         region.request_capacity(),
                     )
                 };
-                (entry.dispatch)(&request, &mut writer)
+                crate::files::providing(files, || (entry.dispatch)(&request, &mut writer))
             }
-            None => crate::transport::wire::Status {
+            (None, Ok(_)) => crate::transport::wire::Status {
                 code: status::UNKNOWN_FUNCTION,
                 len: 0,
             },
@@ -210,6 +215,39 @@ fn serve(region: &'static Region, table: &Table, setup: &Setup) -> ! {
         }
         last = seq;
     }
+}
+
+/// Takes the descriptors the host sent for call `seq` from the setup socket, and says in the
+/// control block which message they came from and how many there were; or the status that
+/// refuses the call (they did not arrive, or the worker holds too many already: the call's
+/// are closed).
+fn take_files(control: &crate::transport::region::Control, seq: u32) -> Result<Vec<OwnedFd>, u32> {
+    let announced = control.host.call_files.load(Ordering::Relaxed);
+    let acknowledge = |taken: usize| {
+        control.worker.files_seq.store(seq, Ordering::Relaxed);
+        control
+            .worker
+            .files_taken
+            .store(u32::try_from(taken).unwrap_or(u32::MAX), Ordering::Relaxed);
+    };
+    if announced == 0 {
+        acknowledge(0);
+        return Ok(Vec::new());
+    }
+    // SAFETY: descriptor 4 is the setup socket, kept open for the worker's whole life: the
+    // confinement step leaves it open and the seccomp filter refuses closing or replacing it.
+    // The borrow ends with this function.
+    let socket = unsafe { BorrowedFd::borrow_raw(SETUP_SOCKET_FD) };
+    let Ok(files) = crate::files::channel::receive(socket, seq, announced) else {
+        acknowledge(0);
+        return Err(status::FILES_MISSING);
+    };
+    acknowledge(files.len());
+    if crate::files::open_passed_files().saturating_add(files.len()) > crate::files::MAX_OPEN_FILES
+    {
+        return Err(status::TOO_MANY_FILES);
+    }
+    Ok(files)
 }
 
 /// Copies the worker's spin counts where the host can read them (relaxed: they are reports,

@@ -77,6 +77,12 @@ pub(super) fn file(located: &OwnedFd) -> Result<Stat, Failed> {
     Ok(stat)
 }
 
+/// Whether the file behind `fd` is on a pseudo-filesystem (for files the host passes into a
+/// call: `/proc/self/…` would be the host's).
+pub(crate) fn pseudo_descriptor(fd: std::os::fd::BorrowedFd<'_>) -> rustix::io::Result<bool> {
+    Ok(is_pseudo(rustix::fs::fstatfs(fd)?.f_type))
+}
+
 /// Whether `path` (symbolic links followed) is on a pseudo-filesystem; `None` when it cannot
 /// be looked at.
 pub(crate) fn pseudo_filesystem(path: &Path) -> Option<bool> {
