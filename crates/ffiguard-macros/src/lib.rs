@@ -20,6 +20,9 @@ use syn::{
 ///   `call_with_deadline(&Sandbox, Duration, args…)`: the host-side shims;
 /// - `call_in(&mut Session, args…)` and `call_in_with_deadline(&mut Session, Duration, args…)`:
 ///   the same in a session, whose worker keeps the objects `Remote`s name between calls;
+/// - `call_with_callbacks(&Sandbox, &mut Callbacks, args…)` and
+///   `call_in_with_callbacks(&mut Session, &mut Callbacks, args…)`: the same, giving the call
+///   the host functions in the `Callbacks` table;
 /// - `NAME`: the stable name the worker looks the function up by (the module path, or the
 ///   `name = "…"` given to the attribute);
 /// - a worker-side dispatch entry, registered in the sandbox's link-time registry.
@@ -100,10 +103,11 @@ fn expand(attr: TokenStream2, function: &ItemFn) -> syn::Result<TokenStream2> {
                     if ident.ident == "sandbox"
                         || ident.ident == "session"
                         || ident.ident == "deadline"
+                        || ident.ident == "callbacks"
                     {
                         return Err(syn::Error::new(
                             ident.span(),
-                            "`sandbox`, `session` and `deadline` are the shims' own parameters; rename this argument",
+                            "`sandbox`, `session`, `deadline` and `callbacks` are the shims' own parameters; rename this argument",
                         ));
                     }
                     arg_names.push(format_ident!("{}", ident.ident));
@@ -228,6 +232,37 @@ fn expand(attr: TokenStream2, function: &ItemFn) -> syn::Result<TokenStream2> {
             ) -> ::core::result::Result<#krate::Tainted<#return_type>, #krate::SandboxError> {
                 #private::call_in::<(#(#arg_types,)*), #return_type>(
                     session, &DESCRIPTOR, &(#(#arg_names,)*), ::core::option::Option::Some(deadline),
+                )
+            }
+
+            /// Calls the function in a worker of `sandbox`, giving it the host functions in
+            /// `callbacks` for this call only.
+            ///
+            /// # Errors
+            /// As [`call`]; [`Callback`](#krate::SandboxError::Callback) when a host function
+            /// panicked or the call made more callbacks than the table allows.
+            #item_vis fn call_with_callbacks(
+                sandbox: &#krate::Sandbox,
+                callbacks: &mut #krate::callbacks::Callbacks<'_>,
+                #(#arg_names: #arg_types),*
+            ) -> ::core::result::Result<#krate::Tainted<#return_type>, #krate::SandboxError> {
+                #private::call_with_callbacks::<(#(#arg_types,)*), #return_type>(
+                    sandbox, &DESCRIPTOR, &(#(#arg_names,)*), callbacks,
+                )
+            }
+
+            /// Calls the function in the worker of `session`, giving it the host functions in
+            /// `callbacks` for this call only.
+            ///
+            /// # Errors
+            /// As [`call_in`] and [`call_with_callbacks`].
+            #item_vis fn call_in_with_callbacks(
+                session: &mut #krate::Session<'_>,
+                callbacks: &mut #krate::callbacks::Callbacks<'_>,
+                #(#arg_names: #arg_types),*
+            ) -> ::core::result::Result<#krate::Tainted<#return_type>, #krate::SandboxError> {
+                #private::call_in_with_callbacks::<(#(#arg_types,)*), #return_type>(
+                    session, &DESCRIPTOR, &(#(#arg_names,)*), callbacks,
                 )
             }
 

@@ -105,6 +105,17 @@ pub enum SandboxError {
         #[source]
         source: crate::files::FileError,
     },
+    /// A callback of the call failed on the host: its handler panicked (the worker was told,
+    /// finished its call and serves on), or the call made more callbacks than its bound (the
+    /// worker is replaced).
+    #[error("`{function}`: {source}")]
+    Callback {
+        /// The isolated function being called.
+        function: &'static str,
+        /// What went wrong.
+        #[source]
+        source: crate::callbacks::CallbackError,
+    },
     /// A worker could not be started.
     #[error("cannot start a worker: {reason}")]
     Spawn {
@@ -209,6 +220,10 @@ impl SandboxError {
                 | SandboxError::Reply { .. }
                 | SandboxError::File {
                     source: crate::files::FileError::Send(_),
+                    ..
+                }
+                | SandboxError::Callback {
+                    source: crate::callbacks::CallbackError::TooMany { .. },
                     ..
                 }
         )

@@ -28,6 +28,9 @@
 //!   isolated function, so the worker does not copy it again; the host still copies it once.
 //! - **Files, capability style**: a [`PassedFile`] hands one call an open regular file,
 //!   reopened read-only for the worker, which reads it without any filesystem policy.
+//! - **Callbacks**: an isolated function can call the host functions
+//!   ([`callbacks::HostFn`]) it was given for that call ([`callbacks::Callbacks`]); their
+//!   arguments reach the host `Tainted`.
 //! - **Results are [`Tainted`]** until the caller verifies them.
 //! - **Failures are values**: a crash, a resource limit, a missed deadline or a garbled reply
 //!   becomes a [`SandboxError`] naming the function and the cause, and a fresh worker serves
@@ -91,6 +94,7 @@ extern crate self as ffiguard_sandbox;
 // `confine` (the layers a worker puts on itself), `monitor` (the host's watch over a confined
 // worker: seccomp listener, filesystem broker, admission), `transport` (the shared region,
 // doorbells and the zero-copy encoding between them).
+pub mod callbacks;
 mod confine;
 mod error;
 pub mod files;
@@ -148,8 +152,8 @@ pub fn is_worker() -> bool {
 
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::host::sandbox::call;
-    pub use crate::host::session::call_in;
+    pub use crate::host::sandbox::{call, call_with_callbacks};
+    pub use crate::host::session::{call_in, call_in_with_callbacks};
     pub use crate::registry::{
         Descriptor, Entry, REGISTRY, ReplyWriter, Request, dispatch, function_id,
     };

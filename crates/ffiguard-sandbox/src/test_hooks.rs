@@ -149,6 +149,21 @@ pub fn rattle_robust_word(duration: Duration) -> u64 {
     wakes
 }
 
+/// Called from inside an isolated function: asks the host for callback `id` with `payload` as
+/// its encoded arguments (claiming `claimed` bytes of them when given), as a worker choosing
+/// its own bytes would; returns the host's status word and answer.
+///
+/// # Errors
+/// As [`HostFn::call`](crate::callbacks::HostFn::call) before the host answers.
+pub fn raw_callback(
+    id: u64,
+    payload: &[u8],
+    claimed: Option<u64>,
+) -> Result<(u32, Vec<u8>), crate::callbacks::CallbackError> {
+    crate::callbacks::worker::ask_encoded(id, payload, claimed)
+        .map(|answer| (answer.status, answer.payload))
+}
+
 impl crate::SandboxBuilder {
     /// Test hook: the sandbox's workers report `layers` in force on top of the layers they
     /// really put in force and, when `layers` includes [`Layers::NOTIFY`], send a descriptor of

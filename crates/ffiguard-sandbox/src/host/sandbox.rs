@@ -6,6 +6,7 @@ use std::time::{Duration, Instant, SystemTime};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::callbacks::Callbacks;
 use crate::confine::status::ConfinementStatus;
 use crate::error::SandboxError;
 use crate::host::call_log::{AuditRing, CallRecord, Outcome};
@@ -252,6 +253,7 @@ impl Sandbox {
         args: &A,
         deadline: Duration,
         record: &mut CallRecord,
+        callbacks: Option<&mut Callbacks<'_>>,
     ) -> Result<R, SandboxError> {
         let until = deadline_from_now(deadline);
         let mut worker = self.acquire(descriptor.name, deadline, until)?;
@@ -261,7 +263,14 @@ impl Sandbox {
             sandbox: self,
             armed: true,
         };
-        let ran = self.run_on(&mut worker, descriptor, args, deadline, until, record);
+        let ran = self.run_on(
+            &mut worker,
+            descriptor,
+            args,
+            (deadline, until),
+            record,
+            callbacks,
+        );
         slot.armed = false;
         match ran {
             Ran::Done(value) => {
@@ -280,19 +289,20 @@ impl Sandbox {
     }
 
     /// Runs one call on a worker the caller holds and says whether the worker can serve
-    /// again. `deadline` is the whole deadline the caller set, `until` when it passes.
+    /// again. `deadline` is the whole deadline the caller set and when it passes; `callbacks`
+    /// the host functions given to the call.
     pub(crate) fn run_on<A: Serialize + ?Sized, R: DeserializeOwned>(
         &self,
         worker: &mut WorkerProcess,
         descriptor: &'static Descriptor,
         args: &A,
-        deadline: Duration,
-        until: Instant,
+        (deadline, until): (Duration, Instant),
         record: &mut CallRecord,
+        callbacks: Option<&mut Callbacks<'_>>,
     ) -> Ran<R> {
         record.worker_pid = worker.pid();
         let remaining = until.saturating_duration_since(Instant::now());
-        match worker.call(descriptor.name, descriptor.id, args, remaining) {
+        match worker.call(descriptor.name, descriptor.id, args, remaining, callbacks) {
             Ok((status, reply, input_bytes)) => {
                 record.input_bytes = input_bytes;
                 record.output_bytes = reply.len();
@@ -393,7 +403,23 @@ pub fn call<A: Serialize, R: DeserializeOwned>(
 ) -> Result<Tainted<R>, SandboxError> {
     let deadline = deadline.unwrap_or(sandbox.config.deadline);
     recorded(sandbox, descriptor, |record| {
-        sandbox.call_decoded::<A, R>(descriptor, args, deadline, record)
+        sandbox.call_decoded::<A, R>(descriptor, args, deadline, record, None)
+    })
+}
+
+/// The host side of `function::call_with_callbacks`. Called by the generated shims.
+///
+/// # Errors
+/// See [`SandboxError`].
+pub fn call_with_callbacks<A: Serialize, R: DeserializeOwned>(
+    sandbox: &Sandbox,
+    descriptor: &'static Descriptor,
+    args: &A,
+    callbacks: &mut Callbacks<'_>,
+) -> Result<Tainted<R>, SandboxError> {
+    let deadline = sandbox.config.deadline;
+    recorded(sandbox, descriptor, |record| {
+        sandbox.call_decoded::<A, R>(descriptor, args, deadline, record, Some(callbacks))
     })
 }
 

@@ -6,6 +6,7 @@ use std::time::Duration;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::callbacks::Callbacks;
 use crate::error::SandboxError;
 use crate::host::sandbox::{Ran, Sandbox, deadline_from_now, recorded};
 use crate::host::worker_process::WorkerProcess;
@@ -143,23 +144,24 @@ impl Session<'_> {
         descriptor: &'static Descriptor,
         args: &A,
         deadline: Option<Duration>,
+        callbacks: Option<&mut Callbacks<'_>>,
     ) -> Result<Tainted<R>, SandboxError> {
         let deadline = deadline.unwrap_or(self.sandbox.config.deadline);
         let until = deadline_from_now(deadline);
         let pending = self.shared.take_pending();
         if !pending.is_empty() {
             // The worker's count of what it freed is a claim nothing depends on.
-            let _freed: Tainted<u32> = self.run(&FREE, &(pending,), deadline, until)?;
+            let _freed: Tainted<u32> = self.run(&FREE, &(pending,), (deadline, until), None)?;
         }
-        self.run(descriptor, args, deadline, until)
+        self.run(descriptor, args, (deadline, until), callbacks)
     }
 
     fn run<A: Serialize + ?Sized, R: DeserializeOwned>(
         &mut self,
         descriptor: &'static Descriptor,
         args: &A,
-        deadline: Duration,
-        until: std::time::Instant,
+        deadline: (Duration, std::time::Instant),
+        callbacks: Option<&mut Callbacks<'_>>,
     ) -> Result<Tainted<R>, SandboxError> {
         let (Some(worker), None) = (self.worker.as_mut(), &self.ended) else {
             return Err(SandboxError::SessionEnded {
@@ -172,7 +174,7 @@ impl Session<'_> {
         let result = recorded(sandbox, descriptor, |record| {
             // Handles in the arguments and the reply are this session's while the call runs.
             let _scope = shared::enter(shared);
-            match sandbox.run_on::<A, R>(worker, descriptor, args, deadline, until, record) {
+            match sandbox.run_on::<A, R>(worker, descriptor, args, deadline, record, callbacks) {
                 Ran::Done(value) => Ok(value),
                 Ran::Refused(error) => Err(error),
                 Ran::Failed(error) => {
@@ -216,5 +218,18 @@ pub fn call_in<A: Serialize, R: DeserializeOwned>(
     args: &A,
     deadline: Option<Duration>,
 ) -> Result<Tainted<R>, SandboxError> {
-    session.call(descriptor, args, deadline)
+    session.call(descriptor, args, deadline, None)
+}
+
+/// The host side of `function::call_in_with_callbacks`. Called by the generated shims.
+///
+/// # Errors
+/// See [`SandboxError`]; [`SandboxError::SessionEnded`] once the session has ended.
+pub fn call_in_with_callbacks<A: Serialize, R: DeserializeOwned>(
+    session: &mut Session<'_>,
+    descriptor: &'static Descriptor,
+    args: &A,
+    callbacks: &mut Callbacks<'_>,
+) -> Result<Tainted<R>, SandboxError> {
+    session.call(descriptor, args, None, Some(callbacks))
 }

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use rustix::process::{Pid, PidfdFlags, Signal, WaitIdOptions};
 
+use crate::callbacks::{CallbackError, Callbacks};
 use crate::confine::status::{ConfinementStatus, Layers};
 use crate::error::SandboxError;
 use crate::host::death::{Reaped, classify, describe_status, timeval};
@@ -58,6 +59,8 @@ pub(crate) struct WorkerProcess {
     /// files go to the worker (`files::channel`); its reading side is shut.
     setup_socket: OwnedFd,
     seq: u32,
+    /// The number of the last callback answered (the worker numbers them for its life).
+    callbacks_answered: u32,
     spinner: Spinner,
     /// Which sides spin for the next calls (adaptive policies), from the round trips so far.
     plans: PlanChooser,
@@ -78,6 +81,15 @@ pub(crate) struct WorkerProcess {
     blocked: BlockedLog,
     /// The thread serving the worker's seccomp listener; stops with the worker.
     _listener: Option<Listener>,
+}
+
+/// What ended a wait for the worker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Event {
+    /// The call's reply is published.
+    Reply,
+    /// The worker asks for the callback with this number.
+    Callback(u32),
 }
 
 /// A finished call: the raw reply (copied out of shared memory) or why there is none.
@@ -148,6 +160,7 @@ impl WorkerProcess {
             log: spawned.log,
             setup_socket: spawned.setup_socket,
             seq: 0,
+            callbacks_answered: 0,
             spinner: Spinner::new(config.spin),
             plans: PlanChooser::new(config.spin, config.worker_spin),
             calls: 0,
@@ -285,6 +298,7 @@ impl WorkerProcess {
         id: u64,
         args: &A,
         deadline: Duration,
+        callbacks: Option<&mut Callbacks<'_>>,
     ) -> Result<(u32, Vec<u8>, usize), CallFailure> {
         let capacity = self.region.request_capacity();
         let request = self.region.request_ptr();
@@ -354,14 +368,20 @@ impl WorkerProcess {
         if control.worker.worker_sleeping.load(Ordering::SeqCst) != 0 {
             futex::wake_one(&control.host.call_seq);
         }
-        let waited = self.await_reply(function, seq, deadline, plan.host);
+        let mut no_callbacks = Callbacks::new();
+        let callbacks = callbacks.unwrap_or(&mut no_callbacks);
+        let (waited, answered, panicked) =
+            self.serve_until_reply(function, seq, deadline, plan.host, callbacks);
         let round_trip = started.elapsed();
         self.busy = self
             .busy
             .saturating_add(round_trip)
             .saturating_add(self.worker_spin);
         waited?;
-        self.plans.record(round_trip);
+        if answered == 0 {
+            // A round trip with callbacks says nothing of the doorbells alone.
+            self.plans.record(round_trip);
+        }
         let control = self.region.control();
         // Read each worker-written field once, then bound it by what the host itself knows.
         let status = control.worker.reply_status.load(Ordering::Acquire);
@@ -396,6 +416,14 @@ impl WorkerProcess {
                     },
                 })
             })?;
+        if let Some(message) = panicked {
+            // The worker was told and finished its call; the call fails for the host's own
+            // handler, and the worker serves on.
+            return Err(CallFailure::Rejected(SandboxError::Callback {
+                function,
+                source: CallbackError::HandlerPanicked(message),
+            }));
+        }
         Ok((
             status,
             arena::copy_volatile(self.region.reply_ptr(), len),
@@ -419,20 +447,79 @@ impl WorkerProcess {
         }
     }
 
+    /// Waits for the reply to call `seq`, answering the callbacks the worker asks for on the
+    /// way from `callbacks`, all within `deadline`. Returns the outcome, the number of
+    /// callbacks answered, and the message of a handler that panicked.
+    fn serve_until_reply(
+        &mut self,
+        function: &'static str,
+        seq: u32,
+        deadline: Duration,
+        spin: bool,
+        callbacks: &mut Callbacks<'_>,
+    ) -> (Result<(), CallFailure>, u64, Option<String>) {
+        let started = Instant::now();
+        let mut answered = 0u64;
+        let mut panicked = None;
+        loop {
+            let remaining = deadline.saturating_sub(started.elapsed());
+            let event = match self.await_reply(function, seq, remaining, spin, deadline) {
+                Ok(event) => event,
+                Err(failure) => return (Err(failure), answered, panicked),
+            };
+            let Event::Callback(number) = event else {
+                return (Ok(()), answered, panicked);
+            };
+            let fail = |source| CallFailure::Fatal(SandboxError::Reply { function, source });
+            if number != self.callbacks_answered.wrapping_add(1) {
+                let error = crate::callbacks::host::out_of_step("numbered out of order");
+                return (Err(fail(error)), answered, panicked);
+            }
+            answered += 1;
+            if answered > callbacks.max_calls {
+                let error = SandboxError::Callback {
+                    function,
+                    source: CallbackError::TooMany {
+                        max: callbacks.max_calls,
+                    },
+                };
+                return (Err(CallFailure::Fatal(error)), answered, panicked);
+            }
+            if let Err(error) =
+                crate::callbacks::host::answer(&self.region, seq, number, callbacks, &mut panicked)
+            {
+                return (Err(fail(error)), answered, panicked);
+            }
+            self.callbacks_answered = number;
+        }
+    }
+
+    /// Waits for the reply to call `seq` or the worker's next callback, at most `deadline`
+    /// (`whole` is the call's whole deadline, for the error).
     fn await_reply(
         &mut self,
         function: &'static str,
         seq: u32,
         deadline: Duration,
         spin: bool,
-    ) -> Result<(), CallFailure> {
+        whole: Duration,
+    ) -> Result<Event, CallFailure> {
         let control = self.region.control();
         let reply_seq = &control.worker.reply_seq;
-        if self
-            .spinner
-            .spin(spin, || reply_seq.load(Ordering::Acquire) == seq)
+        let callback_seq = &control.worker.callback_seq;
+        let answered = self.callbacks_answered;
+        let arrived = || {
+            if reply_seq.load(Ordering::Acquire) == seq {
+                Some(Event::Reply)
+            } else {
+                let number = callback_seq.load(Ordering::Acquire);
+                (number != answered).then_some(Event::Callback(number))
+            }
+        };
+        if self.spinner.spin(spin, || arrived().is_some())
+            && let Some(event) = arrived()
         {
-            return Ok(());
+            return Ok(event);
         }
         let started = Instant::now();
         let robust = &control.worker.robust_word;
@@ -447,8 +534,8 @@ impl WorkerProcess {
         // Bounded by the deadline: every iteration either returns or sleeps at most until it.
         loop {
             let word = robust.fetch_or(WAITERS, Ordering::SeqCst);
-            if reply_seq.load(Ordering::SeqCst) == seq {
-                return Ok(());
+            if let Some(event) = arrived() {
+                return Ok(event);
             }
             if word & OWNER_DIED != 0 {
                 return Err(CallFailure::Fatal(self.died(function)));
@@ -460,14 +547,14 @@ impl WorkerProcess {
                 return Err(CallFailure::Fatal(SandboxError::Timeout {
                     function,
                     pid,
-                    deadline,
+                    deadline: whole,
                 }));
             }
             let remaining = deadline - elapsed;
             let ran_its_course =
                 futex::wait_timed_out(robust, word | WAITERS, remaining.min(LIVENESS_SLICE));
-            if reply_seq.load(Ordering::SeqCst) == seq {
-                return Ok(());
+            if let Some(event) = arrived() {
+                return Ok(event);
             }
             if robust.load(Ordering::SeqCst) & OWNER_DIED != 0 {
                 continue;

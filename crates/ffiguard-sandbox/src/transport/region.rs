@@ -15,9 +15,12 @@ use rustix::mm::{MapFlags, ProtFlags};
 /// `b"FFGS"`: identifies a control block written by this crate.
 pub(crate) const MAGIC: u32 = 0x4646_4753;
 /// Bumped whenever the control block or the wire format changes.
-pub(crate) const PROTOCOL_VERSION: u32 = 5;
+pub(crate) const PROTOCOL_VERSION: u32 = 6;
 /// The control block occupies the first page; the arenas start page-aligned after it.
 pub(crate) const CONTROL_SIZE: usize = 4096;
+/// The callback area after the two arenas: a callback's arguments (worker to host), then its
+/// result (host to worker), each encoded whole.
+pub(crate) const CALLBACK_CAPACITY: usize = 64 << 10;
 
 /// Fields the host writes and the worker reads.
 #[repr(C, align(64))]
@@ -37,6 +40,13 @@ pub(crate) struct HostSide {
     /// Descriptors sent for this call on the setup socket (`files::channel`), in a message
     /// numbered with `call_seq`; 0 when none.
     pub(crate) call_files: AtomicU32,
+    /// Equal to the worker's `callback_seq` once the host's answer to that callback is in the
+    /// callback area; the worker futex-waits on it.
+    pub(crate) callback_done: AtomicU32,
+    /// The answer's status (`callbacks::status`).
+    pub(crate) callback_status: AtomicU32,
+    /// The answer's length in the callback area.
+    pub(crate) callback_len: AtomicU64,
 }
 
 /// Fields the worker writes and the host reads (and must distrust).
@@ -62,6 +72,16 @@ pub(crate) struct WorkerSide {
     /// host against what it sent.
     pub(crate) files_seq: AtomicU32,
     pub(crate) files_taken: AtomicU32,
+    /// Incremented by the worker for each callback it asks of the host (`callbacks`), once
+    /// the request is in the callback area.
+    pub(crate) callback_seq: AtomicU32,
+    /// The call (`call_seq`) the callback belongs to.
+    pub(crate) callback_call: AtomicU32,
+    /// 1 while the worker sleeps on `callback_done`: the host wakes it only then.
+    pub(crate) callback_waiting: AtomicU32,
+    /// Which host function the callback asks for, and the length of its arguments.
+    pub(crate) callback_id: AtomicU64,
+    pub(crate) callback_len: AtomicU64,
 }
 
 /// The worker's spin counters ([`crate::SpinCounters`]), published after every wait. Worker
@@ -123,6 +143,7 @@ impl Region {
         let len = CONTROL_SIZE
             .checked_add(request_capacity)
             .and_then(|len| len.checked_add(reply_capacity))
+            .and_then(|len| len.checked_add(CALLBACK_CAPACITY))
             .ok_or_else(|| std::io::Error::other("arena sizes overflow"))?;
         let fd = rustix::fs::memfd_create(
             "ffiguard-sandbox",
@@ -177,6 +198,7 @@ impl Region {
         if CONTROL_SIZE
             .checked_add(request)
             .and_then(|n| n.checked_add(reply))
+            .and_then(|n| n.checked_add(CALLBACK_CAPACITY))
             != Some(len)
         {
             return Err(std::io::Error::other(
@@ -248,6 +270,17 @@ impl Region {
     pub(crate) fn reply_ptr(&self) -> *mut u8 {
         // SAFETY: CONTROL_SIZE + request_capacity <= len, inside the mapping.
         unsafe { self.base.as_ptr().add(CONTROL_SIZE + self.request_capacity) }
+    }
+
+    /// Start of the callback area ([`CALLBACK_CAPACITY`] bytes).
+    pub(crate) fn callback_ptr(&self) -> *mut u8 {
+        // SAFETY: CONTROL_SIZE + request_capacity + reply_capacity + CALLBACK_CAPACITY == len,
+        // so the area is inside the mapping.
+        unsafe {
+            self.base
+                .as_ptr()
+                .add(CONTROL_SIZE + self.request_capacity + self.reply_capacity)
+        }
     }
 
     /// A view of the start of the request arena (worker side: only the host writes it, and

@@ -84,6 +84,7 @@ pub(crate) fn run() -> ! {
         .store(SETUP_READY, Ordering::Release);
     futex::wake_one(&control.worker.setup_state);
     crate::session::objects::mark_serving();
+    crate::callbacks::worker::serving(region);
     serve(region, &table, &setup)
 }
 
@@ -190,7 +191,11 @@ fn serve(region: &'static Region, table: &Table, setup: &Setup) -> ! {
                         region.request_capacity(),
                     )
                 };
-                crate::files::providing(files, || (entry.dispatch)(&request, &mut writer))
+                crate::callbacks::worker::set_call(seq);
+                let status =
+                    crate::files::providing(files, || (entry.dispatch)(&request, &mut writer));
+                crate::callbacks::worker::set_call(0);
+                status
             }
             (None, Ok(_)) => crate::transport::wire::Status {
                 code: status::UNKNOWN_FUNCTION,
