@@ -164,6 +164,18 @@ pub fn raw_callback(
         .map(|answer| (answer.status, answer.payload))
 }
 
+static SKIP_FILES: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Called from inside an isolated function: with the next call that passes files, the worker
+/// says it took them but leaves them queued on its socket.
+pub fn leave_files_queued_next_call() {
+    SKIP_FILES.store(true, Ordering::SeqCst);
+}
+
+pub(crate) fn skip_taking_files() -> bool {
+    SKIP_FILES.swap(false, Ordering::SeqCst)
+}
+
 impl crate::SandboxBuilder {
     /// Test hook: the sandbox's workers report `layers` in force on top of the layers they
     /// really put in force and, when `layers` includes [`Layers::NOTIFY`], send a descriptor of

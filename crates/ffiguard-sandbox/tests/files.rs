@@ -470,6 +470,36 @@ fn a_worker_lying_about_its_files_gets_a_typed_error() {
     assert_eq!(text.as_deref(), Ok("x"));
 }
 
+#[isolated]
+fn leave_files_queued_next_call() {
+    ffiguard_sandbox::test_hooks::leave_files_queued_next_call();
+}
+
+/// A worker that says it took its files but left them on its socket is caught by the host's
+/// look at the socket's queue (they would pile up in flight, call after call).
+fn a_worker_leaving_its_files_queued_gets_a_typed_error() {
+    let scratch = Scratch::new("queued");
+    let (_, file) = scratch.file("x");
+    let sandbox = sandbox_with(Policy::pure_compute());
+    let sandbox = &sandbox;
+    let mut session = sandbox.session().expect("session");
+    leave_files_queued_next_call::call_in(&mut session)
+        .expect("call")
+        .trust_unverified("nothing");
+    let error = read_all::call_in(&mut session, passed(&file)).expect_err("left queued");
+    assert!(
+        matches!(
+            &error,
+            SandboxError::Reply {
+                source: ReplyError::FilesNotTaken { .. },
+                ..
+            }
+        ),
+        "{error}"
+    );
+    assert!(!session.is_active());
+}
+
 fn main() {
     support::run(ffiguard_sandbox::tests![
         reads_a_file_with_no_filesystem_policy,
@@ -482,5 +512,6 @@ fn main() {
         passed_files_do_not_outlive_their_call,
         the_number_of_files_is_bounded,
         a_worker_lying_about_its_files_gets_a_typed_error,
+        a_worker_leaving_its_files_queued_gets_a_typed_error,
     ]);
 }

@@ -15,7 +15,7 @@
 
 use std::io::{IoSlice, IoSliceMut};
 use std::mem::MaybeUninit;
-use std::os::fd::{BorrowedFd, OwnedFd, RawFd};
+use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rustix::net::{
@@ -108,6 +108,19 @@ pub(crate) fn close_return_path(socket: BorrowedFd<'_>) {
             break;
         }
     }
+}
+
+/// Host: bytes of messages sent on `socket` that the worker has not taken yet (for a Unix
+/// socket, `SIOCOUTQ` counts what the sender queued until the receiver frees it).
+pub(crate) fn unread(socket: BorrowedFd<'_>) -> std::io::Result<usize> {
+    let mut queued: libc::c_int = 0;
+    // SAFETY: SIOCOUTQ (TIOCOUTQ's number) writes one c_int through the pointer, which points
+    // at the local above; `socket` is an open descriptor for the duration of the call.
+    let result = unsafe { libc::ioctl(socket.as_raw_fd(), libc::TIOCOUTQ, &raw mut queued) };
+    if result < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(usize::try_from(queued).unwrap_or(usize::MAX))
 }
 
 /// Why the worker found no descriptors for its call.

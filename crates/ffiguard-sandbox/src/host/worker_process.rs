@@ -402,6 +402,17 @@ impl WorkerProcess {
                 },
             }));
         }
+        // A worker that says it took its descriptors but left them queued would make them
+        // pile up in its socket (in flight, counted against the host's own limit).
+        if sent_files > 0 && status != wire::status::FILES_MISSING {
+            let queued = crate::files::channel::unread(self.setup_socket.as_fd()).unwrap_or(1);
+            if queued > 0 {
+                return Err(CallFailure::Fatal(SandboxError::Reply {
+                    function,
+                    source: ReplyError::FilesNotTaken { queued },
+                }));
+            }
+        }
         let claimed = control.worker.reply_len.load(Ordering::Acquire);
         let capacity = self.region.reply_capacity();
         let len = usize::try_from(claimed)

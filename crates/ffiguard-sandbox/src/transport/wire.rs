@@ -89,6 +89,13 @@ pub enum ReplyError {
     /// The worker says it holds too many received descriptors to take the call's.
     #[error("the worker says it already holds the most passed files it may")]
     TooManyFiles,
+    /// The worker says it took the call's descriptors, but left them queued on its socket
+    /// (they would pile up there, call after call).
+    #[error("the worker left {queued} bytes of descriptor messages untaken")]
+    FilesNotTaken {
+        /// Bytes still queued for the worker.
+        queued: usize,
+    },
     /// What the worker says it took of the call's descriptors is not what the host sent: its
     /// account of the descriptor messages is out of step with the calls.
     #[error(
