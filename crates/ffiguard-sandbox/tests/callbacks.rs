@@ -310,6 +310,33 @@ fn a_worker_that_never_returns_is_cut_by_the_deadline() {
     assert_eq!(logged, 1);
 }
 
+#[isolated]
+fn keep_a_number() -> Result<ffiguard_sandbox::Remote<u64>, ffiguard_sandbox::RemoteError> {
+    ffiguard_sandbox::Remote::new(7)
+}
+
+/// A handler runs outside the session whose call it serves: a handle from an isolated call
+/// the handler makes (another worker's) is refused, not taken into that session.
+fn handles_do_not_travel_through_handlers() {
+    let sandbox = sandbox();
+    let mut session = sandbox.session().expect("session");
+    let nested = RefCell::new(None);
+    let mut callbacks = Callbacks::new().on(&LOG, |_| {
+        *nested.borrow_mut() = Some(keep_a_number::call(&sandbox).map(|_| ()));
+    });
+    let result = log_once::call_in_with_callbacks(&mut session, &mut callbacks)
+        .expect("call")
+        .trust_unverified("compared");
+    assert_eq!(result, Ok(()));
+    drop(callbacks);
+    let nested = nested.into_inner().expect("the handler ran");
+    assert!(
+        matches!(&nested, Err(SandboxError::Reply { .. })),
+        "a plain call's handle was taken: {nested:?}"
+    );
+    assert_eq!(session.live_handles(), 0);
+}
+
 /// Outside a worker there is no host to call.
 fn a_host_function_called_on_the_host_has_no_host() {
     assert_eq!(LOG.call("here".into()), Err(CallbackError::NoHost));
@@ -326,5 +353,6 @@ fn main() {
         a_worker_dying_mid_callback_ends_the_call,
         a_worker_that_never_returns_is_cut_by_the_deadline,
         a_host_function_called_on_the_host_has_no_host,
+        handles_do_not_travel_through_handlers,
     ]);
 }

@@ -87,7 +87,10 @@ fn run(
         return (status::TOO_DEEP, Vec::new());
     }
     DEPTH.set(DEPTH.get() + 1);
-    let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| handler(args)));
+    let outcome = {
+        let _outside = crate::session::shared::outside();
+        std::panic::catch_unwind(AssertUnwindSafe(|| handler(args)))
+    };
     DEPTH.set(DEPTH.get().saturating_sub(1));
     match outcome {
         Ok(Ok(result)) => (status::OK, result),

@@ -113,6 +113,14 @@ pub(crate) fn enter(session: &Arc<SessionShared>) -> Scope {
     Scope { previous }
 }
 
+/// Sets no session for this thread until the returned guard is dropped: a callback handler
+/// runs outside the session whose call it serves, so that handles neither travel through
+/// callbacks nor are taken from isolated calls the handler itself makes.
+pub(crate) fn outside() -> Scope {
+    let previous = CURRENT.with(|current| current.replace(None));
+    Scope { previous }
+}
+
 /// Restores the thread's previous session when dropped.
 pub(crate) struct Scope {
     previous: Option<Arc<SessionShared>>,
