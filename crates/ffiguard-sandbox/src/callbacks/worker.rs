@@ -1,10 +1,9 @@
 //! The worker's side of a callback: the request goes into the callback area, the host is
-//! woken as for a reply, and the worker waits for the answer (spinning briefly, then asleep
-//! on the futex word the host sets).
+//! woken as for a reply, and the worker waits for the answer (spinning as its spin policy
+//! says for the next call, then asleep on the futex word the host sets).
 
-use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::{Duration, Instant};
+use std::sync::{Mutex, OnceLock, PoisonError};
 
 use serde::Serialize;
 
@@ -12,19 +11,20 @@ use super::CallbackError;
 use crate::transport::arena;
 use crate::transport::futex::{self, WAITERS};
 use crate::transport::region::{CALLBACK_CAPACITY, Region};
-
-/// How long the worker spins for the host's answer before it sleeps: a handler that answers
-/// at once is caught without a wake-up.
-const SPIN: Duration = Duration::from_micros(50);
+use crate::transport::spin::{SpinPolicy, Spinner};
 
 /// The worker's shared region, once it serves calls.
 static REGION: OnceLock<&'static Region> = OnceLock::new();
+/// How the worker spins for an answer before it sleeps (its policy for calls): a handler that
+/// answers at once is caught without a wake-up.
+static SPINNER: Mutex<Option<Spinner>> = Mutex::new(None);
 /// The call being served (its `call_seq`), 0 between calls.
 static CALL: AtomicU32 = AtomicU32::new(0);
 
 /// Called by the worker before it serves its first call.
-pub(crate) fn serving(region: &'static Region) {
+pub(crate) fn serving(region: &'static Region, spin: SpinPolicy) {
     let _ = REGION.set(region);
+    *SPINNER.lock().unwrap_or_else(PoisonError::into_inner) = Some(Spinner::new(spin));
 }
 
 /// Marks the call being served (0: none), around its dispatch.
@@ -93,25 +93,25 @@ pub(crate) fn ask_encoded(
     })
 }
 
-/// Waits until `done` holds `number`: spins for [`SPIN`], then sleeps with `waiting` set, so
-/// that the host wakes it.
+/// Waits until `done` holds `number`: spins as the worker's policy says, then sleeps with
+/// `waiting` set, so that the host wakes it.
 fn wait_for(done: &AtomicU32, waiting: &AtomicU32, number: u32) {
-    let started = Instant::now();
-    let mut rounds = 0u32;
-    while done.load(Ordering::Acquire) != number {
-        std::hint::spin_loop();
-        rounds = rounds.wrapping_add(1);
-        if rounds.is_multiple_of(64) && started.elapsed() >= SPIN {
-            waiting.store(1, Ordering::SeqCst);
-            loop {
-                let current = done.load(Ordering::SeqCst);
-                if current == number {
-                    break;
-                }
-                futex::wait(done, current, None);
-            }
-            waiting.store(0, Ordering::Relaxed);
-            return;
-        }
+    let answered = || done.load(Ordering::Acquire) == number;
+    let caught = SPINNER
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .as_mut()
+        .map_or_else(answered, |spinner| spinner.spin(true, answered));
+    if caught {
+        return;
     }
+    waiting.store(1, Ordering::SeqCst);
+    loop {
+        let current = done.load(Ordering::SeqCst);
+        if current == number {
+            break;
+        }
+        futex::wait(done, current, None);
+    }
+    waiting.store(0, Ordering::Relaxed);
 }

@@ -84,7 +84,7 @@ pub(crate) fn run() -> ! {
         .store(SETUP_READY, Ordering::Release);
     futex::wake_one(&control.worker.setup_state);
     crate::session::objects::mark_serving();
-    crate::callbacks::worker::serving(region);
+    crate::callbacks::worker::serving(region, setup.worker_spin);
     serve(region, &table, &setup)
 }
 
