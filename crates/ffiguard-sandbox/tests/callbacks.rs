@@ -337,6 +337,20 @@ fn handles_do_not_travel_through_handlers() {
     assert_eq!(session.live_handles(), 0);
 }
 
+/// A worker asking for callbacks back to back, with no bound on their number that it would
+/// reach in time, is cut by the deadline all the same.
+fn a_callback_flood_is_cut_by_the_deadline() {
+    let sandbox = Sandbox::builder()
+        .deadline(Duration::from_millis(300))
+        .build()
+        .expect("sandbox");
+    let mut callbacks = Callbacks::new().on(&ADD, checked_add).max_calls(u64::MAX);
+    let started = std::time::Instant::now();
+    let error = add_forever::call_with_callbacks(&sandbox, &mut callbacks).expect_err("flood");
+    assert!(matches!(error, SandboxError::Timeout { .. }), "{error}");
+    assert!(started.elapsed() < Duration::from_secs(5));
+}
+
 /// Outside a worker there is no host to call.
 fn a_host_function_called_on_the_host_has_no_host() {
     assert_eq!(LOG.call("here".into()), Err(CallbackError::NoHost));
@@ -354,5 +368,6 @@ fn main() {
         a_worker_that_never_returns_is_cut_by_the_deadline,
         a_host_function_called_on_the_host_has_no_host,
         handles_do_not_travel_through_handlers,
+        a_callback_flood_is_cut_by_the_deadline,
     ]);
 }

@@ -481,6 +481,18 @@ impl WorkerProcess {
             let Event::Callback(number) = event else {
                 return (Ok(()), answered, panicked);
             };
+            // A worker asking for callbacks back to back never lets the wait reach its own
+            // deadline check: the deadline is checked before each answer as well.
+            if started.elapsed() >= deadline {
+                let pid = self.pid;
+                self.kill_and_reap();
+                let timeout = SandboxError::Timeout {
+                    function,
+                    pid,
+                    deadline,
+                };
+                return (Err(CallFailure::Fatal(timeout)), answered, panicked);
+            }
             let fail = |source| CallFailure::Fatal(SandboxError::Reply { function, source });
             if number != self.callbacks_answered.wrapping_add(1) {
                 let error = crate::callbacks::host::out_of_step("numbered out of order");
