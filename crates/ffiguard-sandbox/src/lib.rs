@@ -93,7 +93,8 @@ extern crate self as ffiguard_sandbox;
 // `Sandbox` and its worker processes), `worker` (the process that runs the library),
 // `confine` (the layers a worker puts on itself), `monitor` (the host's watch over a confined
 // worker: seccomp listener, filesystem broker, admission), `transport` (the shared region,
-// doorbells and the zero-copy encoding between them).
+// doorbells and the zero-copy encoding between them), `files` (open files passed into calls)
+// and `callbacks` (host functions a call may call back).
 pub mod callbacks;
 mod confine;
 mod error;
