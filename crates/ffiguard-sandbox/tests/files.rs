@@ -500,6 +500,29 @@ fn a_worker_leaving_its_files_queued_gets_a_typed_error() {
     assert!(!session.is_active());
 }
 
+#[isolated]
+fn give_back(file: PassedFile) -> PassedFile {
+    file
+}
+
+/// Files go one way: a reply holding one is refused (the worker cannot encode it).
+fn a_file_cannot_travel_back() {
+    let scratch = Scratch::new("back");
+    let (_, file) = scratch.file("x");
+    let sandbox = sandbox();
+    let error = give_back::call(&sandbox, passed(&file)).expect_err("refused");
+    assert!(
+        matches!(
+            &error,
+            SandboxError::Reply {
+                source: ReplyError::Panicked(message),
+                ..
+            } if message.contains("Serialization")
+        ),
+        "{error}"
+    );
+}
+
 fn main() {
     support::run(ffiguard_sandbox::tests![
         reads_a_file_with_no_filesystem_policy,
@@ -513,5 +536,6 @@ fn main() {
         the_number_of_files_is_bounded,
         a_worker_lying_about_its_files_gets_a_typed_error,
         a_worker_leaving_its_files_queued_gets_a_typed_error,
+        a_file_cannot_travel_back,
     ]);
 }
