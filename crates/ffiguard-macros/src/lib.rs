@@ -28,7 +28,8 @@ use syn::{
 /// - a worker-side dispatch entry, registered in the sandbox's link-time registry.
 ///
 /// Arguments must be plain `name: Type` parameters whose types implement `serde::Serialize`
-/// and `serde::de::DeserializeOwned`, as must the return type. Generic, `async`, `unsafe`,
+/// and `serde::de::DeserializeOwned`, as must the return type. An argument may be (or hold) a
+/// `PassedFile`: an open file the worker receives as a read-only descriptor. Generic, `async`, `unsafe`,
 /// variadic functions and methods are refused with a compile error.
 #[proc_macro_attribute]
 pub fn isolated(attr: TokenStream, item: TokenStream) -> TokenStream {
