@@ -531,11 +531,13 @@ impl WorkerProcess {
         let reply_seq = &control.worker.reply_seq;
         let callback_seq = &control.worker.callback_seq;
         let answered = self.callbacks_answered;
+        // Sequentially consistent: after setting WAITERS below, these loads must not miss a
+        // word the worker stored before it looked at WAITERS (and so did not wake us).
         let arrived = || {
-            if reply_seq.load(Ordering::Acquire) == seq {
+            if reply_seq.load(Ordering::SeqCst) == seq {
                 Some(Event::Reply)
             } else {
-                let number = callback_seq.load(Ordering::Acquire);
+                let number = callback_seq.load(Ordering::SeqCst);
                 (number != answered).then_some(Event::Callback(number))
             }
         };
