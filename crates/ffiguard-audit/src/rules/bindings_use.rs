@@ -69,7 +69,14 @@ impl BindingsUse {
         if path.leading_colon.is_some() || path.segments.len() != 1 {
             return false;
         }
-        let at = line_col(path.segments[0].ident.span().start());
+        let ident = &path.segments[0].ident;
+        self.imports_at(&ident.to_string(), ident.span())
+    }
+
+    /// Whether `name`, written at `at`, is imported from a bindings module by the innermost
+    /// module around `at` (see [`provides`](Self::provides)).
+    pub(crate) fn imports_at(&self, name: &str, at: proc_macro2::Span) -> bool {
+        let at = line_col(at.start());
         let Some(scope) = self
             .scopes
             .iter()
@@ -78,8 +85,7 @@ impl BindingsUse {
         else {
             return false;
         };
-        let name = path.segments[0].ident.to_string();
-        scope.names.contains(&name) || (scope.glob && !scope.defined.contains(&name))
+        scope.names.contains(name) || (scope.glob && !scope.defined.contains(name))
     }
 
     fn current(&mut self) -> &mut Scope {
@@ -139,7 +145,7 @@ impl<'ast> Visit<'ast> for BindingsUse {
 /// `sys`, `bindings` or `libc`, or a `-sys` crate (`libseccomp_sys`, and `ffmpeg_sys_next` for
 /// ffmpeg-sys-next, but not `file_system`). The standard library's `std::ffi` and
 /// `std::os::raw` hold types, not C functions.
-fn is_bindings_module(path: &[String]) -> bool {
+pub(crate) fn is_bindings_module(path: &[String]) -> bool {
     let Some(first) = path.first() else {
         return false;
     };

@@ -5,6 +5,7 @@
 //! fixtures in `tests/fixtures/rules/`, one true-positive and one true-negative file per rule.
 
 mod bindings_use;
+mod c_places;
 mod int_width;
 mod util;
 
