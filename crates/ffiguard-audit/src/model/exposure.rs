@@ -35,6 +35,13 @@ pub struct Exposure {
     module_names: std::collections::HashSet<(String, String)>,
     #[serde(skip)]
     reexport_holders: std::collections::HashSet<(String, String)>,
+    /// Positions in `reexports` by crate, so that a lookup reads its own crate's re-exports
+    /// only (a tree of many crates would otherwise scan all of them per lookup).
+    #[serde(skip)]
+    reexports_by_crate: std::collections::HashMap<String, Vec<usize>>,
+    /// How many re-exports the index covers (it is stale when more were added since).
+    #[serde(skip)]
+    reexports_indexed: usize,
 }
 
 /// One name a `pub use` makes public in the module that holds it.
@@ -240,6 +247,28 @@ impl Exposure {
             .iter()
             .filter_map(|r| Some((r.krate.clone(), r.holder.last()?.clone())))
             .collect();
+        self.reexports_by_crate.clear();
+        for (i, r) in self.reexports.iter().enumerate() {
+            self.reexports_by_crate
+                .entry(r.krate.clone())
+                .or_default()
+                .push(i);
+        }
+        self.reexports_indexed = self.reexports.len();
+    }
+
+    /// The re-exports of crate `k`: through the index once [`index`](Self::index) has run
+    /// over every re-export, else by a scan.
+    fn reexports_of<'s>(&'s self, k: &'s str) -> Box<dyn Iterator<Item = &'s Reexport> + 's> {
+        if self.reexports_indexed == self.reexports.len() {
+            let at = self
+                .reexports_by_crate
+                .get(k)
+                .map_or(&[][..], Vec::as_slice);
+            Box::new(at.iter().map(|&i| &self.reexports[i]))
+        } else {
+            Box::new(self.reexports.iter().filter(move |r| r.krate == k))
+        }
     }
 
     /// Whether the crate of the file at `path` declares a module named `name` (anywhere).
@@ -265,7 +294,7 @@ impl Exposure {
         if (1..=chain.len()).all(|n| !self.is_private_module(k, &chain[..n])) {
             return true;
         }
-        self.reexports.iter().filter(|r| r.krate == k).any(|r| {
+        self.reexports_of(k).any(|r| {
             // `pub use self::api_tweaks::f` names the `f` of `api_tweaks`, not the `f` of
             // `api_tweaks::android` it may call (j4rs): the source module must end the chain.
             if !r.glob && r.name == item {

@@ -248,6 +248,13 @@ pub struct FfiModel {
     type_index: HashMap<String, Vec<usize>>,
     #[serde(skip)]
     variant_names: std::collections::HashSet<String>,
+    /// Names of every `static mut` of the audited code.
+    #[serde(skip)]
+    static_mut_names: std::collections::HashSet<String>,
+    /// Every word of every foreign or exported signature: the names of the types that cross
+    /// the boundary (built once here, not per file, so a tree of many crates stays linear).
+    #[serde(skip)]
+    signature_words: std::collections::HashSet<String>,
 }
 
 impl FfiModel {
@@ -290,8 +297,49 @@ impl FfiModel {
             .iter()
             .flat_map(|t| t.variants.iter().map(|(v, _)| v.clone()))
             .collect();
+        model.static_mut_names = model
+            .statics
+            .iter()
+            .filter(|s| s.mutable)
+            .map(|s| s.name.clone())
+            .collect();
+        let foreign = model
+            .foreign_fns
+            .iter()
+            .map(|f| (&f.params, f.ret.as_deref()));
+        let exported = model
+            .exported_fns
+            .iter()
+            .map(|f| (&f.params, f.ret.as_deref()));
+        for (params, ret) in foreign.chain(exported) {
+            for ty in params.iter().map(|p| p.ty.as_str()).chain(ret) {
+                let words = ty
+                    .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                    .filter(|w| !w.is_empty());
+                for word in words {
+                    if !model.signature_words.contains(word) {
+                        model.signature_words.insert(word.to_owned());
+                    }
+                }
+            }
+        }
         model.exposure.index();
         model
+    }
+
+    /// Whether some `static mut` of the audited code has this name.
+    pub(crate) fn is_static_mut(&self, name: &str) -> bool {
+        self.static_mut_names.contains(name)
+    }
+
+    /// Whether the audited code declares any `static mut`.
+    pub(crate) fn has_static_mut(&self) -> bool {
+        !self.static_mut_names.is_empty()
+    }
+
+    /// Whether `word` (an identifier) appears in a foreign or exported function's signature.
+    pub(crate) fn in_signature(&self, word: &str) -> bool {
+        self.signature_words.contains(word)
     }
 
     /// Whether some enum of the audited code has a variant of this name.

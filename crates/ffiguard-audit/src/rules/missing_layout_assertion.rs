@@ -70,7 +70,7 @@ impl Rule for MissingLayoutAssertion {
                     return;
                 }
                 let index = self.index.get_or_insert_with(|| Index::of(self.cx));
-                if !index.crossing.contains(name.as_str()) || index.asserted.contains(&name) {
+                if !self.cx.model.in_signature(&name) || index.asserted.contains(&name) {
                     return;
                 }
                 let f = self
@@ -93,31 +93,13 @@ impl Rule for MissingLayoutAssertion {
     }
 }
 
-/// What the rule looks up per type, computed once per file.
+/// The type names this file's text checks the layout of, computed once per file.
 struct Index {
-    /// Every word in a foreign or exported signature of the crate.
-    crossing: HashSet<String>,
-    /// Type names this file's text checks the layout of.
     asserted: HashSet<String>,
 }
 
 impl Index {
     fn of(cx: &FileContext<'_>) -> Self {
-        let model = cx.model;
-        let mut crossing = HashSet::new();
-        let foreign = model
-            .foreign_fns
-            .iter()
-            .map(|f| (&f.params, f.ret.as_deref()));
-        let exported = model
-            .exported_fns
-            .iter()
-            .map(|f| (&f.params, f.ret.as_deref()));
-        for (params, ret) in foreign.chain(exported) {
-            for ty in params.iter().map(|p| p.ty.as_str()).chain(ret) {
-                crossing.extend(words(ty).map(str::to_owned));
-            }
-        }
         let compact: String = cx
             .source
             .text()
@@ -125,7 +107,6 @@ impl Index {
             .filter(|c| !c.is_whitespace())
             .collect();
         Index {
-            crossing,
             asserted: asserted(&compact),
         }
     }

@@ -43,15 +43,9 @@ impl Rule for StaticMutInCallback {
     }
 
     fn check(&self, cx: &FileContext<'_>, out: &mut Vec<Finding>) {
-        let mut statics = static_muts(cx.syntax);
-        statics.extend(
-            cx.model
-                .statics
-                .iter()
-                .filter(|s| s.mutable)
-                .map(|s| s.name.clone()),
-        );
-        if statics.is_empty() {
+        // This file's own, and (through the model) every other file's.
+        let statics = static_muts(cx.syntax);
+        if statics.is_empty() && !cx.model.has_static_mut() {
             return;
         }
         for f in functions(cx.syntax) {
@@ -131,7 +125,8 @@ impl<'ast> Visit<'ast> for Finder<'_, '_> {
                 if self.in_callback && p.qself.is_none() && p.path.segments.len() == 1 =>
             {
                 let name = p.path.segments[0].ident.to_string();
-                if self.statics.contains(&name) && !self.locals.contains(&name) {
+                let is_static = self.statics.contains(&name) || self.cx.model.is_static_mut(&name);
+                if is_static && !self.locals.contains(&name) {
                     let f = self
                         .cx
                         .finding(
