@@ -13,7 +13,9 @@ pub(crate) type Parsed = Result<syn::File, Box<Finding>>;
 pub(crate) struct LoadedFile {
     pub(crate) path: String,
     pub(crate) source: SourceText,
-    pub(crate) syntax: Parsed,
+    /// `None` once [`release_syntax`](Self::release_syntax) has dropped the tree to save
+    /// memory; [`check`](Self::check) then parses the text again.
+    pub(crate) syntax: Option<Parsed>,
     /// Findings about this file produced while loading it (missing modules, unreadable).
     pub(crate) extra: Vec<Finding>,
     /// Loaded through a module declared under `cfg(test)`.
@@ -28,7 +30,7 @@ impl LoadedFile {
         let syntax = parse_guarded(&path, &text);
         LoadedFile {
             source: SourceText::new(text),
-            syntax,
+            syntax: Some(syntax),
             path,
             extra: Vec::new(),
             test_only: false,
@@ -36,11 +38,21 @@ impl LoadedFile {
         }
     }
 
-    /// This file's part of the crate model (empty when it did not parse).
+    /// This file's part of the crate model (empty when it did not parse, or once its tree is
+    /// released: take the part before).
     pub(crate) fn model_part(&self) -> FfiModel {
         match &self.syntax {
-            Ok(syntax) => catch(|| extract(&self.path, syntax)).unwrap_or_default(),
-            Err(_) => FfiModel::default(),
+            Some(Ok(syntax)) => catch(|| extract(&self.path, syntax)).unwrap_or_default(),
+            _ => FfiModel::default(),
+        }
+    }
+
+    /// Drops a parsed tree (a parse failure, small, stays): a tree takes some 40 times the
+    /// memory of its text, and a large source tree cannot keep every file's until the model
+    /// is complete. [`check`](Self::check) parses the text again.
+    pub(crate) fn release_syntax(&mut self) {
+        if matches!(self.syntax, Some(Ok(_))) {
+            self.syntax = None;
         }
     }
 
@@ -53,7 +65,15 @@ impl LoadedFile {
         known: &[&'static RuleMeta],
         more: &[Finding],
     ) -> Vec<Finding> {
-        let mut findings = match &self.syntax {
+        let reparsed;
+        let syntax = match &self.syntax {
+            Some(parsed) => parsed,
+            None => {
+                reparsed = parse_guarded(&self.path, self.source.text());
+                &reparsed
+            }
+        };
+        let mut findings = match syntax {
             Ok(syntax) => {
                 let mut raw = run_rules(&self.path, &self.source, syntax, model, rules);
                 raw.extend(more.iter().cloned());
@@ -64,7 +84,7 @@ impl LoadedFile {
                 .collect(),
         };
         findings.extend(self.extra.iter().cloned());
-        TestCode::of(&self.path, self.test_only, self.syntax.as_ref().ok()).mark(&mut findings);
+        TestCode::of(&self.path, self.test_only, syntax.as_ref().ok()).mark(&mut findings);
         findings
     }
 }

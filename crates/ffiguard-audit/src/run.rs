@@ -23,6 +23,14 @@ use std::sync::{Arc, Condvar, Mutex, PoisonError};
 /// Stack for worker threads: parsing stays well inside it given the nesting guard.
 const WORKER_STACK_BYTES: usize = 64 * 1024 * 1024;
 
+/// How much source text (bytes, all threads together) keeps its syntax tree from reading to
+/// checking. The rules need the whole tree's model before they run, and a tree takes some 40
+/// times the memory of its text, so files beyond this are parsed a second time when checked
+/// instead: a crate or a tree of up to ~200,000 lines is parsed once, and a larger one stays
+/// within a few hundred MiB for its trees (about 0.3 KiB per line, BENCHMARKS.md "Static
+/// audit at scale") at the cost of a second parse of the rest.
+const TREE_BUDGET_BYTES: usize = 8 * 1024 * 1024;
+
 /// Why an audit could not run at all (per-file problems are findings, not errors).
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -105,6 +113,18 @@ pub fn audit_path_with_progress(
     threads: usize,
     progress: &Progress,
 ) -> Result<AuditOutcome, AuditError> {
+    audit_with_budget(path, rules, config, threads, progress, TREE_BUDGET_BYTES)
+}
+
+/// [`audit_path_with_progress`] holding trees for at most `tree_budget` bytes of source.
+fn audit_with_budget(
+    path: &Path,
+    rules: &[&dyn Rule],
+    config: &Config,
+    threads: usize,
+    progress: &Progress,
+    tree_budget: usize,
+) -> Result<AuditOutcome, AuditError> {
     let _quiet = QuietPanics::install();
     let shown = path.display().to_string();
     let ignored = config.ignored_paths()?;
@@ -182,7 +202,14 @@ pub fn audit_path_with_progress(
             }
         })
         .collect();
-    let mut outcome = crawl_and_check(&root, roots, rules, &ignored, threads, abi, progress)?;
+    let crawl = Crawl {
+        root: &root,
+        ignored: &ignored,
+        threads,
+        progress,
+        tree_budget,
+    };
+    let mut outcome = crawl_and_check(&crawl, roots, rules, abi)?;
     outcome.headers = headers;
     if outcome.files == 0 && outcome.ignored == 0 {
         let mut reasons: Vec<String> = problems
@@ -346,6 +373,10 @@ struct Shared<'a> {
     progress: &'a Progress,
     /// Files skipped because the configuration ignores them.
     ignored: AtomicUsize,
+    /// Bytes of source whose trees are held, and how many may be (see
+    /// [`TREE_BUDGET_BYTES`]).
+    held: AtomicUsize,
+    tree_budget: usize,
 }
 
 /// What one worker returns.
@@ -359,15 +390,30 @@ struct WorkerResult {
     sources: Vec<(String, Arc<str>)>,
 }
 
+/// Where and how to crawl.
+struct Crawl<'a> {
+    root: &'a Path,
+    /// The configuration's `ignore` patterns, compiled.
+    ignored: &'a IgnoredPaths,
+    threads: usize,
+    progress: &'a Progress,
+    /// See [`TREE_BUDGET_BYTES`].
+    tree_budget: usize,
+}
+
 fn crawl_and_check(
-    root: &Path,
+    crawl_with: &Crawl<'_>,
     roots: Vec<Job>,
     rules: &[&dyn Rule],
-    ignored: &IgnoredPaths,
-    threads: usize,
     abi: HashMap<String, Vec<Finding>>,
-    progress: &Progress,
 ) -> Result<AuditOutcome, AuditError> {
+    let Crawl {
+        root,
+        ignored,
+        threads,
+        progress,
+        tree_budget,
+    } = *crawl_with;
     let mut seen = HashSet::new();
     let jobs = roots
         .into_iter()
@@ -384,6 +430,8 @@ fn crawl_and_check(
         ignore: ignored,
         progress,
         ignored: AtomicUsize::new(0),
+        held: AtomicUsize::new(0),
+        tree_budget,
     };
     let known = known_metas(rules);
     let checked = Mutex::new(HashSet::new());
@@ -400,8 +448,7 @@ fn crawl_and_check(
             let handle = std::thread::Builder::new()
                 .stack_size(WORKER_STACK_BYTES)
                 .spawn_scoped(scope, move || {
-                    let files = crawl(shared);
-                    let parts = files.iter().map(LoadedFile::model_part).collect();
+                    let (files, parts) = crawl(shared);
                     // The receiver lives until every worker has reported.
                     let _ = parts_tx.send(parts);
                     drop(parts_tx);
@@ -412,8 +459,7 @@ fn crawl_and_check(
                         .lock()
                         .unwrap_or_else(PoisonError::into_inner)
                         .extend(files.iter().map(|f| f.path.clone()));
-                    let result = check_files(&files, &model, rules, known, abi, shared.progress);
-                    drop(files);
+                    let result = check_files(files, &model, rules, known, abi, shared.progress);
                     proc_macro2::extra::invalidate_current_thread_spans();
                     result
                 })
@@ -460,8 +506,9 @@ fn crawl_and_check(
     Ok(outcome)
 }
 
+/// Checks each file, dropping it (and its tree) as soon as it is done.
 fn check_files(
-    files: &[LoadedFile],
+    files: Vec<LoadedFile>,
     model: &FfiModel,
     rules: &[&dyn Rule],
     known: &[&'static crate::RuleMeta],
@@ -491,8 +538,10 @@ fn check_files(
 }
 
 /// Phase one for one worker: take jobs until the queue is empty and no one is producing more.
-fn crawl(shared: &Shared<'_>) -> Vec<LoadedFile> {
+/// Returns the files read and each one's part of the model.
+fn crawl(shared: &Shared<'_>) -> (Vec<LoadedFile>, Vec<FfiModel>) {
     let mut mine = Vec::new();
+    let mut parts = Vec::new();
     loop {
         let job = {
             let mut q = shared.queue.lock().unwrap_or_else(PoisonError::into_inner);
@@ -509,7 +558,7 @@ fn crawl(shared: &Shared<'_>) -> Vec<LoadedFile> {
         };
         let Some(job) = job else {
             shared.wake.notify_all();
-            return mine;
+            return (mine, parts);
         };
         let (file, children) = load(shared, &job);
         let mut q = shared.queue.lock().unwrap_or_else(PoisonError::into_inner);
@@ -525,7 +574,14 @@ fn crawl(shared: &Shared<'_>) -> Vec<LoadedFile> {
         q.in_flight -= 1;
         drop(q);
         shared.wake.notify_all();
-        mine.extend(file);
+        if let Some(mut file) = file {
+            parts.push(file.model_part());
+            let bytes = file.source.text().len();
+            if shared.held.fetch_add(bytes, Ordering::Relaxed) + bytes > shared.tree_budget {
+                file.release_syntax();
+            }
+            mine.push(file);
+        }
     }
 }
 
@@ -545,7 +601,7 @@ fn load(shared: &Shared<'_>, job: &Job) -> (Option<LoadedFile>, Vec<Job>) {
     shared.progress.read.fetch_add(1, Ordering::Relaxed);
     file.test_only = job.test_only;
     let mut jobs = Vec::new();
-    if let Ok(syntax) = &file.syntax {
+    if let Some(Ok(syntax)) = &file.syntax {
         let children =
             catch(|| child_modules(&file.path, &job.path, job.mod_rs, syntax)).unwrap_or_default();
         for child in children {
@@ -628,4 +684,66 @@ fn read_source(path: &Path) -> Result<String, String> {
             + 1;
         format!("invalid UTF-8 at line {line} (byte {valid})")
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A wrapper crate and its -sys crate audited as one tree: findings that need the other
+    /// file's part of the model (a foreign declaration, a `static mut`, a signature type).
+    fn tree() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let write = |rel: &str, text: &str| {
+            let path = dir.path().join(rel);
+            std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+            std::fs::write(path, text).expect("write");
+        };
+        write(
+            "foo-sys/Cargo.toml",
+            "[package]\nname = \"foo-sys\"\nversion = \"0.1.0\"\n",
+        );
+        write(
+            "foo-sys/src/lib.rs",
+            "#[repr(C)]\npub struct FooCtx { pub len: u32 }\n\
+             pub static mut LAST: i32 = 0;\n\
+             extern \"C\" {\n    pub fn foo_len(ctx: *mut FooCtx, n: i32) -> i32;\n\
+             pub fn foo_name(ctx: *mut FooCtx) -> *const std::os::raw::c_char;\n}\n",
+        );
+        write(
+            "foo/Cargo.toml",
+            "[package]\nname = \"foo\"\nversion = \"0.1.0\"\n",
+        );
+        write(
+            "foo/src/lib.rs",
+            "use foo_sys::*;\nuse std::ffi::CStr;\n\
+             pub fn len(ctx: *mut FooCtx, n: usize) -> i32 { unsafe { foo_len(ctx, n as i32) } }\n\
+             pub fn name(ctx: *mut FooCtx) -> String {\n\
+                 unsafe { CStr::from_ptr(foo_name(ctx)).to_string_lossy().into_owned() }\n}\n\
+             pub extern \"C\" fn on_event(v: i32) { unsafe { LAST = v; } }\n",
+        );
+        dir
+    }
+
+    fn audit(dir: &Path, budget: usize) -> Vec<Finding> {
+        let config = Config::default();
+        let progress = Progress::default();
+        audit_with_budget(dir, crate::rules::all(), &config, 2, &progress, budget)
+            .expect("audit")
+            .findings
+    }
+
+    #[test]
+    fn released_trees_give_the_same_findings_as_held_ones() {
+        let dir = tree();
+        let held = audit(dir.path(), usize::MAX);
+        assert!(
+            held.len() >= 3,
+            "the fixture should give cross-file findings: {held:#?}"
+        );
+        // Nothing held: every file is parsed again for its rules.
+        assert_eq!(audit(dir.path(), 0), held);
+        // Some held, some not.
+        assert_eq!(audit(dir.path(), 200), held);
+    }
 }
