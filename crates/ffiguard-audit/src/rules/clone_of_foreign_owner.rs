@@ -20,7 +20,9 @@ static META: RuleMeta = RuleMeta {
     docs: RuleDocs {
         what_it_does: "Flags `#[derive(Clone)]` on a type, and a hand-written `impl Clone` that \
 only copies fields (no calls, no macros), when the crate has an `impl Drop` for that type whose \
-`drop` calls a foreign function (declared in the crate, or through `libc::`/`ffi::`/`*_sys::`).",
+`drop` calls a foreign function (declared in the crate, or through `libc::`/`ffi::`/`*_sys::`). \
+Types that a `macro_rules!` of the file generates together with their `Drop` (a `wrapper!` \
+macro per C handle) are checked as the macro writes them, one arm at a time.",
         why_is_this_bad: "A derived or field-copying clone duplicates the raw handle, not the C \
 object. Both copies' `Drop` release the same object: a double free or double close, and a \
 use-after-free for whichever copy is used after the first drop.",
@@ -79,13 +81,45 @@ impl Rule for CloneOfForeignOwner {
                     .map(|d| format!("C (in {}:{})", d.location.file, d.location.line))
             };
             if let Some(free) = v.drops.get(name).cloned().or_else(elsewhere) {
-                out.push(
-                    cx.finding(&META, *span, format!("`{name}` is `Clone` but its `Drop` calls {free}: clones free the same C object"))
-                        .help("remove `Clone`, or clone through the library's dup/ref function"),
-                );
+                out.push(finding(cx, name, &free, *span));
+            }
+        }
+        // Types a `macro_rules!` of the file generates with their `Drop` (tract-proxy's
+        // `wrapper!`): each arm on its own, its type names being metavariables (`$new_type`).
+        for arm in super::macro_bodies::macro_arms(cx.syntax, cx.source.text()) {
+            let mut m = Impls {
+                cx,
+                bindings: super::bindings_use::BindingsUse::of(cx.syntax),
+                drops: HashMap::new(),
+                manual_clones: Vec::new(),
+                derived: Vec::new(),
+            };
+            m.visit_file(&arm.items);
+            for (name, span) in m.derived.iter().chain(m.manual_clones.iter()) {
+                if let Some(free) = m.drops.get(name) {
+                    // Name a metavariable as the macro writes it: `$new_type`, `` `$dest` ``.
+                    let written = |n: &str| match arm.metavariables.contains(n) {
+                        true => format!("${n}"),
+                        false => n.to_owned(),
+                    };
+                    let free = match free.strip_prefix('`').and_then(|f| f.strip_suffix('`')) {
+                        Some(f) => format!("`{}`", written(f)),
+                        None => free.clone(),
+                    };
+                    out.push(finding(cx, &written(name), &free, *span));
+                }
             }
         }
     }
+}
+
+fn finding(cx: &FileContext<'_>, name: &str, free: &str, span: proc_macro2::Span) -> Finding {
+    cx.finding(
+        &META,
+        span,
+        format!("`{name}` is `Clone` but its `Drop` calls {free}: clones free the same C object"),
+    )
+    .help("remove `Clone`, or clone through the library's dup/ref function")
 }
 
 struct Impls<'c, 'a> {

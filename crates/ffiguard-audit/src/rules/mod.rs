@@ -7,6 +7,7 @@
 mod bindings_use;
 mod c_places;
 mod int_width;
+mod macro_bodies;
 mod util;
 
 mod allocator_mismatch;

@@ -3,7 +3,10 @@
 use syn::spanned::Spanned;
 use syn::visit::{self, Visit};
 
-use super::util::{functions, macro_exprs, segments};
+use std::collections::BTreeSet;
+
+use super::macro_bodies::macro_arms;
+use super::util::{FnItem, functions, macro_exprs, segments};
 use crate::{Confidence, FileContext, Finding, Level, Rule, RuleDocs, RuleMeta};
 
 mod conditional_catcher;
@@ -27,9 +30,12 @@ catcher: `.unwrap()`, `.expect(..)`, `panic!`, `unreachable!`, `todo!`, `unimple
 `assert!` family, indexing (`a[i]`, `&s[1..]`), and calls of a closure the crate's user \
 supplied: a value taken out of the user-data pointer (`let cb = &mut *(data as *mut Box<dyn \
 FnMut()>); cb()`), or a local, parameter or field whose type is `Box<dyn Fn*>`, `&dyn Fn*`, a \
-generic `F: Fn*` or `Option<Box<dyn Fn*>>` (also after `.as_ref().unwrap()`). Calls of paths \
+generic `F: Fn*` or `Option<Box<dyn Fn*>>` (also after `.as_ref().unwrap()`), or a type alias \
+of the file for one of those (`type Callback<'a> = FnMut(&[f32]) + 'a;`). Calls of paths \
 (`foo(x)`, `Self::bar()`), method calls and calls through `extern \"C\" fn` pointers are not \
-closure calls. A catcher that exists only under a `#[cfg(..)]` (typically \
+closure calls. `extern \"C\"` functions that a `macro_rules!` of the file generates are checked \
+as the macro writes them, and there a call of a metavariable (`$open_fn(..)`) is a call of \
+the function the macro's caller names. A catcher that exists only under a `#[cfg(..)]` (typically \
 `cfg(debug_assertions)`) protects nothing in the other builds; findings in such a function say \
 so. A catcher is `catch_unwind`, a function of \
 the same file whose body calls `catch_unwind` (a crate's `fn guard(..)`), a helper named \
@@ -42,7 +48,7 @@ the whole process (before that it was undefined behaviour). Whoever can make the
         known_problems: "Calls to other functions that may panic, arithmetic overflow in debug \
 builds and `RefCell` borrow failures are not followed (false negatives). A user closure is \
 recognised from written types and from where a value came from, without inference: a closure \
-reached through a type alias (`Box<Callback>`), a static (`OnceLock<Box<dyn Fn()>>`) or a \
+reached through a type alias declared in another file (`Box<Callback>`), a static (`OnceLock<Box<dyn Fn()>>`) or a \
 struct declared in another file is missed, and a Rust `fn` pointer read from the user-data \
 pointer without a written type is reported as a closure. Scopes are not tracked: the last \
 binding of a name decides what it is. A crate's `fn guard` of which only one `cfg` variant \
@@ -66,14 +72,28 @@ impl Rule for PanicInExternFn {
 
     fn check(&self, cx: &FileContext<'_>, out: &mut Vec<Finding>) {
         let all = functions(cx.syntax);
+        // `extern "C"` functions a `macro_rules!` of the file generates (openvpn-plugin's
+        // `openvpn_plugin!`): their metavariables are what the macro's caller passes.
+        let arms = macro_arms(cx.syntax, cx.source.text());
+        let generated: Vec<(FnItem<'_>, &BTreeSet<String>)> = arms
+            .iter()
+            .flat_map(|arm| {
+                functions(&arm.items)
+                    .into_iter()
+                    .map(move |f| (f, &arm.metavariables))
+            })
+            .collect();
         // Helpers of this file that run their closure under `catch_unwind` (`fn guard(..)`).
         let local_catchers: Vec<String> = all
             .iter()
+            .chain(generated.iter().map(|(f, _)| f))
             .filter(|f| !f.is_extern() && super::util::mentions(f.block, "catch_unwind"))
             .map(|f| f.sig.ident.to_string())
             .collect();
         let fields = ClosureFields::of(cx.syntax);
-        for f in all {
+        let none = BTreeSet::new();
+        let all = all.into_iter().map(|f| (f, &none));
+        for (f, metavariables) in all.chain(generated) {
             let unwinds = f
                 .sig
                 .abi
@@ -92,6 +112,7 @@ impl Rule for PanicInExternFn {
                 local_catchers: &local_catchers,
                 values: CallbackValues::of(&f, &fields),
                 conditional: conditional_catcher::find(f.block, &is_catcher_call),
+                metavariables,
             };
             v.visit_block(f.block);
         }
@@ -106,6 +127,9 @@ struct PanicFinder<'c, 'a> {
     values: CallbackValues<'c>,
     /// The `cfg` of a panic catcher in this function that is compiled only under it.
     conditional: Option<String>,
+    /// For a function a `macro_rules!` generates, the macro's metavariables: a call of one
+    /// (`$open_fn(..)`) runs a function the macro's caller wrote.
+    metavariables: &'c BTreeSet<String>,
 }
 
 const PANIC_MACROS: &[&str] = &[
@@ -195,6 +219,15 @@ impl<'ast> Visit<'ast> for PanicFinder<'_, '_> {
                 }
                 if let Some(name) = self.values.user_closure(&c.func) {
                     self.report_closure(c.func.span(), &name);
+                } else if let syn::Expr::Path(p) = &*c.func
+                    && let Some(name) = p.path.get_ident().map(ToString::to_string)
+                    && self.metavariables.contains(&name)
+                {
+                    let message = format!(
+                        "call of `${name}`, a function the macro's caller supplies, in an \
+`extern \"C\"` function: a panic in it unwinds into the C frame and aborts the process"
+                    );
+                    self.push(c.func.span(), message);
                 }
             }
             syn::Expr::MethodCall(m) if m.method == "unwrap" || m.method == "expect" => {

@@ -51,16 +51,23 @@ const ADAPTERS: &[&str] = &[
 const MAX_DEPTH: usize = 4;
 
 /// Named fields of the file's structs: for each field name, whether each field of that name
-/// holds a closure.
-pub(super) struct ClosureFields(HashMap<String, Vec<bool>>);
+/// holds a closure; and the file's type aliases of closure types.
+pub(super) struct ClosureFields {
+    fields: HashMap<String, Vec<bool>>,
+    /// `type Callback<'a> = dyn FnMut(i32) + 'a;`, `type Cb = Box<dyn Fn()>;`.
+    aliases: HashSet<String>,
+}
 
 impl ClosureFields {
-    /// Collects every struct of the file, including structs declared inside functions.
+    /// Collects every struct and type alias of the file, including those declared inside
+    /// functions.
     pub(super) fn of(file: &syn::File) -> Self {
-        struct S(HashMap<String, Vec<bool>>);
-        impl Visit<'_> for S {
+        let aliases = closure_aliases(file);
+        struct S<'l>(HashMap<String, Vec<bool>>, &'l HashSet<String>);
+        impl Visit<'_> for S<'_> {
             fn visit_item_struct(&mut self, s: &syn::ItemStruct) {
-                let generics = fn_bounded(&s.generics);
+                let mut generics = fn_bounded(&s.generics);
+                generics.extend(self.1.iter().cloned());
                 let params: HashSet<String> = s
                     .generics
                     .type_params()
@@ -85,17 +92,47 @@ impl ClosureFields {
                 visit::visit_item_struct(self, s);
             }
         }
-        let mut s = S(HashMap::new());
+        let mut s = S(HashMap::new(), &aliases);
         s.visit_file(file);
-        ClosureFields(s.0)
+        ClosureFields {
+            fields: s.0,
+            aliases,
+        }
     }
 
     /// Whether a field of this name is a closure: every struct field of that name in the file
     /// is one (a same-named `extern "C" fn` field elsewhere makes the call ambiguous).
     fn is_closure(&self, name: &str) -> bool {
-        self.0
+        self.fields
             .get(name)
             .is_some_and(|kinds| !kinds.is_empty() && kinds.iter().all(|k| *k))
+    }
+}
+
+/// Names of the file's type aliases that stand for a closure type, directly or through
+/// another such alias (portaudio-rs: `type StreamCallback<'a, I, O> = FnMut(&[I], &mut [O])
+/// -> StreamCallbackResult + 'a;`, used as `Option<Box<StreamCallback<'a, I, O>>>`).
+fn closure_aliases(file: &syn::File) -> HashSet<String> {
+    struct A<'f>(Vec<(String, &'f syn::Type)>);
+    impl<'f> Visit<'f> for A<'f> {
+        fn visit_item_type(&mut self, t: &'f syn::ItemType) {
+            self.0.push((t.ident.to_string(), &t.ty));
+        }
+    }
+    let mut found = A(Vec::new());
+    found.visit_file(file);
+    let mut aliases = HashSet::new();
+    // Aliases of aliases: a few rounds reach every chain a crate writes.
+    loop {
+        let before = aliases.len();
+        for (name, ty) in &found.0 {
+            if !aliases.contains(name) && closure_type(ty, &aliases) {
+                aliases.insert(name.clone());
+            }
+        }
+        if aliases.len() == before {
+            return aliases;
+        }
     }
 }
 
@@ -199,7 +236,8 @@ fn names_closure_type(node: &syn::Expr, fn_generics: &HashSet<String>) -> bool {
 /// What syntax says about the local names of one `extern "C"` function.
 pub(super) struct CallbackValues<'a> {
     fields: &'a ClosureFields,
-    /// Type parameters of the function bounded by `Fn*`.
+    /// Type parameters of the function bounded by `Fn*`, and the file's aliases of closure
+    /// types: names that stand for a closure type.
     fn_generics: HashSet<String>,
     /// Parameters that are raw pointers: the user data C hands back.
     raw_params: Vec<String>,
@@ -215,7 +253,10 @@ impl<'a> CallbackValues<'a> {
     pub(super) fn of(f: &FnItem<'a>, fields: &'a ClosureFields) -> Self {
         let mut v = CallbackValues {
             fields,
-            fn_generics: fn_bounded(&f.sig.generics),
+            fn_generics: fn_bounded(&f.sig.generics)
+                .into_iter()
+                .chain(fields.aliases.iter().cloned())
+                .collect(),
             raw_params: Vec::new(),
             types: HashMap::new(),
             origins: HashMap::new(),
