@@ -57,8 +57,11 @@ author has judged the same finding. A raw pointer to a `Box` (`*mut Box<dyn FnMu
 thin pointer to user data and is not flagged; a `Box<dyn Trait>` by value, `&dyn Trait` and \
 `*mut dyn Trait` are. Reads of C memory as a std type are only recognized inside a \
 `SocketAddr::V4(..)`/`V6(..)` constructor; a read typed by a `let` or a return type is \
-missed. Empty enums, unit structs and structs of zero-sized fields are \
-treated as opaque handles. `bool` is left to FFI018.",
+missed. A std generic type written without its type arguments (a bare `Result`, `Vec`, \
+`Arc`) is taken for another type of that name, as a glob import from another crate \
+(`use ash::vk::*`, whose `Result` is `VkResult`) shadows the prelude: a `type Result = \
+std::result::Result<..>` alias brought in by such a glob is missed. Empty enums, unit \
+structs and structs of zero-sized fields are treated as opaque handles. `bool` is left to FFI018.",
         example_bad: "pub struct Config { level: i32 }\n\
 unsafe extern \"C\" {\n    fn set_config(cfg: *const Config) -> c_int;\n    fn set_name(name: &str);\n}",
         example_good: "#[repr(C)]\npub struct Config { level: c_int }\n\
@@ -343,6 +346,27 @@ fn local_type_names(file: &syn::File) -> HashSet<String> {
     v.0
 }
 
+/// Whether std's type of this name takes type arguments. Written without them (bare
+/// `Result`), the name is not std's: vk-mem's `src/ffi.rs` returns ash's `vk::Result`, a
+/// `#[repr(transparent)]` `i32`, brought in by `use ash::vk::*`, which shadows the prelude.
+fn std_generic(name: &str) -> bool {
+    matches!(
+        name,
+        "Vec"
+            | "VecDeque"
+            | "HashMap"
+            | "HashSet"
+            | "BTreeMap"
+            | "BTreeSet"
+            | "Rc"
+            | "Arc"
+            | "RefCell"
+            | "Mutex"
+            | "RwLock"
+            | "Result"
+    )
+}
+
 const STD_NO_LAYOUT: &[&str] = &[
     "String",
     "Vec",
@@ -534,6 +558,7 @@ impl Checker<'_, '_> {
             .then(|| format!("a pointer to `{name}`, which has no `repr(C)`,")),
             _ if STD_NO_LAYOUT.contains(&name.as_str())
                 && std_path(&p.path)
+                && !(matches!(last.arguments, syn::PathArguments::None) && std_generic(&name))
                 && (p.path.segments.len() > 1 || self.std_imports.names(&name))
                 && !self.local_names.contains(&name)
                 && self.cx.model.types_named(&name).next().is_none() =>
