@@ -75,9 +75,9 @@ fn other_record(cx: &Cx<'_>, c_name: &str, rust: &str) -> bool {
     paired_elsewhere || c_names.iter().any(|n| cx.rust.env.types.contains(*n))
 }
 
-/// What a `#[repr(transparent)]` wrapper of a pointer is at the ABI: its one field that is not
-/// `PhantomData` (ufbx's `Ref<T> { ptr: NonNull<T>, _marker: PhantomData<T> }` is a pointer).
-fn transparent_pointer(cx: &Cx<'_>, name: &str) -> Option<RType> {
+/// The one field that is not `PhantomData` of a `#[repr(transparent)]` crate type, resolved:
+/// what the wrapper is at the ABI.
+fn transparent_field(cx: &Cx<'_>, name: &str) -> Option<RType> {
     let def = cx.rust_type(name)?;
     if !def.repr.iter().any(|r| r == "transparent") {
         return None;
@@ -88,8 +88,34 @@ fn transparent_pointer(cx: &Cx<'_>, name: &str) -> Option<RType> {
     let (field, None) = (data.next()?, data.next()) else {
         return None;
     };
-    let ty = resolve_text(&field.ty, &cx.rust.env, cx.target);
-    matches!(ty, RType::Ptr { .. } | RType::FnPtr { .. }).then_some(ty)
+    Some(resolve_text(&field.ty, &cx.rust.env, cx.target))
+}
+
+/// What a `#[repr(transparent)]` wrapper of a pointer is at the ABI (ufbx's
+/// `Ref<T> { ptr: NonNull<T>, _marker: PhantomData<T> }` is a pointer).
+fn transparent_pointer(cx: &Cx<'_>, name: &str) -> Option<RType> {
+    transparent_field(cx, name).filter(|ty| matches!(ty, RType::Ptr { .. } | RType::FnPtr { .. }))
+}
+
+/// The width of a `#[repr(transparent)]` wrapper of an integer (ash's `struct Buffer(u64)`):
+/// a handle that C may spell as a pointer (Vulkan's non-dispatchable handles are
+/// `struct X_T *` on 64-bit targets and `uint64_t` on 32-bit ones).
+fn transparent_integer(cx: &Cx<'_>, r: &RType) -> Option<u64> {
+    let RType::Named(name) = r else {
+        return None;
+    };
+    match transparent_field(cx, name)? {
+        RType::Int { bytes, .. } => Some(bytes),
+        _ => None,
+    }
+}
+
+/// Whether the innermost Rust pointee hides how many pointer levels it holds: a type of
+/// another crate, which the check cannot see (`*mut ash::vk::Buffer`), or a transparent
+/// integer handle. C levels beyond the Rust ones may be inside it, so a Rust pointer with
+/// fewer levels than C cannot be judged.
+fn pointee_hides_levels(cx: &Cx<'_>, innermost: &RType) -> bool {
+    matches!(innermost, RType::Unknown(_)) || transparent_integer(cx, innermost).is_some()
 }
 
 /// Compares a value type (parameter, return, field).
@@ -244,6 +270,12 @@ fn compare(
                 variadic,
             },
         ) => function_pointer(sig, params, ret, *variadic, cx, depth),
+        // A handle held as an integer of the pointer's width (ash's `vk::Buffer`).
+        (CTypeKind::Pointer { .. }, RType::Named(_))
+            if c.size.is_some() && transparent_integer(cx, r) == c.size =>
+        {
+            None
+        }
         (CTypeKind::Pointer { .. }, other) => mismatch(
             Type,
             format!(
@@ -370,7 +402,8 @@ fn pointer(
     let r_depth = pointer_depth_r(rp) + 1;
     let opaque =
         matches!(innermost_c(c).kind, CTypeKind::Void) || matches!(innermost_r(rp), RType::Void);
-    if c_depth != r_depth && !opaque {
+    let hidden = c_depth > r_depth && pointee_hides_levels(cx, innermost_r(rp));
+    if c_depth != r_depth && !opaque && !hidden {
         return mismatch(
             Type,
             format!(

@@ -1,0 +1,54 @@
+//! The false-positive class of held-out set q, on a small fixture modelled on the crate that
+//! showed it (`fixtures/abi/set_q/`): what is right must come out clean, and that crate's real
+//! mismatch must still be found.
+//!
+//! Needs libclang and the targets' C headers, as `abi_checks.rs` does.
+
+use ffiguard_audit::Finding;
+use ffiguard_audit::abi::{self, ALL_TARGETS, HeaderSet};
+use std::path::PathBuf;
+
+fn dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/abi/set_q")
+}
+
+/// The error-level findings for the Rust file `rust` against `header`, both in the fixture
+/// directory.
+fn errors(header: &str, rust: &str) -> Vec<Finding> {
+    let headers = HeaderSet::new([dir().join(header)]);
+    for t in &ALL_TARGETS {
+        if let Err(e) = ffiguard_cheader::parse_headers(&headers, t) {
+            panic!("{e}");
+        }
+    }
+    let text = std::fs::read_to_string(dir().join(rust)).expect("fixture");
+    let report = abi::check_bindings(&[(format!("src/{rust}"), text)], &headers, &ALL_TARGETS);
+    assert_eq!(report.checked_targets.len(), 4);
+    report
+        .findings
+        .into_iter()
+        .filter(|f| f.level == ffiguard_audit::Level::Error)
+        .collect()
+}
+
+#[test]
+fn a_handle_type_of_another_crate_or_a_transparent_newtype_is_not_judged_by_pointer_depth() {
+    let errors = errors("handles.h", "handles.rs");
+    let about = |name: &str| errors.iter().filter(|f| f.message.contains(name)).count();
+    // `*mut ash::vk::Buffer` for `VkBuffer *`: the pointee is a `u64` the check cannot see.
+    assert_eq!(about("vmaCreateBuffer"), 0, "{errors:#?}");
+    assert_eq!(about("vmaDestroyBuffer"), 0, "{errors:#?}");
+    // The same with a local `#[repr(transparent)] struct Image(u64)`.
+    assert_eq!(about("vmaCreateImage"), 0, "{errors:#?}");
+    assert_eq!(about("vmaDestroyImage"), 0, "{errors:#?}");
+    // vk-mem's real mismatch: its own handle is a pointer, C's a `uint64_t` on i686.
+    for f in ["vmaVirtualAllocate", "vmaVirtualFree"] {
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.message.contains(f) && e.message.contains("i686-linux")),
+            "{f}: {errors:#?}"
+        );
+    }
+    assert_eq!(errors.len(), 2, "{errors:#?}");
+}
