@@ -1,23 +1,26 @@
 //! Real zlib in real workers: several MiB deflated and inflated in the sandbox, compared with
 //! the input and with the in-process result; corrupt input and output bombs become errors.
 
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use ffiguard_sandbox::{ByteBuf, Sandbox, SandboxError};
 use zlib_sandboxed::{ZError, deflate, inflate};
 
-fn check(name: &str, test: fn(&Sandbox), sandbox: &Sandbox, failed: &mut Vec<String>) {
-    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| test(sandbox)));
-    println!(
-        "test {name} ... {}",
-        if outcome.is_ok() { "ok" } else { "FAILED" }
-    );
-    if outcome.is_err() {
-        failed.push(name.to_owned());
-    }
+/// One sandbox for the tests that do not need their own (built on first use, after the
+/// runner's `init`).
+fn sandbox() -> &'static Sandbox {
+    static SANDBOX: OnceLock<Sandbox> = OnceLock::new();
+    SANDBOX.get_or_init(|| {
+        Sandbox::builder()
+            .deadline(Duration::from_secs(60))
+            .build()
+            .expect("sandbox")
+    })
 }
 
-fn round_trip_of_several_mib(sandbox: &Sandbox) {
+fn round_trip_of_several_mib() {
+    let sandbox = sandbox();
     let original = zlib_sandboxed::sample_text(6 << 20);
     let compressed = deflate::call(sandbox, ByteBuf::from(original.clone()), 6)
         .expect("deflate call")
@@ -42,7 +45,8 @@ fn round_trip_of_several_mib(sandbox: &Sandbox) {
     assert!(restored[..] == original[..]);
 }
 
-fn corrupt_input_is_a_zlib_error(sandbox: &Sandbox) {
+fn corrupt_input_is_a_zlib_error() {
+    let sandbox = sandbox();
     let result = inflate::call(
         sandbox,
         ByteBuf::from(b"definitely not zlib".to_vec()),
@@ -56,7 +60,8 @@ fn corrupt_input_is_a_zlib_error(sandbox: &Sandbox) {
     );
 }
 
-fn truncated_input_is_reported(sandbox: &Sandbox) {
+fn truncated_input_is_reported() {
+    let sandbox = sandbox();
     let compressed =
         deflate(ByteBuf::from(zlib_sandboxed::sample_text(100_000)), 6).expect("deflate");
     let cut = ByteBuf::from(&compressed[..compressed.len() / 2]);
@@ -66,7 +71,8 @@ fn truncated_input_is_reported(sandbox: &Sandbox) {
     assert_eq!(result, Err(ZError::Truncated));
 }
 
-fn output_bomb_is_capped(sandbox: &Sandbox) {
+fn output_bomb_is_capped() {
+    let sandbox = sandbox();
     let compressed = deflate(ByteBuf::from(vec![0u8; 20 << 20]), 9).expect("deflate");
     assert!(compressed.len() < 64 << 10);
     let result = inflate::call(sandbox, compressed, 1 << 20)
@@ -75,7 +81,7 @@ fn output_bomb_is_capped(sandbox: &Sandbox) {
     assert_eq!(result, Err(ZError::OutputLimit { limit: 1 << 20 }));
 }
 
-fn output_larger_than_the_arena_is_an_error_not_a_crash(_: &Sandbox) {
+fn output_larger_than_the_arena_is_an_error_not_a_crash() {
     let small = Sandbox::builder()
         .arena_sizes(1 << 20, 1 << 20)
         .build()
@@ -87,7 +93,8 @@ fn output_larger_than_the_arena_is_an_error_not_a_crash(_: &Sandbox) {
 
 /// A limit below the first output buffer's usual size is an error in both places, not a panic;
 /// an exact limit still inflates (in the worker, into the reply arena).
-fn small_limits_are_errors_not_panics(sandbox: &Sandbox) {
+fn small_limits_are_errors_not_panics() {
+    let sandbox = sandbox();
     let original = zlib_sandboxed::sample_text(3000);
     let compressed = deflate(ByteBuf::from(original.clone()), 6).expect("deflate");
     assert_eq!(
@@ -106,7 +113,7 @@ fn small_limits_are_errors_not_panics(sandbox: &Sandbox) {
 }
 
 /// The dedicated `zlib-worker` binary serves the same functions as a re-executed host.
-fn dedicated_worker_binary_round_trip(_: &Sandbox) {
+fn dedicated_worker_binary_round_trip() {
     let dedicated = Sandbox::builder()
         .worker_binary(env!("CARGO_BIN_EXE_zlib-worker"))
         .build()
@@ -124,56 +131,13 @@ fn dedicated_worker_binary_round_trip(_: &Sandbox) {
 }
 
 fn main() {
-    ffiguard_sandbox::init();
-    let sandbox = Sandbox::builder()
-        .deadline(Duration::from_secs(60))
-        .build()
-        .expect("sandbox");
-    let mut failed = Vec::new();
-    check(
-        "round_trip_of_several_mib",
+    ffiguard_sandbox::testing::run(ffiguard_sandbox::tests![
         round_trip_of_several_mib,
-        &sandbox,
-        &mut failed,
-    );
-    check(
-        "corrupt_input_is_a_zlib_error",
         corrupt_input_is_a_zlib_error,
-        &sandbox,
-        &mut failed,
-    );
-    check(
-        "truncated_input_is_reported",
         truncated_input_is_reported,
-        &sandbox,
-        &mut failed,
-    );
-    check(
-        "output_bomb_is_capped",
         output_bomb_is_capped,
-        &sandbox,
-        &mut failed,
-    );
-    check(
-        "output_larger_than_the_arena_is_an_error_not_a_crash",
         output_larger_than_the_arena_is_an_error_not_a_crash,
-        &sandbox,
-        &mut failed,
-    );
-    check(
-        "small_limits_are_errors_not_panics",
         small_limits_are_errors_not_panics,
-        &sandbox,
-        &mut failed,
-    );
-    check(
-        "dedicated_worker_binary_round_trip",
         dedicated_worker_binary_round_trip,
-        &sandbox,
-        &mut failed,
-    );
-    if !failed.is_empty() {
-        println!("failed: {failed:?}");
-        std::process::exit(1);
-    }
+    ]);
 }
