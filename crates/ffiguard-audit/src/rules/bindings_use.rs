@@ -159,6 +159,22 @@ pub(crate) fn is_bindings_module(path: &[String]) -> bool {
     })
 }
 
+/// Every name a pattern binds in `f`: its parameters and the identifiers of `let`, `match`,
+/// `if let`, `for` and closure patterns in its body. A bare callee of that name is a value
+/// bound there, not the function a bindings module's glob brings in.
+pub(crate) fn bound_names(f: &super::util::FnItem<'_>) -> BTreeSet<String> {
+    struct Names(BTreeSet<String>);
+    impl<'ast> Visit<'ast> for Names {
+        fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
+            self.0.insert(p.ident.to_string());
+            syn::visit::visit_pat_ident(self, p);
+        }
+    }
+    let mut names = Names(f.params().into_iter().map(|(n, _)| n).collect());
+    names.visit_block(f.block);
+    names.0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

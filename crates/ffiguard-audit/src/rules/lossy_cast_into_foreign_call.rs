@@ -1,5 +1,6 @@
 //! FFI002 — a narrowing or sign-changing `as` cast feeds a foreign call.
 
+use super::bindings_use::{BindingsUse, bound_names};
 use super::int_width::{IntWidth, int_width, lossy};
 use super::util::{Locals, functions, ident_name, peel, type_last, walk_exprs};
 use crate::{Confidence, FileContext, Finding, Level, Rule, RuleDocs, RuleMeta};
@@ -15,9 +16,12 @@ static META: RuleMeta = RuleMeta {
     confidence: Confidence::Medium,
     docs: RuleDocs {
         what_it_does: "Flags `value as T` where `T` is an integer type and the cast is an \
-argument of a foreign call, or initializes a `let` binding that is then passed to one, when the \
+argument of a foreign call (a function declared in the crate, a path through a bindings module, \
+or a bare name imported from one with `use ffi::*;`, as crates whose bindings are generated at \
+build time call C), or initializes a `let` binding that is then passed to one, when the \
 source type is known to be wider than `T` on some target or of the other signedness. The source \
-type is known only from syntax: `.len()`, `.capacity()` and `size_of` (`usize`), a parameter or \
+type is known only from syntax: `.len()`, `.capacity()` and `size_of` (`usize`; not the \
+length of a local fixed-size array, a constant), a parameter or \
 `let` annotated with its type, a suffixed literal, or an inner `as` cast. Widths follow the C \
 data models of Linux, macOS and Windows (`c_long` is 32-bit on Windows, `usize` is 32-bit on \
 32-bit targets).",
@@ -27,7 +31,8 @@ one. C then reads or writes a different number of bytes than Rust allocated.",
         known_problems: "Without type inference, casts of fields, method results other than \
 `len`/`capacity`, and unannotated bindings are not checked (false negatives). A cast whose \
 value is bounded by an earlier check (`if len > i32::MAX as usize { return }`) is still \
-reported; suppress it with the reason.",
+reported; suppress it with the reason. A bare name imported from a bindings module by a glob \
+counts as C unless the file defines a function of that name or the function binds it.",
         example_bad: "unsafe { write_buf(data.as_ptr(), data.len() as c_int) }",
         example_good: "let len = c_int::try_from(data.len()).map_err(|_| Error::TooLong)?;\n\
 unsafe { write_buf(data.as_ptr(), len) }",
@@ -45,13 +50,30 @@ impl Rule for LossyCastIntoForeignCall {
     }
 
     fn check(&self, cx: &FileContext<'_>, out: &mut Vec<Finding>) {
+        let bindings = BindingsUse::of(cx.syntax);
         for f in functions(cx.syntax) {
             let locals = Locals::of(&f);
+            // A bare callee bound in the function is a value, not the imported C function.
+            let mut bound_here = None;
             walk_exprs(f.block, &mut |e| {
-                if cx.foreign_callee(e).is_none() {
+                let syn::Expr::Call(call) = e else { return };
+                // Crate declarations and bindings paths, and bare names imported from a
+                // bindings module (`use ffi::*;`), whose declarations may be generated at build
+                // time (ffmpeg-next's `sws_getCachedContext(.., src_w as c_int, ..)`).
+                let mut imported = || match &*call.func {
+                    syn::Expr::Path(p) => {
+                        bindings.provides(&p.path)
+                            && p.path.get_ident().is_some_and(|name| {
+                                !bound_here
+                                    .get_or_insert_with(|| bound_names(&f))
+                                    .contains(&name.to_string())
+                            })
+                    }
+                    _ => false,
+                };
+                if cx.foreign_callee(e).is_none() && !imported() {
                     return;
                 }
-                let syn::Expr::Call(call) = e else { return };
                 for arg in &call.args {
                     let mut arg = peel(arg);
                     if let Some(name) = ident_name(arg)
@@ -118,7 +140,13 @@ fn source_width(e: &syn::Expr, locals: &Locals<'_>, depth: u32) -> Option<(Strin
         syn::Expr::MethodCall(m)
             if m.args.is_empty() && (m.method == "len" || m.method == "capacity") =>
         {
-            named("usize".to_owned())
+            // The length of a local fixed-size array (`let mut buf: [c_char; 32]`, `[0; 64]`)
+            // is a constant the cast cannot truncate.
+            let fixed = ident_name(&m.receiver).is_some_and(|n| {
+                matches!(locals.types.get(&n), Some(syn::Type::Array(_)))
+                    || matches!(locals.init_of(&n), Some(syn::Expr::Repeat(_)))
+            });
+            (!fixed).then(|| named("usize".to_owned()))?
         }
         syn::Expr::Call(_) => {
             let (segs, _) = super::util::call_path(peel(e))?;

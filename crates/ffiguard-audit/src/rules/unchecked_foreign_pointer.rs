@@ -1,14 +1,11 @@
 //! FFI010 — a pointer returned by C is used without a null check.
 
-use std::collections::BTreeSet;
-
 use syn::spanned::Spanned;
-use syn::visit::Visit;
 
-use super::bindings_use::BindingsUse;
+use super::bindings_use::{BindingsUse, bound_names};
 use super::util::{
-    FnItem, Locals, assoc_call, functions, ident_name, method_receiver, null_checked, peel,
-    peel_casts, text_is_ptr, walk_exprs,
+    Locals, assoc_call, functions, ident_name, method_receiver, null_checked, peel, peel_casts,
+    text_is_ptr, walk_exprs,
 };
 use crate::{Callee, Confidence, FileContext, Finding, Level, Rule, RuleDocs, RuleMeta};
 
@@ -154,19 +151,4 @@ impl Rule for UncheckedForeignPointer {
             });
         }
     }
-}
-
-/// Every name a pattern binds in `f`: its parameters and the identifiers of `let`, `match`,
-/// `if let`, `for` and closure patterns in its body.
-fn bound_names(f: &FnItem<'_>) -> BTreeSet<String> {
-    struct Names(BTreeSet<String>);
-    impl<'ast> Visit<'ast> for Names {
-        fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
-            self.0.insert(p.ident.to_string());
-            syn::visit::visit_pat_ident(self, p);
-        }
-    }
-    let mut names = Names(f.params().into_iter().map(|(n, _)| n).collect());
-    names.visit_block(f.block);
-    names.0
 }
