@@ -195,3 +195,59 @@ fn an_include_a_dependency_ships_is_found_beside_the_crate() {
         config.headers.include_dirs
     );
 }
+
+#[test]
+fn a_bindings_file_included_from_outside_src_is_read() {
+    // Modelled on croaring-sys: `src/lib.rs` is only `include!("../CRoaring/bindings.rs")`,
+    // and cc compiles the amalgamated `CRoaring/roaring.c`, which includes `roaring.h`.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    write(
+        root,
+        &[
+            (
+                "Cargo.toml",
+                "[package]\nname = \"roar-sys\"\nversion = \"0.1.0\"\n",
+            ),
+            (
+                "build.rs",
+                r#"fn main() { cc::Build::new().file("CRoaring/roaring.c").std("c11").compile("roaring"); }"#,
+            ),
+            (
+                "CRoaring/roaring.c",
+                "#include \"roaring.h\"\nroaring_bitmap_t *roaring_bitmap_create(void) { return 0; }\n",
+            ),
+            (
+                "CRoaring/roaring.h",
+                "typedef struct roaring_bitmap_s roaring_bitmap_t;\n\
+                 roaring_bitmap_t *roaring_bitmap_create(void);\n\
+                 void roaring_bitmap_free(const roaring_bitmap_t *r);\n",
+            ),
+            (
+                "CRoaring/bindings.rs",
+                "#[repr(C)] pub struct roaring_bitmap_t { _p: [u8; 0] }\n\
+                 extern \"C\" {\n\
+                     pub fn roaring_bitmap_create() -> *mut roaring_bitmap_t;\n\
+                     pub fn roaring_bitmap_free(r: *const roaring_bitmap_t);\n\
+                 }\n",
+            ),
+            (
+                "src/lib.rs",
+                "#![no_std]\ninclude!(\"../CRoaring/bindings.rs\");\n",
+            ),
+        ],
+    );
+    let found = find_headers(root).expect("reads");
+    assert_eq!(found.none_found, None);
+    assert_eq!(found.headers.len(), 1, "{:#?}", found.headers);
+    assert!(found.headers[0].path.ends_with("CRoaring/roaring.h"));
+    let config = load(root).expect("reads").expect("headers found");
+    assert!(
+        config
+            .bindings
+            .iter()
+            .any(|b| b == &root.join("CRoaring/bindings.rs")),
+        "{:#?}",
+        config.bindings
+    );
+}

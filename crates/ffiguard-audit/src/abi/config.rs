@@ -221,6 +221,9 @@ fn read_crate(root: &Path) -> Result<(AbiConfig, CrateHeaders), AbiConfigError> 
             _ => src,
         };
         config.bindings = rust_files(&dir);
+        // A bindings file outside `src/` that a source file `include!`s is read as well.
+        let included = super::includes::included_files(root, &config.bindings, MAX_BINDING_FILES);
+        config.bindings.extend(included);
     }
     let script_path = root.join(manifest.build.as_deref().unwrap_or("build.rs"));
     let script = if script_path.is_file() {

@@ -218,6 +218,14 @@ fn why_none(input: &SearchInput<'_>, bound: &HashSet<String>) -> String {
             why.push("no bindgen `.header(..)` or `wrapper.h` in the crate".to_owned());
             if s.sources.is_empty() {
                 why.push("no C file compiled by the build script could be read".to_owned());
+            } else if bound.is_empty() {
+                // Without bound functions only headers reached through an include directory
+                // the script names are taken (those of bindings generated at build time).
+                why.push(
+                    "the C files it compiles include no header of the crate through an include \
+                     directory the build script names"
+                        .to_owned(),
+                );
             } else {
                 why.push("the C files it compiles include no header of the crate".to_owned());
             }

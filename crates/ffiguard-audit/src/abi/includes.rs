@@ -4,7 +4,8 @@
 //! if they were written inline.
 
 use super::cfg::{self, Cfgs};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
 use syn::visit::Visit;
 
 /// For each of `files` (display paths, `/`-separated) brought in under a `cfg` by another of
@@ -43,6 +44,74 @@ pub(crate) fn file_cfgs(files: &[(&str, &syn::File)]) -> HashMap<String, Cfgs> {
         out.insert(file.clone(), all);
     }
     out
+}
+
+/// Rust files that `files` bring in by a literal `include!("..")` and that are not among
+/// them (croaring-sys's `include!("../CRoaring/bindgen_bundled_version.rs")`, outside
+/// `src/`), followed transitively; only files inside `root`, at most `max` in all.
+pub(crate) fn included_files(root: &Path, files: &[PathBuf], max: usize) -> Vec<PathBuf> {
+    let given_root = root;
+    let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+    let mut seen: HashSet<PathBuf> = files
+        .iter()
+        .map(|f| std::fs::canonicalize(f).unwrap_or_else(|_| f.clone()))
+        .collect();
+    let mut queue: Vec<PathBuf> = files.to_vec();
+    let mut out = Vec::new();
+    while let Some(file) = queue.pop() {
+        let Ok(text) = std::fs::read_to_string(&file) else {
+            continue;
+        };
+        // Cheap test first: few files include another.
+        if !text.contains("include!") {
+            continue;
+        }
+        let Ok(syntax) = crate::parse::parse_file(&text) else {
+            continue;
+        };
+        let mut literal = LiteralIncludes::default();
+        literal.visit_file(&syntax);
+        let dir = file.parent().unwrap_or(&root);
+        for rel in literal.paths {
+            let Ok(target) = std::fs::canonicalize(dir.join(&rel)) else {
+                continue;
+            };
+            if out.len() + files.len() >= max
+                || !target.starts_with(&root)
+                || !target.is_file()
+                || !seen.insert(target.clone())
+            {
+                continue;
+            }
+            // Named under the root as given, as the other binding files are (a tree's crates
+            // may be symbolic links).
+            let named = target
+                .strip_prefix(&root)
+                .map_or_else(|_| target.clone(), |rel| given_root.join(rel));
+            queue.push(named.clone());
+            out.push(named);
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The literal paths of `include!("..")` items (also inside inline modules).
+#[derive(Default)]
+struct LiteralIncludes {
+    paths: Vec<String>,
+}
+
+impl<'ast> Visit<'ast> for LiteralIncludes {
+    fn visit_item_macro(&mut self, item: &'ast syn::ItemMacro) {
+        if item.mac.path.is_ident("include")
+            && let Ok(lit) = item.mac.parse_body::<syn::LitStr>()
+        {
+            self.paths.push(lit.value());
+        }
+    }
+
+    fn visit_item_fn(&mut self, _: &'ast syn::ItemFn) {}
 }
 
 struct Finder<'a> {
