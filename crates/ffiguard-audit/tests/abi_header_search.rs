@@ -251,3 +251,63 @@ fn a_bindings_file_included_from_outside_src_is_read() {
         config.bindings
     );
 }
+
+#[test]
+fn extern_blocks_inside_a_linking_macro_call_are_looked_for() {
+    // Modelled on openvino-sys (and clang-sys): every `extern "C"` block of the bindings is
+    // inside `link! { .. }`, a macro that either re-emits the blocks or loads the library
+    // at run time; the C API's headers are bundled.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    write(
+        root,
+        &[
+            (
+                "Cargo.toml",
+                "[package]\nname = \"ov-sys\"\nversion = \"0.1.0\"\n",
+            ),
+            (
+                "build.rs",
+                "fn main() { println!(\"cargo:rustc-link-lib=ov_c\"); }\n",
+            ),
+            (
+                "upstream/c/include/ov_c_api.h",
+                "#include \"ov_common.h\"\nvoid ov_free(const char *content);\n",
+            ),
+            (
+                "upstream/c/include/ov_common.h",
+                "const char *ov_get_last_err_msg(void);\n",
+            ),
+            (
+                "src/linking.rs",
+                "#[macro_export] macro_rules! link {\n\
+                     ($(unsafe extern \"C\" { $(#[doc=$doc:expr])* pub fn $name:ident($($p:ident: $t:ty),*) $(-> $r:ty)*; })+) => {\n\
+                         extern \"C\" { $(pub fn $name($($p: $t),*) $(-> $r)*;)+ }\n\
+                     };\n\
+                 }\n",
+            ),
+            (
+                "src/functions.rs",
+                "use crate::link;\nlink! {\n\
+                     unsafe extern \"C\" { pub fn ov_free(content: *const ::std::os::raw::c_char); }\n\
+                     unsafe extern \"C\" { pub fn ov_get_last_err_msg() -> *const ::std::os::raw::c_char; }\n\
+                 }\n",
+            ),
+            ("src/lib.rs", "mod linking;\nmod functions;\n"),
+        ],
+    );
+    let found = find_headers(root).expect("reads");
+    assert_eq!(found.none_found, None);
+    assert!(
+        found
+            .headers
+            .iter()
+            .any(|h| h.path.ends_with("upstream/c/include/ov_c_api.h")),
+        "{:#?}",
+        found.headers
+    );
+    assert!(matches!(
+        found.headers[0].reason,
+        HeaderReason::DeclaresBoundFunctions { bound: 2, .. }
+    ));
+}

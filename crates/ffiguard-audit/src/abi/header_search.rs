@@ -256,6 +256,7 @@ fn bound_functions(files: &[PathBuf]) -> HashSet<String> {
         let Ok(syntax) = crate::parse::parse_file(&text) else {
             continue;
         };
+        let syntax = super::macro_items::expand(&syntax).unwrap_or(syntax);
         let model = crate::model::extract(&file.display().to_string(), &syntax);
         names.extend(
             model

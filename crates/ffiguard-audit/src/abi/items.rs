@@ -88,7 +88,10 @@ pub(crate) fn load(
     let mut parsed = Vec::new();
     for (path, text) in files {
         match crate::parse::parse_file(text) {
-            Ok(syntax) => parsed.push((path.as_str(), syntax)),
+            Ok(syntax) => {
+                let syntax = super::macro_items::expand(&syntax).unwrap_or(syntax);
+                parsed.push((path.as_str(), syntax));
+            }
             Err(problem) => problems.push(Finding::of(
                 &diagnostics::UNPARSED_FILE,
                 format!("bindings not cross-checked: {problem}"),

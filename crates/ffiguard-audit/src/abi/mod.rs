@@ -37,6 +37,7 @@ mod includes;
 mod items;
 mod layout;
 pub mod layout_tests;
+mod macro_items;
 mod pairing;
 mod platform;
 mod reach;
