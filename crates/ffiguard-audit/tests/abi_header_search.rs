@@ -311,3 +311,140 @@ fn extern_blocks_inside_a_linking_macro_call_are_looked_for() {
         HeaderReason::DeclaresBoundFunctions { bound: 2, .. }
     ));
 }
+
+/// The headers chosen, relative to `root`, with their reasons.
+fn chosen(root: &Path) -> Vec<(String, HeaderReason)> {
+    let canonical = std::fs::canonicalize(root).expect("root");
+    find_headers(root)
+        .expect("reads")
+        .headers
+        .into_iter()
+        .map(|h| {
+            let rel = h.path.strip_prefix(&canonical).expect("in crate");
+            (rel.display().to_string(), h.reason)
+        })
+        .collect()
+}
+
+#[test]
+fn a_cpp_header_over_a_c_api_gives_way_to_the_c_header_it_includes() {
+    // Modelled on spirv-tools-sys: cc compiles C++ (`build.cpp(true)`) that includes
+    // `spirv-tools/libspirv.hpp`, which includes `<functional>` and the C API's `libspirv.h`;
+    // the bindings bind the C functions under `#[link_name]`. Needs libclang.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    write(
+        root,
+        &[
+            (
+                "Cargo.toml",
+                "[package]\nname = \"spv-sys\"\nversion = \"0.1.0\"\n",
+            ),
+            (
+                "build.rs",
+                r#"fn main() {
+                    let mut build = cc::Build::new();
+                    build.include("tools/include").file("src/c/opt.cpp").cpp(true);
+                    build.compile("spv");
+                }"#,
+            ),
+            (
+                "src/c/opt.cpp",
+                "#include \"spirv-tools/libspirv.hpp\"\nextern \"C\" int spv_opt(void) { return 0; }\n",
+            ),
+            (
+                "tools/include/spirv-tools/libspirv.hpp",
+                "#include <functional>\n#include \"libspirv.h\"\nnamespace spvtools { class Context; }\n",
+            ),
+            (
+                "tools/include/spirv-tools/libspirv.h",
+                "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\
+                 typedef struct spv_context_t *spv_context;\n\
+                 spv_context spvContextCreate(int env);\nvoid spvContextDestroy(spv_context c);\n\
+                 #ifdef __cplusplus\n}\n#endif\n",
+            ),
+            (
+                "src/lib.rs",
+                "pub enum Context {}\nextern \"C\" {\n\
+                     #[link_name = \"spvContextCreate\"] pub fn context_create(env: i32) -> *mut Context;\n\
+                     #[link_name = \"spvContextDestroy\"] pub fn context_destroy(c: *mut Context);\n\
+                 }\n",
+            ),
+        ],
+    );
+    let headers = chosen(root);
+    assert_eq!(headers.len(), 1, "{headers:#?}");
+    assert_eq!(
+        headers[0].0, "tools/include/spirv-tools/libspirv.h",
+        "{headers:#?}"
+    );
+    let HeaderReason::IncludedByUnreadable {
+        umbrella,
+        umbrella_error,
+        declared,
+        bound,
+    } = &headers[0].1
+    else {
+        panic!("{headers:#?}");
+    };
+    assert!(umbrella.ends_with("libspirv.hpp"), "{umbrella:?}");
+    // libclang's first error and the target it is for (`<functional>` is not found where
+    // the header is read as C, nor for a target without a C++ library).
+    assert!(umbrella_error.starts_with("on "), "{umbrella_error}");
+    assert_eq!((*declared, *bound), (2, 2));
+}
+
+#[test]
+fn a_c_header_reached_through_one_that_includes_cpp_is_chosen() {
+    // Modelled on libfuzzy-sys: the library is built by `configure` and `make` (no C file
+    // the build script names), and the header that covers the bound functions through its
+    // includes, `match.h`, reaches `fuzzy.h` through `ssdeep.h`, which includes `<string>`.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    write(
+        root,
+        &[
+            (
+                "Cargo.toml",
+                "[package]\nname = \"fuzzy-sys\"\nversion = \"0.1.0\"\n\n[lib]\npath = \"lib.rs\"\n",
+            ),
+            (
+                "build.rs",
+                "fn main() { run(Command::new(\"libfuzzy/configure\")); }\n",
+            ),
+            (
+                "libfuzzy/match.h",
+                "#include \"ssdeep.h\"\nint match_load(const char *f);\n",
+            ),
+            (
+                "libfuzzy/ssdeep.h",
+                "#include <string>\n#include \"fuzzy.h\"\nbool process_win32(std::string s);\n",
+            ),
+            (
+                "libfuzzy/fuzzy.h",
+                "#include <stdint.h>\n\
+                 int fuzzy_hash_buf(const unsigned char *buf, uint32_t len, char *result);\n\
+                 int fuzzy_compare(const char *a, const char *b);\n",
+            ),
+            (
+                "lib.rs",
+                "use std::os::raw::{c_char, c_int, c_uchar};\nextern \"C\" {\n\
+                     pub fn fuzzy_hash_buf(buf: *const c_uchar, len: u32, result: *mut c_char) -> c_int;\n\
+                     pub fn fuzzy_compare(a: *const c_char, b: *const c_char) -> c_int;\n\
+                     pub fn match_load(f: *const c_char) -> c_int;\n\
+                 }\n",
+            ),
+        ],
+    );
+    let headers = chosen(root);
+    assert_eq!(headers.len(), 1, "{headers:#?}");
+    assert_eq!(headers[0].0, "libfuzzy/fuzzy.h");
+    assert!(
+        matches!(
+            &headers[0].1,
+            HeaderReason::IncludedByUnreadable { umbrella, declared: 2, bound: 3, .. }
+                if umbrella.ends_with("match.h")
+        ),
+        "{headers:#?}"
+    );
+}

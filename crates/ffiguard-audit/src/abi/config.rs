@@ -14,6 +14,7 @@
 //! ```
 
 use super::build_script;
+use super::c_headers;
 use super::cfg;
 use super::header_search::{self, CrateHeaders, SearchInput};
 use ffiguard_cheader::{ALL_TARGETS, HeaderSet, Target};
@@ -277,6 +278,14 @@ fn read_crate(root: &Path) -> Result<(AbiConfig, CrateHeaders), AbiConfigError> 
         bindings: &config.bindings,
         dependency_roots: &dependency_roots,
     });
+    // A C++ umbrella over a C API: the headers below it that read instead.
+    let found = c_headers::prefer_readable(
+        found,
+        root,
+        &config.headers,
+        &config.bindings,
+        &config.targets,
+    );
     config.headers.headers = found.headers.iter().map(|h| h.path.clone()).collect();
     config
         .headers

@@ -42,6 +42,19 @@ pub enum HeaderReason {
         /// How many functions the `extern` blocks declare.
         bound: usize,
     },
+    /// Included, directly or not, by a header chosen first that does not read on every
+    /// target (a C++ header over a C API: `libspirv.hpp` over `libspirv.h`); this one reads
+    /// on its own and declares functions the `extern` blocks declare.
+    IncludedByUnreadable {
+        /// The header chosen first.
+        umbrella: PathBuf,
+        /// libclang's first error for it, with the target.
+        umbrella_error: String,
+        /// How many bound functions this header declares.
+        declared: usize,
+        /// How many functions the `extern` blocks declare.
+        bound: usize,
+    },
 }
 
 impl std::fmt::Display for HeaderReason {
@@ -58,6 +71,17 @@ impl std::fmt::Display for HeaderReason {
             HeaderReason::DeclaresBoundFunctions { declared, bound } => write!(
                 f,
                 "declares {declared} of the {bound} functions the `extern` blocks declare"
+            ),
+            HeaderReason::IncludedByUnreadable {
+                umbrella,
+                umbrella_error,
+                declared,
+                bound,
+            } => write!(
+                f,
+                "included by {}, which does not read ({umbrella_error}); reads on its own and \
+                 declares {declared} of the {bound} functions the `extern` blocks declare",
+                umbrella.display()
             ),
         }
     }
@@ -243,7 +267,7 @@ fn why_none(input: &SearchInput<'_>, bound: &HashSet<String>) -> String {
 }
 
 /// The symbols the `extern "C"` blocks of the binding files declare.
-fn bound_functions(files: &[PathBuf]) -> HashSet<String> {
+pub(super) fn bound_functions(files: &[PathBuf]) -> HashSet<String> {
     let mut names = HashSet::new();
     for file in files {
         let Ok(text) = std::fs::read_to_string(file) else {
@@ -299,13 +323,15 @@ fn crate_headers(root: &Path) -> Vec<PathBuf> {
 }
 
 /// One `#include` line.
-struct Include {
-    name: String,
-    quoted: bool,
+pub(super) struct Include {
+    /// The name between the quotes or angle brackets.
+    pub(super) name: String,
+    /// `"name"` rather than `<name>`.
+    pub(super) quoted: bool,
 }
 
 /// The `#include`s of a C file, in order.
-fn includes(text: &str) -> Vec<Include> {
+pub(super) fn includes(text: &str) -> Vec<Include> {
     text.lines()
         .filter_map(|line| {
             let rest = line.trim_start().strip_prefix('#')?.trim_start();

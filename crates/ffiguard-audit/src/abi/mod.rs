@@ -25,6 +25,7 @@
 //! ```
 
 mod build_script;
+mod c_headers;
 mod cfg;
 mod compare;
 pub mod config;

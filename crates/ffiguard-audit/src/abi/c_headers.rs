@@ -1,0 +1,218 @@
+//! Headers that read in place of a chosen one that does not: a crate that compiles C++ but
+//! binds a C API (spirv-tools-sys's sources include `libspirv.hpp`, whose C half is
+//! `libspirv.h`; libfuzzy-sys's `match.h` reaches the C `fuzzy.h` through a header that
+//! includes `<string>`). The cross-check reads headers as C (a C++ header, at best, finds its
+//! standard library on the host only), so such an umbrella would leave the crate unchecked on
+//! some or all targets; the headers it includes that read on their own on every target and
+//! declare functions the bindings bind are checked instead.
+
+use super::header_search::{self, ChosenHeader, CrateHeaders, HeaderReason};
+use ffiguard_cheader::{HeaderError, HeaderSet, Target};
+use std::collections::{BTreeSet, HashSet};
+use std::path::{Path, PathBuf};
+
+/// Most header sets read with libclang while looking for ones that read.
+const MAX_PARSES: usize = 12;
+
+/// `found` with each header that does not read on every one of `targets` replaced by the
+/// headers it includes that do and that declare bound functions. Headers the crate names itself
+/// (configured, given to bindgen, `wrapper.h`) are kept as they are, and so is a header for
+/// which nothing that reads is found (the check then says why it could not read it).
+pub(crate) fn prefer_readable(
+    found: CrateHeaders,
+    root: &Path,
+    base: &HeaderSet,
+    bindings: &[PathBuf],
+    targets: &[Target],
+) -> CrateHeaders {
+    let discovered = |h: &ChosenHeader| {
+        matches!(
+            h.reason,
+            HeaderReason::IncludedBySource { .. } | HeaderReason::DeclaresBoundFunctions { .. }
+        )
+    };
+    if found.headers.is_empty() || !found.headers.iter().all(discovered) {
+        return found;
+    }
+    let with = |headers: Vec<PathBuf>| HeaderSet {
+        headers,
+        include_dirs: base
+            .include_dirs
+            .iter()
+            .chain(&found.inferred_include_dirs)
+            .cloned()
+            .collect(),
+        ..base.clone()
+    };
+    let all: Vec<PathBuf> = found.headers.iter().map(|h| h.path.clone()).collect();
+    if unreadable(&with(all), targets).is_none() {
+        return found;
+    }
+    let bound = header_search::bound_functions(bindings);
+    if bound.is_empty() {
+        return found;
+    }
+    let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+    let mut search = Search {
+        root: &root,
+        set: with(Vec::new()),
+        targets,
+        bound: &bound,
+        parses: 0,
+    };
+    let mut out = Vec::new();
+    let mut covered: BTreeSet<String> = BTreeSet::new();
+    for chosen in &found.headers {
+        let Some(error) = search.error(&chosen.path) else {
+            out.push(chosen.clone());
+            continue;
+        };
+        let mut parts = search.c_parts(&chosen.path);
+        // The headers that add most first; one that adds nothing is left out.
+        parts.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then_with(|| a.0.cmp(&b.0)));
+        let mut replaced = false;
+        for (path, declared) in parts {
+            if declared.is_subset(&covered) {
+                continue;
+            }
+            covered.extend(declared.iter().cloned());
+            replaced = true;
+            out.push(ChosenHeader {
+                path,
+                reason: HeaderReason::IncludedByUnreadable {
+                    umbrella: chosen.path.clone(),
+                    umbrella_error: error.clone(),
+                    declared: declared.len(),
+                    bound: bound.len(),
+                },
+            });
+        }
+        if !replaced {
+            out.push(chosen.clone());
+        }
+    }
+    CrateHeaders {
+        headers: out,
+        ..found
+    }
+}
+
+/// The first error libclang gives for `set` on one of `targets`, with the target, or `None`
+/// when it reads on all of them (or when libclang cannot be used at all: then nothing is
+/// learnt by trying other headers).
+fn unreadable(set: &HeaderSet, targets: &[Target]) -> Option<String> {
+    parse_all(set, targets).err().flatten()
+}
+
+/// The models of `set` for every target; the first error (`None` when it is not the
+/// headers' fault) otherwise. The first target is read alone first: a header that does not
+/// read fails there in most cases, and the others are not read then.
+fn parse_all(
+    set: &HeaderSet,
+    targets: &[Target],
+) -> Result<Vec<ffiguard_cheader::CModel>, Option<String>> {
+    let Some((first, rest)) = targets.split_first() else {
+        return Ok(Vec::new());
+    };
+    let described = |target: &Target, e: HeaderError| match e {
+        HeaderError::Diagnostics { diagnostics, .. } => Some(format!(
+            "on {}: {}",
+            target.name,
+            diagnostics
+                .first()
+                .map_or_else(|| "errors".to_owned(), |d| first_line(d))
+        )),
+        _ => None,
+    };
+    let mut models =
+        vec![ffiguard_cheader::parse_headers(set, first).map_err(|e| described(first, e))?];
+    for (target, result) in ffiguard_cheader::parse_for_targets(set, rest) {
+        models.push(result.map_err(|e| described(&target, e))?);
+    }
+    Ok(models)
+}
+
+fn first_line(diagnostic: &str) -> String {
+    diagnostic.lines().next().unwrap_or(diagnostic).to_owned()
+}
+
+struct Search<'a> {
+    root: &'a Path,
+    /// Include directories and defines; `headers` is set per parse.
+    set: HeaderSet,
+    targets: &'a [Target],
+    bound: &'a HashSet<String>,
+    parses: usize,
+}
+
+impl Search<'_> {
+    fn error(&mut self, header: &Path) -> Option<String> {
+        self.parses += 1;
+        self.set.headers = vec![header.to_path_buf()];
+        unreadable(&self.set, self.targets)
+    }
+
+    /// The bound functions `header` declares when it reads on its own on every target (`None`
+    /// when it does not, or when the parse budget is spent).
+    fn declared(&mut self, header: &Path) -> Option<BTreeSet<String>> {
+        if self.parses >= MAX_PARSES {
+            return None;
+        }
+        self.parses += 1;
+        self.set.headers = vec![header.to_path_buf()];
+        let models = parse_all(&self.set, self.targets).ok()?;
+        let model = models.first()?;
+        Some(
+            model
+                .functions
+                .keys()
+                .filter(|f| self.bound.contains(*f))
+                .cloned()
+                .collect(),
+        )
+    }
+
+    /// The outermost headers below `umbrella` (breadth first) that read and declare bound
+    /// functions; a header that does not read is looked into.
+    fn c_parts(&mut self, umbrella: &Path) -> Vec<(PathBuf, BTreeSet<String>)> {
+        let mut out = Vec::new();
+        let mut seen: HashSet<PathBuf> = HashSet::from([umbrella.to_path_buf()]);
+        let mut queue = std::collections::VecDeque::from([umbrella.to_path_buf()]);
+        while let Some(header) = queue.pop_front() {
+            for child in self.includes(&header) {
+                if !seen.insert(child.clone()) {
+                    continue;
+                }
+                match self.declared(&child) {
+                    Some(declared) if !declared.is_empty() => out.push((child, declared)),
+                    // Reads but declares nothing bound: nothing below it does either.
+                    Some(_) => {}
+                    None if self.parses < MAX_PARSES => queue.push_back(child),
+                    None => {}
+                }
+            }
+        }
+        out
+    }
+
+    /// The crate's headers `header` includes, resolved as the preprocessor would (a quoted
+    /// name beside the includer first, then the include directories).
+    fn includes(&self, header: &Path) -> Vec<PathBuf> {
+        let Ok(text) = std::fs::read_to_string(header) else {
+            return Vec::new();
+        };
+        header_search::includes(&text)
+            .into_iter()
+            .filter_map(|include| {
+                let own = header
+                    .parent()
+                    .filter(|_| include.quoted)
+                    .map(|d| d.join(&include.name));
+                own.into_iter()
+                    .chain(self.set.include_dirs.iter().map(|d| d.join(&include.name)))
+                    .filter_map(|p| std::fs::canonicalize(p).ok())
+                    .find(|p| p.is_file() && p.starts_with(self.root))
+            })
+            .collect()
+    }
+}
