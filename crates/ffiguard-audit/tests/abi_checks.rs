@@ -85,10 +85,13 @@ fn every_defect_is_reported_under_its_rule() {
         "{}",
         first.message
     );
-    // A union returned by value, dropped by the binding.
+    // A union returned by value, dropped by the binding: i686 returns every struct and union
+    // through a hidden pointer argument the callee pops, as it does a struct.
+    let get = find(&f, "ABI003", "result of `sh_get`");
     assert!(
-        !f.iter().any(|x| x.message.contains("`sh_get`")),
-        "a dropped union result is not reported: only structs change the calling convention"
+        get.message.contains("C returns the union"),
+        "{}",
+        get.message
     );
 }
 

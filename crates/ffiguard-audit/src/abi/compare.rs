@@ -150,10 +150,11 @@ fn compare(
             Type,
             format!("C returns nothing, Rust reads {}", other.describe()),
         ),
-        (CTypeKind::Record { union: false, .. }, RType::Unit) if !pointee => mismatch(
+        (CTypeKind::Record { union, .. }, RType::Unit) if !pointee => mismatch(
             Type,
             format!(
-                "C returns the struct {} (often through a hidden pointer argument), Rust declares no result",
+                "C returns the {} {} (often through a hidden pointer argument), Rust declares no result",
+                if *union { "union" } else { "struct" },
                 c_name(c)
             ),
         ),
@@ -343,6 +344,42 @@ fn compare(
             })
         }
         _ => None,
+    }
+}
+
+/// A C result a Rust declaration without one leaves unread.
+pub(crate) struct IgnoredResult {
+    /// What happens to it.
+    pub(crate) detail: String,
+    /// Whether the usual ABIs forgive it (a value left in a register nobody reads).
+    pub(crate) forgiven: bool,
+}
+
+/// What a Rust declaration without a result does to C's result `c` on `target`; `None` when
+/// C returns nothing, or a struct or union (compared as a mismatch: it may be returned through
+/// a hidden pointer argument the Rust caller does not pass).
+pub(crate) fn ignored_result(
+    c: &CType,
+    target: &ffiguard_cheader::Target,
+) -> Option<IgnoredResult> {
+    match &c.kind {
+        CTypeKind::Void | CTypeKind::Record { .. } => None,
+        // i686's x87 returns floats on the FPU stack, which the caller must pop: a caller
+        // that expects nothing leaves it there, and after eight such calls the stack is full.
+        CTypeKind::Float if target.name.starts_with("i686") => Some(IgnoredResult {
+            detail: format!(
+                "C returns {} on the x87 stack, Rust declares no result and never pops it",
+                c_name(c)
+            ),
+            forgiven: false,
+        }),
+        _ => Some(IgnoredResult {
+            detail: format!(
+                "C returns {}, Rust declares no result: the value is left unread in its register",
+                c_name(c)
+            ),
+            forgiven: true,
+        }),
     }
 }
 

@@ -3,7 +3,7 @@
 
 use super::compare::{self, MismatchKind};
 use super::group::{Observation, rule_for};
-use super::rtype::resolve_text;
+use super::rtype::{RType, resolve_text};
 use super::{Cx, rules};
 use crate::model::ForeignFn;
 use crate::{Finding, Location};
@@ -88,6 +88,7 @@ fn function(
             detail,
             help: help.to_owned(),
             advisory: false,
+            forgiven: false,
         };
     if sig.unprototyped {
         return;
@@ -137,6 +138,19 @@ fn function(
             .into_iter()
             .filter(|o| o.rule.id != rules::CONSTNESS_MISMATCH.id),
     );
+    if matches!(resolve_text(ret, &cx.rust.env, cx.target), RType::Unit)
+        && let Some(ignored) = compare::ignored_result(&sig.ret, cx.target)
+    {
+        let mut o = observe(
+            &rules::TYPE_MISMATCH,
+            false,
+            format!("result of `{sym}`"),
+            ignored.detail,
+            "declare the result C returns; a caller that does not need it can ignore it",
+        );
+        o.forgiven = ignored.forgiven;
+        out.push(o);
+    }
 }
 
 fn compare_one(
@@ -319,6 +333,7 @@ pub(crate) fn statics(
                     detail: m.detail,
                     help: help_for(&var.ty, m.kind),
                     advisory: false,
+                    forgiven: false,
                 });
             }
         }

@@ -26,6 +26,9 @@ pub(crate) struct Observation {
     /// Right on this target but not portable (a fixed-width type for `long`): reported only
     /// when the position has no real mismatch on any checked target, at warning level.
     pub(crate) advisory: bool,
+    /// A disagreement the usual ABIs forgive (a C `int` result Rust declares none for, left
+    /// unread in its register): reported at warning level when every target's is one.
+    pub(crate) forgiven: bool,
 }
 
 /// The rule for a comparison result.
@@ -95,7 +98,7 @@ pub(crate) fn findings(
                 }
                 message.push(')');
             }
-            let level = if first.advisory {
+            let level = if first.advisory || group.iter().all(|o| o.forgiven) {
                 crate::Level::Warning
             } else {
                 rule.default_level

@@ -252,6 +252,7 @@ fn observe(
         detail,
         help: help.to_owned(),
         advisory: false,
+        forgiven: false,
     }
 }
 
@@ -579,6 +580,7 @@ fn constants(cxs: &[Cx<'_>], out: &mut Vec<Observation>) {
                     detail: format!("Rust says {}, the header says {c}", k.value),
                     help: "take the value from the header".to_owned(),
                     advisory: false,
+                    forgiven: false,
                 });
             }
         }

@@ -63,7 +63,10 @@ pub static TYPE_MISMATCH: RuleMeta = RuleMeta {
         what_it_does: "Resolves each Rust type of a binding (`c_int`, `libc::size_t`, crate-local aliases, \
 function pointers, `Option<fn>`) to its size on every configured target, and compares it with the C \
 type from the header: size, integer vs float vs pointer vs record, pointer depth, the record a pointer \
-points to, `_Bool` vs `int`, and function-pointer signatures.",
+points to, `_Bool` vs `int`, and function-pointer signatures. A Rust declaration without the result \
+C returns is reported too: as a warning where the value is only left unread in its register (an \
+`int`, a pointer), as an error where C returns a struct or union (possibly through a hidden pointer \
+argument the Rust caller does not pass) or a float on i686 (left on the x87 stack, never popped).",
         why_is_this_bad: "The two sides disagree about the bits: a 4-byte `c_int` passed where C reads an \
 8-byte `size_t` leaves the upper half as garbage; an `f64` return read from where C left an `int` \
 returns whatever the FPU register held; a struct pointer to the wrong struct is reinterpreted memory.",
