@@ -52,3 +52,20 @@ fn a_handle_type_of_another_crate_or_a_transparent_newtype_is_not_judged_by_poin
     }
     assert_eq!(errors.len(), 2, "{errors:#?}");
 }
+
+#[test]
+fn a_record_passed_for_its_const_twin_is_not_another_record() {
+    let errors = errors("twins.h", "twins.rs");
+    // `Binary` stands for `spv_binary_t`; `spv_const_binary_t` is laid out alike.
+    assert!(
+        !errors.iter().any(|f| f.message.contains("spvValidate")),
+        "{errors:#?}"
+    );
+    // A record of another layout is still another record.
+    assert!(
+        errors
+            .iter()
+            .any(|f| f.message.contains("spvPositionReset") && f.message.contains("is not Rust")),
+        "{errors:#?}"
+    );
+}

@@ -75,6 +75,36 @@ fn other_record(cx: &Cx<'_>, c_name: &str, rust: &str) -> bool {
     paired_elsewhere || c_names.iter().any(|n| cx.rust.env.types.contains(*n))
 }
 
+/// Whether C record `c_name` is laid out exactly as the C record Rust `rust` stands for (its
+/// pair by use, or the record of its name): spirv-tools-sys's `Binary` is `spv_binary_t`
+/// (`uint32_t *code; size_t wordCount`) and is also passed where C takes the twin
+/// `spv_const_binary_t` (`const uint32_t *code; const size_t wordCount`). Names differ, the
+/// ABI does not: the same size, alignment, and fields at the same offsets, of the same sizes
+/// and kinds.
+fn layout_twin(cx: &Cx<'_>, c_name: &str, rust: &str) -> bool {
+    let other = cx.pairs.get(rust).map_or(rust, String::as_str);
+    let (Some(a), Some(b)) = (cx.c.record(c_name), cx.c.record(other)) else {
+        return false;
+    };
+    a.complete
+        && b.complete
+        && a.union == b.union
+        && a.packed == b.packed
+        && a.size == b.size
+        && a.align == b.align
+        && a.fields.len() == b.fields.len()
+        && a.fields.iter().zip(&b.fields).all(|(x, y)| {
+            x.offset_bits == y.offset_bits
+                && x.bit_width == y.bit_width
+                && x.ty.size == y.ty.size
+                && std::mem::discriminant(&x.ty.kind) == std::mem::discriminant(&y.ty.kind)
+                && !matches!(
+                    x.ty.kind,
+                    CTypeKind::Record { .. } | CTypeKind::Array { .. }
+                )
+        })
+}
+
 /// The one field that is not `PhantomData` of a `#[repr(transparent)]` crate type, resolved:
 /// what the wrapper is at the ABI.
 fn transparent_field(cx: &Cx<'_>, name: &str) -> Option<RType> {
@@ -294,7 +324,10 @@ fn compare(
             ),
         ),
         (CTypeKind::Record { name, .. } | CTypeKind::Enum { name }, RType::Named(rust)) => {
-            if !same_record(cx, name, rust) && other_record(cx, name, rust) {
+            if !same_record(cx, name, rust)
+                && other_record(cx, name, rust)
+                && !layout_twin(cx, name, rust)
+            {
                 return mismatch(Type, format!("C {} is not Rust `{rust}`", c_name(c)));
             }
             if pointee {
