@@ -13,6 +13,7 @@
 //! ```
 
 pub mod abi;
+mod analysis;
 pub mod baseline;
 mod config;
 mod context;

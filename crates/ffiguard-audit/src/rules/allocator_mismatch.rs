@@ -2,7 +2,7 @@
 
 use syn::spanned::Spanned;
 
-use super::util::{
+use crate::analysis::{
     Locals, assoc_call, call_path, functions, ident_name, method_receiver, peel_casts, walk_exprs,
 };
 use crate::{Callee, Confidence, FileContext, Finding, Level, Rule, RuleDocs, RuleMeta};
@@ -105,7 +105,7 @@ impl Rule for AllocatorMismatch {
 /// call: memory C keeps and hands back later (`PyCapsule_New` then `PyCapsule_GetPointer`,
 /// ncurses' `new_item` then `item_name`), so a `from_raw` of the same owner on a pointer C
 /// returns is taken for that round trip.
-fn handed_to_c(cx: &FileContext<'_>, functions: &[super::util::FnItem<'_>]) -> Vec<String> {
+fn handed_to_c(cx: &FileContext<'_>, functions: &[crate::analysis::FnItem<'_>]) -> Vec<String> {
     let mut finder = RoundTrips {
         cx,
         owners: Vec::new(),
@@ -142,7 +142,7 @@ impl<'ast> syn::visit::Visit<'ast> for RoundTrips<'_, '_> {
     }
 
     fn visit_macro(&mut self, mac: &'ast syn::Macro) {
-        for e in super::util::macro_exprs(mac) {
+        for e in crate::analysis::macro_exprs(mac) {
             self.visit_expr(&e);
         }
     }
@@ -160,7 +160,7 @@ fn into_raw_owner(arg: &syn::Expr) -> Option<&'static str> {
         }
     }
     let receiver = method_receiver(e, "into_raw")?;
-    let text = super::util::text(receiver);
+    let text = crate::analysis::text(receiver);
     ["CString", "Box"]
         .into_iter()
         .find(|owner| text.contains(owner))
@@ -195,7 +195,9 @@ fn c_allocated(cx: &FileContext<'_>, arg: &syn::Expr, locals: &Locals<'_>) -> Op
         return None;
     }
     match callee {
-        Callee::Declared(f) if f.ret.as_deref().is_some_and(super::util::text_is_ptr) => Some(name),
+        Callee::Declared(f) if f.ret.as_deref().is_some_and(crate::analysis::text_is_ptr) => {
+            Some(name)
+        }
         Callee::BindingModule => Some(name),
         Callee::Declared(_) => None,
     }
@@ -206,7 +208,7 @@ fn c_allocated(cx: &FileContext<'_>, arg: &syn::Expr, locals: &Locals<'_>) -> Op
 /// back (extendr's `R_ExternalPtrAddr(x).cast::<Box<dyn Any>>()`).
 fn cast_to_rust_type(cx: &FileContext<'_>, e: &syn::Expr) -> bool {
     let rust_type = |ty: &syn::Type| {
-        super::util::type_last(ty).is_some_and(|n| {
+        crate::analysis::type_last(ty).is_some_and(|n| {
             matches!(
                 n.as_str(),
                 "Box" | "Vec" | "String" | "Rc" | "Arc" | "RefCell" | "Mutex"
@@ -216,7 +218,7 @@ fn cast_to_rust_type(cx: &FileContext<'_>, e: &syn::Expr) -> bool {
     // The outermost cast that names a type decides (`.cast::<T>()` or `as *mut T`).
     let mut e = e;
     for _ in 0..8 {
-        e = super::util::peel(e);
+        e = crate::analysis::peel(e);
         match e {
             syn::Expr::Cast(c) => {
                 if let syn::Type::Ptr(p) = &*c.ty
@@ -259,11 +261,11 @@ fn rust_allocated(arg: &syn::Expr, locals: &Locals<'_>, depth: u32) -> Option<St
     let owner = ident_name(owner)?;
     let owned = locals.types.get(&owner).is_some_and(|t| {
         matches!(
-            super::util::type_last(t).as_deref(),
+            crate::analysis::type_last(t).as_deref(),
             Some("Vec" | "String" | "Box" | "CString")
         )
     }) || locals.inits.get(&owner).is_some_and(|i| {
-        let t = super::util::text(*i);
+        let t = crate::analysis::text(*i);
         t.starts_with("vec!")
             || t.starts_with("Vec::")
             || t.starts_with("String::")

@@ -3,7 +3,7 @@
 use syn::spanned::Spanned;
 use syn::visit::Visit;
 
-use super::util::{assoc_call, functions, peel, type_last, walk_exprs};
+use crate::analysis::{assoc_call, functions, peel, type_last, walk_exprs};
 use crate::{Confidence, FileContext, Finding, Level, Rule, RuleDocs, RuleMeta};
 
 /// FFI018: see [`META`].

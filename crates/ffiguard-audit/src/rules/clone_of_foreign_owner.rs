@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use syn::spanned::Spanned;
 use syn::visit::Visit;
 
-use super::util::{mentions, walk_exprs};
+use crate::analysis::{mentions, walk_exprs};
 use crate::{Confidence, FileContext, Finding, Level, Rule, RuleDocs, RuleMeta};
 
 /// FFI016: see [`META`].
@@ -49,7 +49,7 @@ impl Rule for CloneOfForeignOwner {
     fn check(&self, cx: &FileContext<'_>, out: &mut Vec<Finding>) {
         let mut v = Impls {
             cx,
-            bindings: super::bindings_use::BindingsUse::of(cx.syntax),
+            bindings: crate::analysis::bindings_use::BindingsUse::of(cx.syntax),
             drops: HashMap::new(),
             manual_clones: Vec::new(),
             derived: Vec::new(),
@@ -59,7 +59,7 @@ impl Rule for CloneOfForeignOwner {
             // A `Drop` in another file of this crate: the model knows whether it calls C. When
             // several types of the crate share the name, such a `Drop` may belong to any of
             // them, so only a `Drop` in this file counts.
-            let ours = |file: &str| super::util::same_crate(file, cx.path);
+            let ours = |file: &str| crate::analysis::same_crate(file, cx.path);
             let elsewhere = || {
                 let same_name = cx.model.types_named(name);
                 if same_name
@@ -86,10 +86,10 @@ impl Rule for CloneOfForeignOwner {
         }
         // Types a `macro_rules!` of the file generates with their `Drop` (tract-proxy's
         // `wrapper!`): each arm on its own, its type names being metavariables (`$new_type`).
-        for arm in super::macro_bodies::macro_arms(cx.syntax, cx.source.text()) {
+        for arm in crate::analysis::macro_bodies::macro_arms(cx.syntax, cx.source.text()) {
             let mut m = Impls {
                 cx,
-                bindings: super::bindings_use::BindingsUse::of(cx.syntax),
+                bindings: crate::analysis::bindings_use::BindingsUse::of(cx.syntax),
                 drops: HashMap::new(),
                 manual_clones: Vec::new(),
                 derived: Vec::new(),
@@ -125,7 +125,7 @@ fn finding(cx: &FileContext<'_>, name: &str, free: &str, span: proc_macro2::Span
 struct Impls<'c, 'a> {
     cx: &'c FileContext<'a>,
     /// Bare names the file imports from bindings modules (`use libseccomp_sys::*;`).
-    bindings: super::bindings_use::BindingsUse,
+    bindings: crate::analysis::bindings_use::BindingsUse,
     /// Type name → the foreign function its `drop` calls.
     drops: HashMap<String, String>,
     manual_clones: Vec<(String, proc_macro2::Span)>,
@@ -140,7 +140,7 @@ impl Impls<'_, '_> {
             if let syn::Stmt::Local(l) = stmt
                 && let syn::Pat::Ident(id) = &l.pat
                 && let Some(init) = &l.init
-                && let syn::Expr::Path(p) = super::util::peel(&init.expr)
+                && let syn::Expr::Path(p) = crate::analysis::peel(&init.expr)
                 && (self.cx.foreign_path(&p.path).is_some() || self.bindings.provides(&p.path))
                 && let Some(last) = p.path.segments.last()
             {
@@ -161,9 +161,9 @@ impl Impls<'_, '_> {
             if found.is_some() {
                 return;
             }
-            let Some((segs, call)) = super::util::call_path(e) else {
+            let Some((segs, call)) = crate::analysis::call_path(e) else {
                 if let syn::Expr::Call(c) = e
-                    && let syn::Expr::Field(f) = super::util::peel(&c.func)
+                    && let syn::Expr::Field(f) = crate::analysis::peel(&c.func)
                     && let syn::Member::Named(m) = &f.member
                     && fn_fields.contains(&m.to_string())
                 {
@@ -210,7 +210,7 @@ impl<'ast> Visit<'ast> for Impls<'_, '_> {
         let Some(tr) = path.segments.last().map(|s| s.ident.to_string()) else {
             return;
         };
-        let Some(ty) = super::util::type_last(&i.self_ty) else {
+        let Some(ty) = crate::analysis::type_last(&i.self_ty) else {
             return;
         };
         let body = i.items.iter().find_map(|it| match it {
@@ -226,7 +226,7 @@ impl<'ast> Visit<'ast> for Impls<'_, '_> {
                 }
             }
             ("Clone", Some(b))
-                if copies_fields(b, |e| super::util::is_constructor_call(self.cx, e)) =>
+                if copies_fields(b, |e| crate::analysis::is_constructor_call(self.cx, e)) =>
             {
                 self.manual_clones.push((ty, i.impl_token.span));
             }
@@ -252,17 +252,17 @@ fn asks_last_reference(b: &syn::Block) -> bool {
 /// Anything else delegates to code that may duplicate the C object (`dup`, `up_ref`, another
 /// wrapper's `clone`), which syntax cannot judge. `GEOSGeom_clone(..)` and
 /// `MQTTProperties_copy(..)` are C copies, not tuple structs (see
-/// [`super::util::is_constructor_call`]).
+/// [`crate::analysis::is_constructor_call`]).
 fn copies_fields(b: &syn::Block, constructor: impl Fn(&syn::Expr) -> bool) -> bool {
-    if !super::util::macros_in(b).is_empty() {
+    if !crate::analysis::macros_in(b).is_empty() {
         return false;
     }
     let mut delegates = false;
     walk_exprs(b, &mut |e| match e {
         syn::Expr::MethodCall(m) => {
             let field_clone = m.method == "clone"
-                && matches!(super::util::peel(&m.receiver), syn::Expr::Field(f)
-                    if matches!(super::util::peel(&f.base), syn::Expr::Path(p) if p.path.is_ident("self")));
+                && matches!(crate::analysis::peel(&m.receiver), syn::Expr::Field(f)
+                    if matches!(crate::analysis::peel(&f.base), syn::Expr::Path(p) if p.path.is_ident("self")));
             delegates |= !field_clone;
         }
         syn::Expr::Call(_) => {

@@ -4,7 +4,7 @@ use syn::spanned::Spanned;
 
 use syn::visit::Visit;
 
-use super::util::{
+use crate::analysis::{
     FnItem, Locals, assoc_call, ident_name, is_raw_ptr, macro_exprs, method_receiver, null_checked,
     peel, peel_casts, text, walk_exprs,
 };
@@ -60,7 +60,7 @@ impl Rule for CStrFromUncheckedPtr {
     }
 
     fn check(&self, cx: &FileContext<'_>, out: &mut Vec<Finding>) {
-        for f in super::util::functions(cx.syntax) {
+        for f in crate::analysis::functions(cx.syntax) {
             let locals = Locals::of(&f);
             walk_exprs(f.block, &mut |e| {
                 let Some(args) = assoc_call(e, &["CStr"], "from_ptr") else {
@@ -136,7 +136,7 @@ fn fed_only_non_null(cx: &FileContext<'_>, f: &FnItem<'_>, param: &str) -> bool 
         calls: 0,
         all_non_null: true,
     };
-    for g in super::util::functions(cx.syntax) {
+    for g in crate::analysis::functions(cx.syntax) {
         calls.non_null.clear();
         calls.visit_block(g.block);
     }
@@ -369,7 +369,7 @@ fn guarded_when(cond: &syn::Expr, when: bool, out: &mut Vec<String>) {
 
 /// `ptr::null()` or `null_mut()`, through casts.
 fn is_null_call(e: &syn::Expr) -> bool {
-    super::util::call_path(peel_casts(e)).is_some_and(|(segs, c)| {
+    crate::analysis::call_path(peel_casts(e)).is_some_and(|(segs, c)| {
         c.args.is_empty() && segs.last().is_some_and(|s| s == "null" || s == "null_mut")
     })
 }
@@ -429,7 +429,7 @@ fn unterminated_buffer(
     // `snprintf`'s contract (wxdragon's `wxd_Config_GetPath`, then `vec![0; len + 1]`).
     let mut size_queried: Vec<String> = Vec::new();
     walk_exprs(f.block, &mut |e| {
-        if let Some((segs, call)) = super::util::call_path(e)
+        if let Some((segs, call)) = crate::analysis::call_path(e)
             && call.args.iter().any(is_null_call)
             && call.args.iter().any(|a| {
                 matches!(peel_casts(a), syn::Expr::Lit(l) if matches!(&l.lit, syn::Lit::Int(i) if i.base10_digits() == "0"))
@@ -467,7 +467,7 @@ fn unterminated_buffer(
         }
     });
     for name in &compared {
-        if let Some((segs, _)) = locals.init_of(name).and_then(super::util::call_path) {
+        if let Some((segs, _)) = locals.init_of(name).and_then(crate::analysis::call_path) {
             size_queried.extend(segs.last().cloned());
         }
     }
@@ -484,7 +484,7 @@ fn unterminated_buffer(
         if cx.foreign_callee(e).is_none() {
             return;
         }
-        let callee = super::util::call_path(e).and_then(|(segs, _)| segs.last().cloned());
+        let callee = crate::analysis::call_path(e).and_then(|(segs, _)| segs.last().cloned());
         // A library names its own formatter after `snprintf` when it keeps that contract
         // (`nftnl_chain_snprintf`: always terminated within the size given).
         if callee.is_some_and(|c| {

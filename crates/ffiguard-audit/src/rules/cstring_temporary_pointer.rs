@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use syn::spanned::Spanned;
 use syn::visit::{self, Visit};
 
-use super::util::{assoc_call, functions, peel, type_last};
+use crate::analysis::{assoc_call, functions, peel, type_last};
 use crate::{Confidence, FileContext, Finding, Level, Rule, RuleDocs, RuleMeta};
 
 /// FFI011: see [`META`].
@@ -157,7 +157,7 @@ impl Finder<'_, '_> {
             syn::Expr::Array(a) => a.elems.iter().for_each(|x| self.escaping(x)),
             syn::Expr::Tuple(t) => t.elems.iter().for_each(|x| self.escaping(x)),
             syn::Expr::Struct(s) => s.fields.iter().for_each(|x| self.escaping(&x.expr)),
-            syn::Expr::Call(c) if super::util::is_constructor_call(self.cx, peel(e)) => {
+            syn::Expr::Call(c) if crate::analysis::is_constructor_call(self.cx, peel(e)) => {
                 c.args.iter().for_each(|x| self.escaping(x));
             }
             syn::Expr::If(i) => {
@@ -227,7 +227,7 @@ impl<'ast> Visit<'ast> for Finder<'_, '_> {
                 // `CString::new(s).map(|c| c.as_ptr())`: the closure owns `c` and drops it.
                 // The same with a local that owns the `Option<CString>` and is consumed by the
                 // call (openssl 0.10.71 `Md::fetch`); `.as_ref()`/`.as_deref()` borrow instead.
-                let owned_local = super::util::ident_name(peel(&m.receiver))
+                let owned_local = crate::analysis::ident_name(peel(&m.receiver))
                     .is_some_and(|n| self.owned.contains(&n));
                 if matches!(name.as_str(), "map" | "map_or" | "map_or_else" | "and_then")
                     && (cstring_container(&m.receiver) || owned_local)

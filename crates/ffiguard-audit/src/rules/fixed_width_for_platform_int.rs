@@ -3,7 +3,7 @@
 use syn::spanned::Spanned;
 use syn::visit::Visit;
 
-use super::util::{is_bindgen_output, type_last};
+use crate::analysis::{is_bindgen_output, type_last};
 use crate::{Confidence, FileContext, Finding, Level, Rule, RuleDocs, RuleMeta};
 
 /// FFI019: see [`META`].
@@ -84,7 +84,7 @@ impl Rule for FixedWidthForPlatformInt {
                             ty.span(),
                             format!(
                                 "`{name}: {}` is fixed-width; C sizes are usually `size_t`",
-                                super::util::text(ty)
+                                crate::analysis::text(ty)
                             ),
                         )
                         .help("use `usize` for `size_t` and `c_long`/`c_ulong` for `long`");
@@ -106,7 +106,7 @@ impl Rule for FixedWidthForPlatformInt {
                 let repr_c = s
                     .attrs
                     .iter()
-                    .any(|a| a.path().is_ident("repr") && super::util::mentions(&a.meta, "C"));
+                    .any(|a| a.path().is_ident("repr") && crate::analysis::mentions(&a.meta, "C"));
                 if repr_c {
                     for field in &s.fields {
                         if let Some(id) = &field.ident {

@@ -3,8 +3,8 @@
 use syn::spanned::Spanned;
 use syn::visit::{self, Visit};
 
-use super::int_width::int_width;
-use super::util::{functions, peel, text_last};
+use crate::analysis::int_width::int_width;
+use crate::analysis::{functions, peel, text_last};
 use crate::{Callee, Confidence, FileContext, Finding, Level, Rule, RuleDocs, RuleMeta};
 
 /// FFI014: see [`META`].

@@ -2,7 +2,7 @@
 
 use syn::spanned::Spanned;
 
-use super::util::{
+use crate::analysis::{
     Locals, assoc_call, call_path, ends_with, functions, ident_name, mentions, peel, type_last,
     walk_exprs,
 };

@@ -1,8 +1,8 @@
 //! FFI002 — a narrowing or sign-changing `as` cast feeds a foreign call.
 
-use super::bindings_use::{BindingsUse, bound_names};
-use super::int_width::{IntWidth, int_width, lossy};
-use super::util::{Locals, functions, ident_name, peel, type_last, walk_exprs};
+use crate::analysis::bindings_use::{BindingsUse, bound_names};
+use crate::analysis::int_width::{IntWidth, int_width, lossy};
+use crate::analysis::{Locals, functions, ident_name, peel, type_last, walk_exprs};
 use crate::{Confidence, FileContext, Finding, Level, Rule, RuleDocs, RuleMeta};
 
 /// FFI002: see [`META`].
@@ -149,7 +149,7 @@ fn source_width(e: &syn::Expr, locals: &Locals<'_>, depth: u32) -> Option<(Strin
             (!fixed).then(|| named("usize".to_owned()))?
         }
         syn::Expr::Call(_) => {
-            let (segs, _) = super::util::call_path(peel(e))?;
+            let (segs, _) = crate::analysis::call_path(peel(e))?;
             matches!(
                 segs.last()?.as_str(),
                 "size_of" | "size_of_val" | "align_of"

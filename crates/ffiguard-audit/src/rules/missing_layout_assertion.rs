@@ -53,7 +53,11 @@ impl Rule for MissingLayoutAssertion {
         impl<'ast> Visit<'ast> for V<'_, '_> {
             fn visit_item_struct(&mut self, s: &'ast syn::ItemStruct) {
                 let name = s.ident.to_string();
-                let opaque = self.cx.model.types_named(&name).any(super::util::opaque);
+                let opaque = self
+                    .cx
+                    .model
+                    .types_named(&name)
+                    .any(crate::analysis::opaque);
                 self.item(&s.attrs, &s.ident, s.fields.is_empty() || opaque);
             }
             fn visit_item_union(&mut self, u: &'ast syn::ItemUnion) {
@@ -64,7 +68,7 @@ impl Rule for MissingLayoutAssertion {
             fn item(&mut self, attrs: &[syn::Attribute], ident: &syn::Ident, empty: bool) {
                 let repr_c = attrs
                     .iter()
-                    .any(|a| a.path().is_ident("repr") && super::util::mentions(&a.meta, "C"));
+                    .any(|a| a.path().is_ident("repr") && crate::analysis::mentions(&a.meta, "C"));
                 let name = ident.to_string();
                 if !repr_c || empty || self.cx.model.layout_asserted.contains(&name) {
                     return;

@@ -4,12 +4,6 @@
 //! documentation says exactly what it matches and where that is wrong; its tests are the
 //! fixtures in `tests/fixtures/rules/`, one true-positive and one true-negative file per rule.
 
-mod bindings_use;
-mod c_places;
-mod int_width;
-mod macro_bodies;
-mod util;
-
 mod allocator_mismatch;
 mod bool_char_across_boundary;
 mod clone_of_foreign_owner;

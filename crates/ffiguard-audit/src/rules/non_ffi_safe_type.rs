@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 use syn::spanned::Spanned;
 use syn::visit::{self, Visit};
 
-use super::util::{Locals, functions, peel, type_last, walk_exprs};
+use crate::analysis::{Locals, functions, peel, type_last, walk_exprs};
 use crate::{Confidence, FileContext, Finding, Level, Rule, RuleDocs, RuleMeta};
 
 /// FFI001: see [`META`].
@@ -148,10 +148,10 @@ fn cfg_attr_repr_types(file: &syn::File) -> HashSet<String> {
         fn note(&mut self, attrs: &[syn::Attribute], ident: &syn::Ident) {
             let repr_inside = attrs.iter().any(|a| {
                 a.path().is_ident("cfg_attr")
-                    && super::util::mentions(&a.meta, "repr")
+                    && crate::analysis::mentions(&a.meta, "repr")
                     && ["C", "transparent"]
                         .iter()
-                        .any(|r| super::util::mentions(&a.meta, r))
+                        .any(|r| crate::analysis::mentions(&a.meta, r))
             });
             if repr_inside {
                 self.0.insert(ident.to_string());
@@ -551,7 +551,7 @@ impl Checker<'_, '_> {
                 (!nullable_pointer(inner)
                     && !self.transparent_pointer(inner)
                     && self.known_sized_value(inner))
-                .then(|| format!("`Option<{}>` (no C layout)", super::util::text(written)))
+                .then(|| format!("`Option<{}>` (no C layout)", crate::analysis::text(written)))
             }
             _ if behind_ptr => (place == Place::Foreign
                 && self.crate_type_without_layout(&name, qualifier, true))
@@ -615,7 +615,7 @@ impl Checker<'_, '_> {
             .cx
             .model
             .types_named(name)
-            .filter(|t| super::util::same_crate(&t.location.file, self.cx.path))
+            .filter(|t| crate::analysis::same_crate(&t.location.file, self.cx.path))
             .filter(|t| match module {
                 Some(m) => t.module.last().is_some_and(|l| l == m),
                 None => self.scope.sees(name, &t.module),
@@ -623,7 +623,7 @@ impl Checker<'_, '_> {
             .peekable();
         defs.peek().is_some()
             && defs.all(|t| {
-                let opaque_handle = behind_ptr && super::util::opaque(t);
+                let opaque_handle = behind_ptr && crate::analysis::opaque(t);
                 let empty_enum = t.kind == crate::model::TypeKind::Enum && t.variants.is_empty();
                 !(t.has_c_layout() || opaque_handle || empty_enum)
             })
@@ -673,8 +673,8 @@ impl Checker<'_, '_> {
             return;
         }
         let (var, borrowed) = match src {
-            syn::Expr::Reference(r) => (super::util::ident_name(&r.expr), true),
-            other => (super::util::ident_name(other), false),
+            syn::Expr::Reference(r) => (crate::analysis::ident_name(&r.expr), true),
+            other => (crate::analysis::ident_name(other), false),
         };
         let Some(var) = var else { return };
         let at = e.span().start();
@@ -726,7 +726,7 @@ impl Checker<'_, '_> {
         if !(infer_ptr(&outer.ty) && infer_ptr(&inner.ty)) {
             return;
         }
-        let Some(var) = super::util::ident_name(&a.right) else {
+        let Some(var) = crate::analysis::ident_name(&a.right) else {
             return;
         };
         let at = e.span().start();
@@ -748,12 +748,12 @@ impl Checker<'_, '_> {
     /// `sockaddr`) read as the std address the variant holds. A reference cast once keeps
     /// its pointee, so only a pointer (or a method's result) re-cast to `*const _` is judged.
     fn read_through_cast(&mut self, e: &syn::Expr, locals: &Locals<'_>) {
-        let Some((segs, call)) = super::util::call_path(e) else {
+        let Some((segs, call)) = crate::analysis::call_path(e) else {
             return;
         };
-        let held = if super::util::ends_with(&segs, &["SocketAddr", "V4"]) {
+        let held = if crate::analysis::ends_with(&segs, &["SocketAddr", "V4"]) {
             "SocketAddrV4"
-        } else if super::util::ends_with(&segs, &["SocketAddr", "V6"]) {
+        } else if crate::analysis::ends_with(&segs, &["SocketAddr", "V6"]) {
             "SocketAddrV6"
         } else {
             return;
@@ -771,7 +771,7 @@ impl Checker<'_, '_> {
         };
         let reference = match peel(&cast.expr) {
             syn::Expr::Reference(_) => true,
-            src => super::util::ident_name(src)
+            src => crate::analysis::ident_name(src)
                 .and_then(|n| locals.types.get(&n))
                 .is_some_and(|t| matches!(t, syn::Type::Reference(_))),
         };
@@ -786,7 +786,7 @@ impl Checker<'_, '_> {
         let Some(name) = type_last(ty) else {
             return matches!(ty, syn::Type::Tuple(_) | syn::Type::Array(_));
         };
-        super::int_width::int_width(&name).is_some()
+        crate::analysis::int_width::int_width(&name).is_some()
             || matches!(name.as_str(), "bool" | "char" | "f32" | "f64")
             || STD_NO_LAYOUT.contains(&name.as_str())
             || self.cx.model.types_named(&name).next().is_some()

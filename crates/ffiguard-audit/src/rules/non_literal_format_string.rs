@@ -6,7 +6,7 @@ use proc_macro2::LineColumn;
 use syn::spanned::Spanned;
 use syn::visit::Visit;
 
-use super::util::{
+use crate::analysis::{
     call_path, functions, ident_name, method_receiver, peel, peel_casts, text_is_ptr, walk_expr,
     walk_exprs,
 };
@@ -191,7 +191,7 @@ fn local_names(block: &syn::Block) -> HashSet<String> {
 /// closure parameters named like a format (`|buf, len, fmt| snprintf(buf, len, fmt)`, called
 /// with the format by whoever runs the closure).
 fn caller_supplied(
-    f: &super::util::FnItem<'_>,
+    f: &crate::analysis::FnItem<'_>,
     params: &[(String, &syn::Type)],
 ) -> HashSet<String> {
     let mut out = HashSet::new();
@@ -327,7 +327,7 @@ fn cstring_of_literal(e: &syn::Expr) -> bool {
     let e = method_receiver(e, "unwrap")
         .or_else(|| method_receiver(e, "expect"))
         .map_or(e, peel);
-    super::util::assoc_call(e, &["CString"], "new").is_some_and(|args| {
+    crate::analysis::assoc_call(e, &["CString"], "new").is_some_and(|args| {
         matches!(args.first().map(peel), Some(syn::Expr::Lit(l)) if matches!(l.lit, syn::Lit::Str(_) | syn::Lit::ByteStr(_)))
     })
 }

@@ -5,8 +5,8 @@ use syn::visit::{self, Visit};
 
 use std::collections::BTreeSet;
 
-use super::macro_bodies::macro_arms;
-use super::util::{FnItem, functions, macro_exprs, segments};
+use crate::analysis::macro_bodies::macro_arms;
+use crate::analysis::{FnItem, functions, macro_exprs, segments};
 use crate::{Confidence, FileContext, Finding, Level, Rule, RuleDocs, RuleMeta};
 
 mod conditional_catcher;
@@ -87,7 +87,7 @@ impl Rule for PanicInExternFn {
         let local_catchers: Vec<String> = all
             .iter()
             .chain(generated.iter().map(|(f, _)| f))
-            .filter(|f| !f.is_extern() && super::util::mentions(f.block, "catch_unwind"))
+            .filter(|f| !f.is_extern() && crate::analysis::mentions(f.block, "catch_unwind"))
             .map(|f| f.sig.ident.to_string())
             .collect();
         let fields = ClosureFields::of(cx.syntax);

@@ -2,7 +2,7 @@
 
 use syn::spanned::Spanned;
 
-use super::util::{functions, ident_name, mentions, peel, walk_exprs};
+use crate::analysis::{functions, ident_name, mentions, peel, walk_exprs};
 use crate::{Confidence, FileContext, Finding, Level, Rule, RuleDocs, RuleMeta};
 
 /// FFI021: see [`META`].

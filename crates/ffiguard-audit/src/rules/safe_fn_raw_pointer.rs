@@ -1,6 +1,6 @@
 //! FFI009 — a safe public function reads through, or hands C, a raw pointer it was given.
 
-use super::util::{call_path, functions, ident_name, is_raw_ptr, peel_casts, walk_exprs};
+use crate::analysis::{call_path, functions, ident_name, is_raw_ptr, peel_casts, walk_exprs};
 use crate::{Confidence, FileContext, Finding, Level, Rule, RuleDocs, RuleMeta};
 
 /// FFI009: see [`META`].

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use syn::spanned::Spanned;
 use syn::visit::{self, Visit};
 
-use super::util::{functions, segments};
+use crate::analysis::{functions, segments};
 use crate::{Confidence, FileContext, Finding, Level, Rule, RuleDocs, RuleMeta};
 
 /// FFI004: see [`META`].

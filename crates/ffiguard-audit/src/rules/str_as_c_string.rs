@@ -2,7 +2,7 @@
 
 use syn::spanned::Spanned;
 
-use super::util::{
+use crate::analysis::{
     Locals, functions, ident_name, method_receiver, peel, peel_casts, text, text_last, type_last,
     walk_exprs,
 };
@@ -71,7 +71,7 @@ impl Rule for StrAsCString {
                         .trim_start_matches("*mut")
                         .trim();
                     let c_string =
-                        super::util::text_is_ptr(&param.ty) && text_last(pointee) == "c_char";
+                        crate::analysis::text_is_ptr(&param.ty) && text_last(pointee) == "c_char";
                     if !c_string {
                         continue;
                     }
@@ -111,7 +111,7 @@ fn bounded(
 ) -> bool {
     let next_param = params.get(i + 1);
     let length_param = next_param.is_some_and(|p| {
-        !super::util::text_is_ptr(&p.ty)
+        !crate::analysis::text_is_ptr(&p.ty)
             && p.name.as_deref().is_some_and(|n| {
                 let n = n.to_ascii_lowercase();
                 n.contains("len")
@@ -126,8 +126,8 @@ fn bounded(
             p.ty.trim_start_matches("*const")
                 .trim_start_matches("*mut")
                 .trim();
-        super::util::text_is_ptr(&p.ty)
-            && !super::util::text_is_ptr(pointee)
+        crate::analysis::text_is_ptr(&p.ty)
+            && !crate::analysis::text_is_ptr(pointee)
             && p.name.as_deref().is_some_and(|n| {
                 let n = n.to_ascii_lowercase();
                 ["end", "limit", "stop"].iter().any(|w| {
@@ -174,7 +174,7 @@ fn converted(mut e: &syn::Expr) -> &syn::Expr {
             }
             syn::Expr::Call(c)
                 if c.args.len() == 1
-                    && super::util::call_path(e).is_some_and(|(segs, _)| {
+                    && crate::analysis::call_path(e).is_some_and(|(segs, _)| {
                         segs.last().is_some_and(|l| l == "try_from" || l == "from")
                     }) =>
             {
@@ -300,7 +300,7 @@ fn rust_string(cx: &FileContext<'_>, e: &syn::Expr, locals: &Locals<'_>) -> Opti
                 && cx
                     .model
                     .types_named("String")
-                    .any(|t| super::util::same_crate(&t.location.file, cx.path))
+                    .any(|t| crate::analysis::same_crate(&t.location.file, cx.path))
         };
         return match type_last(inner).as_deref() {
             Some("str") => true,
@@ -316,9 +316,9 @@ fn rust_string(cx: &FileContext<'_>, e: &syn::Expr, locals: &Locals<'_>) -> Opti
             matches!(m.method.to_string().as_str(), "to_string" | "to_owned")
                 && matches!(peel(&m.receiver), syn::Expr::Lit(_))
         }
-        syn::Expr::Call(_) => super::util::call_path(init).is_some_and(|(segs, _)| {
-            super::util::ends_with(&segs, &["String", "from"])
-                || super::util::ends_with(&segs, &["String", "new"])
+        syn::Expr::Call(_) => crate::analysis::call_path(init).is_some_and(|(segs, _)| {
+            crate::analysis::ends_with(&segs, &["String", "from"])
+                || crate::analysis::ends_with(&segs, &["String", "new"])
         }),
         _ => false,
     };

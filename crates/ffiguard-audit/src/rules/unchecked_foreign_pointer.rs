@@ -2,8 +2,8 @@
 
 use syn::spanned::Spanned;
 
-use super::bindings_use::{BindingsUse, bound_names};
-use super::util::{
+use crate::analysis::bindings_use::{BindingsUse, bound_names};
+use crate::analysis::{
     Locals, assoc_call, functions, ident_name, method_receiver, null_checked, peel, peel_casts,
     text_is_ptr, walk_exprs,
 };
@@ -74,7 +74,7 @@ impl Rule for UncheckedForeignPointer {
                     if locals
                         .types
                         .get(&name)
-                        .is_some_and(|t| !super::util::is_raw_ptr(t))
+                        .is_some_and(|t| !crate::analysis::is_raw_ptr(t))
                     {
                         return None;
                     }

@@ -4,9 +4,9 @@ use std::collections::BTreeSet;
 
 use syn::spanned::Spanned;
 
-use super::bindings_use::BindingsUse;
-use super::c_places::{c_struct_of_field, out_parameters, zero_length_checked};
-use super::util::{
+use crate::analysis::bindings_use::BindingsUse;
+use crate::analysis::c_places::{c_struct_of_field, out_parameters, zero_length_checked};
+use crate::analysis::{
     Locals, assoc_call, functions, ident_name, is_raw_ptr, null_checked, peel, peel_casts,
     walk_exprs,
 };
@@ -120,7 +120,7 @@ impl Rule for UncheckedSliceFromC {
                             e.span(),
                             format!(
                                 "slice from `{}`, {origin} never checked for null",
-                                super::util::text(ptr)
+                                crate::analysis::text(ptr)
                             ),
                         )
                         .help(

@@ -47,7 +47,7 @@ impl Rule for UndocumentedUnsafe {
     }
 
     fn check(&self, cx: &FileContext<'_>, out: &mut Vec<Finding>) {
-        if super::util::is_bindgen_output(cx.source.text()) || !is_ffi_code(cx) {
+        if crate::analysis::is_bindgen_output(cx.source.text()) || !is_ffi_code(cx) {
             return;
         }
         let mut v = V {
@@ -103,7 +103,7 @@ impl V<'_, '_> {
         }
         let documented = attrs.iter().any(|a| {
             a.path().is_ident("doc")
-                && super::util::text(&a.meta)
+                && crate::analysis::text(&a.meta)
                     .to_ascii_lowercase()
                     .contains("# safety")
         });

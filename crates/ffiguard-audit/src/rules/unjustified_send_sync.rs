@@ -74,7 +74,7 @@ impl Rule for UnjustifiedSendSync {
                 } else {
                     String::new()
                 };
-                let self_name = super::util::type_last(&i.self_ty).unwrap_or_default();
+                let self_name = crate::analysis::type_last(&i.self_ty).unwrap_or_default();
                 let unbounded: Vec<String> = i
                     .generics
                     .type_params()

@@ -5,7 +5,7 @@
 
 use syn::visit::{self, Visit};
 
-use super::super::util::{macro_exprs, segments, text, walk_expr};
+use crate::analysis::{macro_exprs, segments, text, walk_expr};
 
 /// The first `cfg` predicate (`cfg(debug_assertions)`) under which `block` calls a panic
 /// catcher, as judged by `is_catcher` on the call's path.

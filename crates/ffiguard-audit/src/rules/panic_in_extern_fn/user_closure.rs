@@ -9,7 +9,7 @@ use std::collections::{HashMap, HashSet};
 
 use syn::visit::{self, Visit};
 
-use super::super::util::{FnItem, mentions, peel};
+use crate::analysis::{FnItem, mentions, peel};
 
 /// The traits a closure implements.
 const FN_TRAITS: &[&str] = &["Fn", "FnMut", "FnOnce"];
@@ -274,7 +274,7 @@ impl<'a> CallbackValues<'a> {
     /// If the call `callee(..)` runs a user-supplied closure, how to name it in a message.
     pub(super) fn user_closure(&self, callee: &syn::Expr) -> Option<String> {
         self.closure_value(callee, 0)
-            .then(|| super::super::util::text(peel(callee)))
+            .then(|| crate::analysis::text(peel(callee)))
     }
 
     fn closure_value(&self, e: &syn::Expr, depth: usize) -> bool {

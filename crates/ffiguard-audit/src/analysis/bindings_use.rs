@@ -162,7 +162,7 @@ pub(crate) fn is_bindings_module(path: &[String]) -> bool {
 /// Every name a pattern binds in `f`: its parameters and the identifiers of `let`, `match`,
 /// `if let`, `for` and closure patterns in its body. A bare callee of that name is a value
 /// bound there, not the function a bindings module's glob brings in.
-pub(crate) fn bound_names(f: &super::util::FnItem<'_>) -> BTreeSet<String> {
+pub(crate) fn bound_names(f: &crate::analysis::FnItem<'_>) -> BTreeSet<String> {
     struct Names(BTreeSet<String>);
     impl<'ast> Visit<'ast> for Names {
         fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {

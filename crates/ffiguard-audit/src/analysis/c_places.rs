@@ -11,9 +11,9 @@ use std::collections::{BTreeSet, HashSet};
 
 use syn::spanned::Spanned;
 
-use super::bindings_use::{BindingsUse, is_bindings_module};
-use super::util::{FnItem, Locals, ident_name, peel, peel_casts, segments, walk_exprs};
 use crate::FileContext;
+use crate::analysis::bindings_use::{BindingsUse, is_bindings_module};
+use crate::analysis::{FnItem, Locals, ident_name, peel, peel_casts, segments, walk_exprs};
 
 /// How many fields or bindings deep a place's type is followed.
 const MAX_DEPTH: usize = 6;
@@ -136,7 +136,7 @@ pub(crate) fn c_struct_of_field(
     let ours: Vec<_> = cx
         .model
         .types_named(&name)
-        .filter(|t| super::util::same_crate(&t.location.file, cx.path))
+        .filter(|t| crate::analysis::same_crate(&t.location.file, cx.path))
         .collect();
     if !ours.is_empty() {
         let c_layout = ours.iter().all(|t| {
@@ -183,7 +183,7 @@ fn place_type(
                 && locals
                     .inits
                     .get(&name)
-                    .is_some_and(|i| super::util::mentions(*i, &name))
+                    .is_some_and(|i| crate::analysis::mentions(*i, &name))
             {
                 let (_, ty) = f.params().into_iter().find(|(n, _)| *n == name)?;
                 return Some(pointee(ty).clone());
@@ -212,7 +212,7 @@ fn place_type(
             let mut types = cx
                 .model
                 .types_named(&name)
-                .filter(|t| super::util::same_crate(&t.location.file, cx.path));
+                .filter(|t| crate::analysis::same_crate(&t.location.file, cx.path));
             let def = types.next()?;
             if types.next().is_some() {
                 return None;
@@ -248,8 +248,8 @@ fn pointee(mut ty: &syn::Type) -> &syn::Type {
 /// `len != 0`, `0 < len`, `len.is_empty()`): the code handles the empty case apart, which is
 /// the one C leaves the pointer NULL for.
 pub(crate) fn zero_length_checked(block: &syn::Block, len: &syn::Expr) -> bool {
-    let key = super::util::text(peel_casts(len));
-    let is_len = |e: &syn::Expr| super::util::text(peel_casts(e)) == key;
+    let key = crate::analysis::text(peel_casts(len));
+    let is_len = |e: &syn::Expr| crate::analysis::text(peel_casts(e)) == key;
     let is_zero = |e: &syn::Expr| {
         matches!(peel_casts(e), syn::Expr::Lit(l)
             if matches!(&l.lit, syn::Lit::Int(i) if i.base10_digits() == "0"))
@@ -288,7 +288,7 @@ mod tests {
         .expect("test source parses");
         let n: syn::Expr = syn::parse_str("n as usize").expect("test expression parses");
         let count: syn::Expr = syn::parse_str("(*s).count").expect("test expression parses");
-        let fns = super::super::util::functions(&f);
+        let fns = crate::analysis::functions(&f);
         let checked: Vec<bool> = fns
             .iter()
             .map(|f| zero_length_checked(f.block, &n))
