@@ -149,6 +149,11 @@ pub(crate) fn run(rounds: u32, scale: Scale) {
         contender.reset_counters();
     }
     let batch = scale.pick(20, 2_000, 2_000);
+    // `-- alone`: each contender's rounds back to back, the others idle meanwhile.
+    if std::env::args().any(|a| a == "alone") {
+        alone(&mut contenders, rounds, batch);
+        return;
+    }
     let mut in_process = Samples::default();
     let mut samples: Vec<Samples> = contenders.iter().map(|_| Samples::default()).collect();
     for _ in 0..rounds {
@@ -170,6 +175,22 @@ pub(crate) fn run(rounds: u32, scale: Scale) {
     // The peers go now: the busy table measures the sandbox's own policies.
     contenders.truncate(policies);
     busy(&mut contenders, rounds, scale);
+}
+
+/// Each contender alone: all its rounds back to back while every other contender idles, so
+/// that no batch starts after another design's (the interleaved table's fairness to a changing
+/// load is given up for that).
+fn alone(contenders: &mut [Contender], rounds: u32, batch: u32) {
+    let mut samples: Vec<Samples> = contenders.iter().map(|_| Samples::default()).collect();
+    for (contender, samples) in contenders.iter_mut().zip(samples.iter_mut()) {
+        for _ in 0..rounds {
+            contender.run(samples, batch);
+        }
+    }
+    println!(
+        "empty call round trip, each contender alone (per call; {rounds} rounds of {batch} back to back; median of batch means, mean, p99 of single calls):"
+    );
+    print_table(contenders, &mut samples);
 }
 
 fn busy(contenders: &mut [Contender], rounds: u32, scale: Scale) {
