@@ -24,12 +24,15 @@ static META: RuleMeta = RuleMeta {
     docs: RuleDocs {
         what_it_does: "Finds calls to printf-family functions (`printf`, `fprintf`, `dprintf`, \
 `sprintf`, `snprintf`, `syslog`, `asprintf`, `err`, `warn`, and their `v` forms when declared \
-variadic; the curses `printw`, `wprintw`, `mvprintw`, `mvwprintw`) through `libc::` or a \
+variadic; the curses `printw`, `wprintw`, `mvprintw`, `mvwprintw`; R's `Rprintf`, \
+`REprintf`, `Rf_error`, `Rf_warning`, `Rf_errorcall`, `Rf_warningcall`) through `libc::` or a \
 declaration of the crate, also when the declaration drops the `...` (except `err`/`warn`; the \
 argument must then be a pointer, `.as_ptr()` or a cast, since a same-named Rust wrapper taking \
 `&str` is not the C function), and \
 to any variadic function declared in the crate with a parameter whose name contains `fmt` or \
-`format` in any case (`fmt`, `log_fmt`, SQLite's `zFormat`, `pszFormat`) and a pointer type; flags the call when the \
+`format` in any case (`fmt`, `log_fmt`, SQLite's `zFormat`, `pszFormat`) and a pointer type, \
+or whose name ends in `printf` (any case; the format is then its last pointer parameter, as \
+bindgen names it `arg1`); flags the call when the \
 format argument is not a literal: `c\"..\"`, `b\"..\\0\".as_ptr()`, `\"..\\0\".as_ptr()`, \
 `CStr::from_bytes_with_nul(b\"..\\0\").unwrap()`, a `cstr!`/`c_str!` macro, an upper-case \
 constant, or a local bound to one of these by a `let` earlier in the function.",
@@ -45,7 +48,7 @@ the function: in the argument itself or in the `let` bindings that lead to it; e
 by a helper function is not seen. Variadic functions that are not printf-like but name a \
 parameter after a format (`fmt`, `zFormat`) are matched. A variadic function whose format \
 parameter is named otherwise (`const char *s, ...`) is not recognised unless its name is \
-one of the printf family above. A format taken from a parameter of an `unsafe fn` or an \
+one of the families above or ends in `printf`. A format taken from a parameter of an `unsafe fn` or an \
 `extern` fn, or from a closure parameter named like a format (`|buf, len, fmt| ..`), is left \
 to the callers, which this rule does not follow; a closure the function binds under a printf \
 name (`if let Some(printf) = ..`) is not the C function.",
@@ -77,7 +80,24 @@ const KNOWN: &[(&str, usize)] = &[
     ("wprintw", 1),
     ("mvprintw", 2),
     ("mvwprintw", 3),
+    // R's C API (libR-sys; bindgen names the format `arg1`): `Rprintf`, `REprintf`, and
+    // `Rf_error`/`Rf_warning`, which format like printf before raising (extendr-api).
+    ("Rprintf", 0),
+    ("REprintf", 0),
+    ("Rf_error", 0),
+    ("Rf_warning", 0),
+    ("Rf_errorcall", 1),
+    ("Rf_warningcall", 1),
 ];
+
+/// A variadic declaration named like a printf (`*printf`, any case), whose format parameter
+/// has no telling name (bindgen's `arg1`): the last C string before the `...`.
+fn printf_named_format(decl: &crate::model::ForeignFn, name: &str) -> Option<usize> {
+    if !name.to_ascii_lowercase().ends_with("printf") {
+        return None;
+    }
+    decl.params.iter().rposition(|p| text_is_ptr(&p.ty))
+}
 
 /// Known names that format their argument whatever the declaration says: a binding that drops
 /// the `...` (`fn printw(fmt: *const c_char)`) still calls the formatting C function. The
@@ -113,11 +133,14 @@ impl Rule for NonLiteralFormatString {
                 let name = segs.last().cloned().unwrap_or_default();
                 let known = KNOWN.iter().find(|(n, _)| *n == name).map(|(_, i)| *i);
                 let index = match callee {
-                    Callee::Declared(decl) if decl.variadic => known.or_else(|| {
-                        decl.params.iter().position(|p| {
-                            p.name.as_deref().is_some_and(is_format_name) && text_is_ptr(&p.ty)
+                    Callee::Declared(decl) if decl.variadic => known
+                        .or_else(|| {
+                            decl.params.iter().position(|p| {
+                                p.name.as_deref().is_some_and(is_format_name)
+                                    && text_is_ptr(&p.ty)
+                            })
                         })
-                    }),
+                        .or_else(|| printf_named_format(decl, &name)),
                     // Matched by name only, so the argument must look like a C string: a
                     // same-named Rust wrapper (`ncurses::printw(s: &str)`) is not the C call.
                     Callee::Declared(_) => known.filter(|&i| {
