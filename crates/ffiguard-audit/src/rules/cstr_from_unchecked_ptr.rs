@@ -24,7 +24,12 @@ static META: RuleMeta = RuleMeta {
 Rust-ABI function and the function never checks `p` for null (`is_null`, `NonNull::new`, \
 `as_ref`, a comparison); and `CStr::from_ptr(buf.as_ptr())` where `buf` is a local array or \
 `vec!` that a foreign call filled with its full length (`buf.len()`) and nothing wrote a NUL \
-into it afterwards. Pointers returned by foreign calls are FFI010's.",
+into it afterwards; and `CStr::from_ptr(buf.as_ptr())` where `buf` is a `&[c_char]` or \
+`&[c_char; N]` parameter (of `c_char`, `i8` or `u8`) of a safe function that never looks for \
+the terminator in it (`contains`, `last`, `ends_with`, `iter`, passing it to a function, or \
+writing an element such as `buf[len - 1] = 0`), \
+at warning level when the function is out of reach from outside the crate. Pointers \
+returned by foreign calls are FFI010's.",
         why_is_this_bad: "`CStr::from_ptr` reads until it finds a zero byte. On a null pointer \
 that is a crash; on a buffer C filled to the brim without a terminator it reads past the end \
 (an out-of-bounds read that may leak memory contents or crash).",
@@ -74,6 +79,16 @@ impl Rule for CStrFromUncheckedPtr {
                         cx.finding(&META, e.span(), msg)
                             .help("check for null, or read with `CStr::from_bytes_until_nul` within the buffer"),
                     );
+                } else if let Some(msg) = slice_param(&f, &locals, arg) {
+                    let mut finding = cx.finding(&META, e.span(), msg).help(
+                        "read with `CStr::from_bytes_until_nul` on the slice, which stops at its end",
+                    );
+                    // Out of reach from outside the crate, its callers may all pass terminated
+                    // buffers (which this rule does not follow): a warning.
+                    if internal(cx, &f) {
+                        finding.level = Level::Warning;
+                    }
+                    out.push(finding);
                 }
             });
         }
@@ -110,6 +125,69 @@ fn unchecked_param(
     let unchecked = is_param && !rebound && !null_checked(f.block, peel_casts(arg));
     (unchecked && !fed_only_non_null(cx, f, &name)).then(|| {
         format!("`CStr::from_ptr({name})` on a pointer parameter that is never checked for null")
+    })
+}
+
+/// `CStr::from_ptr(buf.as_ptr())` where `buf` is a `&[c_char]` or `&[c_char; N]` parameter
+/// of a safe function that never looks for the NUL in it (dbn's `c_chars_to_str`, fitsio's
+/// `buf_to_string`): a slice promises no terminator, so the read can run past its end.
+fn slice_param(f: &FnItem<'_>, locals: &Locals<'_>, arg: &syn::Expr) -> Option<String> {
+    if f.is_unsafe() || f.is_extern() {
+        return None;
+    }
+    let name = ident_name(method_receiver(peel_casts(arg), "as_ptr")?)?;
+    let byte_slice = |ty: &syn::Type| {
+        let syn::Type::Reference(r) = ty else {
+            return false;
+        };
+        let elem = match &*r.elem {
+            syn::Type::Slice(s) => &s.elem,
+            syn::Type::Array(a) => &a.elem,
+            _ => return false,
+        };
+        crate::analysis::type_last(elem)
+            .is_some_and(|t| matches!(t.as_str(), "c_char" | "i8" | "u8" | "c_uchar" | "c_schar"))
+    };
+    let is_param = f
+        .params()
+        .iter()
+        .any(|(p, ty)| *p == name && byte_slice(ty));
+    if !is_param || locals.inits.contains_key(&name) {
+        return None;
+    }
+    // Any look for the terminator (`buf.contains(&0)`, `buf.last()`, `buf.iter().position(..)`,
+    // `buf.ends_with(..)`, `memchr(0, buf)`, `CStr::from_bytes_*(buf)`), or one written
+    // (`buf[len - 1] = 0`, nix's `gethostname`).
+    let mut looked = false;
+    walk_exprs(f.block, &mut |e| match e {
+        syn::Expr::Assign(a)
+            if matches!(peel(&a.left), syn::Expr::Index(i)
+                if ident_name(peel(&i.expr)).as_deref() == Some(name.as_str())) =>
+        {
+            looked = true;
+        }
+        syn::Expr::MethodCall(m)
+            if ident_name(peel(&m.receiver)).as_deref() == Some(name.as_str())
+                && matches!(
+                    m.method.to_string().as_str(),
+                    "contains" | "last" | "ends_with" | "iter" | "split_last" | "position"
+                ) =>
+        {
+            looked = true;
+        }
+        syn::Expr::Call(c)
+            if c.args
+                .iter()
+                .any(|a| ident_name(peel(a)).as_deref() == Some(name.as_str())) =>
+        {
+            looked = true;
+        }
+        _ => {}
+    });
+    (!looked).then(|| {
+        format!(
+            "`CStr::from_ptr({name}.as_ptr())` on a slice parameter: nothing says it holds a NUL"
+        )
     })
 }
 

@@ -136,8 +136,7 @@ impl Rule for NonLiteralFormatString {
                     Callee::Declared(decl) if decl.variadic => known
                         .or_else(|| {
                             decl.params.iter().position(|p| {
-                                p.name.as_deref().is_some_and(is_format_name)
-                                    && text_is_ptr(&p.ty)
+                                p.name.as_deref().is_some_and(is_format_name) && text_is_ptr(&p.ty)
                             })
                         })
                         .or_else(|| printf_named_format(decl, &name)),
