@@ -3,17 +3,12 @@
 //!
 //! Needs libclang and the targets' C headers, as `abi_checks.rs` does.
 
-use ffiguard_audit::abi::{self, ALL_TARGETS, HeaderSet};
+mod support;
+
 use ffiguard_audit::{Finding, Level};
-use std::path::PathBuf;
 
 fn findings() -> Vec<Finding> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/abi/known_bugs_5");
-    let headers = HeaderSet::new([dir.join("cephes.h")]);
-    let text = std::fs::read_to_string(dir.join("cephes.rs")).expect("fixture");
-    let report = abi::check_bindings(&[("src/lib.rs".to_owned(), text)], &headers, &ALL_TARGETS);
-    assert_eq!(report.checked_targets.len(), 4);
-    report.findings
+    support::check("known_bugs_5", "cephes.h", &["cephes.rs"])
 }
 
 fn about<'a>(findings: &'a [Finding], function: &str) -> Vec<&'a Finding> {

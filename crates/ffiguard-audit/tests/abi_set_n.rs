@@ -4,42 +4,11 @@
 //!
 //! Needs libclang and the targets' C headers, as `abi_checks.rs` does.
 
+mod support;
+
 use ffiguard_audit::Finding;
-use ffiguard_audit::abi::{self, ALL_TARGETS, HeaderSet};
-use std::path::PathBuf;
-
-fn dir(class: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/abi")
-        .join(class)
-}
-
-/// The findings for `rust` (files in the class's directory) against `header`.
-fn check(class: &str, header: &str, rust: &[&str]) -> Vec<Finding> {
-    let headers = HeaderSet::new([dir(class).join(header)]);
-    for t in &ALL_TARGETS {
-        if let Err(e) = ffiguard_cheader::parse_headers(&headers, t) {
-            panic!("{e}");
-        }
-    }
-    let files: Vec<(String, String)> = rust
-        .iter()
-        .map(|f| {
-            let text = std::fs::read_to_string(dir(class).join(f)).expect("fixture");
-            (format!("src/{f}"), text)
-        })
-        .collect();
-    let report = abi::check_bindings(&files, &headers, &ALL_TARGETS);
-    assert_eq!(report.checked_targets.len(), 4);
-    report.findings
-}
-
-fn errors(findings: &[Finding]) -> Vec<&Finding> {
-    findings
-        .iter()
-        .filter(|f| f.level == ffiguard_audit::Level::Error)
-        .collect()
-}
+use ffiguard_audit::abi;
+use support::{check, errors};
 
 #[test]
 fn a_file_generated_on_windows_is_compared_on_windows_only() {
@@ -64,10 +33,11 @@ fn fields_under_a_feature_are_compared_as_the_default_features_build_them() {
     let scratch = tempfile::tempdir().expect("scratch directory");
     let root = scratch.path();
     for f in ["decode.h", "decode.rs"] {
-        std::fs::copy(dir("features").join(f), root.join(f)).expect("copy fixture");
+        std::fs::copy(support::fixture_dir("features").join(f), root.join(f))
+            .expect("copy fixture");
     }
     std::fs::copy(
-        dir("features").join("Cargo.toml.fixture"),
+        support::fixture_dir("features").join("Cargo.toml.fixture"),
         root.join("Cargo.toml"),
     )
     .expect("copy manifest");

@@ -4,33 +4,15 @@
 //!
 //! Needs libclang and the targets' C headers, as `abi_checks.rs` does.
 
+mod support;
+
 use ffiguard_audit::Finding;
 use ffiguard_audit::abi::{self, ALL_TARGETS, HeaderSet};
-use std::path::PathBuf;
+use support::errors;
 
-fn dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/abi/set_p")
-}
-
-/// The findings for the Rust file `rust` against `header`, both in the fixture directory.
+/// The findings for the Rust file `rust` against `header`, both in `fixtures/abi/set_p/`.
 fn check(header: &str, rust: &str) -> Vec<Finding> {
-    let headers = HeaderSet::new([dir().join(header)]);
-    for t in &ALL_TARGETS {
-        if let Err(e) = ffiguard_cheader::parse_headers(&headers, t) {
-            panic!("{e}");
-        }
-    }
-    let text = std::fs::read_to_string(dir().join(rust)).expect("fixture");
-    let report = abi::check_bindings(&[(format!("src/{rust}"), text)], &headers, &ALL_TARGETS);
-    assert_eq!(report.checked_targets.len(), 4);
-    report.findings
-}
-
-fn errors(findings: &[Finding]) -> Vec<&Finding> {
-    findings
-        .iter()
-        .filter(|f| f.level == ffiguard_audit::Level::Error)
-        .collect()
+    support::check("set_p", header, &[rust])
 }
 
 #[test]
@@ -64,8 +46,8 @@ fn anonymous_union_members_generic_lists_and_transparent_pointers_match_c() {
 #[test]
 fn a_member_of_an_anonymous_union_is_still_compared() {
     // ufbx's `Vec3` with a field of the wrong width: found through the anonymous members.
-    let headers = HeaderSet::new([dir().join("wrappers.h")]);
-    let text = std::fs::read_to_string(dir().join("wrappers.rs"))
+    let headers = HeaderSet::new([support::fixture_dir("set_p").join("wrappers.h")]);
+    let text = std::fs::read_to_string(support::fixture_dir("set_p").join("wrappers.rs"))
         .expect("fixture")
         .replace(
             "pub struct Vec3 { pub x: Real",

@@ -4,30 +4,16 @@
 //!
 //! Needs libclang and the targets' C headers, as `abi_checks.rs` does.
 
+mod support;
+
 use ffiguard_audit::Finding;
-use ffiguard_audit::abi::{self, ALL_TARGETS, HeaderSet};
-use std::path::PathBuf;
 
-fn dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/abi/set_q")
-}
-
-/// The error-level findings for the Rust file `rust` against `header`, both in the fixture
-/// directory.
+/// The error-level findings for the Rust file `rust` against `header`, both in
+/// `fixtures/abi/set_q/`.
 fn errors(header: &str, rust: &str) -> Vec<Finding> {
-    let headers = HeaderSet::new([dir().join(header)]);
-    for t in &ALL_TARGETS {
-        if let Err(e) = ffiguard_cheader::parse_headers(&headers, t) {
-            panic!("{e}");
-        }
-    }
-    let text = std::fs::read_to_string(dir().join(rust)).expect("fixture");
-    let report = abi::check_bindings(&[(format!("src/{rust}"), text)], &headers, &ALL_TARGETS);
-    assert_eq!(report.checked_targets.len(), 4);
-    report
-        .findings
+    support::errors(&support::check("set_q", header, &[rust]))
         .into_iter()
-        .filter(|f| f.level == ffiguard_audit::Level::Error)
+        .cloned()
         .collect()
 }
 
