@@ -746,4 +746,46 @@ mod tests {
         // Some held, some not.
         assert_eq!(audit(dir.path(), 200), held);
     }
+
+    /// Which trees the first phase keeps for the rules: (held, released) of the files read.
+    fn trees_held(dir: &Path, tree_budget: usize) -> (usize, usize) {
+        let ignore = Config::default().ignored_paths().expect("no patterns");
+        let progress = Progress::default();
+        let roots = ["foo-sys/src/lib.rs", "foo/src/lib.rs"].map(|root| Job {
+            path: dir.join(root),
+            mod_rs: true,
+            test_only: false,
+        });
+        let shared = Shared {
+            queue: Mutex::new(Queue {
+                jobs: roots.into_iter().collect(),
+                in_flight: 0,
+                seen: HashSet::new(),
+            }),
+            wake: Condvar::new(),
+            root: dir,
+            ignore: &ignore,
+            progress: &progress,
+            ignored: AtomicUsize::new(0),
+            held: AtomicUsize::new(0),
+            tree_budget,
+        };
+        let (files, parts) = crawl(&shared);
+        assert_eq!(parts.len(), files.len(), "a model part per file read");
+        let held = files.iter().filter(|f| f.syntax.is_some()).count();
+        (held, files.len() - held)
+    }
+
+    #[test]
+    fn the_budget_decides_which_trees_are_held() {
+        let dir = tree();
+        assert_eq!(trees_held(dir.path(), usize::MAX), (2, 0));
+        assert_eq!(trees_held(dir.path(), 0), (0, 2));
+        // The first file read fits, the second does not.
+        let first = std::fs::metadata(dir.path().join("foo-sys/src/lib.rs"))
+            .expect("fixture")
+            .len();
+        let budget = usize::try_from(first).expect("small");
+        assert_eq!(trees_held(dir.path(), budget), (1, 1));
+    }
 }
