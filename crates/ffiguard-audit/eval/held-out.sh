@@ -141,6 +141,10 @@
 #      denominator. `*` resolves mimalloc-rust-sys to 1.7.2 and sqlite-vec to 0.1.9 (newer
 #      releases are pre-releases).
 #
+# The binary measured is $FFIGUARD_BIN when set (build it from `git archive COMMIT`, so the
+# figures name a commit and no uncommitted edit of the working tree leaks into them); without
+# it, the working tree is built in release mode.
+#
 # 1. Vendors current releases of the set from crates.io into $FFIGUARD_HELDOUT_DIR (default
 #    /tmp/ffiguard-heldout, /tmp/ffiguard-heldout-b, -c, ..., -q) with `cargo vendor` (network:
 #    crates.io). With --vendor-only it stops here, so a set can be fixed before rules change.
@@ -421,8 +425,7 @@ if $vendor_only; then
     exit 0
 fi
 
-(cd "$here" && cargo build --release -q -p cargo-ffiguard)
-bin="${CARGO_TARGET_DIR:-$here/target}/release/cargo-ffiguard"
+bin="$(ffiguard_binary "$here")"
 
 for c in "${crates[@]}"; do
     "$bin" check "vendor/$c" --format json --threads 2 > "$eval_dir/reports/$c.json" || true

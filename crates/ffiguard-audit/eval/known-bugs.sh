@@ -4,6 +4,10 @@
 #
 #   eval/known-bugs.sh [--set 1|2|3|4|5] [--vendor-only]
 #
+# The binary measured is $FFIGUARD_BIN when set (build it from `git archive COMMIT`, so the
+# figures name a commit and no uncommitted edit of the working tree leaks into them); without
+# it, the working tree is built in release mode.
+#
 # 1. Vendors each exact version into its own scratch project under $FFIGUARD_KNOWNBUGS_DIR
 #    (default /tmp/ffiguard-knownbugs for set 1, /tmp/ffiguard-knownbugs-2 for set 2) with
 #    `cargo vendor` (network: crates.io). Yanked versions are pinned with
@@ -37,6 +41,8 @@
 # was audited and before any rule was changed for it.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/../../.." && pwd)"
+# shellcheck source=common.sh
+. "$(dirname "$0")/common.sh"
 set_name=1
 vendor_only=false
 while [ $# -gt 0 ]; do
@@ -255,8 +261,7 @@ for a in "${advisories[@]}"; do
 done
 "$vendor_only" && exit 0
 
-(cd "$here" && cargo build --release -q -p cargo-ffiguard)
-bin="${CARGO_TARGET_DIR:-$here/target}/release/cargo-ffiguard"
+bin="$(ffiguard_binary "$here")"
 for a in "${advisories[@]}"; do
     IFS='|' read -r _ crate version _ _ <<< "$a"
     "$bin" check "$eval_dir/p-$crate-$version/vendor/$crate" --format json --threads 2 \

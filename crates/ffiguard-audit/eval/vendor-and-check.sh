@@ -48,8 +48,8 @@ if [ ! -d vendor ]; then
     cargo vendor --quiet vendor > /dev/null
 fi
 
-(cd "$here" && cargo build --release -q -p cargo-ffiguard)
-export FFIGUARD_BIN="${CARGO_TARGET_DIR:-$here/target}/release/cargo-ffiguard"
+FFIGUARD_BIN="$(ffiguard_binary "$here")"
+export FFIGUARD_BIN
 
 crates=(rusqlite libsqlite3-sys openssl openssl-sys git2 libgit2-sys libz-sys curl curl-sys)
 dirs=()
