@@ -64,6 +64,9 @@ pub(crate) fn run(args: &CheckArgs) -> Result<ExitCode, String> {
         }
     };
     print_report(&report);
+    if args.explain_headers {
+        eprint!("{}", audited.outcome.headers.explain());
+    }
     Ok(exit_code(audited.failed(args)))
 }
 

@@ -74,6 +74,10 @@ pub(crate) struct CheckArgs {
     /// Worker threads (default: one per core).
     #[arg(long, default_value_t = 0)]
     pub(crate) threads: usize,
+    /// Say which C headers the cross-check used for each package and why, and why a package
+    /// had none (on stderr, so machine-readable output on stdout stays whole).
+    #[arg(long)]
+    pub(crate) explain_headers: bool,
     /// Also audit every dependency (from cargo's registry and git checkouts, as resolved by
     /// `cargo metadata`) and print a table of each crate's FFI surface and findings.
     /// Dependencies' findings fail the run only with `--deny-dependencies`.

@@ -56,6 +56,7 @@ pub(crate) fn absorb(total: &mut AuditOutcome, mut part: AuditOutcome) {
         total.headers.not_run = part.headers.not_run;
     }
     total.headers.headers += part.headers.headers;
+    total.headers.packages.append(&mut part.headers.packages);
     for target in part.headers.targets {
         if !total.headers.targets.contains(&target) {
             total.headers.targets.push(target);

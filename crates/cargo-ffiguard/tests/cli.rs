@@ -647,6 +647,44 @@ fn header_cross_check_status_is_reported() {
     );
 }
 
+/// `--explain-headers` says on stderr which headers were used and why, or why there were
+/// none, naming files relative to the crate (no path of the machine), and leaves stdout's
+/// JSON whole.
+#[test]
+fn explain_headers_names_each_header_and_its_reason() {
+    let legacy = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/legacy/legacy-sys");
+    let r = check(&legacy, &["--format", "json", "--explain-headers"]);
+    let _: Value = serde_json::from_str(&r.stdout).expect("stdout stays one JSON document");
+    assert!(
+        r.stderr.contains(".: 1 header(s), read for x86_64-linux"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr
+            .contains("  csrc/wrapper.h: listed in [package.metadata.ffiguard]"),
+        "{}",
+        r.stderr
+    );
+    let root = legacy.canonicalize().unwrap();
+    assert!(
+        !r.stderr.contains(root.to_str().unwrap()),
+        "a machine path: {}",
+        r.stderr
+    );
+    // Without the flag, nothing is explained.
+    let quiet = check(&legacy, &["--format", "json"]);
+    assert!(!quiet.stderr.contains("header(s)"), "{}", quiet.stderr);
+    // A crate with no header says why.
+    let dir = krate(&dangling_fn(""));
+    let r = check(dir.path(), &["--format", "short", "--explain-headers"]);
+    assert!(
+        r.stderr.contains(".: no header — no `headers`"),
+        "{}",
+        r.stderr
+    );
+}
+
 /// The bundled legacy-sys crate is cross-checked with no flags, and a mismatch planted in a
 /// copy of its bindings is found.
 #[test]

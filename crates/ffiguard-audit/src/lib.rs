@@ -44,7 +44,9 @@ pub use engine::{check_source, check_sources};
 pub use finding::{Finding, Label, Location};
 pub use level::{Confidence, Level, UnknownLevel};
 pub use model::{FfiModel, type_text};
-pub use outcome::{AuditOutcome, DEFAULT_FOLD, FfiSurface, HeaderCheck, LevelCounts};
+pub use outcome::{
+    AuditOutcome, DEFAULT_FOLD, FfiSurface, HeaderCheck, HeaderChoice, LevelCounts, PackageHeaders,
+};
 pub use report::{
     finding_json, render_github, render_human, render_json, render_sarif, render_short,
 };

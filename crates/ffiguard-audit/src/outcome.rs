@@ -143,6 +143,35 @@ pub struct HeaderCheck {
     pub targets: Vec<&'static str>,
     /// Why no header was cross-checked, when none was.
     pub not_run: Option<String>,
+    /// Per package searched: the headers chosen and why, or why none was
+    /// (`cargo ffiguard check --explain-headers` prints it).
+    pub packages: Vec<PackageHeaders>,
+}
+
+/// The headers found for one package, each with the reason it was chosen, or why none was.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PackageHeaders {
+    /// The package directory, relative to the audited one (empty for the audited one).
+    pub package: String,
+    /// The headers compared with the package's bindings, in the order they are included.
+    pub headers: Vec<HeaderChoice>,
+    /// Include directories inferred from where the headers' `#include`s are found in the
+    /// crate (the build names them in a form that cannot be read), relative to the package.
+    pub inferred_include_dirs: Vec<String>,
+    /// Targets the headers were read for (empty when none was, or no header was found).
+    pub targets: Vec<&'static str>,
+    /// Why no header was found (`None` when some were).
+    pub none_found: Option<String>,
+}
+
+/// One header chosen for the cross-check, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HeaderChoice {
+    /// The header, relative to its package when inside it, else as found.
+    pub path: String,
+    /// Why it was chosen, as a sentence fragment (`bindgen \`.header(..)\` in the build
+    /// script`).
+    pub reason: String,
 }
 
 impl HeaderCheck {
@@ -157,6 +186,74 @@ impl HeaderCheck {
                 self.targets.join(", ")
             ),
         }
+    }
+}
+
+impl HeaderCheck {
+    /// Which headers were used for which package and why, and which packages had none: one
+    /// block per package, for a terminal.
+    ///
+    /// ```
+    /// use ffiguard_audit::{HeaderCheck, HeaderChoice, PackageHeaders};
+    ///
+    /// let check = HeaderCheck {
+    ///     headers: 1,
+    ///     targets: vec!["x86_64-linux"],
+    ///     packages: vec![PackageHeaders {
+    ///         package: "zstd-sys".into(),
+    ///         headers: vec![HeaderChoice {
+    ///             path: "zstd/lib/zstd.h".into(),
+    ///             reason: "included by zstd/lib/common/zstd_common.c".into(),
+    ///         }],
+    ///         targets: vec!["x86_64-linux"],
+    ///         ..PackageHeaders::default()
+    ///     }],
+    ///     ..HeaderCheck::default()
+    /// };
+    /// let text = check.explain();
+    /// assert!(text.contains("zstd-sys: 1 header(s), read for x86_64-linux"));
+    /// assert!(text.contains("  zstd/lib/zstd.h: included by zstd/lib/common/zstd_common.c"));
+    /// ```
+    pub fn explain(&self) -> String {
+        let mut out = String::new();
+        if self.packages.is_empty() {
+            let why = self.not_run.as_deref().unwrap_or("no package was searched");
+            out.push_str(&format!("headers: none searched — {why}\n"));
+            return out;
+        }
+        for package in &self.packages {
+            let name = if package.package.is_empty() {
+                "."
+            } else {
+                &package.package
+            };
+            match &package.none_found {
+                Some(why) if package.headers.is_empty() => {
+                    out.push_str(&format!("{name}: no header — {why}\n"));
+                    continue;
+                }
+                _ => {}
+            }
+            let read = if package.targets.is_empty() {
+                "read for no target (see ABI012)".to_owned()
+            } else {
+                format!("read for {}", package.targets.join(", "))
+            };
+            out.push_str(&format!(
+                "{name}: {} header(s), {read}\n",
+                package.headers.len()
+            ));
+            for header in &package.headers {
+                out.push_str(&format!("  {}: {}\n", header.path, header.reason));
+            }
+            if !package.inferred_include_dirs.is_empty() {
+                out.push_str(&format!(
+                    "  include directories found in the crate: {}\n",
+                    package.inferred_include_dirs.join(", ")
+                ));
+            }
+        }
+        out
     }
 }
 

@@ -6,12 +6,13 @@
 //! the rules on the files *it* parsed. `syn` trees are not `Send`, so they never leave the
 //! thread that built them; only plain data (model parts, findings) crosses threads.
 
+use crate::abi::header_search::{CrateHeaders, HeaderReason};
 use crate::config::IgnoredPaths;
 use crate::discover::discover;
 use crate::engine::{LoadedFile, file_start, known_metas};
 use crate::model::FfiModel;
 use crate::modules::child_modules;
-use crate::outcome::{AuditOutcome, HeaderCheck};
+use crate::outcome::{AuditOutcome, HeaderCheck, HeaderChoice, PackageHeaders};
 use crate::quiet_panic::{QuietPanics, catch};
 use crate::{Config, Finding, Level, Rule, diagnostics, parse};
 use std::collections::{HashMap, HashSet, VecDeque};
@@ -247,18 +248,25 @@ fn abi_findings(
     let mut unreadable = false;
     let mut none_found = Vec::new();
     for package in packages {
-        let found = crate::abi::config::find_headers(package)
+        let (config, found) = crate::abi::config::load_with_headers(package)
             .map_err(crate::abi::crate_check::CrateCheckError::from)?;
+        let mut explained = explain_package(root, package, &found);
         if found.headers.is_empty() {
             let why = found
                 .none_found
                 .unwrap_or_else(|| "no header found".to_owned());
-            none_found.push((display_path(root, package), why));
+            none_found.push((display_path(root, package), why.clone()));
+            explained.none_found = Some(why);
+            check.packages.push(explained);
             continue;
         }
-        let Some((report, headers)) = crate::abi::crate_check::check_crate(package)? else {
+        let Some(config) = config else {
+            check.packages.push(explained);
             continue;
         };
+        let (report, headers) = crate::abi::crate_check::check_loaded(package, &config)?;
+        explained.targets.clone_from(&report.checked_targets);
+        check.packages.push(explained);
         check.headers += headers;
         for target in &report.checked_targets {
             if !check.targets.contains(target) {
@@ -305,6 +313,62 @@ fn abi_findings(
             Some("the headers could not be read for some or all targets (see ABI012)".to_owned());
     }
     Ok((by_file, check))
+}
+
+/// What the header search chose for `package` and why, with paths relative to the package
+/// (a header found in a dependency beside it, relative to the audited root), so no path of the
+/// machine the audit ran on shows unless the header lies outside both.
+fn explain_package(root: &Path, package: &Path, found: &CrateHeaders) -> PackageHeaders {
+    let canonical = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let (package_real, root_real) = (canonical(package), canonical(root));
+    let shown = |p: &Path| -> String {
+        let real = canonical(p);
+        let rel = real
+            .strip_prefix(&package_real)
+            .or_else(|_| real.strip_prefix(&root_real))
+            .or_else(|_| p.strip_prefix(package))
+            .unwrap_or(p);
+        rel.to_string_lossy().replace('\\', "/")
+    };
+    PackageHeaders {
+        package: if package == root {
+            String::new()
+        } else {
+            display_path(root, package)
+        },
+        headers: found
+            .headers
+            .iter()
+            .map(|h| HeaderChoice {
+                path: shown(&h.path),
+                reason: match &h.reason {
+                    // The umbrella is kept as found (absolute): show it like the headers.
+                    HeaderReason::IncludedByUnreadable {
+                        umbrella,
+                        umbrella_error,
+                        declared,
+                        bound,
+                    } => HeaderReason::IncludedByUnreadable {
+                        umbrella: PathBuf::from(shown(umbrella)),
+                        // libclang names files by absolute path: not the machine's.
+                        umbrella_error: umbrella_error
+                            .replace(&format!("{}/", package_real.display()), ""),
+                        declared: *declared,
+                        bound: *bound,
+                    }
+                    .to_string(),
+                    other => other.to_string(),
+                },
+            })
+            .collect(),
+        inferred_include_dirs: found
+            .inferred_include_dirs
+            .iter()
+            .map(|d| shown(d))
+            .collect(),
+        targets: Vec::new(),
+        none_found: None,
+    }
 }
 
 /// `p` relative to `root` with `/` separators (or as given when outside `root`).

@@ -165,7 +165,36 @@ pub(crate) fn run(args: &CheckArgs, audited: Audited) -> Result<ExitCode, String
         }
     };
     print_report(&text);
+    if args.explain_headers {
+        eprint!("{}", explain_headers(&report.crates));
+    }
     Ok(exit_code(failed_members || failed_dependencies))
+}
+
+/// `--explain-headers` for every crate of the table, each package named by its crate.
+fn explain_headers(crates: &[CrateAudit]) -> String {
+    let mut out = String::new();
+    for row in crates {
+        let name = format!("{} {}", row.name, row.version);
+        let mut headers = row.headers.clone();
+        if headers.packages.is_empty() {
+            let why = headers
+                .not_run
+                .as_deref()
+                .unwrap_or("no package was searched");
+            out.push_str(&format!("{name}: no header — {why}\n"));
+            continue;
+        }
+        for package in &mut headers.packages {
+            package.package = if package.package.is_empty() {
+                name.clone()
+            } else {
+                format!("{name} ({})", package.package)
+            };
+        }
+        out.push_str(&headers.explain());
+    }
+    out
 }
 
 /// The manifest `cargo metadata` is run on: the path's `Cargo.toml`.
@@ -481,6 +510,22 @@ fn member_headers(all: &HeaderCheck, dir: &Path, relative: &str) -> HeaderCheck 
     if all.headers == 0 {
         return all.clone();
     }
+    let name = if relative.is_empty() { "." } else { relative };
+    // The audit says per package what it found: no second search (which may run libclang).
+    if let Some(package) = all.packages.iter().find(|p| p.package == relative) {
+        let found = package.headers.len();
+        return HeaderCheck {
+            headers: found,
+            targets: package.targets.clone(),
+            not_run: (found == 0).then(|| {
+                package
+                    .none_found
+                    .clone()
+                    .unwrap_or_else(|| format!("no header found for {name}"))
+            }),
+            packages: vec![package.clone()],
+        };
+    }
     let found = ffiguard_audit::abi::config::find_headers(dir)
         .map(|h| h.headers.len())
         .unwrap_or(0);
@@ -491,9 +536,7 @@ fn member_headers(all: &HeaderCheck, dir: &Path, relative: &str) -> HeaderCheck 
         } else {
             Vec::new()
         },
-        not_run: (found == 0).then(|| {
-            let name = if relative.is_empty() { "." } else { relative };
-            format!("no header found for {name}")
-        }),
+        not_run: (found == 0).then(|| format!("no header found for {name}")),
+        packages: Vec::new(),
     }
 }

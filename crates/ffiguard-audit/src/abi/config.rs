@@ -78,6 +78,13 @@ pub fn find_headers(root: &Path) -> Result<CrateHeaders, AbiConfigError> {
     read_crate(root).map(|(_, found)| found)
 }
 
+/// [`load`] and [`find_headers`] at once: the search (which may read headers with libclang
+/// to prefer ones that parse) runs once.
+pub fn load_with_headers(root: &Path) -> Result<(Option<AbiConfig>, CrateHeaders), AbiConfigError> {
+    let (config, found) = read_crate(root)?;
+    Ok(((!found.headers.is_empty()).then_some(config), found))
+}
+
 /// What `[package]` and `[package.metadata.ffiguard]` of a manifest say.
 #[derive(Default)]
 struct Manifest {

@@ -59,9 +59,18 @@ pub fn check_crate(root: &Path) -> Result<Option<(AbiReport, usize)>, CrateCheck
     let Some(config) = config::load(root)? else {
         return Ok(None);
     };
-    let files = read_bindings(root, &config)?;
-    let report = super::check_config(&files, &config);
-    Ok(Some((report, config.headers.headers.len())))
+    check_loaded(root, &config).map(Some)
+}
+
+/// [`check_crate`] with the configuration already read by [`config::load_with_headers`]:
+/// the report and the number of headers.
+pub fn check_loaded(
+    root: &Path,
+    config: &config::AbiConfig,
+) -> Result<(AbiReport, usize), CrateCheckError> {
+    let files = read_bindings(root, config)?;
+    let report = super::check_config(&files, config);
+    Ok((report, config.headers.headers.len()))
 }
 
 /// Arguments of `cargo ffiguard layout-tests`.
