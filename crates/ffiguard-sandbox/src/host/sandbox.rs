@@ -254,8 +254,9 @@ impl Sandbox {
         deadline: Duration,
         record: &mut CallRecord,
         callbacks: Option<&mut Callbacks<'_>>,
+        started: Instant,
     ) -> Result<R, SandboxError> {
-        let until = deadline_from_now(deadline);
+        let until = deadline_after(started, deadline);
         let mut worker = self.acquire(descriptor.name, deadline, until)?;
         // If a user's Serialize or Deserialize impl panics below, the worker is dropped (and
         // killed) by unwinding; the guard gives its pool slot back.
@@ -301,8 +302,14 @@ impl Sandbox {
         callbacks: Option<&mut Callbacks<'_>>,
     ) -> Ran<R> {
         record.worker_pid = worker.pid();
-        let remaining = until.saturating_duration_since(Instant::now());
-        match worker.call(descriptor.name, descriptor.id, args, remaining, callbacks) {
+        match worker.call(
+            descriptor.name,
+            descriptor.id,
+            args,
+            until,
+            callbacks,
+            &mut record.started,
+        ) {
             Ok((status, reply, input_bytes)) => {
                 record.input_bytes = input_bytes;
                 record.output_bytes = reply.len();
@@ -354,7 +361,11 @@ impl Sandbox {
 /// `now + deadline`; an enormous deadline means "no deadline" (`Instant + Duration` panics on
 /// overflow).
 pub(crate) fn deadline_from_now(deadline: Duration) -> Instant {
-    let now = Instant::now();
+    deadline_after(Instant::now(), deadline)
+}
+
+/// `now + deadline`, as [`deadline_from_now`], from a time the caller read.
+pub(crate) fn deadline_after(now: Instant, deadline: Duration) -> Instant {
     now.checked_add(deadline)
         .or_else(|| now.checked_add(Duration::from_secs(1 << 32)))
         .unwrap_or(now)
@@ -402,8 +413,8 @@ pub fn call<A: Serialize, R: DeserializeOwned>(
     deadline: Option<Duration>,
 ) -> Result<Tainted<R>, SandboxError> {
     let deadline = deadline.unwrap_or(sandbox.config.deadline);
-    recorded(sandbox, descriptor, |record| {
-        sandbox.call_decoded::<A, R>(descriptor, args, deadline, record, None)
+    recorded(sandbox, descriptor, Instant::now(), |record, started| {
+        sandbox.call_decoded::<A, R>(descriptor, args, deadline, record, None, started)
     })
 }
 
@@ -418,33 +429,43 @@ pub fn call_with_callbacks<A: Serialize, R: DeserializeOwned>(
     callbacks: &mut Callbacks<'_>,
 ) -> Result<Tainted<R>, SandboxError> {
     let deadline = sandbox.config.deadline;
-    recorded(sandbox, descriptor, |record| {
-        sandbox.call_decoded::<A, R>(descriptor, args, deadline, record, Some(callbacks))
+    recorded(sandbox, descriptor, Instant::now(), |record, started| {
+        sandbox.call_decoded::<A, R>(descriptor, args, deadline, record, Some(callbacks), started)
     })
 }
 
-/// Runs `call`, timing it into a [`CallRecord`] that goes into the sandbox's ring, and taints
-/// what it returns.
+/// Runs `call`, timing it from `started` (the caller's reading of the clock, passed on to
+/// `call`) into a [`CallRecord`] that goes into the sandbox's ring, and taints what it
+/// returns.
+///
+/// The record's wall-clock start is read by the worker call while it waits for the reply
+/// (`WorkerProcess::call`), off the call's critical path; a call that never reached a worker
+/// reads it here.
 pub(crate) fn recorded<R>(
     sandbox: &Sandbox,
     descriptor: &'static Descriptor,
-    call: impl FnOnce(&mut CallRecord) -> Result<R, SandboxError>,
+    started: Instant,
+    call: impl FnOnce(&mut CallRecord, Instant) -> Result<R, SandboxError>,
 ) -> Result<Tainted<R>, SandboxError> {
-    let started = Instant::now();
     let mut record = CallRecord {
         function: descriptor.name,
         worker_pid: 0,
         input_bytes: 0,
         output_bytes: 0,
         duration: Duration::ZERO,
-        started: SystemTime::now(),
+        started: SystemTime::UNIX_EPOCH,
         outcome: Outcome::Ok,
     };
     // A reason noted by an encoding outside any call (a handle serialized by the caller's own
     // code) must not be blamed on this call's error.
     crate::session::shared::take_refusal();
-    let result = call(&mut record).map_err(with_refusal);
+    let result = call(&mut record, started).map_err(with_refusal);
     record.duration = started.elapsed();
+    if record.started == SystemTime::UNIX_EPOCH {
+        record.started = SystemTime::now()
+            .checked_sub(record.duration)
+            .unwrap_or(SystemTime::UNIX_EPOCH);
+    }
     if let Err(error) = &result {
         // Worker-written parts of the message are escaped already; this keeps the rule for any
         // that are not.

@@ -1,14 +1,14 @@
 //! [`Session`]: one worker pinned for a sequence of calls, so objects can live in it.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::callbacks::Callbacks;
 use crate::error::SandboxError;
-use crate::host::sandbox::{Ran, Sandbox, deadline_from_now, recorded};
+use crate::host::sandbox::{Ran, Sandbox, deadline_after, deadline_from_now, recorded};
 use crate::host::worker_process::WorkerProcess;
 use crate::registry::Descriptor;
 use crate::session::objects::{self, MAX_OBJECTS};
@@ -147,21 +147,24 @@ impl Session<'_> {
         callbacks: Option<&mut Callbacks<'_>>,
     ) -> Result<Tainted<R>, SandboxError> {
         let deadline = deadline.unwrap_or(self.sandbox.config.deadline);
-        let until = deadline_from_now(deadline);
-        let pending = self.shared.take_pending();
-        if !pending.is_empty() {
+        let mut started = Instant::now();
+        let until = deadline_after(started, deadline);
+        if let Some(pending) = self.shared.take_pending() {
             // The worker's count of what it freed is a claim nothing depends on.
-            let _freed: Tainted<u32> = self.run(&FREE, &(pending,), (deadline, until), None)?;
+            let _freed: Tainted<u32> =
+                self.run(&FREE, &(pending,), (deadline, until), None, started)?;
+            started = Instant::now();
         }
-        self.run(descriptor, args, (deadline, until), callbacks)
+        self.run(descriptor, args, (deadline, until), callbacks, started)
     }
 
     fn run<A: Serialize + ?Sized, R: DeserializeOwned>(
         &mut self,
         descriptor: &'static Descriptor,
         args: &A,
-        deadline: (Duration, std::time::Instant),
+        deadline: (Duration, Instant),
         callbacks: Option<&mut Callbacks<'_>>,
+        started: Instant,
     ) -> Result<Tainted<R>, SandboxError> {
         let (Some(worker), None) = (self.worker.as_mut(), &self.ended) else {
             return Err(SandboxError::SessionEnded {
@@ -171,7 +174,7 @@ impl Session<'_> {
         let sandbox = self.sandbox;
         let shared = &self.shared;
         let mut ran = None;
-        let result = recorded(sandbox, descriptor, |record| {
+        let result = recorded(sandbox, descriptor, started, |record, _| {
             // Handles in the arguments and the reply are this session's while the call runs.
             let _scope = shared::enter(shared);
             match sandbox.run_on::<A, R>(worker, descriptor, args, deadline, record, callbacks) {

@@ -5,7 +5,7 @@ use std::os::fd::{AsFd, OwnedFd};
 use std::os::unix::process::ExitStatusExt;
 use std::process::{Child, ExitStatus};
 use std::sync::atomic::Ordering;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use rustix::process::{Pid, PidfdFlags, Signal, WaitIdOptions};
 
@@ -19,7 +19,7 @@ use crate::host::spawn;
 use crate::monitor::admission::{self, Confinement};
 use crate::monitor::blocked::{BlockedCall, BlockedLog, Verdict};
 use crate::monitor::listener::Listener;
-use crate::transport::arena::{self, BulkSource, EncodeError};
+use crate::transport::arena::{self, BulkSource, EncodeError, ReplyFrame};
 use crate::transport::futex::{self, OWNER_DIED, WAITERS};
 use crate::transport::region::{
     Region, SETUP_BAD_CONTROL, SETUP_CONFINE_FAILED, SETUP_DUPLICATE_ID, SETUP_LEAKED_FD,
@@ -291,15 +291,18 @@ impl WorkerProcess {
         }
     }
 
-    /// Encodes `args`, rings the worker and waits for its reply, at most `deadline`.
+    /// Encodes `args`, rings the worker and waits for its reply, at most until `until`. Sets
+    /// `wall_start` to the wall-clock time of the call (read while the worker works, off the
+    /// call's critical path).
     pub(crate) fn call<A: serde::Serialize + ?Sized>(
         &mut self,
         function: &'static str,
         id: u64,
         args: &A,
-        deadline: Duration,
+        until: Instant,
         callbacks: Option<&mut Callbacks<'_>>,
-    ) -> Result<(u32, Vec<u8>, usize), CallFailure> {
+        wall_start: &mut SystemTime,
+    ) -> Result<(u32, ReplyFrame, usize), CallFailure> {
         let capacity = self.region.request_capacity();
         let request = self.region.request_ptr();
         // The descriptors of the files among the arguments are collected while encoding.
@@ -364,10 +367,12 @@ impl WorkerProcess {
         }
         // Timed from before the ring: a sleeping worker's wake-up is part of what a plan costs.
         let started = Instant::now();
+        let deadline = until.saturating_duration_since(started);
         control.host.call_seq.store(seq, Ordering::SeqCst);
         if control.worker.worker_sleeping.load(Ordering::SeqCst) != 0 {
             futex::wake_one(&control.host.call_seq);
         }
+        *wall_start = SystemTime::now();
         let mut no_callbacks = Callbacks::new();
         let callbacks = callbacks.unwrap_or(&mut no_callbacks);
         let (waited, answered, panicked) =
@@ -437,7 +442,7 @@ impl WorkerProcess {
         }
         Ok((
             status,
-            arena::copy_volatile(self.region.reply_ptr(), len),
+            ReplyFrame::copy(self.region.reply_ptr(), len),
             request_len + request_bulk,
         ))
     }

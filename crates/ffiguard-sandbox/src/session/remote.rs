@@ -330,7 +330,7 @@ mod tests {
         }
         drop(handle);
         assert_eq!(session.live(), 0);
-        assert_eq!(session.take_pending(), vec![(0, 1)]);
+        assert_eq!(session.take_pending(), Some(vec![(0, 1)]));
         session.end();
         let late: Remote<u64> = {
             let _scope = shared::enter(&session);

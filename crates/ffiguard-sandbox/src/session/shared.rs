@@ -18,6 +18,9 @@ pub(crate) struct SessionShared {
     alive: AtomicBool,
     /// Handles dropped on the host whose objects the worker still holds.
     pending: Mutex<Vec<(u32, u32)>>,
+    /// Whether `pending` may hold any: read by every call, so that a call with nothing to
+    /// free takes no lock.
+    any_pending: AtomicBool,
     /// Handles alive on the host.
     live: AtomicUsize,
     /// Most handles alive at once.
@@ -32,6 +35,7 @@ impl SessionShared {
             nonce: NEXT_NONCE.fetch_add(1, Ordering::Relaxed),
             alive: AtomicBool::new(true),
             pending: Mutex::new(Vec::new()),
+            any_pending: AtomicBool::new(false),
             live: AtomicUsize::new(0),
             max,
         })
@@ -61,12 +65,20 @@ impl SessionShared {
         self.live.fetch_sub(1, Ordering::AcqRel);
         if self.is_alive() {
             self.lock_pending().push((index, generation));
+            self.any_pending.store(true, Ordering::Release);
         }
     }
 
-    /// The frees to send with the next call.
-    pub(crate) fn take_pending(&self) -> Vec<(u32, u32)> {
-        std::mem::take(&mut *self.lock_pending())
+    /// The frees to send with the next call, if there are any.
+    pub(crate) fn take_pending(&self) -> Option<Vec<(u32, u32)>> {
+        if !self.any_pending.load(Ordering::Acquire) {
+            return None;
+        }
+        let mut pending = self.lock_pending();
+        // Cleared under the lock: a release that pushes after this sets it again.
+        self.any_pending.store(false, Ordering::Release);
+        let taken = std::mem::take(&mut *pending);
+        (!taken.is_empty()).then_some(taken)
     }
 
     /// Handles alive on the host.

@@ -512,6 +512,65 @@ pub(crate) fn decoding_bulk() -> bool {
     DECODER.with_borrow(Option::is_some)
 }
 
+/// Words of a reply frame copied to the stack instead of the heap.
+const INLINE_WORDS: usize = 32;
+
+/// A reply frame copied out of the shared reply arena into private memory: on the stack when
+/// it is short, as the frames of most replies are (their large parts travel as bulk buffers),
+/// so a call does not allocate for it; on the heap otherwise.
+#[allow(clippy::large_enum_variant)] // on the stack by design: it saves a call's allocation
+pub(crate) enum ReplyFrame {
+    /// At most `INLINE_WORDS * 8` bytes.
+    Inline {
+        words: [u64; INLINE_WORDS],
+        len: usize,
+    },
+    /// Longer frames.
+    Heap(Vec<u8>),
+}
+
+impl ReplyFrame {
+    /// Copies `len` bytes from memory another process may be writing, with volatile loads.
+    /// `source` must be 8-aligned and `len` bytes readable (callers bound both).
+    pub(crate) fn copy(source: *const u8, len: usize) -> Self {
+        if len > INLINE_WORDS * 8 {
+            return Self::Heap(copy_volatile(source, len));
+        }
+        let mut words = [0u64; INLINE_WORDS];
+        let word_source = source.cast::<u64>();
+        for (index, word) in words.iter_mut().enumerate().take(len / 8) {
+            // SAFETY: source is 8-aligned and index * 8 + 8 <= len keeps the read in bounds.
+            *word = unsafe { word_source.wrapping_add(index).read_volatile() };
+        }
+        let mut tail = [0u8; 8];
+        for (offset, byte) in (len / 8 * 8..len).zip(tail.iter_mut()) {
+            // SAFETY: offset < len: in bounds of the source.
+            *byte = unsafe { source.wrapping_add(offset).read_volatile() };
+        }
+        if !len.is_multiple_of(8) {
+            // Native byte order: the bytes land in memory in the order they were read.
+            words[len / 8] = u64::from_ne_bytes(tail);
+        }
+        Self::Inline { words, len }
+    }
+}
+
+impl std::ops::Deref for ReplyFrame {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        match self {
+            Self::Inline { words, len } => {
+                // SAFETY: `words` is INLINE_WORDS initialised u64s and `len` <= INLINE_WORDS * 8
+                // (checked in `copy`, the only constructor), so the first `len` bytes are
+                // initialised and in bounds; u8 needs no alignment.
+                unsafe { std::slice::from_raw_parts(words.as_ptr().cast::<u8>(), *len) }
+            }
+            Self::Heap(bytes) => bytes,
+        }
+    }
+}
+
 /// Copies `len` bytes from memory another process may be writing, with volatile loads, into a
 /// fresh `Vec`. `source` must be 8-aligned and `len` bytes readable (callers bound both).
 pub(crate) fn copy_volatile(source: *const u8, len: usize) -> Vec<u8> {
