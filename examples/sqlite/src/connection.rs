@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use ffiguard_sandbox::{ByteBuf, Remote, RemoteError, Sandbox, SandboxError, Session, Tainted};
 
+use crate::rows::{Rows, RowsError};
 use crate::value::{Row, SqlError, Value};
 use crate::worker::{self, Conn, Stmt, WorkerError};
 
@@ -30,6 +31,10 @@ pub enum Error {
     /// columns).
     #[error("the worker's answer does not fit the statement: {0}")]
     Contradicted(String),
+    /// The worker's rows do not decode (cut short, a bad length or tag, text that is not
+    /// UTF-8), or are not as many as it claims.
+    #[error("the worker's rows are malformed: {0}")]
+    Rows(#[from] RowsError),
 }
 
 impl From<WorkerError> for Error {
@@ -200,6 +205,18 @@ impl<'s> Connection<'s> {
             .into_vec())
     }
 
+    /// Makes the worker lie about the rows of later replies (feature `planted-bugs`: for the
+    /// tests of the host's row decoder only).
+    ///
+    /// # Errors
+    /// See [`Error`].
+    #[cfg(feature = "planted-bugs")]
+    pub fn plant_lie(&self, lie: crate::planted::Lie) -> Result<(), Error> {
+        let session = &mut *self.session.borrow_mut();
+        worker::plant_lie::call_in(session, lie)?.trust_unverified("unit");
+        Ok(())
+    }
+
     /// Whether the connection's session still runs: `false` after its worker died or missed a
     /// deadline.
     pub fn is_open(&self) -> bool {
@@ -229,18 +246,6 @@ impl Statement<'_, '_> {
         self.columns
     }
 
-    fn check_row(&self, row: &Row) -> Result<(), Error> {
-        if row.len() == self.columns as usize {
-            Ok(())
-        } else {
-            Err(Error::Contradicted(format!(
-                "a row of {} values for {} columns",
-                row.len(),
-                self.columns
-            )))
-        }
-    }
-
     /// Binds `params` (`?1`, `?2`, …) and returns the first row, if any: a point query in one
     /// call.
     ///
@@ -249,27 +254,29 @@ impl Statement<'_, '_> {
     pub fn query_row(&self, params: &[Value]) -> Result<Option<Row>, Error> {
         let session = &mut *self.conn.session.borrow_mut();
         let reply = worker::query_row::call_in(session, self.handle.clone(), params.to_vec());
-        flatten(reply)?.verify(|row| {
-            if let Some(row) = &row {
-                self.check_row(row)?;
+        flatten(reply)?.verify(|(claimed, block)| {
+            if claimed > 1 {
+                return Err(Error::Contradicted(format!(
+                    "{claimed} rows for a query of one"
+                )));
             }
-            Ok(row)
+            let rows = Rows::decode(self.columns, claimed, &block)?;
+            Ok((!rows.is_empty()).then(|| rows.into_values()))
         })
     }
 
     /// Binds `params` and returns every row: a scan in one call (bounded by the sandbox's
-    /// reply arena; a larger result is [`SandboxError::Reply`]).
+    /// reply arena; a larger result is [`SandboxError::Reply`]). The worker encodes the rows
+    /// as it steps; the host decodes them once, checking each against the statement's
+    /// column count.
     ///
     /// # Errors
     /// See [`Error`].
-    pub fn query_all(&self, params: &[Value]) -> Result<Vec<Row>, Error> {
+    pub fn query_all(&self, params: &[Value]) -> Result<Rows, Error> {
         let session = &mut *self.conn.session.borrow_mut();
         let reply =
             worker::query_all::call_in(session, self.handle.clone(), params.to_vec(), u64::MAX);
-        flatten(reply)?.verify(|rows| {
-            rows.iter().try_for_each(|row| self.check_row(row))?;
-            Ok(rows)
-        })
+        flatten(reply)?.verify(|(claimed, block)| Ok(Rows::decode(self.columns, claimed, &block)?))
     }
 
     /// Runs the statement once per parameter list, in one call; returns the rows changed

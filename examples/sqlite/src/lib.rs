@@ -14,8 +14,12 @@
 mod connection;
 #[cfg(feature = "planted-bugs")]
 mod planted;
+mod rows;
 mod value;
 pub mod worker;
 
 pub use connection::{Connection, Error, Statement};
+#[cfg(feature = "planted-bugs")]
+pub use planted::Lie;
+pub use rows::{Rows, RowsError, encode_value};
 pub use value::{Row, SqlError, Value};

@@ -39,3 +39,54 @@ pub(crate) fn register(db: *mut ffi::sqlite3) {
         );
     }
 }
+
+/// A lie the worker tells about the rows of its next replies: the host's decoder must refuse
+/// each with a typed error (`tests/sqlite.rs`, `a_worker_that_lies_about_its_rows_is_refused`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+pub enum Lie {
+    /// Tells the truth.
+    None,
+    /// Claims one row more than it sends.
+    MoreRows,
+    /// Claims one row fewer than it sends.
+    FewerRows,
+    /// Sends a value whose text claims a megabyte and holds three bytes.
+    LongText,
+    /// Cuts the last byte off the rows.
+    CutShort,
+    /// Sends a value of a type that does not exist.
+    UnknownTag,
+}
+
+static LIE: std::sync::Mutex<Lie> = std::sync::Mutex::new(Lie::None);
+
+/// Sets the lie of the replies that follow.
+pub(crate) fn plant(lie: Lie) {
+    *LIE.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner) = lie;
+}
+
+/// Tells the planted lie about `rows` rows encoded in `block`.
+pub(crate) fn tell(rows: u64, block: &mut ffiguard_sandbox::OutputBuf) -> u64 {
+    match *LIE
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+    {
+        Lie::None => rows,
+        Lie::MoreRows => rows + 1,
+        Lie::FewerRows => rows.saturating_sub(1),
+        Lie::LongText => {
+            block.extend_from_slice(&[3, 0x80, 0x80, 0x40, b'a', b'b', b'c']);
+            rows + 1
+        }
+        Lie::CutShort => {
+            block.truncate(block.len().saturating_sub(1));
+            rows
+        }
+        Lie::UnknownTag => {
+            block.extend_from_slice(&[9]);
+            rows + 1
+        }
+    }
+}

@@ -12,7 +12,7 @@ pub enum Value {
     Integer(i64),
     /// A 64-bit float.
     Real(f64),
-    /// UTF-8 text (SQLite's bytes, decoded lossily in the worker if they were not UTF-8).
+    /// UTF-8 text (SQLite's bytes, decoded lossily on the host if they were not UTF-8).
     Text(String),
     /// Bytes.
     Blob(Vec<u8>),

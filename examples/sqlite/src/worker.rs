@@ -6,10 +6,11 @@ use std::ffi::{CStr, CString, c_char, c_int};
 use std::io::Read;
 use std::ptr::NonNull;
 
-use ffiguard_sandbox::{ByteBuf, PassedFile, Remote, RemoteError, isolated};
+use ffiguard_sandbox::{ByteBuf, OutputBuf, PassedFile, Remote, RemoteError, isolated};
 use libsqlite3_sys as ffi;
 
-use crate::value::{Row, SqlError, Value};
+use crate::rows;
+use crate::value::{SqlError, Value};
 
 unsafe extern "C" {
     /// In the bundled library, left out of libsqlite3-sys's bindings. Closes the connection
@@ -265,26 +266,68 @@ fn bind(stmt: &mut Stmt, params: &[Value]) -> Result<(), SqlError> {
     Ok(())
 }
 
-/// Column `index` of the current row.
-fn column(raw: *mut ffi::sqlite3_stmt, index: c_int) -> Value {
-    // SAFETY: `raw` is live and positioned on a row; `index` < sqlite3_column_count.
-    match unsafe { ffi::sqlite3_column_type(raw, index) } {
-        // SAFETY: as above.
-        ffi::SQLITE_INTEGER => Value::Integer(unsafe { ffi::sqlite3_column_int64(raw, index) }),
-        // SAFETY: as above.
-        ffi::SQLITE_FLOAT => Value::Real(unsafe { ffi::sqlite3_column_double(raw, index) }),
-        ffi::SQLITE_TEXT => {
-            Value::Text(String::from_utf8_lossy(&bytes(raw, index, true)).into_owned())
+thread_local! {
+    /// Where a reply's rows are encoded before they are copied into its [`OutputBuf`] in
+    /// large pieces; kept from call to call, so a point query allocates nothing for it.
+    static CHUNK: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Bytes a scan gathers before it copies them into the reply buffer.
+const CHUNK_BYTES: usize = 32 << 10;
+
+/// Encodes the rows `step` finds into an [`OutputBuf`] (in the reply arena when the call
+/// runs in a worker), through the thread's chunk; returns how many rows, at most `limit`.
+fn encode_rows(
+    limit: u64,
+    mut step: impl FnMut() -> Result<Option<(*mut ffi::sqlite3_stmt, c_int)>, SqlError>,
+) -> Result<(u64, OutputBuf), SqlError> {
+    let mut out = OutputBuf::with_capacity(if limit <= 1 { 256 } else { 1 << 20 });
+    let rows = CHUNK.with_borrow_mut(|chunk| {
+        chunk.clear();
+        chunk.reserve(CHUNK_BYTES + 256);
+        let mut rows = 0u64;
+        while rows < limit {
+            let Some((raw, columns)) = step()? else { break };
+            for index in 0..columns {
+                put_column(chunk, raw, index);
+            }
+            rows += 1;
+            if chunk.len() >= CHUNK_BYTES {
+                out.extend_from_slice(chunk);
+                chunk.clear();
+            }
         }
-        ffi::SQLITE_BLOB => Value::Blob(bytes(raw, index, false)),
-        _ => Value::Null,
+        out.extend_from_slice(chunk);
+        Ok::<_, SqlError>(rows)
+    })?;
+    Ok((rows, out))
+}
+
+/// Encodes column `index` of the current row straight from SQLite's buffers.
+fn put_column(out: &mut Vec<u8>, raw: *mut ffi::sqlite3_stmt, index: c_int) {
+    // SAFETY: `raw` is live and positioned on a row; `index` < sqlite3_data_count.
+    match unsafe { ffi::sqlite3_column_type(raw, index) } {
+        ffi::SQLITE_INTEGER => {
+            // SAFETY: as above.
+            let value = unsafe { ffi::sqlite3_column_int64(raw, index) };
+            rows::put_integer(out, value);
+        }
+        ffi::SQLITE_FLOAT => {
+            // SAFETY: as above.
+            let value = unsafe { ffi::sqlite3_column_double(raw, index) };
+            rows::put_real(out, value);
+        }
+        // As SQLite holds it: the host replaces what is not UTF-8.
+        ffi::SQLITE_TEXT => put_bytes(out, raw, index, true),
+        ffi::SQLITE_BLOB => put_bytes(out, raw, index, false),
+        _ => rows::put_null(out),
     }
 }
 
-/// A text or blob column's bytes, copied.
-fn bytes(raw: *mut ffi::sqlite3_stmt, index: c_int, text: bool) -> Vec<u8> {
+/// Encodes a text or blob column, copying its bytes out of SQLite's buffer at once.
+fn put_bytes(out: &mut Vec<u8>, raw: *mut ffi::sqlite3_stmt, index: c_int, text: bool) {
     let data = if text {
-        // SAFETY: `raw` is live and on a row; the pointer is read before the next call.
+        // SAFETY: `raw` is live and on a row; `index` < sqlite3_data_count.
         unsafe { ffi::sqlite3_column_text(raw, index) }.cast::<u8>()
     } else {
         // SAFETY: as above.
@@ -293,23 +336,28 @@ fn bytes(raw: *mut ffi::sqlite3_stmt, index: c_int, text: bool) -> Vec<u8> {
     // SAFETY: called after the text/blob accessor, as SQLite documents.
     let len = unsafe { ffi::sqlite3_column_bytes(raw, index) };
     let len = usize::try_from(len).unwrap_or(0);
-    if data.is_null() || len == 0 {
-        return Vec::new();
+    let bytes = if data.is_null() || len == 0 {
+        &[][..]
+    } else {
+        // SAFETY: SQLite guarantees `len` readable bytes at `data` until the row changes;
+        // they are copied into `out` below, before this function returns.
+        unsafe { std::slice::from_raw_parts(data, len) }
+    };
+    if text {
+        rows::put_text(out, bytes);
+    } else {
+        rows::put_blob(out, bytes);
     }
-    // SAFETY: SQLite guarantees `len` readable bytes at `data` until the row changes.
-    unsafe { std::slice::from_raw_parts(data, len) }.to_vec()
 }
 
-/// Steps once: `Some(row)`, or `None` when the statement is done.
-fn step(stmt: &mut Stmt) -> Result<Option<Row>, SqlError> {
+/// Steps once: the number of columns of the row it is on, or `None` when the statement is
+/// done.
+fn step(stmt: &mut Stmt) -> Result<Option<c_int>, SqlError> {
     let raw = stmt.raw.as_ptr();
     // SAFETY: `raw` is live.
     match unsafe { ffi::sqlite3_step(raw) } {
-        ffi::SQLITE_ROW => {
-            // SAFETY: `raw` is live.
-            let columns = unsafe { ffi::sqlite3_data_count(raw) };
-            Ok(Some((0..columns).map(|index| column(raw, index)).collect()))
-        }
+        // SAFETY: `raw` is live.
+        ffi::SQLITE_ROW => Ok(Some(unsafe { ffi::sqlite3_data_count(raw) })),
         ffi::SQLITE_DONE => Ok(None),
         code => {
             // SAFETY: `raw` is live.
@@ -319,33 +367,45 @@ fn step(stmt: &mut Stmt) -> Result<Option<Row>, SqlError> {
     }
 }
 
-/// Binds `params` and returns the first row, if any (a point query in one call).
-#[isolated]
-pub fn query_row(stmt: Remote<Stmt>, params: Vec<Value>) -> Result<Option<Row>, WorkerError> {
-    Ok(stmt.with(|stmt| {
-        bind(stmt, &params)?;
-        step(stmt)
-    })??)
+/// Binds `params`, steps up to `limit` rows and encodes them (the compact row format,
+/// `rows.rs`); returns how many.
+fn scan(stmt: &mut Stmt, params: &[Value], limit: u64) -> Result<(u64, OutputBuf), SqlError> {
+    bind(stmt, params)?;
+    let raw = stmt.raw.as_ptr();
+    let (rows, block) = encode_rows(limit, || Ok(step(stmt)?.map(|columns| (raw, columns))))?;
+    #[cfg(feature = "planted-bugs")]
+    let (rows, block) = {
+        let mut block = block;
+        (crate::planted::tell(rows, &mut block), block)
+    };
+    Ok((rows, block))
 }
 
-/// Binds `params` and returns every row, up to `limit` (a scan in one call).
+/// Makes the worker lie about the rows of its later replies (feature `planted-bugs`, for the
+/// tests of the host's decoder).
+#[cfg(feature = "planted-bugs")]
+#[isolated]
+pub fn plant_lie(lie: crate::planted::Lie) {
+    crate::planted::plant(lie);
+}
+
+/// Binds `params` and returns the first row, if any (a point query in one call): the number
+/// of rows (0 or 1) and the row in the compact format.
+#[isolated]
+pub fn query_row(stmt: Remote<Stmt>, params: Vec<Value>) -> Result<(u64, OutputBuf), WorkerError> {
+    Ok(stmt.with(|stmt| scan(stmt, &params, 1))??)
+}
+
+/// Binds `params` and returns every row, up to `limit` (a scan in one call): the number of
+/// rows and the rows in the compact format, written into the reply arena as the statement
+/// steps.
 #[isolated]
 pub fn query_all(
     stmt: Remote<Stmt>,
     params: Vec<Value>,
     limit: u64,
-) -> Result<Vec<Row>, WorkerError> {
-    Ok(stmt.with(|stmt| {
-        bind(stmt, &params)?;
-        let mut rows = Vec::new();
-        while (rows.len() as u64) < limit {
-            match step(stmt)? {
-                Some(row) => rows.push(row),
-                None => break,
-            }
-        }
-        Ok::<_, SqlError>(rows)
-    })??)
+) -> Result<(u64, OutputBuf), WorkerError> {
+    Ok(stmt.with(|stmt| scan(stmt, &params, limit))??)
 }
 
 /// Binds each parameter list in turn and steps the statement to its end: many inserts in

@@ -76,6 +76,7 @@ fn statements_live_in_the_worker() {
     let rows = scan.query_all(&[]).expect("scan");
     assert_eq!(rows.len(), 1000);
     assert_eq!(rows[999], vec![Value::Integer(999)]);
+    assert_eq!(rows.iter().count(), 1000);
     let blob = db.prepare("SELECT ?1, ?2").expect("prepare");
     assert_eq!(
         blob.query_row(&[Value::Blob(vec![0, 1, 2]), Value::Null])
@@ -238,8 +239,48 @@ fn a_database_file_opens_read_only_from_its_descriptor() {
     let _ = std::fs::remove_file(&path);
 }
 
+/// A worker that lies about the rows it returns — how many, how long a text is, where the
+/// block ends, what type a value has — gets a typed error from the host's decoder, never a
+/// panic or a wrong answer; the connection goes on once it tells the truth again.
+fn a_worker_that_lies_about_its_rows_is_refused() {
+    use sqlite_sandboxed::Lie;
+    let sandbox = sandbox();
+    let db = filled(&sandbox, 10);
+    let scan = db
+        .prepare("SELECT name FROM t ORDER BY id")
+        .expect("prepare");
+    let point = db
+        .prepare("SELECT name FROM t WHERE id = ?1")
+        .expect("prepare");
+    let plant = |lie| db.plant_lie(lie).expect("planted");
+    let lies = [
+        (Lie::MoreRows, "CountMismatch"),
+        (Lie::FewerRows, "CountMismatch"),
+        (Lie::LongText, "Truncated"),
+        (Lie::CutShort, "Truncated"),
+        (Lie::UnknownTag, "UnknownTag"),
+    ];
+    for (lie, expected) in lies {
+        plant(lie);
+        let all = scan.query_all(&[]);
+        assert!(
+            matches!(&all, Err(Error::Rows(error)) if format!("{error:?}").starts_with(expected)),
+            "{lie:?}: {all:?}"
+        );
+        let one = point.query_row(&[Value::Integer(3)]);
+        assert!(
+            matches!(&one, Err(Error::Rows(_) | Error::Contradicted(_))),
+            "{lie:?}: {one:?}"
+        );
+    }
+    plant(Lie::None);
+    assert_eq!(scan.query_all(&[]).expect("truthful").len(), 10);
+    assert!(db.is_open());
+}
+
 fn main() {
     ffiguard_sandbox::testing::run(ffiguard_sandbox::tests![
+        a_worker_that_lies_about_its_rows_is_refused,
         a_database_file_opens_read_only_from_its_descriptor,
         statements_live_in_the_worker,
         sqlite_errors_are_typed_and_the_connection_goes_on,
