@@ -3,11 +3,19 @@
 //! `cargo bench -p sqlite-sandboxed --bench sqlite` prints medians (and min–max over the
 //! rounds): empty calls through the pool and in a session, a call that only takes a handle
 //! next to the session's empty call, a point query by primary key on a 100,000-row table, and
-//! a scan of the table returned in one call. BENCHMARKS.md (`## Sandbox sessions: SQLite and
-//! streams`) records them. `-- quick` runs fewer rounds. Run without `--bench` (`cargo test
-//! --benches`), it makes each call once as a smoke test; its figures mean nothing.
+//! a scan of the table returned in one call. The same point query and scan also run against
+//! the design a user would write by hand instead: a process of its own that owns the SQLite
+//! connection and answers over a Unix socket pair with postcard frames (no confinement, no
+//! checks beyond postcard's). BENCHMARKS.md (`## Sandbox sessions: SQLite and streams`)
+//! records them. `-- quick` runs fewer rounds; `-- only=empty` (or `point`, `scan`) runs one
+//! group. Run without `--bench` (`cargo test --benches`), it makes each call once as a smoke
+//! test; its figures mean nothing.
 
 use std::ffi::{CStr, c_int};
+use std::io::{Read, Write};
+use std::os::fd::{FromRawFd, OwnedFd};
+use std::os::unix::net::UnixStream;
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use ffiguard_sandbox::{Remote, RemoteError, Sandbox, isolated};
@@ -124,21 +132,29 @@ impl Local {
 
     /// A point query, reading the row into owned values as the sandboxed one does.
     fn point(&self, id: i64) -> (String, f64) {
+        self.point_row(id).expect("a row")
+    }
+
+    fn point_row(&self, id: i64) -> Option<(String, f64)> {
         let point = Raw(self.point);
         point.reset();
         point.bind(id);
-        assert_eq!(point.step(), ffi::SQLITE_ROW);
-        (point.text(0), point.real(1))
+        (point.step() == ffi::SQLITE_ROW).then(|| (point.text(0), point.real(1)))
     }
 
     fn scan(&self) -> usize {
+        self.scan_rows().len()
+    }
+
+    /// Every row, read into owned values.
+    fn scan_rows(&self) -> Vec<(i64, String, f64)> {
         let scan = Raw(self.scan);
         let mut rows = Vec::new();
         scan.reset();
         while scan.step() == ffi::SQLITE_ROW {
             rows.push((scan.int(0), scan.text(1), scan.real(2)));
         }
-        rows.len()
+        rows
     }
 }
 
@@ -148,6 +164,99 @@ impl Drop for Local {
         Raw(self.scan).finalize();
         // SAFETY: every statement is finalized; the connection is closed once.
         unsafe { ffi::sqlite3_close(self.db) };
+    }
+}
+
+/// Serves the socket contender's worker if this process was started as one.
+const SOCKET_WORKER_ARG: &str = "--bench-sqlite-socket-worker";
+
+/// What the socket contender's host asks: a point query by id, or the whole scan.
+#[derive(serde::Serialize, serde::Deserialize)]
+enum Ask {
+    Point(i64),
+    Scan,
+}
+
+/// The contender's worker: the same table in a process of its own, answering postcard frames
+/// (a `u32` length, then the payload) on the socket it was given as stdin.
+fn serve_socket() -> ! {
+    // SAFETY: fd 0 is the socket the host passed as stdin, owned by nothing else here.
+    let mut stream = unsafe { UnixStream::from_raw_fd(0) };
+    let local = Local::new();
+    let mut payload = Vec::new();
+    loop {
+        if read_frame(&mut stream, &mut payload).is_err() {
+            std::process::exit(0);
+        }
+        let reply = match postcard::from_bytes::<Ask>(&payload) {
+            Ok(Ask::Point(id)) => postcard::to_allocvec(&local.point_row(id)),
+            Ok(Ask::Scan) => postcard::to_allocvec(&local.scan_rows()),
+            Err(_) => std::process::exit(1),
+        };
+        let Ok(reply) = reply else {
+            std::process::exit(1)
+        };
+        if write_frame(&mut stream, &reply).is_err() {
+            std::process::exit(0);
+        }
+    }
+}
+
+fn write_frame(stream: &mut UnixStream, payload: &[u8]) -> std::io::Result<()> {
+    let len = u32::try_from(payload.len()).map_err(std::io::Error::other)?;
+    let mut frame = Vec::with_capacity(4 + payload.len());
+    frame.extend_from_slice(&len.to_le_bytes());
+    frame.extend_from_slice(payload);
+    stream.write_all(&frame)
+}
+
+fn read_frame(stream: &mut UnixStream, payload: &mut Vec<u8>) -> std::io::Result<()> {
+    let mut header = [0u8; 4];
+    stream.read_exact(&mut header)?;
+    payload.resize(u32::from_le_bytes(header) as usize, 0);
+    stream.read_exact(payload)
+}
+
+/// The host side of the socket contender.
+struct SocketPeer {
+    stream: UnixStream,
+    child: Child,
+    reply: Vec<u8>,
+}
+
+impl SocketPeer {
+    fn start() -> Self {
+        let (host, client) = UnixStream::pair().expect("socketpair");
+        let child = Command::new("/proc/self/exe")
+            .arg(SOCKET_WORKER_ARG)
+            .env_clear()
+            .stdin(Stdio::from(OwnedFd::from(client)))
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("socket worker");
+        let mut peer = Self {
+            stream: host,
+            child,
+            reply: Vec::new(),
+        };
+        // The worker fills its table before it answers: not part of any measured call.
+        let _: Option<(String, f64)> = peer.ask(&Ask::Point(0));
+        peer
+    }
+
+    fn ask<R: serde::de::DeserializeOwned>(&mut self, ask: &Ask) -> R {
+        let request = postcard::to_allocvec(ask).expect("encode");
+        write_frame(&mut self.stream, &request).expect("write");
+        read_frame(&mut self.stream, &mut self.reply).expect("read");
+        postcard::from_bytes(&self.reply).expect("decode")
+    }
+}
+
+impl Drop for SocketPeer {
+    fn drop(&mut self) {
+        let _ = self.stream.shutdown(std::net::Shutdown::Both);
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
@@ -219,8 +328,17 @@ fn show(name: &str, (median, min, max): (Duration, Duration, Duration), base: Du
 fn main() {
     ffiguard_sandbox::init();
     let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some(SOCKET_WORKER_ARG) {
+        serve_socket();
+    }
     let smoke = !args.iter().any(|a| a == "--bench");
     let quick = args.iter().any(|a| a == "quick");
+    // `-- only=point` (or `empty`, `scan`) runs one group: for profiling one of them alone.
+    let only = args
+        .iter()
+        .find_map(|a| a.strip_prefix("only="))
+        .map(str::to_owned);
+    let runs = |group: &str| only.as_deref().is_none_or(|only| only == group);
     let (rounds, batch, scans) = match (smoke, quick) {
         (true, _) => (1, 1, 1),
         (false, true) => (5, 2_000, 3),
@@ -249,67 +367,84 @@ fn main() {
     // First, and in alternating rounds, so both see the same machine: an empty call through
     // the pool, then, in one session of a sandbox of its own, an empty call and one that
     // takes a handle.
-    let (plain, _) = measure_pair(
-        rounds,
-        batch,
-        || {
-            empty::call(&sandbox)
-                .expect("call")
-                .trust_unverified("unit")
-        },
-        || point.ping().expect("ping"),
-    );
-    show("empty call, pool", plain, plain.0);
-    {
-        // Dropped before the queries below, so its worker does not spin beside theirs.
-        let own = Sandbox::builder().workers(1).build().expect("sandbox");
-        let session = std::cell::RefCell::new(own.session().expect("session"));
-        let kept = keep::call_in(&mut session.borrow_mut())
-            .expect("call")
-            .trust_unverified("an opaque name")
-            .expect("kept");
-        let (in_session, taking) = measure_pair(
+    if runs("empty") {
+        let (plain, _) = measure_pair(
             rounds,
             batch,
             || {
-                empty::call_in(&mut session.borrow_mut())
+                empty::call(&sandbox)
                     .expect("call")
-                    .trust_unverified("unit");
+                    .trust_unverified("unit")
             },
-            || {
-                take::call_in(&mut session.borrow_mut(), kept.clone())
-                    .expect("call")
-                    .trust_unverified("unit");
-            },
+            || point.ping().expect("ping"),
         );
-        show("empty call, session", in_session, in_session.0);
-        show(
-            "handle-taking empty call, same session",
-            taking,
-            in_session.0,
-        );
+        show("empty call, pool", plain, plain.0);
+        {
+            // Dropped before the queries below, so its worker does not spin beside theirs.
+            let own = Sandbox::builder().workers(1).build().expect("sandbox");
+            let session = std::cell::RefCell::new(own.session().expect("session"));
+            let kept = keep::call_in(&mut session.borrow_mut())
+                .expect("call")
+                .trust_unverified("an opaque name")
+                .expect("kept");
+            let (in_session, taking) = measure_pair(
+                rounds,
+                batch,
+                || {
+                    empty::call_in(&mut session.borrow_mut())
+                        .expect("call")
+                        .trust_unverified("unit");
+                },
+                || {
+                    take::call_in(&mut session.borrow_mut(), kept.clone())
+                        .expect("call")
+                        .trust_unverified("unit");
+                },
+            );
+            show("empty call, session", in_session, in_session.0);
+            show(
+                "handle-taking empty call, same session",
+                taking,
+                in_session.0,
+            );
+        }
     }
-    let base = measure(rounds, batch, |i| {
-        std::hint::black_box(local.point(id(i)));
-    });
-    show("point query, in-process", base, base.0);
-    let sandboxed = measure(rounds, batch, |i| {
-        std::hint::black_box(point.query_row(&[Value::Integer(id(i))]).expect("query"));
-    });
-    show("point query, session", sandboxed, base.0);
-
-    let base = measure(scans, 1, |_| {
-        assert_eq!(
-            std::hint::black_box(local.scan()),
-            usize::try_from(ROWS).unwrap_or(0)
-        );
-    });
-    show("100k-row scan, in-process", base, base.0);
-    let sandboxed = measure(scans, 1, |_| {
-        assert_eq!(
-            scan.query_all(&[]).expect("scan").len(),
-            usize::try_from(ROWS).unwrap_or(0)
-        );
-    });
-    show("100k-row scan, session, one call", sandboxed, base.0);
+    if runs("point") {
+        let base = measure(rounds, batch, |i| {
+            std::hint::black_box(local.point(id(i)));
+        });
+        show("point query, in-process", base, base.0);
+        let sandboxed = measure(rounds, batch, |i| {
+            std::hint::black_box(point.query_row(&[Value::Integer(id(i))]).expect("query"));
+        });
+        show("point query, session", sandboxed, base.0);
+        let mut peer = SocketPeer::start();
+        let socket = measure(rounds, batch, |i| {
+            let row: Option<(String, f64)> = peer.ask(&Ask::Point(id(i)));
+            std::hint::black_box(row.expect("a row"));
+        });
+        show("point query, Unix socket pair, postcard", socket, base.0);
+    }
+    if runs("scan") {
+        let base = measure(scans, 1, |_| {
+            assert_eq!(
+                std::hint::black_box(local.scan()),
+                usize::try_from(ROWS).unwrap_or(0)
+            );
+        });
+        show("100k-row scan, in-process", base, base.0);
+        let sandboxed = measure(scans, 1, |_| {
+            assert_eq!(
+                scan.query_all(&[]).expect("scan").len(),
+                usize::try_from(ROWS).unwrap_or(0)
+            );
+        });
+        show("100k-row scan, session, one call", sandboxed, base.0);
+        let mut peer = SocketPeer::start();
+        let socket = measure(scans, 1, |_| {
+            let rows: Vec<(i64, String, f64)> = peer.ask(&Ask::Scan);
+            assert_eq!(rows.len(), usize::try_from(ROWS).unwrap_or(0));
+        });
+        show("100k-row scan, Unix socket pair, postcard", socket, base.0);
+    }
 }
