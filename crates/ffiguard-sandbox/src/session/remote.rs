@@ -152,9 +152,15 @@ impl<T: Any + Send> Remote<T> {
         else {
             return Err(RemoteError::OnHost);
         };
+        // The object a handed-in handle was checked against is used as it is, without
+        // another reference count or table lookup.
+        let looked_up;
         let object = match found {
-            Some(object) => std::sync::Arc::clone(object),
-            None => objects::get::<T>(*index, *generation)?,
+            Some(object) => object,
+            None => {
+                looked_up = objects::get::<T>(*index, *generation)?;
+                &looked_up
+            }
         };
         let mut guard = match object.try_lock() {
             Ok(guard) => guard,
