@@ -260,7 +260,7 @@ impl Statement<'_, '_> {
                     "{claimed} rows for a query of one"
                 )));
             }
-            let rows = Rows::decode(self.columns, claimed, &block)?;
+            let rows = Rows::decode(self.columns, claimed, block.as_bytes())?;
             Ok((!rows.is_empty()).then(|| rows.into_values()))
         })
     }

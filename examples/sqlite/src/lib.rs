@@ -21,5 +21,5 @@ pub mod worker;
 pub use connection::{Connection, Error, Statement};
 #[cfg(feature = "planted-bugs")]
 pub use planted::Lie;
-pub use rows::{Rows, RowsError, encode_value};
+pub use rows::{Packed, Rows, RowsError, encode_value};
 pub use value::{Row, SqlError, Value};

@@ -67,8 +67,8 @@ pub(crate) fn plant(lie: Lie) {
         .unwrap_or_else(std::sync::PoisonError::into_inner) = lie;
 }
 
-/// Tells the planted lie about `rows` rows encoded in `block`.
-pub(crate) fn tell(rows: u64, block: &mut ffiguard_sandbox::OutputBuf) -> u64 {
+/// Tells the planted lie about `rows` rows whose encoding ends with `block`.
+pub(crate) fn tell(rows: u64, block: &mut Vec<u8>) -> u64 {
     match *LIE
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)

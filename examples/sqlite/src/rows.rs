@@ -259,6 +259,40 @@ impl Reader<'_> {
     }
 }
 
+/// A short block of rows that travels inside the reply's frame (a point query's row), not as a
+/// bulk buffer beside it: the host reads one place of the reply arena instead of two.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Packed(pub(crate) Vec<u8>);
+
+impl Packed {
+    /// The encoded block.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl serde::Serialize for Packed {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_bytes(&self.0)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Packed {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl serde::de::Visitor<'_> for Visit {
+            type Value = Packed;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a block of rows")
+            }
+            fn visit_bytes<E: serde::de::Error>(self, bytes: &[u8]) -> Result<Packed, E> {
+                Ok(Packed(bytes.to_vec()))
+            }
+        }
+        deserializer.deserialize_bytes(Visit)
+    }
+}
+
 /// Encodes a `NULL` at the end of `out` (the worker's side; the tests' too).
 pub(crate) fn put_null(out: &mut Vec<u8>) {
     out.push(NULL);

@@ -9,7 +9,7 @@ use std::ptr::NonNull;
 use ffiguard_sandbox::{ByteBuf, OutputBuf, PassedFile, Remote, RemoteError, isolated};
 use libsqlite3_sys as ffi;
 
-use crate::rows;
+use crate::rows::{self, Packed};
 use crate::value::{SqlError, Value};
 
 unsafe extern "C" {
@@ -281,7 +281,7 @@ fn encode_rows(
     limit: u64,
     mut step: impl FnMut() -> Result<Option<(*mut ffi::sqlite3_stmt, c_int)>, SqlError>,
 ) -> Result<(u64, OutputBuf), SqlError> {
-    let mut out = OutputBuf::with_capacity(if limit <= 1 { 256 } else { 1 << 20 });
+    let mut out = OutputBuf::with_capacity(1 << 20);
     let rows = CHUNK.with_borrow_mut(|chunk| {
         chunk.clear();
         chunk.reserve(CHUNK_BYTES + 256);
@@ -297,6 +297,8 @@ fn encode_rows(
                 chunk.clear();
             }
         }
+        #[cfg(feature = "planted-bugs")]
+        let rows = crate::planted::tell(rows, chunk);
         out.extend_from_slice(chunk);
         Ok::<_, SqlError>(rows)
     })?;
@@ -372,13 +374,7 @@ fn step(stmt: &mut Stmt) -> Result<Option<c_int>, SqlError> {
 fn scan(stmt: &mut Stmt, params: &[Value], limit: u64) -> Result<(u64, OutputBuf), SqlError> {
     bind(stmt, params)?;
     let raw = stmt.raw.as_ptr();
-    let (rows, block) = encode_rows(limit, || Ok(step(stmt)?.map(|columns| (raw, columns))))?;
-    #[cfg(feature = "planted-bugs")]
-    let (rows, block) = {
-        let mut block = block;
-        (crate::planted::tell(rows, &mut block), block)
-    };
-    Ok((rows, block))
+    encode_rows(limit, || Ok(step(stmt)?.map(|columns| (raw, columns))))
 }
 
 /// Makes the worker lie about the rows of its later replies (feature `planted-bugs`, for the
@@ -390,10 +386,24 @@ pub fn plant_lie(lie: crate::planted::Lie) {
 }
 
 /// Binds `params` and returns the first row, if any (a point query in one call): the number
-/// of rows (0 or 1) and the row in the compact format.
+/// of rows (0 or 1) and the row in the compact format, inside the reply's frame.
 #[isolated]
-pub fn query_row(stmt: Remote<Stmt>, params: Vec<Value>) -> Result<(u64, OutputBuf), WorkerError> {
-    Ok(stmt.with(|stmt| scan(stmt, &params, 1))??)
+pub fn query_row(stmt: Remote<Stmt>, params: Vec<Value>) -> Result<(u64, Packed), WorkerError> {
+    Ok(stmt.with(|stmt| {
+        bind(stmt, &params)?;
+        let mut row = Vec::with_capacity(64);
+        let rows = match step(stmt)? {
+            Some(columns) => {
+                let raw = stmt.raw.as_ptr();
+                (0..columns).for_each(|index| put_column(&mut row, raw, index));
+                1
+            }
+            None => 0,
+        };
+        #[cfg(feature = "planted-bugs")]
+        let rows = crate::planted::tell(rows, &mut row);
+        Ok::<_, SqlError>((rows, Packed(row)))
+    })??)
 }
 
 /// Binds `params` and returns every row, up to `limit` (a scan in one call): the number of
