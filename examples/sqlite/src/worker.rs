@@ -222,8 +222,14 @@ fn bind(stmt: &mut Stmt, params: &[Value]) -> Result<(), SqlError> {
         ffi::sqlite3_reset(raw);
     }
     // SAFETY: as above.
-    unsafe {
-        ffi::sqlite3_clear_bindings(raw);
+    let parameters = unsafe { ffi::sqlite3_bind_parameter_count(raw) };
+    // Values of an earlier call that this one does not bind again are cleared; when it binds
+    // every parameter there are none, and the clearing pass is skipped.
+    if usize::try_from(parameters).map_or(true, |parameters| params.len() < parameters) {
+        // SAFETY: as above.
+        unsafe {
+            ffi::sqlite3_clear_bindings(raw);
+        }
     }
     for (index, value) in params.iter().enumerate() {
         let index = c_int::try_from(index + 1).unwrap_or(c_int::MAX);
