@@ -17,6 +17,10 @@ pub(crate) enum MismatchKind {
     Signedness,
     /// `*const` where C writes.
     Constness,
+    /// A callback declared with more parameters than C's function-pointer type, the first ones
+    /// C's: how a binding writes the real callback for a typedef kept minimal on purpose
+    /// (cuba's `integrand_t`, which callers cast). Reported at warning level.
+    CallbackTail,
 }
 
 /// One disagreement, with the sentence that explains it.
@@ -566,7 +570,11 @@ fn function_pointer(
     if sig.unprototyped || generic {
         return None;
     }
-    if sig.params.len() != params.len() || sig.variadic != variadic {
+    // More parameters in Rust than in C, the first ones C's: the C type may be a minimal one
+    // that callers cast, and the library then really passes the rest. Only C's parameters and
+    // the result can be compared; whether the rest are passed is in the library's documentation.
+    let extra = params.len() > sig.params.len() && !sig.variadic && !variadic;
+    if sig.params.len() != params.len() && !extra || sig.variadic != variadic {
         return mismatch(
             MismatchKind::Type,
             format!(
@@ -586,10 +594,26 @@ fn function_pointer(
             });
         }
     }
-    compare(&sig.ret, ret, cx, depth + 1, false, false).map(|m| Mismatch {
-        kind: m.kind,
-        detail: format!("callback result: {}", m.detail),
-    })
+    if let Some(m) = compare(&sig.ret, ret, cx, depth + 1, false, false) {
+        return Some(Mismatch {
+            kind: m.kind,
+            detail: format!("callback result: {}", m.detail),
+        });
+    }
+    if extra {
+        return mismatch(
+            MismatchKind::CallbackTail,
+            format!(
+                "the callback takes {c} parameter(s) in C, {r} in Rust; the first {c} and the result \
+                 match C's, as when the C type is kept minimal and callers cast it: right only if \
+                 the library passes the other {extra} (check its documentation)",
+                c = sig.params.len(),
+                r = params.len(),
+                extra = params.len() - sig.params.len(),
+            ),
+        );
+    }
+    None
 }
 
 #[cfg(test)]

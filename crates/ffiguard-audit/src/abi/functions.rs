@@ -180,13 +180,15 @@ fn compare_one(
         return;
     };
     let help = help_for(c, m.kind);
-    out.push(observe(
+    let mut o = observe(
         rule_for(m.kind),
         m.kind != MismatchKind::Constness,
         subject,
         m.detail,
         &help,
-    ));
+    );
+    o.forgiven = m.kind == MismatchKind::CallbackTail;
+    out.push(o);
 }
 
 /// The fix to suggest for a C type: its portable Rust spelling where one exists.
@@ -333,7 +335,7 @@ pub(crate) fn statics(
                     detail: m.detail,
                     help: help_for(&var.ty, m.kind),
                     advisory: false,
-                    forgiven: false,
+                    forgiven: m.kind == MismatchKind::CallbackTail,
                 });
             }
         }

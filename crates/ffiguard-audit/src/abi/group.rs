@@ -27,14 +27,16 @@ pub(crate) struct Observation {
     /// when the position has no real mismatch on any checked target, at warning level.
     pub(crate) advisory: bool,
     /// A disagreement the usual ABIs forgive (a C `int` result Rust declares none for, left
-    /// unread in its register): reported at warning level when every target's is one.
+    /// unread in its register), or one that is right when the library does what the binding
+    /// assumes (a callback given more parameters than C's minimal type): reported at warning
+    /// level when every target's is one.
     pub(crate) forgiven: bool,
 }
 
 /// The rule for a comparison result.
 pub(crate) fn rule_for(kind: MismatchKind) -> &'static RuleMeta {
     match kind {
-        MismatchKind::Type => &rules::TYPE_MISMATCH,
+        MismatchKind::Type | MismatchKind::CallbackTail => &rules::TYPE_MISMATCH,
         MismatchKind::Signedness => &rules::SIGNEDNESS_MISMATCH,
         MismatchKind::Constness => &rules::CONSTNESS_MISMATCH,
     }

@@ -395,14 +395,9 @@ fn fields(
         if let Some(m) = compare::value(c_ty, &r, cx) {
             if m.kind != MismatchKind::Constness {
                 let help = help_for(c_ty, m.kind);
-                out.push(observe(
-                    def,
-                    cx,
-                    rule_for(m.kind),
-                    subject.clone(),
-                    m.detail,
-                    &help,
-                ));
+                let mut o = observe(def, cx, rule_for(m.kind), subject.clone(), m.detail, &help);
+                o.forgiven = m.kind == MismatchKind::CallbackTail;
+                out.push(o);
             }
         } else if let Some(detail) = compare::fixed_width_for_varying(c_ty, &r)
             .filter(|_| cx.rust.cfg_text(&def.location).is_empty())

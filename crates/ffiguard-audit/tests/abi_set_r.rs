@@ -1,0 +1,51 @@
+//! The false-positive classes of held-out set r, each on a small fixture modelled on the
+//! crate that showed it (`fixtures/abi/set_r/`): what is right must come out as no error, and
+//! the real mismatches of the same shapes must still be found.
+//!
+//! Needs libclang and the targets' C headers, as `abi_checks.rs` does.
+
+mod support;
+
+use ffiguard_audit::{Finding, Level};
+use support::errors;
+
+/// The findings for the Rust file `rust` against `header`, both in `fixtures/abi/set_r/`.
+fn check(header: &str, rust: &str) -> Vec<Finding> {
+    support::check("set_r", header, &[rust])
+}
+
+fn about<'a>(findings: &'a [Finding], text: &str) -> Vec<&'a Finding> {
+    findings
+        .iter()
+        .filter(|f| f.message.contains(text))
+        .collect()
+}
+
+#[test]
+fn a_callback_with_more_parameters_than_a_minimal_c_type_is_a_warning() {
+    let f = check("callbacks.h", "callbacks.rs");
+    // cuba's integrand: C's five parameters first, four more that the integrator passes.
+    let vegas = about(&f, "`llVegas`");
+    assert_eq!(vegas.len(), 1, "{f:#?}");
+    assert_eq!(vegas[0].rule, "ABI003");
+    assert_eq!(vegas[0].level, Level::Warning);
+    assert!(
+        vegas[0].message.contains("5 parameter(s) in C, 9 in Rust")
+            && vegas[0].message.contains("the first 5"),
+        "{vegas:#?}"
+    );
+    // A first parameter that is not C's, or fewer parameters than C's, is still an error.
+    let errors = errors(&f);
+    assert_eq!(errors.len(), 2, "{errors:#?}");
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.message.contains("`llSuave`") && e.message.contains("callback parameter 1")),
+        "{errors:#?}"
+    );
+    assert!(
+        errors.iter().any(|e| e.message.contains("`llCuhre`")
+            && e.message.contains("5 parameter(s) in C, 2 in Rust")),
+        "{errors:#?}"
+    );
+}
