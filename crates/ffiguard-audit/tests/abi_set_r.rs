@@ -49,3 +49,35 @@ fn a_callback_with_more_parameters_than_a_minimal_c_type_is_a_warning() {
         "{errors:#?}"
     );
 }
+
+#[test]
+fn a_rename_is_not_an_error_because_another_member_is_a_union_or_made_by_a_macro() {
+    let f = check("renamed.h", "renamed.rs");
+    // libucl's `rc`/`real_type` beside `value: i64` for a union of the same size, and sokol's
+    // `event_type` beside a `bitflags!`-made field: infos.
+    for name in ["fields of `obj_t`", "fields of `ev_t`"] {
+        let found = about(&f, name);
+        assert_eq!(found.len(), 1, "{name}: {f:#?}");
+        assert_eq!((found[0].rule, found[0].level), ("ABI014", Level::Info));
+    }
+    // A renamed member of another width is still an error.
+    let errors = errors(&f);
+    assert!(
+        !errors.is_empty() && errors.iter().all(|e| e.message.contains("`bad_t`")),
+        "{errors:#?}"
+    );
+}
+
+#[test]
+fn an_anonymous_c_union_bound_as_one_named_field_of_its_layout_is_its_binding() {
+    let f = check("anonymous.h", "anonymous.rs");
+    // sokol's `u: SgAttachmentDescValue` and `depth_or_layers: c_int`: no difference.
+    assert!(about(&f, "`attachment_desc`").is_empty(), "{f:#?}");
+    assert!(about(&f, "`image_desc`").is_empty(), "{f:#?}");
+    // A named field of another size is not the union.
+    let errors = errors(&f);
+    assert!(
+        !errors.is_empty() && errors.iter().all(|e| e.message.contains("`sized`")),
+        "{errors:#?}"
+    );
+}

@@ -41,6 +41,20 @@ pub(crate) fn c_record(record: &Record, cx: &Cx<'_>) -> Option<Vec<Scalar>> {
     Some(out)
 }
 
+/// The scalars of a Rust value of type `ty`, from offset 0; `None` as for [`rust_record`].
+pub(crate) fn rust_value(ty: &RType, cx: &Cx<'_>) -> Option<Vec<Scalar>> {
+    let mut out = Vec::new();
+    rust_type(ty, 0, cx, 0, &mut out)?;
+    Some(out)
+}
+
+/// The scalars of a C value of type `ty`, from offset 0; `None` as for [`c_record`].
+pub(crate) fn c_value(ty: &CType, cx: &Cx<'_>) -> Option<Vec<Scalar>> {
+    let mut out = Vec::new();
+    c_type(ty, 0, cx, 0, &mut out)?;
+    Some(out)
+}
+
 fn push(out: &mut Vec<Scalar>, s: Scalar) -> Option<()> {
     (out.len() < MAX_SCALARS).then(|| out.push(s))
 }

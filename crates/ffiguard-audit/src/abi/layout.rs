@@ -97,6 +97,17 @@ pub(crate) fn enum_repr(def: &TypeDef) -> Option<&str> {
 
 /// The layout of a struct, union or enum defined in the binding.
 pub(crate) fn record(def: &TypeDef, cx: &Cx<'_>, depth: u32) -> Option<RecordLayout> {
+    record_with(def, cx, depth, &|_| None)
+}
+
+/// [`record`], taking the layout of field `i` from `fallback(i)` where its Rust type's is
+/// unknown (a type made by a macro, whose C counterpart's layout is known).
+pub(crate) fn record_with(
+    def: &TypeDef,
+    cx: &Cx<'_>,
+    depth: u32,
+    fallback: &dyn Fn(usize) -> Option<Layout>,
+) -> Option<RecordLayout> {
     if depth > MAX_NESTING || def.generic {
         return None;
     }
@@ -119,7 +130,7 @@ pub(crate) fn record(def: &TypeDef, cx: &Cx<'_>, depth: u32) -> Option<RecordLay
             continue;
         }
         let ty = resolve_text(&field.ty, &cx.rust.env, cx.target);
-        let l = of(&ty, cx, depth + 1)?;
+        let l = of(&ty, cx, depth + 1).or_else(|| fallback(i))?;
         let field_align = pack.map_or(l.align, |p| l.align.min(p));
         align = align.max(field_align);
         if def.kind == TypeKind::Union {

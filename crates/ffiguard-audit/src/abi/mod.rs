@@ -45,6 +45,7 @@ mod reach;
 mod records;
 mod rtype;
 pub mod rules;
+mod same_layout;
 
 pub use ffiguard_cheader::{ALL_TARGETS, CModel, HeaderError, HeaderSet, Target};
 

@@ -127,8 +127,10 @@ fn fields(c_name: &str, rust: &str, cx: &Cx<'_>, depth: u32, pairs: &mut Pairs) 
         match named {
             Some(n) if cf.name.is_empty() => {
                 let members = members.get_or_insert_with(|| super::records::members_by_name(c, cx));
-                if let Some(&(_, ty)) = members.get(n.as_str()) {
-                    pair(ty, &r, cx, depth + 1, pairs);
+                match members.get(n.as_str()) {
+                    Some(&(_, ty)) => pair(ty, &r, cx, depth + 1, pairs),
+                    // A name of its own (sokol's `u`): the Rust field binds the whole member.
+                    None => pair(&cf.ty, &r, cx, depth + 1, pairs),
                 }
             }
             _ => pair(&cf.ty, &r, cx, depth + 1, pairs),

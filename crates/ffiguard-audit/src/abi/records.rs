@@ -9,6 +9,7 @@ use super::items::int_value;
 use super::layout;
 use super::reach;
 use super::rtype::resolve_text;
+use super::same_layout::{self, Verdict};
 use super::{Cx, rules};
 use crate::Finding;
 use crate::model::{TypeDef, TypeKind};
@@ -318,11 +319,43 @@ fn record(def: &TypeDef, c: &Record, cx: &Cx<'_>, out: &mut Vec<Observation>) {
             return;
         }
     }
-    if c_names != r_names {
+    let proof = same_layout::positional(def, &rust_fields, c, cx);
+    // An anonymous C member has no name to copy: a named Rust field in its place, laid out as
+    // it is, binds it (sokol's `u` for `union { int face; int layer; int slice; }`).
+    let bound_anonymous = |k: usize| {
+        c_names[k].is_empty()
+            && proof
+                .as_ref()
+                .is_some_and(|p| p.members.get(k) == Some(&Verdict::Same))
+    };
+    let (c_left, r_left): (Vec<&str>, Vec<&str>) = if proof.is_some() {
+        c_names
+            .iter()
+            .zip(&r_names)
+            .enumerate()
+            .filter(|(k, _)| !bound_anonymous(*k))
+            .map(|(_, (c, r))| (*c, r.as_str()))
+            .unzip()
+    } else {
+        (
+            c_names.clone(),
+            r_names.iter().map(String::as_str).collect(),
+        )
+    };
+    // Each renamed member proven laid out as C's, and nothing else shown to differ (a
+    // member whose Rust type cannot be sized is no proof against the rename).
+    let renames_proven = proof.as_ref().is_some_and(|p| {
+        p.record != Verdict::Differs
+            && p.members
+                .iter()
+                .zip(c_names.iter().zip(&r_names))
+                .all(|(v, (c, r))| *v == Verdict::Same || *c == r.as_str())
+    });
+    if c_left != r_left {
         // Multiset differences: anonymous members all have the empty name.
-        let r_strs: Vec<&str> = r_names.iter().map(String::as_str).collect();
-        let missing = multiset_minus(&c_names, &r_strs);
-        let extra = multiset_minus(&r_strs, &c_names);
+        let (c_names, r_strs) = (&c_left, &r_left);
+        let missing = multiset_minus(c_names, r_strs);
+        let extra = multiset_minus(r_strs, c_names);
         let detail = if missing.is_empty() && extra.is_empty() {
             format!(
                 "the fields are in another order than C's ({})",
@@ -350,7 +383,7 @@ fn record(def: &TypeDef, c: &Record, cx: &Cx<'_>, out: &mut Vec<Observation>) {
             }
             parts.join("; ")
         };
-        if same_scalars(def, c, cx) {
+        if renames_proven || same_scalars(def, c, cx) || same_layout::array_for_union(def, c, cx) {
             // Its own rule, at level info: a configured level of ABI007 must not raise it.
             out.push(observe(
                 def,
