@@ -51,6 +51,27 @@ fn a_callback_with_more_parameters_than_a_minimal_c_type_is_a_warning() {
 }
 
 #[test]
+fn union_members_bindgen_or_a_hand_renamed_are_c_members_over_the_same_layout() {
+    let f = check("unions.h", "unions.rs");
+    // yyjson's `u64_` for `u64`: bindgen's spelling of C's name, no difference at all.
+    assert!(about(&f, "`val_uni`").is_empty(), "{f:#?}");
+    // Renamed by hand over the same layout: an info, as for a struct.
+    let num = about(&f, "fields of `Num`");
+    assert_eq!(num.len(), 1, "{f:#?}");
+    assert_eq!((num[0].rule, num[0].level), ("ABI014", Level::Info));
+    // A renamed member narrower than C's: the union is smaller, still an error.
+    let errors = errors(&f);
+    assert!(
+        errors.iter().any(|e| e.message.contains("`Wide`")),
+        "{errors:#?}"
+    );
+    assert!(
+        errors.iter().all(|e| e.message.contains("`Wide`")),
+        "{errors:#?}"
+    );
+}
+
+#[test]
 fn a_rename_is_not_an_error_because_another_member_is_a_union_or_made_by_a_macro() {
     let f = check("renamed.h", "renamed.rs");
     // libucl's `rc`/`real_type` beside `value: i64` for a union of the same size, and sokol's

@@ -77,16 +77,48 @@ pub(crate) fn members_by_name<'c>(
     by_name
 }
 
-/// A Rust field name as C spells it (`r#type` and bindgen's `type_` are C's `type`).
+/// A Rust field name as C spells it (`r#type` and bindgen's `type_` are C's `type`; bindgen
+/// also appends `_` to C names that are Rust's primitive types, `u64_` for yyjson's `u64`).
 pub(crate) fn c_spelling(name: &str) -> String {
     let name = name.strip_prefix("r#").unwrap_or(name);
     if name.starts_with("__bindgen_anon_") {
         return String::new();
     }
     match name.strip_suffix('_') {
-        Some(base) if syn::parse_str::<syn::Ident>(base).is_err() => base.to_owned(),
+        Some(base) if syn::parse_str::<syn::Ident>(base).is_err() || bindgen_renames(base) => {
+            base.to_owned()
+        }
         _ => name.to_owned(),
     }
+}
+
+/// Names bindgen's `rust_mangle` gives a trailing `_` although they are identifiers: Rust's
+/// primitive types and words once reserved.
+fn bindgen_renames(name: &str) -> bool {
+    matches!(
+        name,
+        "str"
+            | "bool"
+            | "f32"
+            | "f64"
+            | "usize"
+            | "isize"
+            | "u128"
+            | "i128"
+            | "u64"
+            | "i64"
+            | "u32"
+            | "i32"
+            | "u16"
+            | "i16"
+            | "u8"
+            | "i8"
+            | "alignof"
+            | "offsetof"
+            | "sizeof"
+            | "pure"
+            | "proc"
+    )
 }
 
 /// A struct with a `String`, `Vec`, `Box`, map or reference-counted field is a Rust model of
