@@ -65,9 +65,11 @@ pub fn parse_file(text: &str) -> Result<syn::File, ParseProblem> {
     })?;
     check_nesting(&tokens)?;
     syn::parse2::<syn::File>(tokens.clone()).or_else(|e| {
-        // Edition 2015 wrote closure trait objects without `dyn` (`Box<FnMut(u8)>`), which
-        // `syn` 2 no longer parses; retry once with `dyn` inserted (spans unchanged).
-        let (rewritten, changed) = with_dyn_before_bare_fn_traits(tokens);
+        // Edition 2015 syntax that `syn` 2 no longer parses: closure trait objects without
+        // `dyn` (`Box<FnMut(u8)>`), trait methods with anonymous parameters (`fn f(&self,
+        // &Rect)`) and 2018's keywords as names (`mod async;`, `try!`). Retry once with the
+        // 2018 spelling (spans unchanged); a file that does not parse then keeps its error.
+        let (rewritten, changed) = as_edition_2018(tokens);
         let retried = changed.then(|| syn::parse2::<syn::File>(rewritten).ok());
         retried.flatten().ok_or_else(|| {
             let start = e.span().start();
@@ -80,16 +82,25 @@ pub fn parse_file(text: &str) -> Result<syn::File, ParseProblem> {
     })
 }
 
-/// Inserts `dyn` before each `Fn`/`FnMut`/`FnOnce(..)` in type position (after `<`, `,`, `=`,
-/// `&`, `mut`, `const` or `->`), the edition-2015 spelling of a trait object. Bounds (after `:`,
-/// `+`, `impl`, `dyn`) are left alone. The new token takes the span of the trait's name, so
-/// every other token keeps its line and column. Iterative over nested groups.
-fn with_dyn_before_bare_fn_traits(tokens: TokenStream) -> (TokenStream, bool) {
+/// Rewrites edition-2015 syntax into the 2018 spelling `syn` 2 parses, keeping every span:
+///
+/// - `dyn` before each `Fn`/`FnMut`/`FnOnce(..)` in type position (after `<`, `,`, `=`, `&`,
+///   `mut`, `const` or `->`), the edition-2015 spelling of a trait object; bounds (after `:`,
+///   `+`, `impl`, `dyn`) are left alone;
+/// - `_: ` before each anonymous parameter of a `fn` (a parameter with no top-level `:` that
+///   is not `self`), which edition 2015 allowed in trait methods;
+/// - `async`, `await` and `try`, names in edition 2015, as raw identifiers (`r#async`).
+///
+/// A new token takes the span of the token it precedes, so every other token keeps its line
+/// and column. Iterative over nested groups.
+fn as_edition_2018(tokens: TokenStream) -> (TokenStream, bool) {
     use proc_macro2::{Group, Ident};
     struct Level {
         input: std::iter::Peekable<proc_macro2::token_stream::IntoIter>,
         output: Vec<TokenTree>,
         group: Option<Group>,
+        /// The parameter list of a `fn` item.
+        params: bool,
     }
     let type_position = |output: &[TokenTree]| -> bool {
         match output {
@@ -108,6 +119,7 @@ fn with_dyn_before_bare_fn_traits(tokens: TokenStream) -> (TokenStream, bool) {
         input: tokens.into_iter().peekable(),
         output: Vec::new(),
         group: None,
+        params: false,
     }];
     loop {
         // The outermost level returns when it ends, so the stack is never empty here.
@@ -115,11 +127,16 @@ fn with_dyn_before_bare_fn_traits(tokens: TokenStream) -> (TokenStream, bool) {
             return (TokenStream::new(), false);
         };
         match top.input.next() {
-            Some(TokenTree::Group(group)) => stack.push(Level {
-                input: group.stream().into_iter().peekable(),
-                output: Vec::new(),
-                group: Some(group),
-            }),
+            Some(TokenTree::Group(group)) => {
+                let params = group.delimiter() == proc_macro2::Delimiter::Parenthesis
+                    && follows_fn_name(&top.output);
+                stack.push(Level {
+                    input: group.stream().into_iter().peekable(),
+                    output: Vec::new(),
+                    group: Some(group),
+                    params,
+                });
+            }
             Some(TokenTree::Ident(ident)) => {
                 let bare_fn_trait = (ident == "Fn" || ident == "FnMut" || ident == "FnOnce")
                     && matches!(top.input.peek(), Some(TokenTree::Group(g))
@@ -130,13 +147,22 @@ fn with_dyn_before_bare_fn_traits(tokens: TokenStream) -> (TokenStream, bool) {
                         .push(TokenTree::Ident(Ident::new("dyn", ident.span())));
                     changed = true;
                 }
-                top.output.push(TokenTree::Ident(ident));
+                if ident == "async" || ident == "await" || ident == "try" {
+                    let raw = Ident::new_raw(&ident.to_string(), ident.span());
+                    top.output.push(TokenTree::Ident(raw));
+                    changed = true;
+                } else {
+                    top.output.push(TokenTree::Ident(ident));
+                }
             }
             Some(other) => top.output.push(other),
             None => {
-                let Some(done) = stack.pop() else {
+                let Some(mut done) = stack.pop() else {
                     return (TokenStream::new(), false);
                 };
+                if done.params {
+                    changed |= name_anonymous_params(&mut done.output);
+                }
                 let stream: TokenStream = done.output.into_iter().collect();
                 match (done.group, stack.last_mut()) {
                     (Some(original), Some(parent)) => {
@@ -149,6 +175,85 @@ fn with_dyn_before_bare_fn_traits(tokens: TokenStream) -> (TokenStream, bool) {
             }
         }
     }
+}
+
+/// Whether `output` ends with `fn NAME` or `fn NAME<..>`: a parenthesis next is the item's
+/// parameter list (a function pointer type, `fn(u8)`, has no name).
+fn follows_fn_name(output: &[TokenTree]) -> bool {
+    let is_punct = |t: &TokenTree, c: char| matches!(t, TokenTree::Punct(p) if p.as_char() == c);
+    let mut end = output.len();
+    let arrow_at_end = end > 1 && is_punct(&output[end - 2], '-');
+    if end > 0 && is_punct(&output[end - 1], '>') && !arrow_at_end {
+        // Walk back over the generics to their `<`; `->` inside them is not a closing `>`.
+        let mut depth = 0usize;
+        let mut i = end;
+        loop {
+            if i == 0 {
+                return false;
+            }
+            i -= 1;
+            let arrow = i > 0 && is_punct(&output[i - 1], '-');
+            if is_punct(&output[i], '>') && !arrow {
+                depth += 1;
+            } else if is_punct(&output[i], '<') {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    break;
+                }
+            }
+        }
+        end = i;
+    }
+    matches!(
+        output.get(end.wrapping_sub(2)..end),
+        Some([TokenTree::Ident(f), TokenTree::Ident(_)]) if f == "fn"
+    )
+}
+
+/// Puts `_: ` before each parameter in `params` (a `fn`'s parameter list) that has no
+/// top-level `:` and is not a `self` parameter. Returns whether it changed anything.
+fn name_anonymous_params(params: &mut Vec<TokenTree>) -> bool {
+    use proc_macro2::{Ident, Punct, Spacing};
+    let tokens = std::mem::take(params);
+    let mut changed = false;
+    let mut segment: Vec<TokenTree> = Vec::new();
+    let mut angle = 0usize;
+    let mut flush = |segment: &mut Vec<TokenTree>, out: &mut Vec<TokenTree>| {
+        let named = segment.iter().enumerate().any(|(i, t)| {
+            matches!(t, TokenTree::Punct(p) if p.as_char() == ':' && p.spacing() == Spacing::Alone)
+                && !matches!(i.checked_sub(1).and_then(|j| segment.get(j)),
+                    Some(TokenTree::Punct(q)) if q.as_char() == ':' && q.spacing() == Spacing::Joint)
+        });
+        let is_self = matches!(segment.last(), Some(TokenTree::Ident(i)) if i == "self");
+        if !segment.is_empty() && !named && !is_self {
+            let span = segment[0].span();
+            out.push(TokenTree::Ident(Ident::new("_", span)));
+            let mut colon = Punct::new(':', Spacing::Alone);
+            colon.set_span(span);
+            out.push(TokenTree::Punct(colon));
+            changed = true;
+        }
+        out.append(segment);
+    };
+    for (i, token) in tokens.iter().enumerate() {
+        if let TokenTree::Punct(p) = token {
+            let arrow = i > 0
+                && matches!(&tokens[i - 1], TokenTree::Punct(q) if q.as_char() == '-');
+            match p.as_char() {
+                '<' => angle += 1,
+                '>' if !arrow => angle = angle.saturating_sub(1),
+                ',' if angle == 0 => {
+                    flush(&mut segment, params);
+                    params.push(token.clone());
+                    continue;
+                }
+                _ => {}
+            }
+        }
+        segment.push(token.clone());
+    }
+    flush(&mut segment, params);
+    changed
 }
 
 /// Replaces a byte-order mark and a `#!...` first line (not `#![attr]`) with spaces, keeping
@@ -403,6 +508,27 @@ mod tests {
         let file = parse_file("\u{feff}#!/usr/bin/env run\nfn main() {}").unwrap();
         assert_eq!(file.items.len(), 1);
         assert!(parse_file("#![allow(dead_code)]\nfn main() {}").is_ok());
+    }
+
+    #[test]
+    fn edition_2015_anonymous_parameters_and_2018_keywords_as_names_parse() {
+        // vterm-sys's `src/geom.rs`, superlu's `lib.rs`, winrt 0.5's `rt::async`.
+        let src = "pub trait Region {\n    fn intersects(&self, &Rect) -> bool;\n    fn map<F: Fn(u8) -> u8>(&mut self, F, Vec<(u8, u16)>, &'static str);\n}\nmod async;\npub use rt::async::{AsyncAction};\nfn f() -> Result<(), E> { let x = try!(g()); Ok(x) }\nfn ptr(cb: fn(u8, u16) -> u8) {}\nfn g<T: Into<u8>>() -> (u8, Vec<u16>) { (0, vec![]) }\n";
+        let file = parse_file(src).expect("parses as 2018 spelling");
+        assert_eq!(file.items.len(), 6);
+        let syn::Item::Trait(t) = &file.items[0] else {
+            panic!("a trait first")
+        };
+        let syn::TraitItem::Fn(map) = &t.items[1] else {
+            panic!("a method")
+        };
+        assert_eq!(map.sig.inputs.len(), 4);
+        // Positions are those of the original text.
+        let span = map.sig.ident.span().start();
+        assert_eq!((span.line, span.column), (3, 7));
+        // A file of 2018 code with an error is not rescued by the rewrite.
+        let err = parse_file("async fn f() {}\nfn broken( {}\n").unwrap_err();
+        assert!(matches!(err, ParseProblem::Syntax { line: 2, .. }), "{err:?}");
     }
 
     #[test]
