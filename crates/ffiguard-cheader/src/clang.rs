@@ -270,6 +270,22 @@ impl<'t> Cursor<'t> {
         unsafe { clang_isCursorDefinition(self.raw) != 0 }
     }
 
+    /// Whether a function declaration is `inline` or `static`: no external symbol a binding
+    /// could link to (bodies are skipped, so a definition is not seen as one).
+    pub(crate) fn is_inline_or_static(&self) -> bool {
+        // SAFETY: the cursor's unit is live.
+        let inline = unsafe { clang_Cursor_isFunctionInlined(self.raw) } != 0;
+        // SAFETY: the cursor's unit is live.
+        let static_ = unsafe { clang_Cursor_getStorageClass(self.raw) } == CX_SC_Static;
+        inline || static_
+    }
+
+    /// Whether a C++ method is `virtual`.
+    pub(crate) fn is_virtual_method(&self) -> bool {
+        // SAFETY: the cursor's unit is live.
+        unsafe { clang_CXXMethod_isVirtual(self.raw) != 0 }
+    }
+
     /// Whether a record or enum declaration is anonymous.
     pub(crate) fn is_anonymous(&self) -> bool {
         // SAFETY: the cursor's unit is live.

@@ -31,8 +31,8 @@ mod value;
 
 pub use error::HeaderError;
 pub use model::{
-    CModel, CType, CTypeKind, Enum, Field, Function, IntRank, Macro, Origin, Record, Signature,
-    Variable,
+    CModel, CType, CTypeKind, Enum, Field, Function, IntRank, Language, Macro, Origin, Record,
+    Signature, Variable,
 };
 pub use target::{AARCH64_LINUX, ALL_TARGETS, I686_LINUX, Target, X86_64_LINUX, X86_64_WINDOWS};
 pub use value::parse_macro_value;
@@ -68,9 +68,19 @@ impl HeaderSet {
         }
     }
 
-    /// The clang command line for `target` (without the input file).
+    /// The clang command line for `target` (without the input file), reading the headers as
+    /// C (see [`parse_headers`] for when they are read as C++).
     pub fn clang_args(&self, target: &Target) -> Vec<String> {
-        let mut args = vec!["-x".to_owned(), "c".to_owned()];
+        self.clang_args_as(target, Language::C)
+    }
+
+    /// The clang command line for `target`, reading the headers as `language`.
+    pub fn clang_args_as(&self, target: &Target, language: Language) -> Vec<String> {
+        let x = match language {
+            Language::C => "c",
+            Language::Cpp => "c++",
+        };
+        let mut args = vec!["-x".to_owned(), x.to_owned()];
         args.extend(target.clang_args());
         for dir in &self.include_dirs {
             args.push(format!("-I{}", dir.display()));
@@ -110,13 +120,32 @@ fn cstring(s: &str) -> Result<CString, HeaderError> {
 
 /// Reads a header set for one target.
 ///
+/// The headers are read as C. A set that does not compile as C is read again as C++ — the
+/// headers of many C APIs are written for C++ compilers only (a bare `bool`, an enum named
+/// without `enum`, an unconditional `extern "C" { .. }`) — and that reading is kept when it
+/// compiles and every function it declares outside a system header has C linkage (declared
+/// in `extern "C"`), apart from `inline` and `static` ones: then the functions are the C symbols the
+/// bindings link to. [`CModel::language`] says which reading was kept. Otherwise the C
+/// reading's error is returned.
+///
 /// Fails when libclang cannot be loaded, a header is missing, or the headers have errors for
 /// this target (a missing include names the Debian package that provides it).
 pub fn parse_headers(set: &HeaderSet, target: &Target) -> Result<CModel, HeaderError> {
     clang::ensure_loaded()?;
+    match parse_as(set, target, Language::C) {
+        Err(c_error @ HeaderError::Diagnostics { .. }) => {
+            parse_as(set, target, Language::Cpp).map_err(|_| c_error)
+        }
+        other => other,
+    }
+}
+
+/// The header set read as `language` for `target`; read as C++, a function with C++ linkage
+/// is an error.
+fn parse_as(set: &HeaderSet, target: &Target, language: Language) -> Result<CModel, HeaderError> {
     let umbrella_name = cstring("ffiguard-umbrella.h")?;
     let umbrella = cstring(&set.umbrella()?)?;
-    let mut args = set.clang_args(target);
+    let mut args = set.clang_args_as(target, language);
     if let Some(dir) = clang::resource_dir() {
         args.push("-resource-dir".to_owned());
         args.push(dir.display().to_string());
@@ -143,7 +172,17 @@ pub fn parse_headers(set: &HeaderSet, target: &Target) -> Result<CModel, HeaderE
             diagnostics: errors.into_iter().take(MAX_REPORTED_ERRORS).collect(),
         });
     }
-    Ok(translate::translate(&tu.cursor(), target.name))
+    if language == Language::Cpp
+        && let Some((function, at)) = translate::cpp_linkage_function(&tu.cursor())
+    {
+        return Err(HeaderError::Diagnostics {
+            target: target.name.to_owned(),
+            diagnostics: vec![format!(
+                "{at}: `{function}` has C++ linkage: the headers declare a C++ API, not C"
+            )],
+        });
+    }
+    Ok(translate::translate(&tu.cursor(), target.name, language))
 }
 
 /// Reads a header set for several targets, one thread per target (libclang units are

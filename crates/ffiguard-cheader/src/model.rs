@@ -253,6 +253,20 @@ pub struct CModel {
     pub macros: BTreeMap<String, Macro>,
     /// Enumerator values by name (across all enums).
     pub enum_constants: BTreeMap<String, i128>,
+    /// The language the headers were read as ([`parse_headers`](crate::parse_headers)).
+    pub language: Language,
+}
+
+/// The language a header set was read as.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub enum Language {
+    /// C, the default.
+    #[default]
+    C,
+    /// C++, keeping the declarations of C linkage (`extern "C"`): headers of a C API that
+    /// compile only as C++.
+    Cpp,
 }
 
 impl CModel {

@@ -7,8 +7,8 @@
 
 use crate::clang::{Cursor, Type};
 use crate::model::{
-    CModel, CType, CTypeKind, Enum, Field, Function, IntRank, Macro, Origin, Record, Signature,
-    Variable,
+    CModel, CType, CTypeKind, Enum, Field, Function, IntRank, Language, Macro, Origin, Record,
+    Signature, Variable,
 };
 use crate::value::parse_macro_value;
 use clang_sys::*;
@@ -17,16 +17,63 @@ use std::collections::HashMap;
 /// Deepest type nesting followed (pointers to functions taking pointers to ...).
 const MAX_TYPE_DEPTH: u32 = 24;
 
+/// The first function the unit declares with C++ linkage outside a system header, as its name
+/// and `file:line`: a top-level or namespace-level declaration outside `extern "C"` that is not
+/// `inline` or `static`. Such a header is a C++ API, whose functions are not the C symbols of
+/// the same name.
+pub(crate) fn cpp_linkage_function(root: &Cursor<'_>) -> Option<(String, String)> {
+    let mut pending = vec![(*root, 0u32)];
+    while let Some((scope, depth)) = pending.pop() {
+        for c in scope.children() {
+            match c.kind() {
+                CXCursor_FunctionDecl if !c.location().2 && !c.is_inline_or_static() => {
+                    let (file, line, _) = c.location();
+                    return Some((c.spelling(), format!("{file}:{line}")));
+                }
+                CXCursor_Namespace if depth < MAX_TYPE_DEPTH => pending.push((c, depth + 1)),
+                _ => {}
+            }
+        }
+    }
+    None
+}
+
+/// The declarations under `root`, with those of `extern "C" { .. }` blocks and namespaces
+/// (seen when headers are read as C++) in their place. Read as C++, a function declared
+/// outside `extern "C"` has C++ linkage (only `inline` or `static` ones pass
+/// [`cpp_linkage_function`]): it is no C symbol and is left out.
+fn declarations<'t>(root: &Cursor<'t>, cpp: bool) -> Vec<Cursor<'t>> {
+    let mut out = Vec::new();
+    // (siblings, next index, depth, inside `extern "C"`)
+    let mut pending = vec![(root.children(), 0usize, 0u32, false)];
+    while let Some((children, next, depth, c_linkage)) = pending.pop() {
+        let Some(c) = children.get(next).copied() else {
+            continue;
+        };
+        pending.push((children, next + 1, depth, c_linkage));
+        match c.kind() {
+            CXCursor_LinkageSpec | CXCursor_Namespace if depth < MAX_TYPE_DEPTH => {
+                let inner = c_linkage || c.kind() == CXCursor_LinkageSpec;
+                pending.push((c.children(), 0, depth + 1, inner));
+            }
+            CXCursor_FunctionDecl if cpp && !c_linkage => {}
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
 /// Reads every top-level declaration of the unit rooted at `root`.
-pub(crate) fn translate(root: &Cursor<'_>, target: &str) -> CModel {
+pub(crate) fn translate(root: &Cursor<'_>, target: &str, language: Language) -> CModel {
     let mut t = Translator {
         model: CModel {
             target: target.to_owned(),
+            language,
             ..CModel::default()
         },
         anonymous: HashMap::new(),
     };
-    let children = root.children();
+    let children = declarations(root, language == Language::Cpp);
     // Anonymous records and enums are named by the typedef that follows them: name them first
     // so that every reference (including earlier fields) uses that name.
     for c in &children {
@@ -134,7 +181,7 @@ impl Translator {
                         .insert(name.clone(), Variable { name, ty, origin });
                 }
             }
-            CXCursor_StructDecl | CXCursor_UnionDecl => self.record(c, None),
+            CXCursor_StructDecl | CXCursor_UnionDecl | CXCursor_ClassDecl => self.record(c, None),
             CXCursor_EnumDecl => self.enumeration(c),
             CXCursor_TypedefDecl => self.typedef(c),
             CXCursor_MacroDefinition if !c.is_function_like_macro() => {
@@ -153,6 +200,29 @@ impl Translator {
                 }
             }
             _ => {}
+        }
+    }
+
+    /// The hidden pointer to a C++ class's virtual table, as a `void *` of the target's width.
+    fn vtable_pointer(&self) -> CType {
+        let bytes = crate::Target::named(&self.model.target).map(|t| t.pointer_bytes);
+        let void = CType {
+            kind: CTypeKind::Void,
+            spelling: "void".to_owned(),
+            typedefs: Vec::new(),
+            size: None,
+            align: None,
+            is_const: false,
+        };
+        CType {
+            kind: CTypeKind::Pointer {
+                pointee: Box::new(void),
+            },
+            spelling: "void *".to_owned(),
+            typedefs: Vec::new(),
+            size: bytes,
+            align: bytes,
+            is_const: false,
         }
     }
 
@@ -180,6 +250,8 @@ impl Translator {
         }
         let mut fields = Vec::new();
         let mut nested = 0;
+        let mut bases = Vec::new();
+        let mut dynamic = false;
         for child in c.children() {
             match child.kind() {
                 CXCursor_StructDecl | CXCursor_UnionDecl
@@ -209,8 +281,33 @@ impl Translator {
                     offset_bits: child.field_offset_bits().unwrap_or(0),
                     bit_width: child.bit_width(),
                 }),
+                CXCursor_CXXBaseSpecifier => bases.push(child),
+                CXCursor_CXXMethod if child.is_virtual_method() => dynamic = true,
                 _ => {}
             }
+        }
+        // A C++ class (headers read as C++) lays out what bindgen writes as fields: its first
+        // base class (`_base`), else the pointer to its virtual table (`vtable_`), first.
+        if let Some(base) = bases.first() {
+            fields.insert(
+                0,
+                Field {
+                    name: "_base".to_owned(),
+                    ty: self.ctype(base.ty(), 0),
+                    offset_bits: 0,
+                    bit_width: None,
+                },
+            );
+        } else if dynamic {
+            fields.insert(
+                0,
+                Field {
+                    name: "vtable_".to_owned(),
+                    ty: self.vtable_pointer(),
+                    offset_bits: 0,
+                    bit_width: None,
+                },
+            );
         }
         let ty = c.ty();
         let record = Record {
@@ -321,7 +418,15 @@ impl Translator {
     fn ctype(&self, ty: Type<'_>, depth: u32) -> CType {
         let spelling = ty.spelling();
         let is_const = ty.is_const();
-        let (size, align) = (ty.size(), ty.align());
+        let (size, align) = if matches!(
+            ty.canonical().kind(),
+            CXType_LValueReference | CXType_RValueReference
+        ) {
+            // `sizeof` of a reference is its referent's: the reference itself is a pointer.
+            (None, None)
+        } else {
+            (ty.size(), ty.align())
+        };
         let mut typedefs = Vec::new();
         let mut cur = ty;
         for _ in 0..MAX_TYPE_DEPTH {
@@ -374,6 +479,10 @@ impl Translator {
             CXType_Char16 | CXType_Char32 => int(false, IntRank::WideChar),
             CXType_Float | CXType_Double | CXType_LongDouble | CXType_Half | CXType_Float16
             | CXType_Float128 => CTypeKind::Float,
+            // A C++ reference is passed and laid out as a pointer.
+            CXType_LValueReference | CXType_RValueReference => CTypeKind::Pointer {
+                pointee: Box::new(self.ctype(cur.pointee(), depth + 1)),
+            },
             CXType_Pointer | CXType_BlockPointer => {
                 let pointee = if cur.kind() == CXType_Pointer {
                     cur.pointee()

@@ -5,8 +5,8 @@
 //! fail, naming the package, when it cannot be loaded.
 
 use ffiguard_cheader::{
-    ALL_TARGETS, CModel, CTypeKind, HeaderError, HeaderSet, I686_LINUX, IntRank, X86_64_LINUX,
-    X86_64_WINDOWS, parse_for_targets, parse_headers,
+    ALL_TARGETS, CModel, CTypeKind, HeaderError, HeaderSet, I686_LINUX, IntRank, Language,
+    X86_64_LINUX, X86_64_WINDOWS, parse_for_targets, parse_headers,
 };
 use std::path::PathBuf;
 
@@ -181,6 +181,80 @@ fn broken_headers_are_errors_with_the_compiler_message() {
     assert!(text.contains("nowhere.h"), "{text}");
     let missing = parse_headers(&HeaderSet::new([dir.join("absent.h")]), &X86_64_LINUX);
     assert!(matches!(missing, Err(HeaderError::MissingHeader(_))));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// Headers of a C API written for C++ compilers (steamworks' flat API: a bare `bool`, an
+/// enum named without `enum`, `extern "C"` on every function) are read as C++ and keep their C
+/// declarations; a C++ API (functions with C++ linkage) is refused with the C reading's error;
+/// a header that reads as C is still read as C.
+#[test]
+fn headers_of_a_c_api_that_compile_only_as_cpp_are_read_as_cpp() {
+    let dir = std::env::temp_dir().join(format!("ffiguard-cheader-cpp-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let flat = dir.join("flat.h");
+    std::fs::write(
+        &flat,
+        "#include <stdint.h>\n\
+         #define S_API extern \"C\"\n\
+         enum EResult { k_EResultOK = 1, k_EResultFail = 2 };\n\
+         struct Ticket { bool valid; EResult result; uint64_t id; };\n\
+         class ISteamUser;\n\
+         namespace detail { inline int helper(int x) { return x + 1; } }\n\
+         inline bool ready() { return true; }\n\
+         S_API bool SteamAPI_Init(Ticket *ticket, ISteamUser *user);\n\
+         extern \"C\" { EResult SteamAPI_Result(const Ticket *t); }\n\
+         class ISteamApps { public: virtual bool BIsSubscribed() = 0; };\n\
+         class CCallback : public ISteamApps { int m_id; };\n\
+         S_API void SteamAPI_SetTicket(const Ticket &t, ISteamApps *apps);\n",
+    )
+    .expect("write");
+    let m = parse_headers(&HeaderSet::new([&flat]), &X86_64_LINUX).expect("reads as C++");
+    assert_eq!(m.language, Language::Cpp);
+    let init = &m.functions["SteamAPI_Init"];
+    assert_eq!(init.signature.ret.kind, CTypeKind::Bool);
+    assert!(m.functions.contains_key("SteamAPI_Result"));
+    assert!(
+        !m.functions.contains_key("ready"),
+        "an inline C++ helper is no C symbol"
+    );
+    let ticket = m.record("Ticket").expect("the struct");
+    assert_eq!(ticket.size, Some(16));
+    assert_eq!(m.enum_constants["k_EResultFail"], 2);
+    // A reference is a pointer; a class lays out its vtable pointer or base first, as bindgen
+    // writes them.
+    let set = &m.functions["SteamAPI_SetTicket"].signature.params[0];
+    assert!(
+        matches!(&set.kind, CTypeKind::Pointer { pointee } if pointee.spelling.contains("Ticket")),
+        "{set:?}"
+    );
+    let apps = m.record("ISteamApps").expect("the class");
+    assert_eq!(
+        (apps.size, apps.fields[0].name.as_str()),
+        (Some(8), "vtable_")
+    );
+    let callback = m.record("CCallback").expect("the class");
+    let names: Vec<&str> = callback.fields.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(names, ["_base", "m_id"]);
+    assert_eq!(callback.fields[1].offset_bits, 64);
+    // The same declarations without `extern "C"` are a C++ API: the C error is kept.
+    let api = dir.join("api.h");
+    std::fs::write(&api, "unsigned hash(const char *s, bool fast);\n").expect("write");
+    let err = parse_headers(&HeaderSet::new([&api]), &X86_64_LINUX).expect_err("C++ linkage");
+    assert!(
+        matches!(&err, HeaderError::Diagnostics { .. }) && err.to_string().contains("bool"),
+        "{err}"
+    );
+    // A C header stays C.
+    let c = dir.join("c.h");
+    std::fs::write(&c, "struct empty {};\nint f(struct empty e);\n").expect("write");
+    let m = parse_headers(&HeaderSet::new([&c]), &X86_64_LINUX).expect("C");
+    assert_eq!(m.language, Language::C);
+    assert_eq!(
+        m.record("empty").and_then(|r| r.size),
+        Some(0),
+        "C's size, not C++'s 1"
+    );
     let _ = std::fs::remove_dir_all(dir);
 }
 
