@@ -294,9 +294,7 @@ fn encode_rows(
         let mut rows = 0u64;
         while rows < limit {
             let Some((raw, columns)) = step()? else { break };
-            for index in 0..columns {
-                put_column(chunk, raw, index);
-            }
+            put_row(chunk, raw, columns);
             rows += 1;
             if chunk.len() >= CHUNK_BYTES {
                 out.extend_from_slice(chunk);
@@ -311,43 +309,69 @@ fn encode_rows(
     Ok((rows, out))
 }
 
-/// Encodes column `index` of the current row straight from SQLite's buffers.
-fn put_column(out: &mut Vec<u8>, raw: *mut ffi::sqlite3_stmt, index: c_int) {
-    // SAFETY: `raw` is live and positioned on a row; `index` < sqlite3_data_count.
-    match unsafe { ffi::sqlite3_column_type(raw, index) } {
+/// Encodes the `columns` values of the row `raw` is on, straight from SQLite's buffers.
+///
+/// The row is read under one hold of the connection's mutex, one `sqlite3_column_value` per
+/// column and SQLite's value accessors on it (the typed column accessors would take the mutex
+/// again for the type, the value and a text's length). The in-process side of the benchmark
+/// reads its rows the same way.
+fn put_row(out: &mut Vec<u8>, raw: *mut ffi::sqlite3_stmt, columns: c_int) {
+    // SAFETY: `raw` is live.
+    let db = unsafe { ffi::sqlite3_db_handle(raw) };
+    // SAFETY: a statement's connection lives at least as long as the statement.
+    let mutex = unsafe { ffi::sqlite3_db_mutex(db) };
+    // SAFETY: the connection's own mutex (null, a no-op, when it has none); recursive, so the
+    // column calls below may take it again; left below on every path.
+    unsafe { ffi::sqlite3_mutex_enter(mutex) };
+    for index in 0..columns {
+        // SAFETY: `raw` is live and positioned on a row; `index` < sqlite3_data_count. The
+        // value is SQLite's "unprotected" kind: its accessors are safe while the connection's
+        // mutex is held, as it is here, and the value is used before the mutex is left.
+        let value = unsafe { ffi::sqlite3_column_value(raw, index) };
+        put_value(out, value);
+    }
+    // SAFETY: entered above, on this thread.
+    unsafe { ffi::sqlite3_mutex_leave(mutex) };
+}
+
+/// Encodes one value of the current row.
+fn put_value(out: &mut Vec<u8>, value: *mut ffi::sqlite3_value) {
+    // SAFETY: `value` is a column value of the current row, read under the connection's
+    // mutex (`put_row`).
+    match unsafe { ffi::sqlite3_value_type(value) } {
         ffi::SQLITE_INTEGER => {
             // SAFETY: as above.
-            let value = unsafe { ffi::sqlite3_column_int64(raw, index) };
-            rows::put_integer(out, value);
+            let number = unsafe { ffi::sqlite3_value_int64(value) };
+            rows::put_integer(out, number);
         }
         ffi::SQLITE_FLOAT => {
             // SAFETY: as above.
-            let value = unsafe { ffi::sqlite3_column_double(raw, index) };
-            rows::put_real(out, value);
+            let number = unsafe { ffi::sqlite3_value_double(value) };
+            rows::put_real(out, number);
         }
         // As SQLite holds it: the host replaces what is not UTF-8.
-        ffi::SQLITE_TEXT => put_bytes(out, raw, index, true),
-        ffi::SQLITE_BLOB => put_bytes(out, raw, index, false),
+        ffi::SQLITE_TEXT => put_bytes(out, value, true),
+        ffi::SQLITE_BLOB => put_bytes(out, value, false),
         _ => rows::put_null(out),
     }
 }
 
-/// Encodes a text or blob column, copying its bytes out of SQLite's buffer at once.
-fn put_bytes(out: &mut Vec<u8>, raw: *mut ffi::sqlite3_stmt, index: c_int, text: bool) {
+/// Encodes a text or blob value, copying its bytes out of SQLite's buffer at once.
+fn put_bytes(out: &mut Vec<u8>, value: *mut ffi::sqlite3_value, text: bool) {
     let data = if text {
-        // SAFETY: `raw` is live and on a row; `index` < sqlite3_data_count.
-        unsafe { ffi::sqlite3_column_text(raw, index) }.cast::<u8>()
+        // SAFETY: as in `put_value`.
+        unsafe { ffi::sqlite3_value_text(value) }.cast::<u8>()
     } else {
-        // SAFETY: as above.
-        unsafe { ffi::sqlite3_column_blob(raw, index) }.cast::<u8>()
+        // SAFETY: as in `put_value`.
+        unsafe { ffi::sqlite3_value_blob(value) }.cast::<u8>()
     };
     // SAFETY: called after the text/blob accessor, as SQLite documents.
-    let len = unsafe { ffi::sqlite3_column_bytes(raw, index) };
+    let len = unsafe { ffi::sqlite3_value_bytes(value) };
     let len = usize::try_from(len).unwrap_or(0);
     let bytes = if data.is_null() || len == 0 {
         &[][..]
     } else {
-        // SAFETY: SQLite guarantees `len` readable bytes at `data` until the row changes;
+        // SAFETY: SQLite guarantees `len` readable bytes at `data` until the value changes;
         // they are copied into `out` below, before this function returns.
         unsafe { std::slice::from_raw_parts(data, len) }
     };
@@ -400,8 +424,7 @@ pub fn query_row(stmt: Remote<Stmt>, params: Vec<Value>) -> Result<(u64, Packed)
         let mut row = Vec::with_capacity(64);
         let rows = match step(stmt)? {
             Some(columns) => {
-                let raw = stmt.raw.as_ptr();
-                (0..columns).for_each(|index| put_column(&mut row, raw, index));
+                put_row(&mut row, stmt.raw.as_ptr(), columns);
                 1
             }
             None => 0,
