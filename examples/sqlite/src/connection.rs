@@ -217,6 +217,12 @@ impl<'s> Connection<'s> {
         Ok(())
     }
 
+    /// The process id of the worker that holds the connection, while its session runs (for
+    /// diagnostics: its CPU time, its memory).
+    pub fn worker_pid(&self) -> Option<u32> {
+        self.session.borrow().worker_pid()
+    }
+
     /// Whether the connection's session still runs: `false` after its worker died or missed a
     /// deadline.
     pub fn is_open(&self) -> bool {
