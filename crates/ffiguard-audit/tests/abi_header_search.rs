@@ -448,3 +448,70 @@ fn a_c_header_reached_through_one_that_includes_cpp_is_chosen() {
         "{headers:#?}"
     );
 }
+
+#[test]
+fn a_header_a_c_file_includes_itself_is_not_taken_through_one_that_includes_it_conditionally() {
+    // Modelled on nanovg-sys: cc compiles `nanovg.c`, which includes `nanovg.h`, and a shim
+    // that includes `<nanovg.h>` and `<nanovg_gl.h>`; `nanovg_gl.h` includes `nanovg.h` only
+    // in its implementation section, so read alone it declares none of nanovg's functions.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    write(
+        root,
+        &[
+            (
+                "Cargo.toml",
+                "[package]\nname = \"vg-sys\"\nversion = \"0.1.0\"\n\n[lib]\npath = \"lib.rs\"\n",
+            ),
+            (
+                "build.rs",
+                r#"fn build_library(backend_macro: &str) {
+                    let mut config = cc::Build::new();
+                    config.include("nanovg/src");
+                    config.file("nanovg/src/nanovg.c");
+                    config.file("nanovg_shim.c");
+                    config.define(backend_macro, None);
+                    config.compile("nanovg");
+                }"#,
+            ),
+            (
+                "nanovg/src/nanovg.c",
+                "#include <stdlib.h>\n#include \"nanovg.h\"\nvoid nvgBeginFrame(NVGcontext *c) {}\n",
+            ),
+            (
+                "nanovg_shim.c",
+                "#include <nanovg.h>\n#define NANOVG_GL_IMPLEMENTATION\n#include <nanovg_gl.h>\n",
+            ),
+            (
+                "nanovg/src/nanovg.h",
+                "#ifndef NANOVG_H\n#define NANOVG_H\ntypedef struct NVGcontext NVGcontext;\n\
+                 void nvgBeginFrame(NVGcontext *ctx);\nvoid nvgEndFrame(NVGcontext *ctx);\n\
+                 void nvgFill(NVGcontext *ctx);\n#endif\n",
+            ),
+            (
+                "nanovg/src/nanovg_gl.h",
+                "#ifndef NANOVG_GL_H\n#define NANOVG_GL_H\n\
+                 #if defined NANOVG_GL3\nstruct NVGcontext *nvgCreateGL3(int flags);\n#endif\n\
+                 #endif\n\
+                 #ifdef NANOVG_GL_IMPLEMENTATION\n#include \"nanovg.h\"\n\
+                 NVGcontext *nvgCreateGL3(int flags) { return nvgCreateInternal(flags); }\n\
+                 #endif\n",
+            ),
+            (
+                "lib.rs",
+                "pub enum NVGcontext {}\nextern \"C\" {\n\
+                     pub fn nvgBeginFrame(ctx: *mut NVGcontext);\n\
+                     pub fn nvgEndFrame(ctx: *mut NVGcontext);\n\
+                     pub fn nvgFill(ctx: *mut NVGcontext);\n\
+                     pub fn nvgCreateGL3(flags: i32) -> *mut NVGcontext;\n\
+                 }\n",
+            ),
+        ],
+    );
+    let headers = chosen(root);
+    assert_eq!(headers[0].0, "nanovg/src/nanovg.h", "{headers:#?}");
+    assert!(
+        matches!(&headers[0].1, HeaderReason::IncludedBySource { .. }),
+        "{headers:#?}"
+    );
+}

@@ -572,7 +572,9 @@ impl<'a> IncludeGraph<'a> {
     fn umbrella(&self, header: &Path) -> PathBuf {
         let mut current = header.to_path_buf();
         let mut visited = HashSet::new();
-        while visited.insert(current.clone()) {
+        // A header a C file includes itself stands on its own: nanovg's `nanovg.h`, which
+        // `nanovg_gl.h` includes only in its implementation section.
+        while !self.standalone(&current) && visited.insert(current.clone()) {
             let parent = self.includers.get(&current).and_then(|v| {
                 v.iter()
                     .find(|(p, relative)| {
@@ -603,10 +605,18 @@ impl<'a> IncludeGraph<'a> {
                 out.extend(names.intersection(bound).cloned());
             }
             if let Some(children) = self.relative_children.get(&h) {
-                stack.extend(children.iter().cloned());
+                // A part a C file includes itself is chosen on its own, not through this one.
+                stack.extend(children.iter().filter(|c| !self.standalone(c)).cloned());
             }
         }
         out
+    }
+
+    /// Whether a C file (not a header) includes `header` directly.
+    fn standalone(&self, header: &Path) -> bool {
+        self.includers
+            .get(header)
+            .is_some_and(|by| by.iter().any(|(file, _)| !is_header(file)))
     }
 
     /// The headers reached from C sources to cross-check, with the source that reached each:
