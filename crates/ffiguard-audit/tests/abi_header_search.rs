@@ -515,3 +515,80 @@ fn a_header_a_c_file_includes_itself_is_not_taken_through_one_that_includes_it_c
         "{headers:#?}"
     );
 }
+
+#[test]
+fn parts_that_read_only_inside_their_umbrella_give_way_to_it() {
+    // Modelled on tomcrypt-sys: every compiled C file includes `tomcrypt.h`, which includes
+    // the configuration and then the parts through the include directory; a part read alone
+    // does not know the configuration's types. Needs libclang.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    write(
+        root,
+        &[
+            (
+                "Cargo.toml",
+                "[package]\nname = \"tc-sys\"\nversion = \"0.1.0\"\n",
+            ),
+            (
+                "build.rs",
+                r#"fn main() {
+                    let mut ltc_build = cc::Build::new();
+                    ltc_build.define("LTC_SOURCE", None).include("libtomcrypt/src/headers");
+                    ltc_build.file("libtomcrypt/src/ciphers/aes.c").file("libtomcrypt/src/pk/rsa.c");
+                    ltc_build.compile("tomcrypt");
+                }"#,
+            ),
+            (
+                "libtomcrypt/src/ciphers/aes.c",
+                "#include \"tomcrypt.h\"\nint aes_setup(const unsigned char *k, int n, ulong32 r) { return 0; }\n",
+            ),
+            (
+                "libtomcrypt/src/pk/rsa.c",
+                "#include \"tomcrypt.h\"\nint rsa_make_key(prng_state *p, int size) { return 0; }\n",
+            ),
+            (
+                "libtomcrypt/src/headers/tomcrypt.h",
+                "#include <stddef.h>\n#include <tomcrypt_cfg.h>\n#include <tomcrypt_cipher.h>\n\
+                 #include <tomcrypt_pk.h>\n",
+            ),
+            (
+                "libtomcrypt/src/headers/tomcrypt_cfg.h",
+                "typedef unsigned int ulong32;\ntypedef struct prng_state { int x; } prng_state;\n",
+            ),
+            (
+                "libtomcrypt/src/headers/tomcrypt_cipher.h",
+                "int aes_setup(const unsigned char *key, int keylen, ulong32 rounds);\n",
+            ),
+            (
+                "libtomcrypt/src/headers/tomcrypt_pk.h",
+                "int rsa_make_key(prng_state *prng, int size);\n",
+            ),
+            (
+                "src/lib.rs",
+                "#[repr(C)] pub struct prng_state { pub x: i32 }\nextern \"C\" {\n\
+                     pub fn aes_setup(key: *const u8, keylen: i32, rounds: u32) -> i32;\n\
+                     pub fn rsa_make_key(prng: *mut prng_state, size: i32) -> i32;\n\
+                 }\n",
+            ),
+        ],
+    );
+    let headers = chosen(root);
+    assert_eq!(headers.len(), 1, "{headers:#?}");
+    assert_eq!(headers[0].0, "libtomcrypt/src/headers/tomcrypt.h");
+    let HeaderReason::UmbrellaOfParts {
+        parts,
+        parts_error,
+        declared,
+        bound,
+    } = &headers[0].1
+    else {
+        panic!("{headers:#?}");
+    };
+    assert_eq!((*parts, *declared, *bound), (2, 2, 2));
+    assert!(parts_error.contains("tomcrypt_"), "{parts_error}");
+    assert!(
+        !parts_error.contains(&root.display().to_string()),
+        "{parts_error}"
+    );
+}

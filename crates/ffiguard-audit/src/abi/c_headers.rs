@@ -5,6 +5,10 @@
 //! standard library on the host only), so such an umbrella would leave the crate unchecked on
 //! some or all targets; the headers it includes that read on their own on every target and
 //! declare functions the bindings bind are checked instead.
+//!
+//! One repair comes first, as a C file of the crate would read the headers: the umbrella
+//! that includes several of the headers chosen (libtomcrypt's parts read only inside
+//! `tomcrypt.h`).
 
 use super::header_search::{self, ChosenHeader, CrateHeaders, HeaderReason};
 use ffiguard_cheader::{HeaderError, HeaderSet, Target};
@@ -45,14 +49,19 @@ pub(crate) fn prefer_readable(
         ..base.clone()
     };
     let all: Vec<PathBuf> = found.headers.iter().map(|h| h.path.clone()).collect();
-    if unreadable(&with(all), targets).is_none() {
+    let Some(error) = unreadable(&with(all), targets) else {
         return found;
-    }
+    };
+    let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
     let bound = header_search::bound_functions(bindings);
+    // libclang names files by absolute path: not the machine's in a reason.
+    let error = error.replace(&format!("{}/", root.display()), "");
+    if let Some(better) = with_umbrella(&found, &error, &with, targets, &bound) {
+        return better;
+    }
     if bound.is_empty() {
         return found;
     }
-    let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
     let mut search = Search {
         root: &root,
         set: with(Vec::new()),
@@ -95,6 +104,51 @@ pub(crate) fn prefer_readable(
         headers: out,
         ..found
     }
+}
+
+/// `found` with the headers an umbrella includes replaced by it, when that reads.
+fn with_umbrella(
+    found: &CrateHeaders,
+    error: &str,
+    with: &dyn Fn(Vec<PathBuf>) -> HeaderSet,
+    targets: &[Target],
+    bound: &HashSet<String>,
+) -> Option<CrateHeaders> {
+    let umbrella = found.umbrella.as_ref()?;
+    let mut headers: Vec<ChosenHeader> = Vec::new();
+    for chosen in &found.headers {
+        if !umbrella.parts.contains(&chosen.path) {
+            headers.push(chosen.clone());
+        } else if !headers.iter().any(|h| h.path == umbrella.path) {
+            headers.push(ChosenHeader {
+                path: umbrella.path.clone(),
+                reason: HeaderReason::UmbrellaOfParts {
+                    parts: umbrella.parts.len(),
+                    parts_error: error.to_owned(),
+                    declared: 0,
+                    bound: bound.len(),
+                },
+            });
+        }
+    }
+    let models = parse_all(
+        &with(headers.iter().map(|h| h.path.clone()).collect()),
+        targets,
+    )
+    .ok()?;
+    let declared = models.first().map_or(0, |m| {
+        m.functions.keys().filter(|f| bound.contains(*f)).count()
+    });
+    for h in &mut headers {
+        if let HeaderReason::UmbrellaOfParts { declared: d, .. } = &mut h.reason {
+            *d = declared;
+        }
+    }
+    Some(CrateHeaders {
+        headers,
+        umbrella: None,
+        ..found.clone()
+    })
 }
 
 /// The first error libclang gives for `set` on one of `targets`, with the target, or `None`

@@ -55,6 +55,18 @@ pub enum HeaderReason {
         /// How many functions the `extern` blocks declare.
         bound: usize,
     },
+    /// Includes, directly or not, several headers chosen first that do not read without it
+    /// (libtomcrypt's `tomcrypt.h` over `tomcrypt_pk.h`, ...), and reads.
+    UmbrellaOfParts {
+        /// How many of the headers chosen first it includes.
+        parts: usize,
+        /// libclang's first error for those headers read without it, with the target.
+        parts_error: String,
+        /// How many bound functions it declares.
+        declared: usize,
+        /// How many functions the `extern` blocks declare.
+        bound: usize,
+    },
 }
 
 impl std::fmt::Display for HeaderReason {
@@ -83,6 +95,17 @@ impl std::fmt::Display for HeaderReason {
                  declares {declared} of the {bound} functions the `extern` blocks declare",
                 umbrella.display()
             ),
+            HeaderReason::UmbrellaOfParts {
+                parts,
+                parts_error,
+                declared,
+                bound,
+            } => write!(
+                f,
+                "includes the {parts} headers chosen first, which do not read without it \
+                 ({parts_error}); declares {declared} of the {bound} functions the `extern` \
+                 blocks declare"
+            ),
         }
     }
 }
@@ -107,6 +130,19 @@ pub struct CrateHeaders {
     pub inferred_include_dirs: Vec<PathBuf>,
     /// Why no header was found (`None` when some were).
     pub none_found: Option<String>,
+    /// A header of the crate that includes two or more of the headers chosen (the library's
+    /// umbrella over its parts, which may read only inside it), tried in their place when they
+    /// do not read.
+    pub(crate) umbrella: Option<Umbrella>,
+}
+
+/// A header that includes several of the headers chosen.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Umbrella {
+    /// The header.
+    pub(crate) path: PathBuf,
+    /// The chosen headers it includes, directly or not.
+    pub(crate) parts: Vec<PathBuf>,
 }
 
 /// What the search needs to know about the crate, read by [`super::config`].
@@ -186,7 +222,7 @@ fn choose(input: &SearchInput<'_>) -> CrateHeaders {
             graph.follow(&sources);
             let roots = graph.choose(&bound);
             if !roots.is_empty() {
-                let headers = roots
+                let headers: Vec<ChosenHeader> = roots
                     .into_iter()
                     .map(|(path, source)| ChosenHeader {
                         path,
@@ -197,10 +233,15 @@ fn choose(input: &SearchInput<'_>) -> CrateHeaders {
                         },
                     })
                     .collect();
+                let paths: Vec<PathBuf> = headers
+                    .iter()
+                    .map(|h: &ChosenHeader| h.path.clone())
+                    .collect();
                 return CrateHeaders {
                     headers,
+                    umbrella: graph.umbrella_over(&paths),
                     inferred_include_dirs: graph.inferred_dirs,
-                    none_found: None,
+                    ..CrateHeaders::default()
                 };
             }
         }
@@ -212,7 +253,9 @@ fn choose(input: &SearchInput<'_>) -> CrateHeaders {
         graph.follow(&headers);
         let covered = graph.cover(&headers, &bound);
         if !covered.is_empty() {
+            let paths: Vec<PathBuf> = covered.iter().map(|(p, _)| p.clone()).collect();
             return CrateHeaders {
+                umbrella: graph.umbrella_over(&paths),
                 headers: covered
                     .into_iter()
                     .map(|(path, declared)| ChosenHeader {
@@ -224,7 +267,7 @@ fn choose(input: &SearchInput<'_>) -> CrateHeaders {
                     })
                     .collect(),
                 inferred_include_dirs: graph.inferred_dirs,
-                none_found: None,
+                ..CrateHeaders::default()
             };
         }
     }
@@ -609,6 +652,60 @@ impl<'a> IncludeGraph<'a> {
                 stack.extend(children.iter().filter(|c| !self.standalone(c)).cloned());
             }
         }
+        out
+    }
+
+    /// The header that includes (directly or not) the most of `chosen`, two at least; of
+    /// several, the innermost (`tomcrypt.h`, not `tomcrypt_private.h`, which includes it),
+    /// then the shortest path.
+    fn umbrella_over(&self, chosen: &[PathBuf]) -> Option<Umbrella> {
+        if chosen.len() < 2 {
+            return None;
+        }
+        let mut parts_of: BTreeMap<PathBuf, Vec<PathBuf>> = BTreeMap::new();
+        let mut ancestors_of: HashMap<PathBuf, HashSet<PathBuf>> = HashMap::new();
+        for header in chosen {
+            let ancestors = self.ancestors(header);
+            for a in &ancestors {
+                parts_of.entry(a.clone()).or_default().push(header.clone());
+            }
+        }
+        let most = parts_of.values().map(Vec::len).max().filter(|n| *n >= 2)?;
+        let best: Vec<&PathBuf> = parts_of
+            .iter()
+            .filter(|(_, parts)| parts.len() == most)
+            .map(|(a, _)| a)
+            .collect();
+        for a in &best {
+            ancestors_of.insert((*a).clone(), self.ancestors(a));
+        }
+        // Innermost: not an ancestor of another of the best.
+        let path = best
+            .iter()
+            .filter(|a| {
+                !best
+                    .iter()
+                    .any(|b| b != *a && ancestors_of.get(*b).is_some_and(|up| up.contains(**a)))
+            })
+            .min_by_key(|a| a.as_os_str().len())?;
+        Some(Umbrella {
+            path: (*path).clone(),
+            parts: parts_of[*path].clone(),
+        })
+    }
+
+    /// The headers that include `header`, directly or not.
+    fn ancestors(&self, header: &Path) -> HashSet<PathBuf> {
+        let mut out = HashSet::new();
+        let mut stack = vec![header.to_path_buf()];
+        while let Some(h) = stack.pop() {
+            for (by, _) in self.includers.get(&h).into_iter().flatten() {
+                if is_header(by) && out.insert(by.clone()) {
+                    stack.push(by.clone());
+                }
+            }
+        }
+        out.remove(header);
         out
     }
 
