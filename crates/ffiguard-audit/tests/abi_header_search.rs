@@ -592,3 +592,76 @@ fn parts_that_read_only_inside_their_umbrella_give_way_to_it() {
         "{parts_error}"
     );
 }
+
+#[test]
+fn a_header_that_needs_system_headers_is_read_after_those_its_c_file_includes_first() {
+    // Modelled on lzlib-sys: `lzlib.h` includes nothing and uses `uint8_t`; `lzlib.c`
+    // includes `<stdbool.h>`, `<stdint.h>`, `<stdlib.h>` and `<string.h>` before it. Needs
+    // libclang.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    write(
+        root,
+        &[
+            (
+                "Cargo.toml",
+                "[package]\nname = \"lz-sys\"\nversion = \"0.1.0\"\n",
+            ),
+            (
+                "build.rs",
+                r#"fn main() {
+                    let mut cfg = cc::Build::new();
+                    cfg.include("lzlib").file("./lzlib/lzlib.c").opt_level(2).compile("lzlib");
+                }"#,
+            ),
+            (
+                "lzlib/lzlib.c",
+                "#include <stdbool.h>\n#include <stdint.h>\n#include <stdlib.h>\n#include <string.h>\n\n\
+                 #include \"lzlib.h\"\nint LZ_api_version(void) { return 1; }\n",
+            ),
+            (
+                "lzlib/lzlib.h",
+                "int LZ_api_version(void);\nstruct LZ_Encoder;\n\
+                 int LZ_compress_write(struct LZ_Encoder *e, const uint8_t *buffer, int size);\n",
+            ),
+            (
+                "src/lib.rs",
+                "pub enum LZ_Encoder {}\nextern \"C\" {\n\
+                     pub fn LZ_api_version() -> i32;\n\
+                     pub fn LZ_compress_write(e: *mut LZ_Encoder, buffer: *const u8, size: i32) -> i32;\n\
+                 }\n",
+            ),
+        ],
+    );
+    let headers = chosen(root);
+    assert_eq!(headers.len(), 1, "{headers:#?}");
+    assert_eq!(headers[0].0, "lzlib/lzlib.h");
+    let HeaderReason::IncludedBySourceAfter {
+        source,
+        prelude,
+        alone_error,
+    } = &headers[0].1
+    else {
+        panic!("{headers:#?}");
+    };
+    assert_eq!(source, Path::new("lzlib/lzlib.c"));
+    assert_eq!(prelude, &["stdbool.h", "stdint.h", "stdlib.h", "string.h"]);
+    assert!(alone_error.contains("uint8_t"), "{alone_error}");
+    let config = load(root).expect("reads").expect("headers found");
+    assert!(
+        config
+            .headers
+            .extra_args
+            .windows(2)
+            .any(|w| w == ["-include", "stdint.h"]),
+        "{:?}",
+        config.headers.extra_args
+    );
+    // The header is read with the prelude on every target, with no finding of its own.
+    let files = vec![(
+        "src/lib.rs".to_owned(),
+        std::fs::read_to_string(root.join("src/lib.rs")).expect("read"),
+    )];
+    let report = ffiguard_audit::abi::check_config(&files, &config);
+    assert_eq!(report.checked_targets.len(), 4, "{:#?}", report.findings);
+}

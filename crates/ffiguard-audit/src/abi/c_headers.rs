@@ -6,9 +6,11 @@
 //! some or all targets; the headers it includes that read on their own on every target and
 //! declare functions the bindings bind are checked instead.
 //!
-//! One repair comes first, as a C file of the crate would read the headers: the umbrella
+//! Two repairs come first, as a C file of the crate would read the headers: the umbrella
 //! that includes several of the headers chosen (libtomcrypt's parts read only inside
-//! `tomcrypt.h`).
+//! `tomcrypt.h`), and the system headers a C file includes before the header that needs them
+//! (`lzlib.c` includes `<stdint.h>` before `lzlib.h`, which uses `uint8_t` and includes
+//! nothing).
 
 use super::header_search::{self, ChosenHeader, CrateHeaders, HeaderReason};
 use ffiguard_cheader::{HeaderError, HeaderSet, Target};
@@ -57,6 +59,9 @@ pub(crate) fn prefer_readable(
     // libclang names files by absolute path: not the machine's in a reason.
     let error = error.replace(&format!("{}/", root.display()), "");
     if let Some(better) = with_umbrella(&found, &error, &with, targets, &bound) {
+        return better;
+    }
+    if let Some(better) = with_prelude(&found, &root, &error, &with, targets) {
         return better;
     }
     if bound.is_empty() {
@@ -149,6 +154,85 @@ fn with_umbrella(
         umbrella: None,
         ..found.clone()
     })
+}
+
+/// `found` read after the system headers that the C files including its headers include
+/// before them, when that reads.
+fn with_prelude(
+    found: &CrateHeaders,
+    root: &Path,
+    error: &str,
+    with: &dyn Fn(Vec<PathBuf>) -> HeaderSet,
+    targets: &[Target],
+) -> Option<CrateHeaders> {
+    let mut prelude: Vec<String> = Vec::new();
+    let mut headers = found.headers.clone();
+    for chosen in &mut headers {
+        let HeaderReason::IncludedBySource { source } = &chosen.reason else {
+            continue;
+        };
+        let before = system_includes_before(&root.join(source), &chosen.path, &with(Vec::new()));
+        if before.is_empty() {
+            continue;
+        }
+        for name in &before {
+            if !prelude.contains(name) {
+                prelude.push(name.clone());
+            }
+        }
+        chosen.reason = HeaderReason::IncludedBySourceAfter {
+            source: source.clone(),
+            prelude: before,
+            alone_error: error.to_owned(),
+        };
+    }
+    if prelude.is_empty() {
+        return None;
+    }
+    let mut set = with(headers.iter().map(|h| h.path.clone()).collect());
+    set.extra_args.extend(prelude_args(&prelude));
+    if unreadable(&set, targets).is_some() {
+        return None;
+    }
+    Some(CrateHeaders {
+        headers,
+        prelude,
+        ..found.clone()
+    })
+}
+
+/// The clang arguments that read `prelude` before the headers.
+pub(crate) fn prelude_args(prelude: &[String]) -> Vec<String> {
+    prelude
+        .iter()
+        .flat_map(|p| ["-include".to_owned(), p.clone()])
+        .collect()
+}
+
+/// The `<...>` includes of `source` before the one that includes `header`, that are not the
+/// crate's (system headers); none when `source` does not include `header` itself.
+fn system_includes_before(source: &Path, header: &Path, set: &HeaderSet) -> Vec<String> {
+    let Ok(text) = std::fs::read_to_string(source) else {
+        return Vec::new();
+    };
+    let dir = source.parent().unwrap_or(Path::new("."));
+    let mut before = Vec::new();
+    for include in header_search::includes(&text) {
+        let resolved = include
+            .quoted
+            .then(|| dir.join(&include.name))
+            .into_iter()
+            .chain(set.include_dirs.iter().map(|d| d.join(&include.name)))
+            .filter_map(|p| std::fs::canonicalize(p).ok())
+            .find(|p| p.is_file());
+        if resolved.as_deref() == Some(header) {
+            return before;
+        }
+        if !include.quoted && resolved.is_none() {
+            before.push(include.name);
+        }
+    }
+    Vec::new()
 }
 
 /// The first error libclang gives for `set` on one of `targets`, with the target, or `None`

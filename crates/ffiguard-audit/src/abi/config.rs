@@ -296,6 +296,10 @@ fn read_crate(root: &Path) -> Result<(AbiConfig, CrateHeaders), AbiConfigError> 
     config.headers.headers = found.headers.iter().map(|h| h.path.clone()).collect();
     config
         .headers
+        .extra_args
+        .extend(c_headers::prelude_args(&found.prelude));
+    config
+        .headers
         .include_dirs
         .extend(found.inferred_include_dirs.iter().cloned());
     dedup(&mut config.headers.headers);

@@ -67,6 +67,16 @@ pub enum HeaderReason {
         /// How many functions the `extern` blocks declare.
         bound: usize,
     },
+    /// `#include`d by a C file the build script compiles after system headers it needs and
+    /// does not include itself (lzlib's `lzlib.h`, which uses `uint8_t`): read after them.
+    IncludedBySourceAfter {
+        /// The C file (relative to the crate).
+        source: PathBuf,
+        /// The system headers the C file includes before it, in order.
+        prelude: Vec<String>,
+        /// libclang's first error for it read alone, with the target.
+        alone_error: String,
+    },
 }
 
 impl std::fmt::Display for HeaderReason {
@@ -106,6 +116,21 @@ impl std::fmt::Display for HeaderReason {
                  ({parts_error}); declares {declared} of the {bound} functions the `extern` \
                  blocks declare"
             ),
+            HeaderReason::IncludedBySourceAfter {
+                source,
+                prelude,
+                alone_error,
+            } => write!(
+                f,
+                "included by {}, which the build script compiles, after {}; does not read \
+                 alone ({alone_error}), so it is read after those",
+                source.display(),
+                prelude
+                    .iter()
+                    .map(|p| format!("<{p}>"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
         }
     }
 }
@@ -130,6 +155,9 @@ pub struct CrateHeaders {
     pub inferred_include_dirs: Vec<PathBuf>,
     /// Why no header was found (`None` when some were).
     pub none_found: Option<String>,
+    /// System headers read before the headers (`-include`), which a C file of the crate
+    /// includes before them and without which they do not read.
+    pub prelude: Vec<String>,
     /// A header of the crate that includes two or more of the headers chosen (the library's
     /// umbrella over its parts, which may read only inside it), tried in their place when they
     /// do not read.
