@@ -685,6 +685,39 @@ fn explain_headers_names_each_header_and_its_reason() {
     );
 }
 
+/// A header finding names the header relative to the audited crate, and libclang's messages
+/// lose the crate's absolute directory: a report does not carry the machine's paths.
+#[test]
+fn header_findings_name_no_path_of_the_machine() {
+    let dir = krate("extern \"C\" {\n    pub fn f(x: i32) -> i32;\n}\n");
+    write(
+        dir.path(),
+        "Cargo.toml",
+        "[package]\nname = \"t\"\nversion = \"0.1.0\"\n\n[package.metadata.ffiguard]\nheaders = [\"include/t.h\"]\nbindings = [\"src/lib.rs\"]\n",
+    );
+    write(
+        dir.path(),
+        "include/t.h",
+        "#include \"gone.h\"\nint f(int x);\n",
+    );
+    let r = check(dir.path(), &["--format", "json"]);
+    let found = json_findings(&r);
+    let unread: Vec<&Value> = found.iter().filter(|f| f["rule"] == "ABI012").collect();
+    assert!(!unread.is_empty(), "{found:#?}");
+    assert_eq!(
+        unread[0]["location"]["file"], "include/t.h",
+        "{:#?}",
+        unread[0]
+    );
+    let real = dir.path().canonicalize().unwrap();
+    assert!(!r.stdout.contains(real.to_str().unwrap()), "{}", r.stdout);
+    assert!(
+        !r.stdout.contains(dir.path().to_str().unwrap()),
+        "{}",
+        r.stdout
+    );
+}
+
 /// The bundled legacy-sys crate is cross-checked with no flags, and a mismatch planted in a
 /// copy of its bindings is found.
 #[test]

@@ -281,15 +281,30 @@ fn abi_findings(
         } else {
             format!("{prefix}/")
         };
+        // Headers are named by absolute path (libclang's, and the search's): below the audited
+        // root they are shown relative to it, so no report names the machine's directories.
+        let root_real = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+        let root_prefix = format!("{}/", root_real.display());
         for mut finding in report.findings {
             let rebase = |file: &mut String| {
-                if !Path::new(file.as_str()).is_absolute() {
+                let path = Path::new(file.as_str());
+                if !path.is_absolute() {
                     file.insert_str(0, &prefix);
+                } else if let Ok(rel) = path.strip_prefix(&root_real) {
+                    *file = rel.to_string_lossy().replace('\\', "/");
                 }
             };
             rebase(&mut finding.location.file);
             for label in &mut finding.labels {
                 rebase(&mut label.location.file);
+                label.message = label.message.replace(&root_prefix, "");
+            }
+            finding.message = finding.message.replace(&root_prefix, "");
+            for note in &mut finding.notes {
+                *note = note.replace(&root_prefix, "");
+            }
+            if let Some(help) = &mut finding.help {
+                *help = help.replace(&root_prefix, "");
             }
             by_file
                 .entry(finding.location.file.clone())
@@ -341,7 +356,7 @@ fn explain_package(root: &Path, package: &Path, found: &CrateHeaders) -> Package
             .iter()
             .map(|h| HeaderChoice {
                 path: shown(&h.path),
-                reason: match &h.reason {
+                reason: h.explained(&match &h.reason {
                     // The umbrella is kept as found (absolute): show it like the headers.
                     HeaderReason::IncludedByUnreadable {
                         umbrella,
@@ -358,7 +373,7 @@ fn explain_package(root: &Path, package: &Path, found: &CrateHeaders) -> Package
                     }
                     .to_string(),
                     other => other.to_string(),
-                },
+                }),
             })
             .collect(),
         inferred_include_dirs: found
