@@ -102,3 +102,22 @@ fn an_anonymous_c_union_bound_as_one_named_field_of_its_layout_is_its_binding() 
         "{errors:#?}"
     );
 }
+
+#[test]
+fn two_rust_structs_of_one_name_are_told_apart_by_their_use() {
+    let f = check("same_name.h", "same_name.rs");
+    // `ffi::SgDesc` is what `sg_setup` takes; the public `SgDesc` is the run it embeds.
+    let desc = about(&f, "`SgDesc`");
+    assert_eq!(desc.len(), 1, "{f:#?}");
+    assert_eq!((desc[0].rule, desc[0].level), ("ABI014", Level::Info));
+    assert_eq!(desc[0].location.line, 3, "{desc:#?}");
+    // The mirror of `sg_pass` holds a 4-byte `frame` for C's 8: still an error, on the mirror.
+    let errors = errors(&f);
+    assert!(!errors.is_empty(), "{f:#?}");
+    assert!(
+        errors
+            .iter()
+            .all(|e| e.message.contains("`SgPass`") && e.location.line == 11),
+        "{errors:#?}"
+    );
+}

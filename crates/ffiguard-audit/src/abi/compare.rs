@@ -2,7 +2,7 @@
 
 use super::Cx;
 use super::layout;
-use super::rtype::{RType, resolve_text};
+use super::rtype::RType;
 use ffiguard_cheader::{CType, CTypeKind, Signature};
 
 /// Deepest nesting of function-pointer signatures compared.
@@ -122,7 +122,7 @@ fn transparent_field(cx: &Cx<'_>, name: &str) -> Option<RType> {
     let (field, None) = (data.next()?, data.next()) else {
         return None;
     };
-    Some(resolve_text(&field.ty, &cx.rust.env, cx.target))
+    Some(cx.resolve_in(&field.ty, &def.module))
 }
 
 /// What a `#[repr(transparent)]` wrapper of a pointer is at the ABI (ufbx's

@@ -6,7 +6,7 @@
 
 use super::Cx;
 use super::layout;
-use super::rtype::{RType, resolve_text};
+use super::rtype::RType;
 use crate::model::{TypeDef, TypeKind};
 use ffiguard_cheader::{CType, CTypeKind, Record};
 
@@ -74,7 +74,7 @@ fn rust_def(
         if !cx.rust.field_active(&def.location, i, cx.target) {
             continue;
         }
-        let ty = resolve_text(&field.ty, &cx.rust.env, cx.target);
+        let ty = cx.resolve_in(&field.ty, &def.module);
         rust_type(&ty, base + rl.offsets.get(i)?, cx, depth + 1, out)?;
     }
     Some(())

@@ -118,13 +118,13 @@ fn function(
             .filter(|n| !n.is_empty())
             .map_or_else(String::new, |n| format!(" `{n}`"));
         let subject = format!("parameter {}{name} of `{sym}`", i + 1);
-        compare_one(c, &f.location, &p.ty, cx, subject, &observe, out);
+        compare_one(c, f, &p.ty, cx, subject, &observe, out);
     }
     let ret = f.ret.as_deref().unwrap_or("()");
     let mut result = Vec::new();
     compare_one(
         &sig.ret,
-        &f.location,
+        f,
         ret,
         cx,
         format!("result of `{sym}`"),
@@ -155,17 +155,17 @@ fn function(
 
 fn compare_one(
     c: &CType,
-    location: &crate::Location,
+    f: &ForeignFn,
     rust_ty: &str,
     cx: &Cx<'_>,
     subject: String,
     observe: &dyn Fn(&'static crate::RuleMeta, bool, String, String, &str) -> Observation,
     out: &mut Vec<Observation>,
 ) {
-    let r = resolve_text(rust_ty, &cx.rust.env, cx.target);
+    let r = cx.resolve_in(rust_ty, &super::scope::of_fn(f));
     let Some(m) = compare::value(c, &r, cx) else {
         // Under a target `cfg`, a fixed width is the author's per-target choice.
-        let gated = !cx.rust.cfg_text(location).is_empty();
+        let gated = !cx.rust.cfg_text(&f.location).is_empty();
         if let Some(detail) = compare::fixed_width_for_varying(c, &r).filter(|_| !gated) {
             let mut o = observe(
                 &rules::TARGET_DEPENDENT_WIDTH,

@@ -123,8 +123,15 @@ pub(crate) fn load(
     for t in &model.types {
         env.types.insert(t.name.clone());
     }
+    let mut modules: std::collections::HashMap<&str, &[String]> = Default::default();
     for t in &model.types {
         if is_transparent_generic(t, &env.types) {
+        if modules
+            .insert(&t.name, &t.module)
+            .is_some_and(|m| m != t.module.as_slice())
+        {
+            env.ambiguous.insert(t.name.clone());
+        }
             env.transparent_generic.insert(t.name.clone());
         }
     }

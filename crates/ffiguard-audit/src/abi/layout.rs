@@ -129,7 +129,7 @@ pub(crate) fn record_with(
             offsets.push(end);
             continue;
         }
-        let ty = resolve_text(&field.ty, &cx.rust.env, cx.target);
+        let ty = cx.resolve_in(&field.ty, &def.module);
         let l = of(&ty, cx, depth + 1).or_else(|| fallback(i))?;
         let field_align = pack.map_or(l.align, |p| l.align.min(p));
         align = align.max(field_align);

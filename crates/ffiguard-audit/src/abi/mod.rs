@@ -46,6 +46,7 @@ mod records;
 mod rtype;
 pub mod rules;
 mod same_layout;
+mod scope;
 
 pub use ffiguard_cheader::{ALL_TARGETS, CModel, HeaderError, HeaderSet, Target};
 
@@ -63,12 +64,32 @@ pub(crate) struct Cx<'a> {
 }
 
 impl Cx<'_> {
-    /// The Rust type definition called `name` that this target compiles (of the cfg variants).
+    /// The Rust type definition called `name` that this target compiles (of the cfg variants):
+    /// a bare name, or the absolute key of a name several modules define ([`scope`]).
     pub(crate) fn rust_type(&self, name: &str) -> Option<&crate::model::TypeDef> {
-        self.rust
-            .model
-            .types_named(name)
-            .find(|d| self.rust.active(&d.location, self.target))
+        let active = |d: &&crate::model::TypeDef| self.rust.active(&d.location, self.target);
+        if let Some((module, last)) = scope::split(name) {
+            let named: Vec<&crate::model::TypeDef> =
+                self.rust.model.types_named(last).filter(active).collect();
+            return named
+                .iter()
+                .find(|d| d.module == module)
+                .or(named.first())
+                .copied();
+        }
+        let last = name.rsplit("::").next().unwrap_or(name);
+        self.rust.model.types_named(last).find(active)
+    }
+
+    /// The Rust type written as `text` in module `module` (below the crate root), resolved
+    /// for this target; a type whose name several modules define is told apart by its path.
+    pub(crate) fn resolve_in(&self, text: &str, module: &[String]) -> rtype::RType {
+        let r = rtype::resolve_text(text, &self.rust.env, self.target);
+        if self.rust.env.ambiguous.is_empty() {
+            r
+        } else {
+            scope::qualify(r, module, self.rust)
+        }
     }
 }
 

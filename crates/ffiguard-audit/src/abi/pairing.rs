@@ -34,14 +34,15 @@ pub(crate) fn by_use(cx: &Cx<'_>) -> Pairs {
         let Some(c) = cx.c.functions.get(symbol) else {
             continue;
         };
+        let module = super::scope::of_fn(f);
         let sig = &c.signature;
         if sig.params.len() == f.params.len() {
             for (c, p) in sig.params.iter().zip(&f.params) {
-                let r = resolve_text(&p.ty, &rust.env, cx.target);
+                let r = cx.resolve_in(&p.ty, &module);
                 pair(c, &r, cx, 0, &mut pairs);
             }
         }
-        let r = resolve_text(f.ret.as_deref().unwrap_or("()"), &rust.env, cx.target);
+        let r = cx.resolve_in(f.ret.as_deref().unwrap_or("()"), &module);
         pair(&sig.ret, &r, cx, 0, &mut pairs);
     }
     for s in &rust.model.foreign_statics {
@@ -116,7 +117,7 @@ fn fields(c_name: &str, rust: &str, cx: &Cx<'_>, depth: u32, pairs: &mut Pairs) 
     }
     let mut members = None;
     for (cf, rf) in c.fields.iter().zip(rust_fields) {
-        let r = resolve_text(&rf.ty, &cx.rust.env, cx.target);
+        let r = cx.resolve_in(&rf.ty, &def.module);
         // A named Rust field in the place of an anonymous C member is one of its members
         // (ufbx's `value_vec4` for `union { .. ufbx_vec4 value_vec4; }`), found by name.
         let named = rf

@@ -8,8 +8,8 @@ use super::group::{Observation, rule_for};
 use super::items::int_value;
 use super::layout;
 use super::reach;
-use super::rtype::resolve_text;
 use super::same_layout::{self, Verdict};
+use super::scope;
 use super::{Cx, rules};
 use crate::Finding;
 use crate::model::{TypeDef, TypeKind};
@@ -248,15 +248,17 @@ fn same_scalars(def: &TypeDef, c: &Record, cx: &Cx<'_>) -> bool {
         )
 }
 
-/// The complete C record a Rust struct or union stands for: the one of its name, else the
-/// one the extern declarations pair it with.
+/// The complete C record a Rust struct or union stands for: the one the extern declarations
+/// pair it with, else the one of its name.
 fn c_record<'c>(def: &TypeDef, cx: &Cx<'c>) -> Option<&'c Record> {
     if !matches!(def.kind, TypeKind::Struct | TypeKind::Union) {
         return None;
     }
-    cx.c.record(&def.name)
-        .or_else(|| cx.pairs.get(&def.name).and_then(|n| cx.c.record(n)))
+    cx.pairs
+        .get(&scope::key(def, &cx.rust.env))
+        .and_then(|n| cx.c.record(n))
         .filter(|r| r.complete)
+        .or_else(|| cx.c.record(&def.name).filter(|r| r.complete))
 }
 
 /// The C enum a Rust enum stands for, by name or by use.
@@ -264,8 +266,11 @@ fn c_enum<'c>(def: &TypeDef, cx: &Cx<'c>) -> Option<&'c Enum> {
     if def.kind != TypeKind::Enum {
         return None;
     }
-    cx.c.enumeration(&def.name)
-        .or_else(|| cx.pairs.get(&def.name).and_then(|n| cx.c.enumeration(n)))
+    cx.c.enumeration(&def.name).or_else(|| {
+        cx.pairs
+            .get(&scope::key(def, &cx.rust.env))
+            .and_then(|n| cx.c.enumeration(n))
+    })
 }
 
 fn observe(
@@ -455,7 +460,7 @@ fn fields(
     let mut offsets_ok = true;
     for (k, ((i, rname), offset_bits, c_ty)) in pairs.iter().enumerate() {
         let rf = &def.fields[*i];
-        let r = resolve_text(member_type(&rf.ty), &cx.rust.env, cx.target);
+        let r = cx.resolve_in(member_type(&rf.ty), &def.module);
         let subject = format!("field `{rname}` of `{name}`");
         if let Some(m) = compare::value(c_ty, &r, cx) {
             if m.kind != MismatchKind::Constness {

@@ -108,6 +108,9 @@ pub(crate) struct Env {
     /// Names of structs, unions and enums defined in the crate.
     pub(crate) types: std::collections::HashSet<String>,
     /// Generic `#[repr(transparent)]` structs that are their type argument at the ABI.
+    /// Those of [`Env::types`] defined in more than one module: a path to one resolves to
+    /// [`RType::Named`] of the path as written, which `Cx::resolve_in` makes absolute.
+    pub(crate) ambiguous: std::collections::HashSet<String>,
     pub(crate) transparent_generic: std::collections::HashSet<String>,
 }
 
@@ -283,6 +286,10 @@ fn resolve_path(path: &syn::Path, env: &Env, target: &Target, depth: u32) -> RTy
         return resolve(inner, env, target, depth);
     }
     if env.types.contains(&name) {
+    if env.ambiguous.contains(&name) {
+        let written: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+        return RType::Named(written.join("::"));
+    }
         return RType::Named(name);
     }
     RType::Unknown(crate::type_text(path))

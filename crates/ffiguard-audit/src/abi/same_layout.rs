@@ -11,7 +11,7 @@
 use super::Cx;
 use super::flat;
 use super::layout::{self, Layout};
-use super::rtype::{RType, resolve_text};
+use super::rtype::RType;
 use crate::model::{TypeDef, TypeKind};
 use ffiguard_cheader::{CType, Record};
 
@@ -58,7 +58,7 @@ pub(crate) fn positional(
     let rl = layout::record_with(def, cx, 0, &fallback);
     let mut members = Vec::with_capacity(c.fields.len());
     for ((i, _), cf) in rust_fields.iter().zip(&c.fields) {
-        let r = resolve_text(&def.fields[*i].ty, &cx.rust.env, cx.target);
+        let r = cx.resolve_in(&def.fields[*i].ty, &def.module);
         let mut verdict = member(&cf.ty, &r, cx);
         if let Some(rl) = &rl
             && rl.offsets.get(*i) != Some(&(cf.offset_bits / 8))
@@ -110,7 +110,7 @@ pub(crate) fn array_for_union(def: &TypeDef, c: &Record, cx: &Cx<'_>) -> bool {
     let [field] = def.fields.as_slice() else {
         return false;
     };
-    let ty = resolve_text(&field.ty, &cx.rust.env, cx.target);
+    let ty = cx.resolve_in(&field.ty, &def.module);
     matches!(ty, RType::Array { .. })
         && layout::record(def, cx, 0)
             .is_some_and(|rl| Some(rl.layout.size) == c.size && Some(rl.layout.align) == c.align)
