@@ -121,3 +121,29 @@ fn two_rust_structs_of_one_name_are_told_apart_by_their_use() {
         "{errors:#?}"
     );
 }
+
+#[test]
+fn constant_expressions_size_arrays_and_one_array_may_store_a_union() {
+    let f = check("ntru.h", "ntru.rs");
+    // ntru's `INT_POLY_SIZE = ((MAX_DEGREE + 16 + 7) & 0xFFF8)` is computed, so `IntPoly`
+    // (`n` for `N`) and `KeyPair` (`private`/`public` for `priv`/`pub`) are renames over the
+    // same layout, and `PrivUnion { data: [u16; 3004] }` is the union's storage.
+    for name in [
+        "fields of `IntPoly`",
+        "fields of `KeyPair`",
+        "fields of `PrivUnion`",
+    ] {
+        let found = about(&f, name);
+        assert_eq!(found.len(), 1, "{name}: {f:#?}");
+        assert_eq!((found[0].rule, found[0].level), ("ABI014", Level::Info));
+    }
+    // An array smaller than the union it stands for is still an error.
+    let errors = errors(&f);
+    assert!(
+        !errors.is_empty()
+            && errors
+                .iter()
+                .all(|e| e.message.contains("`Small`") || e.message.contains("`SmallUnion`")),
+        "{errors:#?}"
+    );
+}

@@ -86,6 +86,7 @@ pub(crate) fn load(
     let mut consts = Vec::new();
     let mut problems = Vec::new();
     let mut parsed = Vec::new();
+    let mut pending = Vec::new();
     for (path, text) in files {
         match crate::parse::parse_file(text) {
             Ok(syntax) => {
@@ -115,23 +116,25 @@ pub(crate) fn load(
             path,
             env: &mut env,
             consts: &mut consts,
+            pending: &mut pending,
             cfg_stack: file_cfgs.get(*path).cloned().unwrap_or_default(),
         };
         collector.visit_file(syntax);
     }
+    evaluate_pending(&mut pending, &mut env.consts);
     let model = FfiModel::merge(parts);
-    for t in &model.types {
-        env.types.insert(t.name.clone());
-    }
     let mut modules: std::collections::HashMap<&str, &[String]> = Default::default();
     for t in &model.types {
-        if is_transparent_generic(t, &env.types) {
+        env.types.insert(t.name.clone());
         if modules
             .insert(&t.name, &t.module)
             .is_some_and(|m| m != t.module.as_slice())
         {
             env.ambiguous.insert(t.name.clone());
         }
+    }
+    for t in &model.types {
+        if is_transparent_generic(t, &env.types) {
             env.transparent_generic.insert(t.name.clone());
         }
     }
@@ -185,6 +188,8 @@ struct Collector<'a> {
     path: &'a str,
     env: &'a mut Env,
     consts: &'a mut Vec<RustConst>,
+    /// Integer constants whose value is an expression of others, by name.
+    pending: &'a mut Vec<(String, syn::Expr)>,
     /// `cfg` predicates of the enclosing modules and `extern` blocks.
     cfg_stack: Vec<syn::Meta>,
 }
@@ -271,19 +276,97 @@ impl<'ast> Visit<'ast> for Collector<'_> {
     }
 
     fn visit_item_const(&mut self, item: &'ast syn::ItemConst) {
-        if let Some(value) = int_value(&item.expr) {
-            let name = item.ident.to_string();
-            self.env.consts.insert(name.clone(), value);
-            self.consts.push(RustConst {
-                name,
-                value,
-                location: location(self.path, item.ident.span()),
-            });
-        }
+        let Some(value) = int_value(&item.expr) else {
+            // An expression of other constants (ntru's `((MAX_DEGREE + 16 + 7) & 0xFFF8)`):
+            // evaluated once every constant of the crate is known, for array lengths.
+            self.pending
+                .push((item.ident.to_string(), (*item.expr).clone()));
+            return;
+        };
+        let name = item.ident.to_string();
+        self.env.consts.insert(name.clone(), value);
+        self.consts.push(RustConst {
+            name,
+            value,
+            location: location(self.path, item.ident.span()),
+        });
     }
 
     fn visit_item_fn(&mut self, _: &'ast syn::ItemFn) {
         // Constants and aliases inside function bodies are not part of the binding.
+    }
+}
+
+/// Most passes over the constants that are expressions of others (each pass settles those
+/// whose operands are known; a chain longer than this is left unknown).
+const MAX_CONST_PASSES: usize = 16;
+
+/// Settles the constants of `pending` whose expressions evaluate with `consts`, in as many
+/// passes as their chain of references needs; those left (a cycle, a call, a float) stay unknown.
+fn evaluate_pending(
+    pending: &mut Vec<(String, syn::Expr)>,
+    consts: &mut std::collections::HashMap<String, i128>,
+) {
+    for _ in 0..MAX_CONST_PASSES {
+        let before = pending.len();
+        pending.retain(|(name, expr)| match const_value(expr, consts, 0) {
+            Some(v) => {
+                consts.entry(name.clone()).or_insert(v);
+                false
+            }
+            None => true,
+        });
+        if pending.len() == before {
+            break;
+        }
+    }
+}
+
+/// Deepest expression evaluated.
+const MAX_EXPR_DEPTH: u32 = 64;
+
+/// The value of an integer constant expression over literals and the crate's constants:
+/// `+ - * / % & | ^ << >>`, negation, casts and parentheses, with overflow an unknown value.
+pub(crate) fn const_value(
+    expr: &syn::Expr,
+    consts: &std::collections::HashMap<String, i128>,
+    depth: u32,
+) -> Option<i128> {
+    if depth > MAX_EXPR_DEPTH {
+        return None;
+    }
+    let eval = |e: &syn::Expr| const_value(e, consts, depth + 1);
+    match expr {
+        syn::Expr::Binary(b) => {
+            let (l, r) = (eval(&b.left)?, eval(&b.right)?);
+            match b.op {
+                syn::BinOp::Add(_) => l.checked_add(r),
+                syn::BinOp::Sub(_) => l.checked_sub(r),
+                syn::BinOp::Mul(_) => l.checked_mul(r),
+                syn::BinOp::Div(_) => l.checked_div(r),
+                syn::BinOp::Rem(_) => l.checked_rem(r),
+                syn::BinOp::BitAnd(_) => Some(l & r),
+                syn::BinOp::BitOr(_) => Some(l | r),
+                syn::BinOp::BitXor(_) => Some(l ^ r),
+                syn::BinOp::Shl(_) => l
+                    .checked_shl(u32::try_from(r).ok()?)
+                    .filter(|v| v >> r == l),
+                syn::BinOp::Shr(_) => l.checked_shr(u32::try_from(r).ok()?),
+                _ => None,
+            }
+        }
+        syn::Expr::Unary(syn::ExprUnary {
+            op: syn::UnOp::Neg(_),
+            expr,
+            ..
+        }) => eval(expr)?.checked_neg(),
+        syn::Expr::Cast(c) => eval(&c.expr),
+        syn::Expr::Paren(p) => eval(&p.expr),
+        syn::Expr::Group(g) => eval(&g.expr),
+        syn::Expr::Path(p) if p.qself.is_none() => consts
+            .get(&p.path.segments.last()?.ident.to_string())
+            .copied(),
+        other => int_value(other),
     }
 }
 

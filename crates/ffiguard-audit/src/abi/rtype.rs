@@ -336,6 +336,7 @@ fn builtin(name: &str, target: &Target) -> Option<RType> {
         "u64" => int(8, false, false),
         "i128" => int(16, true, false),
         "u128" => int(16, false, false),
+/// A literal, a constant of the crate or an expression of them (`6 * SG_MAX_MIPMAPS`).
         "isize" | "ssize_t" | "intptr_t" | "ptrdiff_t" => int(ptr, true, true),
         "usize" | "size_t" | "uintptr_t" => int(ptr, false, true),
         "c_char" => int(1, target.char_signed, true),
@@ -366,20 +367,7 @@ fn builtin(name: &str, target: &Target) -> Option<RType> {
 }
 
 fn array_len(expr: &syn::Expr, env: &Env) -> Option<u64> {
-    match expr {
-        syn::Expr::Lit(syn::ExprLit {
-            lit: syn::Lit::Int(i),
-            ..
-        }) => i.base10_parse().ok(),
-        syn::Expr::Path(p) => {
-            let name = p.path.segments.last()?.ident.to_string();
-            u64::try_from(*env.consts.get(&name)?).ok()
-        }
-        syn::Expr::Cast(c) => array_len(&c.expr, env),
-        syn::Expr::Paren(p) => array_len(&p.expr, env),
-        syn::Expr::Group(g) => array_len(&g.expr, env),
-        _ => None,
-    }
+    u64::try_from(super::items::const_value(expr, &env.consts, 0)?).ok()
 }
 
 #[cfg(test)]
