@@ -147,3 +147,16 @@ fn constant_expressions_size_arrays_and_one_array_may_store_a_union() {
         "{errors:#?}"
     );
 }
+
+#[test]
+fn a_c_2d_array_bound_as_one_flat_array_of_as_many_elements_matches() {
+    let f = check("arrays.h", "arrays.rs");
+    // sokol's `[SgSubImageContent; 6 * SG_MAX_MIPMAPS]` for `subimage[SG_CUBEFACE_NUM][SG_MAX_MIPMAPS]`.
+    assert!(about(&f, "`image_content`").is_empty(), "{f:#?}");
+    // One row too few is still an error.
+    let errors = errors(&f);
+    assert!(
+        !errors.is_empty() && errors.iter().all(|e| e.message.contains("`short_content`")),
+        "{errors:#?}"
+    );
+}

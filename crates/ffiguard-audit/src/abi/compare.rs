@@ -356,6 +356,14 @@ fn compare(
                 len: rl,
             },
         ) => {
+            let (c_inner, c_count, c_dims) = c_elements(c);
+            let (r_inner, r_count, r_dims) = r_elements(r);
+            if c_dims != r_dims && c_count.is_some() && c_count == r_count {
+                // A C array of arrays bound as one flat array (sokol's `[T; 6 * MIPMAPS]` for
+                // `T subimage[6][MIPMAPS]`), or the reverse: as many of the same innermost
+                // elements, the same bytes.
+                return compare(c_inner, r_inner, cx, depth + 1, false, callback);
+            }
             if let (Some(a), Some(b)) = (len, rl)
                 && a != b
             {
@@ -382,6 +390,36 @@ fn compare(
         }
         _ => None,
     }
+}
+
+/// Most array dimensions followed.
+const MAX_DIMENSIONS: u32 = 8;
+
+/// A C array's innermost element, its number of innermost elements (when every length is
+/// known) and its number of dimensions.
+fn c_elements(c: &CType) -> (&CType, Option<u64>, u32) {
+    let (mut cur, mut count, mut dims) = (c, Some(1u64), 0);
+    while let CTypeKind::Array { element, len } = &cur.kind
+        && dims < MAX_DIMENSIONS
+    {
+        count = count.zip(*len).and_then(|(a, b)| a.checked_mul(b));
+        cur = element;
+        dims += 1;
+    }
+    (cur, count, dims)
+}
+
+/// [`c_elements`] of a Rust array.
+fn r_elements(r: &RType) -> (&RType, Option<u64>, u32) {
+    let (mut cur, mut count, mut dims) = (r, Some(1u64), 0);
+    while let RType::Array { element, len } = cur
+        && dims < MAX_DIMENSIONS
+    {
+        count = count.zip(*len).and_then(|(a, b)| a.checked_mul(b));
+        cur = element;
+        dims += 1;
+    }
+    (cur, count, dims)
 }
 
 /// A C result a Rust declaration without one leaves unread.
