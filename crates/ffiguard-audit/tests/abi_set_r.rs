@@ -123,6 +123,19 @@ fn two_rust_structs_of_one_name_are_told_apart_by_their_use() {
 }
 
 #[test]
+fn a_c_2d_array_bound_as_one_flat_array_of_as_many_elements_matches() {
+    let f = check("arrays.h", "arrays.rs");
+    // sokol's `[SgSubImageContent; 6 * SG_MAX_MIPMAPS]` for `subimage[SG_CUBEFACE_NUM][SG_MAX_MIPMAPS]`.
+    assert!(about(&f, "`image_content`").is_empty(), "{f:#?}");
+    // One row too few is still an error.
+    let errors = errors(&f);
+    assert!(
+        !errors.is_empty() && errors.iter().all(|e| e.message.contains("`short_content`")),
+        "{errors:#?}"
+    );
+}
+
+#[test]
 fn constant_expressions_size_arrays_and_one_array_may_store_a_union() {
     let f = check("ntru.h", "ntru.rs");
     // ntru's `INT_POLY_SIZE = ((MAX_DEGREE + 16 + 7) & 0xFFF8)` is computed, so `IntPoly`
@@ -149,14 +162,16 @@ fn constant_expressions_size_arrays_and_one_array_may_store_a_union() {
 }
 
 #[test]
-fn a_c_2d_array_bound_as_one_flat_array_of_as_many_elements_matches() {
-    let f = check("arrays.h", "arrays.rs");
-    // sokol's `[SgSubImageContent; 6 * SG_MAX_MIPMAPS]` for `subimage[SG_CUBEFACE_NUM][SG_MAX_MIPMAPS]`.
-    assert!(about(&f, "`image_content`").is_empty(), "{f:#?}");
-    // One row too few is still an error.
-    let errors = errors(&f);
+fn a_wrapper_of_a_static_inline_function_is_compared_with_the_function() {
+    let f = check("static_inline.h", "static_inline.rs");
+    // `#[link_name = "val_get_len__extern"]`: bindgen's wrapper of C's `static inline
+    // val_get_len`, neither undeclared (ABI001) nor leaving the C function unbound (ABI011).
     assert!(
-        !errors.is_empty() && errors.iter().all(|e| e.message.contains("`short_content`")),
-        "{errors:#?}"
+        f.iter().all(|x| x.rule != "ABI001" && x.rule != "ABI011"),
+        "{f:#?}"
     );
+    // Compared with the C function: a `bool` for its `int` result is found.
+    let errors = errors(&f);
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert!(errors[0].message.contains("val_is_str"), "{errors:#?}");
 }

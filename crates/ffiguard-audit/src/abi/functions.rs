@@ -19,6 +19,32 @@ fn symbol(f: &ForeignFn) -> &str {
     f.link_name.as_deref().unwrap_or(&f.name)
 }
 
+/// The suffix bindgen's `--wrap-static-fns` gives the C wrapper it writes for a `static inline`
+/// function, which the declaration links to.
+const STATIC_WRAPPER_SUFFIX: &str = "__extern";
+
+/// The name of the C function a declaration binds, when `model` declares it: its symbol, or for
+/// bindgen's wrapper of a `static inline` function (`#[link_name = "yyjson_get_len__extern"]`)
+/// the function it wraps, which has the wrapper's signature.
+pub(crate) fn c_function<'c>(
+    f: &ForeignFn,
+    model: &'c CModel,
+) -> Option<&'c ffiguard_cheader::Function> {
+    let sym = symbol(f);
+    model.functions.get(sym).or_else(|| {
+        sym.strip_suffix(STATIC_WRAPPER_SUFFIX)
+            .and_then(|wrapped| model.functions.get(wrapped))
+    })
+}
+
+/// The C names a declaration binds, for the unbound-function check: its symbol and, for a
+/// wrapper of a `static inline` function, the function it wraps.
+pub(crate) fn bound_names(f: &ForeignFn) -> impl Iterator<Item = String> + '_ {
+    let sym = symbol(f);
+    std::iter::once(sym.to_owned())
+        .chain(sym.strip_suffix(STATIC_WRAPPER_SUFFIX).map(str::to_owned))
+}
+
 /// Checks every foreign function against every target's model.
 pub(crate) fn check(
     cxs: &[Cx<'_>],
@@ -44,7 +70,7 @@ pub(crate) fn check(
         if active.is_empty() {
             continue;
         }
-        if active.iter().all(|cx| !cx.c.functions.contains_key(sym)) {
+        if active.iter().all(|cx| c_function(f, cx.c).is_none()) {
             let meta = &rules::UNDECLARED_FUNCTION;
             let gate = rust.cfg_text(&f.location);
             let mut finding = Finding::of(
@@ -64,7 +90,7 @@ pub(crate) fn check(
             continue;
         }
         for cx in active {
-            if let Some(c) = cx.c.functions.get(sym) {
+            if let Some(c) = c_function(f, cx.c) {
                 function(f, &c.signature, cx, observations);
             }
         }

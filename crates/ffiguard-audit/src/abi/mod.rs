@@ -262,7 +262,7 @@ fn check_models(
             .model
             .foreign_fns
             .iter()
-            .map(|f| f.link_name.clone().unwrap_or_else(|| f.name.clone()))
+            .flat_map(functions::bound_names)
             .collect();
         findings.extend(functions::unbound(model, target, library_dirs, &bound));
     }

@@ -30,12 +30,11 @@ pub(crate) fn by_use(cx: &Cx<'_>) -> Pairs {
         if !rust.active(&f.location, cx.target) {
             continue;
         }
-        let symbol = f.link_name.as_deref().unwrap_or(&f.name);
-        let Some(c) = cx.c.functions.get(symbol) else {
+        let Some(c) = super::functions::c_function(f, cx.c) else {
             continue;
         };
-        let module = super::scope::of_fn(f);
         let sig = &c.signature;
+        let module = super::scope::of_fn(f);
         if sig.params.len() == f.params.len() {
             for (c, p) in sig.params.iter().zip(&f.params) {
                 let r = cx.resolve_in(&p.ty, &module);
