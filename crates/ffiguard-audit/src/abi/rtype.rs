@@ -107,10 +107,10 @@ pub(crate) struct Env {
     pub(crate) consts: HashMap<String, i128>,
     /// Names of structs, unions and enums defined in the crate.
     pub(crate) types: std::collections::HashSet<String>,
-    /// Generic `#[repr(transparent)]` structs that are their type argument at the ABI.
     /// Those of [`Env::types`] defined in more than one module: a path to one resolves to
     /// [`RType::Named`] of the path as written, which `Cx::resolve_in` makes absolute.
     pub(crate) ambiguous: std::collections::HashSet<String>,
+    /// Generic `#[repr(transparent)]` structs that are their type argument at the ABI.
     pub(crate) transparent_generic: std::collections::HashSet<String>,
 }
 
@@ -285,11 +285,11 @@ fn resolve_path(path: &syn::Path, env: &Env, target: &Target, depth: u32) -> RTy
     {
         return resolve(inner, env, target, depth);
     }
-    if env.types.contains(&name) {
     if env.ambiguous.contains(&name) {
         let written: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
         return RType::Named(written.join("::"));
     }
+    if env.types.contains(&name) {
         return RType::Named(name);
     }
     RType::Unknown(crate::type_text(path))
@@ -336,7 +336,6 @@ fn builtin(name: &str, target: &Target) -> Option<RType> {
         "u64" => int(8, false, false),
         "i128" => int(16, true, false),
         "u128" => int(16, false, false),
-/// A literal, a constant of the crate or an expression of them (`6 * SG_MAX_MIPMAPS`).
         "isize" | "ssize_t" | "intptr_t" | "ptrdiff_t" => int(ptr, true, true),
         "usize" | "size_t" | "uintptr_t" => int(ptr, false, true),
         "c_char" => int(1, target.char_signed, true),
@@ -366,6 +365,7 @@ fn builtin(name: &str, target: &Target) -> Option<RType> {
     })
 }
 
+/// A literal, a constant of the crate or an expression of them (`6 * SG_MAX_MIPMAPS`).
 fn array_len(expr: &syn::Expr, env: &Env) -> Option<u64> {
     u64::try_from(super::items::const_value(expr, &env.consts, 0)?).ok()
 }
