@@ -1,7 +1,7 @@
 //! Zero-configuration header discovery on small crates modelled on real `-sys` crates.
 
 use ffiguard_audit::abi::config::{find_headers, load};
-use ffiguard_audit::abi::header_search::HeaderReason;
+use ffiguard_audit::abi::header_search::{HeaderReason, MadeFrom};
 use std::path::Path;
 
 fn write(root: &Path, files: &[(&str, &str)]) {
@@ -664,4 +664,82 @@ fn a_header_that_needs_system_headers_is_read_after_those_its_c_file_includes_fi
     )];
     let report = ffiguard_audit::abi::check_config(&files, &config);
     assert_eq!(report.checked_targets.len(), 4, "{:#?}", report.findings);
+}
+
+/// Reads the crate's bindings and cross-checks them with its configuration.
+fn check(root: &Path) -> ffiguard_audit::abi::AbiReport {
+    let config = load(root).expect("reads").expect("headers found");
+    let files: Vec<(String, String)> = config
+        .bindings
+        .iter()
+        .map(|b| {
+            let rel = b
+                .strip_prefix(root)
+                .expect("in crate")
+                .display()
+                .to_string();
+            (rel, std::fs::read_to_string(b).expect("read"))
+        })
+        .collect();
+    ffiguard_audit::abi::check_config(&files, &config)
+}
+
+#[test]
+fn a_header_the_build_generates_is_made_from_its_autoconf_template() {
+    // Modelled on sixel-sys: `wrapper.h` includes `libsixel/include/sixel.h`, which
+    // libsixel's `configure` makes from `sixel.h.in`. Needs libclang.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    write(
+        root,
+        &[
+            (
+                "Cargo.toml",
+                "[package]\nname = \"sx-sys\"\nversion = \"0.1.0\"\n",
+            ),
+            (
+                "build.rs",
+                "fn main() { Command::new(\"./configure\").current_dir(\"libsixel\").status(); }\n",
+            ),
+            ("wrapper.h", "#include \"libsixel/include/sixel.h\"\n"),
+            (
+                "libsixel/include/sixel.h.in",
+                "#define LIBSIXEL_VERSION \"@PACKAGE_VERSION@\"\n#define SIXELAPI\n\
+                 typedef int SIXELSTATUS;\ntypedef struct sixel_output sixel_output_t;\n\
+                 SIXELAPI @attr_func_deprecated@ sixel_output_t *sixel_output_create(int fd);\n\
+                 SIXELAPI SIXELSTATUS sixel_output_new(sixel_output_t **output, int fd);\n",
+            ),
+            (
+                "src/lib.rs",
+                "pub enum sixel_output_t {}\nextern \"C\" {\n\
+                     pub fn sixel_output_create(fd: i32) -> *mut sixel_output_t;\n\
+                     pub fn sixel_output_new(output: *mut *mut sixel_output_t, fd: i32) -> i32;\n\
+                 }\n",
+            ),
+        ],
+    );
+    let found = find_headers(root).expect("reads");
+    assert_eq!(found.headers.len(), 1, "{:#?}", found.headers);
+    assert_eq!(found.headers[0].reason, HeaderReason::Wrapper);
+    let made = &found.headers[0].made;
+    assert_eq!(made.len(), 1, "{made:#?}");
+    assert_eq!(made[0].include, "libsixel/include/sixel.h");
+    assert!(
+        matches!(&made[0].from, MadeFrom::Template { template, known: 0, unknown: 2 }
+            if template == Path::new("libsixel/include/sixel.h.in")),
+        "{made:#?}"
+    );
+    // The reason `--explain-headers` prints says so.
+    let explained = found.headers[0].explained(&found.headers[0].reason.to_string());
+    assert!(
+        explained.contains("made from libsixel/include/sixel.h.in"),
+        "{explained}"
+    );
+    let report = check(root);
+    assert_eq!(report.checked_targets.len(), 4, "{:#?}", report.findings);
+    assert!(
+        report.findings.iter().all(|f| f.rule != "ABI001"),
+        "{:#?}",
+        report.findings
+    );
 }

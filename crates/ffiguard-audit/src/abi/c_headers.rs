@@ -99,6 +99,7 @@ pub(crate) fn prefer_readable(
                     declared: declared.len(),
                     bound: bound.len(),
                 },
+                made: chosen.made.clone(),
             });
         }
         if !replaced {
@@ -124,16 +125,28 @@ fn with_umbrella(
     for chosen in &found.headers {
         if !umbrella.parts.contains(&chosen.path) {
             headers.push(chosen.clone());
-        } else if !headers.iter().any(|h| h.path == umbrella.path) {
-            headers.push(ChosenHeader {
-                path: umbrella.path.clone(),
-                reason: HeaderReason::UmbrellaOfParts {
-                    parts: umbrella.parts.len(),
-                    parts_error: error.to_owned(),
-                    declared: 0,
-                    bound: bound.len(),
-                },
-            });
+            continue;
+        }
+        let at = match headers.iter().position(|h| h.path == umbrella.path) {
+            Some(at) => at,
+            None => {
+                headers.push(ChosenHeader {
+                    path: umbrella.path.clone(),
+                    reason: HeaderReason::UmbrellaOfParts {
+                        parts: umbrella.parts.len(),
+                        parts_error: error.to_owned(),
+                        declared: 0,
+                        bound: bound.len(),
+                    },
+                    made: Vec::new(),
+                });
+                headers.len() - 1
+            }
+        };
+        for made in &chosen.made {
+            if !headers[at].made.contains(made) {
+                headers[at].made.push(made.clone());
+            }
         }
     }
     let models = parse_all(
