@@ -743,3 +743,104 @@ fn a_header_the_build_generates_is_made_from_its_autoconf_template() {
         report.findings
     );
 }
+
+#[test]
+fn an_installed_include_path_and_cmake_configured_headers_are_made() {
+    // Modelled on libyang2-sys: `wrapper.h` includes `<libyang/libyang.h>`, laid out so only
+    // by cmake's install (the file is `libyang/src/libyang.h`), which includes `ly_config.h`
+    // and `version.h`, made by cmake's `configure_file` from `.h.in` files; the size in
+    // `ly_config.h` is a literal `set(..)` of `CMakeLists.txt`. Needs libclang.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    write(
+        root,
+        &[
+            (
+                "Cargo.toml",
+                "[package]\nname = \"yang-sys\"\nversion = \"0.1.0\"\n",
+            ),
+            (
+                "build.rs",
+                "fn main() { bindgen::Builder::default().header(\"wrapper.h\").generate(); }\n",
+            ),
+            ("wrapper.h", "#include <libyang/libyang.h>\n"),
+            (
+                "libyang/CMakeLists.txt",
+                "set(LIBYANG_MAJOR_SOVERSION 3)\n\
+                 set(LYD_VALUE_SIZE \"24\" CACHE STRING \"Maximum size in bytes\")\n",
+            ),
+            (
+                "libyang/src/libyang.h",
+                "#include \"ly_config.h\"\n#include \"version.h\"\n\
+                 struct lyd_value { const char *canon; unsigned char fixed_mem[LYD_VALUE_FIXED_MEM_SIZE]; };\n\
+                 #ifdef LY_ENABLED_COMMON\nint ly_common(void);\n#endif\n\
+                 int lyd_value_get(struct lyd_value *v, int major);\n",
+            ),
+            (
+                "libyang/src/ly_config.h.in",
+                "#define LYD_VALUE_FIXED_MEM_SIZE @LYD_VALUE_SIZE@\n#cmakedefine LY_ENABLED_COMMON\n",
+            ),
+            (
+                "libyang/src/version.h.in",
+                "#define LY_VERSION_MAJOR @LIBYANG_MAJOR_SOVERSION@\n#define LY_VERSION \"@LIBYANG_SOVERSION_FULL@\"\n",
+            ),
+            (
+                "src/lib.rs",
+                "#[repr(C)] pub struct lyd_value { pub canon: *const i8, pub fixed_mem: [u8; 24] }\n\
+                 extern \"C\" { pub fn lyd_value_get(v: *mut lyd_value, major: i32) -> i32; }\n",
+            ),
+        ],
+    );
+    let found = find_headers(root).expect("reads");
+    assert_eq!(found.headers.len(), 1, "{:#?}", found.headers);
+    let made: Vec<(&str, &MadeFrom)> = found.headers[0]
+        .made
+        .iter()
+        .map(|m| (m.include.as_str(), &m.from))
+        .collect();
+    assert_eq!(made.len(), 3, "{made:#?}");
+    assert!(
+        matches!(made[0], ("libyang/libyang.h", MadeFrom::InstallLayout { found })
+            if found == Path::new("libyang/src/libyang.h")),
+        "{made:#?}"
+    );
+    assert!(
+        made.iter().any(|m| matches!(
+            m,
+            (
+                "ly_config.h",
+                MadeFrom::Template {
+                    known: 1,
+                    unknown: 1,
+                    ..
+                }
+            )
+        )),
+        "{made:#?}"
+    );
+    assert!(
+        made.iter().any(|m| matches!(
+            m,
+            (
+                "version.h",
+                MadeFrom::Template {
+                    known: 1,
+                    unknown: 1,
+                    ..
+                }
+            )
+        )),
+        "{made:#?}"
+    );
+    // Read on every target, with the size CMakeLists.txt sets: no layout finding.
+    let report = check(root);
+    assert_eq!(report.checked_targets.len(), 4, "{:#?}", report.findings);
+    assert!(
+        report
+            .findings
+            .iter()
+            .all(|f| f.level != ffiguard_audit::Level::Error),
+        "{:#?}",
+        report.findings
+    );
+}

@@ -11,7 +11,7 @@
 //! another header that includes it (nanovg's `nanovg_gl.h` includes `nanovg.h` only in its
 //! implementation section). An `#include` the crate does not hold as named is made in a
 //! scratch directory when the crate ships what it is made from (`made_headers`: a template
-//! the build fills in), and the chosen header that
+//! the build fills in, or the real file of an installed path), and the chosen header that
 //! reaches it says so. When the headers chosen do not read, `c_headers` tries the
 //! umbrella that includes them, then the system headers their C files include first.
 
@@ -677,11 +677,14 @@ impl<'a> IncludeGraph<'a> {
             return Some((m.stands_for.clone(), false));
         }
         let root = self.root;
+        let headers = self
+            .crate_headers
+            .get_or_insert_with(|| crate_headers(root));
         let templates = self
             .templates
             .get_or_insert_with(|| made_headers::templates(root, SKIPPED_DIRS));
         let dir = file.parent().unwrap_or(root);
-        let made = made_headers::make(root, &include.name, dir, templates)?;
+        let made = made_headers::make(root, &include.name, dir, headers, templates)?;
         let stands_for = std::fs::canonicalize(&made.stands_for).ok()?;
         self.made.push(made);
         Some((stands_for, false))

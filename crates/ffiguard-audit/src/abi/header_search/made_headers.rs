@@ -1,12 +1,14 @@
 //! Headers an `#include` names that the crate does not hold as such, made in a scratch
 //! directory so the headers that include them can be read:
 //!
-//! a header the build makes from a template shipped in the crate: autoconf's `sixel.h.in`
-//! (`@VAR@`), cmake's `configure_file` input `version.h.in` or `config.in.h` (`@VAR@`,
-//! `${VAR}`, `#cmakedefine`). A variable the crate's `CMakeLists.txt` sets to a literal
-//! (`set(LYD_VALUE_SIZE "24")`, `option(X "" ON)`) takes that value; any other is left
-//! empty (`0` in an `#if`), and `#cmakedefine` of an unknown variable becomes
-//! `/* #undef */`, as cmake writes for a variable that is off.
+//! - a header the build makes from a template shipped in the crate: autoconf's `sixel.h.in`
+//!   (`@VAR@`), cmake's `configure_file` input `version.h.in` or `config.in.h` (`@VAR@`,
+//!   `${VAR}`, `#cmakedefine`). A variable the crate's `CMakeLists.txt` sets to a literal
+//!   (`set(LYD_VALUE_SIZE "24")`, `option(X "" ON)`) takes that value; any other is left
+//!   empty (`0` in an `#if`), and `#cmakedefine` of an unknown variable becomes
+//!   `/* #undef */`, as cmake writes for a variable that is off;
+//! - a header named by its installed path (`<libyang/libyang.h>`, which lies at
+//!   `libyang/src/libyang.h`): a header of that name that includes the real one.
 //!
 //! Each made header says what it was made from, and the header chosen for the cross-check
 //! that reaches it says so in its reason.
@@ -30,6 +32,11 @@ pub enum MadeFrom {
         known: usize,
         /// Variables left empty (`0` in an `#if`), or `#cmakedefine`s left undefined.
         unknown: usize,
+    },
+    /// A header named by its installed path, which includes the file found in the crate.
+    InstallLayout {
+        /// The file, relative to the crate.
+        found: PathBuf,
     },
 }
 
@@ -59,6 +66,12 @@ impl std::fmt::Display for MadeHeader {
                  ({known} value(s) from CMakeLists.txt, {unknown} left empty or undefined)",
                 self.include,
                 template.display()
+            ),
+            MadeFrom::InstallLayout { found } => write!(
+                f,
+                "`{}` is an installed path: read as {}",
+                self.include,
+                found.display()
             ),
         }
     }
@@ -115,11 +128,12 @@ pub(crate) fn write(made: &[MadeHeader]) -> Option<MadeDir> {
 }
 
 /// Finds how to make `include` (as named, relative, no `..`) from the crate at `root`:
-/// `templates` are its template files.
+/// `headers` are the crate's headers, `templates` its template files.
 pub(crate) fn make(
     root: &Path,
     include: &str,
     from_dir: &Path,
+    headers: &[PathBuf],
     templates: &[PathBuf],
 ) -> Option<MadeHeader> {
     let name = Path::new(include);
@@ -128,6 +142,7 @@ pub(crate) fn make(
         return None;
     }
     from_template(root, include, from_dir, templates)
+        .or_else(|| from_install_layout(root, include, headers))
 }
 
 /// Whether the system's C headers (the host's, the cross and MinGW ones) hold `name`.
@@ -209,6 +224,43 @@ fn from_template(
         },
         text: filled.text,
         stands_for: template,
+    })
+}
+
+fn from_install_layout(root: &Path, include: &str, headers: &[PathBuf]) -> Option<MadeHeader> {
+    let name = Path::new(include);
+    let mut parts = name.components();
+    let prefix = parts.next()?.as_os_str().to_owned();
+    let rest = parts.as_path();
+    if rest.as_os_str().is_empty() {
+        return None;
+    }
+    // A header ending in the rest of the name, below a directory named by the prefix.
+    let mut found = headers.iter().filter(|h| {
+        h.ends_with(rest)
+            && h.strip_prefix(root).is_ok_and(|rel| {
+                let depth = rest.components().count();
+                let above: Vec<_> = rel.components().collect();
+                above.len() > depth
+                    && above[..above.len() - depth]
+                        .iter()
+                        .any(|c| c.as_os_str() == prefix)
+            })
+    });
+    let real = found.next()?;
+    if found.next().is_some() {
+        return None;
+    }
+    let path = real.to_str()?;
+    Some(MadeHeader {
+        include: include.to_owned(),
+        from: MadeFrom::InstallLayout {
+            found: real
+                .strip_prefix(root)
+                .map_or_else(|_| real.clone(), Path::to_path_buf),
+        },
+        text: format!("#include \"{}\"\n", path.replace('"', "\\\"")),
+        stands_for: real.clone(),
     })
 }
 
