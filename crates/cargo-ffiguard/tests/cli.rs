@@ -672,6 +672,18 @@ fn explain_headers_names_each_header_and_its_reason() {
         "a machine path: {}",
         r.stderr
     );
+    // JSON says the same in `summary.headers.packages`.
+    let doc: Value = serde_json::from_str(&r.stdout).unwrap();
+    let package = &doc["summary"]["headers"]["packages"][0];
+    assert_eq!(
+        package["headers"][0]["path"], "csrc/wrapper.h",
+        "{package:#?}"
+    );
+    assert_eq!(
+        package["headers"][0]["reason"],
+        "listed in [package.metadata.ffiguard]"
+    );
+    assert_eq!(package["targets"][0], "x86_64-linux");
     // Without the flag, nothing is explained.
     let quiet = check(&legacy, &["--format", "json"]);
     assert!(!quiet.stderr.contains("header(s)"), "{}", quiet.stderr);

@@ -56,6 +56,16 @@ pub fn render_json(outcome: &AuditOutcome, known: &[&RuleMeta]) -> String {
                 "cross_checked": outcome.headers.headers,
                 "targets": outcome.headers.targets,
                 "not_run": outcome.headers.not_run,
+                "packages": outcome.headers.packages.iter().map(|p| json!({
+                    "package": p.package,
+                    "headers": p.headers.iter().map(|h| json!({
+                        "path": h.path,
+                        "reason": h.reason,
+                    })).collect::<Vec<_>>(),
+                    "inferred_include_dirs": p.inferred_include_dirs,
+                    "targets": p.targets,
+                    "none_found": p.none_found,
+                })).collect::<Vec<_>>(),
             },
         },
         "notices": outcome.notices,
