@@ -1,11 +1,11 @@
 //! FFI001 — a type without a C layout crosses the boundary.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use syn::spanned::Spanned;
 use syn::visit::{self, Visit};
 
-use crate::analysis::{Locals, functions, peel, type_last, walk_exprs};
+use crate::analysis::{Locals, TypeResolver, functions, peel, type_last, walk_exprs};
 use crate::{Confidence, FileContext, Finding, Level, Rule, RuleDocs, RuleMeta};
 
 /// FFI001: see [`META`].
@@ -82,10 +82,7 @@ impl Rule for NonFfiSafeType {
         let mut checker = Checker {
             cx,
             cfg_attr_repr: cfg_attr_repr_types(cx.syntax),
-            local_names: local_type_names(cx.syntax),
-            std_imports: std_imports(cx.syntax),
-            scope: Scope::of(cx),
-            aliases: type_aliases(cx.syntax),
+            names: TypeResolver::of(cx.path, cx.syntax, cx.model),
             generics: HashSet::new(),
             seen: HashSet::new(),
             allowed: allows_improper_ctypes(&cx.syntax.attrs),
@@ -116,14 +113,8 @@ enum Place {
 struct Checker<'c, 'a> {
     cx: &'c FileContext<'a>,
     cfg_attr_repr: HashSet<String>,
-    /// Type aliases and non-std imports of the file: `pub type String = *mut Char16`.
-    local_names: HashSet<String>,
-    /// What the file imports from std (see [`StdImports`]).
-    std_imports: StdImports,
-    /// Which modules' types a bare name can refer to (see [`Scope`]).
-    scope: Scope,
-    /// Non-generic `type Name = ..;` aliases of the file, judged by what they name.
-    aliases: HashMap<String, syn::Type>,
+    /// What the file's paths to types can name; aliases are judged by what they name.
+    names: TypeResolver<'a>,
     generics: HashSet<String>,
     seen: HashSet<(usize, usize)>,
     /// Inside an item that allows rustc's `improper_ctypes` lints.
@@ -156,189 +147,6 @@ fn cfg_attr_repr_types(file: &syn::File) -> HashSet<String> {
             if repr_inside {
                 self.0.insert(ident.to_string());
             }
-        }
-    }
-    let mut v = V(HashSet::new());
-    v.visit_file(file);
-    v.0
-}
-
-/// The file's non-generic type aliases, by name, and by `module::name` for those inside an
-/// inline module (bindgen's `pub mod CPLErr { pub type Type = c_uint; .. }`, used as
-/// `CPLErr::Type`). A name aliased twice is left out: which one a use means needs path
-/// resolution.
-fn type_aliases(file: &syn::File) -> HashMap<String, syn::Type> {
-    struct V {
-        seen: HashMap<String, Option<syn::Type>>,
-        module: Vec<String>,
-    }
-    impl V {
-        fn add(&mut self, key: String, ty: Option<syn::Type>) {
-            self.seen
-                .entry(key)
-                .and_modify(|seen| *seen = None)
-                .or_insert(ty);
-        }
-    }
-    impl Visit<'_> for V {
-        fn visit_item_mod(&mut self, m: &syn::ItemMod) {
-            self.module.push(m.ident.to_string());
-            syn::visit::visit_item_mod(self, m);
-            self.module.pop();
-        }
-        fn visit_item_type(&mut self, t: &syn::ItemType) {
-            let ty = t.generics.params.is_empty().then(|| (*t.ty).clone());
-            if let Some(m) = self.module.last() {
-                self.add(format!("{m}::{}", t.ident), ty.clone());
-            }
-            self.add(t.ident.to_string(), ty);
-        }
-    }
-    let mut v = V {
-        seen: HashMap::new(),
-        module: Vec::new(),
-    };
-    v.visit_file(file);
-    v.seen
-        .into_iter()
-        .filter_map(|(n, t)| Some((n, t?)))
-        .collect()
-}
-
-/// `String`, `std::string::String`, `alloc::vec::Vec`: not `super::hii::String`.
-fn std_path(path: &syn::Path) -> bool {
-    path.segments.len() == 1
-        || path
-            .segments
-            .first()
-            .is_some_and(|s| matches!(s.ident.to_string().as_str(), "std" | "core" | "alloc"))
-}
-
-/// Where a bare type name in a file can come from: the file's own module (and its inline
-/// modules), a name it imports, or a module it glob-imports (`use crate::vk::enums::*`,
-/// `use super::*`). ash's `vk/definitions.rs` writes `Instance` for the handle of `vk`, not
-/// for the `Instance` wrapper of module `instance`, which it never imports.
-struct Scope {
-    own: Vec<String>,
-    names: HashSet<String>,
-    globs: Vec<Vec<String>>,
-    /// A glob whose source cannot be placed (another crate's, or through a rename).
-    unknown_glob: bool,
-}
-
-impl Scope {
-    fn of(cx: &FileContext<'_>) -> Scope {
-        let own: Vec<String> = crate::model::module_chain(cx.path)
-            .into_iter()
-            .map(str::to_owned)
-            .collect();
-        let mut scope = Scope {
-            own: own.clone(),
-            names: HashSet::new(),
-            globs: Vec::new(),
-            unknown_glob: false,
-        };
-        fn tree(t: &syn::UseTree, prefix: &mut Vec<String>, own: &[String], out: &mut Scope) {
-            match t {
-                syn::UseTree::Path(p) => {
-                    prefix.push(p.ident.to_string());
-                    tree(&p.tree, prefix, own, out);
-                    prefix.pop();
-                }
-                syn::UseTree::Name(n) => {
-                    out.names.insert(n.ident.to_string());
-                }
-                syn::UseTree::Rename(r) => {
-                    out.names.insert(r.rename.to_string());
-                }
-                syn::UseTree::Glob(_) => match resolve(prefix, own) {
-                    Some(m) => out.globs.push(m),
-                    // `use core::ffi::*` brings no type of this crate.
-                    None if prefix
-                        .first()
-                        .is_some_and(|f| matches!(f.as_str(), "std" | "core" | "alloc")) => {}
-                    None => out.unknown_glob = true,
-                },
-                syn::UseTree::Group(g) => g.items.iter().for_each(|t| tree(t, prefix, own, out)),
-            }
-        }
-        /// A `use` path as a module path of this crate: `crate::a::b`, `self::a`, `super::a`.
-        fn resolve(path: &[String], own: &[String]) -> Option<Vec<String>> {
-            let (first, rest) = path.split_first()?;
-            let mut base: Vec<String> = match first.as_str() {
-                "crate" => Vec::new(),
-                "self" => own.to_vec(),
-                "super" => own[..own.len().saturating_sub(1)].to_vec(),
-                _ => return None,
-            };
-            for seg in rest {
-                if seg == "super" {
-                    base.pop();
-                } else {
-                    base.push(seg.clone());
-                }
-            }
-            Some(base)
-        }
-        struct V<'s>(&'s mut Scope, Vec<String>);
-        impl Visit<'_> for V<'_> {
-            fn visit_item_use(&mut self, u: &syn::ItemUse) {
-                let own = self.1.clone();
-                tree(&u.tree, &mut Vec::new(), &own, self.0);
-            }
-        }
-        V(&mut scope, own).visit_file(cx.syntax);
-        scope
-    }
-
-    /// Whether a type `name` declared in `module` can be what the file writes as `name`.
-    fn sees(&self, name: &str, module: &[String]) -> bool {
-        module.starts_with(&self.own)
-            || self.names.contains(name)
-            || self.unknown_glob
-            || self.globs.iter().any(|g| g.as_slice() == module)
-    }
-}
-
-/// The std names a file can write bare: the prelude's, and those it imports from `std`,
-/// `core` or `alloc` (by name or glob). openxr-sys writes `Path` for its own `Path(u64)`,
-/// made by a macro and imported through `use crate::*`: not std's.
-struct StdImports(crate::Imports);
-
-impl StdImports {
-    fn names(&self, name: &str) -> bool {
-        matches!(name, "String" | "Vec" | "Result") || self.0.may_import(name)
-    }
-}
-
-fn std_imports(file: &syn::File) -> StdImports {
-    StdImports(crate::Imports::with_root(file, &|root| {
-        matches!(root, "std" | "core" | "alloc")
-    }))
-}
-
-fn local_type_names(file: &syn::File) -> HashSet<String> {
-    struct V(HashSet<String>);
-    impl Visit<'_> for V {
-        fn visit_item_type(&mut self, t: &syn::ItemType) {
-            self.0.insert(t.ident.to_string());
-        }
-        fn visit_item_use(&mut self, u: &syn::ItemUse) {
-            let from_std = match &u.tree {
-                syn::UseTree::Path(p) => {
-                    matches!(p.ident.to_string().as_str(), "std" | "core" | "alloc")
-                }
-                _ => false,
-            };
-            if !from_std {
-                visit::visit_item_use(self, u);
-            }
-        }
-        fn visit_use_name(&mut self, n: &syn::UseName) {
-            self.0.insert(n.ident.to_string());
-        }
-        fn visit_use_rename(&mut self, r: &syn::UseRename) {
-            self.0.insert(r.rename.to_string());
         }
     }
     let mut v = V(HashSet::new());
@@ -445,33 +253,9 @@ impl Checker<'_, '_> {
         }
     }
 
-    /// Follows the file's aliases from `ty` (a bare name, or `module::Name` for an alias in an
-    /// inline module of the file) to the type they name; `None` when `ty` is not an alias or
-    /// the aliases loop.
+    /// The type an alias `ty` of the file names, unless `ty` is a type parameter here.
     fn resolve_alias(&self, ty: &syn::Type) -> Option<syn::Type> {
-        let mut current = ty;
-        let mut resolved = None;
-        for _ in 0..16 {
-            let syn::Type::Path(p) = current else { break };
-            let segs = &p.path.segments;
-            if p.qself.is_some() || segs.len() > 2 || segs.iter().any(|s| !s.arguments.is_none()) {
-                break;
-            }
-            let segs: Vec<&syn::PathSegment> = segs.iter().collect();
-            let key = match segs[..] {
-                [only] if !self.generics.contains(&only.ident.to_string()) => {
-                    only.ident.to_string()
-                }
-                [module, name] => format!("{}::{}", module.ident, name.ident),
-                _ => break,
-            };
-            let Some(target) = self.aliases.get(&key) else {
-                break;
-            };
-            current = target;
-            resolved = Some(target);
-        }
-        resolved.cloned()
+        self.names.alias_target(ty, &self.generics)
     }
 
     fn problem(&mut self, ty: &syn::Type, place: Place, behind_ptr: bool) -> Option<String> {
@@ -529,7 +313,7 @@ impl Checker<'_, '_> {
                 .collect(),
             _ => Vec::new(),
         };
-        if self.other_crate(&p.path) {
+        if self.names.other_crate(&p.path) {
             return None;
         }
         let segs = &p.path.segments;
@@ -557,11 +341,8 @@ impl Checker<'_, '_> {
                 && self.crate_type_without_layout(&name, qualifier, true))
             .then(|| format!("a pointer to `{name}`, which has no `repr(C)`,")),
             _ if STD_NO_LAYOUT.contains(&name.as_str())
-                && std_path(&p.path)
                 && !(matches!(last.arguments, syn::PathArguments::None) && std_generic(&name))
-                && (p.path.segments.len() > 1 || self.std_imports.names(&name))
-                && !self.local_names.contains(&name)
-                && self.cx.model.types_named(&name).next().is_none() =>
+                && self.names.may_be_std(&p.path, &name) =>
             {
                 Some(format!("`{name}` (a Rust type with no C layout)"))
             }
@@ -571,36 +352,8 @@ impl Checker<'_, '_> {
         }
     }
 
-    /// `windows::Win32::Graphics::Gdi::HDC`, `libc::c_int`: a path into another crate, whose
-    /// types are not this crate's (pdfium-render has a doc-only `struct HDC;` of its own). A
-    /// first segment that is a module of the audited code keeps the path local.
-    fn other_crate(&self, path: &syn::Path) -> bool {
-        let Some(first) = path.segments.first().map(|s| s.ident.to_string()) else {
-            return false;
-        };
-        if path.segments.len() < 2
-            || matches!(
-                first.as_str(),
-                "crate" | "self" | "super" | "std" | "core" | "alloc"
-            )
-            || self
-                .aliases
-                .keys()
-                .any(|k| k.starts_with(&format!("{first}::")))
-        {
-            return false;
-        }
-        let e = &self.cx.model.exposure;
-        !e.private_modules
-            .iter()
-            .chain(&e.public_modules)
-            .any(|(_, m)| m.last() == Some(&first))
-            && self.cx.model.types_named(&first).next().is_none()
-    }
-
     /// Whether `name` is a type of this crate without a C layout. `module` is the module a
-    /// qualified path names it in (`vk` of `vk::Device`): ash's `vk::Device` handle (made by a
-    /// macro) is not its `pub struct Device` wrapper of another module.
+    /// qualified path names it in (see [`TypeResolver::definitions`]).
     fn crate_type_without_layout(
         &self,
         name: &str,
@@ -610,17 +363,7 @@ impl Checker<'_, '_> {
         if self.generics.contains(name) || self.cfg_attr_repr.contains(name) {
             return false;
         }
-        // Only types of this file's crate: crates audited as one tree share names (`Device`).
-        let mut defs = self
-            .cx
-            .model
-            .types_named(name)
-            .filter(|t| crate::analysis::same_crate(&t.location.file, self.cx.path))
-            .filter(|t| match module {
-                Some(m) => t.module.last().is_some_and(|l| l == m),
-                None => self.scope.sees(name, &t.module),
-            })
-            .peekable();
+        let mut defs = self.names.definitions(name, module).peekable();
         defs.peek().is_some()
             && defs.all(|t| {
                 let opaque_handle = behind_ptr && crate::analysis::opaque(t);
