@@ -1,6 +1,7 @@
-//! FFI011 — a pointer into a `CString` that is dropped at the end of the statement.
+//! FFI011 — a pointer into a `CString`, `Vec` or `String` that is dropped at the end of the
+//! statement.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use syn::spanned::Spanned;
 use syn::visit::{self, Visit};
@@ -14,25 +15,31 @@ pub(crate) struct CStringTemporaryPointer;
 static META: RuleMeta = RuleMeta {
     id: "FFI011",
     name: "cstring-temporary-pointer",
-    summary: "`.as_ptr()` of a temporary `CString` outlives the statement",
+    summary: "`.as_ptr()` of a temporary `CString`, `Vec` or `String` outlives the statement",
     default_level: Level::Error,
     confidence: Confidence::High,
     docs: RuleDocs {
-        what_it_does: "Flags `.as_ptr()` on a `CString` that is never bound to a name — \
-`CString::new(..)` followed by `unwrap`, `expect`, `?`, `unwrap_or*` — when the pointer is \
+        what_it_does: "Flags `.as_ptr()` (or `.as_mut_ptr()`) on an owned buffer that is never \
+bound to a name — `CString::new(..)` followed by `unwrap`, `expect`, `?`, `unwrap_or*`; a \
+`Vec`, `String` or `Box<[T]>` built in place by `collect::<Vec<_>>()`, `format!`, `vec![..]`, \
+`Vec::from`/`with_capacity`, `String::from`, `.to_vec()`, `.to_string()`, `.into_bytes()`, \
+`.into_boxed_slice()`, the `to_wide_null()`/`to_wide()` of wio's `ToWide`, or a function of \
+the file declared to return one — when the pointer is \
 stored (`let`, assignment, `push`/`insert`, struct or array literal) or returned from a \
 closure (`map`, `map_or`, `and_then`). Also flags `CString::new(..).map(|c| c.as_ptr())`, where \
 the closure owns and drops the `CString`, and the same on a local that owns an \
 `Option<CString>` (`let p = p.map(|s| CString::new(s).unwrap()); p.map_or(null(), |s| s.as_ptr())`). A temporary passed directly as a call argument is \
 fine (it lives until the end of the statement) and is not flagged.",
-        why_is_this_bad: "The `CString` is freed at the end of the statement that created it; \
-the pointer dangles from the next line on. C then reads freed memory — often the right bytes \
+        why_is_this_bad: "The buffer is freed at the end of the statement (or closure) that \
+created it; the pointer dangles from the next line on. C then reads freed memory — often the right bytes \
 in tests, garbage or a crash in production.",
-        known_problems: "Only `CString::new` / `CString::from` / `from_vec_unchecked` chains are \
-recognised as temporaries; a helper function returning a `CString` is not followed.",
+        known_problems: "Only the constructors and methods listed are recognised as \
+temporaries, and functions by their declaration in the same file: a helper of another file \
+returning a `Vec` or `CString` is not followed, nor a method whose name some other function \
+of the file declares with another return type.",
         example_bad: "let p = CString::new(path).unwrap().as_ptr();\nunsafe { open_file(p) };",
         example_good: "let c = CString::new(path)?;\nunsafe { open_file(c.as_ptr()) };",
-        fix: "Bind the `CString` to a variable that lives as long as C uses the pointer, and \
+        fix: "Bind the `CString` (or `Vec`, `String`) to a variable that lives as long as C uses the pointer, and \
 take `.as_ptr()` from it. For optional strings keep the `Option<CString>` and use \
 `c.as_ref().map_or(ptr::null(), |c| c.as_ptr())`.",
     },
@@ -44,11 +51,13 @@ impl Rule for CStringTemporaryPointer {
     }
 
     fn check(&self, cx: &FileContext<'_>, out: &mut Vec<Finding>) {
+        let returns_owner = owner_returning_fns(cx.syntax);
         for f in functions(cx.syntax) {
             let mut v = Finder {
                 cx,
                 out: &mut *out,
                 owned: HashSet::new(),
+                returns_owner: &returns_owner,
             };
             v.escaping_block(f.block);
             v.visit_block(f.block);
@@ -62,32 +71,132 @@ struct Finder<'c, 'a> {
     /// Locals bound so far to an `Option<CString>`/`Result<CString, _>` built in place
     /// (`let p = p.map(|s| CString::new(s).unwrap())`).
     owned: HashSet<String>,
+    /// Functions of the file that return an owning type (see [`owner_returning_fns`]).
+    returns_owner: &'c HashMap<String, &'static str>,
 }
 
-/// A `CString` value that has no owner: `CString::new(..)` and the `Result` adapters after it.
-fn temporary_cstring(e: &syn::Expr) -> bool {
+/// The owning type of a value that has no owner, when it owns a buffer `.as_ptr()` points
+/// into: `CString::new(..)`, an owned `Vec`, `String` or `Box<[T]>` built in place
+/// (`collect::<Vec<_>>()`, `format!`, `vec!`, `.to_vec()`, `.to_string()`, wio's
+/// `.to_wide_null()`, a function of the file declared to return one), and the `Result`
+/// adapters after it.
+fn temporary_owner(
+    e: &syn::Expr,
+    returns_owner: &HashMap<String, &'static str>,
+) -> Option<&'static str> {
     match peel(e) {
         syn::Expr::MethodCall(m) => {
-            matches!(
-                m.method.to_string().as_str(),
+            let name = m.method.to_string();
+            if matches!(
+                name.as_str(),
                 "unwrap"
                     | "expect"
                     | "unwrap_or_default"
                     | "unwrap_or"
                     | "unwrap_or_else"
                     | "unwrap_unchecked"
-            ) && temporary_cstring(&m.receiver)
+            ) {
+                return temporary_owner(&m.receiver, returns_owner);
+            }
+            match name.as_str() {
+                "collect" => m.turbofish.as_ref().and_then(|t| match t.args.first() {
+                    Some(syn::GenericArgument::Type(ty)) => owning_type(ty),
+                    _ => None,
+                }),
+                "to_vec" | "into_vec" => Some("Vec"),
+                "to_string" | "into_string" => Some("String"),
+                "into_bytes" | "to_wide_null" | "to_wide" => Some("Vec"),
+                "into_boxed_slice" | "into_boxed_str" => Some("Box"),
+                _ => returns_owner.get(&name).copied(),
+            }
         }
-        syn::Expr::Try(t) => temporary_cstring(&t.expr),
-        e => [
+        syn::Expr::Try(t) => temporary_owner(&t.expr, returns_owner),
+        syn::Expr::Macro(m) if m.mac.path.is_ident("format") => Some("String"),
+        syn::Expr::Macro(m) if m.mac.path.is_ident("vec") && !m.mac.tokens.is_empty() => {
+            Some("Vec")
+        }
+        e if [
             "new",
             "from",
             "from_vec_unchecked",
             "from_vec_with_nul_unchecked",
         ]
         .iter()
-        .any(|f| assoc_call(e, &["CString"], f).is_some()),
+        .any(|f| assoc_call(e, &["CString"], f).is_some()) =>
+        {
+            Some("CString")
+        }
+        e if ["from", "with_capacity", "from_utf8", "from_utf16"]
+            .iter()
+            .any(|f| assoc_call(e, &["Vec", "String"], f).is_some()) =>
+        {
+            crate::analysis::call_path(e).map(|(segs, _)| {
+                if segs.iter().any(|s| s == "Vec") {
+                    "Vec"
+                } else {
+                    "String"
+                }
+            })
+        }
+        syn::Expr::Call(c) => match &*c.func {
+            syn::Expr::Path(p) if p.path.segments.len() == 1 => returns_owner
+                .get(&p.path.segments[0].ident.to_string())
+                .copied(),
+            _ => None,
+        },
+        _ => None,
     }
+}
+
+/// `Vec<_>`, `String`, `CString` or `Box<[T]>`/`Box<str>`: a type that frees its buffer on drop.
+fn owning_type(ty: &syn::Type) -> Option<&'static str> {
+    let syn::Type::Path(p) = ty else { return None };
+    let last = p.path.segments.last()?;
+    match last.ident.to_string().as_str() {
+        "Vec" => Some("Vec"),
+        "String" => Some("String"),
+        "CString" => Some("CString"),
+        "Box" => matches!(&last.arguments, syn::PathArguments::AngleBracketed(a)
+            if matches!(a.args.first(), Some(syn::GenericArgument::Type(syn::Type::Slice(_))))
+                || matches!(a.args.first(), Some(syn::GenericArgument::Type(t)) if type_last(t).as_deref() == Some("str")))
+        .then_some("Box"),
+        _ => None,
+    }
+}
+
+/// Functions and methods of the file whose every declaration returns an owning type (see
+/// [`owning_type`]), by name: calling one yields a temporary owner. A name that some other
+/// function of the file declares with another return type is left out.
+fn owner_returning_fns(file: &syn::File) -> HashMap<String, &'static str> {
+    struct Sigs(HashMap<String, Option<&'static str>>);
+    impl Sigs {
+        fn add(&mut self, sig: &syn::Signature) {
+            let owner = match &sig.output {
+                syn::ReturnType::Type(_, ty) => owning_type(ty),
+                syn::ReturnType::Default => None,
+            };
+            let entry = self.0.entry(sig.ident.to_string()).or_insert(owner);
+            if *entry != owner {
+                *entry = None;
+            }
+        }
+    }
+    impl<'ast> Visit<'ast> for Sigs {
+        fn visit_signature(&mut self, sig: &'ast syn::Signature) {
+            self.add(sig);
+        }
+    }
+    let mut sigs = Sigs(HashMap::new());
+    sigs.visit_file(file);
+    sigs.0
+        .into_iter()
+        .filter_map(|(n, o)| o.map(|o| (n, o)))
+        .collect()
+}
+
+/// A `CString` value that has no owner: `CString::new(..)` and the `Result` adapters after it.
+fn temporary_cstring(e: &syn::Expr) -> bool {
+    temporary_owner(e, &HashMap::new()) == Some("CString")
 }
 
 /// A `Result<CString, _>` or `Option<CString>` built in place: `CString::new(..)`, `.ok()` of
@@ -114,25 +223,31 @@ fn cstring_container_type(ty: &syn::Type) -> bool {
     })
 }
 
-fn is_temp_ptr(e: &syn::Expr) -> Option<&syn::ExprMethodCall> {
+/// `.as_ptr()`/`.as_mut_ptr()` of a temporary owner, with the owner's type.
+fn is_temp_ptr<'e>(
+    e: &'e syn::Expr,
+    returns_owner: &HashMap<String, &'static str>,
+) -> Option<(&'e syn::ExprMethodCall, &'static str)> {
     match peel(e) {
-        syn::Expr::MethodCall(m) if m.method == "as_ptr" && temporary_cstring(&m.receiver) => {
-            Some(m)
+        syn::Expr::MethodCall(m) if m.method == "as_ptr" || m.method == "as_mut_ptr" => {
+            temporary_owner(&m.receiver, returns_owner).map(|owner| (m, owner))
         }
         _ => None,
     }
 }
 
 impl Finder<'_, '_> {
-    fn report(&mut self, m: &syn::ExprMethodCall) {
+    fn report(&mut self, m: &syn::ExprMethodCall, owner: &str) {
         let f = self
             .cx
             .finding(
                 &META,
                 m.span(),
-                "pointer into a temporary `CString` dangles after this statement",
+                format!("pointer into a temporary `{owner}` dangles after this statement"),
             )
-            .help("bind the `CString` to a variable that outlives every use of the pointer");
+            .help(format!(
+                "bind the `{owner}` to a variable that outlives every use of the pointer"
+            ));
         if !self.out.iter().any(|o| o.location == f.location) {
             self.out.push(f);
         }
@@ -140,8 +255,8 @@ impl Finder<'_, '_> {
 
     /// Looks for dangling temporaries in a value that escapes the statement.
     fn escaping(&mut self, e: &syn::Expr) {
-        if let Some(m) = is_temp_ptr(e) {
-            self.report(m);
+        if let Some((m, owner)) = is_temp_ptr(e, self.returns_owner) {
+            self.report(m, owner);
             return;
         }
         match peel(e) {
@@ -237,7 +352,7 @@ impl<'ast> Visit<'ast> for Finder<'_, '_> {
                             && let syn::Expr::MethodCall(inner) = peel(&c.body)
                             && inner.method == "as_ptr"
                         {
-                            self.report(inner);
+                            self.report(inner, "CString");
                         }
                     }
                 }
