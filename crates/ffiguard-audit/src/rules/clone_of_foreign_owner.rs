@@ -1,6 +1,6 @@
 //! FFI016 — `Clone` on a type whose `Drop` releases a C resource.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use syn::spanned::Spanned;
 use syn::visit::Visit;
@@ -31,7 +31,12 @@ only when it is in the same crate (when several crates are audited as one tree, 
 above `src/` tells them apart) and no other type of the crate has the same name, so a `Drop` \
 kept apart from its type is missed when the name is ambiguous. A hand-written `Clone` is reported only when it merely copies fields; one that duplicates through a helper is trusted \
 without checking what the helper does. A `Drop` that asks `Rc::strong_count`/`Arc::try_unwrap` \
-(and the like) frees only as the last owner, so clones of its type are not reported.",
+(and the like) frees only as the last owner, so clones of its type are not reported. A derived \
+`Clone` whose fields all have such a delegating hand-written `Clone` in the same file is \
+trusted the same way (cef's `UserFreeData`, whose `clone` allocates a new C string). A \
+field-copying clone that sets a `bool` field to the value under which `drop` does not free \
+(metacall's `leak: true` with `if !self.leak { .. }`) is not reported either: no double free, \
+though the copy dangles once the original is dropped.",
         example_bad: "#[derive(Clone)]\npub struct Handle { raw: *mut c_void }\n\n\
 impl Drop for Handle {\n    fn drop(&mut self) {\n        unsafe { handle_free(self.raw) }\n    }\n}",
         example_good: "pub struct Handle { raw: *mut c_void }\n\nimpl Clone for Handle {\n    \
@@ -47,21 +52,15 @@ impl Rule for CloneOfForeignOwner {
     }
 
     fn check(&self, cx: &FileContext<'_>, out: &mut Vec<Finding>) {
-        let mut v = Impls {
-            cx,
-            bindings: crate::analysis::bindings_use::BindingsUse::of(cx.syntax),
-            drops: HashMap::new(),
-            manual_clones: Vec::new(),
-            derived: Vec::new(),
-        };
+        let mut v = Impls::new(cx);
         v.visit_file(cx.syntax);
-        for (name, span) in v.derived.iter().chain(v.manual_clones.iter()) {
+        for (name, span) in v.owning_copies() {
             // A `Drop` in another file of this crate: the model knows whether it calls C. When
             // several types of the crate share the name, such a `Drop` may belong to any of
             // them, so only a `Drop` in this file counts.
             let ours = |file: &str| crate::analysis::same_crate(file, cx.path);
             let elsewhere = || {
-                let same_name = cx.model.types_named(name);
+                let same_name = cx.model.types_named(&name);
                 if same_name
                     .filter(|t| ours(&t.location.file))
                     .nth(1)
@@ -80,23 +79,17 @@ impl Rule for CloneOfForeignOwner {
                     })
                     .map(|d| format!("C (in {}:{})", d.location.file, d.location.line))
             };
-            if let Some(free) = v.drops.get(name).cloned().or_else(elsewhere) {
-                out.push(finding(cx, name, &free, *span));
+            if let Some(free) = v.drops.get(&name).cloned().or_else(elsewhere) {
+                out.push(finding(cx, &name, &free, span));
             }
         }
         // Types a `macro_rules!` of the file generates with their `Drop` (tract-proxy's
         // `wrapper!`): each arm on its own, its type names being metavariables (`$new_type`).
         for arm in crate::analysis::macro_bodies::macro_arms(cx.syntax, cx.source.text()) {
-            let mut m = Impls {
-                cx,
-                bindings: crate::analysis::bindings_use::BindingsUse::of(cx.syntax),
-                drops: HashMap::new(),
-                manual_clones: Vec::new(),
-                derived: Vec::new(),
-            };
+            let mut m = Impls::new(cx);
             m.visit_file(&arm.items);
-            for (name, span) in m.derived.iter().chain(m.manual_clones.iter()) {
-                if let Some(free) = m.drops.get(name) {
+            for (name, span) in m.owning_copies() {
+                if let Some(free) = m.drops.get(&name) {
                     // Name a metavariable as the macro writes it: `$new_type`, `` `$dest` ``.
                     let written = |n: &str| match arm.metavariables.contains(n) {
                         true => format!("${n}"),
@@ -106,7 +99,7 @@ impl Rule for CloneOfForeignOwner {
                         Some(f) => format!("`{}`", written(f)),
                         None => free.clone(),
                     };
-                    out.push(finding(cx, &written(name), &free, *span));
+                    out.push(finding(cx, &written(&name), &free, span));
                 }
             }
         }
@@ -128,11 +121,89 @@ struct Impls<'c, 'a> {
     bindings: crate::analysis::bindings_use::BindingsUse,
     /// Type name → the foreign function its `drop` calls.
     drops: HashMap<String, String>,
-    manual_clones: Vec<(String, proc_macro2::Span)>,
-    derived: Vec<(String, proc_macro2::Span)>,
+    /// Type name → the `bool` field whose value lets its `drop` free, and that value
+    /// (metacall's `if !self.leak { metacall_value_destroy(..) }`: `("leak", false)`).
+    drop_guards: HashMap<String, (String, bool)>,
+    /// Hand-written clones that only copy fields, with the `bool` literals they set.
+    manual_clones: Vec<ManualClone>,
+    /// Types whose hand-written `Clone` calls something: trusted to duplicate.
+    deep_clones: HashSet<String>,
+    /// `#[derive(Clone)]` types with the types of their fields.
+    derived: Vec<(String, proc_macro2::Span, Vec<String>)>,
 }
 
-impl Impls<'_, '_> {
+/// A hand-written `Clone` that copies fields.
+struct ManualClone {
+    ty: String,
+    span: proc_macro2::Span,
+    /// `Self { leak: true, .. }`: fields the clone sets to a `bool` literal.
+    flags: Vec<(String, bool)>,
+}
+
+impl<'c, 'a> Impls<'c, 'a> {
+    fn new(cx: &'c FileContext<'a>) -> Self {
+        Impls {
+            cx,
+            bindings: crate::analysis::bindings_use::BindingsUse::of(cx.syntax),
+            drops: HashMap::new(),
+            drop_guards: HashMap::new(),
+            manual_clones: Vec::new(),
+            deep_clones: HashSet::new(),
+            derived: Vec::new(),
+        }
+    }
+
+    /// The `Clone`s that copy an owner: a derive whose fields are not all of types with a
+    /// duplicating `Clone` of their own (cef's `UserFreeData`), and a field-copying clone
+    /// unless it sets the flag that keeps its `drop` from freeing (metacall's `leak: true`).
+    fn owning_copies(&self) -> Vec<(String, proc_macro2::Span)> {
+        let derived = self
+            .derived
+            .iter()
+            .filter(|(_, _, fields)| {
+                fields.is_empty() || !fields.iter().all(|f| self.deep_clones.contains(f))
+            })
+            .map(|(name, span, _)| (name.clone(), *span));
+        let manual = self
+            .manual_clones
+            .iter()
+            .filter(|c| {
+                !self
+                    .drop_guards
+                    .get(&c.ty)
+                    .is_some_and(|(field, frees_when)| {
+                        c.flags
+                            .iter()
+                            .any(|(f, value)| f == field && value != frees_when)
+                    })
+            })
+            .map(|c| (c.ty.clone(), c.span));
+        derived.chain(manual).collect()
+    }
+
+    /// The flag a `drop` body tests before it frees: every foreign call sits under
+    /// `if !self.flag { .. }` (or `if self.flag`), at the top of the body or of an `unsafe`
+    /// block, with no `else`.
+    fn free_guard(&self, ty: &str, block: &syn::Block) -> Option<(String, bool)> {
+        let mut guard: Option<(String, bool)> = None;
+        let mut rest = block.clone();
+        rest.stmts = Vec::new();
+        for stmt in top_level_stmts(block) {
+            if let Some(g) = flag_guard(stmt) {
+                if guard.as_ref().is_some_and(|old| *old != g) {
+                    return None;
+                }
+                guard = Some(g);
+            } else {
+                rest.stmts.push(stmt.clone());
+            }
+        }
+        match self.foreign_call_in(ty, &rest) {
+            None => guard,
+            Some(_) => None,
+        }
+    }
+
     fn foreign_call_in(&self, ty: &str, block: &syn::Block) -> Option<String> {
         // `let func = bindings::drmModeFreeResources;` then `func(self.ptr)` (libdrm).
         let mut bound_fns: HashMap<String, String> = HashMap::new();
@@ -186,10 +257,11 @@ impl Impls<'_, '_> {
         found
     }
 
-    fn derives_clone(&mut self, attrs: &[syn::Attribute], ident: &syn::Ident) {
+    fn derives_clone(&mut self, attrs: &[syn::Attribute], ident: &syn::Ident, fields: Vec<String>) {
         for a in attrs.iter().filter(|a| a.path().is_ident("derive")) {
             if mentions(&a.meta, "Clone") {
-                self.derived.push((ident.to_string(), a.span()));
+                self.derived
+                    .push((ident.to_string(), a.span(), fields.clone()));
             }
         }
     }
@@ -197,10 +269,16 @@ impl Impls<'_, '_> {
 
 impl<'ast> Visit<'ast> for Impls<'_, '_> {
     fn visit_item_struct(&mut self, i: &'ast syn::ItemStruct) {
-        self.derives_clone(&i.attrs, &i.ident);
+        let fields = field_types(&i.fields);
+        self.derives_clone(&i.attrs, &i.ident, fields);
     }
     fn visit_item_enum(&mut self, i: &'ast syn::ItemEnum) {
-        self.derives_clone(&i.attrs, &i.ident);
+        let fields = i
+            .variants
+            .iter()
+            .flat_map(|v| field_types(&v.fields))
+            .collect();
+        self.derives_clone(&i.attrs, &i.ident, fields);
     }
     fn visit_item_impl(&mut self, i: &'ast syn::ItemImpl) {
         syn::visit::visit_item_impl(self, i);
@@ -222,17 +300,88 @@ impl<'ast> Visit<'ast> for Impls<'_, '_> {
             // `Rc::strong_count(..) == 1`: clones share one owner.
             ("Drop", Some(b)) if !asks_last_reference(b) => {
                 if let Some(free) = self.foreign_call_in(&ty, b) {
+                    if let Some(guard) = self.free_guard(&ty, b) {
+                        self.drop_guards.insert(ty.clone(), guard);
+                    }
                     self.drops.insert(ty, format!("`{free}`"));
                 }
             }
             ("Clone", Some(b))
                 if copies_fields(b, |e| crate::analysis::is_constructor_call(self.cx, e)) =>
             {
-                self.manual_clones.push((ty, i.impl_token.span));
+                self.manual_clones.push(ManualClone {
+                    ty,
+                    span: i.impl_token.span,
+                    flags: bool_literal_fields(b),
+                });
+            }
+            ("Clone", Some(_)) => {
+                self.deep_clones.insert(ty);
             }
             _ => {}
         }
     }
+}
+
+/// The last segment of each field's type: `UserFreeData` for `UserFreeData<_cef_string_t>`.
+fn field_types(fields: &syn::Fields) -> Vec<String> {
+    fields
+        .iter()
+        .map(|f| crate::analysis::type_last(&f.ty).unwrap_or_default())
+        .collect()
+}
+
+/// The statements of a body, with those of a top-level `unsafe { .. }` block in its place.
+fn top_level_stmts(block: &syn::Block) -> Vec<&syn::Stmt> {
+    let mut out = Vec::new();
+    for stmt in &block.stmts {
+        match stmt {
+            syn::Stmt::Expr(syn::Expr::Unsafe(u), _) => out.extend(top_level_stmts(&u.block)),
+            _ => out.push(stmt),
+        }
+    }
+    out
+}
+
+/// `if !self.flag { .. }` → `("flag", false)`, `if self.flag { .. }` → `("flag", true)`: the
+/// field and the value under which the body runs. No `else`.
+fn flag_guard(stmt: &syn::Stmt) -> Option<(String, bool)> {
+    let syn::Stmt::Expr(syn::Expr::If(i), _) = stmt else {
+        return None;
+    };
+    if i.else_branch.is_some() {
+        return None;
+    }
+    let (cond, runs_when) = match crate::analysis::peel(&i.cond) {
+        syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Not(_)) => (&*u.expr, false),
+        other => (other, true),
+    };
+    let syn::Expr::Field(f) = crate::analysis::peel(cond) else {
+        return None;
+    };
+    let syn::Member::Named(name) = &f.member else {
+        return None;
+    };
+    matches!(crate::analysis::peel(&f.base), syn::Expr::Path(p) if p.path.is_ident("self"))
+        .then(|| (name.to_string(), runs_when))
+}
+
+/// Fields a clone body's struct literal sets to `true` or `false`.
+fn bool_literal_fields(b: &syn::Block) -> Vec<(String, bool)> {
+    let mut out = Vec::new();
+    walk_exprs(b, &mut |e| {
+        if let syn::Expr::Struct(s) = e {
+            for fv in &s.fields {
+                if let syn::Member::Named(name) = &fv.member
+                    && let syn::Expr::Lit(l) = crate::analysis::peel(&fv.expr)
+                    && let syn::Lit::Bool(v) = &l.lit
+                {
+                    out.push((name.to_string(), v.value));
+                }
+            }
+        }
+    });
+    out
 }
 
 fn asks_last_reference(b: &syn::Block) -> bool {
