@@ -29,8 +29,10 @@ use-after-free for whichever copy is used after the first drop.",
         known_problems: "Types are matched by name, not path: a `Drop` in another file counts \
 only when it is in the same crate (when several crates are audited as one tree, the directory \
 above `src/` tells them apart) and no other type of the crate has the same name, so a `Drop` \
-kept apart from its type is missed when the name is ambiguous. A hand-written `Clone` is reported only when it merely copies fields; one that duplicates through a helper is trusted \
-without checking what the helper does. A `Drop` that asks `Rc::strong_count`/`Arc::try_unwrap` \
+kept apart from its type is missed when the name is ambiguous. A hand-written `Clone` is reported only when it merely copies fields, or converts one field \
+of `self` into `Self` (`self.raw.into()`) through a `From` impl of the same file that only \
+builds the struct; one that duplicates through a helper is trusted without checking what the \
+helper does. A `Drop` that asks `Rc::strong_count`/`Arc::try_unwrap` \
 (and the like) frees only as the last owner, so clones of its type are not reported. A derived \
 `Clone` whose fields all have such a delegating hand-written `Clone` in the same file is \
 trusted the same way (cef's `UserFreeData`, whose `clone` allocates a new C string). A \
@@ -128,6 +130,12 @@ struct Impls<'c, 'a> {
     manual_clones: Vec<ManualClone>,
     /// Types whose hand-written `Clone` calls something: trusted to duplicate.
     deep_clones: HashSet<String>,
+    /// Hand-written clones that convert a field of `self` into `Self` (`self.raw.into()`):
+    /// field copies when the type's `From` only builds the struct.
+    converting_clones: Vec<ManualClone>,
+    /// Types with a `From` impl whose `from` only builds the struct (capsule's
+    /// `Mbuf { raw }`).
+    from_builds: HashSet<String>,
     /// `#[derive(Clone)]` types with the types of their fields.
     derived: Vec<(String, proc_macro2::Span, Vec<String>)>,
 }
@@ -149,6 +157,8 @@ impl<'c, 'a> Impls<'c, 'a> {
             drop_guards: HashMap::new(),
             manual_clones: Vec::new(),
             deep_clones: HashSet::new(),
+            converting_clones: Vec::new(),
+            from_builds: HashSet::new(),
             derived: Vec::new(),
         }
     }
@@ -164,9 +174,14 @@ impl<'c, 'a> Impls<'c, 'a> {
                 fields.is_empty() || !fields.iter().all(|f| self.deep_clones.contains(f))
             })
             .map(|(name, span, _)| (name.clone(), *span));
+        let converting = self
+            .converting_clones
+            .iter()
+            .filter(|c| self.from_builds.contains(&c.ty));
         let manual = self
             .manual_clones
             .iter()
+            .chain(converting)
             .filter(|c| {
                 !self
                     .drop_guards
@@ -315,11 +330,46 @@ impl<'ast> Visit<'ast> for Impls<'_, '_> {
                     flags: bool_literal_fields(b),
                 });
             }
+            ("Clone", Some(b)) if converts_a_field(b) => {
+                self.converting_clones.push(ManualClone {
+                    ty,
+                    span: i.impl_token.span,
+                    flags: Vec::new(),
+                });
+            }
             ("Clone", Some(_)) => {
                 self.deep_clones.insert(ty);
             }
+            ("From", Some(b))
+                if copies_fields(b, |e| crate::analysis::is_constructor_call(self.cx, e)) =>
+            {
+                self.from_builds.insert(ty);
+            }
             _ => {}
         }
+    }
+}
+
+/// A clone body that is one conversion of a field of `self`: `self.raw.into()`,
+/// `Self::from(self.raw)`, `From::from(self.raw)`.
+fn converts_a_field(b: &syn::Block) -> bool {
+    let [syn::Stmt::Expr(e, None)] = b.stmts.as_slice() else {
+        return false;
+    };
+    let self_field = |e: &syn::Expr| {
+        matches!(crate::analysis::peel(e), syn::Expr::Field(f)
+            if matches!(crate::analysis::peel(&f.base), syn::Expr::Path(p) if p.path.is_ident("self")))
+    };
+    match crate::analysis::peel(e) {
+        syn::Expr::MethodCall(m) => {
+            m.method == "into" && m.args.is_empty() && self_field(&m.receiver)
+        }
+        syn::Expr::Call(c) => {
+            let from = matches!(&*c.func, syn::Expr::Path(p)
+                if p.path.segments.last().is_some_and(|s| s.ident == "from"));
+            from && c.args.len() == 1 && c.args.first().is_some_and(self_field)
+        }
+        _ => false,
     }
 }
 
