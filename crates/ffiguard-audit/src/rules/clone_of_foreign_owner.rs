@@ -123,9 +123,9 @@ struct Impls<'c, 'a> {
     bindings: crate::analysis::bindings_use::BindingsUse,
     /// Type name → the foreign function its `drop` calls.
     drops: HashMap<String, String>,
-    /// Type name → the `bool` field whose value lets its `drop` free, and that value
+    /// Type name → the `bool` fields whose values let its `drop` call C, and those values
     /// (metacall's `if !self.leak { metacall_value_destroy(..) }`: `("leak", false)`).
-    drop_guards: HashMap<String, (String, bool)>,
+    drop_guards: HashMap<String, Vec<(String, bool)>>,
     /// Hand-written clones that only copy fields, with the `bool` literals they set.
     manual_clones: Vec<ManualClone>,
     /// Types whose hand-written `Clone` calls something: trusted to duplicate.
@@ -183,39 +183,38 @@ impl<'c, 'a> Impls<'c, 'a> {
             .iter()
             .chain(converting)
             .filter(|c| {
-                !self
-                    .drop_guards
-                    .get(&c.ty)
-                    .is_some_and(|(field, frees_when)| {
+                !self.drop_guards.get(&c.ty).is_some_and(|guards| {
+                    guards.iter().all(|(field, frees_when)| {
                         c.flags
                             .iter()
                             .any(|(f, value)| f == field && value != frees_when)
                     })
+                })
             })
             .map(|c| (c.ty.clone(), c.span));
         derived.chain(manual).collect()
     }
 
-    /// The flag a `drop` body tests before it frees: every foreign call sits under
+    /// The flags a `drop` body tests before it calls C: every foreign call sits under
     /// `if !self.flag { .. }` (or `if self.flag`), at the top of the body or of an `unsafe`
-    /// block, with no `else`.
-    fn free_guard(&self, ty: &str, block: &syn::Block) -> Option<(String, bool)> {
-        let mut guard: Option<(String, bool)> = None;
+    /// block, with no `else` (metacall's `MetaCallPointer` tests `leak` before
+    /// `metacall_value_destroy` and `rust_value_leak` before `Box::from_raw`).
+    fn free_guard(&self, ty: &str, block: &syn::Block) -> Option<Vec<(String, bool)>> {
+        let mut guards = Vec::new();
         let mut rest = block.clone();
         rest.stmts = Vec::new();
         for stmt in top_level_stmts(block) {
-            if let Some(g) = flag_guard(stmt) {
-                if guard.as_ref().is_some_and(|old| *old != g) {
-                    return None;
-                }
-                guard = Some(g);
-            } else {
-                rest.stmts.push(stmt.clone());
+            let mut one = block.clone();
+            one.stmts = vec![stmt.clone()];
+            match flag_guard(stmt) {
+                Some(g) if self.foreign_call_in(ty, &one).is_some() => guards.push(g),
+                Some(_) => {}
+                None => rest.stmts.push(stmt.clone()),
             }
         }
         match self.foreign_call_in(ty, &rest) {
-            None => guard,
-            Some(_) => None,
+            None if !guards.is_empty() => Some(guards),
+            _ => None,
         }
     }
 
