@@ -159,6 +159,27 @@ pub(crate) fn is_bindings_module(path: &[String]) -> bool {
     })
 }
 
+/// What a call calls, with a call through a bindings module resolved when the audited tree
+/// declares the function in another crate: obs-wrapper's `$crate::obs_sys::blog(..)` is
+/// obs-sys's variadic `blog` when both are audited together, though `crate::` keeps
+/// [`FileContext::foreign_callee`](crate::FileContext::foreign_callee) to obs-wrapper's own
+/// declarations.
+pub(crate) fn callee_in_tree<'a>(
+    cx: &crate::FileContext<'a>,
+    e: &syn::Expr,
+) -> Option<crate::Callee<'a>> {
+    match cx.foreign_callee(e)? {
+        crate::Callee::BindingModule => {
+            let (segs, _) = crate::analysis::call_path(e)?;
+            let declared = segs
+                .last()
+                .and_then(|name| cx.model.foreign_fns_named(name).next());
+            Some(declared.map_or(crate::Callee::BindingModule, crate::Callee::Declared))
+        }
+        declared => Some(declared),
+    }
+}
+
 /// Every name a pattern binds in `f`: its parameters and the identifiers of `let`, `match`,
 /// `if let`, `for` and closure patterns in its body. A bare callee of that name is a value
 /// bound there, not the function a bindings module's glob brings in.

@@ -6,9 +6,11 @@
 //! body is read once as written: `$crate` becomes `crate`, a metavariable becomes an identifier
 //! of its name (`$dest` → `dest`), a `block` fragment an empty block, a `vis` or `item`
 //! fragment nothing, and a repetition `$( .. ),*` its content once. An arm whose body then
-//! parses as items is handed to the rules; one that does not (expression macros, bodies that
-//! build tokens piece by piece) is skipped. Tokens keep their spans, so findings point into the
-//! macro's definition.
+//! parses as items is handed to the rules ([`macro_arms`]). An arm whose body is an expression
+//! or statements (obs-wrapper's `obs_log!`, which calls the C logger) is handed to the rules
+//! that read function bodies as the body of a function named after the macro
+//! ([`macro_statement_arms`]); bodies that build tokens piece by piece are skipped. Tokens
+//! keep their spans, so findings point into the macro's definition.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -27,24 +29,47 @@ pub(crate) struct MacroArm {
 /// body is a list of items. `source` is the file's text: files without `macro_rules!` cost a
 /// substring search.
 pub(crate) fn macro_arms(file: &syn::File, source: &str) -> Vec<MacroArm> {
+    all_arms(file, source, Body::Items)
+}
+
+/// Every arm of every `macro_rules!` in `file` whose body is not items but an expression or
+/// statements, read as the body of a function named after the macro (`fn obs_log() { .. }`).
+/// `items` then holds that one function.
+pub(crate) fn macro_statement_arms(file: &syn::File, source: &str) -> Vec<MacroArm> {
+    all_arms(file, source, Body::Statements)
+}
+
+/// Which arms to read: those whose body is items, or those whose body is statements.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Body {
+    Items,
+    Statements,
+}
+
+fn all_arms(file: &syn::File, source: &str, body: Body) -> Vec<MacroArm> {
     if !source.contains("macro_rules!") {
         return Vec::new();
     }
-    struct Macros(Vec<MacroArm>);
+    struct Macros(Vec<MacroArm>, Body);
     impl<'ast> Visit<'ast> for Macros {
         fn visit_item_macro(&mut self, m: &'ast syn::ItemMacro) {
             if m.mac.path.is_ident("macro_rules") {
-                self.0.extend(arms(m.mac.tokens.clone()));
+                let name = m
+                    .ident
+                    .clone()
+                    .unwrap_or_else(|| Ident::new("macro_body", Span::call_site()));
+                self.0.extend(arms(m.mac.tokens.clone(), self.1, &name));
             }
         }
     }
-    let mut found = Macros(Vec::new());
+    let mut found = Macros(Vec::new(), body);
     found.visit_file(file);
     found.0
 }
 
-/// The arms of one `macro_rules!` body: `(matcher) => { body };` repeated.
-fn arms(tokens: TokenStream) -> Vec<MacroArm> {
+/// The arms of one `macro_rules!` body (`(matcher) => { body };` repeated) whose body is of
+/// kind `kind`; `name` names the function that holds a body of statements.
+fn arms(tokens: TokenStream, kind: Body, name: &Ident) -> Vec<MacroArm> {
     let mut out = Vec::new();
     let mut rest = tokens.into_iter().peekable();
     while let Some(tt) = rest.next() {
@@ -63,7 +88,15 @@ fn arms(tokens: TokenStream) -> Vec<MacroArm> {
         fragment_kinds(matcher.stream(), &mut fragments);
         let mut metavariables = BTreeSet::new();
         let tokens = substitute(body.stream(), &fragments, &mut metavariables);
-        if let Ok(items) = syn::parse2::<syn::File>(tokens) {
+        let items = match syn::parse2::<syn::File>(tokens.clone()) {
+            Ok(items) if kind == Body::Items => Some(items),
+            Ok(_) => None,
+            Err(_) if kind == Body::Statements => {
+                syn::parse2::<syn::File>(quote::quote! { fn #name() { #tokens } }).ok()
+            }
+            Err(_) => None,
+        };
+        if let Some(items) = items {
             out.push(MacroArm {
                 items,
                 metavariables,
@@ -238,6 +271,28 @@ mod tests {
         assert_eq!(arms.len(), 1);
         let text = crate::type_text(&arms[0].items);
         assert!(text.contains("struct macro_placeholder"), "{text}");
+    }
+
+    #[test]
+    fn expression_bodies_are_read_as_a_function_body() {
+        // obs-wrapper 0.1.6 `obs_log!`.
+        let source = "macro_rules! obs_log {\n\
+             ($level:expr, $($arg:tt)*) => (unsafe {\n\
+                 $crate::obs_sys::blog($level, format!(\"{}\", format_args!($($arg)*)).as_ptr() as *const c_char)\n\
+             });\n\
+             }\n\
+             macro_rules! s {($n:ident) => { struct $n; }}";
+        let file = syn::parse_file(source).expect("test source parses");
+        let arms = macro_statement_arms(&file, source);
+        assert_eq!(arms.len(), 1, "the item arm is not statements");
+        let text = crate::type_text(&arms[0].items);
+        assert!(text.starts_with("fn obs_log()"), "{text}");
+        assert!(text.contains("crate::obs_sys::blog(level,"), "{text}");
+        assert_eq!(
+            arms[0].metavariables.iter().collect::<Vec<_>>(),
+            ["arg", "level"]
+        );
+        assert_eq!(macro_arms(&file, source).len(), 1);
     }
 
     #[test]

@@ -6,6 +6,8 @@ use proc_macro2::LineColumn;
 use syn::spanned::Spanned;
 use syn::visit::Visit;
 
+use crate::analysis::bindings_use::callee_in_tree;
+use crate::analysis::macro_bodies::macro_statement_arms;
 use crate::analysis::{
     call_path, functions, ident_name, method_receiver, peel, peel_casts, text_is_ptr, walk_expr,
     walk_exprs,
@@ -35,7 +37,10 @@ or whose name ends in `printf` (any case; the format is then its last pointer pa
 bindgen names it `arg1`); flags the call when the \
 format argument is not a literal: `c\"..\"`, `b\"..\\0\".as_ptr()`, `\"..\\0\".as_ptr()`, \
 `CStr::from_bytes_with_nul(b\"..\\0\").unwrap()`, a `cstr!`/`c_str!` macro, an upper-case \
-constant, or a local bound to one of these by a `let` earlier in the function.",
+constant, or a local bound to one of these by a `let` earlier in the function. Calls written \
+in `macro_rules!` bodies are read as well (a format that is one of the macro's metavariables \
+is its caller's to answer for), and a call through a `-sys` crate (`$crate::obs_sys::blog`) \
+uses that crate's declaration when the two are audited together.",
         why_is_this_bad: "If any part of the format string comes from outside, `%s` and `%x` \
 read arguments that were never passed (leaking stack and heap contents) and `%n` writes to \
 memory: a classic format-string vulnerability, and C cannot check the argument count.",
@@ -119,68 +124,89 @@ impl Rule for NonLiteralFormatString {
     }
 
     fn check(&self, cx: &FileContext<'_>, out: &mut Vec<Finding>) {
+        let none = HashSet::new();
         for f in functions(cx.syntax) {
-            let params = f.params();
-            // Read from the body only once a call passes a format that is not a literal.
-            let mut facts: Option<BodyFacts> = None;
-            walk_exprs(f.block, &mut |e| {
-                let Some(callee) = cx.foreign_callee(e) else {
-                    return;
-                };
-                let Some((segs, call)) = call_path(e) else {
-                    return;
-                };
-                let name = segs.last().cloned().unwrap_or_default();
-                let known = KNOWN.iter().find(|(n, _)| *n == name).map(|(_, i)| *i);
-                let index = match callee {
-                    Callee::Declared(decl) if decl.variadic => known
-                        .or_else(|| {
-                            decl.params.iter().position(|p| {
-                                p.name.as_deref().is_some_and(is_format_name) && text_is_ptr(&p.ty)
-                            })
-                        })
-                        .or_else(|| printf_named_format(decl, &name)),
-                    // Matched by name only, so the argument must look like a C string: a
-                    // same-named Rust wrapper (`ncurses::printw(s: &str)`) is not the C call.
-                    Callee::Declared(_) => known.filter(|&i| {
-                        formats_when_not_variadic(&name)
-                            && call.args.iter().nth(i).is_some_and(c_string_shaped)
-                    }),
-                    Callee::BindingModule => known,
-                };
-                let Some(arg) = index.and_then(|i| call.args.iter().nth(i)) else {
-                    return;
-                };
-                if literal_format(arg) || constant_helper(cx.syntax, arg) {
-                    return;
-                }
-                let facts = facts.get_or_insert_with(|| BodyFacts {
-                    bindings: escaped_bindings(f.block, &params),
-                    locals: local_names(f.block),
-                    supplied: caller_supplied(&f, &params),
-                });
-                // `printf(&x)` where `printf` is a closure the function bound (GSL 7.0.0).
-                if segs.len() == 1 && facts.locals.contains(&name) {
-                    return;
-                }
-                if !bound_to_literal(arg, &facts.bindings)
-                    && !base_name(arg).is_some_and(|n| facts.supplied.contains(&n))
-                    && !escaped_expr(arg, arg.span().start(), &params, &facts.bindings)
-                {
-                    out.push(
-                        cx.finding(
-                            &META,
-                            arg.span(),
-                            format!("format string of `{name}` is not a literal"),
-                        )
-                        .help(
-                            "use a literal format such as c\"%s\" and pass the text as an argument",
-                        ),
-                    );
-                }
-            });
+            check_fn(cx, &f, &none, out);
+        }
+        // Calls written in `macro_rules!` bodies (obs-wrapper's `obs_log!`): the macro's
+        // metavariables are what its caller passes, like an `unsafe fn`'s parameters.
+        for arm in macro_statement_arms(cx.syntax, cx.source.text()) {
+            let supplied: HashSet<String> = arm.metavariables.iter().cloned().collect();
+            for f in functions(&arm.items) {
+                check_fn(cx, &f, &supplied, out);
+            }
         }
     }
+}
+
+/// Reports the calls of `f` that pass a format that is not a literal; `from_caller` names
+/// values the caller of `f` chooses besides its parameters (a macro's metavariables).
+fn check_fn(
+    cx: &FileContext<'_>,
+    f: &crate::analysis::FnItem<'_>,
+    from_caller: &HashSet<String>,
+    out: &mut Vec<Finding>,
+) {
+    let params = f.params();
+    // Read from the body only once a call passes a format that is not a literal.
+    let mut facts: Option<BodyFacts> = None;
+    walk_exprs(f.block, &mut |e| {
+        let Some(callee) = callee_in_tree(cx, e) else {
+            return;
+        };
+        let Some((segs, call)) = call_path(e) else {
+            return;
+        };
+        let name = segs.last().cloned().unwrap_or_default();
+        let known = KNOWN.iter().find(|(n, _)| *n == name).map(|(_, i)| *i);
+        let index = match callee {
+            Callee::Declared(decl) if decl.variadic => known
+                .or_else(|| {
+                    decl.params.iter().position(|p| {
+                        p.name.as_deref().is_some_and(is_format_name) && text_is_ptr(&p.ty)
+                    })
+                })
+                .or_else(|| printf_named_format(decl, &name)),
+            // Matched by name only, so the argument must look like a C string: a
+            // same-named Rust wrapper (`ncurses::printw(s: &str)`) is not the C call.
+            Callee::Declared(_) => known.filter(|&i| {
+                formats_when_not_variadic(&name)
+                    && call.args.iter().nth(i).is_some_and(c_string_shaped)
+            }),
+            Callee::BindingModule => known,
+        };
+        let Some(arg) = index.and_then(|i| call.args.iter().nth(i)) else {
+            return;
+        };
+        if literal_format(arg) || constant_helper(cx.syntax, arg) {
+            return;
+        }
+        let facts = facts.get_or_insert_with(|| BodyFacts {
+            bindings: escaped_bindings(f.block, &params),
+            locals: local_names(f.block),
+            supplied: caller_supplied(f, &params)
+                .into_iter()
+                .chain(from_caller.iter().cloned())
+                .collect(),
+        });
+        // `printf(&x)` where `printf` is a closure the function bound (GSL 7.0.0).
+        if segs.len() == 1 && facts.locals.contains(&name) {
+            return;
+        }
+        if !bound_to_literal(arg, &facts.bindings)
+            && !base_name(arg).is_some_and(|n| facts.supplied.contains(&n))
+            && !escaped_expr(arg, arg.span().start(), &params, &facts.bindings)
+        {
+            out.push(
+                cx.finding(
+                    &META,
+                    arg.span(),
+                    format!("format string of `{name}` is not a literal"),
+                )
+                .help("use a literal format such as c\"%s\" and pass the text as an argument"),
+            );
+        }
+    });
 }
 
 /// What the rule reads from a function body to judge a format argument.
@@ -504,6 +530,31 @@ mod tests {
         // ext-php-rs: a Rust `printf(&str)` called with a Rust string literal.
         let rust = format!("{DECL}fn t() {{\n    printf(\"Hello from Rust\");\n}}\n");
         assert!(lines(&rust).is_empty());
+    }
+
+    #[test]
+    fn a_call_through_a_sys_crate_is_read_with_its_declaration_in_the_tree() {
+        // obs-wrapper 0.1.6 with obs-sys: `$crate::obs_sys::blog` is obs-sys's variadic `blog`.
+        let wrapper = "pub use obs_sys;\nmacro_rules! obs_log {\n\
+            ($level:expr, $($arg:tt)*) => (unsafe {\n\
+            $crate::obs_sys::blog($level, format!(\"{}\", format_args!($($arg)*)).as_ptr() as *const c_char)\n\
+            });\n}\n";
+        let sys = "extern \"C\" { pub fn blog(log_level: c_int, format: *const c_char, ...); }\n";
+        let found = |files: &[(&str, &str)]| -> Vec<(String, usize)> {
+            crate::check_sources(files, &[&NonLiteralFormatString])
+                .into_iter()
+                .map(|f| (f.location.file, f.location.line))
+                .collect()
+        };
+        assert_eq!(
+            found(&[
+                ("obs-wrapper/src/log.rs", wrapper),
+                ("obs-sys/src/lib.rs", sys)
+            ]),
+            [("obs-wrapper/src/log.rs".to_owned(), 4)]
+        );
+        // Alone, nothing says `blog` formats.
+        assert!(found(&[("obs-wrapper/src/log.rs", wrapper)]).is_empty());
     }
 
     #[test]

@@ -2,6 +2,8 @@
 
 use syn::spanned::Spanned;
 
+use crate::analysis::bindings_use::callee_in_tree;
+use crate::analysis::macro_bodies::macro_statement_arms;
 use crate::analysis::{
     Locals, functions, ident_name, method_receiver, peel, peel_casts, text, text_last, type_last,
     walk_exprs,
@@ -22,7 +24,10 @@ static META: RuleMeta = RuleMeta {
 function declared in the crate, at a parameter whose type is `*const c_char`/`*mut c_char`, \
 when `s` is known to be a Rust string: a string literal without a trailing `\\0`, a parameter \
 or `let` typed `&str`/`String`, or a binding initialized by `format!`, `String::from`, \
-`.to_string()`, `.to_owned()` or `String::new()`. The pointer may also come through a `let` \
+`.to_string()`, `.to_owned()` or `String::new()`, or such a string never bound \
+(`format!(..).as_ptr()`). Calls written in `macro_rules!` bodies are read too, and a call \
+through a `-sys` crate (`$crate::obs_sys::blog(..)`) is checked against that crate's \
+declaration when the two are audited together. The pointer may also come through a `let` \
 whose `if`/`match` branches yield `s.as_ptr()`. Not flagged when the next parameter bounds \
 the string: a length (an integer whose name mentions `len`/`size`/`n`, or the next argument is \
 `s.len()`, converted or not, or a local holding it, or the argument before it is `s.len()`), or an end pointer (a pointer parameter named `end`/`limit`/\
@@ -53,49 +58,60 @@ impl Rule for StrAsCString {
 
     fn check(&self, cx: &FileContext<'_>, out: &mut Vec<Finding>) {
         for f in functions(cx.syntax) {
-            let locals = Locals::of(&f);
-            let rebound = rebound_by_macros(f.block);
-            walk_exprs(f.block, &mut |e| {
-                let Some(Callee::Declared(decl)) = cx.foreign_callee(e) else {
-                    return;
-                };
-                let syn::Expr::Call(call) = e else { return };
-                let args: Vec<&syn::Expr> = call.args.iter().collect();
-                for (i, arg) in args.iter().enumerate() {
-                    let Some(param) = decl.params.get(i) else {
-                        break;
-                    };
-                    let pointee = param
-                        .ty
-                        .trim_start_matches("*const")
-                        .trim_start_matches("*mut")
-                        .trim();
-                    let c_string =
-                        crate::analysis::text_is_ptr(&param.ty) && text_last(pointee) == "c_char";
-                    if !c_string {
-                        continue;
-                    }
-                    let receivers = string_pointers(arg, &locals);
-                    if receivers.is_empty()
-                        || receivers
-                            .iter()
-                            .any(|r| ident_name(r).is_some_and(|n| rebound.contains(&n)))
-                    {
-                        continue;
-                    }
-                    if bounded(&decl.params, i, &args, &locals) {
-                        continue;
-                    }
-                    if let Some(what) = receivers.iter().find_map(|r| rust_string(cx, r, &locals)) {
-                        out.push(
+            check_fn(cx, &f, out);
+        }
+        // Calls written in `macro_rules!` bodies (obs-wrapper's `obs_log!` hands C a
+        // `format!` string).
+        for arm in macro_statement_arms(cx.syntax, cx.source.text()) {
+            for f in functions(&arm.items) {
+                check_fn(cx, &f, out);
+            }
+        }
+    }
+}
+
+fn check_fn(cx: &FileContext<'_>, f: &crate::analysis::FnItem<'_>, out: &mut Vec<Finding>) {
+    let locals = Locals::of(f);
+    let rebound = rebound_by_macros(f.block);
+    walk_exprs(f.block, &mut |e| {
+        let Some(Callee::Declared(decl)) = callee_in_tree(cx, e) else {
+            return;
+        };
+        let syn::Expr::Call(call) = e else { return };
+        let args: Vec<&syn::Expr> = call.args.iter().collect();
+        for (i, arg) in args.iter().enumerate() {
+            let Some(param) = decl.params.get(i) else {
+                break;
+            };
+            let pointee = param
+                .ty
+                .trim_start_matches("*const")
+                .trim_start_matches("*mut")
+                .trim();
+            let c_string =
+                crate::analysis::text_is_ptr(&param.ty) && text_last(pointee) == "c_char";
+            if !c_string {
+                continue;
+            }
+            let receivers = string_pointers(arg, &locals);
+            if receivers.is_empty()
+                || receivers
+                    .iter()
+                    .any(|r| ident_name(r).is_some_and(|n| rebound.contains(&n)))
+            {
+                continue;
+            }
+            if bounded(&decl.params, i, &args, &locals) {
+                continue;
+            }
+            if let Some(what) = receivers.iter().find_map(|r| rust_string(cx, r, &locals)) {
+                out.push(
                             cx.finding(&META, arg.span(), format!("{what} is not NUL-terminated but `{}` expects a C string", decl.name))
                                 .help("pass `CString::new(..)?.as_ptr()` kept alive across the call, or a `c\"..\"` literal"),
                         );
-                    }
-                }
-            });
+            }
         }
-    }
+    });
 }
 
 /// Whether the parameter after the string at `i` tells C where the string ends, so C needs no
@@ -287,6 +303,10 @@ fn rust_string(cx: &FileContext<'_>, e: &syn::Expr, locals: &Locals<'_>) -> Opti
     {
         return (!s.value().ends_with('\0')).then(|| "a string literal".to_owned());
     }
+    // A string built in place and never bound (obs-wrapper's `format!(..).as_ptr()`).
+    if built_string(peel(e)) {
+        return Some("a temporary `String`".to_owned());
+    }
     let name = ident_name(e)?;
     if let Some(ty) = locals.types.get(&name) {
         let inner = match ty {
@@ -310,17 +330,22 @@ fn rust_string(cx: &FileContext<'_>, e: &syn::Expr, locals: &Locals<'_>) -> Opti
         .then(|| format!("`{name}` (a Rust string)"));
     }
     let init = peel(locals.inits.get(&name)?);
-    let built = match init {
+    built_string(init).then(|| format!("`{name}` (a Rust string)"))
+}
+
+/// A `String` made by `format!`, `String::from`, `String::new()` or `.to_string()`/
+/// `.to_owned()` of a literal: no NUL at its end.
+fn built_string(e: &syn::Expr) -> bool {
+    match e {
         syn::Expr::Macro(m) => m.mac.path.is_ident("format"),
         syn::Expr::MethodCall(m) => {
             matches!(m.method.to_string().as_str(), "to_string" | "to_owned")
                 && matches!(peel(&m.receiver), syn::Expr::Lit(_))
         }
-        syn::Expr::Call(_) => crate::analysis::call_path(init).is_some_and(|(segs, _)| {
+        syn::Expr::Call(_) => crate::analysis::call_path(e).is_some_and(|(segs, _)| {
             crate::analysis::ends_with(&segs, &["String", "from"])
                 || crate::analysis::ends_with(&segs, &["String", "new"])
         }),
         _ => false,
-    };
-    built.then(|| format!("`{name}` (a Rust string)"))
+    }
 }
