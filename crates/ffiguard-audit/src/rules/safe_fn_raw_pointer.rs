@@ -1,6 +1,10 @@
 //! FFI009 — a safe public function reads through, or hands C, a raw pointer it was given.
 
-use crate::analysis::{call_path, functions, ident_name, is_raw_ptr, peel_casts, walk_exprs};
+use std::collections::HashSet;
+
+use crate::analysis::{
+    call_path, functions, ident_name, is_raw_ptr, macro_exprs, macros_in, peel_casts, walk_exprs,
+};
 use crate::{Confidence, FileContext, Finding, Level, Rule, RuleDocs, RuleMeta};
 
 /// FFI009: see [`META`].
@@ -31,8 +35,12 @@ method of a type declared without `pub` (`pub(crate) struct`), are not reported,
 the crate itself can call them. Modules are judged by their path from the file layout \
 (`#[path]` and modules declared inside macros are not followed, and keep the finding); types \
 by name within the crate, so a public type of the same name keeps the finding; re-exports by \
-name and the module they name, without resolving `use` chains through other names. Trait \
-impl methods are exempt (the trait fixes the signature).",
+name and the module they name, without resolving `use` chains through other names. Methods of \
+an impl of a foreign trait are exempt (the trait fixes the signature); those of a `pub trait` \
+the same file declares are not. A pointer handed to a Rust function is a use only when the \
+callee is `GlobalAlloc::dealloc`/`realloc` or an `unsafe fn` of the same file that reads \
+through a pointer or calls C; inside a macro's arguments, only when the macro is called in an \
+`unsafe` block and is not one of std's formatting, logging and assertion macros.",
         example_bad: "pub fn refs(db: *const Db) -> c_int {\n    unsafe { (*db).refs }\n}",
         example_good: "/// # Safety\n/// `db` must point to a live `Db`.\n\
 pub unsafe fn refs(db: *const Db) -> c_int {\n    // SAFETY: guaranteed by the caller.\n    unsafe { (*db).refs }\n}",
@@ -84,8 +92,17 @@ impl Rule for SafeFnRawPointer {
     }
 
     fn check(&self, cx: &FileContext<'_>, out: &mut Vec<Finding>) {
+        let own_traits = pub_traits(&cx.syntax.items);
+        let unsafe_callees = unsafe_fns_reaching_c(cx);
         for f in functions(cx.syntax) {
-            if !f.is_pub() || f.is_unsafe() || f.is_extern() || f.in_trait_impl {
+            // The crate's own public trait: its safe signature is the crate's promise.
+            let own_trait = f
+                .trait_name
+                .as_ref()
+                .filter(|t| f.in_trait_impl && own_traits.contains(*t));
+            let exempt_impl = f.in_trait_impl && own_trait.is_none();
+            if (!f.is_pub() && own_trait.is_none()) || f.is_unsafe() || f.is_extern() || exempt_impl
+            {
                 continue;
             }
             let ptrs: Vec<String> = f
@@ -100,9 +117,9 @@ impl Rule for SafeFnRawPointer {
             // A `pub fn` of a private module (or a method of a type there, or of a type that is
             // not `pub`) that nothing re-exports is crate-internal: safe code outside the crate
             // cannot pass it a pointer.
-            let item = f
-                .self_type
-                .clone()
+            let item = own_trait
+                .or(f.self_type.as_ref())
+                .cloned()
                 .unwrap_or_else(|| f.sig.ident.to_string());
             if cx.model.exposure.hides(cx.path, &item) {
                 continue;
@@ -121,11 +138,17 @@ impl Rule for SafeFnRawPointer {
                     {
                         is_ptr(&m.receiver)
                     }
+                    // hugepage-rs: `HUGEPAGE_ALLOCATOR.dealloc(p, layout)` unmaps `p`.
+                    syn::Expr::MethodCall(m) if unsafe_callees.contains(&m.method.to_string()) => {
+                        m.args.iter().find_map(&is_ptr)
+                    }
                     syn::Expr::Call(c) => {
-                        let reads = call_path(e).is_some_and(|(segs, _)| {
-                            segs.last().is_some_and(|l| READERS.contains(&l.as_str()))
-                        });
-                        if reads {
+                        let (reads, unsafe_callee) = call_path(e)
+                            .and_then(|(segs, _)| segs.last().cloned())
+                            .map_or((false, false), |l| {
+                                (READERS.contains(&l.as_str()), unsafe_callees.contains(&l))
+                            });
+                        if reads || unsafe_callee {
                             c.args.iter().find_map(&is_ptr)
                         } else if cx.foreign_callee(e).is_some() {
                             let passes_length = c.args.iter().any(|a| {
@@ -143,6 +166,10 @@ impl Rule for SafeFnRawPointer {
                     _ => None,
                 };
             });
+            // fontconfig: `unsafe { ffi_dispatch!(LIB, FcPatternReference, pat); }`.
+            if used.is_none() {
+                used = pointer_in_unsafe_macro(f.block, &is_ptr);
+            }
             if let Some(p) = used {
                 out.push(
                     cx.finding(
@@ -158,6 +185,103 @@ impl Rule for SafeFnRawPointer {
             }
         }
     }
+}
+
+/// The `pub trait`s the file declares, at any depth of inline modules.
+fn pub_traits(items: &[syn::Item]) -> HashSet<String> {
+    let mut out = HashSet::new();
+    for item in items {
+        match item {
+            syn::Item::Trait(t) if matches!(t.vis, syn::Visibility::Public(_)) => {
+                out.insert(t.ident.to_string());
+            }
+            syn::Item::Mod(m) => {
+                if let Some((_, inner)) = &m.content {
+                    out.extend(pub_traits(inner));
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Rust functions that take a pointer on to C or read through it: std's
+/// `GlobalAlloc::dealloc`/`realloc` (and `alloc::dealloc`/`realloc`), and the file's own
+/// `unsafe fn`s whose body calls C, dereferences, or calls a pointer reader.
+fn unsafe_fns_reaching_c(cx: &FileContext<'_>) -> HashSet<String> {
+    let mut out: HashSet<String> = ["dealloc", "realloc"].map(str::to_owned).into();
+    for f in functions(cx.syntax) {
+        if !f.is_unsafe() || f.is_extern() {
+            continue;
+        }
+        let mut reaches = false;
+        walk_exprs(f.block, &mut |e| {
+            reaches |= match e {
+                syn::Expr::Unary(u) => matches!(u.op, syn::UnOp::Deref(_)),
+                syn::Expr::Call(_) => {
+                    cx.foreign_callee(e).is_some()
+                        || call_path(e).is_some_and(|(segs, _)| {
+                            segs.last().is_some_and(|l| READERS.contains(&l.as_str()))
+                        })
+                }
+                _ => false,
+            };
+        });
+        if reaches {
+            out.insert(f.sig.ident.to_string());
+        }
+    }
+    out
+}
+
+/// Macros whose arguments are only formatted, logged or compared.
+const PRINTING_MACROS: &[&str] = &[
+    "assert",
+    "assert_eq",
+    "assert_ne",
+    "debug_assert",
+    "debug_assert_eq",
+    "debug_assert_ne",
+    "dbg",
+    "eprint",
+    "eprintln",
+    "format",
+    "format_args",
+    "matches",
+    "panic",
+    "print",
+    "println",
+    "write",
+    "writeln",
+    "trace",
+    "debug",
+    "info",
+    "warn",
+    "error",
+    "log",
+];
+
+/// A pointer parameter passed bare to a macro called inside an `unsafe` block
+/// (`ffi_dispatch!(LIB, FcPatternReference, pat)` expands to the C call).
+fn pointer_in_unsafe_macro(
+    block: &syn::Block,
+    is_ptr: &dyn Fn(&syn::Expr) -> Option<String>,
+) -> Option<String> {
+    let mut found = None;
+    walk_exprs(block, &mut |e| {
+        if found.is_some() {
+            return;
+        }
+        let syn::Expr::Unsafe(u) = e else {
+            return;
+        };
+        found = macros_in(&u.block)
+            .into_iter()
+            .filter(|(name, _)| !PRINTING_MACROS.contains(&name.as_str()))
+            .find_map(|(_, mac)| macro_exprs(mac).iter().find_map(is_ptr));
+    });
+    found
 }
 
 /// The parameters of a function that may be opaque user data (`*mut c_void` named like it)
