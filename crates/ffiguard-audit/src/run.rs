@@ -514,7 +514,7 @@ fn crawl_and_check(
     };
     let known = known_metas(rules);
     let checked = Mutex::new(HashSet::new());
-    let (parts_tx, parts_rx) = mpsc::channel::<Vec<FfiModel>>();
+    let (parts_tx, parts_rx) = mpsc::channel::<Vec<(String, FfiModel)>>();
     let mut model_txs = Vec::new();
     let mut outcome = AuditOutcome::default();
     std::thread::scope(|scope| -> Result<(), AuditError> {
@@ -546,7 +546,7 @@ fn crawl_and_check(
             handles.push(handle);
         }
         drop(parts_tx);
-        let model = Arc::new(FfiModel::merge(parts_rx.iter().flatten()));
+        let model = Arc::new(merge_in_file_order(parts_rx.iter().flatten().collect()));
         outcome.surface = crate::outcome::FfiSurface::by_file(&model);
         for tx in &model_txs {
             let _ = tx.send(Arc::clone(&model));
@@ -616,9 +616,18 @@ fn check_files(
     result
 }
 
+/// The parts of the model merged in file order, not in the order the workers finished: which
+/// of two declarations of one function comes first (libc declares `cfmakeraw` with and
+/// without a result) must not depend on thread timing, or one tree gives different findings
+/// from run to run.
+fn merge_in_file_order(mut parts: Vec<(String, FfiModel)>) -> FfiModel {
+    parts.sort_by(|a, b| a.0.cmp(&b.0));
+    FfiModel::merge(parts.into_iter().map(|(_, part)| part))
+}
+
 /// Phase one for one worker: take jobs until the queue is empty and no one is producing more.
-/// Returns the files read and each one's part of the model.
-fn crawl(shared: &Shared<'_>) -> (Vec<LoadedFile>, Vec<FfiModel>) {
+/// Returns the files read and each one's part of the model, by file.
+fn crawl(shared: &Shared<'_>) -> (Vec<LoadedFile>, Vec<(String, FfiModel)>) {
     let mut mine = Vec::new();
     let mut parts = Vec::new();
     loop {
@@ -654,7 +663,7 @@ fn crawl(shared: &Shared<'_>) -> (Vec<LoadedFile>, Vec<FfiModel>) {
         drop(q);
         shared.wake.notify_all();
         if let Some(mut file) = file {
-            parts.push(file.model_part());
+            parts.push((file.path.clone(), file.model_part()));
             let bytes = file.source.text().len();
             if shared.held.fetch_add(bytes, Ordering::Relaxed) + bytes > shared.tree_budget {
                 file.release_syntax();
@@ -768,6 +777,20 @@ fn read_source(path: &Path) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_model_is_merged_in_file_order_whatever_order_parts_arrive_in() {
+        let part = |file: &str, text: &str| {
+            let syntax = syn::parse_file(text).expect("parses");
+            (file.to_owned(), crate::model::extract(file, &syntax))
+        };
+        let a = part("a.rs", "extern \"C\" { pub fn cfmakeraw(t: *mut u8) -> i32; }");
+        let b = part("b.rs", "extern \"C\" { pub fn cfmakeraw(t: *mut u8); }");
+        let forward = merge_in_file_order(vec![a.clone(), b.clone()]);
+        let backward = merge_in_file_order(vec![b, a]);
+        assert_eq!(forward.foreign_fns, backward.foreign_fns);
+        assert_eq!(forward.foreign_fns[0].ret.as_deref(), Some("i32"));
+    }
 
     /// A wrapper crate and its -sys crate audited as one tree: findings that need the other
     /// file's part of the model (a foreign declaration, a `static mut`, a signature type).
