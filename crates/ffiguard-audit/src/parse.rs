@@ -237,8 +237,8 @@ fn name_anonymous_params(params: &mut Vec<TokenTree>) -> bool {
     };
     for (i, token) in tokens.iter().enumerate() {
         if let TokenTree::Punct(p) = token {
-            let arrow = i > 0
-                && matches!(&tokens[i - 1], TokenTree::Punct(q) if q.as_char() == '-');
+            let arrow =
+                i > 0 && matches!(&tokens[i - 1], TokenTree::Punct(q) if q.as_char() == '-');
             match p.as_char() {
                 '<' => angle += 1,
                 '>' if !arrow => angle = angle.saturating_sub(1),
@@ -528,7 +528,10 @@ mod tests {
         assert_eq!((span.line, span.column), (3, 7));
         // A file of 2018 code with an error is not rescued by the rewrite.
         let err = parse_file("async fn f() {}\nfn broken( {}\n").unwrap_err();
-        assert!(matches!(err, ParseProblem::Syntax { line: 2, .. }), "{err:?}");
+        assert!(
+            matches!(err, ParseProblem::Syntax { line: 2, .. }),
+            "{err:?}"
+        );
     }
 
     #[test]
