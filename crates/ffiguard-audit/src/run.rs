@@ -784,7 +784,10 @@ mod tests {
             let syntax = syn::parse_file(text).expect("parses");
             (file.to_owned(), crate::model::extract(file, &syntax))
         };
-        let a = part("a.rs", "extern \"C\" { pub fn cfmakeraw(t: *mut u8) -> i32; }");
+        let a = part(
+            "a.rs",
+            "extern \"C\" { pub fn cfmakeraw(t: *mut u8) -> i32; }",
+        );
         let b = part("b.rs", "extern \"C\" { pub fn cfmakeraw(t: *mut u8); }");
         let forward = merge_in_file_order(vec![a.clone(), b.clone()]);
         let backward = merge_in_file_order(vec![b, a]);
