@@ -35,7 +35,9 @@ accessors and error-message getters (name contains `version`, `license`, `config
 with the documentation as the reason. Calls through a bindings crate by path (`ffi::x()`) are \
 not checked, as measured on real crates those were mostly getters of static strings; bare names \
 imported from one (`use ffi::*;`) are, because crates with bindings generated at build time \
-call C that way. A check in a helper function is not seen, and any check on the same name \
+call C that way. A call through a local bound to a struct's function-pointer field \
+(`let f = api.get().field.unwrap(); f(..)`) counts as C's; the field's type is not checked. \
+A check in a helper function is not seen, and any check on the same name \
 anywhere in the function counts, even on another path.",
         example_bad: "let e = unsafe { find_entry(key) };\nlet id = unsafe { (*e).id };",
         example_good: "let e = unsafe { find_entry(key) };\nif e.is_null() {\n    return None;\n}\n\
@@ -44,6 +46,31 @@ anywhere in the function counts, even on another path.",
 (`ffiguard::ptr` has checked constructors), or match on `p.as_ref()`.",
     },
 };
+
+/// A call through a local bound to a struct's function-pointer field, taken out of its
+/// `Option` (weechat: `let get_string = weechat.get().nicklist_nick_get_string.unwrap();`
+/// then `get_string(..)`): the name of the field. Plugin APIs hand C functions over this way.
+fn fn_pointer_field_callee(e: &syn::Expr, locals: &Locals<'_>) -> Option<String> {
+    let syn::Expr::Call(call) = e else {
+        return None;
+    };
+    let local = ident_name(&call.func)?;
+    let syn::Expr::MethodCall(m) = peel(locals.init_of(&local)?) else {
+        return None;
+    };
+    if m.method != "unwrap" && m.method != "expect" {
+        return None;
+    }
+    let syn::Expr::Field(f) = peel(&m.receiver) else {
+        return None;
+    };
+    let syn::Member::Named(field) = &f.member else {
+        return None;
+    };
+    // `self.callback.unwrap()` is the crate's own value more often than C's.
+    let of_self = matches!(peel(&f.base), syn::Expr::Path(p) if p.path.is_ident("self"));
+    (!of_self).then(|| field.to_string())
+}
 
 impl Rule for UncheckedForeignPointer {
     fn meta(&self) -> &'static RuleMeta {
@@ -94,7 +121,7 @@ impl Rule for UncheckedForeignPointer {
                         decl.name.clone()
                     }
                     Some(Callee::BindingModule) => return None,
-                    None => imported_callee(e)?,
+                    None => imported_callee(e).or_else(|| fn_pointer_field_callee(e, &locals))?,
                 };
                 let lower = callee.to_ascii_lowercase().replace('_', "");
                 // Getters of build information and of error messages return static or
