@@ -24,7 +24,10 @@ static META: RuleMeta = RuleMeta {
 Rust-ABI function and the function never checks `p` for null (`is_null`, `NonNull::new`, \
 `as_ref`, a comparison); and `CStr::from_ptr(buf.as_ptr())` where `buf` is a local array or \
 `vec!` that a foreign call filled with its full length (`buf.len()`) and nothing wrote a NUL \
-into it afterwards; and `CStr::from_ptr(buf.as_ptr())` where `buf` is a `&[c_char]` or \
+into it afterwards, or a `Vec::with_capacity(n)` that a foreign call filled at all (its \
+unwritten bytes are uninitialized, so no spare byte is a NUL), read through `buf.as_ptr()` or \
+a local bound to `buf.as_mut_ptr()`, by `CStr::from_ptr` or by a `strlen` (libc's or the \
+crate's own); and `CStr::from_ptr(buf.as_ptr())` where `buf` is a `&[c_char]` or \
 `&[c_char; N]` parameter (of `c_char`, `i8` or `u8`) of a safe function that never looks for \
 the terminator in it (`contains`, `last`, `ends_with`, `iter`, passing it to a function, or \
 writing an element such as `buf[len - 1] = 0`), \
@@ -68,12 +71,25 @@ impl Rule for CStrFromUncheckedPtr {
         for f in crate::analysis::functions(cx.syntax) {
             let locals = Locals::of(&f);
             walk_exprs(f.block, &mut |e| {
+                // `strlen(p)` (libc's or the crate's own, whoami's `strlen::<Nul>`) reads to
+                // the NUL as `CStr::from_ptr` does: checked for buffers only.
+                if let Some((segs, call)) = crate::analysis::call_path(e)
+                    && segs.last().is_some_and(|s| s == "strlen")
+                    && let [arg] = call.args.iter().collect::<Vec<_>>().as_slice()
+                {
+                    if let Some(msg) = unterminated_buffer(cx, &f, &locals, arg, "strlen") {
+                        out.push(cx.finding(&META, e.span(), msg).help(
+                            "zero the buffer and hand C one byte less, or search it for the NUL within its length",
+                        ));
+                    }
+                    return;
+                }
                 let Some(args) = assoc_call(e, &["CStr"], "from_ptr") else {
                     return;
                 };
                 let Some(arg) = args.first() else { return };
                 if let Some(msg) = unchecked_param(cx, &f, &locals, arg)
-                    .or_else(|| unterminated_buffer(cx, &f, &locals, arg))
+                    .or_else(|| unterminated_buffer(cx, &f, &locals, arg, "CStr::from_ptr"))
                 {
                     out.push(
                         cx.finding(&META, e.span(), msg)
@@ -490,16 +506,36 @@ fn is_address(e: &syn::Expr) -> bool {
         || matches!(peel(e), syn::Expr::Reference(_) | syn::Expr::Lit(_))
 }
 
+/// The buffer a pointer points into: `buf.as_ptr()`, `buf.as_mut_ptr()`, or a local bound to
+/// one of these (hostname's `let ptr = buf.as_mut_ptr() as *mut c_char`), through casts.
+fn buffer_of(e: &syn::Expr, locals: &Locals<'_>) -> Option<String> {
+    let e = peel_casts(e);
+    let direct = |e: &syn::Expr| {
+        method_receiver(e, "as_ptr")
+            .or_else(|| method_receiver(e, "as_mut_ptr"))
+            .and_then(ident_name)
+    };
+    direct(e).or_else(|| {
+        let init = locals.inits.get(&ident_name(e)?)?;
+        direct(peel_casts(init))
+    })
+}
+
 fn unterminated_buffer(
     cx: &FileContext<'_>,
     f: &FnItem<'_>,
     locals: &Locals<'_>,
     arg: &syn::Expr,
+    reader: &str,
 ) -> Option<String> {
-    let buf = ident_name(method_receiver(peel_casts(arg), "as_ptr")?)?;
+    let buf = buffer_of(arg, locals)?;
     let init = peel(locals.inits.get(&buf)?);
+    // `Vec::with_capacity(n)`: nothing in it is initialized, so a byte C leaves unwritten is
+    // no NUL either (hostname's and whoami's `gethostname` into `with_capacity`).
+    let capacity = assoc_call(init, &["Vec"], "with_capacity").and_then(|a| a.first());
     let is_buffer = matches!(init, syn::Expr::Repeat(_))
-        || matches!(init, syn::Expr::Macro(m) if m.mac.path.is_ident("vec"));
+        || matches!(init, syn::Expr::Macro(m) if m.mac.path.is_ident("vec"))
+        || capacity.is_some();
     if !is_buffer {
         return None;
     }
@@ -576,17 +612,23 @@ fn unterminated_buffer(
             method_receiver(peel_casts(a), "as_mut_ptr")
                 .and_then(ident_name)
                 .is_some_and(|n| n == buf)
+                || (ident_name(peel_casts(a)).is_some()
+                    && buffer_of(a, locals).is_some_and(|n| n == buf))
         });
         let full_len = call.args.iter().any(|a| {
             method_receiver(peel_casts(a), "len")
                 .and_then(ident_name)
                 .is_some_and(|n| n == buf)
         });
-        filled_full |= passes_buf && full_len;
+        // Into uninitialized capacity any fill leaves the NUL to C.
+        filled_full |= passes_buf && (full_len || capacity.is_some());
     });
-    (filled_full && !terminated).then(|| {
-        format!(
-            "`CStr::from_ptr({buf}.as_ptr())` on a buffer C filled to its full length: no NUL is guaranteed"
-        )
+    (filled_full && !terminated).then(|| match capacity {
+        Some(_) => format!(
+            "`{reader}` on a `Vec::with_capacity` buffer C filled: no NUL is guaranteed, and the bytes C did not write are uninitialized"
+        ),
+        None => format!(
+            "`{reader}({buf}.as_ptr())` on a buffer C filled to its full length: no NUL is guaranteed"
+        ),
     })
 }
