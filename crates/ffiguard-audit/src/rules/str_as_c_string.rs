@@ -337,7 +337,12 @@ fn rust_string(cx: &FileContext<'_>, e: &syn::Expr, locals: &Locals<'_>) -> Opti
 /// `.to_owned()` of a literal: no NUL at its end.
 fn built_string(e: &syn::Expr) -> bool {
     match e {
-        syn::Expr::Macro(m) => m.mac.path.is_ident("format"),
+        // grpcio's `format!("{}:{}\0", host, port)` ends in its own NUL.
+        syn::Expr::Macro(m) => {
+            m.mac.path.is_ident("format")
+                && !matches!(m.mac.tokens.clone().into_iter().next(),
+                    Some(proc_macro2::TokenTree::Literal(l)) if l.to_string().ends_with("\\0\""))
+        }
         syn::Expr::MethodCall(m) => {
             matches!(m.method.to_string().as_str(), "to_string" | "to_owned")
                 && matches!(peel(&m.receiver), syn::Expr::Lit(_))
