@@ -171,16 +171,25 @@ impl Rule for SafeFnRawPointer {
                 used = pointer_in_unsafe_macro(f.block, &is_ptr);
             }
             if let Some(p) = used {
+                let what = match own_trait {
+                    Some(t) => format!(
+                        "safe method `{}` of the crate's `pub trait {t}`",
+                        f.sig.ident
+                    ),
+                    None => format!("safe `pub fn {}`", f.sig.ident),
+                };
+                let help = if own_trait.is_some() {
+                    "make the trait method `unsafe fn` with a `# Safety` section, or take a safe type"
+                } else {
+                    "make it `unsafe fn` with a `# Safety` section, or take a safe type"
+                };
                 out.push(
                     cx.finding(
                         &META,
                         f.sig.ident.span(),
-                        format!(
-                            "safe `pub fn {}` uses raw pointer `{p}` it was given",
-                            f.sig.ident
-                        ),
+                        format!("{what} uses raw pointer `{p}` it was given"),
                     )
-                    .help("make it `unsafe fn` with a `# Safety` section, or take a safe type"),
+                    .help(help),
                 );
             }
         }
@@ -395,5 +404,22 @@ mod tests {
             unsafe { ffi::set_ud(userdata) };\n}\n\
             extern \"C\" { fn set_ud(u: *mut State); }\n";
         assert_eq!(findings(typed).len(), 1);
+    }
+
+    #[test]
+    fn a_method_of_the_crates_own_trait_is_named_as_one() {
+        // mpv-client 0.6.1 `Format::from_ptr`.
+        let src = "pub trait Format: Sized { fn from_ptr(ptr: *const c_void) -> Self; }\n\
+            impl Format for String {\n    fn from_ptr(ptr: *const c_void) -> Self {\n\
+            unsafe { CStr::from_ptr(*(ptr as *const *const c_char)) }.to_string_lossy().into_owned()\n    }\n}\n";
+        let found = findings(src);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0]
+                .message
+                .starts_with("safe method `from_ptr` of the crate's `pub trait Format`"),
+            "{}",
+            found[0].message
+        );
     }
 }
