@@ -433,9 +433,16 @@ pub(super) fn bound_functions(files: &[PathBuf]) -> HashSet<String> {
 
 /// Every header below the crate directory, outside test, example and build directories.
 fn crate_headers(root: &Path) -> Vec<PathBuf> {
+    files_below(root, |name| name.ends_with(".h"), MAX_FILES)
+}
+
+/// The files below `root` whose lower-cased name `keep` accepts, outside the directories the
+/// search skips ([`SKIPPED_DIRS`]), sorted; at most `limit`, visiting directories in name
+/// order so that the same ones are kept every time.
+pub(super) fn files_below(root: &Path, keep: impl Fn(&str) -> bool, limit: usize) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut stack = vec![root.to_path_buf()];
-    while let Some(dir) = stack.pop() {
+    'walk: while let Some(dir) = stack.pop() {
         let Ok(entries) = std::fs::read_dir(&dir) else {
             continue;
         };
@@ -449,10 +456,10 @@ fn crate_headers(root: &Path) -> Vec<PathBuf> {
             let name = entry.file_name().to_string_lossy().to_lowercase();
             if kind.is_dir() && !SKIPPED_DIRS.contains(&name.as_str()) {
                 stack.push(path);
-            } else if kind.is_file() && name.ends_with(".h") {
+            } else if kind.is_file() && keep(&name) {
                 out.push(path);
-                if out.len() >= MAX_FILES {
-                    return out;
+                if out.len() >= limit {
+                    break 'walk;
                 }
             }
         }
@@ -682,7 +689,7 @@ impl<'a> IncludeGraph<'a> {
             .get_or_insert_with(|| crate_headers(root));
         let templates = self
             .templates
-            .get_or_insert_with(|| made_headers::templates(root, SKIPPED_DIRS));
+            .get_or_insert_with(|| made_headers::templates(root));
         let dir = file.parent().unwrap_or(root);
         let made = made_headers::make(root, &include.name, dir, headers, templates)?;
         let stands_for = std::fs::canonicalize(&made.stands_for).ok()?;

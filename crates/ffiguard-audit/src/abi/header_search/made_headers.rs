@@ -265,34 +265,12 @@ fn from_install_layout(root: &Path, include: &str, headers: &[PathBuf]) -> Optio
 }
 
 /// Template files below `root` (outside the directories the header search skips).
-pub(crate) fn templates(root: &Path, skipped: &[&str]) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let Ok(kind) = entry.file_type() else {
-                continue;
-            };
-            let name = entry.file_name().to_string_lossy().to_lowercase();
-            if kind.is_dir() && !skipped.contains(&name.as_str()) {
-                stack.push(entry.path());
-            } else if kind.is_file()
-                && (name.ends_with(".h.in")
-                    || name.ends_with(".in.h")
-                    || name.ends_with(".h.cmake"))
-            {
-                out.push(entry.path());
-                if out.len() >= MAX_TEMPLATES {
-                    break;
-                }
-            }
-        }
-    }
-    out.sort();
-    out
+pub(crate) fn templates(root: &Path) -> Vec<PathBuf> {
+    super::files_below(
+        root,
+        |name| name.ends_with(".h.in") || name.ends_with(".in.h") || name.ends_with(".h.cmake"),
+        MAX_TEMPLATES,
+    )
 }
 
 /// The variables `CMakeLists.txt` files from the template's directory up to `root` set to
