@@ -261,8 +261,13 @@ fn print_table(contenders: &[Contender], samples: &mut [Samples]) {
 
 fn counters(counters: SpinCounters) -> String {
     format!(
-        "caught {:>7} idle {:>6} preempted {:>5} skipped {:>7} slept {:>7}",
-        counters.caught, counters.idle, counters.preempted, counters.skipped, counters.slept
+        "caught {:>7} idle {:>6} preempted {:>5} shared core {:>6} skipped {:>7} slept {:>7}",
+        counters.caught,
+        counters.idle,
+        counters.preempted,
+        counters.shared_core,
+        counters.skipped,
+        counters.slept
     )
 }
 

@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use super::CallbackError;
 use crate::transport::arena;
+use crate::transport::cores::Cores;
 use crate::transport::futex::{self, WAITERS};
 use crate::transport::region::{CALLBACK_CAPACITY, Region};
 use crate::transport::spin::{SpinPolicy, Spinner};
@@ -97,14 +98,24 @@ pub(crate) fn ask_encoded(
 /// `waiting` set, so that the host wakes it.
 fn wait_for(done: &AtomicU32, waiting: &AtomicU32, number: u32) {
     let answered = || done.load(Ordering::Acquire) == number;
+    let control = REGION.get().map(|region| region.control());
+    let shared_core = || {
+        control.is_some_and(|control| {
+            Cores::new(&control.worker_core.cpu, &control.host_core.cpu).shared()
+        })
+    };
     let caught = SPINNER
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
         .as_mut()
-        .map_or_else(answered, |spinner| spinner.spin(true, answered));
+        .map_or_else(answered, |spinner| {
+            spinner.spin(true, shared_core, answered)
+        });
     if caught {
         return;
     }
+    let cores = control.map(|control| Cores::new(&control.worker_core.cpu, &control.host_core.cpu));
+    cores.inspect(Cores::vacate);
     waiting.store(1, Ordering::SeqCst);
     loop {
         let current = done.load(Ordering::SeqCst);
@@ -114,4 +125,7 @@ fn wait_for(done: &AtomicU32, waiting: &AtomicU32, number: u32) {
         futex::wait(done, current, None);
     }
     waiting.store(0, Ordering::Relaxed);
+    cores.inspect(|cores| {
+        cores.publish();
+    });
 }

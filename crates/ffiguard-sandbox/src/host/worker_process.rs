@@ -20,6 +20,7 @@ use crate::monitor::admission::{self, Confinement};
 use crate::monitor::blocked::{BlockedCall, BlockedLog, Verdict};
 use crate::monitor::listener::Listener;
 use crate::transport::arena::{self, BulkSource, EncodeError, ReplyFrame};
+use crate::transport::cores::{self, Cores};
 use crate::transport::futex::{self, OWNER_DIED, WAITERS};
 use crate::transport::region::{
     Region, SETUP_BAD_CONTROL, SETUP_CONFINE_FAILED, SETUP_DUPLICATE_ID, SETUP_LEAKED_FD,
@@ -33,6 +34,8 @@ use crate::worker::setup::Setup;
 /// Longest stretch the host sleeps without checking whether the worker still exists (the robust
 /// futex normally wakes it at once; this covers a worker that unregistered it).
 const LIVENESS_SLICE: Duration = Duration::from_millis(100);
+/// The least time between two moves of the worker off the calling thread's core.
+const MOVE_GAP: Duration = Duration::from_millis(1);
 /// The first and the longest pause after a wake-up that brought neither a reply nor a death
 /// (see `await_reply`): long enough that a worker rattling the word costs the host a few
 /// system calls per millisecond, short enough that a reply is never held back much.
@@ -62,6 +65,8 @@ pub(crate) struct WorkerProcess {
     /// The number of the last callback answered (the worker numbers them for its life).
     callbacks_answered: u32,
     spinner: Spinner,
+    /// When this thread last moved the worker off its core (`cores::move_off`).
+    last_move: Option<Instant>,
     /// Which sides spin for the next calls (adaptive policies), from the round trips so far.
     plans: PlanChooser,
     pub(crate) calls: u64,
@@ -162,6 +167,7 @@ impl WorkerProcess {
             seq: 0,
             callbacks_answered: 0,
             spinner: Spinner::new(config.spin),
+            last_move: None,
             plans: PlanChooser::new(config.spin, config.worker_spin),
             calls: 0,
             busy: Duration::ZERO,
@@ -371,6 +377,7 @@ impl WorkerProcess {
         control.host.call_seq.store(seq, Ordering::SeqCst);
         if control.worker.worker_sleeping.load(Ordering::SeqCst) != 0 {
             futex::wake_one(&control.host.call_seq);
+            self.spinner.woke_other();
         }
         *wall_start = SystemTime::now();
         let mut no_callbacks = Callbacks::new();
@@ -459,6 +466,7 @@ impl WorkerProcess {
                 preempted: shared.preempted.load(Ordering::Relaxed),
                 skipped: shared.skipped.load(Ordering::Relaxed),
                 slept: shared.slept.load(Ordering::Relaxed),
+                shared_core: shared.shared_core.load(Ordering::Relaxed),
             },
         }
     }
@@ -546,7 +554,24 @@ impl WorkerProcess {
                 (number != answered).then_some(Event::Callback(number))
             }
         };
-        if self.spinner.spin(spin, || arrived().is_some())
+        let cores = Cores::new(&control.host_core.cpu, &control.worker_core.cpu);
+        let (pid, last_move) = (self.pid, &mut self.last_move);
+        // The worker on this thread's core: move it to another one, at most once a
+        // millisecond (two system calls and a migration), and yield meanwhile.
+        let shared_core = || {
+            let Some(here) = cores.shared_core() else {
+                return false;
+            };
+            let now = Instant::now();
+            if last_move.is_none_or(|last| now.duration_since(last) >= MOVE_GAP) {
+                *last_move = Some(now);
+                if cores::move_off(pid, here) {
+                    return false;
+                }
+            }
+            true
+        };
+        if self.spinner.spin(spin, shared_core, || arrived().is_some())
             && let Some(event) = arrived()
         {
             return Ok(event);
@@ -561,10 +586,13 @@ impl WorkerProcess {
         // goes back to none after a sleep that ran its course; the wait ends at once if the
         // worker dies. The honest path (a reply, or a death) never pauses.
         let mut pause = Duration::ZERO;
+        // Where this thread wakes is the scheduler's choice: no core until it runs again.
+        cores.vacate();
         // Bounded by the deadline: every iteration either returns or sleeps at most until it.
         loop {
             let word = robust.fetch_or(WAITERS, Ordering::SeqCst);
             if let Some(event) = arrived() {
+                cores.publish();
                 return Ok(event);
             }
             if word & OWNER_DIED != 0 {
@@ -584,6 +612,7 @@ impl WorkerProcess {
             let ran_its_course =
                 futex::wait_timed_out(robust, word | WAITERS, remaining.min(LIVENESS_SLICE));
             if let Some(event) = arrived() {
+                cores.publish();
                 return Ok(event);
             }
             if robust.load(Ordering::SeqCst) & OWNER_DIED != 0 {

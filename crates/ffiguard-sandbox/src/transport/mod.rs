@@ -5,6 +5,7 @@
 
 pub(crate) mod arena;
 pub(crate) mod budget;
+pub(crate) mod cores;
 pub(crate) mod futex;
 pub(crate) mod output_buf;
 pub(crate) mod region;

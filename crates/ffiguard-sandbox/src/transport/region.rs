@@ -15,7 +15,7 @@ use rustix::mm::{MapFlags, ProtFlags};
 /// `b"FFGS"`: identifies a control block written by this crate.
 pub(crate) const MAGIC: u32 = 0x4646_4753;
 /// Bumped whenever the control block or the wire format changes.
-pub(crate) const PROTOCOL_VERSION: u32 = 6;
+pub(crate) const PROTOCOL_VERSION: u32 = 7;
 /// The control block occupies the first page; the arenas start page-aligned after it.
 pub(crate) const CONTROL_SIZE: usize = 4096;
 /// The callback area after the two arenas: a callback's arguments (worker to host), then its
@@ -94,6 +94,15 @@ pub(crate) struct WorkerSpinCounters {
     pub(crate) preempted: AtomicU64,
     pub(crate) skipped: AtomicU64,
     pub(crate) slept: AtomicU64,
+    pub(crate) shared_core: AtomicU64,
+}
+
+/// The core one side last ran on while waiting (`cores.rs`), on a line of its own: each side
+/// writes it only when it moved, and the other reads it while spinning.
+#[repr(C, align(64))]
+#[derive(Debug, Default)]
+pub(crate) struct CoreLine {
+    pub(crate) cpu: AtomicU32,
 }
 
 /// The worker finished its setup and serves calls.
@@ -115,6 +124,10 @@ pub(crate) struct Control {
     pub(crate) worker: WorkerSide,
     /// On a line of its own, so that publishing counts does not disturb the doorbell words.
     pub(crate) worker_spin: WorkerSpinCounters,
+    /// The core of the calling thread waiting for a reply.
+    pub(crate) host_core: CoreLine,
+    /// The core of the worker waiting for a call. Worker written: a hint only.
+    pub(crate) worker_core: CoreLine,
 }
 
 const _: () = assert!(size_of::<Control>() <= CONTROL_SIZE);
@@ -163,6 +176,12 @@ impl Region {
             u64::try_from(reply_capacity).unwrap_or(u64::MAX),
             std::sync::atomic::Ordering::Relaxed,
         );
+        for line in [&control.host_core, &control.worker_core] {
+            line.cpu.store(
+                crate::transport::cores::UNKNOWN,
+                std::sync::atomic::Ordering::Relaxed,
+            );
+        }
         control
             .host
             .version

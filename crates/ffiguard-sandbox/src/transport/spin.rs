@@ -16,6 +16,14 @@ use serde::{Deserialize, Serialize};
 
 /// How long a waiter spins on shared memory before it sleeps on a futex.
 ///
+/// Whatever the policy, two things hold for every spinning wait. The first wait after this
+/// side had to wake the other from its futex may spin 100 µs longer than the budget, so that
+/// the woken side has time to get a core and answer (without it, one sleep on a VM whose
+/// wake-ups take longer than the budget makes the other side sleep too, call after call). And
+/// while the other side is on the spinner's own core, the spinner yields the core at each
+/// poll instead of spinning, and the calling thread moves the worker to another core (at most
+/// once a millisecond): two threads that wake each other are often placed on one core.
+///
 /// Set per side with [`SandboxBuilder::spin`](crate::SandboxBuilder::spin) (the calling thread
 /// waiting for a reply) and [`SandboxBuilder::worker_spin`](crate::SandboxBuilder::worker_spin)
 /// (an idle worker waiting for the next call). Both default to
@@ -93,6 +101,12 @@ impl From<Duration> for SpinPolicy {
 const PREEMPTED: Duration = Duration::from_micros(50);
 /// Polls between two clock reads: `Instant::now` costs ~20 ns (vDSO), a poll a few.
 const POLLS_PER_CLOCK_READ: u32 = 64;
+/// What the first wait after a futex wake-up of the other side may spin on top of its budget:
+/// the woken side needs a wake-up before it can answer. On the reference VM waking a halted
+/// vCPU takes ~40 µs, twice the default budget, so without this allowance one sleep makes the
+/// other side's next spin run out, it sleeps too, and the two sides go on waking each other
+/// call after call (BENCHMARKS.md, `## Sandbox`).
+pub(crate) const WAKE_ALLOWANCE: Duration = Duration::from_micros(100);
 
 /// How one spin ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -103,6 +117,9 @@ enum SpinOutcome {
     Idle,
     /// The spinner lost its core while spinning (whether or not the event came).
     Preempted,
+    /// The other side was seen on the spinner's core, which it needs to answer: from then
+    /// on the spinner yielded the core at each poll (whether or not the event came).
+    SharedCore,
 }
 
 /// What one waiter's spinning did, wait by wait: the evidence for (or against) a spin policy
@@ -120,6 +137,9 @@ pub struct SpinCounters {
     pub skipped: u64,
     /// Waits that ended asleep on the futex: the other side paid a wake-up for each.
     pub slept: u64,
+    /// Spins during which the other side was seen on the spinner's own core, where spinning
+    /// would only keep it from answering: the spinner yielded the core at each poll instead.
+    pub shared_core: u64,
 }
 
 impl SpinCounters {
@@ -132,6 +152,7 @@ impl SpinCounters {
             preempted: self.preempted.saturating_sub(earlier.preempted),
             skipped: self.skipped.saturating_sub(earlier.skipped),
             slept: self.slept.saturating_sub(earlier.slept),
+            shared_core: self.shared_core.saturating_sub(earlier.shared_core),
         }
     }
 
@@ -144,6 +165,7 @@ impl SpinCounters {
             preempted: self.preempted.saturating_add(other.preempted),
             skipped: self.skipped.saturating_add(other.skipped),
             slept: self.slept.saturating_add(other.slept),
+            shared_core: self.shared_core.saturating_add(other.shared_core),
         }
     }
 }
@@ -227,6 +249,9 @@ impl SpinReport {
 #[derive(Debug, Clone)]
 pub(crate) struct Spinner {
     policy: SpinPolicy,
+    /// This side has just woken the other from its futex: the next spin allows for the
+    /// wake-up ([`WAKE_ALLOWANCE`]).
+    woke_other: bool,
     /// What the waits so far did.
     pub(crate) counters: SpinCounters,
 }
@@ -235,15 +260,30 @@ impl Spinner {
     pub(crate) fn new(policy: SpinPolicy) -> Self {
         Self {
             policy,
+            woke_other: false,
             counters: SpinCounters::default(),
         }
     }
 
+    /// Records that this side has just woken the other side from its futex, so the next wait,
+    /// if it spins at all, spins up to [`WAKE_ALLOWANCE`] longer: long enough for the woken
+    /// side to get a core and answer, so that one sleep does not turn into a chain of them.
+    pub(crate) fn woke_other(&mut self) {
+        self.woke_other = true;
+    }
+
     /// Spins until `done()` or the policy says stop; returns whether `done()` became true.
     /// `planned` says whether the adaptive plan of this wait spins (ignored by the other
-    /// policies). The caller sleeps on its futex when this returns `false`.
-    pub(crate) fn spin(&mut self, planned: bool, done: impl FnMut() -> bool) -> bool {
-        let caught = self.spin_with_clock(planned, done, Instant::now);
+    /// policies); `shared_core()` whether the other side was last seen on this core (asked
+    /// before the spin and at every clock read; see `cores.rs`). The caller sleeps on its
+    /// futex when this returns `false`.
+    pub(crate) fn spin(
+        &mut self,
+        planned: bool,
+        shared_core: impl FnMut() -> bool,
+        done: impl FnMut() -> bool,
+    ) -> bool {
+        let caught = self.spin_with_clock(planned, shared_core, done, Instant::now);
         if !caught {
             self.counters.slept += 1;
         }
@@ -253,6 +293,7 @@ impl Spinner {
     fn spin_with_clock(
         &mut self,
         planned: bool,
+        mut shared_core: impl FnMut() -> bool,
         mut done: impl FnMut() -> bool,
         now: impl FnMut() -> Instant,
     ) -> bool {
@@ -261,15 +302,21 @@ impl Spinner {
             SpinPolicy::Adaptive { max } if planned => max,
             SpinPolicy::Never | SpinPolicy::Adaptive { .. } => Duration::ZERO,
         };
+        let budget = if std::mem::take(&mut self.woke_other) && !budget.is_zero() {
+            budget.saturating_add(WAKE_ALLOWANCE)
+        } else {
+            budget
+        };
         if budget.is_zero() {
             self.counters.skipped += 1;
             return done();
         }
-        let (caught, outcome) = poll(budget, &mut done, now);
+        let (caught, outcome) = poll(budget, &mut shared_core, &mut done, now);
         let counter = match outcome {
             SpinOutcome::Caught => &mut self.counters.caught,
             SpinOutcome::Idle => &mut self.counters.idle,
             SpinOutcome::Preempted => &mut self.counters.preempted,
+            SpinOutcome::SharedCore => &mut self.counters.shared_core,
         };
         *counter += 1;
         caught
@@ -277,27 +324,46 @@ impl Spinner {
 }
 
 /// Polls `done` for at most `budget`; says whether it became true and how the spin went.
+/// While the other side is on this core (`shared_core`), each poll yields the core instead of
+/// spinning: the other side runs at once, and with two runnable threads on one core the
+/// scheduler soon moves one of them to an idle core, where spinning pays again. (Sleeping
+/// instead would leave one runnable thread per moment, and the pair on one core for good.)
 fn poll(
     budget: Duration,
+    shared_core: &mut impl FnMut() -> bool,
     done: &mut impl FnMut() -> bool,
     mut now: impl FnMut() -> Instant,
 ) -> (bool, SpinOutcome) {
+    let mut shared = shared_core();
     let start = now();
     let mut last = start;
     loop {
-        for _ in 0..POLLS_PER_CLOCK_READ {
+        if shared {
             if done() {
-                return (true, SpinOutcome::Caught);
+                return (true, SpinOutcome::SharedCore);
             }
-            std::hint::spin_loop();
+            std::thread::yield_now();
+        } else {
+            for _ in 0..POLLS_PER_CLOCK_READ {
+                if done() {
+                    return (true, SpinOutcome::Caught);
+                }
+                std::hint::spin_loop();
+            }
         }
         let time = now();
         if time.saturating_duration_since(last) > PREEMPTED {
             return (done(), SpinOutcome::Preempted);
         }
         if time.saturating_duration_since(start) >= budget {
-            return (done(), SpinOutcome::Idle);
+            let outcome = if shared {
+                SpinOutcome::SharedCore
+            } else {
+                SpinOutcome::Idle
+            };
+            return (done(), outcome);
         }
+        shared = shared || shared_core();
         last = time;
     }
 }
@@ -333,6 +399,7 @@ mod tests {
         let polls = Cell::new(0u32);
         let caught = spinner.spin_with_clock(
             planned,
+            || false,
             || {
                 polls.set(polls.get() + 1);
                 false
@@ -365,6 +432,7 @@ mod tests {
         let polls = Cell::new(0u32);
         let caught = spinner.spin_with_clock(
             true,
+            || false,
             || {
                 polls.set(polls.get() + 1);
                 polls.get() == 100
@@ -386,6 +454,7 @@ mod tests {
         // The clock jumps 3 ms at its third read: the spinner was off its core.
         let caught = spinner.spin_with_clock(
             true,
+            || false,
             || {
                 polls.set(polls.get() + 1);
                 polls.get() > 128
@@ -401,6 +470,7 @@ mod tests {
         polls.set(0);
         let caught = spinner.spin_with_clock(
             true,
+            || false,
             || {
                 polls.set(polls.get() + 1);
                 false
@@ -417,6 +487,27 @@ mod tests {
     }
 
     #[test]
+    fn the_wait_after_waking_the_other_side_allows_for_the_wake_up_once() {
+        // 1 µs per clock read: the number of polls measures the budget.
+        let mut fixed = Spinner::new(SpinPolicy::Fixed(MAX));
+        let plain = polls_of_an_idle_wait(&mut fixed, true);
+        fixed.woke_other();
+        let after_wake = polls_of_an_idle_wait(&mut fixed, true);
+        let again = polls_of_an_idle_wait(&mut fixed, true);
+        let micros = |polls: u32| polls / POLLS_PER_CLOCK_READ;
+        assert_eq!(micros(plain), 20, "{plain}");
+        assert_eq!(micros(after_wake), 120, "{after_wake}");
+        assert_eq!(again, plain, "the allowance is for one wait only");
+        // A side that does not spin does not start to because it woke the other.
+        let mut never = Spinner::new(SpinPolicy::Never);
+        never.woke_other();
+        assert_eq!(polls_of_an_idle_wait(&mut never, true), 1);
+        let mut adaptive = Spinner::new(SpinPolicy::adaptive());
+        adaptive.woke_other();
+        assert_eq!(polls_of_an_idle_wait(&mut adaptive, false), 1);
+    }
+
+    #[test]
     fn counters_subtract_and_add() {
         let one = SpinCounters {
             caught: 5,
@@ -424,6 +515,7 @@ mod tests {
             preempted: 3,
             skipped: 2,
             slept: 1,
+            shared_core: 6,
         };
         assert_eq!(one.plus(one).since(one), one);
         assert_eq!(one.since(one.plus(one)), SpinCounters::default());

@@ -6,6 +6,7 @@ use crate::confine::status::ConfinementStatus;
 use crate::confine::{Failure, Step};
 use crate::host::spawn::{REGION_FD, SETUP_SOCKET_FD, WORKER_ARG};
 use crate::registry::{ReplyWriter, Table};
+use crate::transport::cores::Cores;
 use crate::transport::futex::{self, WAITERS};
 use crate::transport::region::{
     MAGIC, PROTOCOL_VERSION, Region, SETUP_BAD_CONTROL, SETUP_CONFINE_FAILED, SETUP_DUPLICATE_ID,
@@ -155,13 +156,20 @@ fn serve(region: &'static Region, table: &Table, setup: &Setup) -> ! {
         let call_seq = &control.host.call_seq;
         // The plan the host sent with the call just served (none before the first).
         let planned = control.host.worker_spins.load(Ordering::Relaxed) != 0;
-        if !spinner.spin(planned, || call_seq.load(Ordering::Acquire) != last) {
+        let cores = Cores::new(&control.worker_core.cpu, &control.host_core.cpu);
+        if !spinner.spin(
+            planned,
+            || cores.shared(),
+            || call_seq.load(Ordering::Acquire) != last,
+        ) {
             // Announce the sleep, then re-check: the host rings only when it sees the flag.
+            cores.vacate();
             control.worker.worker_sleeping.store(1, Ordering::SeqCst);
             while call_seq.load(Ordering::SeqCst) == last {
                 futex::wait(call_seq, last, None);
             }
             control.worker.worker_sleeping.store(0, Ordering::Relaxed);
+            cores.publish();
         }
         publish(&control.worker_spin, spinner.counters);
         let seq = call_seq.load(Ordering::Acquire);
@@ -217,6 +225,7 @@ fn serve(region: &'static Region, table: &Table, setup: &Setup) -> ! {
         if robust.load(Ordering::SeqCst) & WAITERS != 0 {
             robust.fetch_and(!WAITERS, Ordering::SeqCst);
             futex::wake_one(robust);
+            spinner.woke_other();
         }
         last = seq;
     }
@@ -271,6 +280,9 @@ fn publish(shared: &WorkerSpinCounters, counters: SpinCounters) {
         .store(counters.preempted, Ordering::Relaxed);
     shared.skipped.store(counters.skipped, Ordering::Relaxed);
     shared.slept.store(counters.slept, Ordering::Relaxed);
+    shared
+        .shared_core
+        .store(counters.shared_core, Ordering::Relaxed);
 }
 
 #[cfg(test)]
