@@ -390,6 +390,8 @@ pub(crate) struct RawShm {
     page: SharedPage,
     seq: u32,
     child: Child,
+    /// The worker's own affinity while a batch keeps it off the calling thread's core.
+    pinned: Option<rustix::thread::CpuSet>,
 }
 
 impl RawShm {
@@ -403,6 +405,7 @@ impl RawShm {
             page,
             seq: 0,
             child,
+            pinned: None,
         }
     }
 }
@@ -412,12 +415,30 @@ impl Peer for RawShm {
         "raw shared memory, both spin (floor)"
     }
     fn begin_batch(&mut self) {
+        // The floor of the transport, not of the scheduler: for its batch the worker may not
+        // use the calling thread's core (two spinners on one core measure time slices).
+        let pid = rustix::process::Pid::from_child(&self.child);
+        if let Ok(allowed) = rustix::thread::sched_getaffinity(Some(pid)) {
+            // SAFETY: sched_getcpu takes no arguments and touches no memory of ours.
+            let here = usize::try_from(unsafe { libc::sched_getcpu() }).ok();
+            if let Some(here) = here.filter(|&cpu| allowed.is_set(cpu) && allowed.count() > 1) {
+                let mut elsewhere = allowed;
+                elsewhere.unset(here);
+                if rustix::thread::sched_setaffinity(Some(pid), &elsewhere).is_ok() {
+                    self.pinned = Some(allowed);
+                }
+            }
+        }
         let active = self.page.word(ACTIVE);
         active.store(1, Ordering::Release);
         futex::wake(active, futex::Flags::empty(), 1).ok();
     }
     fn end_batch(&mut self) {
         self.page.word(ACTIVE).store(0, Ordering::Release);
+        if let Some(allowed) = self.pinned.take() {
+            let pid = rustix::process::Pid::from_child(&self.child);
+            let _ = rustix::thread::sched_setaffinity(Some(pid), &allowed);
+        }
     }
     fn call(&mut self) {
         self.seq = self.seq.wrapping_add(1).max(1);
