@@ -5,7 +5,7 @@
 
 use std::os::fd::{AsFd, BorrowedFd};
 use std::sync::OnceLock;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::confine::status::{ConfinementStatus, Layers};
@@ -36,9 +36,19 @@ pub enum Hostility {
     MoreFilesTaken = 7,
     /// Claim to have taken the call's files from the message of another call.
     FilesFromAnotherCall = 8,
+    /// From now on, publish the calling thread's core as the worker's own whenever the worker
+    /// publishes or withdraws its core, so that the host's spins find the worker on their core.
+    ClaimCallerCore = 9,
 }
 
 static MODE: AtomicU32 = AtomicU32::new(0);
+/// Set in a worker by [`Hostility::ClaimCallerCore`].
+static CLAIM_CALLER_CORE: AtomicBool = AtomicBool::new(false);
+
+/// Whether this worker lies about its core (`transport/cores.rs` asks when it publishes).
+pub(crate) fn claims_caller_core() -> bool {
+    CLAIM_CALLER_CORE.load(Ordering::Relaxed)
+}
 
 /// Called from inside an isolated function: misbehave once, after this call's reply is written.
 pub fn after_this_call(mode: Hostility) {
@@ -82,6 +92,11 @@ pub(crate) fn apply(region: &'static Region) {
         }
         8 => {
             control.worker.files_seq.fetch_sub(1, Ordering::Relaxed);
+        }
+        9 => {
+            CLAIM_CALLER_CORE.store(true, Ordering::Relaxed);
+            let host = control.host_core.cpu.load(Ordering::Relaxed);
+            control.worker_core.cpu.store(host, Ordering::Relaxed);
         }
         _ => {}
     }

@@ -20,6 +20,7 @@ fn misbehave(mode: u32, size: u64) -> ByteBuf {
         4 => Hostility::UnknownStatus,
         5 => Hostility::RewriteWhileRead,
         6 => Hostility::FakeDeath,
+        9 => Hostility::ClaimCallerCore,
         _ => Hostility::None,
     };
     after_this_call(hostility);
@@ -157,8 +158,62 @@ fn ffiguard_sandbox_args_probe(sandbox: &Sandbox, big: Vec<u8>) -> SandboxError 
     takes_bytes::call(sandbox, ByteBuf::from(big)).expect_err("arguments too large")
 }
 
+/// A worker that keeps claiming to run on the calling thread's core makes every spin of the
+/// host yield and ask to move it: the host moves it at most once a millisecond, puts its
+/// affinity back each time, and its calls keep their answers.
+fn a_worker_claiming_the_callers_core_is_moved_rarely_and_left_as_it_was() {
+    let sandbox = Sandbox::builder()
+        .spin(Duration::from_micros(20))
+        .worker_spin(Duration::from_micros(20))
+        .limits(ffiguard_sandbox::Limits::default().with_max_processes(None))
+        .deadline(Duration::from_secs(10))
+        .build()
+        .expect("sandbox");
+    assert_next_call_works(&sandbox);
+    let pid = sandbox.idle_worker_pids()[0];
+    let worker = rustix::process::Pid::from_raw(i32::try_from(pid).expect("pid")).expect("pid");
+    let affinity = rustix::thread::sched_getaffinity(Some(worker)).expect("affinity");
+    let before = sandbox.spin_counters();
+    let started = std::time::Instant::now();
+    misbehave::call(&sandbox, 9, 0)
+        .expect("the call itself is honest")
+        .trust_unverified("not looked at");
+    // Bounded: 2,000 calls, or one second.
+    let mut calls = 0u64;
+    while calls < 2_000 && started.elapsed() < Duration::from_secs(1) {
+        let value = echo::call(&sandbox, calls)
+            .expect("call")
+            .trust_unverified("compared below");
+        assert_eq!(value, calls);
+        calls += 1;
+    }
+    let elapsed = started.elapsed();
+    let host = sandbox.spin_counters().since(before).host;
+    let most = u64::try_from(elapsed.as_millis()).expect("short") + 1;
+    assert!(
+        host.moved_worker <= most,
+        "{} moves in {elapsed:?}",
+        host.moved_worker
+    );
+    assert!(
+        host.shared_core > 0 && host.moved_worker > 0,
+        "the claim reached the host: {host:?}"
+    );
+    assert_eq!(
+        sandbox.idle_worker_pids(),
+        vec![pid],
+        "the same worker serves"
+    );
+    assert_eq!(
+        rustix::thread::sched_getaffinity(Some(worker)).expect("affinity"),
+        affinity,
+        "the worker's affinity is what it was"
+    );
+}
+
 fn main() {
     support::run(ffiguard_sandbox::tests![
+        a_worker_claiming_the_callers_core_is_moved_rarely_and_left_as_it_was,
         lying_lengths_are_bounded,
         garbage_and_unknown_status_are_errors,
         reply_rewritten_while_read,

@@ -67,6 +67,8 @@ pub(crate) struct WorkerProcess {
     spinner: Spinner,
     /// When this thread last moved the worker off its core (`cores::move_off`).
     last_move: Option<Instant>,
+    /// How many times it did.
+    moves: u64,
     /// Which sides spin for the next calls (adaptive policies), from the round trips so far.
     plans: PlanChooser,
     pub(crate) calls: u64,
@@ -168,6 +170,7 @@ impl WorkerProcess {
             callbacks_answered: 0,
             spinner: Spinner::new(config.spin),
             last_move: None,
+            moves: 0,
             plans: PlanChooser::new(config.spin, config.worker_spin),
             calls: 0,
             busy: Duration::ZERO,
@@ -459,7 +462,10 @@ impl WorkerProcess {
         let shared = &self.region.control().worker_spin;
         SpinReport {
             plans: self.plans.counts(),
-            host: self.spinner.counters,
+            host: SpinCounters {
+                moved_worker: self.moves,
+                ..self.spinner.counters
+            },
             worker: SpinCounters {
                 caught: shared.caught.load(Ordering::Relaxed),
                 idle: shared.idle.load(Ordering::Relaxed),
@@ -467,6 +473,7 @@ impl WorkerProcess {
                 skipped: shared.skipped.load(Ordering::Relaxed),
                 slept: shared.slept.load(Ordering::Relaxed),
                 shared_core: shared.shared_core.load(Ordering::Relaxed),
+                moved_worker: 0,
             },
         }
     }
@@ -555,7 +562,7 @@ impl WorkerProcess {
             }
         };
         let cores = Cores::new(&control.host_core.cpu, &control.worker_core.cpu);
-        let (pid, last_move) = (self.pid, &mut self.last_move);
+        let (pid, last_move, moves) = (self.pid, &mut self.last_move, &mut self.moves);
         // The worker on this thread's core: move it to another one, at most once a
         // millisecond (two system calls and a migration), and yield meanwhile.
         let shared_core = || {
@@ -566,6 +573,7 @@ impl WorkerProcess {
             if last_move.is_none_or(|last| now.duration_since(last) >= MOVE_GAP) {
                 *last_move = Some(now);
                 if cores::move_off(pid, here) {
+                    *moves += 1;
                     return false;
                 }
             }

@@ -140,6 +140,9 @@ pub struct SpinCounters {
     /// Spins during which the other side was seen on the spinner's own core, where spinning
     /// would only keep it from answering: the spinner yielded the core at each poll instead.
     pub shared_core: u64,
+    /// Times the calling thread moved the worker off its core (`sched_setaffinity`, at most
+    /// once a millisecond); always 0 on the worker's side, which never moves anything.
+    pub moved_worker: u64,
 }
 
 impl SpinCounters {
@@ -153,6 +156,7 @@ impl SpinCounters {
             skipped: self.skipped.saturating_sub(earlier.skipped),
             slept: self.slept.saturating_sub(earlier.slept),
             shared_core: self.shared_core.saturating_sub(earlier.shared_core),
+            moved_worker: self.moved_worker.saturating_sub(earlier.moved_worker),
         }
     }
 
@@ -166,6 +170,7 @@ impl SpinCounters {
             skipped: self.skipped.saturating_add(other.skipped),
             slept: self.slept.saturating_add(other.slept),
             shared_core: self.shared_core.saturating_add(other.shared_core),
+            moved_worker: self.moved_worker.saturating_add(other.moved_worker),
         }
     }
 }
@@ -516,6 +521,7 @@ mod tests {
             skipped: 2,
             slept: 1,
             shared_core: 6,
+            moved_worker: 7,
         };
         assert_eq!(one.plus(one).since(one), one);
         assert_eq!(one.since(one.plus(one)), SpinCounters::default());
