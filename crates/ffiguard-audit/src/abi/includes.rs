@@ -140,16 +140,85 @@ impl Finder<'_> {
         if !mac.path.is_ident("include") {
             return;
         }
-        // Only a literal path names a file of the crate; `concat!(env!("OUT_DIR"), ..)` is
-        // generated at build time.
-        let Ok(lit) = mac.parse_body::<syn::LitStr>() else {
-            return;
+        // A literal path, or `concat!` of literals after `env!("CARGO_MANIFEST_DIR")`, names a
+        // file of the crate; `concat!(env!("OUT_DIR"), ..)` is generated at build time.
+        let target = match included_path(mac) {
+            Some(Included::Relative(rel)) => Some(join(self.dir(), &rel)),
+            Some(Included::FromManifest(rel)) => self.below_manifest(&rel),
+            None => None,
         };
-        let target = join(self.dir(), &lit.value());
-        if self.known.contains(&target.as_str()) {
+        if let Some(target) = target.filter(|t| self.known.contains(&t.as_str())) {
             let cfgs = self.cfgs(attrs);
             self.found.push((target, cfgs));
         }
+    }
+
+    /// The known file that `rel` names below the including file's crate directory: display
+    /// paths do not say where the manifest is, so the file whose path ends with `rel` under
+    /// the deepest directory that also holds the including file.
+    fn below_manifest(&self, rel: &str) -> Option<String> {
+        let rel = join("", rel);
+        self.known
+            .iter()
+            .filter_map(|known| {
+                let dir = if *known == rel {
+                    ""
+                } else {
+                    known.strip_suffix(rel.as_str())?.strip_suffix('/')?
+                };
+                let inside = dir.is_empty() || self.path.starts_with(&format!("{dir}/"));
+                inside.then_some((dir.len(), *known))
+            })
+            .max_by_key(|(depth, _)| *depth)
+            .map(|(_, known)| known.to_owned())
+    }
+}
+
+/// What an `include!` names, when that needs nothing from the build.
+enum Included {
+    /// Relative to the including file's directory.
+    Relative(String),
+    /// Relative to the crate's manifest directory (`concat!(env!("CARGO_MANIFEST_DIR"), ..)`).
+    FromManifest(String),
+}
+
+/// The path of `include!(..)`: a string literal, or `concat!` of literals, optionally after
+/// `env!("CARGO_MANIFEST_DIR")`.
+fn included_path(mac: &syn::Macro) -> Option<Included> {
+    let expr: syn::Expr = mac.parse_body().ok()?;
+    match expr {
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(s),
+            ..
+        }) => Some(Included::Relative(s.value())),
+        syn::Expr::Macro(m) if m.mac.path.is_ident("concat") => {
+            type Args = syn::punctuated::Punctuated<syn::Expr, syn::Token![,]>;
+            let parts = m.mac.parse_body_with(Args::parse_terminated).ok()?;
+            let mut from_manifest = false;
+            let mut text = String::new();
+            for (i, part) in parts.iter().enumerate() {
+                match part {
+                    syn::Expr::Lit(syn::ExprLit {
+                        lit: syn::Lit::Str(s),
+                        ..
+                    }) => text.push_str(&s.value()),
+                    syn::Expr::Macro(env) if i == 0 && env.mac.path.is_ident("env") => {
+                        let var: syn::LitStr = env.mac.parse_body().ok()?;
+                        if var.value() != "CARGO_MANIFEST_DIR" {
+                            return None;
+                        }
+                        from_manifest = true;
+                    }
+                    _ => return None,
+                }
+            }
+            Some(if from_manifest {
+                Included::FromManifest(text)
+            } else {
+                Included::Relative(text)
+            })
+        }
+        _ => None,
     }
 }
 
@@ -258,5 +327,41 @@ mod tests {
             "#[cfg(target_os = \"linux\")]"
         );
         assert!(!cfgs.contains_key("src/common.rs"));
+    }
+
+    #[test]
+    fn manifest_relative_includes_in_an_inline_module_are_under_their_cfg() {
+        // fitsio-sys: one bindings file per pointer width, named from the manifest directory.
+        let lib = syn::parse_file(
+            "mod sys {\n\
+             #[cfg(target_pointer_width = \"64\")]\n\
+             include!(concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/src/bindings_64.rs\"));\n\
+             #[cfg(target_pointer_width = \"32\")]\n\
+             include!(concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/src/bindings_32.rs\"));\n\
+             }",
+        )
+        .expect("parses");
+        let empty = syn::parse_file("").expect("parses");
+        // In a tree of crates, the display paths start with the crate's directory; another
+        // crate's file of the same name is not the one meant.
+        let files = [
+            ("fitsio-sys/src/lib.rs", &lib),
+            ("fitsio-sys/src/bindings_64.rs", &empty),
+            ("fitsio-sys/src/bindings_32.rs", &empty),
+            ("other/src/bindings_32.rs", &empty),
+        ];
+        let cfgs = file_cfgs(&files);
+        assert_eq!(
+            cfg::describe(&cfgs["fitsio-sys/src/bindings_64.rs"]),
+            "#[cfg(target_pointer_width = \"64\")]"
+        );
+        assert_eq!(
+            cfg::describe(&cfgs["fitsio-sys/src/bindings_32.rs"]),
+            "#[cfg(target_pointer_width = \"32\")]"
+        );
+        assert!(!cfgs.contains_key("other/src/bindings_32.rs"));
+        // A crate audited alone: paths start at its own directory.
+        let alone = [("src/lib.rs", &lib), ("src/bindings_32.rs", &empty)];
+        assert!(file_cfgs(&alone).contains_key("src/bindings_32.rs"));
     }
 }
