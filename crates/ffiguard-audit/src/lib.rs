@@ -31,6 +31,7 @@ mod quiet_panic;
 pub mod registry;
 mod report;
 mod rule;
+mod rule_docs;
 pub mod rules;
 mod run;
 mod source;

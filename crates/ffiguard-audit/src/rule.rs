@@ -9,8 +9,9 @@ use crate::{Confidence, FileContext, Finding, Level};
 
 /// A rule's identity and documentation, in clippy's shape.
 ///
-/// The docs are Markdown. `cargo ffiguard explain ID` prints them and `cargo ffiguard docs`
-/// turns them into `docs/rules/ID.md`.
+/// The docs are Markdown: each of the crate's rules reads them from its page in
+/// `src/rules/docs/ID.md` when the crate compiles. `cargo ffiguard explain ID` prints them
+/// and `cargo ffiguard docs` turns them into `docs/rules/ID.md`.
 #[derive(Debug)]
 pub struct RuleMeta {
     /// Stable identifier, `FFI` and three digits (`FFI001`). Used in suppressions and baselines.

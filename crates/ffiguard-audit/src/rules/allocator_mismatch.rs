@@ -16,29 +16,7 @@ static META: RuleMeta = RuleMeta {
     summary: "Rust takes ownership of C-allocated memory, or C's `free` releases Rust memory",
     default_level: Level::Error,
     confidence: Confidence::Medium,
-    docs: RuleDocs {
-        what_it_does: "Flags `Vec::from_raw_parts`, `String::from_raw_parts`, `Box::from_raw` \
-and `CString::from_raw` applied to the result of a foreign call (directly or through a `let`); \
-and a call to `free` whose argument comes from `into_raw` (`Box`, `CString`), or from \
-`as_mut_ptr`/`as_ptr` of a local `Vec`, `String` or `Box`.",
-        why_is_this_bad: "Rust's global allocator and C's `malloc` are different heaps (or may \
-be: jemalloc, mimalloc, a debug allocator, Windows' per-CRT heaps). Freeing a block with the \
-other allocator corrupts the heap; `Vec::from_raw_parts` additionally requires the exact \
-capacity and alignment Rust used.",
-        known_problems: "A foreign function that returns a pointer Rust stored earlier (user \
-data, payloads, contexts) is a legitimate round trip; calls whose name mentions `user`, `data`, \
-`payload`, `opaque`, `ctx`/`context` or `arg`, and casts (`as`, `.cast::<T>()`) to a non-C \
-type of the crate or a Rust owner (`Box`, `Vec`, `Rc`, ..), are exempt; so is `Box::from_raw`/`CString::from_raw` in a file that passes that owner's \
-`into_raw` straight into a foreign call (C keeps the block and hands it back), which also hides \
-a real mismatch of the same owner in that file. Memory from a C library built to use Rust's \
-allocator is still reported.",
-        example_bad: "let p = unsafe { make_buffer(len) };\nlet v = unsafe { Vec::from_raw_parts(p, len, len) };",
-        example_good: "let p = unsafe { make_buffer(len) };\n\
-let v = unsafe { std::slice::from_raw_parts(p, len) }.to_vec();\nunsafe { free_buffer(p) };",
-        fix: "Copy C memory into Rust values and release it with the library's own free \
-function (or wrap it in an owner whose `Drop` does, like `ffiguard`'s owned types). Hand Rust \
-memory to C with `into_raw` and take it back with `from_raw` in a destroy callback.",
-    },
+    docs: RuleDocs::from_markdown(include_str!("docs/FFI006.md")),
 };
 
 const TAKES_OWNERSHIP: &[(&[&str], &str)] = &[

@@ -15,26 +15,7 @@ static META: RuleMeta = RuleMeta {
     summary: "`bool` in an `extern` declaration, or a C string pointer cast to `*const i8`",
     default_level: Level::Warning,
     confidence: Confidence::Low,
-    docs: RuleDocs {
-        what_it_does: "Flags `bool` parameters and return types of functions declared in \
-`extern` blocks, and casts to `*const i8`/`*mut i8` used as an argument of a foreign call or of \
-`CStr::from_ptr`.",
-        why_is_this_bad: "Rust's `bool` matches C's `_Bool`/`bool` exactly, but many C APIs \
-return or take `int` for truth values; a `bool` bound to an `int` reads only one byte of it \
-(any value other than 0 or 1 is undefined behaviour in Rust). `c_char` is `i8` on x86 but \
-`u8` on ARM and others: code that writes `*const i8` compiles on one and fails (or silently \
-changes meaning) on the other.",
-        known_problems: "Without the C header the rule cannot tell `_Bool` from `int`: every \
-`bool` is reported. Run `cargo ffiguard check` with headers for the exact cross-check, and \
-suppress the ones the header confirms as `_Bool`.",
-        example_bad: "unsafe extern \"C\" {\n    fn is_ready(h: *mut Handle) -> bool; // C: int is_ready(handle *)\n}\n\
-unsafe { set_name(s.as_ptr() as *const i8) }",
-        example_good: "unsafe extern \"C\" {\n    fn is_ready(h: *mut Handle) -> c_int;\n}\n\
-let ready = unsafe { is_ready(h) } != 0;\nunsafe { set_name(s.as_ptr()) } // s: &CStr, as_ptr is *const c_char",
-        fix: "Declare exactly the C type (`c_int` for `int`, `bool` only for `_Bool`) and convert \
-on the Rust side (`!= 0`, `c_int::from(b)`). Use `c_char` (`std::ffi::c_char`) for C strings and \
-never spell it `i8` or `u8`.",
-    },
+    docs: RuleDocs::from_markdown(include_str!("docs/FFI018.md")),
 };
 
 impl Rule for BoolCharAcrossBoundary {

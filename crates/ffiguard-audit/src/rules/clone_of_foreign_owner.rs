@@ -17,35 +17,7 @@ static META: RuleMeta = RuleMeta {
     summary: "`Clone` copies a handle whose `Drop` frees a C resource (double free)",
     default_level: Level::Error,
     confidence: Confidence::High,
-    docs: RuleDocs {
-        what_it_does: "Flags `#[derive(Clone)]` on a type, and a hand-written `impl Clone` that \
-only copies fields (no calls, no macros), when the crate has an `impl Drop` for that type whose \
-`drop` calls a foreign function (declared in the crate, or through `libc::`/`ffi::`/`*_sys::`). \
-Types that a `macro_rules!` of the file generates together with their `Drop` (a `wrapper!` \
-macro per C handle) are checked as the macro writes them, one arm at a time.",
-        why_is_this_bad: "A derived or field-copying clone duplicates the raw handle, not the C \
-object. Both copies' `Drop` release the same object: a double free or double close, and a \
-use-after-free for whichever copy is used after the first drop.",
-        known_problems: "Types are matched by name, not path: a `Drop` in another file counts \
-only when it is in the same crate (when several crates are audited as one tree, the directory \
-above `src/` tells them apart) and no other type of the crate has the same name, so a `Drop` \
-kept apart from its type is missed when the name is ambiguous. A hand-written `Clone` is reported only when it merely copies fields, or converts one field \
-of `self` into `Self` (`self.raw.into()`) through a `From` impl of the same file that only \
-builds the struct; one that duplicates through a helper is trusted without checking what the \
-helper does. A `Drop` that asks `Rc::strong_count`/`Arc::try_unwrap` \
-(and the like) frees only as the last owner, so clones of its type are not reported. A derived \
-`Clone` whose fields all have such a delegating hand-written `Clone` in the same file is \
-trusted the same way (cef's `UserFreeData`, whose `clone` allocates a new C string). A \
-field-copying clone that sets a `bool` field to the value under which `drop` does not free \
-(metacall's `leak: true` with `if !self.leak { .. }`) is not reported either: no double free, \
-though the copy dangles once the original is dropped.",
-        example_bad: "#[derive(Clone)]\npub struct Handle { raw: *mut c_void }\n\n\
-impl Drop for Handle {\n    fn drop(&mut self) {\n        unsafe { handle_free(self.raw) }\n    }\n}",
-        example_good: "pub struct Handle { raw: *mut c_void }\n\nimpl Clone for Handle {\n    \
-fn clone(&self) -> Self {\n        Handle { raw: unsafe { handle_dup(self.raw) } }\n    }\n}",
-        fix: "Remove `Clone`, or implement it with the library's duplicate/reference function \
-(`X509_dup`, `*_up_ref`, `g_object_ref`), or share one owner through `Rc`/`Arc`.",
-    },
+    docs: RuleDocs::from_markdown(include_str!("docs/FFI016.md")),
 };
 
 impl Rule for CloneOfForeignOwner {

@@ -19,47 +19,7 @@ static META: RuleMeta = RuleMeta {
     summary: "`CStr::from_ptr` on an unchecked pointer parameter or an unterminated buffer",
     default_level: Level::Error,
     confidence: Confidence::Medium,
-    docs: RuleDocs {
-        what_it_does: "Flags `CStr::from_ptr(p)` where `p` is a raw-pointer parameter of a safe \
-Rust-ABI function and the function never checks `p` for null (`is_null`, `NonNull::new`, \
-`as_ref`, a comparison); and `CStr::from_ptr(buf.as_ptr())` where `buf` is a local array or \
-`vec!` that a foreign call filled with its full length (`buf.len()`) and nothing wrote a NUL \
-into it afterwards, or a `Vec::with_capacity(n)` that a foreign call filled at all (its \
-unwritten bytes are uninitialized, so no spare byte is a NUL), read through `buf.as_ptr()` or \
-a local bound to `buf.as_mut_ptr()`, by `CStr::from_ptr` or by a `strlen` (libc's or the \
-crate's own); and `CStr::from_ptr(buf.as_ptr())` where `buf` is a `&[c_char]` or \
-`&[c_char; N]` parameter (of `c_char`, `i8` or `u8`) of a safe function that never looks for \
-the terminator in it (`contains`, `last`, `ends_with`, `iter`, passing it to a function, or \
-writing an element such as `buf[len - 1] = 0`), \
-at warning level when the function is out of reach from outside the crate. Pointers \
-returned by foreign calls are FFI010's.",
-        why_is_this_bad: "`CStr::from_ptr` reads until it finds a zero byte. On a null pointer \
-that is a crash; on a buffer C filled to the brim without a terminator it reads past the end \
-(an out-of-bounds read that may leak memory contents or crash).",
-        known_problems: "Parameters of `unsafe fn`s and of `extern \"C\"` callbacks are exempt: \
-there the caller's contract (documented or C's) is what guarantees non-null. So are parameters \
-of a function outside the crate's API (private, `pub(crate)`, `pub` in a private module or \
-in a file no `mod` of the audited code declares) when every call in the file passes the \
-address of Rust storage (`x.as_ptr()`, `&x`) or a pointer a null check guards at that call \
-(inside `if !p.is_null()`, after `if p.is_null() { return ..; }` or `assert!(!p.is_null())`, \
-in the `else` of `if p.is_null()`, on the `Some` side of `NonNull::new(p)` or `p.as_ref()`); \
-a function with no call, or named without being called (`.map(f)`), stays reported. A call \
-from another file is not seen, nor a pointer reassigned between the check and the call; a \
-module declared through `#[path]` or inside a macro looks undeclared. Buffers filled by the standard C \
-functions that always terminate within the size they are given (`snprintf`, `strerror_r`, \
-`getcwd`, ..), by a library's own `*_snprintf` (`nftnl_chain_snprintf`), and by a function the \
-same body first calls with a null buffer and size 0 to learn the length (the size query of \
-`snprintf`-like APIs), or whose result the body compares with the buffer's length, are \
-accepted; other C functions that always terminate are still \
-reported when given the full length: suppress with that reason or pass `len - 1`.",
-        example_bad: "let mut buf = [0 as c_char; 64];\nunsafe { get_name(buf.as_mut_ptr(), buf.len()) };\n\
-let name = unsafe { CStr::from_ptr(buf.as_ptr()) };",
-        example_good: "let mut buf = [0u8; 64];\nunsafe { get_name(buf.as_mut_ptr().cast(), buf.len()) };\n\
-let name = CStr::from_bytes_until_nul(&buf).map_err(|_| Error::Unterminated)?;",
-        fix: "Check for null first (or use `ffiguard`'s checked C-string readers). For buffers, \
-use `CStr::from_bytes_until_nul` on the slice, which stops at the buffer's end, or hand C one \
-byte less than the buffer and keep the last byte zero.",
-    },
+    docs: RuleDocs::from_markdown(include_str!("docs/FFI005.md")),
 };
 
 impl Rule for CStrFromUncheckedPtr {

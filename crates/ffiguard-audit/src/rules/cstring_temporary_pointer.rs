@@ -18,31 +18,7 @@ static META: RuleMeta = RuleMeta {
     summary: "`.as_ptr()` of a temporary `CString`, `Vec` or `String` outlives the statement",
     default_level: Level::Error,
     confidence: Confidence::High,
-    docs: RuleDocs {
-        what_it_does: "Flags `.as_ptr()` (or `.as_mut_ptr()`) on an owned buffer that is never \
-bound to a name — `CString::new(..)` followed by `unwrap`, `expect`, `?`, `unwrap_or*`; a \
-`Vec`, `String` or `Box<[T]>` built in place by `collect::<Vec<_>>()`, `format!`, `vec![..]`, \
-`Vec::from`/`with_capacity`, `String::from`, `.to_vec()`, `.to_string()`, `.into_bytes()`, \
-`.into_boxed_slice()`, the `to_wide_null()`/`to_wide()` of wio's `ToWide`, or a function of \
-the file declared to return one — when the pointer is \
-stored (`let`, assignment, `push`/`insert`, struct or array literal) or returned from a \
-closure (`map`, `map_or`, `and_then`). Also flags `CString::new(..).map(|c| c.as_ptr())`, where \
-the closure owns and drops the `CString`, and the same on a local that owns an \
-`Option<CString>` (`let p = p.map(|s| CString::new(s).unwrap()); p.map_or(null(), |s| s.as_ptr())`). A temporary passed directly as a call argument is \
-fine (it lives until the end of the statement) and is not flagged.",
-        why_is_this_bad: "The buffer is freed at the end of the statement (or closure) that \
-created it; the pointer dangles from the next line on. C then reads freed memory — often the right bytes \
-in tests, garbage or a crash in production.",
-        known_problems: "Only the constructors and methods listed are recognised as \
-temporaries, and functions by their declaration in the same file: a helper of another file \
-returning a `Vec` or `CString` is not followed, nor a method whose name some other function \
-of the file declares with another return type.",
-        example_bad: "let p = CString::new(path).unwrap().as_ptr();\nunsafe { open_file(p) };",
-        example_good: "let c = CString::new(path)?;\nunsafe { open_file(c.as_ptr()) };",
-        fix: "Bind the `CString` (or `Vec`, `String`) to a variable that lives as long as C uses the pointer, and \
-take `.as_ptr()` from it. For optional strings keep the `Option<CString>` and use \
-`c.as_ref().map_or(ptr::null(), |c| c.as_ptr())`.",
-    },
+    docs: RuleDocs::from_markdown(include_str!("docs/FFI011.md")),
 };
 
 impl Rule for CStringTemporaryPointer {

@@ -16,23 +16,7 @@ static META: RuleMeta = RuleMeta {
     summary: "the integer returned by a foreign call is discarded",
     default_level: Level::Warning,
     confidence: Confidence::Medium,
-    docs: RuleDocs {
-        what_it_does: "Flags a statement `foreign_fn(..);` or `let _ = foreign_fn(..);` (also \
-wrapped in `unsafe { .. }`) where the function is declared in the crate to return an integer \
-type (`c_int`, `i32`, `c_long`, ...). Calls inside `Drop::drop` are exempt, and so are the \
-printf family and `puts`, whose result is a count.",
-        why_is_this_bad: "In C the return value is usually the only error channel. Ignoring it \
-turns a failed write, a refused lock or an invalid argument into silent data loss, and the \
-next call then works on a broken state.",
-        known_problems: "Functions whose integer result is not a status (a count, a previous \
-value, a handle) are reported; suppress with that reason. Functions reached through `libc::` \
-without a declaration in the crate are not checked (their return type is unknown).",
-        example_bad: "unsafe { db_exec(db, sql) };",
-        example_good: "let rc = unsafe { db_exec(db, sql) };\nif rc != 0 {\n    return Err(Error::from_code(rc));\n}",
-        fix: "Check the value and map it to a typed error (`ffiguard::error`), or document why it \
-can be ignored and suppress with that reason. In `Drop`, ignoring is acceptable; offer \
-`close(self) -> Result` for callers who care.",
-    },
+    docs: RuleDocs::from_markdown(include_str!("docs/FFI014.md")),
 };
 
 const COUNT_RESULTS: &[&str] = &[

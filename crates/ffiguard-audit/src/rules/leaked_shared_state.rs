@@ -17,29 +17,7 @@ static META: RuleMeta = RuleMeta {
     summary: "`mem::forget`/`Box::leak`/`ManuallyDrop::new` on a value whose pointer was given to C",
     default_level: Level::Warning,
     confidence: Confidence::Medium,
-    docs: RuleDocs {
-        what_it_does: "Flags `mem::forget(x)`, `Box::leak(x)` and `ManuallyDrop::new(x)` when \
-`x` is memory Rust allocated (a parameter typed `Box`/`Vec`/`String`/`CString`, or a binding \
-initialized by `Box::new`, `Vec::..`, `String::..`, `CString::..`, `vec!`, `format!`) and the \
-same function passed `x` (or a pointer or reference made from it) to a foreign call. Wrappers \
-of C objects are left alone: forgetting them after a call is how ownership moves to C \
-(OpenSSL's `set0` functions).",
-        why_is_this_bad: "Leaking keeps the pointer valid, but nobody ever frees the value: a \
-leak per registration, and the value's `Drop` (closing files, releasing other C objects) never \
-runs. It usually hides a missing ownership protocol: C should get the value through `into_raw` \
-and give it back through a destroy callback, or the Rust owner should outlive C's use and \
-unregister before dropping.",
-        known_problems: "Values that really live for the whole process (a global logger \
-registered once) are reported; suppress with that reason. Uses are matched by name within the \
-function; a pointer stored in a struct first and passed later is not seen.",
-        example_bad: "let state = Box::new(state);\n\
-unsafe { register_state(&*state as *const State as *mut c_void) };\nstd::mem::forget(state);",
-        example_good: "let raw = Box::into_raw(Box::new(state));\n\
-unsafe { register_state(raw.cast(), destroy_state) }; // destroy_state calls Box::from_raw",
-        fix: "Transfer ownership explicitly: `Box::into_raw` when registering, `Box::from_raw` \
-in the library's destroy/free callback (or when unregistering). `ffiguard`'s callback module \
-does this for you.",
-    },
+    docs: RuleDocs::from_markdown(include_str!("docs/FFI008.md")),
 };
 
 impl Rule for LeakedSharedState {

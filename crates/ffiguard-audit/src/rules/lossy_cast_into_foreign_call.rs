@@ -14,34 +14,7 @@ static META: RuleMeta = RuleMeta {
     summary: "an `as` cast that can truncate or flip the sign of a value passed to C",
     default_level: Level::Warning,
     confidence: Confidence::Medium,
-    docs: RuleDocs {
-        what_it_does: "Flags `value as T` where `T` is an integer type and the cast is an \
-argument of a foreign call (a function declared in the crate, a path through a bindings module, \
-or a bare name imported from one with `use ffi::*;`, as crates whose bindings are generated at \
-build time call C), or initializes a `let` binding that is then passed to one, when the \
-source type is known to be wider than `T` on some target or of the other signedness. The source \
-type is known only from syntax: `.len()`, `.capacity()` and `size_of` (`usize`; not the \
-length of a local fixed-size array, a constant), a parameter or \
-`let` annotated with its type, a suffixed literal, or an inner `as` cast. Widths follow the C \
-data models of Linux, macOS and Windows (`c_long` is 32-bit on Windows, `usize` is 32-bit on \
-32-bit targets).",
-        why_is_this_bad: "`as` silently truncates and reinterprets: a 5 GiB buffer passed as \
-`len as c_int` becomes a small or negative length, a negative offset becomes a huge unsigned \
-one. C then reads or writes a different number of bytes than Rust allocated.",
-        known_problems: "Without type inference, casts of fields, method results other than \
-`len`/`capacity`, and unannotated bindings are not checked (false negatives). A cast whose \
-value is bounded by an earlier check (`if len > i32::MAX as usize { return }`) is still \
-reported; suppress it with the reason. A bare name imported from a bindings module by a glob \
-counts as C unless the file defines a function of that name or the function binds it.",
-        example_bad: "unsafe { write_buf(data.as_ptr(), data.len() as c_int) }",
-        example_good: "let len = c_int::try_from(data.len()).map_err(|_| Error::TooLong)?;\n\
-unsafe { write_buf(data.as_ptr(), len) }",
-        fix: "Convert with `T::try_from(value)` and turn the error into the API's own \"too \
-large\" error (as rusqlite does), or loop in chunks that fit. Where the value provably fits, \
-say why next to `#[allow(clippy::cast_possible_truncation)]` (clippy's precise lint): the rule \
-then stays quiet. Use `ffiguard::conv` helpers \
-where they exist.",
-    },
+    docs: RuleDocs::from_markdown(include_str!("docs/FFI002.md")),
 };
 
 impl Rule for LossyCastIntoForeignCall {

@@ -14,27 +14,7 @@ static META: RuleMeta = RuleMeta {
     summary: "a `#[repr(C)]` type used in an `extern` signature has no size/alignment assertion",
     default_level: Level::Info,
     confidence: Confidence::Medium,
-    docs: RuleDocs {
-        what_it_does: "Flags a struct or union with `repr(C)` that appears (by value or behind a \
-pointer) in a signature of a function declared in an `extern` block or of a Rust `extern fn`, \
-when the crate has no layout assertion for it: `ffiguard::assert_layout!(T, ..)`, a `const` \
-or test using `size_of::<T>()`/`align_of::<T>()`/`offset_of!(T, ..)`, or bindgen's \
-`bindgen_test_layout_T`.",
-        why_is_this_bad: "`repr(C)` makes Rust lay the struct out like C would — for the fields \
-as written in Rust. If a field's type or order differs from the header (a `long` spelled \
-`i64`, a field added in a new library version), nothing fails at compile time and C reads the \
-wrong bytes. A size and alignment assertion turns that into a build error.",
-        known_problems: "Assertions anywhere in the audited crate count (by type name); \
-assertions in another crate — a `systest`/`ctest` crate, or the safe wrapper asserting the \
-`-sys` crate's types — are not seen. Opaque zero-field types are exempt.",
-        example_bad: "#[repr(C)]\npub struct Config { pub level: c_int, pub flags: u64 }\n\
-unsafe extern \"C\" { fn apply(cfg: *const Config) -> c_int; }",
-        example_good: "#[repr(C)]\npub struct Config { pub level: c_int, pub flags: u64 }\n\
-ffiguard::assert_layout!(Config, size = 16, align = 8);",
-        fix: "Add `ffiguard::assert_layout!` with the sizes from the C header (or \
-`cargo ffiguard layout-tests`, which generates them from the headers for each target), or \
-generate the type with bindgen, which emits layout tests.",
-    },
+    docs: RuleDocs::from_markdown(include_str!("docs/FFI020.md")),
 };
 
 impl Rule for MissingLayoutAssertion {

@@ -3,6 +3,10 @@
 //! Every rule matches syntax only (no type inference, no macro expansion). Each rule's
 //! documentation says exactly what it matches and where that is wrong; its tests are the
 //! fixtures in `tests/fixtures/rules/`, one true-positive and one true-negative file per rule.
+//!
+//! The documentation is Markdown, one page per rule in `docs/` beside this module (`FFI015.md`),
+//! for the header cross-check's rules and the engine's diagnostics too; `rule_docs` says why
+//! it lives there and what shape a page has.
 
 mod allocator_mismatch;
 mod bool_char_across_boundary;

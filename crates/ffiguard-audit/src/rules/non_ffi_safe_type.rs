@@ -17,60 +17,7 @@ static META: RuleMeta = RuleMeta {
     summary: "a type with no C layout in an extern signature, callback type or pointer cast",
     default_level: Level::Error,
     confidence: Confidence::Medium,
-    docs: RuleDocs {
-        what_it_does: "Flags types that have no defined C layout where C sees them: parameters \
-and return types of functions in `extern` blocks, of Rust `extern \"C\" fn`s and of \
-`extern \"C\" fn(..)` pointer types; and pointer casts that reinterpret a Rust value as a C \
-struct (`&addr as *const SocketAddr as *const sockaddr`), also when the target type is left to \
-inference (`SocketAddr::V4(ref a) => a as *const _ as *const _`, typed by the return type): \
-then only std types count, and only after a cast through `*const _`. Also flags a std value \
-written through such a double cast (`*(&mut sa6 as *mut _ as *mut _) = addr`, `addr` a \
-`SocketAddrV4`) and memory read back as the address a `SocketAddr::V4(..)`/`V6(..)` variant \
-holds (`SocketAddr::V4(*(self.as_ptr() as *const _))`, a pointer re-cast, not a reference). \
-Matched types: structs and enums \
-defined in the crate without `repr(C)`, `repr(transparent)` or a primitive `repr`; `String`, \
-`Vec`, `CString`, `PathBuf`, maps, `Rc`/`Arc`, `SocketAddr*` and other std types; `&str`, \
-slices, trait objects, `char`, tuples, arrays by value, and `Option<T>` unless `T` is a \
-reference, `Box`, `NonNull`, a function pointer or a `NonZero` integer.",
-        why_is_this_bad: "Rust may reorder, pad or niche-pack such types as it likes and changes \
-that between compiler versions; fat pointers (`&str`, slices, `dyn`) are two words where C \
-expects one. C then reads fields at the wrong offsets or misses half of a pointer: wrong values \
-at best, memory corruption at worst. `SocketAddr` in particular is not a `sockaddr`.",
-        known_problems: "Types are matched by name without resolving paths: a crate type that \
-shares its name with a `repr(C)` type elsewhere in the crate is not flagged; a bare name \
-only matches types of the file's own module, of modules it glob-imports with a crate path \
-(`use crate::x::*`, `use super::*`) or types it imports by name (a glob from another crate \
-keeps every type in view); a qualified path \
-(`vk::Device`) only matches types declared in a module of that name, so a module renamed by \
-`use .. as ffi` hides its types; a type imported \
-from another crate is only judged if it is a known std type (when several crates are audited as \
-one tree, a type counts only in files of its own crate, told apart by the directory above \
-`src/`). Type aliases are judged by what \
-they name when defined (without generics) in the same file; aliases from other files are not \
-followed. Raw pointers to crate types are \
-flagged only in `extern` block declarations (C dereferences them); in Rust callbacks and \
-exported functions, as for rustc's `improper_ctypes_definitions`, a pointer or reference to \
-any sized type is an opaque handle or a user-data round trip (`quiche_conn_free(conn: &mut \
-Connection)`). A cast to a `repr(transparent)` newtype is not a cast to a C struct. Items \
-under `#[allow(improper_ctypes)]` (or `improper_ctypes_definitions`) are not reported: the \
-author has judged the same finding. A raw pointer to a `Box` (`*mut Box<dyn FnMut()>`) is a \
-thin pointer to user data and is not flagged; a `Box<dyn Trait>` by value, `&dyn Trait` and \
-`*mut dyn Trait` are. Reads of C memory as a std type are only recognized inside a \
-`SocketAddr::V4(..)`/`V6(..)` constructor; a read typed by a `let` or a return type is \
-missed. A std generic type written without its type arguments (a bare `Result`, `Vec`, \
-`Arc`) is taken for another type of that name, as a glob import from another crate \
-(`use ash::vk::*`, whose `Result` is `VkResult`) shadows the prelude: a `type Result = \
-std::result::Result<..>` alias brought in by such a glob is missed. Empty enums, unit \
-structs and structs of zero-sized fields are treated as opaque handles. `bool` is left to FFI018.",
-        example_bad: "pub struct Config { level: i32 }\n\
-unsafe extern \"C\" {\n    fn set_config(cfg: *const Config) -> c_int;\n    fn set_name(name: &str);\n}",
-        example_good: "#[repr(C)]\npub struct Config { level: c_int }\n\
-unsafe extern \"C\" {\n    fn set_config(cfg: *const Config) -> c_int;\n    fn set_name(name: *const c_char);\n}",
-        fix: "Give the type `#[repr(C)]` (and C-compatible fields), or pass an opaque pointer \
-(`*mut c_void`, or an empty `#[repr(C)]` struct) and keep the Rust type on the Rust side. Pass \
-strings as `*const c_char` from a `CString`, slices as pointer and length. Build C socket \
-addresses field by field (`sockaddr_in`), or with `socket2::SockAddr`.",
-    },
+    docs: RuleDocs::from_markdown(include_str!("docs/FFI001.md")),
 };
 
 impl Rule for NonFfiSafeType {

@@ -23,45 +23,7 @@ static META: RuleMeta = RuleMeta {
     summary: "a non-literal format string passed to a printf-like variadic C function",
     default_level: Level::Error,
     confidence: Confidence::High,
-    docs: RuleDocs {
-        what_it_does: "Finds calls to printf-family functions (`printf`, `fprintf`, `dprintf`, \
-`sprintf`, `snprintf`, `syslog`, `asprintf`, `err`, `warn`, and their `v` forms when declared \
-variadic; the curses `printw`, `wprintw`, `mvprintw`, `mvwprintw`; R's `Rprintf`, \
-`REprintf`, `Rf_error`, `Rf_warning`, `Rf_errorcall`, `Rf_warningcall`) through `libc::` or a \
-declaration of the crate, also when the declaration drops the `...` (except `err`/`warn`; the \
-argument must then be a pointer, `.as_ptr()` or a cast, since a same-named Rust wrapper taking \
-`&str` is not the C function), and \
-to any variadic function declared in the crate with a parameter whose name contains `fmt` or \
-`format` in any case (`fmt`, `log_fmt`, SQLite's `zFormat`, `pszFormat`) and a pointer type, \
-or whose name ends in `printf` (any case; the format is then its last pointer parameter, as \
-bindgen names it `arg1`); flags the call when the \
-format argument is not a literal: `c\"..\"`, `b\"..\\0\".as_ptr()`, `\"..\\0\".as_ptr()`, \
-`CStr::from_bytes_with_nul(b\"..\\0\").unwrap()`, a `cstr!`/`c_str!` macro, an upper-case \
-constant, or a local bound to one of these by a `let` earlier in the function. Calls written \
-in `macro_rules!` bodies are read as well (a format that is one of the macro's metavariables \
-is its caller's to answer for), and a call through a `-sys` crate (`$crate::obs_sys::blog`) \
-uses that crate's declaration when the two are audited together.",
-        why_is_this_bad: "If any part of the format string comes from outside, `%s` and `%x` \
-read arguments that were never passed (leaking stack and heap contents) and `%n` writes to \
-memory: a classic format-string vulnerability, and C cannot check the argument count.",
-        known_problems: "A format string computed from constants only (chosen by a `match`) is \
-reported; suppress with that reason. A call without arguments of a function of the same file \
-whose body is a literal format (`fmt_ptr()` returning `\"%s\"`) counts as that literal; a \
-helper elsewhere does not. Text whose `%` signs were all doubled \
-(`s.replace('%', \"%%\")`, then `CString::new`) is accepted when the escaping is visible in \
-the function: in the argument itself or in the `let` bindings that lead to it; escaping done \
-by a helper function is not seen. Variadic functions that are not printf-like but name a \
-parameter after a format (`fmt`, `zFormat`) are matched. A variadic function whose format \
-parameter is named otherwise (`const char *s, ...`) is not recognised unless its name is \
-one of the families above or ends in `printf`. A format taken from a parameter of an `unsafe fn` or an \
-`extern` fn, or from a closure parameter named like a format (`|buf, len, fmt| ..`), is left \
-to the callers, which this rule does not follow; a closure the function binds under a printf \
-name (`if let Some(printf) = ..`) is not the C function.",
-        example_bad: "let c = CString::new(user_text)?;\nunsafe { printf(c.as_ptr()) };",
-        example_good: "let c = CString::new(user_text)?;\nunsafe { printf(c\"%s\\n\".as_ptr(), c.as_ptr()) };",
-        fix: "Use a literal format and pass the text as an argument (`\"%s\"`), or call a \
-non-formatting function (`fputs`, `write`). Better, format in Rust and pass the result.",
-    },
+    docs: RuleDocs::from_markdown(include_str!("docs/FFI013.md")),
 };
 
 /// Known printf-like functions and the index of their format parameter.

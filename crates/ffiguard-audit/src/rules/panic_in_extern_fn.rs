@@ -23,46 +23,7 @@ static META: RuleMeta = RuleMeta {
     summary: "a Rust `extern \"C\"` function can panic outside `catch_unwind`",
     default_level: Level::Warning,
     confidence: Confidence::Medium,
-    docs: RuleDocs {
-        what_it_does: "In functions defined in Rust with a non-Rust ABI (`extern \"C\" fn`, \
-exports and callbacks), flags explicit panic sources outside a closure that runs under a panic \
-catcher: `.unwrap()`, `.expect(..)`, `panic!`, `unreachable!`, `todo!`, `unimplemented!`, the \
-`assert!` family, indexing (`a[i]`, `&s[1..]`), and calls of a closure the crate's user \
-supplied: a value taken out of the user-data pointer (`let cb = &mut *(data as *mut Box<dyn \
-FnMut()>); cb()`), or a local, parameter or field whose type is `Box<dyn Fn*>`, `&dyn Fn*`, a \
-generic `F: Fn*` or `Option<Box<dyn Fn*>>` (also after `.as_ref().unwrap()`), or a type alias \
-of the file for one of those (`type Callback<'a> = FnMut(&[f32]) + 'a;`). Calls of paths \
-(`foo(x)`, `Self::bar()`), method calls and calls through `extern \"C\" fn` pointers are not \
-closure calls. `extern \"C\"` functions that a `macro_rules!` of the file generates are checked \
-as the macro writes them, and there a call of a metavariable (`$open_fn(..)`) is a call of \
-the function the macro's caller names. A catcher that exists only under a `#[cfg(..)]` (typically \
-`cfg(debug_assertions)`) protects nothing in the other builds; findings in such a function say \
-so. A catcher is `catch_unwind`, a function of \
-the same file whose body calls `catch_unwind` (a crate's `fn guard(..)`), a helper named \
-`guard`/`ffi_guard`/`catch`/`abort_on_panic`, or any function under a `panic::`, `export::` \
-or `trampoline::` module (git2's `panic::wrap`, `ffiguard::export::status`, PyO3's \
-`impl_::trampoline::cfunction_with_keywords`).",
-        why_is_this_bad: "Since Rust 1.81 a panic that reaches an `extern \"C\"` boundary aborts \
-the whole process (before that it was undefined behaviour). Whoever can make the panic happen \
-— bad input from C, a malformed file — can kill the host program.",
-        known_problems: "Calls to other functions that may panic, arithmetic overflow in debug \
-builds and `RefCell` borrow failures are not followed (false negatives). A user closure is \
-recognised from written types and from where a value came from, without inference: a closure \
-reached through a type alias declared in another file (`Box<Callback>`), a static (`OnceLock<Box<dyn Fn()>>`) or a \
-struct declared in another file is missed, and a Rust `fn` pointer read from the user-data \
-pointer without a written type is reported as a closure. Scopes are not tracked: the last \
-binding of a name decides what it is. A crate's `fn guard` of which only one `cfg` variant \
-calls `catch_unwind` still counts as a catcher. Indexing that is proven \
-in bounds by an earlier check is still reported. Functions declared `extern \"C-unwind\"` are \
-exempt because unwinding through them is defined.",
-        example_bad: "#[unsafe(no_mangle)]\npub extern \"C\" fn parse_port(s: *const c_char) -> c_int {\n    \
-let text = unsafe { CStr::from_ptr(s) };\n    text.to_str().unwrap().parse().unwrap()\n}",
-        example_good: "#[unsafe(no_mangle)]\npub extern \"C\" fn parse_port(s: *const c_char) -> c_int {\n    \
-std::panic::catch_unwind(|| parse(s)).unwrap_or(-1)\n}",
-        fix: "Run the body under `std::panic::catch_unwind` (or `ffiguard`'s callback wrapper) and \
-map a panic to the C API's error value; better, make the body not panic at all (`get`, `?`, \
-explicit error codes).",
-    },
+    docs: RuleDocs::from_markdown(include_str!("docs/FFI003.md")),
 };
 
 impl Rule for PanicInExternFn {

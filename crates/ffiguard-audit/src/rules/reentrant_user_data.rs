@@ -14,29 +14,7 @@ static META: RuleMeta = RuleMeta {
     summary: "`&mut *(user_data as *mut T)` in a callback without a reentrancy guard",
     default_level: Level::Info,
     confidence: Confidence::Low,
-    docs: RuleDocs {
-        what_it_does: "In Rust `extern \"C\"` functions, flags `&mut *(p as *mut T)` and \
-`&mut *p.cast::<T>()` where `p` is a parameter, unless the function uses a guard: `RefCell` \
-(`try_borrow_mut`/`borrow_mut`), a `Mutex`/`RwLock` (`lock`, `try_lock`, `write`), or an \
-atomic or `Cell` flag (`swap`, `compare_exchange`, `replace`).",
-        why_is_this_bad: "C libraries call back reentrantly: a parser callback that calls back \
-into the parser, a hook that triggers another hook, two threads running callbacks at once. \
-Each call makes its own `&mut T` to the same object; two live `&mut` to one value is undefined \
-behaviour even if the code looks sequential, and the optimizer exploits it.",
-        known_problems: "Libraries that document callbacks as never reentrant and \
-single-threaded make this safe; suppress with that reason. Measured on git2, whose 27 matches \
-are per-call payloads that libgit2 never re-enters, most matches are of that kind: hence the \
-`info` level. Guards in helper functions are not \
-seen.",
-        example_bad: "unsafe extern \"C\" fn on_start(user_data: *mut c_void) {\n    \
-let parser = unsafe { &mut *(user_data as *mut Parser) };\n    parser.depth += 1;\n}",
-        example_good: "unsafe extern \"C\" fn on_start(user_data: *mut c_void) {\n    \
-let cell = unsafe { &*(user_data as *const RefCell<Parser>) };\n    \
-if let Ok(mut parser) = cell.try_borrow_mut() {\n        parser.depth += 1;\n    }\n}",
-        fix: "Make a shared reference and put the mutable state in a `RefCell` (refuses \
-reentrant borrows) or a `Mutex`; or use `ffiguard`'s callback trampolines, which refuse \
-reentry.",
-    },
+    docs: RuleDocs::from_markdown(include_str!("docs/FFI021.md")),
 };
 
 const GUARDS: &[&str] = &[

@@ -16,37 +16,7 @@ static META: RuleMeta = RuleMeta {
     summary: "a safe `pub fn` dereferences a raw-pointer parameter or passes it to C",
     default_level: Level::Error,
     confidence: Confidence::High,
-    docs: RuleDocs {
-        what_it_does: "Flags a `pub fn` that is not `unsafe` and not `extern` whose raw-pointer \
-parameter is dereferenced (`*p`, `(*p).field`), passed to a foreign call, to `CStr::from_ptr`, \
-`slice::from_raw_parts`, `ptr::read`/`write`/`copy`, or used as the receiver of an unsafe \
-pointer method (`read`, `write`, `as_ref`, `as_mut`, `add`, `offset`, ...).",
-        why_is_this_bad: "Safe code can call the function with any pointer — null, dangling, \
-misaligned — and the function then reads or writes through it, or lets C do so: undefined \
-behaviour reachable without writing `unsafe`. This makes the whole API unsound.",
-        known_problems: "Functions that only compare or print the address are not flagged. \
-Nor is an opaque user-data pointer that C only stores and hands back: a `*mut c_void` \
-parameter named like user data (`userdata`, `user_data`, `ctx`, `context`, `cookie`, \
-`opaque`, `arg`, `audit_data`) passed to a foreign call without an integer parameter named \
-like a length beside it (`len`, `size`, `count`, `n`, ..: a buffer and its length are still \
-reported; an identifier or flags are not a length). \
-A `pub fn` in a private module (`mod error;`) that no `pub use` re-exports, and a `pub` \
-method of a type declared without `pub` (`pub(crate) struct`), are not reported, since only \
-the crate itself can call them. Modules are judged by their path from the file layout \
-(`#[path]` and modules declared inside macros are not followed, and keep the finding); types \
-by name within the crate, so a public type of the same name keeps the finding; re-exports by \
-name and the module they name, without resolving `use` chains through other names. Methods of \
-an impl of a foreign trait are exempt (the trait fixes the signature); those of a `pub trait` \
-the same file declares are not. A pointer handed to a Rust function is a use only when the \
-callee is `GlobalAlloc::dealloc`/`realloc` or an `unsafe fn` of the same file that reads \
-through a pointer or calls C; inside a macro's arguments, only when the macro is called in an \
-`unsafe` block and is not one of std's formatting, logging and assertion macros.",
-        example_bad: "pub fn refs(db: *const Db) -> c_int {\n    unsafe { (*db).refs }\n}",
-        example_good: "/// # Safety\n/// `db` must point to a live `Db`.\n\
-pub unsafe fn refs(db: *const Db) -> c_int {\n    // SAFETY: guaranteed by the caller.\n    unsafe { (*db).refs }\n}",
-        fix: "Make the function `unsafe fn` with a `# Safety` section, or take a safe type \
-instead (`&Db`, a wrapper that owns the handle, `&CStr`, `&[u8]`).",
-    },
+    docs: RuleDocs::from_markdown(include_str!("docs/FFI009.md")),
 };
 
 const UNSAFE_PTR_METHODS: &[&str] = &[

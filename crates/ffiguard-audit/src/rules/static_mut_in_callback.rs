@@ -17,24 +17,7 @@ static META: RuleMeta = RuleMeta {
     summary: "a `static mut` is read or written from an `extern \"C\"` function or a callback closure",
     default_level: Level::Warning,
     confidence: Confidence::High,
-    docs: RuleDocs {
-        what_it_does: "Flags every use of a `static mut` item of the crate inside a Rust \
-function with a non-Rust ABI (`extern \"C\" fn`), or inside a closure passed as an argument to \
-a call (a callback registered through a Rust API). Closures given to `call_once`, \
-`get_or_init` and similar one-time initializers are exempt.",
-        why_is_this_bad: "C libraries call callbacks from their own threads, from signal \
-handlers, and reentrantly. Unsynchronised access to a `static mut` from such code is a data \
-race — undefined behaviour — and references to it (`&mut STATIC`) can alias.",
-        known_problems: "Statics are matched by name (paths are not resolved), so a local \
-binding that shadows a static's name is recognised only inside `extern` functions. A static that C only ever touches from one thread is \
-still reported; suppress with that reason.",
-        example_bad: "static mut EVENTS: u64 = 0;\n\nextern \"C\" fn on_event() {\n    \
-unsafe { EVENTS += 1 };\n}",
-        example_good: "static EVENTS: AtomicU64 = AtomicU64::new(0);\n\nextern \"C\" fn on_event() {\n    \
-EVENTS.fetch_add(1, Ordering::Relaxed);\n}",
-        fix: "Use an atomic, a `Mutex`/`OnceLock`, or state reached through the callback's \
-user-data pointer.",
-    },
+    docs: RuleDocs::from_markdown(include_str!("docs/FFI004.md")),
 };
 
 impl Rule for StaticMutInCallback {

@@ -19,36 +19,7 @@ static META: RuleMeta = RuleMeta {
     summary: "`s.as_ptr()` of a `&str`/`String` passed as a C string (`*const c_char`)",
     default_level: Level::Error,
     confidence: Confidence::High,
-    docs: RuleDocs {
-        what_it_does: "Flags `s.as_ptr()` (through any pointer cast) passed to a foreign \
-function declared in the crate, at a parameter whose type is `*const c_char`/`*mut c_char`, \
-when `s` is known to be a Rust string: a string literal without a trailing `\\0`, a parameter \
-or `let` typed `&str`/`String`, or a binding initialized by `format!`, `String::from`, \
-`.to_string()`, `.to_owned()` or `String::new()`, or such a string never bound \
-(`format!(..).as_ptr()`). Calls written in `macro_rules!` bodies are read too, and a call \
-through a `-sys` crate (`$crate::obs_sys::blog(..)`) is checked against that crate's \
-declaration when the two are audited together. The pointer may also come through a `let` \
-whose `if`/`match` branches yield `s.as_ptr()`. Not flagged when the next parameter bounds \
-the string: a length (an integer whose name mentions `len`/`size`/`n`, or the next argument is \
-`s.len()`, converted or not, or a local holding it, or the argument before it is `s.len()`), or an end pointer (a pointer parameter named `end`/`limit`/\
-`stop` or `*_end`, .., or the next argument is the string's pointer moved forward, \
-`ptr.add(s.len())`, directly or through a local).",
-        why_is_this_bad: "Rust strings are not NUL-terminated. C reads past the end until it \
-happens to meet a zero byte: an out-of-bounds read, garbage in the result, or a crash. An \
-interior NUL silently truncates.",
-        known_problems: "Strings whose type syntax does not show (fields, method results) are \
-not checked. A `String` that the code explicitly terminated with `push('\\0')` is still \
-reported; use `CString` instead and the finding goes away. A bounding parameter is recognized \
-only right after the string, by its name or by the argument's syntax: an end pointer that is \
-not derived from the string in view (a field, a helper's result) under an unrelated name is \
-not seen, and a callee that ignores the bound it was given is trusted. A variable given \
-alone to a statement macro (`cstring!(name);`) is taken to be rebound by it and not checked. \
-A bare `String` is not std's in a crate that declares its own `String` type.",
-        example_bad: "unsafe { open_file(path.as_ptr() as *const c_char) }",
-        example_good: "let c = CString::new(path)?;\nunsafe { open_file(c.as_ptr()) }",
-        fix: "Convert with `CString::new(s)` (it rejects interior NULs), keep it alive across the \
-call, and pass `c.as_ptr()`; for literals use `c\"...\"`.",
-    },
+    docs: RuleDocs::from_markdown(include_str!("docs/FFI012.md")),
 };
 
 impl Rule for StrAsCString {

@@ -18,33 +18,7 @@ static META: RuleMeta = RuleMeta {
     summary: "a pointer returned by a foreign call is dereferenced, sliced or read as a C string without a null check",
     default_level: Level::Warning,
     confidence: Confidence::Medium,
-    docs: RuleDocs {
-        what_it_does: "Tracks pointers returned by foreign functions declared in the crate to \
-return a raw pointer, or imported by name or glob from a bindings module (`use ffi::*;`, whose \
-declarations may be generated at build time), directly or through a `let` binding, and flags \
-their use as a pointer without a null check anywhere in the function: `*p`, `(*p).field`, `&*p`, `CStr::from_ptr(p)`, \
-`slice::from_raw_parts(p, ..)`, `p.read()`, and `p.as_ref().unwrap()` / `.expect(..)`.",
-        why_is_this_bad: "C functions return NULL for \"not found\", \"out of memory\" and \
-errors. Dereferencing it is undefined behaviour (usually a crash); `as_ref().unwrap()` turns \
-it into a panic, which is an abort if it happens in a callback.",
-        known_problems: "Functions documented never to return NULL are reported unless their \
-name says what they return: getters of versions, licences and build configuration, errno \
-accessors and error-message getters (name contains `version`, `license`, `configuration`, \
-`errno`, `errmsg`, `error_message` or `error_desc`) are exempt (not `strerror`: PulseAudio's \
-`pa_strerror` returns NULL for an unknown code); suppress the others \
-with the documentation as the reason. Calls through a bindings crate by path (`ffi::x()`) are \
-not checked, as measured on real crates those were mostly getters of static strings; bare names \
-imported from one (`use ffi::*;`) are, because crates with bindings generated at build time \
-call C that way. A call through a local bound to a struct's function-pointer field \
-(`let f = api.get().field.unwrap(); f(..)`) counts as C's; the field's type is not checked. \
-A check in a helper function is not seen, and any check on the same name \
-anywhere in the function counts, even on another path.",
-        example_bad: "let e = unsafe { find_entry(key) };\nlet id = unsafe { (*e).id };",
-        example_good: "let e = unsafe { find_entry(key) };\nif e.is_null() {\n    return None;\n}\n\
-// SAFETY: e is non-null and points to a live entry.\nlet id = unsafe { (*e).id };",
-        fix: "Check with `is_null()` or `NonNull::new(p)` and turn null into the API's error \
-(`ffiguard::ptr` has checked constructors), or match on `p.as_ref()`.",
-    },
+    docs: RuleDocs::from_markdown(include_str!("docs/FFI010.md")),
 };
 
 /// A call through a local bound to a struct's function-pointer field, taken out of its

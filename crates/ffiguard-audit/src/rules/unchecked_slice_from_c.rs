@@ -21,42 +21,7 @@ static META: RuleMeta = RuleMeta {
     summary: "`slice::from_raw_parts` on a pointer from C that is never checked for null",
     default_level: Level::Info,
     confidence: Confidence::Low,
-    docs: RuleDocs {
-        what_it_does: "Flags `slice::from_raw_parts(p, n)` and `from_raw_parts_mut` where `p` \
-came from C and the function never checks `p` for null: a raw-pointer parameter of a Rust \
-`extern \"C\"` function (C called us with it); a local that a foreign call wrote through an \
-out-parameter (`clang_tokenize(tu, range, &mut raw, &mut count)`, or `raw.as_mut_ptr()` on a \
-`MaybeUninit`); a field read through a raw pointer (`(*s).data`); or a field of a struct laid \
-out for C: a `#[repr(C)]` struct or union of the crate, a type named through a bindings module \
-(`ffi::Buffer`, `Identity::SecBuffer` imported from `windows_sys`), or a struct a foreign call \
-filled in. A function that compares the length with zero (`if n == 0`, `n > 0`, \
-`n.is_empty()`) handles the empty case, the one C leaves NULL, and is not reported. Pointers \
-returned by foreign calls are FFI010's.",
-        why_is_this_bad: "C passes `(NULL, 0)` for empty buffers all the time, and leaves an \
-out-pointer or a struct's pointer field NULL when it has nothing to give (an empty token list, \
-an empty security buffer, a struct without members), but `from_raw_parts` requires a \
-non-null, aligned pointer even for length zero: building the slice is already undefined \
-behaviour. A length from C that is negative (cast to `usize`) or larger than the real buffer \
-makes the slice reach into unrelated memory.",
-        known_problems: "Whether the length is bounded is not checked (no data flow); only the \
-pointer's null check, or a zero check of the length, is. A check in a helper function is not \
-seen. A place's type is known only where the function writes it (a parameter, `let v: T`, `let \
-v = &*p` with `p: *const T`, `self`, and fields of the crate's own types); a struct whose type \
-is not written is not followed. A foreign call whose status the function looks at (`if \
-f(&mut p, &mut n) == 0`, `f(..)?`, `let ret = f(..); if ret != 0 {..}`) is trusted to fill its \
-out-parameters when it succeeds. Most C APIs promise a non-null pointer in their callbacks and \
-for non-empty results (curl, most of libgit2); measured on curl and git2 about one match in \
-ten was a plausible bug, hence the `info` level. Raise it in `ffiguard.toml` for code that \
-takes buffers from unknown C.",
-        example_bad: "extern \"C\" fn checksum(data: *const u8, len: usize) -> u32 {\n    \
-let bytes = unsafe { std::slice::from_raw_parts(data, len) };\n    sum(bytes)\n}",
-        example_good: "extern \"C\" fn checksum(data: *const u8, len: usize) -> u32 {\n    \
-if data.is_null() || len > MAX_LEN {\n        return 0;\n    }\n    \
-// SAFETY: non-null, and C passes len readable bytes.\n    \
-let bytes = unsafe { std::slice::from_raw_parts(data, len) };\n    sum(bytes)\n}",
-        fix: "Treat null as empty (`if p.is_null() { &[] }`) or as an error, bound the length, \
-then build the slice; `ffiguard::ptr` has checked slice constructors that do all three.",
-    },
+    docs: RuleDocs::from_markdown(include_str!("docs/FFI015.md")),
 };
 
 impl Rule for UncheckedSliceFromC {

@@ -17,28 +17,7 @@ static META: RuleMeta = RuleMeta {
     // (see `known_problems`).
     default_level: Level::Info,
     confidence: Confidence::High,
-    docs: RuleDocs {
-        what_it_does: "In files that declare an `extern` block, call a foreign function or use \
-raw-pointer types, flags `unsafe { .. }` blocks with no `// SAFETY:` comment above them (or at \
-the end of their first line), and `unsafe fn`s whose doc comment has no `# Safety` section. \
-Methods of trait impls are exempt (the trait documents the contract). Files written by bindgen \
-are skipped.",
-        why_is_this_bad: "Every `unsafe` block relies on preconditions the compiler cannot \
-check; at the FFI boundary they are C's contract (lifetimes, nullness, threading). Unwritten, \
-they are not reviewed, and the next change breaks them silently. An `unsafe fn` without \
-`# Safety` leaves callers guessing what they must guarantee.",
-        known_problems: "The comment's content is not judged: `// SAFETY: trust me` passes. \
-Files outside FFI code are skipped entirely; use clippy's `undocumented_unsafe_blocks` for the \
-rest. Info by default, because on real crates this rule alone made up most findings and \
-clippy's lint overlaps it; make it a gate with `FFI017 = \"warning\"` under \
-`[package.metadata.ffiguard.levels]`.",
-        example_bad: "pub fn count(db: &Db) -> c_int {\n    unsafe { db_count(db.raw) }\n}",
-        example_good: "pub fn count(db: &Db) -> c_int {\n    \
-// SAFETY: db.raw is a live handle owned by `db`, which outlives the call.\n    \
-unsafe { db_count(db.raw) }\n}",
-        fix: "Above each block, name every precondition of the operations inside and say why \
-it holds here. Give every `unsafe fn` a `# Safety` section listing what callers must ensure.",
-    },
+    docs: RuleDocs::from_markdown(include_str!("docs/FFI017.md")),
 };
 
 impl Rule for UndocumentedUnsafe {

@@ -14,30 +14,7 @@ static META: RuleMeta = RuleMeta {
     summary: "`unsafe impl Send`/`Sync` with no `SAFETY:` comment, or a generic one missing `T: Send`/`T: Sync`",
     default_level: Level::Warning,
     confidence: Confidence::High,
-    docs: RuleDocs {
-        what_it_does: "Flags `unsafe impl Send for T` and `unsafe impl Sync for T` that have no \
-`// SAFETY:` comment directly above, and generic ones (`unsafe impl<T> Send for Wrapper<T>`) \
-where a type parameter lacks the matching bound (`T: Send` for `Send`, `T: Sync` for `Sync`) \
-in the impl's generics or `where` clause.",
-        why_is_this_bad: "These impls are promises the compiler cannot check. For a C handle \
-they claim the library tolerates use from another thread (`Send`) or concurrent use (`Sync`) — \
-many C libraries do not. A generic impl without bounds lets `Wrapper<Rc<_>>` or \
-`Wrapper<Cell<_>>` cross threads: a data race in safe code (the most common soundness bug \
-Rudra found in published crates).",
-        known_problems: "Whether the justification is true is for a reviewer. A parameter is \
-taken as deliberately reasoned about, and not reported, when it has any `Send` or `Sync` bound \
-(`unsafe impl<T: Send> Sync` is right for lock-like types), when the `SAFETY:` comment names \
-it, or when the crate's definition holds it only in `PhantomData`. An impl gets one finding: \
-a missing bound, when there is one, is reported with the missing comment rather than hidden by \
-it.",
-        example_bad: "unsafe impl Send for Handle {}\nunsafe impl<T> Send for Wrapper<T> {}",
-        example_good: "// SAFETY: the library documents handles as movable between threads;\n\
-// Handle is not Clone, so one thread owns it at a time.\nunsafe impl Send for Handle {}\n\n\
-// SAFETY: Wrapper owns its T; sending it sends the T.\nunsafe impl<T: Send> Send for Wrapper<T> {}",
-        fix: "Write down, above the impl, which guarantee of the C library makes it true (quote \
-its thread-safety documentation). Add `T: Send` / `T: Sync` bounds. If the library is not \
-thread-safe, do not implement the trait; serialize access (`ffiguard`'s lock-per-library).",
-    },
+    docs: RuleDocs::from_markdown(include_str!("docs/FFI007.md")),
 };
 
 impl Rule for UnjustifiedSendSync {
