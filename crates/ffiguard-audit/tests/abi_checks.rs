@@ -215,3 +215,40 @@ fn extern_statics_are_compared_with_c_variables() {
         report.findings[0].message
     );
 }
+
+/// bindgen's opaque blob for a C struct it could not spell has the C type's size and
+/// alignment and no fields: compared by layout only (fitsio-sys's `fitsfile`, set s).
+#[test]
+fn a_bindgen_opaque_blob_is_compared_by_size_and_alignment_only() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let header = dir.path().join("fits.h");
+    std::fs::write(
+        &header,
+        "typedef struct { int pos; void *f; } fitsfile;\n\
+         typedef struct { int pos; void *f; } other;\n\
+         void f_open(fitsfile *p);\nvoid f_other(other *p);\n",
+    )
+    .expect("write");
+    // Right size for `fitsfile`, one word short for `other`.
+    let rust = "#[repr(C)] #[repr(align(8))] pub struct fitsfile { pub _bindgen_opaque_blob: [u64; 2usize] }\n\
+                #[repr(C)] #[repr(align(8))] pub struct other { pub _bindgen_opaque_blob: [u64; 1usize] }\n\
+                unsafe extern \"C\" { pub fn f_open(p: *mut fitsfile); pub fn f_other(p: *mut other); }\n";
+    let targets = [abi::ALL_TARGETS[0].clone()];
+    let report = abi::check_bindings(
+        &[("fits.rs".to_owned(), rust.to_owned())],
+        &HeaderSet::new([&header]),
+        &targets,
+    );
+    let shown: Vec<(&str, usize, &str)> = report
+        .findings
+        .iter()
+        .filter(|f| f.level == ffiguard_audit::Level::Error)
+        .map(|f| (f.rule, f.location.line, f.message.as_str()))
+        .collect();
+    assert_eq!(shown.len(), 1, "{shown:#?}");
+    assert_eq!(
+        shown[0].1, 2,
+        "only `other`, whose size differs: {shown:#?}"
+    );
+    assert!(shown[0].2.contains("size"), "{shown:#?}");
+}
