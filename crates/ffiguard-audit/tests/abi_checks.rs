@@ -252,3 +252,44 @@ fn a_bindgen_opaque_blob_is_compared_by_size_and_alignment_only() {
     );
     assert!(shown[0].2.contains("size"), "{shown:#?}");
 }
+
+/// One opaque Rust stand-in for several incomplete C structs, used by pointer (quiche's
+/// `STACK_OF` for BoringSSL's `_STACK` and `stack_st_X509`, set 7): pointers to things
+/// neither side lays out. A stand-in with real fields is still compared by name.
+#[test]
+fn one_opaque_stand_in_for_several_incomplete_c_structs_is_a_handle() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let header = dir.path().join("stack.h");
+    std::fs::write(
+        &header,
+        "#include <stddef.h>\ntypedef struct stack_st _STACK;\nstruct stack_st_X509;\n\
+         struct point { int x; int y; };\n\
+         size_t sk_num(const _STACK *sk);\nvoid x509_free(struct stack_st_X509 *s);\n\
+         void p_len(const _STACK *sk);\nvoid p_use(struct point *p);\n",
+    )
+    .expect("write");
+    let rust = "#[repr(C)] pub struct STACK_OF { _unused: [u8; 0] }\n\
+                #[repr(C)] pub struct Pt { pub x: i32, pub y: i32 }\n\
+                unsafe extern \"C\" {\n\
+                    pub fn sk_num(sk: *const STACK_OF) -> usize;\n\
+                    pub fn x509_free(s: *mut STACK_OF);\n\
+                    pub fn p_len(sk: *const Pt);\n\
+                    pub fn p_use(p: *mut Pt);\n\
+                }\n";
+    let targets = [abi::ALL_TARGETS[0].clone()];
+    let report = abi::check_bindings(
+        &[("stack.rs".to_owned(), rust.to_owned())],
+        &HeaderSet::new([&header]),
+        &targets,
+    );
+    let errors: Vec<(&str, usize)> = report
+        .findings
+        .iter()
+        .filter(|f| f.level == ffiguard_audit::Level::Error)
+        .map(|f| (f.rule, f.location.line))
+        .collect();
+    // Only `Pt`, a laid-out struct passed both where C takes the opaque `_STACK` and where it
+    // takes `struct point`: one of the two uses is reported (which, depends on the pairing).
+    assert_eq!(errors.len(), 1, "{:#?}", report.findings);
+    assert!(matches!(errors[0], ("ABI003", 6 | 7)), "{errors:?}");
+}

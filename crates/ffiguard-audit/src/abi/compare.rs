@@ -79,6 +79,26 @@ fn other_record(cx: &Cx<'_>, c_name: &str, rust: &str) -> bool {
     paired_elsewhere || c_names.iter().any(|n| cx.rust.env.types.contains(*n))
 }
 
+/// Whether a pointer to C record `c_name` and a pointer to Rust `rust` are both handles to
+/// something neither side lays out: the C record is incomplete in the headers and the Rust
+/// type an opaque stand-in (no fields, or only `_unused`-style ones). quiche binds
+/// BoringSSL's `sk_num(const _STACK *)` with one `STACK_OF` stand-in for every stack type: the
+/// names differ, the pointers do not.
+fn opaque_handle(cx: &Cx<'_>, c_name: &str, rust: &str) -> bool {
+    let c_incomplete = cx.c.record(c_name).is_some_and(|r| !r.complete);
+    let rust_opaque = cx.rust_type(rust).is_some_and(|d| match d.kind {
+        crate::model::TypeKind::Struct => d.fields.iter().all(|f| {
+            matches!(
+                f.name.as_deref(),
+                Some("_unused" | "_private" | "_opaque" | "_data" | "_marker")
+            )
+        }),
+        crate::model::TypeKind::Enum => d.variants.is_empty(),
+        crate::model::TypeKind::Union => false,
+    });
+    c_incomplete && rust_opaque
+}
+
 /// Whether C record `c_name` is laid out exactly as the C record Rust `rust` stands for (its
 /// pair by use, or the record of its name): spirv-tools-sys's `Binary` is `spv_binary_t`
 /// (`uint32_t *code; size_t wordCount`) and is also passed where C takes the twin
@@ -331,6 +351,7 @@ fn compare(
             if !same_record(cx, name, rust)
                 && other_record(cx, name, rust)
                 && !layout_twin(cx, name, rust)
+                && (!pointee || !opaque_handle(cx, name, rust))
             {
                 return mismatch(Type, format!("C {} is not Rust `{rust}`", c_name(c)));
             }
