@@ -293,3 +293,25 @@ fn one_opaque_stand_in_for_several_incomplete_c_structs_is_a_handle() {
     assert_eq!(errors.len(), 1, "{:#?}", report.findings);
     assert!(matches!(errors[0], ("ABI003", 6 | 7)), "{errors:?}");
 }
+
+/// A C pointer held as an integer of the pointer's width is passed alike: a warning where
+/// the widths agree (i686), an error where they do not (x86_64). fitsio-sys's 32-bit bindings
+/// (set s) declare `va_list` as `u32`.
+#[test]
+fn a_pointer_held_as_an_integer_of_its_width_is_a_warning_where_the_widths_agree() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let header = dir.path().join("fmt.h");
+    std::fs::write(&header, "void take(const char *f, void *a);\n").expect("write");
+    let rust = "unsafe extern \"C\" { pub fn take(f: *const ::std::os::raw::c_char, a: u32); }\n";
+    let levels = |target: &abi::Target| -> Vec<(&'static str, ffiguard_audit::Level)> {
+        let report = abi::check_bindings(
+            &[("fmt.rs".to_owned(), rust.to_owned())],
+            &HeaderSet::new([&header]),
+            std::slice::from_ref(target),
+        );
+        report.findings.iter().map(|f| (f.rule, f.level)).collect()
+    };
+    use ffiguard_audit::Level::{Error, Warning};
+    assert_eq!(levels(&abi::ALL_TARGETS[1]), [("ABI003", Warning)]);
+    assert_eq!(levels(&abi::ALL_TARGETS[0]), [("ABI003", Error)]);
+}

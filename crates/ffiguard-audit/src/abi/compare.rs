@@ -21,6 +21,18 @@ pub(crate) enum MismatchKind {
     /// C's: how a binding writes the real callback for a typedef kept minimal on purpose
     /// (cuba's `integrand_t`, which callers cast). Reported at warning level.
     CallbackTail,
+    /// A C pointer held as a Rust integer of the pointer's width on the target (fitsio-sys's
+    /// `va_list = u32` on i686): passed in the same register or stack slot, so the call works,
+    /// but the type says nothing of what it points to. Reported at warning level.
+    PointerAsInteger,
+}
+
+impl MismatchKind {
+    /// Whether a disagreement of this kind leaves the call working as the binding assumes:
+    /// reported at warning level when every target's is one.
+    pub(crate) fn forgiven(self) -> bool {
+        matches!(self, Self::CallbackTail | Self::PointerAsInteger)
+    }
 }
 
 /// One disagreement, with the sentence that explains it.
@@ -330,6 +342,18 @@ fn compare(
             if c.size.is_some() && transparent_integer(cx, r) == c.size =>
         {
             None
+        }
+        (CTypeKind::Pointer { .. }, other @ RType::Int { bytes, .. }) if c.size == Some(*bytes) => {
+            mismatch(
+                MismatchKind::PointerAsInteger,
+                // The same words as any other pointer-integer mismatch, so that one finding
+                // groups the targets; the level says which were passed alike.
+                format!(
+                    "C {} is a pointer, Rust has {}",
+                    c_name(c),
+                    other.describe()
+                ),
+            )
         }
         (CTypeKind::Pointer { .. }, other) => mismatch(
             Type,

@@ -213,7 +213,7 @@ fn compare_one(
         m.detail,
         &help,
     );
-    o.forgiven = m.kind == MismatchKind::CallbackTail;
+    o.forgiven = m.kind.forgiven();
     out.push(o);
 }
 
@@ -221,6 +221,13 @@ fn compare_one(
 pub(crate) fn help_for(c: &CType, kind: MismatchKind) -> String {
     if kind == MismatchKind::Constness {
         return "declare the pointer `*mut`".to_owned();
+    }
+    if kind == MismatchKind::PointerAsInteger {
+        return format!(
+            "declare C `{}` as a pointer: an integer passes like one only on targets where it \
+             has the pointer's width, and says nothing of what it points to",
+            c.spelling
+        );
     }
     match suggested(c) {
         Some(t) => format!("C declares `{}`: use `{t}`", c.spelling),
@@ -361,7 +368,7 @@ pub(crate) fn statics(
                     detail: m.detail,
                     help: help_for(&var.ty, m.kind),
                     advisory: false,
-                    forgiven: m.kind == MismatchKind::CallbackTail,
+                    forgiven: m.kind.forgiven(),
                 });
             }
         }

@@ -36,7 +36,9 @@ pub(crate) struct Observation {
 /// The rule for a comparison result.
 pub(crate) fn rule_for(kind: MismatchKind) -> &'static RuleMeta {
     match kind {
-        MismatchKind::Type | MismatchKind::CallbackTail => &rules::TYPE_MISMATCH,
+        MismatchKind::Type | MismatchKind::CallbackTail | MismatchKind::PointerAsInteger => {
+            &rules::TYPE_MISMATCH
+        }
         MismatchKind::Signedness => &rules::SIGNEDNESS_MISMATCH,
         MismatchKind::Constness => &rules::CONSTNESS_MISMATCH,
     }

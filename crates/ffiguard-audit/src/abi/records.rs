@@ -470,7 +470,7 @@ fn fields(
             if m.kind != MismatchKind::Constness {
                 let help = help_for(c_ty, m.kind);
                 let mut o = observe(def, cx, rule_for(m.kind), subject.clone(), m.detail, &help);
-                o.forgiven = m.kind == MismatchKind::CallbackTail;
+                o.forgiven = m.kind.forgiven();
                 out.push(o);
             }
         } else if let Some(detail) = compare::fixed_width_for_varying(c_ty, &r)
