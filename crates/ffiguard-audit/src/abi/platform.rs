@@ -132,6 +132,30 @@ impl Signs {
 
     fn alias(&mut self, name: &str, ty: &syn::Type) {
         self.record_name(name);
+        // Typedefs of the Unix C libraries' private `<bits/types.h>`-style headers, which
+        // bindgen copies from `<time.h>` or `<sys/types.h>` (bela-sys's `__time_t`): neither
+        // MSVC's CRT nor MinGW names them so (theirs are `__time64_t`, `_off_t`).
+        const UNIX_TYPEDEFS: &[&str] = &[
+            "__time_t",
+            "__syscall_slong_t",
+            "__suseconds_t",
+            "__off_t",
+            "__off64_t",
+            "__pid_t",
+            "__uid_t",
+            "__gid_t",
+            "__mode_t",
+            "__dev_t",
+            "__ino_t",
+            "__nlink_t",
+            "__blksize_t",
+            "__blkcnt_t",
+            "__clock_t",
+        ];
+        if UNIX_TYPEDEFS.contains(&name) {
+            self.windows
+                .push((false, format!("`{name}` is a typedef of a Unix C library")));
+        }
         let syn::Type::Path(p) = ty else {
             return;
         };
@@ -234,6 +258,21 @@ mod tests {
             platform("pub type wchar_t = u16;\n#[repr(C)] pub struct _IO_FILE { pub x: c_int }"),
             None
         );
+    }
+
+    #[test]
+    fn unix_c_library_typedefs_keep_a_file_off_windows() {
+        // bela-sys: made on aarch64 Linux, `timespec` spelled with glibc's typedefs.
+        let p = platform(
+            "pub type __time_t = ::std::os::raw::c_long;\n\
+             pub type __syscall_slong_t = ::std::os::raw::c_long;\n\
+             #[repr(C)] pub struct timespec { pub tv_sec: __time_t, pub tv_nsec: __syscall_slong_t }",
+        )
+        .expect("a Unix C library");
+        assert_eq!(p.windows, Some(false));
+        assert!(p.fits(&ffiguard_cheader::X86_64_LINUX));
+        assert!(p.fits(&ffiguard_cheader::AARCH64_LINUX));
+        assert!(!p.fits(&ffiguard_cheader::X86_64_WINDOWS));
     }
 
     #[test]
