@@ -1,5 +1,7 @@
 //! FFI002 — a narrowing or sign-changing `as` cast feeds a foreign call.
 
+use std::collections::HashMap;
+
 use crate::analysis::bindings_use::{BindingsUse, bound_names};
 use crate::analysis::int_width::{IntWidth, int_width, lossy};
 use crate::analysis::{Locals, functions, ident_name, peel, type_last, walk_exprs};
@@ -24,6 +26,7 @@ impl Rule for LossyCastIntoForeignCall {
 
     fn check(&self, cx: &FileContext<'_>, out: &mut Vec<Finding>) {
         let bindings = BindingsUse::of(cx.syntax);
+        let aliases = int_aliases(cx.syntax);
         for f in functions(cx.syntax) {
             let locals = Locals::of(&f);
             // A bare callee bound in the function is a value, not the imported C function.
@@ -55,7 +58,7 @@ impl Rule for LossyCastIntoForeignCall {
                         arg = peel(init);
                     }
                     if let syn::Expr::Cast(cast) = arg
-                        && let Some(finding) = lossy_cast(cx, cast, &locals)
+                        && let Some(finding) = lossy_cast(cx, cast, &locals, &aliases)
                         && !out.iter().any(|o| o.location == finding.location)
                     {
                         out.push(finding);
@@ -66,10 +69,25 @@ impl Rule for LossyCastIntoForeignCall {
     }
 }
 
-fn lossy_cast(cx: &FileContext<'_>, cast: &syn::ExprCast, locals: &Locals<'_>) -> Option<Finding> {
+fn lossy_cast(
+    cx: &FileContext<'_>,
+    cast: &syn::ExprCast,
+    locals: &Locals<'_>,
+    aliases: &HashMap<String, Vec<String>>,
+) -> Option<Finding> {
     let to_name = type_last(&cast.ty)?;
-    let to = int_width(&to_name)?;
     let (from_name, from) = source_width(&cast.expr, locals, 0)?;
+    // A crate alias is checked in each of its `cfg` variants (hostname's `hostname_len_t`,
+    // `size_t` on Linux and `c_int` on the BSDs): lossy if any of them is.
+    let (to, where_) = match int_width(&to_name) {
+        Some(to) => (to, String::new()),
+        None => aliases
+            .get(&to_name)?
+            .iter()
+            .filter_map(|variant| int_width(variant).map(|w| (w, variant)))
+            .find(|(w, _)| lossy(from, *w))
+            .map(|(w, variant)| (w, format!(" where `{to_name}` is `{variant}`")))?,
+    };
     if !lossy(from, to) || cast_allowed(cx, cast) {
         return None;
     }
@@ -82,12 +100,34 @@ fn lossy_cast(cx: &FileContext<'_>, cast: &syn::ExprCast, locals: &Locals<'_>) -
         cx.finding(
             &META,
             syn::spanned::Spanned::span(cast),
-            format!("`as {to_name}` {what} a `{from_name}` passed to C"),
+            format!("`as {to_name}` {what} a `{from_name}` passed to C{where_}"),
         )
         .help(format!(
             "use `{to_name}::try_from(..)` and handle the error"
         )),
     )
+}
+
+/// The file's type aliases (`type hostname_len_t = libc::size_t;`), with every definition a
+/// `cfg` variant gives them, spelled by their last segment: at any depth, in inline modules
+/// and in function bodies (hostname defines its alias inside `set`).
+fn int_aliases(file: &syn::File) -> HashMap<String, Vec<String>> {
+    struct Aliases(HashMap<String, Vec<String>>);
+    impl<'ast> syn::visit::Visit<'ast> for Aliases {
+        fn visit_item_type(&mut self, alias: &'ast syn::ItemType) {
+            if alias.generics.params.is_empty()
+                && let Some(last) = type_last(&alias.ty)
+            {
+                self.0
+                    .entry(alias.ident.to_string())
+                    .or_default()
+                    .push(last);
+            }
+        }
+    }
+    let mut aliases = Aliases(HashMap::new());
+    syn::visit::Visit::visit_file(&mut aliases, file);
+    aliases.0
 }
 
 /// Whether an `#[allow(clippy::cast_*)]` within the few lines above the cast shows the author
