@@ -23,7 +23,7 @@ pub(crate) use exprs::{
 };
 pub(crate) use items::{FnItem, functions};
 pub(crate) use locals::Locals;
-pub(crate) use null_checks::null_checked;
+pub(crate) use null_checks::{is_address, is_null_call, null_checked, walk_non_null};
 pub(crate) use resolve::TypeResolver;
 pub(crate) use types::{is_bindgen_output, is_raw_ptr, opaque, text_is_ptr, text_last, type_last};
 pub(crate) use walk::{macro_exprs, macros_in, walk_expr, walk_exprs};
