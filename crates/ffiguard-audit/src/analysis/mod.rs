@@ -1,8 +1,9 @@
 //! The analysis the rules share, each piece once and tested on its own (the way
 //! `clippy_utils` serves clippy's lints): walking bodies, functions and their places,
 //! expressions read without inference, local names, null checks, type evidence, which type a
-//! path names, integer widths per target, what a file takes from a bindings module, where a
-//! pointer comes from C, and the items `macro_rules!` bodies generate.
+//! path names, integer widths per target, what each `use` item brings into which module, what
+//! a file takes from a bindings module, where a pointer comes from C, and the items
+//! `macro_rules!` bodies generate.
 
 pub(crate) mod bindings_use;
 pub(crate) mod c_places;
@@ -14,6 +15,7 @@ pub(crate) mod macro_bodies;
 mod null_checks;
 mod resolve;
 mod types;
+pub(crate) mod uses;
 mod walk;
 
 pub(crate) use crate::model::same_crate;
