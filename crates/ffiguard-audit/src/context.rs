@@ -38,34 +38,19 @@ impl Imports {
 
     /// Reads the `use` items of a file whose path starts with a segment `keep` accepts.
     pub(crate) fn with_root(file: &syn::File, keep: &dyn Fn(&str) -> bool) -> Imports {
-        fn tree(t: &syn::UseTree, out: &mut Imports) {
-            match t {
-                syn::UseTree::Path(p) => tree(&p.tree, out),
-                syn::UseTree::Name(n) => {
-                    out.names.insert(n.ident.to_string());
+        let mut imports = Imports::default();
+        for u in crate::analysis::uses::of_file(file, &[]) {
+            if !keep(u.root().unwrap_or("")) {
+                continue;
+            }
+            match u.local_name() {
+                Some(name) => {
+                    imports.names.insert(name.to_owned());
                 }
-                syn::UseTree::Rename(r) => {
-                    out.names.insert(r.rename.to_string());
-                }
-                syn::UseTree::Glob(_) => out.glob = true,
-                syn::UseTree::Group(g) => g.items.iter().for_each(|t| tree(t, out)),
+                None => imports.glob = true,
             }
         }
-        struct V<'k>(Imports, &'k dyn Fn(&str) -> bool);
-        impl<'ast> syn::visit::Visit<'ast> for V<'_> {
-            fn visit_item_use(&mut self, u: &'ast syn::ItemUse) {
-                let root = match &u.tree {
-                    syn::UseTree::Path(p) => p.ident.to_string(),
-                    _ => String::new(),
-                };
-                if (self.1)(&root) {
-                    tree(&u.tree, &mut self.0);
-                }
-            }
-        }
-        let mut v = V(Imports::default(), keep);
-        syn::visit::Visit::visit_file(&mut v, file);
-        v.0
+        imports
     }
 
     /// Whether `name` may come from another crate: imported by name, or through a glob.

@@ -2,6 +2,7 @@
 //! `libc::size_t`, `::std::os::raw::c_ulong`, `core::ffi::c_char` and crate-local `type`
 //! aliases all become sized integers, pointers, function pointers or named records.
 
+use crate::analysis::int_width::int_on;
 use ffiguard_cheader::Target;
 use std::collections::HashMap;
 
@@ -315,48 +316,18 @@ fn is_primitive(name: &str) -> bool {
     )
 }
 
-/// Primitive and C-named types, sized for the target.
+/// Primitive and C-named types, sized for the target (integers from the one table,
+/// [`int_on`]).
 fn builtin(name: &str, target: &Target) -> Option<RType> {
-    let ptr = target.pointer_bytes;
-    let long = target.long_bytes;
-    let int = |bytes: u64, signed: bool, adaptive: bool| RType::Int {
-        bytes,
-        signed,
-        spelled: name.to_owned(),
-        adaptive,
-    };
+    if let Some(i) = int_on(name, target) {
+        return Some(RType::Int {
+            bytes: i.bytes,
+            signed: i.signed,
+            spelled: name.to_owned(),
+            adaptive: i.adaptive,
+        });
+    }
     Some(match name {
-        "i8" => int(1, true, false),
-        "u8" => int(1, false, false),
-        "i16" => int(2, true, false),
-        "u16" => int(2, false, false),
-        "i32" => int(4, true, false),
-        "u32" => int(4, false, false),
-        "i64" => int(8, true, false),
-        "u64" => int(8, false, false),
-        "i128" => int(16, true, false),
-        "u128" => int(16, false, false),
-        "isize" | "ssize_t" | "intptr_t" | "ptrdiff_t" => int(ptr, true, true),
-        "usize" | "size_t" | "uintptr_t" => int(ptr, false, true),
-        "c_char" => int(1, target.char_signed, true),
-        "c_schar" => int(1, true, true),
-        "c_uchar" => int(1, false, true),
-        "c_short" => int(2, true, true),
-        "c_ushort" => int(2, false, true),
-        "c_int" => int(4, true, true),
-        "c_uint" => int(4, false, true),
-        "c_long" => int(long, true, true),
-        "c_ulong" => int(long, false, true),
-        "c_longlong" => int(8, true, true),
-        "c_ulonglong" => int(8, false, true),
-        "int8_t" => int(1, true, true),
-        "uint8_t" => int(1, false, true),
-        "int16_t" => int(2, true, true),
-        "uint16_t" => int(2, false, true),
-        "int32_t" => int(4, true, true),
-        "uint32_t" => int(4, false, true),
-        "int64_t" => int(8, true, true),
-        "uint64_t" => int(8, false, true),
         "f32" | "c_float" => RType::Float { bytes: 4 },
         "f64" | "c_double" => RType::Float { bytes: 8 },
         "bool" => RType::Bool,

@@ -93,36 +93,34 @@ impl BindingsUse {
         &mut self.scopes[i]
     }
 
-    fn add_tree(&mut self, prefix: &mut Vec<String>, tree: &syn::UseTree) {
-        match tree {
-            syn::UseTree::Path(p) => {
-                prefix.push(p.ident.to_string());
-                self.add_tree(prefix, &p.tree);
-                prefix.pop();
-            }
-            syn::UseTree::Group(g) => {
-                for t in &g.items {
-                    self.add_tree(prefix, t);
+    /// Adds what `item` imports from bindings modules to the module being read.
+    fn add_use(&mut self, item: &syn::ItemUse) {
+        for u in super::uses::of_item(item, &[]) {
+            // `use ffmpeg_sys_next::{self as ffi}` names a bindings module itself.
+            let from_bindings = match &u.imported {
+                super::uses::Imported::Module { name, .. } => {
+                    let mut module = u.path.clone();
+                    module.push(name.clone());
+                    is_bindings_module(&module)
                 }
+                _ => is_bindings_module(&u.path),
+            };
+            if !from_bindings {
+                continue;
             }
-            syn::UseTree::Glob(_) => {
-                let bindings = is_bindings_module(prefix);
-                self.current().glob |= bindings;
+            match u.local_name() {
+                Some(name) => {
+                    self.current().names.insert(name.to_owned());
+                }
+                None => self.current().glob = true,
             }
-            syn::UseTree::Name(n) if is_bindings_module(prefix) => {
-                self.current().names.insert(n.ident.to_string());
-            }
-            syn::UseTree::Rename(r) if is_bindings_module(prefix) => {
-                self.current().names.insert(r.rename.to_string());
-            }
-            syn::UseTree::Name(_) | syn::UseTree::Rename(_) => {}
         }
     }
 }
 
 impl<'ast> Visit<'ast> for BindingsUse {
     fn visit_item_use(&mut self, item: &'ast syn::ItemUse) {
-        self.add_tree(&mut Vec::new(), &item.tree);
+        self.add_use(item);
     }
 
     fn visit_item_fn(&mut self, item: &'ast syn::ItemFn) {

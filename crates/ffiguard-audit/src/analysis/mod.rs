@@ -1,8 +1,9 @@
 //! The analysis the rules share, each piece once and tested on its own (the way
 //! `clippy_utils` serves clippy's lints): walking bodies, functions and their places,
 //! expressions read without inference, local names, null checks, type evidence, which type a
-//! path names, integer widths per target, what a file takes from a bindings module, where a
-//! pointer comes from C, and the items `macro_rules!` bodies generate.
+//! path names, integer widths per target, what each `use` item brings into which module, what
+//! a file takes from a bindings module, where a pointer comes from C, and the items
+//! `macro_rules!` bodies generate.
 
 pub(crate) mod bindings_use;
 pub(crate) mod c_places;
@@ -14,6 +15,7 @@ pub(crate) mod macro_bodies;
 mod null_checks;
 mod resolve;
 mod types;
+pub(crate) mod uses;
 mod walk;
 
 pub(crate) use crate::model::same_crate;
@@ -23,7 +25,7 @@ pub(crate) use exprs::{
 };
 pub(crate) use items::{FnItem, functions};
 pub(crate) use locals::Locals;
-pub(crate) use null_checks::null_checked;
+pub(crate) use null_checks::{is_address, is_null_call, null_checked, walk_non_null};
 pub(crate) use resolve::TypeResolver;
 pub(crate) use types::{is_bindgen_output, is_raw_ptr, opaque, text_is_ptr, text_last, type_last};
 pub(crate) use walk::{macro_exprs, macros_in, walk_expr, walk_exprs};

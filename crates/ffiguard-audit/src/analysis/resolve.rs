@@ -202,56 +202,20 @@ impl Scope {
             globs: Vec::new(),
             unknown_glob: false,
         };
-        fn tree(t: &syn::UseTree, prefix: &mut Vec<String>, own: &[String], out: &mut Scope) {
-            match t {
-                syn::UseTree::Path(p) => {
-                    prefix.push(p.ident.to_string());
-                    tree(&p.tree, prefix, own, out);
-                    prefix.pop();
-                }
-                syn::UseTree::Name(n) => {
-                    out.names.insert(n.ident.to_string());
-                }
-                syn::UseTree::Rename(r) => {
-                    out.names.insert(r.rename.to_string());
-                }
-                syn::UseTree::Glob(_) => match resolve(prefix, own) {
-                    Some(m) => out.globs.push(m),
-                    // `use core::ffi::*` brings no type of this crate.
-                    None if prefix
-                        .first()
-                        .is_some_and(|f| matches!(f.as_str(), "std" | "core" | "alloc")) => {}
-                    None => out.unknown_glob = true,
-                },
-                syn::UseTree::Group(g) => g.items.iter().for_each(|t| tree(t, prefix, own, out)),
+        for u in super::uses::of_file(syntax, &own) {
+            if let Some(name) = u.local_name() {
+                scope.names.insert(name.to_owned());
+                continue;
+            }
+            match u.module_path() {
+                Some(m) => scope.globs.push(m),
+                // `use core::ffi::*` brings no type of this crate.
+                None if u
+                    .root()
+                    .is_some_and(|f| matches!(f, "std" | "core" | "alloc")) => {}
+                None => scope.unknown_glob = true,
             }
         }
-        /// A `use` path as a module path of this crate: `crate::a::b`, `self::a`, `super::a`.
-        fn resolve(path: &[String], own: &[String]) -> Option<Vec<String>> {
-            let (first, rest) = path.split_first()?;
-            let mut base: Vec<String> = match first.as_str() {
-                "crate" => Vec::new(),
-                "self" => own.to_vec(),
-                "super" => own[..own.len().saturating_sub(1)].to_vec(),
-                _ => return None,
-            };
-            for seg in rest {
-                if seg == "super" {
-                    base.pop();
-                } else {
-                    base.push(seg.clone());
-                }
-            }
-            Some(base)
-        }
-        struct V<'s>(&'s mut Scope, Vec<String>);
-        impl Visit<'_> for V<'_> {
-            fn visit_item_use(&mut self, u: &syn::ItemUse) {
-                let own = self.1.clone();
-                tree(&u.tree, &mut Vec::new(), &own, self.0);
-            }
-        }
-        V(&mut scope, own).visit_file(syntax);
         scope
     }
 
@@ -288,26 +252,18 @@ fn local_type_names(file: &syn::File) -> HashSet<String> {
         fn visit_item_type(&mut self, t: &syn::ItemType) {
             self.0.insert(t.ident.to_string());
         }
-        fn visit_item_use(&mut self, u: &syn::ItemUse) {
-            let from_std = match &u.tree {
-                syn::UseTree::Path(p) => {
-                    matches!(p.ident.to_string().as_str(), "std" | "core" | "alloc")
-                }
-                _ => false,
-            };
-            if !from_std {
-                visit::visit_item_use(self, u);
-            }
-        }
-        fn visit_use_name(&mut self, n: &syn::UseName) {
-            self.0.insert(n.ident.to_string());
-        }
-        fn visit_use_rename(&mut self, r: &syn::UseRename) {
-            self.0.insert(r.rename.to_string());
-        }
     }
     let mut v = V(HashSet::new());
     v.visit_file(file);
+    for u in super::uses::of_file(file, &[]) {
+        if !u
+            .root()
+            .is_some_and(|r| matches!(r, "std" | "core" | "alloc"))
+            && let Some(name) = u.local_name()
+        {
+            v.0.insert(name.to_owned());
+        }
+    }
     v.0
 }
 
@@ -428,6 +384,22 @@ mod tests {
             modules("Instance", Some("instance")),
             [vec!["instance".to_owned()]]
         );
+    }
+
+    #[test]
+    fn super_in_an_inline_module_is_the_files_module() {
+        // In `mod inner` of `src/a.rs`, `super::*` is module `a`, not the crate root.
+        let files = [
+            ("src/a.rs", "mod inner {\n    use super::*;\n}\n"),
+            ("src/lib.rs", "mod a;\npub struct Root;\n"),
+        ];
+        let (model, file) = crate_of(&files, 0);
+        let r = TypeResolver::of(files[0].0, &file, &model);
+        assert_eq!(r.definitions("Root", None).count(), 0);
+        let files = [("src/a.rs", "use super::*;\n"), files[1]];
+        let (model, file) = crate_of(&files, 0);
+        let r = TypeResolver::of(files[0].0, &file, &model);
+        assert_eq!(r.definitions("Root", None).count(), 1);
     }
 
     #[test]

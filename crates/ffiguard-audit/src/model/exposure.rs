@@ -11,6 +11,8 @@
 use serde::Serialize;
 use std::collections::BTreeSet;
 
+use crate::analysis::uses::Imported;
+
 /// A module: the directory of its crate (see `crate_dir`; empty for a crate at the audit
 /// root) and its path below the crate root.
 pub type ModuleKey = (String, Vec<String>);
@@ -55,8 +57,9 @@ pub struct Reexport {
     pub name: String,
     /// Whether this is `pub use m::*` (every public item of module `name`).
     pub glob: bool,
-    /// The module path the name is taken from, without `crate`, `self` and `super`
-    /// (`pub use self::api_tweaks::f` → `["api_tweaks"]`); empty when not known.
+    /// The module path the name is taken from: from the crate root for a path that starts
+    /// with `crate`, `self` or `super` (`pub use self::api_tweaks::f` at the root →
+    /// `["api_tweaks"]`), else as written (`pub use ffi::f` → `["ffi"]`).
     pub source: Vec<String>,
 }
 
@@ -125,62 +128,40 @@ impl Exposure {
     /// Records the names a plain `pub use` makes public (other `use` items export nothing).
     /// `file` is the display path of the file and `inline` the inline modules around the item.
     pub(crate) fn record_use(&mut self, u: &syn::ItemUse, file: &str, inline: &[String]) {
-        if matches!(u.vis, syn::Visibility::Public(_)) {
-            let mut holder: Vec<String> =
-                module_chain(file).into_iter().map(str::to_owned).collect();
-            holder.extend(inline.iter().cloned());
-            let before = self.reexports.len();
-            self.use_tree(&u.tree, &[], &holder);
-            let k = krate(file);
-            for r in &mut self.reexports[before..] {
-                r.krate.clone_from(&k);
-            }
+        if !matches!(u.vis, syn::Visibility::Public(_)) {
+            return;
         }
-    }
-
-    fn use_tree(&mut self, tree: &syn::UseTree, prefix: &[String], holder: &[String]) {
-        // A glob or `m::{self}` names module `m` itself, taken from the path above it.
-        let (parent, above) = match prefix.split_last() {
-            Some((last, above)) => (Some(last.clone()), above),
-            None => (None, prefix),
-        };
-        let mut add = |name: String, glob: bool, from: &[String]| {
-            self.reexports.push(Reexport {
-                krate: String::new(),
-                holder: holder.to_vec(),
-                name,
-                glob,
-                source: from
-                    .iter()
-                    .filter(|s| !matches!(s.as_str(), "crate" | "self" | "super"))
-                    .cloned()
-                    .collect(),
-            });
-        };
-        match tree {
-            syn::UseTree::Path(p) => {
-                let mut longer = prefix.to_vec();
-                longer.push(p.ident.to_string());
-                self.use_tree(&p.tree, &longer, holder);
-            }
-            syn::UseTree::Name(n) if n.ident == "self" => {
-                if let Some(parent) = parent {
-                    add(parent, false, above);
+        let mut holder: Vec<String> = module_chain(file).into_iter().map(str::to_owned).collect();
+        holder.extend(inline.iter().cloned());
+        let k = krate(file);
+        for used in crate::analysis::uses::of_item(u, &holder) {
+            // The module the path names, from the crate root when it starts with `crate`,
+            // `self` or `super`; else as written (another crate, or a module named relative
+            // to the holder: only its last segment is compared).
+            let from = used.module_path().unwrap_or_else(|| used.path.clone());
+            let mut add = |name: &str, glob: bool, source: &[String]| {
+                self.reexports.push(Reexport {
+                    krate: k.clone(),
+                    holder: holder.clone(),
+                    name: name.to_owned(),
+                    glob,
+                    source: source.to_vec(),
+                });
+            };
+            match &used.imported {
+                Imported::Name { name, alias } | Imported::Module { name, alias } => {
+                    add(name, false, &from);
+                    if let Some(alias) = alias {
+                        add(alias, false, &from);
+                    }
                 }
-            }
-            syn::UseTree::Name(n) => add(n.ident.to_string(), false, prefix),
-            syn::UseTree::Rename(r) => {
-                add(r.ident.to_string(), false, prefix);
-                add(r.rename.to_string(), false, prefix);
-            }
-            syn::UseTree::Glob(_) => {
-                if let Some(parent) = parent {
-                    add(parent, true, above);
-                }
-            }
-            syn::UseTree::Group(g) => {
-                for t in &g.items {
-                    self.use_tree(t, prefix, holder);
+                // A glob of the holder itself or a module around it (`pub use super::*`)
+                // lifts nothing that is not already in reach of that module.
+                Imported::Glob if used.module_path().is_some() && holder.starts_with(&from) => {}
+                Imported::Glob => {
+                    if let Some((module, above)) = from.split_last() {
+                        add(module, true, above);
+                    }
                 }
             }
         }
@@ -455,6 +436,14 @@ mod tests {
             ..Exposure::default()
         };
         assert!(!two_steps.hides("src/api_tweaks/android.rs", "f"));
+
+        // `super::f` in `a::b` is `a`'s own `f`, not the `f` of the private `a::hidden`.
+        let mut parent = Exposure::default();
+        parent.merge(extract_at("src/lib.rs", "pub mod a;"));
+        parent.merge(extract_at("src/a/mod.rs", "mod hidden; pub mod b;"));
+        parent.merge(extract_at("src/a/b.rs", "pub use super::f;"));
+        assert!(parent.hides("src/a/hidden.rs", "f"));
+        assert_eq!(parent.reexports[0].source, ["a"]);
 
         let restricted = exposure("pub(crate) mod util;");
         assert!(restricted.hides("src/util/ptr.rs", "read"));

@@ -2,11 +2,9 @@
 
 use syn::spanned::Spanned;
 
-use syn::visit::Visit;
-
 use crate::analysis::{
-    FnItem, Locals, assoc_call, ident_name, is_raw_ptr, macro_exprs, method_receiver, null_checked,
-    peel, peel_casts, text, walk_exprs,
+    FnItem, Locals, assoc_call, ident_name, is_address, is_null_call, is_raw_ptr, method_receiver,
+    null_checked, peel, peel_casts, walk_exprs, walk_non_null,
 };
 use crate::{Confidence, FileContext, Finding, Level, Rule, RuleDocs, RuleMeta};
 
@@ -182,19 +180,28 @@ fn fed_only_non_null(cx: &FileContext<'_>, f: &FnItem<'_>, param: &str) -> bool 
     }) else {
         return false;
     };
-    let mut calls = GuardedCalls {
-        target: f.sig.ident.to_string(),
-        index,
-        has_self,
-        non_null: Vec::new(),
-        calls: 0,
-        all_non_null: true,
+    let target = f.sig.ident.to_string();
+    let names_target = |e: &syn::Expr| {
+        matches!(e, syn::Expr::Path(p)
+            if p.path.segments.last().is_some_and(|s| s.ident == target))
     };
+    let (mut calls, mut all_non_null) = (0usize, true);
     for g in crate::analysis::functions(cx.syntax) {
-        calls.non_null.clear();
-        calls.visit_block(g.block);
+        walk_non_null(g.block, &mut |e, known| {
+            let passed = match e {
+                syn::Expr::Call(c) if names_target(&c.func) => c.args.iter().nth(index),
+                syn::Expr::MethodCall(m) if has_self && m.method == target => {
+                    m.args.iter().nth(index - 1)
+                }
+                // Named but not called (`.map(error_message)`): the argument is out of sight.
+                e if names_target(e) => None,
+                _ => return,
+            };
+            calls += 1;
+            all_non_null &= passed.is_some_and(|a| is_address(a) || known.holds(a));
+        });
     }
-    calls.calls > 0 && calls.all_non_null
+    calls > 0 && all_non_null
 }
 
 /// Private (`fn`, `pub(crate)`, `pub(super)`), or `pub` in a module the crate keeps private,
@@ -224,246 +231,6 @@ fn undeclared_module(cx: &FileContext<'_>) -> bool {
         .next()
         .is_some_and(|f| matches!(f, "lib.rs" | "main.rs"));
     below_src && !root && !cx.model.exposure.declares(cx.path)
-}
-
-/// Counts the calls of one function and whether each passes, at one argument position, a
-/// pointer known to be non-null there: an address (see [`is_address`]) or an expression a
-/// null check guards. `non_null` holds the guarded expressions (as text) at the point
-/// visited: the `then` of `if !p.is_null()`, the `else` of `if p.is_null()`, the rest of a
-/// block after `if p.is_null() { return ..; }` or `assert!(!p.is_null())`, the `Some` side
-/// of `NonNull::new(p)` and `p.as_ref()` (`if let`, `let .. else`, `?`, `match`).
-struct GuardedCalls {
-    target: String,
-    index: usize,
-    has_self: bool,
-    non_null: Vec<String>,
-    calls: usize,
-    all_non_null: bool,
-}
-
-impl GuardedCalls {
-    fn record(&mut self, passed: Option<&syn::Expr>) {
-        self.calls += 1;
-        let ok =
-            passed.is_some_and(|a| is_address(a) || self.non_null.contains(&text(peel_casts(a))));
-        self.all_non_null &= ok;
-    }
-
-    fn names_target(&self, e: &syn::Expr) -> bool {
-        matches!(e, syn::Expr::Path(p)
-            if p.path.segments.last().is_some_and(|s| s.ident == self.target))
-    }
-}
-
-impl<'ast> Visit<'ast> for GuardedCalls {
-    fn visit_block(&mut self, b: &'ast syn::Block) {
-        let depth = self.non_null.len();
-        for stmt in &b.stmts {
-            self.visit_stmt(stmt);
-            guards_after(stmt, &mut self.non_null);
-        }
-        self.non_null.truncate(depth);
-    }
-
-    fn visit_expr_if(&mut self, i: &'ast syn::ExprIf) {
-        self.visit_expr(&i.cond);
-        let depth = self.non_null.len();
-        guarded_when(&i.cond, true, &mut self.non_null);
-        self.visit_block(&i.then_branch);
-        self.non_null.truncate(depth);
-        if let Some((_, els)) = &i.else_branch {
-            guarded_when(&i.cond, false, &mut self.non_null);
-            self.visit_expr(els);
-            self.non_null.truncate(depth);
-        }
-    }
-
-    fn visit_expr_match(&mut self, m: &'ast syn::ExprMatch) {
-        self.visit_expr(&m.expr);
-        let subject = option_of_pointer(&m.expr);
-        for arm in &m.arms {
-            let depth = self.non_null.len();
-            if let Some(p) = &subject
-                && is_some_pattern(&arm.pat)
-            {
-                self.non_null.push(p.clone());
-            }
-            if let Some((_, guard)) = &arm.guard {
-                self.visit_expr(guard);
-            }
-            self.visit_expr(&arm.body);
-            self.non_null.truncate(depth);
-        }
-    }
-
-    fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
-        if self.names_target(&c.func) {
-            self.record(c.args.iter().nth(self.index));
-            for a in &c.args {
-                self.visit_expr(a);
-            }
-        } else {
-            syn::visit::visit_expr_call(self, c);
-        }
-    }
-
-    fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
-        if m.method == self.target && self.has_self {
-            self.record(m.args.iter().nth(self.index - 1));
-        }
-        syn::visit::visit_expr_method_call(self, m);
-    }
-
-    fn visit_expr_path(&mut self, p: &'ast syn::ExprPath) {
-        // Named but not called (`.map(error_message)`): the argument is out of sight.
-        if p.path
-            .segments
-            .last()
-            .is_some_and(|s| s.ident == self.target)
-        {
-            self.calls += 1;
-            self.all_non_null = false;
-        }
-    }
-
-    fn visit_macro(&mut self, m: &'ast syn::Macro) {
-        for e in macro_exprs(m) {
-            self.visit_expr(&e);
-        }
-    }
-
-    fn visit_item(&mut self, _: &'ast syn::Item) {}
-}
-
-/// Adds what `stmt` guarantees non-null for the statements after it in the same block.
-fn guards_after(stmt: &syn::Stmt, out: &mut Vec<String>) {
-    match stmt {
-        syn::Stmt::Expr(syn::Expr::If(i), _)
-            if i.else_branch.is_none() && diverges(&i.then_branch) =>
-        {
-            guarded_when(&i.cond, false, out);
-        }
-        syn::Stmt::Local(l) => {
-            let Some(init) = &l.init else { return };
-            let checked = match (&init.diverge, peel(&init.expr)) {
-                (Some(_), e) if is_some_pattern(&l.pat) => option_of_pointer(e),
-                (None, syn::Expr::Try(t)) => option_of_pointer(&t.expr),
-                _ => None,
-            };
-            out.extend(checked);
-        }
-        syn::Stmt::Macro(m) => asserted(&m.mac, out),
-        syn::Stmt::Expr(syn::Expr::Macro(m), _) => asserted(&m.mac, out),
-        _ => {}
-    }
-}
-
-/// `assert!(cond)`, `debug_assert!(cond)`: `cond` holds after it.
-fn asserted(mac: &syn::Macro, out: &mut Vec<String>) {
-    if mac
-        .path
-        .segments
-        .last()
-        .is_some_and(|s| s.ident == "assert" || s.ident == "debug_assert")
-        && let Some(cond) = macro_exprs(mac).first()
-    {
-        guarded_when(cond, true, out);
-    }
-}
-
-/// A block that never falls through: it returns, breaks, continues or panics.
-fn diverges(b: &syn::Block) -> bool {
-    let divergent_macro = |m: &syn::Macro| {
-        m.path.segments.last().is_some_and(|s| {
-            matches!(
-                s.ident.to_string().as_str(),
-                "panic" | "unreachable" | "todo" | "unimplemented" | "bail"
-            )
-        })
-    };
-    b.stmts.iter().any(|s| match s {
-        syn::Stmt::Expr(e, _) => match peel(e) {
-            syn::Expr::Return(_) | syn::Expr::Break(_) | syn::Expr::Continue(_) => true,
-            syn::Expr::Macro(m) => divergent_macro(&m.mac),
-            _ => false,
-        },
-        syn::Stmt::Macro(m) => divergent_macro(&m.mac),
-        _ => false,
-    })
-}
-
-/// Adds the expressions that are non-null when `cond` evaluates to `when`.
-fn guarded_when(cond: &syn::Expr, when: bool, out: &mut Vec<String>) {
-    match peel(cond) {
-        syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Not(_)) => {
-            guarded_when(&u.expr, !when, out);
-        }
-        syn::Expr::Binary(b) => match b.op {
-            syn::BinOp::And(_) if when => {
-                guarded_when(&b.left, true, out);
-                guarded_when(&b.right, true, out);
-            }
-            syn::BinOp::Or(_) if !when => {
-                guarded_when(&b.left, false, out);
-                guarded_when(&b.right, false, out);
-            }
-            syn::BinOp::Ne(_) if when => compared_to_null(&b.left, &b.right, out),
-            syn::BinOp::Eq(_) if !when => compared_to_null(&b.left, &b.right, out),
-            _ => {}
-        },
-        syn::Expr::MethodCall(m) if !when && m.method == "is_null" && m.args.is_empty() => {
-            out.push(text(peel_casts(&m.receiver)));
-        }
-        syn::Expr::Let(l) if when && is_some_pattern(&l.pat) => {
-            out.extend(option_of_pointer(&l.expr));
-        }
-        _ => {}
-    }
-}
-
-/// `ptr::null()` or `null_mut()`, through casts.
-fn is_null_call(e: &syn::Expr) -> bool {
-    crate::analysis::call_path(peel_casts(e)).is_some_and(|(segs, c)| {
-        c.args.is_empty() && segs.last().is_some_and(|s| s == "null" || s == "null_mut")
-    })
-}
-
-/// `p != ptr::null()` (either side): `p`.
-fn compared_to_null(left: &syn::Expr, right: &syn::Expr, out: &mut Vec<String>) {
-    if is_null_call(right) {
-        out.push(text(peel_casts(left)));
-    } else if is_null_call(left) {
-        out.push(text(peel_casts(right)));
-    }
-}
-
-/// The pointer `p` of `NonNull::new(p)`, `p.as_ref()` or `p.as_mut()`, as text: an `Option`
-/// that is `Some` only when `p` is non-null.
-fn option_of_pointer(e: &syn::Expr) -> Option<String> {
-    let e = peel(e);
-    if let Some(args) = assoc_call(e, &["NonNull"], "new") {
-        return args.first().map(|a| text(peel_casts(a)));
-    }
-    method_receiver(e, "as_ref")
-        .or_else(|| method_receiver(e, "as_mut"))
-        .map(|p| text(peel_casts(p)))
-}
-
-/// `Some(..)`.
-fn is_some_pattern(p: &syn::Pat) -> bool {
-    matches!(p, syn::Pat::TupleStruct(t)
-        if t.path.segments.last().is_some_and(|s| s.ident == "Some"))
-}
-
-/// `x.as_ptr()`, `x.as_mut_ptr()`, `&x`, `&mut x` or a literal, through `as` and `.cast()`.
-fn is_address(e: &syn::Expr) -> bool {
-    let mut e = peel_casts(e);
-    while let Some(inner) = method_receiver(e, "cast").or_else(|| method_receiver(e, "cast_mut")) {
-        e = peel_casts(inner);
-    }
-    method_receiver(e, "as_ptr").is_some()
-        || method_receiver(e, "as_mut_ptr").is_some()
-        || matches!(peel(e), syn::Expr::Reference(_) | syn::Expr::Lit(_))
 }
 
 /// The buffer a pointer points into: `buf.as_ptr()`, `buf.as_mut_ptr()`, or a local bound to
