@@ -327,11 +327,10 @@ fn unterminated_buffer(
         }
         let callee = crate::analysis::call_path(e).and_then(|(segs, _)| segs.last().cloned());
         // A library names its own formatter after `snprintf` when it keeps that contract
-        // (`nftnl_chain_snprintf`: always terminated within the size given).
+        // (`nftnl_chain_snprintf`, PulseAudio's `pa_cvolume_snprint_verbose`: always
+        // terminated within the size given).
         if callee.is_some_and(|c| {
-            TERMINATING.contains(&c.as_str())
-                || c.ends_with("_snprintf")
-                || size_queried.contains(&c)
+            TERMINATING.contains(&c.as_str()) || c.contains("_snprint") || size_queried.contains(&c)
         }) {
             return;
         }
