@@ -243,6 +243,25 @@ impl<'c, 'a> Impls<'c, 'a> {
         found
     }
 
+    /// A method of `ty` that `drop` calls on `self` (`self.destroy()`), written in this file
+    /// in an inherent `impl`, and the C function its body calls to free: one level deep.
+    fn free_through_method(&self, ty: &str, drop: &syn::Block) -> Option<(String, String)> {
+        let mut called = Vec::new();
+        walk_exprs(drop, &mut |e| {
+            if let syn::Expr::MethodCall(m) = e
+                && m.args.is_empty()
+                && matches!(crate::analysis::peel(&m.receiver), syn::Expr::Path(p) if p.path.is_ident("self"))
+            {
+                called.push(m.method.to_string());
+            }
+        });
+        called.into_iter().find_map(|method| {
+            let body = inherent_method(self.cx.syntax, ty, &method)?;
+            let free = self.foreign_call_in(ty, body)?;
+            Some((method, free))
+        })
+    }
+
     fn derives_clone(&mut self, attrs: &[syn::Attribute], ident: &syn::Ident, fields: Vec<String>) {
         for a in attrs.iter().filter(|a| a.path().is_ident("derive")) {
             if mentions(&a.meta, "Clone") {
@@ -290,6 +309,10 @@ impl<'ast> Visit<'ast> for Impls<'_, '_> {
                         self.drop_guards.insert(ty.clone(), guard);
                     }
                     self.drops.insert(ty, format!("`{free}`"));
+                } else if let Some((method, free)) = self.free_through_method(&ty, b) {
+                    // vk-mem's `drop` calls `self.destroy()`, which frees.
+                    self.drops
+                        .insert(ty, format!("`{free}` (through `self.{method}()`)"));
                 }
             }
             ("Clone", Some(b))
@@ -319,6 +342,36 @@ impl<'ast> Visit<'ast> for Impls<'_, '_> {
             _ => {}
         }
     }
+}
+
+/// The body of method `name` in an inherent `impl` of `ty` anywhere in `file`.
+fn inherent_method<'f>(file: &'f syn::File, ty: &str, name: &str) -> Option<&'f syn::Block> {
+    struct Find<'f, 'n> {
+        ty: &'n str,
+        name: &'n str,
+        found: Option<&'f syn::Block>,
+    }
+    impl<'f> Visit<'f> for Find<'f, '_> {
+        fn visit_item_impl(&mut self, i: &'f syn::ItemImpl) {
+            if self.found.is_some()
+                || i.trait_.is_some()
+                || crate::analysis::type_last(&i.self_ty).as_deref() != Some(self.ty)
+            {
+                return;
+            }
+            self.found = i.items.iter().find_map(|item| match item {
+                syn::ImplItem::Fn(f) if f.sig.ident == self.name => Some(&f.block),
+                _ => None,
+            });
+        }
+    }
+    let mut find = Find {
+        ty,
+        name,
+        found: None,
+    };
+    find.visit_file(file);
+    find.found
 }
 
 /// A clone body that is one conversion of a field of `self`: `self.raw.into()`,
