@@ -261,18 +261,27 @@ impl Walker<'_> {
     }
 }
 
-/// The path an `include!` argument names, when it needs nothing from the build.
-fn include_path(args: &TokenStream, file_dir: &Path) -> Option<PathBuf> {
+/// What an `include!` argument names, when that needs nothing from the build.
+pub(crate) enum IncludeArg {
+    /// Relative to the including file's directory: a string literal, or `concat!` of them.
+    Relative(String),
+    /// Relative to the crate's manifest directory: `concat!(env!("CARGO_MANIFEST_DIR"), ..)`.
+    FromManifest(String),
+}
+
+/// Reads an `include!` argument; `None` for one that names a place only a build creates
+/// (`concat!(env!("OUT_DIR"), ..)`) or that is not literals.
+pub(crate) fn include_arg(args: &TokenStream) -> Option<IncludeArg> {
     let expr: syn::Expr = syn::parse2(args.clone()).ok()?;
     match &expr {
         syn::Expr::Lit(syn::ExprLit {
             lit: syn::Lit::Str(s),
             ..
-        }) => Some(file_dir.join(s.value())),
+        }) => Some(IncludeArg::Relative(s.value())),
         syn::Expr::Macro(m) if m.mac.path.is_ident("concat") => {
             type Args = syn::punctuated::Punctuated<syn::Expr, syn::Token![,]>;
             let parts = m.mac.parse_body_with(Args::parse_terminated).ok()?;
-            let mut base: Option<PathBuf> = None;
+            let mut from_manifest = false;
             let mut text = String::new();
             for (i, part) in parts.iter().enumerate() {
                 match part {
@@ -286,17 +295,28 @@ fn include_path(args: &TokenStream, file_dir: &Path) -> Option<PathBuf> {
                         if var.value() != "CARGO_MANIFEST_DIR" {
                             return None;
                         }
-                        base = Some(manifest_dir(file_dir)?);
+                        from_manifest = true;
                     }
                     _ => return None,
                 }
             }
-            match base {
-                Some(dir) => Some(dir.join(text.trim_start_matches('/'))),
-                None => Some(file_dir.join(text)),
-            }
+            Some(if from_manifest {
+                IncludeArg::FromManifest(text)
+            } else {
+                IncludeArg::Relative(text)
+            })
         }
         _ => None,
+    }
+}
+
+/// The path an `include!` argument names, when it needs nothing from the build.
+fn include_path(args: &TokenStream, file_dir: &Path) -> Option<PathBuf> {
+    match include_arg(args)? {
+        IncludeArg::Relative(rel) => Some(file_dir.join(rel)),
+        IncludeArg::FromManifest(rel) => {
+            Some(manifest_dir(file_dir)?.join(rel.trim_start_matches('/')))
+        }
     }
 }
 

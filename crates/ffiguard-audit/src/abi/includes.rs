@@ -4,6 +4,7 @@
 //! if they were written inline.
 
 use super::cfg::{self, Cfgs};
+use crate::modules::{IncludeArg, include_arg};
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use syn::visit::Visit;
@@ -142,9 +143,9 @@ impl Finder<'_> {
         }
         // A literal path, or `concat!` of literals after `env!("CARGO_MANIFEST_DIR")`, names a
         // file of the crate; `concat!(env!("OUT_DIR"), ..)` is generated at build time.
-        let target = match included_path(mac) {
-            Some(Included::Relative(rel)) => Some(join(self.dir(), &rel)),
-            Some(Included::FromManifest(rel)) => self.below_manifest(&rel),
+        let target = match include_arg(&mac.tokens) {
+            Some(IncludeArg::Relative(rel)) => Some(join(self.dir(), &rel)),
+            Some(IncludeArg::FromManifest(rel)) => self.below_manifest(&rel),
             None => None,
         };
         if let Some(target) = target.filter(|t| self.known.contains(&t.as_str())) {
@@ -171,54 +172,6 @@ impl Finder<'_> {
             })
             .max_by_key(|(depth, _)| *depth)
             .map(|(_, known)| known.to_owned())
-    }
-}
-
-/// What an `include!` names, when that needs nothing from the build.
-enum Included {
-    /// Relative to the including file's directory.
-    Relative(String),
-    /// Relative to the crate's manifest directory (`concat!(env!("CARGO_MANIFEST_DIR"), ..)`).
-    FromManifest(String),
-}
-
-/// The path of `include!(..)`: a string literal, or `concat!` of literals, optionally after
-/// `env!("CARGO_MANIFEST_DIR")`.
-fn included_path(mac: &syn::Macro) -> Option<Included> {
-    let expr: syn::Expr = mac.parse_body().ok()?;
-    match expr {
-        syn::Expr::Lit(syn::ExprLit {
-            lit: syn::Lit::Str(s),
-            ..
-        }) => Some(Included::Relative(s.value())),
-        syn::Expr::Macro(m) if m.mac.path.is_ident("concat") => {
-            type Args = syn::punctuated::Punctuated<syn::Expr, syn::Token![,]>;
-            let parts = m.mac.parse_body_with(Args::parse_terminated).ok()?;
-            let mut from_manifest = false;
-            let mut text = String::new();
-            for (i, part) in parts.iter().enumerate() {
-                match part {
-                    syn::Expr::Lit(syn::ExprLit {
-                        lit: syn::Lit::Str(s),
-                        ..
-                    }) => text.push_str(&s.value()),
-                    syn::Expr::Macro(env) if i == 0 && env.mac.path.is_ident("env") => {
-                        let var: syn::LitStr = env.mac.parse_body().ok()?;
-                        if var.value() != "CARGO_MANIFEST_DIR" {
-                            return None;
-                        }
-                        from_manifest = true;
-                    }
-                    _ => return None,
-                }
-            }
-            Some(if from_manifest {
-                Included::FromManifest(text)
-            } else {
-                Included::Relative(text)
-            })
-        }
-        _ => None,
     }
 }
 
