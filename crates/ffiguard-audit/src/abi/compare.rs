@@ -99,11 +99,11 @@ fn other_record(cx: &Cx<'_>, c_name: &str, rust: &str) -> bool {
 fn opaque_handle(cx: &Cx<'_>, c_name: &str, rust: &str) -> bool {
     let c_incomplete = cx.c.record(c_name).is_some_and(|r| !r.complete);
     let rust_opaque = cx.rust_type(rust).is_some_and(|d| match d.kind {
+        // The `PhantomData` marker that the nomicon's opaque pattern adds to `_data`.
         crate::model::TypeKind::Struct => d.fields.iter().all(|f| {
-            matches!(
-                f.name.as_deref(),
-                Some("_unused" | "_private" | "_opaque" | "_data" | "_marker")
-            )
+            f.name
+                .as_deref()
+                .is_some_and(|n| super::records::opaque_field(n) || n == "_marker")
         }),
         crate::model::TypeKind::Enum => d.variants.is_empty(),
         crate::model::TypeKind::Union => false,

@@ -15,6 +15,12 @@ use crate::Finding;
 use crate::model::{TypeDef, TypeKind};
 use ffiguard_cheader::{Enum, Record};
 
+/// A field name of an opaque Rust stand-in for a C type (`_unused: [u8; 0]`, bindgen's
+/// `_data`): a struct of only such fields lays nothing out.
+pub(crate) fn opaque_field(name: &str) -> bool {
+    matches!(name, "_unused" | "_private" | "_opaque" | "_data")
+}
+
 /// Rust field names bindgen adds that have no C counterpart.
 /// Bindgen's storage member of a union written as a struct (`bindgen_union_field`, before Rust
 /// had unions) and its alignment member (`_bindgen_union_align`) are no C members either: the
@@ -306,9 +312,7 @@ fn record(def: &TypeDef, c: &Record, cx: &Cx<'_>, out: &mut Vec<Observation>) {
         .filter(|(_, n)| !is_bindgen_padding(n))
         .map(|(i, n)| (i, n.to_owned()))
         .collect();
-    let opaque = rust_fields
-        .iter()
-        .all(|(_, n)| matches!(n.as_str(), "_unused" | "_private" | "_opaque" | "_data"));
+    let opaque = rust_fields.iter().all(|(_, n)| opaque_field(n));
     if def.fields.is_empty() || opaque {
         // An opaque Rust stand-in (`_unused: [u8; 0]`) for a complete C type: nothing to compare.
         return;
