@@ -1,5 +1,6 @@
 //! FFI002 — a narrowing or sign-changing `as` cast feeds a foreign call.
 
+use std::cell::OnceCell;
 use std::collections::HashMap;
 
 use crate::analysis::bindings_use::{BindingsUse, bound_names};
@@ -26,7 +27,8 @@ impl Rule for LossyCastIntoForeignCall {
 
     fn check(&self, cx: &FileContext<'_>, out: &mut Vec<Finding>) {
         let bindings = BindingsUse::of(cx.syntax);
-        let aliases = int_aliases(cx.syntax);
+        // Read only when a cast names a type the width table does not know.
+        let aliases = OnceCell::new();
         for f in functions(cx.syntax) {
             let locals = Locals::of(&f);
             // A bare callee bound in the function is a value, not the imported C function.
@@ -73,7 +75,7 @@ fn lossy_cast(
     cx: &FileContext<'_>,
     cast: &syn::ExprCast,
     locals: &Locals<'_>,
-    aliases: &HashMap<String, Vec<String>>,
+    aliases: &OnceCell<HashMap<String, Vec<String>>>,
 ) -> Option<Finding> {
     let to_name = type_last(&cast.ty)?;
     let (from_name, from) = source_width(&cast.expr, locals, 0)?;
@@ -82,6 +84,7 @@ fn lossy_cast(
     let (to, where_) = match int_width(&to_name) {
         Some(to) => (to, String::new()),
         None => aliases
+            .get_or_init(|| int_aliases(cx.syntax))
             .get(&to_name)?
             .iter()
             .filter_map(|variant| int_width(variant).map(|w| (w, variant)))
