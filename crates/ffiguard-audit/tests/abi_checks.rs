@@ -29,6 +29,19 @@ fn check(rust_fixture: &str) -> Vec<Finding> {
     report.findings
 }
 
+/// The findings of Rust source `rust` against a header whose text is `c`, on `targets`.
+fn check_text(c: &str, rust: &str, targets: &[abi::Target]) -> Vec<Finding> {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let header = dir.path().join("api.h");
+    std::fs::write(&header, c).expect("write");
+    abi::check_bindings(
+        &[("api.rs".to_owned(), rust.to_owned())],
+        &HeaderSet::new([&header]),
+        targets,
+    )
+    .findings
+}
+
 fn find<'a>(findings: &'a [Finding], rule: &str, text: &str) -> &'a Finding {
     findings
         .iter()
@@ -220,27 +233,15 @@ fn extern_statics_are_compared_with_c_variables() {
 /// alignment and no fields: compared by layout only (fitsio-sys's `fitsfile`, set s).
 #[test]
 fn a_bindgen_opaque_blob_is_compared_by_size_and_alignment_only() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let header = dir.path().join("fits.h");
-    std::fs::write(
-        &header,
-        "typedef struct { int pos; void *f; } fitsfile;\n\
-         typedef struct { int pos; void *f; } other;\n\
-         void f_open(fitsfile *p);\nvoid f_other(other *p);\n",
-    )
-    .expect("write");
+    let c = "typedef struct { int pos; void *f; } fitsfile;\n\
+             typedef struct { int pos; void *f; } other;\n\
+             void f_open(fitsfile *p);\nvoid f_other(other *p);\n";
     // Right size for `fitsfile`, one word short for `other`.
     let rust = "#[repr(C)] #[repr(align(8))] pub struct fitsfile { pub _bindgen_opaque_blob: [u64; 2usize] }\n\
                 #[repr(C)] #[repr(align(8))] pub struct other { pub _bindgen_opaque_blob: [u64; 1usize] }\n\
                 unsafe extern \"C\" { pub fn f_open(p: *mut fitsfile); pub fn f_other(p: *mut other); }\n";
-    let targets = [abi::ALL_TARGETS[0].clone()];
-    let report = abi::check_bindings(
-        &[("fits.rs".to_owned(), rust.to_owned())],
-        &HeaderSet::new([&header]),
-        &targets,
-    );
-    let shown: Vec<(&str, usize, &str)> = report
-        .findings
+    let findings = check_text(c, rust, &ALL_TARGETS[..1]);
+    let shown: Vec<(&str, usize, &str)> = findings
         .iter()
         .filter(|f| f.level == ffiguard_audit::Level::Error)
         .map(|f| (f.rule, f.location.line, f.message.as_str()))
@@ -258,16 +259,10 @@ fn a_bindgen_opaque_blob_is_compared_by_size_and_alignment_only() {
 /// neither side lays out. A stand-in with real fields is still compared by name.
 #[test]
 fn one_opaque_stand_in_for_several_incomplete_c_structs_is_a_handle() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let header = dir.path().join("stack.h");
-    std::fs::write(
-        &header,
-        "#include <stddef.h>\ntypedef struct stack_st _STACK;\nstruct stack_st_X509;\n\
-         struct point { int x; int y; };\n\
-         size_t sk_num(const _STACK *sk);\nvoid x509_free(struct stack_st_X509 *s);\n\
-         void p_len(const _STACK *sk);\nvoid p_use(struct point *p);\n",
-    )
-    .expect("write");
+    let c = "#include <stddef.h>\ntypedef struct stack_st _STACK;\nstruct stack_st_X509;\n\
+             struct point { int x; int y; };\n\
+             size_t sk_num(const _STACK *sk);\nvoid x509_free(struct stack_st_X509 *s);\n\
+             void p_len(const _STACK *sk);\nvoid p_use(struct point *p);\n";
     let rust = "#[repr(C)] pub struct STACK_OF { _unused: [u8; 0] }\n\
                 #[repr(C)] pub struct Pt { pub x: i32, pub y: i32 }\n\
                 unsafe extern \"C\" {\n\
@@ -276,21 +271,15 @@ fn one_opaque_stand_in_for_several_incomplete_c_structs_is_a_handle() {
                     pub fn p_len(sk: *const Pt);\n\
                     pub fn p_use(p: *mut Pt);\n\
                 }\n";
-    let targets = [abi::ALL_TARGETS[0].clone()];
-    let report = abi::check_bindings(
-        &[("stack.rs".to_owned(), rust.to_owned())],
-        &HeaderSet::new([&header]),
-        &targets,
-    );
-    let errors: Vec<(&str, usize)> = report
-        .findings
+    let findings = check_text(c, rust, &ALL_TARGETS[..1]);
+    let errors: Vec<(&str, usize)> = findings
         .iter()
         .filter(|f| f.level == ffiguard_audit::Level::Error)
         .map(|f| (f.rule, f.location.line))
         .collect();
     // Only `Pt`, a laid-out struct passed both where C takes the opaque `_STACK` and where it
     // takes `struct point`: one of the two uses is reported (which, depends on the pairing).
-    assert_eq!(errors.len(), 1, "{:#?}", report.findings);
+    assert_eq!(errors.len(), 1, "{findings:#?}");
     assert!(matches!(errors[0], ("ABI003", 6 | 7)), "{errors:?}");
 }
 
@@ -299,17 +288,11 @@ fn one_opaque_stand_in_for_several_incomplete_c_structs_is_a_handle() {
 /// (set s) declare `va_list` as `u32`.
 #[test]
 fn a_pointer_held_as_an_integer_of_its_width_is_a_warning_where_the_widths_agree() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let header = dir.path().join("fmt.h");
-    std::fs::write(&header, "void take(const char *f, void *a);\n").expect("write");
+    let c = "void take(const char *f, void *a);\n";
     let rust = "unsafe extern \"C\" { pub fn take(f: *const ::std::os::raw::c_char, a: u32); }\n";
     let levels = |target: &abi::Target| -> Vec<(&'static str, ffiguard_audit::Level)> {
-        let report = abi::check_bindings(
-            &[("fmt.rs".to_owned(), rust.to_owned())],
-            &HeaderSet::new([&header]),
-            std::slice::from_ref(target),
-        );
-        report.findings.iter().map(|f| (f.rule, f.level)).collect()
+        let findings = check_text(c, rust, std::slice::from_ref(target));
+        findings.iter().map(|f| (f.rule, f.level)).collect()
     };
     use ffiguard_audit::Level::{Error, Warning};
     assert_eq!(levels(&abi::ALL_TARGETS[1]), [("ABI003", Warning)]);
